@@ -1,0 +1,167 @@
+//! Maps Northwind's customer CSV onto the `Customer` entity: renames its columns, trims and
+//! upper-cases codes, converts country names and both decimal conventions, and computes the
+//! customer group.
+
+use wharf_plugin_sdk::{host, Batch, Context, Mapped, Mapper, PluginError, Row, RowError, ValueRef};
+
+/// The `Customer` fields this mapper fills, in order.
+pub const CUSTOMER_FIELDS: [&str; 9] = [
+    "CustomerAccount",
+    "OrganizationName",
+    "AddressStreet",
+    "AddressZipCode",
+    "AddressCity",
+    "AddressCountryRegionId",
+    "PrimaryContactPhone",
+    "CreditLimit",
+    "CustomerGroupId",
+];
+
+/// The plugin.
+pub struct CustomerMapper;
+
+/// Settings from the manifest, read once per batch.
+pub struct Settings {
+    /// Customers in this country (ISO 3166 alpha-3) are domestic.
+    pub home_country: String,
+    /// Put before every account number.
+    pub account_prefix: String,
+}
+
+impl Settings {
+    fn from_host() -> Settings {
+        Settings {
+            home_country: host::config("home_country").unwrap_or_else(|| "USA".into()),
+            account_prefix: host::config("account_prefix").unwrap_or_default(),
+        }
+    }
+}
+
+impl Mapper for CustomerMapper {
+    fn map(_ctx: &Context, input: &Batch) -> Result<Mapped, PluginError> {
+        Ok(map_batch(&Settings::from_host(), input))
+    }
+}
+
+wharf_plugin_sdk::export_mapper!(CustomerMapper);
+
+/// The mapping itself, apart from where its settings come from (so it runs natively too).
+pub fn map_batch(settings: &Settings, input: &Batch) -> Mapped {
+    let mut mapped = Mapped::new();
+    let customers = mapped.entity("Customer", &CUSTOMER_FIELDS);
+    let mut account = String::new();
+    for row in input.rows() {
+        match map_row(settings, &row, &mut account) {
+            Ok(customer) => mapped.push(customers, &row, &customer.values(&account)),
+            Err(error) => mapped.reject(error),
+        }
+    }
+    mapped
+}
+
+struct Customer<'a> {
+    name: &'a str,
+    street: &'a str,
+    zip: &'a str,
+    city: &'a str,
+    country: &'static str,
+    phone: String,
+    credit_limit: String,
+    group: &'static str,
+}
+
+impl Customer<'_> {
+    fn values<'v>(&'v self, account: &'v str) -> [ValueRef<'v>; 9] {
+        [
+            account.into(),
+            self.name.into(),
+            self.street.into(),
+            self.zip.into(),
+            self.city.into(),
+            self.country.into(),
+            self.phone.as_str().into(),
+            ValueRef::Decimal(&self.credit_limit),
+            self.group.into(),
+        ]
+    }
+}
+
+fn map_row<'a>(settings: &Settings, row: &Row<'a>, account: &mut String) -> Result<Customer<'a>, RowError> {
+    account.clear();
+    account.push_str(&settings.account_prefix);
+    account.extend(row.required("cust_no")?.chars().map(|c| c.to_ascii_uppercase()));
+    let country_text = row.required("country")?;
+    let country = country_code(country_text)
+        .ok_or_else(|| row.error("country", format!("unknown country '{country_text}'")))?;
+    let credit_limit = match row.opt_str("credit_limit")? {
+        None => "0".to_owned(),
+        Some(text) => decimal(text)
+            .ok_or_else(|| row.error("credit_limit", format!("'{text}' is not an amount")))?,
+    };
+    Ok(Customer {
+        name: row.required("company_name")?,
+        street: row.str("street")?.trim(),
+        zip: row.str("postcode")?.trim(),
+        city: row.str("city")?.trim(),
+        country,
+        phone: row.str("phone")?.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect(),
+        credit_limit,
+        group: if country == settings.home_country { "DOM" } else { "INTL" },
+    })
+}
+
+/// Northwind writes countries as names, ISO alpha-2 or alpha-3 codes; the entity wants
+/// alpha-3.
+fn country_code(text: &str) -> Option<&'static str> {
+    const COUNTRIES: [(&str, &str, &str); 8] = [
+        ("USA", "US", "UNITED STATES"),
+        ("DEU", "DE", "GERMANY"),
+        ("GBR", "GB", "UNITED KINGDOM"),
+        ("FRA", "FR", "FRANCE"),
+        ("NLD", "NL", "NETHERLANDS"),
+        ("CAN", "CA", "CANADA"),
+        ("MEX", "MX", "MEXICO"),
+        ("DNK", "DK", "DENMARK"),
+    ];
+    COUNTRIES.iter().find_map(|(alpha3, alpha2, name)| {
+        [alpha3, alpha2, name].iter().any(|known| known.eq_ignore_ascii_case(text)).then_some(*alpha3)
+    })
+}
+
+/// Reads `1,234.50`, `1.234,50`, `1234.5` or `-20`: whichever of `.` and `,` comes last is
+/// the decimal separator, unless it occurs more than once (`1.234.567`); the other groups
+/// thousands.
+fn decimal(text: &str) -> Option<String> {
+    let separator = text
+        .rfind(['.', ','])
+        .map(|at| char::from(text.as_bytes()[at]))
+        .filter(|&separator| text.matches(separator).count() == 1);
+    let mut out = String::with_capacity(text.len());
+    for (at, c) in text.char_indices() {
+        match c {
+            '0'..='9' => out.push(c),
+            '-' if at == 0 => out.push(c),
+            '.' | ',' if Some(c) == separator => out.push('.'),
+            '.' | ',' => {}
+            _ => return None,
+        }
+    }
+    out.bytes().any(|b| b.is_ascii_digit()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimal;
+
+    #[test]
+    fn both_decimal_conventions_read_the_same() {
+        assert_eq!(decimal("1,234.50").as_deref(), Some("1234.50"));
+        assert_eq!(decimal("1.234,50").as_deref(), Some("1234.50"));
+        assert_eq!(decimal("1.234.567").as_deref(), Some("1234567"));
+        assert_eq!(decimal("1234.5").as_deref(), Some("1234.5"));
+        assert_eq!(decimal("250,75").as_deref(), Some("250.75"));
+        assert_eq!(decimal("-20").as_deref(), Some("-20"));
+        assert_eq!(decimal("12a"), None);
+        assert_eq!(decimal("-"), None);
+    }
+}
