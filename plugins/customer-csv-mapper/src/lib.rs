@@ -113,18 +113,19 @@ fn map_row<'a>(settings: &Settings, row: &Row<'a>, account: &mut String) -> Resu
 /// Northwind writes countries as names, ISO alpha-2 or alpha-3 codes; the entity wants
 /// alpha-3.
 fn country_code(text: &str) -> Option<&'static str> {
-    const COUNTRIES: [(&str, &str, &str); 8] = [
-        ("USA", "US", "UNITED STATES"),
-        ("DEU", "DE", "GERMANY"),
-        ("GBR", "GB", "UNITED KINGDOM"),
-        ("FRA", "FR", "FRANCE"),
-        ("NLD", "NL", "NETHERLANDS"),
-        ("CAN", "CA", "CANADA"),
-        ("MEX", "MX", "MEXICO"),
-        ("DNK", "DK", "DENMARK"),
+    const COUNTRIES: [(&str, &[&str]); 8] = [
+        ("USA", &["US", "UNITED STATES", "UNITED STATES OF AMERICA"]),
+        ("DEU", &["DE", "GERMANY", "DEUTSCHLAND"]),
+        ("GBR", &["GB", "UK", "UNITED KINGDOM"]),
+        ("FRA", &["FR", "FRANCE"]),
+        ("NLD", &["NL", "NETHERLANDS"]),
+        ("CAN", &["CA", "CANADA"]),
+        ("MEX", &["MX", "MEXICO"]),
+        ("DNK", &["DK", "DENMARK"]),
     ];
-    COUNTRIES.iter().find_map(|(alpha3, alpha2, name)| {
-        [alpha3, alpha2, name].iter().any(|known| known.eq_ignore_ascii_case(text)).then_some(*alpha3)
+    COUNTRIES.iter().find_map(|(code, names)| {
+        let known = code.eq_ignore_ascii_case(text) || names.iter().any(|name| name.eq_ignore_ascii_case(text));
+        known.then_some(*code)
     })
 }
 

@@ -1,0 +1,202 @@
+//! What plugins may see of the entity store: read-only lookups for every plugin, and a unit of
+//! work for actions. The store implements [`Entities`]; [`MemoryEntities`] holds rows in
+//! memory for running plugins on sample data.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{bail, Context as _, Result};
+use wharf_plugin_sdk::Value;
+
+/// Named values: one row, a key, or search criteria.
+pub type Fields = Vec<(String, Value)>;
+
+/// The entity data plugins can reach.
+pub trait Entities: Send + Sync {
+    /// The committed row of `entity` whose key fields equal `key`.
+    fn lookup(&self, entity: &str, key: &Fields) -> Result<Option<Fields>>;
+
+    /// Starts a unit of work; nothing it changes is visible until [`UnitOfWork::commit`].
+    fn begin(&self) -> Result<Box<dyn UnitOfWork>>;
+}
+
+/// Reads and changes that commit together or not at all. Dropping it uncommitted discards
+/// every change.
+pub trait UnitOfWork: Send {
+    /// The row with this key, including this unit's own changes.
+    fn read(&mut self, entity: &str, key: &Fields) -> Result<Option<Fields>>;
+    /// Rows whose fields equal every criterion, at most `limit`, in key order.
+    fn find(&mut self, entity: &str, criteria: &Fields, limit: usize) -> Result<Vec<Fields>>;
+    /// Adds a row; fails when its key is taken.
+    fn insert(&mut self, entity: &str, row: Fields) -> Result<()>;
+    /// Changes fields of the row with this key; fails when there is none.
+    fn update(&mut self, entity: &str, key: &Fields, changes: Fields) -> Result<()>;
+    /// Makes every change visible at once.
+    fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// No entity data at all: every lookup finds nothing and every unit of work is empty.
+#[derive(Debug, Default)]
+pub struct NoEntities;
+
+impl Entities for NoEntities {
+    fn lookup(&self, entity: &str, _: &Fields) -> Result<Option<Fields>> {
+        bail!("unknown entity {entity}")
+    }
+
+    fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
+        Ok(Box::new(MemoryUnit { tables: BTreeMap::new(), target: None }))
+    }
+}
+
+/// Entity rows held in memory, e.g. loaded from a JSON file for `wharf plugin run`.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryEntities {
+    tables: Arc<Mutex<BTreeMap<String, Table>>>,
+}
+
+#[derive(Debug, Clone)]
+struct Table {
+    key: Vec<String>,
+    /// Rows by their key values, rendered as text.
+    rows: BTreeMap<Vec<String>, Fields>,
+}
+
+impl Table {
+    fn key_of(&self, entity: &str, fields: &Fields) -> Result<Vec<String>> {
+        self.key
+            .iter()
+            .map(|name| match fields.iter().find(|(field, _)| field == name) {
+                Some((_, value)) => Ok(value.to_string()),
+                None => bail!("the key of {entity} needs field {name}"),
+            })
+            .collect()
+    }
+}
+
+impl MemoryEntities {
+    /// Declares `entity` with its key fields.
+    pub fn define(&self, entity: &str, key: &[&str]) {
+        let table = Table { key: key.iter().map(|k| k.to_string()).collect(), rows: BTreeMap::new() };
+        self.lock().insert(entity.to_owned(), table);
+    }
+
+    /// Reads entities from JSON: `{"Entity": {"key": ["Field"], "rows": [{"Field": 1}]}}`.
+    pub fn from_json(text: &str) -> Result<MemoryEntities> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct TableFile {
+            key: Vec<String>,
+            rows: Vec<serde_json::Map<String, serde_json::Value>>,
+        }
+        let file: BTreeMap<String, TableFile> = serde_json::from_str(text).context("invalid entity data")?;
+        let entities = MemoryEntities::default();
+        for (entity, table) in file {
+            let key: Vec<&str> = table.key.iter().map(String::as_str).collect();
+            entities.define(&entity, &key);
+            let mut unit = entities.begin()?;
+            for row in table.rows {
+                let fields = row.into_iter().map(|(name, value)| (name, json_value(value))).collect();
+                unit.insert(&entity, fields)?;
+            }
+            unit.commit()?;
+        }
+        Ok(entities)
+    }
+
+    /// Every row of `entity`, in key order.
+    pub fn rows(&self, entity: &str) -> Vec<Fields> {
+        self.lock().get(entity).map(|table| table.rows.values().cloned().collect()).unwrap_or_default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Table>> {
+        // A panic elsewhere cannot leave a table half-changed: units change private copies.
+        self.tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn json_value(value: serde_json::Value) -> Value {
+    match value {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(flag) => Value::Boolean(flag),
+        serde_json::Value::Number(number) => match number.as_i64() {
+            Some(integer) => Value::Integer(integer),
+            None => Value::Decimal(number.to_string()),
+        },
+        serde_json::Value::String(text) => Value::String(text),
+        other => Value::String(other.to_string()),
+    }
+}
+
+impl Entities for MemoryEntities {
+    fn lookup(&self, entity: &str, key: &Fields) -> Result<Option<Fields>> {
+        let tables = self.lock();
+        let table = tables.get(entity).with_context(|| format!("unknown entity {entity}"))?;
+        Ok(table.rows.get(&table.key_of(entity, key)?).cloned())
+    }
+
+    fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
+        let tables = self.lock().clone();
+        Ok(Box::new(MemoryUnit { tables, target: Some(self.clone()) }))
+    }
+}
+
+/// A unit of work over a private copy of the tables, swapped in on commit.
+struct MemoryUnit {
+    tables: BTreeMap<String, Table>,
+    target: Option<MemoryEntities>,
+}
+
+impl MemoryUnit {
+    fn table(&mut self, entity: &str) -> Result<&mut Table> {
+        self.tables.get_mut(entity).with_context(|| format!("unknown entity {entity}"))
+    }
+}
+
+impl UnitOfWork for MemoryUnit {
+    fn read(&mut self, entity: &str, key: &Fields) -> Result<Option<Fields>> {
+        let table = self.table(entity)?;
+        Ok(table.rows.get(&table.key_of(entity, key)?).cloned())
+    }
+
+    fn find(&mut self, entity: &str, criteria: &Fields, limit: usize) -> Result<Vec<Fields>> {
+        let table = self.table(entity)?;
+        let matches = |row: &&Fields| {
+            criteria.iter().all(|(name, wanted)| row.iter().any(|(field, value)| field == name && value == wanted))
+        };
+        Ok(table.rows.values().filter(matches).take(limit).cloned().collect())
+    }
+
+    fn insert(&mut self, entity: &str, row: Fields) -> Result<()> {
+        let table = self.table(entity)?;
+        let key = table.key_of(entity, &row)?;
+        if table.rows.contains_key(&key) {
+            bail!("{entity} {} already exists", key.join(", "));
+        }
+        table.rows.insert(key, row);
+        Ok(())
+    }
+
+    fn update(&mut self, entity: &str, key: &Fields, changes: Fields) -> Result<()> {
+        let table = self.table(entity)?;
+        let key = table.key_of(entity, key)?;
+        if changes.iter().any(|(name, _)| table.key.contains(name)) {
+            bail!("key fields of {entity} cannot change");
+        }
+        let row = table.rows.get_mut(&key).with_context(|| format!("no {entity} {}", key.join(", ")))?;
+        for (name, value) in changes {
+            match row.iter_mut().find(|(field, _)| *field == name) {
+                Some((_, old)) => *old = value,
+                None => row.push((name, value)),
+            }
+        }
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        if let Some(target) = self.target {
+            *target.lock() = self.tables;
+        }
+        Ok(())
+    }
+}

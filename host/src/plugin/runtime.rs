@@ -1,0 +1,500 @@
+//! The engine and linker (built once), loading a component against its manifest, and calling
+//! it: a fresh store per call with memory, time and output caps.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _, Result};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+use wharf_plugin_sdk::{Batch, Context, Document, RowError};
+
+use super::bindings::{action, filter, imports, mapper, transform};
+use super::cache::ArtifactCache;
+use super::convert;
+use super::entities::{Entities, NoEntities};
+use super::manifest::{Limits, Manifest, Role, CONTRACT_VERSION};
+use super::state::CallState;
+
+/// How often the epoch advances; a call's time limit is enforced to within this.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Settings of a [`Runtime`].
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Where compiled components are cached; `None` compiles at every load.
+    pub cache_dir: Option<PathBuf>,
+    /// Calls that may run at once across all plugins (the pooling allocator's slots).
+    pub max_concurrent_calls: u32,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig { cache_dir: None, max_concurrent_calls: 256 }
+    }
+}
+
+/// The engine, linker and cache every plugin shares. Cheap to clone.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<RuntimeInner>,
+}
+
+struct RuntimeInner {
+    engine: Engine,
+    linker: Linker<CallState>,
+    cache: Option<ArtifactCache>,
+    entities: Arc<dyn Entities>,
+    ticking: Arc<AtomicBool>,
+}
+
+impl Drop for RuntimeInner {
+    fn drop(&mut self) {
+        self.ticking.store(false, Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").field("cache", &self.inner.cache).finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// Builds the engine (pooling allocator, epoch interruption) and the linker.
+    pub fn new(config: &RuntimeConfig, entities: Arc<dyn Entities>) -> Result<Runtime> {
+        let slots = config.max_concurrent_calls;
+        let mut pool = PoolingAllocationConfig::new();
+        // A Rust component instantiates a few core modules (its own plus WASI shims).
+        pool.total_component_instances(slots)
+            .total_core_instances(slots * 8)
+            .total_memories(slots * 2)
+            .total_tables(slots * 4)
+            .max_memory_size(Limits::MAX.memory_bytes())
+            .max_memories_per_component(4)
+            .max_tables_per_component(8)
+            .max_core_instances_per_component(16)
+            // Keep a small resident prefix of each freed slot so the next call into the same
+            // slot does not fault in its heap again.
+            .linear_memory_keep_resident(256 * 1024);
+        let mut engine_config = Config::new();
+        engine_config
+            .wasm_component_model(true)
+            .epoch_interruption(true)
+            .max_wasm_stack(1024 * 1024)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&engine_config).map_err(anyhow::Error::from).context("cannot start the wasm engine")?;
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(anyhow::Error::from)?;
+        imports::Imports::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |state| state)
+            .map_err(anyhow::Error::from)?;
+
+        let cache = config.cache_dir.as_deref().map(|dir| ArtifactCache::open(dir, &engine)).transpose()?;
+        let ticking = Arc::new(AtomicBool::new(true));
+        let ticker_engine = engine.weak();
+        let ticker_running = ticking.clone();
+        std::thread::Builder::new()
+            .name("wharf-epoch".into())
+            .spawn(move || {
+                while ticker_running.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    match ticker_engine.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .context("cannot start the epoch ticker")?;
+        Ok(Runtime { inner: Arc::new(RuntimeInner { engine, linker, cache, entities, ticking }) })
+    }
+
+    /// A runtime with default settings and no entity data.
+    pub fn standalone() -> Result<Runtime> {
+        Runtime::new(&RuntimeConfig::default(), Arc::new(NoEntities))
+    }
+
+    /// Loads `path` (a `.wasm` component) with the manifest beside it (same name, `.toml`).
+    pub fn load(&self, path: &Path) -> Result<Plugin> {
+        let manifest_path = path.with_extension("toml");
+        let manifest = Manifest::read(&manifest_path)?;
+        let wasm = std::fs::read(path).with_context(|| format!("cannot read plugin {}", path.display()))?;
+        self.load_bytes(&wasm, manifest).with_context(|| format!("cannot load plugin {}", path.display()))
+    }
+
+    /// Compiles (or takes from the cache) `wasm` and checks it against `manifest`.
+    pub fn load_bytes(&self, wasm: &[u8], manifest: Manifest) -> Result<Plugin> {
+        let engine = &self.inner.engine;
+        let component = match &self.inner.cache {
+            Some(cache) => cache.load(engine, wasm),
+            None => Component::from_binary(engine, wasm).map_err(anyhow::Error::from),
+        }
+        .context("not a valid WebAssembly component")?;
+        let exports = check_exports(&component, engine, &manifest)?;
+        let instance_pre = self
+            .inner
+            .linker
+            .instantiate_pre(&component)
+            .map_err(anyhow::Error::from)
+            .context("the component needs imports this host does not provide")?;
+        let shape = |role: Role| move |error: wasmtime::Error| anyhow::anyhow!("export {} has the wrong shape: {error}", interface(role));
+        let has = |role| manifest.roles.contains(&role);
+        let roles = Roles {
+            mapper: has(Role::Mapper).then(|| mapper::MapperPluginPre::new(instance_pre.clone()).map_err(shape(Role::Mapper))).transpose()?,
+            filter: has(Role::Filter).then(|| filter::FilterPluginPre::new(instance_pre.clone()).map_err(shape(Role::Filter))).transpose()?,
+            transform: has(Role::Transform).then(|| transform::TransformPluginPre::new(instance_pre.clone()).map_err(shape(Role::Transform))).transpose()?,
+            action: has(Role::Action).then(|| action::ActionPluginPre::new(instance_pre.clone()).map_err(shape(Role::Action))).transpose()?,
+        };
+        Ok(Plugin {
+            id: manifest.id().into(),
+            manifest: Arc::new(manifest),
+            content_hash: blake3::hash(wasm).to_hex().to_string(),
+            exports,
+            roles,
+            runtime: self.clone(),
+        })
+    }
+}
+
+fn interface(role: Role) -> String {
+    format!("wharf:plugin/{role}@{CONTRACT_VERSION}")
+}
+
+/// Compares the component's real exports with the roles its manifest declares.
+fn check_exports(component: &Component, engine: &Engine, manifest: &Manifest) -> Result<Vec<String>> {
+    let exports: Vec<String> = component.component_type().exports(engine).map(|(name, _)| name.to_owned()).collect();
+    let mut exported_roles = Vec::new();
+    for name in &exports {
+        let Some(rest) = name.strip_prefix("wharf:plugin/") else { continue };
+        let (role_name, version) = rest.split_once('@').unwrap_or((rest, "none"));
+        if version != CONTRACT_VERSION {
+            bail!(
+                "the component exports {name}, built for contract version {version}; this host speaks \
+                 wharf:plugin@{CONTRACT_VERSION}: rebuild the plugin with a matching wharf-plugin-sdk"
+            );
+        }
+        match Role::ALL.into_iter().find(|role| role.name() == role_name) {
+            Some(role) => exported_roles.push(role),
+            None => bail!("the component exports {name}, which is not a Wharf role"),
+        }
+    }
+    if exported_roles.is_empty() {
+        bail!(
+            "the component exports no Wharf role (its exports: {}); build it with wharf-plugin-sdk",
+            if exports.is_empty() { "none".into() } else { exports.join(", ") }
+        );
+    }
+    for role in &manifest.roles {
+        if !exported_roles.contains(role) {
+            bail!("the manifest declares role {role}, but the component does not export {}", interface(*role));
+        }
+    }
+    for role in &exported_roles {
+        if !manifest.roles.contains(role) {
+            bail!("the component exports {}, but the manifest does not list role {role}", interface(*role));
+        }
+    }
+    Ok(exports)
+}
+
+struct Roles {
+    mapper: Option<mapper::MapperPluginPre<CallState>>,
+    filter: Option<filter::FilterPluginPre<CallState>>,
+    transform: Option<transform::TransformPluginPre<CallState>>,
+    action: Option<action::ActionPluginPre<CallState>>,
+}
+
+/// One loaded, validated version of a plugin, ready to call from any thread.
+pub struct Plugin {
+    id: Arc<str>,
+    manifest: Arc<Manifest>,
+    content_hash: String,
+    exports: Vec<String>,
+    roles: Roles,
+    runtime: Runtime,
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin").field("id", &self.id).field("content_hash", &self.content_hash).finish_non_exhaustive()
+    }
+}
+
+/// Why a call failed. The call's output, if any, is discarded; the host goes on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("plugin {plugin}: {kind}")]
+pub struct CallError {
+    /// `name@version` of the plugin.
+    pub plugin: String,
+    /// What went wrong.
+    pub kind: CallErrorKind,
+}
+
+/// What went wrong in a call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallErrorKind {
+    /// The call ran past its time limit and was interrupted.
+    #[error("stopped after its time limit of {limit_ms} ms")]
+    Timeout {
+        /// The limit.
+        limit_ms: u64,
+    },
+    /// The call tried to grow its memory past the limit.
+    #[error("stopped at its memory limit of {limit_mib} MiB")]
+    Memory {
+        /// The limit.
+        limit_mib: u32,
+    },
+    /// The call returned more than its output limit.
+    #[error("returned {bytes} bytes, over its output limit of {limit_mib} MiB")]
+    Output {
+        /// What it returned.
+        bytes: usize,
+        /// The limit.
+        limit_mib: u32,
+    },
+    /// The plugin trapped: a panic, a stack overflow, an out-of-bounds access.
+    #[error("trapped: {0}")]
+    Trap(String),
+    /// The plugin reported that the call failed.
+    #[error("failed: {0}")]
+    Failed(String),
+    /// The plugin returned something the contract does not allow.
+    #[error("returned malformed output: {0}")]
+    Malformed(String),
+    /// The plugin does not serve this role or action.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The call could not start, or its changes could not be committed.
+    #[error("{0}")]
+    Host(String),
+}
+
+/// What a mapper made of a batch, checked against the contract.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapOutput {
+    /// Rows per entity.
+    pub outputs: Vec<EntityRows>,
+    /// Input rows the plugin rejected.
+    pub errors: Vec<RowError>,
+}
+
+/// The rows one entity receives from one input batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityRows {
+    /// The entity.
+    pub entity: String,
+    /// The rows.
+    pub batch: Batch,
+    /// For each row, the index of the input row it came from.
+    pub source_rows: Vec<u32>,
+}
+
+impl Plugin {
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// `name@version`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// BLAKE3 of the component's bytes.
+    pub fn content_hash(&self) -> &str {
+        &self.content_hash
+    }
+
+    /// The component's exports, as the component model names them.
+    pub fn exports(&self) -> &[String] {
+        &self.exports
+    }
+
+    /// Maps a batch of source rows.
+    pub fn map(&self, ctx: &Context, input: &Batch) -> Result<MapOutput, CallError> {
+        let pre = self.role(self.roles.mapper.as_ref(), Role::Mapper)?;
+        let batch = row_batch(input);
+        let mapped = self.call(None, |store| {
+            let plugin = pre.instantiate(&mut *store)?;
+            plugin.wharf_plugin_mapper().call_map(&mut *store, &convert::context(ctx), &batch)
+        })?;
+        let mapped = mapped.map_err(|error| self.error(CallErrorKind::Failed(error.message)))?;
+        let bytes = mapped.outputs.iter().map(|o| o.batch.rows.len() + o.source_rows.len() * 4).sum::<usize>()
+            + mapped.errors.iter().map(|e| e.message.len()).sum::<usize>();
+        self.check_output(bytes)?;
+        let malformed = |message: String| self.error(CallErrorKind::Malformed(message));
+        let in_input = |row: u32| (row as usize) < input.len();
+        let mut outputs = Vec::with_capacity(mapped.outputs.len());
+        for output in mapped.outputs {
+            if !self.manifest.entities.contains(&output.entity) {
+                return Err(malformed(format!("rows for entity {}, which its manifest does not list", output.entity)));
+            }
+            let batch = Batch::from_parts(output.batch.columns, output.batch.rows)
+                .map_err(|error| malformed(format!("{}: {error}", output.entity)))?;
+            if output.source_rows.len() != batch.len() || !output.source_rows.iter().all(|&row| in_input(row)) {
+                return Err(malformed(format!("{}: source rows do not match the rows", output.entity)));
+            }
+            outputs.push(EntityRows { entity: output.entity, batch, source_rows: output.source_rows });
+        }
+        let errors = mapped
+            .errors
+            .into_iter()
+            .map(|error| {
+                in_input(error.row)
+                    .then(|| RowError { row: error.row, field: error.field, message: error.message })
+                    .ok_or_else(|| malformed(format!("an error for row {}, which is not in the input", error.row)))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(MapOutput { outputs, errors })
+    }
+
+    /// Which rows of a batch to keep: one answer per row.
+    pub fn keep(&self, ctx: &Context, input: &Batch) -> Result<Vec<bool>, CallError> {
+        let pre = self.role(self.roles.filter.as_ref(), Role::Filter)?;
+        let batch = row_batch(input);
+        let keep = self.call(None, |store| {
+            let plugin = pre.instantiate(&mut *store)?;
+            plugin.wharf_plugin_filter().call_keep(&mut *store, &convert::context(ctx), &batch)
+        })?;
+        let keep = keep.map_err(|error| self.error(CallErrorKind::Failed(error.message)))?;
+        if keep.len() != input.len() {
+            let message = format!("{} answers for {} rows", keep.len(), input.len());
+            return Err(self.error(CallErrorKind::Malformed(message)));
+        }
+        Ok(keep)
+    }
+
+    /// Reshapes a document.
+    pub fn transform(&self, ctx: &Context, input: Document) -> Result<Document, CallError> {
+        let pre = self.role(self.roles.transform.as_ref(), Role::Transform)?;
+        let document = convert::document_in(input);
+        let output = self.call(None, |store| {
+            let plugin = pre.instantiate(&mut *store)?;
+            plugin.wharf_plugin_transform().call_transform(&mut *store, &convert::context(ctx), &document)
+        })?;
+        let output = output.map_err(|error| self.error(CallErrorKind::Failed(error.message)))?;
+        self.check_output(output.content.len())?;
+        Ok(convert::document_out(output))
+    }
+
+    /// Runs action `name` with JSON `input` in a unit of work over `entities`, committed only
+    /// when the action succeeds. Returns the action's JSON result.
+    pub fn invoke(
+        &self,
+        ctx: &Context,
+        name: &str,
+        input: &serde_json::Value,
+        entities: &dyn Entities,
+    ) -> Result<serde_json::Value, CallError> {
+        let pre = self.role(self.roles.action.as_ref(), Role::Action)?;
+        if !self.manifest.actions.iter().any(|action| action == name) {
+            let offered = self.manifest.actions.join(", ");
+            return Err(self.error(CallErrorKind::Unsupported(format!("has no action {name} (it offers: {offered})"))));
+        }
+        let unit = entities.begin().map_err(|error| self.error(CallErrorKind::Host(format!("{error:#}"))))?;
+        let input = input.to_string();
+        let mut unit_after = None;
+        let output = self.call_with_unit(Some(unit), &mut unit_after, |store| {
+            let plugin = pre.instantiate(&mut *store)?;
+            plugin.wharf_plugin_action().call_invoke(&mut *store, &convert::context(ctx), name, &input)
+        })?;
+        let output = output.map_err(|error| self.error(CallErrorKind::Failed(error.message)))?;
+        self.check_output(output.len())?;
+        let output = serde_json::from_str(&output)
+            .map_err(|error| self.error(CallErrorKind::Malformed(format!("result is not JSON: {error}"))))?;
+        if let Some(unit) = unit_after {
+            unit.commit().map_err(|error| self.error(CallErrorKind::Host(format!("cannot commit: {error:#}"))))?;
+        }
+        Ok(output)
+    }
+
+    fn role<'a, T>(&self, pre: Option<&'a T>, role: Role) -> Result<&'a T, CallError> {
+        pre.ok_or_else(|| self.error(CallErrorKind::Unsupported(format!("does not serve role {role}"))))
+    }
+
+    fn error(&self, kind: CallErrorKind) -> CallError {
+        CallError { plugin: self.id.to_string(), kind }
+    }
+
+    fn check_output(&self, bytes: usize) -> Result<(), CallError> {
+        let limits = self.manifest.limits;
+        if bytes > limits.output_bytes() {
+            return Err(self.error(CallErrorKind::Output { bytes, limit_mib: limits.output_mib }));
+        }
+        Ok(())
+    }
+
+    fn call<R>(
+        &self,
+        unit: Option<Box<dyn super::entities::UnitOfWork>>,
+        run: impl FnOnce(&mut Store<CallState>) -> wasmtime::Result<R>,
+    ) -> Result<R, CallError> {
+        self.call_with_unit(unit, &mut None, run)
+    }
+
+    /// Runs `run` in a fresh store with this plugin's limits. The unit of work given goes into
+    /// the store and comes back in `unit_after` only when the call succeeded.
+    fn call_with_unit<R>(
+        &self,
+        unit: Option<Box<dyn super::entities::UnitOfWork>>,
+        unit_after: &mut Option<Box<dyn super::entities::UnitOfWork>>,
+        run: impl FnOnce(&mut Store<CallState>) -> wasmtime::Result<R>,
+    ) -> Result<R, CallError> {
+        let inner = &self.runtime.inner;
+        let state = CallState::new(self.manifest.clone(), self.id.clone(), inner.entities.clone(), unit);
+        let mut store = Store::new(&inner.engine, state);
+        store.limiter(|state| &mut state.limiter);
+        let limits = self.manifest.limits;
+        let ticks = Duration::from_millis(limits.timeout_ms).as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64 + 1;
+        store.set_epoch_deadline(ticks);
+        let result = run(&mut store);
+        let stderr = store.data().flush_stdio();
+        match result {
+            Ok(output) => {
+                *unit_after = store.data_mut().unit.take();
+                Ok(output)
+            }
+            Err(error) => Err(self.error(self.classify(store.data(), error, &stderr))),
+        }
+    }
+
+    fn classify(&self, state: &CallState, error: wasmtime::Error, stderr: &str) -> CallErrorKind {
+        let limits = self.manifest.limits;
+        if state.limiter.memory_hit {
+            return CallErrorKind::Memory { limit_mib: limits.memory_mib };
+        }
+        let error = anyhow::Error::from(error);
+        let panic = panic_message(stderr);
+        match error.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => CallErrorKind::Timeout { limit_ms: limits.timeout_ms },
+            Some(Trap::StackOverflow) => CallErrorKind::Trap("stack overflow (recursion too deep)".into()),
+            Some(trap) => CallErrorKind::Trap(match panic {
+                Some(panic) => format!("{trap} ({panic})"),
+                None => trap.to_string(),
+            }),
+            None => match error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+                Some(exit) => CallErrorKind::Trap(format!("called exit({})", exit.0)),
+                None => CallErrorKind::Host(format!("{error:#}")),
+            },
+        }
+    }
+}
+
+fn row_batch(batch: &Batch) -> super::bindings::types::RowBatch {
+    super::bindings::types::RowBatch { columns: batch.columns().to_vec(), rows: batch.data().to_vec() }
+}
+
+/// The message of a Rust panic in the plugin's stderr, without the backtrace hint.
+fn panic_message(stderr: &str) -> Option<String> {
+    let start = stderr.rfind("panicked at")?;
+    let message: Vec<&str> = stderr[start..]
+        .lines()
+        .filter(|line| !line.starts_with("note:") && !line.trim().is_empty())
+        .collect();
+    let mut message = message.join(" ");
+    message.truncate(message.floor_char_boundary(500));
+    Some(message)
+}

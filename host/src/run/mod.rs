@@ -1,0 +1,100 @@
+//! The command line: parses arguments, runs a command, and maps its outcome to an exit code
+//! scripts can rely on (see [`Exit`]).
+pub mod plugin;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes of `wharf`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Done.
+    Success = 0,
+    /// A plugin call failed: trap, limit, or an error the plugin returned.
+    CallFailed = 1,
+    /// The command line was wrong (clap's own code).
+    Usage = 2,
+    /// A plugin, manifest or input file could not be read, built or loaded.
+    Unusable = 3,
+    /// The run completed, but some rows were rejected.
+    RowsRejected = 4,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// A command's failure, with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    /// The exit code.
+    pub exit: Exit,
+    /// What to tell the user.
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    /// A failure with this exit code.
+    pub fn new(exit: Exit, error: impl Into<anyhow::Error>) -> Failure {
+        Failure { exit, error: error.into() }
+    }
+}
+
+/// A failure to read, build or load something.
+pub fn unusable(error: impl Into<anyhow::Error>) -> Failure {
+    Failure::new(Exit::Unusable, error)
+}
+
+/// A failed plugin call.
+pub fn call_failed(error: impl Into<anyhow::Error>) -> Failure {
+    Failure::new(Exit::CallFailed, error)
+}
+
+/// What a command returns: an exit code, or a failure to report.
+pub type Outcome = Result<Exit, Failure>;
+
+#[derive(Debug, Parser)]
+#[command(name = "wharf", version, about = "WebAssembly plugin-based data-integration engine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build, inspect and try plugins.
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
+}
+
+/// Runs `wharf` with the process's arguments.
+pub fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "wharf=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { Exit::Usage.into() } else { Exit::Success.into() };
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let outcome = match cli.command {
+        Command::Plugin(command) => plugin::run(command, &mut stdout),
+    };
+    match outcome {
+        Ok(exit) => exit.into(),
+        Err(failure) => {
+            eprintln!("error: {:#}", failure.error);
+            failure.exit.into()
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! `wharf plugin build | check | run`: build a plugin crate into a component, inspect one, and
+//! try one on a sample file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context as _, Result};
+use clap::Subcommand;
+use serde_json::{json, Map, Value as Json};
+use wharf_plugin_sdk::{Batch, Context, Document, Value, ValueRef};
+
+use super::{call_failed as failed, unusable, Exit, Failure, Outcome};
+use crate::formats;
+use crate::plugin::{Entities, Manifest, MemoryEntities, NoEntities, Plugin, Role, Runtime};
+
+/// The manifest file in a plugin crate's directory.
+pub const CRATE_MANIFEST: &str = "wharf-plugin.toml";
+/// Rows per batch when running a plugin on a sample.
+const SAMPLE_BATCH_ROWS: usize = 256;
+
+/// Plugin subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Build a plugin crate to a component and place it, with its manifest, in a plugin
+    /// directory.
+    Build {
+        /// The crate's directory (holding Cargo.toml and wharf-plugin.toml).
+        crate_dir: PathBuf,
+        /// The plugin directory to place it in.
+        #[arg(long, default_value = "plugins-out")]
+        out: PathBuf,
+    },
+    /// Load a plugin, check it against its manifest, and print what it offers.
+    Check {
+        /// The `.wasm` file; its manifest is the `.toml` beside it.
+        file: PathBuf,
+    },
+    /// Run a plugin on a sample file and print its output and row errors.
+    Run {
+        /// The `.wasm` file; its manifest is the `.toml` beside it.
+        file: PathBuf,
+        /// The sample: CSV for mappers and filters (other files reach a mapper whole), any
+        /// document for transforms, a JSON object of parameters for actions.
+        #[arg(long)]
+        input: PathBuf,
+        /// The role to run, when the plugin has several.
+        #[arg(long)]
+        role: Option<Role>,
+        /// The action to invoke, when the plugin offers several.
+        #[arg(long)]
+        action: Option<String>,
+        /// The entity the call is for (default: the manifest's first).
+        #[arg(long)]
+        entity: Option<String>,
+        /// The company (dataAreaId) the call is for.
+        #[arg(long)]
+        company: Option<String>,
+        /// Entity rows the plugin may look up or change, as JSON
+        /// (`{"Entity": {"key": [..], "rows": [..]}}`).
+        #[arg(long)]
+        entities: Option<PathBuf>,
+    },
+}
+
+impl clap::ValueEnum for Role {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Role::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
+}
+
+/// Runs a plugin subcommand, writing its report to `out`.
+pub fn run(command: PluginCommand, out: &mut dyn Write) -> Outcome {
+    match command {
+        PluginCommand::Build { crate_dir, out: plugin_dir } => {
+            let wasm = build(&crate_dir, &plugin_dir, None).map_err(unusable)?;
+            let plugin = Runtime::standalone().and_then(|runtime| runtime.load(&wasm)).map_err(unusable)?;
+            writeln!(out, "built {} -> {}", plugin.id(), wasm.display()).map_err(unusable)?;
+            Ok(Exit::Success)
+        }
+        PluginCommand::Check { file } => {
+            let plugin = Runtime::standalone().and_then(|runtime| runtime.load(&file)).map_err(unusable)?;
+            describe(&plugin, out).map_err(unusable)?;
+            Ok(Exit::Success)
+        }
+        PluginCommand::Run { file, input, role, action, entity, company, entities } => {
+            let data: Box<dyn Entities> = match entities {
+                Some(path) => Box::new(
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))
+                        .and_then(|text| MemoryEntities::from_json(&text))
+                        .map_err(unusable)?,
+                ),
+                None => Box::new(NoEntities),
+            };
+            let runtime = Runtime::standalone().map_err(unusable)?;
+            let plugin = runtime.load(&file).map_err(unusable)?;
+            let options = RunOptions { role, action, entity, company };
+            let report = run_sample(&plugin, &input, &options, data.as_ref())?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&report.output).unwrap_or_default()).map_err(unusable)?;
+            Ok(if report.rejected > 0 { Exit::RowsRejected } else { Exit::Success })
+        }
+    }
+}
+
+/// Builds the plugin crate in `crate_dir` for `wasm32-wasip2` and places `<name>.wasm` and
+/// `<name>.toml` in `plugin_dir`, each written by rename so a watching host never sees half a
+/// file. `target_dir` overrides where cargo builds. Returns the `.wasm` path.
+pub fn build(crate_dir: &Path, plugin_dir: &Path, target_dir: Option<&Path>) -> Result<PathBuf> {
+    let manifest_path = crate_dir.join(CRATE_MANIFEST);
+    let manifest = Manifest::read(&manifest_path)?;
+    let cargo_toml = crate_dir.join("Cargo.toml");
+    let metadata = cargo(target_dir)
+        .args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path"])
+        .arg(&cargo_toml)
+        .output()
+        .context("cannot run cargo")?;
+    if !metadata.status.success() {
+        bail!("cargo metadata failed for {}: {}", cargo_toml.display(), String::from_utf8_lossy(&metadata.stderr).trim());
+    }
+    let metadata: Json = serde_json::from_slice(&metadata.stdout).context("cargo metadata printed no JSON")?;
+    let cargo_toml = cargo_toml.canonicalize()?;
+    let package = metadata["packages"]
+        .as_array()
+        .and_then(|packages| packages.iter().find(|p| p["manifest_path"].as_str().map(Path::new) == Some(&cargo_toml)))
+        .context("cargo metadata does not list the crate")?;
+    let package_name = package["name"].as_str().context("package without a name")?;
+    let target = match target_dir {
+        Some(dir) => dir.to_owned(),
+        None => PathBuf::from(metadata["target_directory"].as_str().context("no target directory")?),
+    };
+    let status = cargo(target_dir)
+        .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .arg(&cargo_toml)
+        .args(["--package", package_name])
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!(
+            "cargo build of {} failed (is the target installed? `rustup target add wasm32-wasip2`)",
+            crate_dir.display()
+        );
+    }
+    let built = target.join("wasm32-wasip2/release").join(format!("{}.wasm", package_name.replace('-', "_")));
+    std::fs::create_dir_all(plugin_dir).with_context(|| format!("cannot create {}", plugin_dir.display()))?;
+    let wasm = plugin_dir.join(format!("{}.wasm", manifest.name));
+    // Manifest first: a watcher that wakes on the component then finds the matching manifest.
+    place(&manifest_path, &wasm.with_extension("toml"))?;
+    place(&built, &wasm)?;
+    Ok(wasm)
+}
+
+fn cargo(target_dir: Option<&Path>) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    // When run from a build script or test, the outer cargo's settings must not leak in.
+    for name in ["CARGO_TARGET_DIR", "CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS", "CARGO_MAKEFLAGS", "CARGO_BUILD_TARGET"] {
+        command.env_remove(name);
+    }
+    if let Some(dir) = target_dir {
+        command.env("CARGO_TARGET_DIR", dir);
+    }
+    command
+}
+
+fn place(from: &Path, to: &Path) -> Result<()> {
+    let dir = to.parent().unwrap_or(Path::new("."));
+    let staged = tempfile::NamedTempFile::new_in(dir)?;
+    std::fs::copy(from, staged.path()).with_context(|| format!("cannot copy {}", from.display()))?;
+    staged.persist(to).with_context(|| format!("cannot write {}", to.display()))?;
+    Ok(())
+}
+
+fn describe(plugin: &Plugin, out: &mut dyn Write) -> Result<()> {
+    let manifest = plugin.manifest();
+    let list = |items: &[String]| if items.is_empty() { "-".to_owned() } else { items.join(", ") };
+    let roles: Vec<String> = manifest.roles.iter().map(ToString::to_string).collect();
+    writeln!(out, "plugin    {}", plugin.id())?;
+    writeln!(out, "roles     {}", list(&roles))?;
+    writeln!(out, "entities  {}", list(&manifest.entities))?;
+    if !manifest.actions.is_empty() {
+        writeln!(out, "actions   {}", list(&manifest.actions))?;
+    }
+    writeln!(out, "exports   {}", list(plugin.exports()))?;
+    let limits = manifest.limits;
+    writeln!(out, "limits    memory {} MiB, time {} ms, output {} MiB", limits.memory_mib, limits.timeout_ms, limits.output_mib)?;
+    let config: Vec<String> = manifest.config.iter().map(|(key, value)| format!("{key}={value}")).collect();
+    writeln!(out, "config    {}", list(&config))?;
+    writeln!(out, "blake3    {}", plugin.content_hash())?;
+    Ok(())
+}
+
+/// How to run a plugin on a sample.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The role to run (default: the manifest's first).
+    pub role: Option<Role>,
+    /// The action to invoke (default: the manifest's first).
+    pub action: Option<String>,
+    /// The entity of the call (default: the manifest's first).
+    pub entity: Option<String>,
+    /// The company of the call.
+    pub company: Option<String>,
+}
+
+/// What a plugin made of a sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleReport {
+    /// The output as JSON, as `wharf plugin run` prints it.
+    pub output: Json,
+    /// Input rows rejected.
+    pub rejected: usize,
+}
+
+/// Runs `plugin` on the sample file `input`. Rows are numbered from 1 (the first data row).
+pub fn run_sample(plugin: &Plugin, input: &Path, options: &RunOptions, entities: &dyn Entities) -> Result<SampleReport, Failure> {
+    let manifest = plugin.manifest();
+    let role = options.role.unwrap_or(manifest.roles[0]);
+    let ctx = Context {
+        entity: options.entity.clone().unwrap_or_else(|| manifest.entities[0].clone()),
+        company: options.company.clone(),
+        ..Context::default()
+    };
+    let read = || std::fs::read(input).with_context(|| format!("cannot read {}", input.display())).map_err(unusable);
+    let name = input.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let format = input.extension().map(|ext| ext.to_string_lossy().to_lowercase()).unwrap_or_default();
+    match role {
+        Role::Mapper | Role::Filter => {
+            let bytes = read()?;
+            let batches: Vec<Batch> = if format == "csv" {
+                formats::csv::batches(bytes.as_slice(), SAMPLE_BATCH_ROWS)
+                    .and_then(|batches| batches.collect::<Result<_>>())
+                    .map_err(unusable)?
+            } else {
+                let text = String::from_utf8(bytes).context("the sample is not UTF-8 text").map_err(unusable)?;
+                vec![formats::document_batch(&name, &text)]
+            };
+            if role == Role::Mapper {
+                map_sample(plugin, &ctx, &batches).map_err(failed)
+            } else {
+                filter_sample(plugin, &ctx, &batches).map_err(failed)
+            }
+        }
+        Role::Transform => {
+            let document = Document { format, name: Some(name), content: read()? };
+            let output = plugin.transform(&ctx, document).map_err(failed)?;
+            let content = String::from_utf8_lossy(&output.content).into_owned();
+            let output = json!({ "format": output.format, "name": output.name, "content": content });
+            Ok(SampleReport { output, rejected: 0 })
+        }
+        Role::Action => {
+            let params: Json = serde_json::from_slice(&read()?).context("the sample is not JSON").map_err(unusable)?;
+            let action = options.action.as_deref().unwrap_or(&manifest.actions[0]);
+            let output = plugin.invoke(&ctx, action, &params, entities).map_err(failed)?;
+            Ok(SampleReport { output, rejected: 0 })
+        }
+    }
+}
+
+fn map_sample(plugin: &Plugin, ctx: &Context, batches: &[Batch]) -> Result<SampleReport> {
+    let mut entities = Map::new();
+    let mut errors = Vec::new();
+    let mut first_row = 1;
+    for batch in batches {
+        let mapped = plugin.map(ctx, batch)?;
+        for output in &mapped.outputs {
+            let rows = entities.entry(output.entity.clone()).or_insert_with(|| Json::Array(Vec::new()));
+            let Json::Array(rows) = rows else { unreachable!("entries are arrays") };
+            for (row, source) in output.batch.rows().zip(&output.source_rows) {
+                let mut fields = Map::new();
+                fields.insert("source_row".into(), json!(first_row + *source as usize));
+                fields.extend(row.fields().map(|(name, value)| (name.to_owned(), json_value(value))));
+                rows.push(Json::Object(fields));
+            }
+        }
+        errors.extend(mapped.errors.iter().map(|error| {
+            json!({ "row": first_row + error.row as usize, "field": error.field, "message": error.message })
+        }));
+        first_row += batch.len();
+    }
+    let rejected = errors.len();
+    Ok(SampleReport { output: json!({ "rows": entities, "errors": errors }), rejected })
+}
+
+fn filter_sample(plugin: &Plugin, ctx: &Context, batches: &[Batch]) -> Result<SampleReport> {
+    let (mut kept, mut dropped) = (Vec::new(), Vec::new());
+    let mut first_row = 1;
+    for batch in batches {
+        for (index, keep) in plugin.keep(ctx, batch)?.into_iter().enumerate() {
+            if keep { &mut kept } else { &mut dropped }.push(first_row + index);
+        }
+        first_row += batch.len();
+    }
+    Ok(SampleReport { output: json!({ "kept": kept, "dropped": dropped }), rejected: 0 })
+}
+
+/// A cell as JSON: text stays text (decimals too, so no precision is lost).
+pub fn json_value(value: ValueRef<'_>) -> Json {
+    match value.to_owned() {
+        Value::Null => Json::Null,
+        Value::Integer(number) => json!(number),
+        Value::Float(number) => json!(number),
+        Value::Boolean(flag) => json!(flag),
+        Value::String(text) | Value::Decimal(text) | Value::Date(text) | Value::DateTime(text) => Json::String(text),
+    }
+}
