@@ -1,1 +1,2 @@
-fn main(){}
+//! Plugin runtime benchmarks (placeholder replaced below).
+fn main() {}

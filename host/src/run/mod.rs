@@ -71,6 +71,26 @@ enum Command {
     Plugin(plugin::PluginCommand),
 }
 
+/// Runs `wharf` with `args` (the first is the program name), writing results to `out`.
+pub fn execute<I, T>(args: I, out: &mut dyn std::io::Write) -> Outcome
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        // Help and version requests are not errors.
+        Err(error) if !error.use_stderr() => {
+            write!(out, "{error}").map_err(unusable)?;
+            return Ok(Exit::Success);
+        }
+        Err(error) => return Err(Failure::new(Exit::Usage, anyhow::anyhow!(error.render().to_string()))),
+    };
+    match cli.command {
+        Command::Plugin(command) => plugin::run(command, out),
+    }
+}
+
 /// Runs `wharf` with the process's arguments.
 pub fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -79,17 +99,7 @@ pub fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() { Exit::Usage.into() } else { Exit::Success.into() };
-        }
-    };
-    let mut stdout = std::io::stdout().lock();
-    let outcome = match cli.command {
-        Command::Plugin(command) => plugin::run(command, &mut stdout),
-    };
+    let outcome = execute(std::env::args_os(), &mut std::io::stdout().lock());
     match outcome {
         Ok(exit) => exit.into(),
         Err(failure) => {

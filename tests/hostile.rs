@@ -1,0 +1,124 @@
+//! Plugins that attack the host: each is stopped by its limit or the sandbox with an error
+//! that names the plugin, and the host goes on serving other calls, during and after.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use wharf::plugin::{CallError, CallErrorKind, Plugin};
+use wharf_plugin_sdk::{Batch, BatchBuilder, Context};
+use wharf_tests::{hostile, plugin, runtime};
+
+fn input(columns: &[&str], values: &[&str]) -> Batch {
+    let mut builder = BatchBuilder::new(columns.iter().copied());
+    builder.push_row(&values.iter().map(|value| (*value).into()).collect::<Vec<_>>());
+    builder.finish()
+}
+
+fn attack(name: &str) -> (Plugin, CallError) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plugin = runtime().load(&hostile(dir.path(), name)).expect("hostile plugin loads");
+    let error = plugin.map(&Context::default(), &input(&["a"], &["1"])).expect_err("the attack must fail");
+    assert_eq!(error.plugin, format!("hostile-{name}@0.1.0"));
+    assert!(error.to_string().starts_with(&format!("plugin hostile-{name}@0.1.0: ")), "{error}");
+    (plugin, error)
+}
+
+/// A well-behaved call, to show the host still serves.
+fn good_call() {
+    let customers = runtime().load(&plugin("customer-csv-mapper")).expect("loads");
+    let columns = ["cust_no", "company_name", "street", "postcode", "city", "country", "phone", "credit_limit"];
+    let batch = input(&columns, &["c1", "Contoso", "1 Main St", "98052", "Redmond", "US", "555-0100", "10"]);
+    let mapped = customers.map(&Context::default(), &batch).expect("a good call succeeds");
+    assert_eq!(mapped.outputs[0].batch.len(), 1);
+}
+
+#[test]
+fn an_infinite_loop_is_stopped_at_its_time_limit() {
+    let started = Instant::now();
+    let (_, error) = attack("loop");
+    assert_eq!(error.kind, CallErrorKind::Timeout { limit_ms: 300 });
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    good_call();
+}
+
+#[test]
+fn a_memory_bomb_is_stopped_at_its_memory_limit() {
+    let (_, error) = attack("memory");
+    assert_eq!(error.kind, CallErrorKind::Memory { limit_mib: 16 });
+    good_call();
+}
+
+#[test]
+fn enormous_output_is_refused_at_its_output_limit() {
+    let (_, error) = attack("output");
+    assert!(matches!(error.kind, CallErrorKind::Output { limit_mib: 1, bytes } if bytes > 1 << 20), "{error}");
+    good_call();
+}
+
+#[test]
+fn a_panic_traps_and_reports_the_panic_message() {
+    let (_, error) = attack("panic");
+    let CallErrorKind::Trap(message) = &error.kind else { panic!("not a trap: {error}") };
+    assert!(message.contains("the partner file had a surprise"), "{message}");
+    good_call();
+}
+
+#[test]
+fn deep_recursion_is_a_stack_overflow_not_a_crash() {
+    let (_, error) = attack("recursion");
+    assert_eq!(error.kind, CallErrorKind::Trap("stack overflow (recursion too deep)".into()));
+    good_call();
+}
+
+#[test]
+fn calling_exit_fails_the_call_not_the_host() {
+    let (_, error) = attack("exit");
+    // WASI preview 2 knows success and failure only.
+    assert_eq!(error.kind, CallErrorKind::Trap("called exit(1)".into()));
+    good_call();
+}
+
+#[test]
+fn a_log_flood_is_cut_off_and_the_call_still_finishes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plugin = runtime().load(&hostile(dir.path(), "log-flood")).expect("loads");
+    // Its time limit stops it if the log budget did not make the flood cheap.
+    let result = plugin.map(&Context::default(), &input(&["a"], &["1"]));
+    assert!(result.is_ok() || matches!(result, Err(CallError { kind: CallErrorKind::Timeout { .. }, .. })), "{result:?}");
+}
+
+#[test]
+fn rows_for_an_entity_outside_the_manifest_are_malformed_output() {
+    let (_, error) = attack("entity");
+    assert!(matches!(&error.kind, CallErrorKind::Malformed(m) if m.contains("NotMine")), "{error}");
+}
+
+#[test]
+fn the_sandbox_grants_no_files_environment_arguments_or_sockets() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let address = listener.local_addr().expect("address").to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plugin = runtime().load(&hostile(dir.path(), "sandbox")).expect("loads");
+    let error = plugin.map(&Context::default(), &input(&["address"], &[&address])).expect_err("reports by failing");
+    assert_eq!(
+        error.kind,
+        CallErrorKind::Failed("file=denied dir=denied write=denied env=denied args=denied socket=denied".into())
+    );
+    assert!(listener.accept().is_err(), "the plugin reached a socket");
+    assert!(!std::path::Path::new("/tmp/wharf-escape").exists());
+}
+
+#[test]
+fn a_runaway_plugin_does_not_hold_up_calls_to_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let looping = runtime().load(&hostile(dir.path(), "loop")).expect("loads");
+    std::thread::scope(|scope| {
+        let runaway = scope.spawn(|| looping.map(&Context::default(), &input(&["a"], &["1"])));
+        for _ in 0..20 {
+            good_call();
+        }
+        let error = runaway.join().expect("thread").expect_err("stopped");
+        assert_eq!(error.kind, CallErrorKind::Timeout { limit_ms: 300 });
+    });
+}

@@ -1,0 +1,16 @@
+//! Wharf's integration tests: one binary, each module one capability.
+
+/// Every example plugin against its golden files.
+mod golden;
+/// Plugins that attack the host are stopped by their limits and the sandbox.
+mod hostile;
+/// Loading refuses broken components and manifests with messages that say why.
+mod loading;
+/// Hot reload under load: swaps, broken versions, deletes, restores.
+mod reload;
+/// Actions commit their unit of work only when they succeed.
+mod actions;
+/// The command line's output and exit codes.
+mod cli;
+/// Repository rules that keep the code readable.
+mod tidy;

@@ -1,0 +1,90 @@
+//! A mapper that attacks its host in the way its manifest's `attack` config names, so the
+//! tests can check each attack is stopped by its limit or by the sandbox.
+
+use std::hint::black_box;
+
+use wharf_plugin_sdk::{host, Batch, Context, Mapped, Mapper, PluginError};
+
+/// The plugin.
+pub struct Hostile;
+
+impl Mapper for Hostile {
+    fn map(_ctx: &Context, input: &Batch) -> Result<Mapped, PluginError> {
+        let attack = host::config("attack").unwrap_or_default();
+        match attack.as_str() {
+            "loop" => loop {
+                black_box(());
+            },
+            "memory" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1; 1 << 20]);
+                    black_box(&hoard);
+                }
+            }
+            "output" => {
+                let mut mapped = Mapped::new();
+                let rows = mapped.entity("Hostile", &["Blob"]);
+                let blob = "x".repeat(256 * 1024);
+                let row = input.row(0).ok_or("need one input row")?;
+                for _ in 0..8 {
+                    mapped.push(rows, &row, &[blob.as_str().into()]);
+                }
+                Ok(mapped)
+            }
+            "panic" => panic!("the partner file had a surprise"),
+            "recursion" => Err(PluginError::new(format!("returned from depth {}", recurse(black_box(1))))),
+            "log-flood" => {
+                for n in 0..1_000_000 {
+                    host::log(host::Level::Info, &format!("line {n} of a flood"));
+                }
+                Ok(Mapped::new())
+            }
+            "exit" => std::process::exit(3),
+            "entity" => {
+                let mut mapped = Mapped::new();
+                let rows = mapped.entity("NotMine", &["A"]);
+                let row = input.row(0).ok_or("need one input row")?;
+                mapped.push(rows, &row, &["a".into()]);
+                Ok(mapped)
+            }
+            "sandbox" => Err(PluginError::new(probe_sandbox(input))),
+            other => Err(PluginError::new(format!("unknown attack {other}"))),
+        }
+    }
+}
+
+wharf_plugin_sdk::export_mapper!(Hostile);
+
+/// Recursion that keeps its frames on the wasm stack (not Rust's shadow stack in linear
+/// memory), so it is the engine's stack limit that stops it. Subtraction keeps the compiler
+/// from turning it into a loop.
+#[allow(unconditional_recursion, reason = "running out of stack is the attack")]
+fn recurse(depth: u64) -> u64 {
+    let next = black_box(depth + 1);
+    next.wrapping_sub(recurse(next))
+}
+
+/// Tries every way out of the sandbox and reports what happened, one `name=outcome` per probe.
+fn probe_sandbox(input: &Batch) -> String {
+    let target = input.row(0).and_then(|row| row.str("address").ok()).unwrap_or("127.0.0.1:9").to_owned();
+    let outcome = |result: Result<String, String>| match result {
+        Ok(found) => format!("open:{found}"),
+        Err(_) => "denied".to_owned(),
+    };
+    let file = std::fs::read_to_string("/etc/passwd").map(|text| text.len().to_string()).map_err(|e| e.to_string());
+    let dir = std::fs::read_dir("/").map(|entries| entries.count().to_string()).map_err(|e| e.to_string());
+    let write = std::fs::write("/tmp/wharf-escape", b"x").map(|()| "written".to_owned()).map_err(|e| e.to_string());
+    let env = std::env::vars().next().map(|(key, _)| key).ok_or_else(|| "empty".to_owned());
+    let args = std::env::args().nth(1).ok_or_else(|| "empty".to_owned());
+    let socket = std::net::TcpStream::connect(&target).map(|_| "connected".to_owned()).map_err(|e| e.to_string());
+    format!(
+        "file={} dir={} write={} env={} args={} socket={}",
+        outcome(file),
+        outcome(dir),
+        outcome(write),
+        outcome(env),
+        outcome(args),
+        outcome(socket)
+    )
+}

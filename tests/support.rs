@@ -1,0 +1,86 @@
+//! What the integration tests share: the plugins they build (once per run), a runtime, and the
+//! golden-file check.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use wharf::plugin::{NoEntities, Runtime, RuntimeConfig};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").to_owned()
+}
+
+/// The example plugins every test may load, built once per run with `wharf plugin build`.
+pub const EXAMPLE_PLUGINS: [&str; 5] =
+    ["customer-csv-mapper", "sales-order-xml-mapper", "company-filter", "order-xml-transform", "inventory-action"];
+
+/// The plugins the tests build to attack the host.
+pub const TEST_PLUGINS: [&str; 2] = ["hostile", "future-contract"];
+
+/// The directory holding every built plugin (`<name>.wasm` with `<name>.toml`), building
+/// them on first use.
+pub fn plugin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = root();
+        let target = root.join("target/test-plugins");
+        let out = target.join("plugins");
+        let crates = EXAMPLE_PLUGINS
+            .iter()
+            .map(|name| root.join("plugins").join(name))
+            .chain(TEST_PLUGINS.iter().map(|name| root.join("tests/plugins").join(name)));
+        for crate_dir in crates {
+            wharf::run::plugin::build(&crate_dir, &out, Some(&target))
+                .unwrap_or_else(|error| panic!("cannot build {}: {error:#}", crate_dir.display()));
+        }
+        out
+    })
+}
+
+/// A built plugin's `.wasm`.
+pub fn plugin(name: &str) -> PathBuf {
+    plugin_dir().join(format!("{name}.wasm"))
+}
+
+/// One runtime for the whole run, with its artifact cache under `target/`.
+pub fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        let config = RuntimeConfig { cache_dir: Some(root().join("target/test-plugins/cache")), ..RuntimeConfig::default() };
+        Runtime::new(&config, Arc::new(NoEntities)).expect("runtime starts")
+    })
+}
+
+/// Copies built plugin `name` into `dir` as `new_name`, with its manifest passed through
+/// `edit`. Returns the new `.wasm`.
+pub fn install(name: &str, dir: &Path, new_name: &str, edit: impl FnOnce(String) -> String) -> PathBuf {
+    let manifest = std::fs::read_to_string(plugin(name).with_extension("toml")).expect("manifest");
+    let manifest = edit(manifest.replacen(&format!("name = \"{name}\""), &format!("name = \"{new_name}\""), 1));
+    let wasm = dir.join(format!("{new_name}.wasm"));
+    std::fs::write(wasm.with_extension("toml"), manifest).expect("write manifest");
+    std::fs::copy(plugin(name), &wasm).expect("copy component");
+    wasm
+}
+
+/// The hostile plugin set to `attack`, installed in `dir`.
+pub fn hostile(dir: &Path, attack: &str) -> PathBuf {
+    install("hostile", dir, &format!("hostile-{attack}"), |manifest| {
+        manifest.replace("attack = \"none\"", &format!("attack = \"{attack}\""))
+    })
+}
+
+/// Compares `actual` with the file `expected`; with `UPDATE_EXPECT=1` rewrites the file.
+pub fn check_golden(actual: &str, expected: &Path) {
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(expected, actual).expect("bless");
+        return;
+    }
+    let want = std::fs::read_to_string(expected)
+        .unwrap_or_else(|_| panic!("no {}; run with UPDATE_EXPECT=1 to create it", expected.display()));
+    assert!(
+        want == actual,
+        "output differs from {} (UPDATE_EXPECT=1 rewrites it)\n--- expected\n{want}\n--- actual\n{actual}",
+        expected.display()
+    );
+}
