@@ -142,6 +142,11 @@ impl EntityRows {
     pub fn source_rows(&self) -> &[u32] {
         &self.source_rows
     }
+
+    /// The entity, its finished rows and their source rows.
+    pub fn into_parts(self) -> (String, Batch, Vec<u32>) {
+        (self.entity, self.batch.finish(), self.source_rows)
+    }
 }
 
 /// What a [`Mapper`] made of a batch: rows for one or more entities, and the input rows it
@@ -192,6 +197,11 @@ impl Mapped {
     /// The rejected rows.
     pub fn errors(&self) -> &[RowError] {
         &self.errors
+    }
+
+    /// The outputs and the rejected rows.
+    pub fn into_parts(self) -> (Vec<EntityRows>, Vec<RowError>) {
+        (self.outputs, self.errors)
     }
 }
 
@@ -368,13 +378,15 @@ pub mod __private {
     pub type MapOutput = (Vec<(String, RowBatch, Vec<u32>)>, Vec<RowError>);
 
     pub fn map<P: Mapper>(ctx: CallContext, input: RowBatch) -> Result<MapOutput, PluginError> {
-        let mapped = P::map(&ctx.into(), &convert::batch(input)?)?;
-        let outputs = mapped
-            .outputs
+        let (outputs, errors) = P::map(&ctx.into(), &convert::batch(input)?)?.into_parts();
+        let outputs = outputs
             .into_iter()
-            .map(|rows| (rows.entity, rows.batch.finish().into(), rows.source_rows))
+            .map(|rows| {
+                let (entity, batch, source_rows) = rows.into_parts();
+                (entity, batch.into(), source_rows)
+            })
             .collect();
-        Ok((outputs, mapped.errors.into_iter().map(Into::into).collect()))
+        Ok((outputs, errors.into_iter().map(Into::into).collect()))
     }
 
     pub fn keep<P: Filter>(ctx: CallContext, input: RowBatch) -> Result<Vec<bool>, PluginError> {

@@ -12,7 +12,7 @@ mod state;
 
 pub use entities::{Entities, MemoryEntities, NoEntities, UnitOfWork};
 pub use manifest::{Limits, Manifest, Role, CONTRACT_VERSION};
-pub use runtime::{CallError, CallErrorKind, EntityRows, MapOutput, Plugin, Runtime, RuntimeConfig};
+pub use runtime::{engine_config, CallError, CallErrorKind, EntityRows, MapOutput, Plugin, Runtime, RuntimeConfig};
 mod registry;
 mod watcher;
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _, Result};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 use wharf_plugin_sdk::{Batch, Context, Document, RowError};
 
@@ -34,6 +34,33 @@ impl Default for RuntimeConfig {
     fn default() -> Self {
         RuntimeConfig { cache_dir: None, max_concurrent_calls: 256 }
     }
+}
+
+/// The engine configuration every plugin runs under: the pooling allocator (instantiation in
+/// microseconds, see `shared/toolchain.md`) and epoch interruption (the time limit, at about
+/// a tenth of fuel metering's cost).
+pub fn engine_config(config: &RuntimeConfig) -> Config {
+    let slots = config.max_concurrent_calls;
+    let mut pool = PoolingAllocationConfig::new();
+    // A Rust component instantiates a few core modules (its own plus WASI shims).
+    pool.total_component_instances(slots)
+        .total_core_instances(slots * 8)
+        .total_memories(slots * 2)
+        .total_tables(slots * 4)
+        .max_memory_size(Limits::MAX.memory_bytes())
+        .max_memories_per_component(4)
+        .max_tables_per_component(8)
+        .max_core_instances_per_component(16)
+        // Keep a small resident prefix of each freed slot so the next call into the same
+        // slot does not fault in its heap again.
+        .linear_memory_keep_resident(256 * 1024);
+    let mut engine_config = Config::new();
+    engine_config
+        .wasm_component_model(true)
+        .epoch_interruption(true)
+        .max_wasm_stack(1024 * 1024)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    engine_config
 }
 
 /// The engine, linker and cache every plugin shares. Cheap to clone.
@@ -65,27 +92,7 @@ impl std::fmt::Debug for Runtime {
 impl Runtime {
     /// Builds the engine (pooling allocator, epoch interruption) and the linker.
     pub fn new(config: &RuntimeConfig, entities: Arc<dyn Entities>) -> Result<Runtime> {
-        let slots = config.max_concurrent_calls;
-        let mut pool = PoolingAllocationConfig::new();
-        // A Rust component instantiates a few core modules (its own plus WASI shims).
-        pool.total_component_instances(slots)
-            .total_core_instances(slots * 8)
-            .total_memories(slots * 2)
-            .total_tables(slots * 4)
-            .max_memory_size(Limits::MAX.memory_bytes())
-            .max_memories_per_component(4)
-            .max_tables_per_component(8)
-            .max_core_instances_per_component(16)
-            // Keep a small resident prefix of each freed slot so the next call into the same
-            // slot does not fault in its heap again.
-            .linear_memory_keep_resident(256 * 1024);
-        let mut engine_config = Config::new();
-        engine_config
-            .wasm_component_model(true)
-            .epoch_interruption(true)
-            .max_wasm_stack(1024 * 1024)
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        let engine = Engine::new(&engine_config).map_err(anyhow::Error::from).context("cannot start the wasm engine")?;
+        let engine = Engine::new(&engine_config(config)).map_err(anyhow::Error::from).context("cannot start the wasm engine")?;
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(anyhow::Error::from)?;
@@ -153,6 +160,7 @@ impl Runtime {
             content_hash: blake3::hash(wasm).to_hex().to_string(),
             exports,
             roles,
+            instance_pre,
             runtime: self.clone(),
         })
     }
@@ -213,6 +221,7 @@ pub struct Plugin {
     content_hash: String,
     exports: Vec<String>,
     roles: Roles,
+    instance_pre: InstancePre<CallState>,
     runtime: Runtime,
 }
 
@@ -311,6 +320,12 @@ impl Plugin {
     /// The component's exports, as the component model names them.
     pub fn exports(&self) -> &[String] {
         &self.exports
+    }
+
+    /// Instantiates the component in a fresh store, with this plugin's limits, and drops it:
+    /// shows the plugin can start (its initial memory fits its limit, its start code runs).
+    pub fn instantiate(&self) -> Result<(), CallError> {
+        self.call(None, |store| self.instance_pre.instantiate(&mut *store).map(drop))
     }
 
     /// Maps a batch of source rows.

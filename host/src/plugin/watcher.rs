@@ -24,6 +24,10 @@ impl std::fmt::Debug for Watcher {
 }
 
 impl Watcher {
+    /// How long changes settle before a reload: long enough to merge an editor's writes, short
+    /// enough that a new version serves well within a second.
+    pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(50);
+
     /// Starts watching `dir`. Changes settle for `debounce` before they are acted on, so an
     /// editor's several writes make one reload. Loading runs on the watcher's own thread,
     /// never on a caller's.

@@ -84,6 +84,7 @@ pub fn run(command: PluginCommand, out: &mut dyn Write) -> Outcome {
         }
         PluginCommand::Check { file } => {
             let plugin = Runtime::standalone().and_then(|runtime| runtime.load(&file)).map_err(unusable)?;
+            plugin.instantiate().map_err(failed)?;
             describe(&plugin, out).map_err(unusable)?;
             Ok(Exit::Success)
         }
