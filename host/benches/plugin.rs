@@ -36,12 +36,14 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_owned();
     let work = root.join("target/bench-plugins");
     eprintln!("building the benchmark's plugins ...");
-    let built = |crate_dir: PathBuf| {
-        wharf::run::plugin::build(&crate_dir, &work.join("plugins"), Some(&work))
+    // Separate target directories: the typed guest builds the customer mapper without its
+    // export, and must not overwrite the exporting build's artifact.
+    let built = |crate_dir: PathBuf, target: &str| {
+        wharf::run::plugin::build(&crate_dir, &work.join("plugins"), Some(&work.join(target)))
             .unwrap_or_else(|error| panic!("cannot build {}: {error:#}", crate_dir.display()))
     };
-    let bytes_wasm = built(root.join("plugins/customer-csv-mapper"));
-    let typed_wasm = built(root.join("host/benches/guests/typed-mapper"));
+    let bytes_wasm = built(root.join("plugins/customer-csv-mapper"), "plugins");
+    let typed_wasm = built(root.join("host/benches/guests/typed-mapper"), "guests");
 
     let cache = tempfile::tempdir().expect("tempdir");
     let config = RuntimeConfig { cache_dir: Some(cache.path().to_owned()), ..RuntimeConfig::default() };

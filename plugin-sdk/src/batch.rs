@@ -46,6 +46,17 @@ impl Batch {
     /// Reads a batch from its column names and encoded rows, checking every cell: offsets in
     /// order and in bounds, known tags, payloads of the right size, text that is UTF-8.
     pub fn from_parts(columns: Vec<String>, data: Vec<u8>) -> Result<Batch, BatchError> {
+        Batch::read(columns, data, Text::Check)
+    }
+
+    /// Like [`from_parts`](Self::from_parts) for a batch the host wrote, whose text is UTF-8
+    /// by construction (it writes text only from `&str`): checks the structure, and trusts the
+    /// text rather than validating every cell again inside the plugin.
+    pub(crate) fn from_host_parts(columns: Vec<String>, data: Vec<u8>) -> Result<Batch, BatchError> {
+        Batch::read(columns, data, Text::Trust)
+    }
+
+    fn read(columns: Vec<String>, data: Vec<u8>, text: Text) -> Result<Batch, BatchError> {
         let malformed = |message: String| Err(BatchError(message));
         let Some(trailer_start) = data.len().checked_sub(4) else {
             return malformed(format!("{} bytes is too short for the row count", data.len()));
@@ -74,7 +85,7 @@ impl Batch {
             if start != expected_start || end < start || end > cells_end {
                 return malformed(format!("{}: cell offsets out of order or out of bounds", place()));
             }
-            if let Err(problem) = check_cell(&batch.data[start..end]) {
+            if let Err(problem) = check_cell(&batch.data[start..end], text) {
                 return malformed(format!("{}: {problem}", place()));
             }
             expected_start = end;
@@ -321,7 +332,14 @@ fn read_u32(data: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(bytes)
 }
 
-fn check_cell(cell: &[u8]) -> Result<(), String> {
+/// Whether reading a batch validates its text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Text {
+    Check,
+    Trust,
+}
+
+fn check_cell(cell: &[u8], text: Text) -> Result<(), String> {
     let Some((&tag, payload)) = cell.split_first() else {
         return Err("empty cell".into());
     };
@@ -337,6 +355,7 @@ fn check_cell(cell: &[u8]) -> Result<(), String> {
         TAG_INTEGER | TAG_FLOAT => fixed(8),
         TAG_BOOLEAN if payload == [0] || payload == [1] => Ok(()),
         TAG_BOOLEAN => Err("a boolean that is neither 0 nor 1".into()),
+        TAG_STRING | TAG_DECIMAL | TAG_DATE | TAG_DATETIME if text == Text::Trust => Ok(()),
         TAG_STRING | TAG_DECIMAL | TAG_DATE | TAG_DATETIME => std::str::from_utf8(payload)
             .map(drop)
             .map_err(|error| format!("text that is not UTF-8 ({error})")),
@@ -368,8 +387,9 @@ fn decode_checked_cell(cell: &[u8]) -> ValueRef<'_> {
 fn checked_text(payload: &[u8]) -> &str {
     debug_assert!(std::str::from_utf8(payload).is_ok());
     // SAFETY: `Batch` is only made by `from_parts`, which runs `check_cell` (UTF-8 validation)
-    // on every text cell, or by `BatchBuilder::finish`, which writes text only from `&str`.
-    // Both make `data` immutable for the batch's life.
+    // on every text cell; by `BatchBuilder::finish`, which writes text only from `&str`; or, in
+    // a plugin, by `from_host_parts` on what the host's `BatchBuilder` wrote. All of them keep
+    // `data` immutable for the batch's life.
     unsafe { std::str::from_utf8_unchecked(payload) }
 }
 

@@ -48,7 +48,7 @@ impl From<Batch> for wit::RowBatch {
 
 /// The host builds every batch it sends; one it cannot read is a host bug, reported as such.
 pub(crate) fn batch(input: wit::RowBatch) -> Result<Batch, wit::PluginError> {
-    Batch::from_parts(input.columns, input.rows)
+    Batch::from_host_parts(input.columns, input.rows)
         .map_err(|error| wit::PluginError { message: format!("input batch: {error}") })
 }
 
