@@ -2,7 +2,7 @@
 //! work for actions. The store implements [`Entities`]; [`MemoryEntities`] holds rows in
 //! memory for running plugins on sample data.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context as _, Result};
@@ -45,7 +45,7 @@ impl Entities for NoEntities {
     }
 
     fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
-        Ok(Box::new(MemoryUnit { tables: BTreeMap::new(), target: None }))
+        Ok(Box::new(MemoryUnit { tables: BTreeMap::new(), changed: BTreeSet::new(), target: None }))
     }
 }
 
@@ -110,7 +110,8 @@ impl MemoryEntities {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Table>> {
-        // A panic elsewhere cannot leave a table half-changed: units change private copies.
+        // Units change private copies and commit row by row, so a panic cannot leave a row
+        // half-written.
         self.tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
@@ -137,13 +138,16 @@ impl Entities for MemoryEntities {
 
     fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
         let tables = self.lock().clone();
-        Ok(Box::new(MemoryUnit { tables, target: Some(self.clone()) }))
+        Ok(Box::new(MemoryUnit { tables, changed: BTreeSet::new(), target: Some(self.clone()) }))
     }
 }
 
-/// A unit of work over a private copy of the tables, swapped in on commit.
+/// A unit of work over a private copy of the tables; commit writes the rows it changed back,
+/// so concurrent units touching different rows both keep their changes.
 struct MemoryUnit {
     tables: BTreeMap<String, Table>,
+    /// (entity, key) of every row inserted or updated.
+    changed: BTreeSet<(String, Vec<String>)>,
     target: Option<MemoryEntities>,
 }
 
@@ -173,7 +177,8 @@ impl UnitOfWork for MemoryUnit {
         if table.rows.contains_key(&key) {
             bail!("{entity} {} already exists", key.join(", "));
         }
-        table.rows.insert(key, row);
+        table.rows.insert(key.clone(), row);
+        self.changed.insert((entity.to_owned(), key));
         Ok(())
     }
 
@@ -190,13 +195,66 @@ impl UnitOfWork for MemoryUnit {
                 None => row.push((name, value)),
             }
         }
+        self.changed.insert((entity.to_owned(), key));
         Ok(())
     }
 
     fn commit(self: Box<Self>) -> Result<()> {
-        if let Some(target) = self.target {
-            *target.lock() = self.tables;
+        let Some(target) = self.target else { return Ok(()) };
+        let mut live = target.lock();
+        for (entity, key) in self.changed {
+            let row = self.tables.get(&entity).and_then(|table| table.rows.get(&key));
+            if let (Some(row), Some(table)) = (row, live.get_mut(&entity)) {
+                table.rows.insert(key, row.clone());
+            }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stock(units: &MemoryEntities, item: &str) -> Option<Value> {
+        let key = vec![("Item".to_owned(), Value::from(item))];
+        units.lookup("Stock", &key).expect("known entity").and_then(|row| row.into_iter().find(|(f, _)| f == "Qty")).map(|(_, v)| v)
+    }
+
+    #[test]
+    fn concurrent_units_on_different_rows_both_commit() {
+        let entities = MemoryEntities::default();
+        entities.define("Stock", &["Item"]);
+        let (mut first, mut second) = (entities.begin().expect("unit"), entities.begin().expect("unit"));
+        first.insert("Stock", vec![("Item".into(), "A".into()), ("Qty".into(), 1.into())]).expect("insert");
+        second.insert("Stock", vec![("Item".into(), "B".into()), ("Qty".into(), 2.into())]).expect("insert");
+        first.commit().expect("commit");
+        assert_eq!(stock(&entities, "B"), None, "uncommitted changes are invisible");
+        second.commit().expect("commit");
+        assert_eq!(stock(&entities, "A"), Some(Value::Integer(1)));
+        assert_eq!(stock(&entities, "B"), Some(Value::Integer(2)));
+    }
+
+    #[test]
+    fn a_dropped_unit_changes_nothing() {
+        let entities = MemoryEntities::default();
+        entities.define("Stock", &["Item"]);
+        let mut unit = entities.begin().expect("unit");
+        unit.insert("Stock", vec![("Item".into(), "A".into())]).expect("insert");
+        drop(unit);
+        assert!(entities.rows("Stock").is_empty());
+    }
+
+    #[test]
+    fn keys_must_be_complete_and_cannot_change() {
+        let entities = MemoryEntities::default();
+        entities.define("Stock", &["Item", "Site"]);
+        let mut unit = entities.begin().expect("unit");
+        let error = unit.insert("Stock", vec![("Item".into(), "A".into())]).expect_err("no site");
+        assert!(error.to_string().contains("needs field Site"), "{error}");
+        unit.insert("Stock", vec![("Item".into(), "A".into()), ("Site".into(), "1".into())]).expect("insert");
+        let key = vec![("Item".into(), "A".into()), ("Site".into(), "1".into())];
+        let error = unit.update("Stock", &key, vec![("Site".into(), "2".into())]).expect_err("key change");
+        assert!(error.to_string().contains("cannot change"), "{error}");
     }
 }

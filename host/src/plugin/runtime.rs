@@ -14,7 +14,7 @@ use wharf_plugin_sdk::{Batch, Context, Document, RowError};
 use super::bindings::{action, filter, imports, mapper, transform};
 use super::cache::ArtifactCache;
 use super::convert;
-use super::entities::{Entities, NoEntities};
+use super::entities::{Entities, NoEntities, UnitOfWork};
 use super::manifest::{Limits, Manifest, Role, CONTRACT_VERSION};
 use super::state::CallState;
 
@@ -330,14 +330,14 @@ impl Plugin {
     /// Instantiates the component in a fresh store, with this plugin's limits, and drops it:
     /// shows the plugin can start (its initial memory fits its limit, its start code runs).
     pub fn instantiate(&self) -> Result<(), CallError> {
-        self.call(None, |store| self.instance_pre.instantiate(&mut *store).map(drop))
+        self.call(|store| self.instance_pre.instantiate(&mut *store).map(drop))
     }
 
     /// Maps a batch of source rows.
     pub fn map(&self, ctx: &Context, input: &Batch) -> Result<MapOutput, CallError> {
         let pre = self.role(self.roles.mapper.as_ref(), Role::Mapper)?;
         let batch = row_batch(input);
-        let mapped = self.call(None, |store| {
+        let mapped = self.call(|store| {
             let plugin = pre.instantiate(&mut *store)?;
             plugin.wharf_plugin_mapper().call_map(&mut *store, &convert::context(ctx), &batch)
         })?;
@@ -375,7 +375,7 @@ impl Plugin {
     pub fn keep(&self, ctx: &Context, input: &Batch) -> Result<Vec<bool>, CallError> {
         let pre = self.role(self.roles.filter.as_ref(), Role::Filter)?;
         let batch = row_batch(input);
-        let keep = self.call(None, |store| {
+        let keep = self.call(|store| {
             let plugin = pre.instantiate(&mut *store)?;
             plugin.wharf_plugin_filter().call_keep(&mut *store, &convert::context(ctx), &batch)
         })?;
@@ -391,7 +391,7 @@ impl Plugin {
     pub fn transform(&self, ctx: &Context, input: Document) -> Result<Document, CallError> {
         let pre = self.role(self.roles.transform.as_ref(), Role::Transform)?;
         let document = convert::document_in(input);
-        let output = self.call(None, |store| {
+        let output = self.call(|store| {
             let plugin = pre.instantiate(&mut *store)?;
             plugin.wharf_plugin_transform().call_transform(&mut *store, &convert::context(ctx), &document)
         })?;
@@ -416,8 +416,7 @@ impl Plugin {
         }
         let unit = entities.begin().map_err(|error| self.error(CallErrorKind::Host(format!("{error:#}"))))?;
         let input = input.to_string();
-        let mut unit_after = None;
-        let output = self.call_with_unit(Some(unit), &mut unit_after, |store| {
+        let (output, unit) = self.call_in_unit(Some(unit), |store| {
             let plugin = pre.instantiate(&mut *store)?;
             plugin.wharf_plugin_action().call_invoke(&mut *store, &convert::context(ctx), name, &input)
         })?;
@@ -425,7 +424,7 @@ impl Plugin {
         self.check_output(output.len())?;
         let output = serde_json::from_str(&output)
             .map_err(|error| self.error(CallErrorKind::Malformed(format!("result is not JSON: {error}"))))?;
-        if let Some(unit) = unit_after {
+        if let Some(unit) = unit {
             unit.commit().map_err(|error| self.error(CallErrorKind::Host(format!("cannot commit: {error:#}"))))?;
         }
         Ok(output)
@@ -447,22 +446,17 @@ impl Plugin {
         Ok(())
     }
 
-    fn call<R>(
-        &self,
-        unit: Option<Box<dyn super::entities::UnitOfWork>>,
-        run: impl FnOnce(&mut Store<CallState>) -> wasmtime::Result<R>,
-    ) -> Result<R, CallError> {
-        self.call_with_unit(unit, &mut None, run)
+    fn call<R>(&self, run: impl FnOnce(&mut Store<CallState>) -> wasmtime::Result<R>) -> Result<R, CallError> {
+        self.call_in_unit(None, run).map(|(output, _)| output)
     }
 
-    /// Runs `run` in a fresh store with this plugin's limits. The unit of work given goes into
-    /// the store and comes back in `unit_after` only when the call succeeded.
-    fn call_with_unit<R>(
+    /// Runs `run` in a fresh store with this plugin's limits and `unit` as its unit of work,
+    /// which comes back with the output (to be committed) only when the call succeeded.
+    fn call_in_unit<R>(
         &self,
-        unit: Option<Box<dyn super::entities::UnitOfWork>>,
-        unit_after: &mut Option<Box<dyn super::entities::UnitOfWork>>,
+        unit: Option<Box<dyn UnitOfWork>>,
         run: impl FnOnce(&mut Store<CallState>) -> wasmtime::Result<R>,
-    ) -> Result<R, CallError> {
+    ) -> Result<(R, Option<Box<dyn UnitOfWork>>), CallError> {
         let inner = &self.runtime.inner;
         let state = CallState::new(self.manifest.clone(), self.id.clone(), inner.entities.clone(), unit);
         let mut store = Store::new(&inner.engine, state);
@@ -473,10 +467,7 @@ impl Plugin {
         let result = run(&mut store);
         let stderr = store.data().flush_stdio();
         match result {
-            Ok(output) => {
-                *unit_after = store.data_mut().unit.take();
-                Ok(output)
-            }
+            Ok(output) => Ok((output, store.data_mut().unit.take())),
             Err(error) => Err(self.error(self.classify(store.data(), error, &stderr))),
         }
     }
