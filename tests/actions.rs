@@ -11,14 +11,21 @@ fn inventory() -> MemoryEntities {
     MemoryEntities::from_json(&text).expect("valid")
 }
 
-fn reserve(plugin: &Plugin, entities: &MemoryEntities, id: &str, quantity: f64) -> Result<serde_json::Value, wharf::plugin::CallError> {
-    let input = json!({ "reservationId": id, "itemNumber": "T0004", "siteId": "1", "warehouseId": "11", "quantity": quantity });
+fn reserve(
+    plugin: &Plugin,
+    entities: &MemoryEntities,
+    id: &str,
+    quantity: f64,
+) -> Result<serde_json::Value, wharf::plugin::CallError> {
+    let input =
+        json!({ "reservationId": id, "itemNumber": "T0004", "siteId": "1", "warehouseId": "11", "quantity": quantity });
     plugin.invoke(&Context::default(), "reserve", &input, entities)
 }
 
 fn available(entities: &MemoryEntities) -> Value {
     let rows = entities.rows("InventOnHand");
-    let row = rows.iter().find(|row| row.iter().any(|(f, v)| f == "ItemNumber" && *v == Value::from("T0004"))).expect("row");
+    let row =
+        rows.iter().find(|row| row.iter().any(|(f, v)| f == "ItemNumber" && *v == Value::from("T0004"))).expect("row");
     row.iter().find(|(field, _)| field == "AvailableQuantity").expect("field").1.clone()
 }
 

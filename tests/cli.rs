@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use wharf::run::{execute, Exit};
+use wharf::run::{Exit, execute};
 use wharf_tests::{hostile, plugin, root};
 
 /// Runs `wharf <args>`; returns the exit code and what it printed (or the error).

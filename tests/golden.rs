@@ -3,7 +3,7 @@
 //! rewrites it). An `entities.json` beside the input is the data an action sees.
 
 use wharf::plugin::{MemoryEntities, NoEntities, Role};
-use wharf::run::plugin::{run_sample, RunOptions};
+use wharf::run::plugin::{RunOptions, run_sample};
 use wharf_tests::{check_golden, plugin, root, runtime};
 
 fn check(case: &str, plugin_name: &str, options: RunOptions) {
@@ -22,8 +22,8 @@ fn check(case: &str, plugin_name: &str, options: RunOptions) {
     } else {
         &NoEntities
     };
-    let report = run_sample(&plugin, &input, &options, entities)
-        .unwrap_or_else(|failure| panic!("{case}: {:#}", failure.error));
+    let report =
+        run_sample(&plugin, &input, &options, entities).unwrap_or_else(|failure| panic!("{case}: {:#}", failure.error));
     let mut actual = serde_json::to_string_pretty(&report.output).expect("json");
     actual.push('\n');
     check_golden(&actual, &dir.join("expected.json"));

@@ -84,7 +84,10 @@ fn a_log_flood_is_cut_off_and_the_call_still_finishes() {
     let plugin = runtime().load(&hostile(dir.path(), "log-flood")).expect("loads");
     // Its time limit stops it if the log budget did not make the flood cheap.
     let result = plugin.map(&Context::default(), &input(&["a"], &["1"]));
-    assert!(result.is_ok() || matches!(result, Err(CallError { kind: CallErrorKind::Timeout { .. }, .. })), "{result:?}");
+    assert!(
+        result.is_ok() || matches!(result, Err(CallError { kind: CallErrorKind::Timeout { .. }, .. })),
+        "{result:?}"
+    );
 }
 
 #[test]

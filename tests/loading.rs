@@ -19,15 +19,22 @@ fn assert_contains(text: &str, expected: &str) {
 #[test]
 fn a_manifest_declaring_a_role_the_component_lacks_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let wasm = install("customer-csv-mapper", dir.path(), "mismatch", |m| m.replace("roles = [\"mapper\"]", "roles = [\"filter\"]"));
+    let wasm = install("customer-csv-mapper", dir.path(), "mismatch", |m| {
+        m.replace("roles = [\"mapper\"]", "roles = [\"filter\"]")
+    });
     let error = load_error(&wasm);
-    assert_contains(&error, "the manifest declares role filter, but the component does not export wharf:plugin/filter@0.1.0");
+    assert_contains(
+        &error,
+        "the manifest declares role filter, but the component does not export wharf:plugin/filter@0.1.0",
+    );
 }
 
 #[test]
 fn a_component_exporting_an_undeclared_role_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let wasm = install("company-filter", dir.path(), "mismatch", |m| m.replace("roles = [\"filter\"]", "roles = [\"mapper\"]"));
+    let wasm = install("company-filter", dir.path(), "mismatch", |m| {
+        m.replace("roles = [\"filter\"]", "roles = [\"mapper\"]")
+    });
     assert_contains(&load_error(&wasm), "does not export wharf:plugin/mapper@0.1.0");
 }
 
@@ -68,7 +75,8 @@ fn garbage_and_core_modules_are_not_components() {
 #[test]
 fn bad_manifests_are_refused_with_the_line_at_fault() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let wasm = install("customer-csv-mapper", dir.path(), "bad-limits", |m| m.replace("memory_mib = 32", "memory_mib = -1"));
+    let wasm =
+        install("customer-csv-mapper", dir.path(), "bad-limits", |m| m.replace("memory_mib = 32", "memory_mib = -1"));
     let manifest = std::fs::read_to_string(wasm.with_extension("toml")).expect("manifest");
     let line = manifest.lines().position(|line| line.starts_with("memory_mib")).expect("limit line") + 1;
     let error = load_error(&wasm);

@@ -1,5 +1,9 @@
 //! Wharf's integration tests: one binary, each module one capability.
 
+/// Actions commit their unit of work only when they succeed.
+mod actions;
+/// The command line's output and exit codes.
+mod cli;
 /// Every example plugin against its golden files.
 mod golden;
 /// Plugins that attack the host are stopped by their limits and the sandbox.
@@ -8,9 +12,5 @@ mod hostile;
 mod loading;
 /// Hot reload under load: swaps, broken versions, deletes, restores.
 mod reload;
-/// Actions commit their unit of work only when they succeed.
-mod actions;
-/// The command line's output and exit codes.
-mod cli;
 /// Repository rules that keep the code readable.
 mod tidy;

@@ -3,8 +3,8 @@
 //! previous version can be restored.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use wharf::plugin::{Registry, Role, Watcher};
@@ -25,8 +25,26 @@ fn eventually(what: &str, mut done: impl FnMut() -> bool) {
 /// The account a customer mapper makes of `c1`: its prefix tells the version apart.
 fn account(registry: &Registry) -> Result<String, String> {
     let plugin = registry.get("Customer", Role::Mapper).ok_or("no customer mapper")?;
-    let mut input = BatchBuilder::new(["cust_no", "company_name", "street", "postcode", "city", "country", "phone", "credit_limit"]);
-    input.push_row(&["c1".into(), "Contoso".into(), "".into(), "".into(), "".into(), "US".into(), "".into(), "".into()]);
+    let mut input = BatchBuilder::new([
+        "cust_no",
+        "company_name",
+        "street",
+        "postcode",
+        "city",
+        "country",
+        "phone",
+        "credit_limit",
+    ]);
+    input.push_row(&[
+        "c1".into(),
+        "Contoso".into(),
+        "".into(),
+        "".into(),
+        "".into(),
+        "US".into(),
+        "".into(),
+        "".into(),
+    ]);
     let mapped = plugin.map(&Context::default(), &input.finish()).map_err(|error| error.to_string())?;
     let batch = &mapped.outputs[0].batch;
     if let Some(error) = mapped.errors.first() {
@@ -55,7 +73,9 @@ fn watched_directory() -> (tempfile::TempDir, Arc<Registry>, Watcher) {
 fn install_version(dir: &Path, version: &str, prefix: &str) {
     let staging = tempfile::tempdir_in(dir.parent().expect("parent")).expect("staging");
     let wasm = install("customer-csv-mapper", staging.path(), "customers", |manifest| {
-        manifest.replace("version = \"1.0.0\"", &format!("version = \"{version}\"")).replace("\"NW-\"", &format!("\"{prefix}\""))
+        manifest
+            .replace("version = \"1.0.0\"", &format!("version = \"{version}\""))
+            .replace("\"NW-\"", &format!("\"{prefix}\""))
     });
     std::fs::rename(wasm.with_extension("toml"), dir.join("customers.toml")).expect("manifest");
     std::fs::rename(&wasm, dir.join("customers.wasm")).expect("component");
@@ -102,7 +122,10 @@ fn a_broken_new_version_leaves_the_old_one_serving_and_records_why() {
     std::fs::rename(&staged, dir.path().join("customers.wasm")).expect("rename");
     eventually("the failure is recorded", || registry.status().iter().any(|status| status.failure.is_some()));
     let status = &registry.status()[0];
-    assert!(status.failure.as_ref().expect("failure").reason.contains("not a valid WebAssembly component"), "{status:?}");
+    assert!(
+        status.failure.as_ref().expect("failure").reason.contains("not a valid WebAssembly component"),
+        "{status:?}"
+    );
     assert_eq!(status.current.as_deref(), Some("customers@1.0.0"));
     assert_eq!(account(&registry).as_deref(), Ok("V1-C1"));
 }

@@ -47,7 +47,8 @@ pub fn plugin(name: &str) -> PathBuf {
 pub fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
-        let config = RuntimeConfig { cache_dir: Some(root().join("target/test-plugins/cache")), ..RuntimeConfig::default() };
+        let config =
+            RuntimeConfig { cache_dir: Some(root().join("target/test-plugins/cache")), ..RuntimeConfig::default() };
         Runtime::new(&config, Arc::new(NoEntities)).expect("runtime starts")
     })
 }

@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use customer_csv_mapper::{map_batch, map_customer, Settings, Source};
+use customer_csv_mapper::{Settings, Source, map_batch, map_customer};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
-use wharf::plugin::{engine_config, NoEntities, Plugin, Registry, Role, Runtime, RuntimeConfig, Watcher};
+use wharf::plugin::{NoEntities, Plugin, Registry, Role, Runtime, RuntimeConfig, Watcher, engine_config};
 use wharf_plugin_sdk::{Batch, BatchBuilder, Context, RowError, ValueRef};
 
 mod typed {
@@ -79,8 +79,16 @@ fn main() {
         let ratio = |wasm: Duration, native: Duration| wasm.as_secs_f64() / native.as_secs_f64();
         headlines.push((format!("mapper.wasm_over_native.batch{size}"), ratio(wasm_bytes, native_bytes), "x"));
         headlines.push((format!("mapper.typed_over_native.batch{size}"), ratio(wasm_typed, native_typed), "x"));
-        headlines.push((format!("mapper.compact_rows_per_s.batch{size}"), size as f64 / wasm_bytes.as_secs_f64(), "rows/s"));
-        headlines.push((format!("mapper.typed_rows_per_s.batch{size}"), size as f64 / wasm_typed.as_secs_f64(), "rows/s"));
+        headlines.push((
+            format!("mapper.compact_rows_per_s.batch{size}"),
+            size as f64 / wasm_bytes.as_secs_f64(),
+            "rows/s",
+        ));
+        headlines.push((
+            format!("mapper.typed_rows_per_s.batch{size}"),
+            size as f64 / wasm_typed.as_secs_f64(),
+            "rows/s",
+        ));
         if size == 1 {
             let overhead = wasm_bytes.saturating_sub(native_bytes).as_secs_f64() * 1e6;
             headlines.push(("mapper.call_overhead".into(), overhead, "us"));
@@ -113,7 +121,11 @@ fn source_rows(count: usize) -> Vec<[String; 8]> {
                 ["Berlin", "Seattle", "London", "Århus", "Toronto", "Monterrey"][n % 6].to_owned(),
                 if n % 97 == 13 { "Atlantis".to_owned() } else { COUNTRIES[n % 6].to_owned() },
                 format!("+1 (425) 555-{:04}", n % 10_000),
-                if n % 2 == 0 { format!("{},{:03}.50", n % 90 + 1, n % 1000) } else { format!("{}.{:03},75", n % 90 + 1, n % 1000) },
+                if n % 2 == 0 {
+                    format!("{},{:03}.50", n % 90 + 1, n % 1000)
+                } else {
+                    format!("{}.{:03},75", n % 90 + 1, n % 1000)
+                },
             ]
         })
         .collect()
@@ -187,7 +199,13 @@ fn typed_value(value: ValueRef<'_>) -> TypedValue {
 }
 
 /// Both encodings, in wasm, make the same rows as native code.
-fn check_same_output(bytes: &Plugin, typed: &TypedPlugin, settings: &Settings, batch: &Batch, typed_batch: &TypedBatch) {
+fn check_same_output(
+    bytes: &Plugin,
+    typed: &TypedPlugin,
+    settings: &Settings,
+    batch: &Batch,
+    typed_batch: &TypedBatch,
+) {
     let mapped = bytes.map(&Context::default(), batch).expect("compact call");
     let native = native_compact(settings, batch);
     assert_eq!(mapped.outputs[0].batch, native.0[0].1, "compact rows differ from native");

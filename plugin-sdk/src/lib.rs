@@ -372,7 +372,7 @@ pub mod __private {
 
     pub use crate::bindings::wharf::plugin as wit;
     use crate::bindings::wharf::plugin::types::{CallContext, Document, PluginError, RowBatch, RowError};
-    use crate::{convert, Action, Filter, Mapper, Params, Transform};
+    use crate::{Action, Filter, Mapper, Params, Transform, convert};
 
     /// Entity, rows and source rows per output, and the rejected rows.
     pub type MapOutput = (Vec<(String, RowBatch, Vec<u32>)>, Vec<RowError>);

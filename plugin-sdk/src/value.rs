@@ -86,10 +86,9 @@ impl<'a> ValueRef<'a> {
     /// The text of a string, decimal, date or date-time value.
     pub fn as_str(self) -> Option<&'a str> {
         match self {
-            ValueRef::String(text)
-            | ValueRef::Decimal(text)
-            | ValueRef::Date(text)
-            | ValueRef::DateTime(text) => Some(text),
+            ValueRef::String(text) | ValueRef::Decimal(text) | ValueRef::Date(text) | ValueRef::DateTime(text) => {
+                Some(text)
+            }
             _ => None,
         }
     }
@@ -178,10 +177,9 @@ impl fmt::Display for ValueRef<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ValueRef::Null => Ok(()),
-            ValueRef::String(text)
-            | ValueRef::Decimal(text)
-            | ValueRef::Date(text)
-            | ValueRef::DateTime(text) => f.write_str(text),
+            ValueRef::String(text) | ValueRef::Decimal(text) | ValueRef::Date(text) | ValueRef::DateTime(text) => {
+                f.write_str(text)
+            }
             ValueRef::Integer(number) => write!(f, "{number}"),
             ValueRef::Float(number) => write!(f, "{number}"),
             ValueRef::Boolean(flag) => write!(f, "{flag}"),

@@ -9,7 +9,8 @@ use wharf_plugin_sdk::{Batch, BatchBuilder, ValueRef};
 /// Reads CSV with a header row from `reader`, `batch_size` rows at a time.
 pub fn batches<R: Read>(reader: R, batch_size: usize) -> Result<CsvBatches<R>> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(reader);
-    let columns: Vec<String> = reader.headers().context("cannot read the CSV header")?.iter().map(str::to_owned).collect();
+    let columns: Vec<String> =
+        reader.headers().context("cannot read the CSV header")?.iter().map(str::to_owned).collect();
     Ok(CsvBatches { reader, columns, batch_size: batch_size.max(1), done: false })
 }
 

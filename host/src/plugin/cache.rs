@@ -12,8 +12,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use wasmtime::component::Component;
 use wasmtime::Engine;
+use wasmtime::component::Component;
 
 const KEY_FILE: &str = "artifact.key";
 const MAC_LEN: usize = blake3::OUT_LEN;
@@ -37,10 +37,10 @@ impl ArtifactCache {
         Ok(ArtifactCache { dir: dir.to_owned(), key, engine_id })
     }
 
-    /// The compiled form of `wasm`: from the cache when a valid artifact is there, otherwise
-    /// compiled now and stored.
-    pub fn load(&self, engine: &Engine, wasm: &[u8]) -> Result<Component> {
-        let path = self.dir.join(format!("{}-{}.cwasm", self.engine_id, blake3::hash(wasm).to_hex()));
+    /// The compiled form of `wasm` (whose BLAKE3 is `content_hash`): from the cache when a
+    /// valid artifact is there, otherwise compiled now and stored.
+    pub fn load(&self, engine: &Engine, wasm: &[u8], content_hash: &blake3::Hash) -> Result<Component> {
+        let path = self.dir.join(format!("{}-{}.cwasm", self.engine_id, content_hash.to_hex()));
         if let Some(component) = self.read(engine, &path) {
             return Ok(component);
         }

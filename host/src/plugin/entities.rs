@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use wharf_plugin_sdk::Value;
 
 /// Named values: one row, a key, or search criteria.
@@ -218,7 +218,11 @@ mod tests {
 
     fn stock(units: &MemoryEntities, item: &str) -> Option<Value> {
         let key = vec![("Item".to_owned(), Value::from(item))];
-        units.lookup("Stock", &key).expect("known entity").and_then(|row| row.into_iter().find(|(f, _)| f == "Qty")).map(|(_, v)| v)
+        units
+            .lookup("Stock", &key)
+            .expect("known entity")
+            .and_then(|row| row.into_iter().find(|(f, _)| f == "Qty"))
+            .map(|(_, v)| v)
     }
 
     #[test]

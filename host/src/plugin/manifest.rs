@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use serde::Deserialize;
 
 /// The contract version this host speaks; a component's exports must carry it.
@@ -120,8 +120,7 @@ struct ManifestFile {
 impl Manifest {
     /// Reads the manifest at `path`.
     pub fn read(path: &Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read manifest {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read manifest {}", path.display()))?;
         Manifest::parse(&text).with_context(|| format!("invalid manifest {}", path.display()))
     }
 

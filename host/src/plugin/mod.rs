@@ -11,8 +11,8 @@ mod runtime;
 mod state;
 
 pub use entities::{Entities, MemoryEntities, NoEntities, UnitOfWork};
-pub use manifest::{Limits, Manifest, Role, CONTRACT_VERSION};
-pub use runtime::{engine_config, CallError, CallErrorKind, EntityRows, MapOutput, Plugin, Runtime, RuntimeConfig};
+pub use manifest::{CONTRACT_VERSION, Limits, Manifest, Role};
+pub use runtime::{CallError, CallErrorKind, EntityRows, MapOutput, Plugin, Runtime, RuntimeConfig, engine_config};
 mod registry;
 mod watcher;
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use arc_swap::ArcSwap;
 
 use super::manifest::Role;
@@ -90,10 +90,13 @@ impl Registry {
             .filter(|path| path.extension().is_some_and(|ext| ext == "wasm"))
             .collect();
         files.sort();
-        Ok(files.into_iter().map(|file| {
-            let result = self.load_file(&file);
-            (file, result)
-        }).collect())
+        Ok(files
+            .into_iter()
+            .map(|file| {
+                let result = self.load_file(&file);
+                (file, result)
+            })
+            .collect())
     }
 
     /// Compiles and checks `file`, then makes it the current version of its slot. On failure

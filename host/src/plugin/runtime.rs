@@ -2,11 +2,10 @@
 //! it: a fresh store per call with memory, time and output caps.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 use wharf_plugin_sdk::{Batch, Context, Document, RowError};
@@ -15,7 +14,7 @@ use super::bindings::{action, filter, imports, mapper, transform};
 use super::cache::ArtifactCache;
 use super::convert;
 use super::entities::{Entities, NoEntities, UnitOfWork};
-use super::manifest::{Limits, Manifest, Role, CONTRACT_VERSION};
+use super::manifest::{CONTRACT_VERSION, Limits, Manifest, Role};
 use super::state::CallState;
 
 /// How often the epoch advances; a call's time limit is enforced to within this.
@@ -79,13 +78,6 @@ struct RuntimeInner {
     linker: Linker<CallState>,
     cache: Option<ArtifactCache>,
     entities: Arc<dyn Entities>,
-    ticking: Arc<AtomicBool>,
-}
-
-impl Drop for RuntimeInner {
-    fn drop(&mut self) {
-        self.ticking.store(false, Ordering::Relaxed);
-    }
 }
 
 impl std::fmt::Debug for Runtime {
@@ -97,7 +89,8 @@ impl std::fmt::Debug for Runtime {
 impl Runtime {
     /// Builds the engine (pooling allocator, epoch interruption) and the linker.
     pub fn new(config: &RuntimeConfig, entities: Arc<dyn Entities>) -> Result<Runtime> {
-        let engine = Engine::new(&engine_config(config)).map_err(anyhow::Error::from).context("cannot start the wasm engine")?;
+        let engine =
+            Engine::new(&engine_config(config)).map_err(anyhow::Error::from).context("cannot start the wasm engine")?;
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(anyhow::Error::from)?;
@@ -105,22 +98,19 @@ impl Runtime {
             .map_err(anyhow::Error::from)?;
 
         let cache = config.cache_dir.as_deref().map(|dir| ArtifactCache::open(dir, &engine)).transpose()?;
-        let ticking = Arc::new(AtomicBool::new(true));
+        // The ticker holds the engine weakly, so it stops when the last plugin and runtime go.
         let ticker_engine = engine.weak();
-        let ticker_running = ticking.clone();
         std::thread::Builder::new()
             .name("wharf-epoch".into())
             .spawn(move || {
-                while ticker_running.load(Ordering::Relaxed) {
+                while let Some(engine) = ticker_engine.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
                     std::thread::sleep(EPOCH_TICK);
-                    match ticker_engine.upgrade() {
-                        Some(engine) => engine.increment_epoch(),
-                        None => break,
-                    }
                 }
             })
             .context("cannot start the epoch ticker")?;
-        Ok(Runtime { inner: Arc::new(RuntimeInner { engine, linker, cache, entities, ticking }) })
+        Ok(Runtime { inner: Arc::new(RuntimeInner { engine, linker, cache, entities }) })
     }
 
     /// A runtime with default settings and no entity data.
@@ -139,8 +129,9 @@ impl Runtime {
     /// Compiles (or takes from the cache) `wasm` and checks it against `manifest`.
     pub fn load_bytes(&self, wasm: &[u8], manifest: Manifest) -> Result<Plugin> {
         let engine = &self.inner.engine;
+        let content_hash = blake3::hash(wasm);
         let component = match &self.inner.cache {
-            Some(cache) => cache.load(engine, wasm),
+            Some(cache) => cache.load(engine, wasm, &content_hash),
             None => Component::from_binary(engine, wasm).map_err(anyhow::Error::from),
         }
         .context("not a valid WebAssembly component")?;
@@ -151,18 +142,28 @@ impl Runtime {
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
             .context("the component needs imports this host does not provide")?;
-        let shape = |role: Role| move |error: wasmtime::Error| anyhow::anyhow!("export {} has the wrong shape: {error}", interface(role));
+        let shape = |role: Role| {
+            move |error: wasmtime::Error| anyhow::anyhow!("export {} has the wrong shape: {error}", interface(role))
+        };
         let has = |role| manifest.roles.contains(&role);
         let roles = Roles {
-            mapper: has(Role::Mapper).then(|| mapper::MapperPluginPre::new(instance_pre.clone()).map_err(shape(Role::Mapper))).transpose()?,
-            filter: has(Role::Filter).then(|| filter::FilterPluginPre::new(instance_pre.clone()).map_err(shape(Role::Filter))).transpose()?,
-            transform: has(Role::Transform).then(|| transform::TransformPluginPre::new(instance_pre.clone()).map_err(shape(Role::Transform))).transpose()?,
-            action: has(Role::Action).then(|| action::ActionPluginPre::new(instance_pre.clone()).map_err(shape(Role::Action))).transpose()?,
+            mapper: has(Role::Mapper)
+                .then(|| mapper::MapperPluginPre::new(instance_pre.clone()).map_err(shape(Role::Mapper)))
+                .transpose()?,
+            filter: has(Role::Filter)
+                .then(|| filter::FilterPluginPre::new(instance_pre.clone()).map_err(shape(Role::Filter)))
+                .transpose()?,
+            transform: has(Role::Transform)
+                .then(|| transform::TransformPluginPre::new(instance_pre.clone()).map_err(shape(Role::Transform)))
+                .transpose()?,
+            action: has(Role::Action)
+                .then(|| action::ActionPluginPre::new(instance_pre.clone()).map_err(shape(Role::Action)))
+                .transpose()?,
         };
         Ok(Plugin {
             id: manifest.id().into(),
             manifest: Arc::new(manifest),
-            content_hash: blake3::hash(wasm).to_hex().to_string(),
+            content_hash: content_hash.to_hex().to_string(),
             exports,
             roles,
             instance_pre,
@@ -501,10 +502,8 @@ fn row_batch(batch: &Batch) -> super::bindings::types::RowBatch {
 /// The message of a Rust panic in the plugin's stderr, without the backtrace hint.
 fn panic_message(stderr: &str) -> Option<String> {
     let start = stderr.rfind("panicked at")?;
-    let message: Vec<&str> = stderr[start..]
-        .lines()
-        .filter(|line| !line.starts_with("note:") && !line.trim().is_empty())
-        .collect();
+    let message: Vec<&str> =
+        stderr[start..].lines().filter(|line| !line.starts_with("note:") && !line.trim().is_empty()).collect();
     let mut message = message.join(" ");
     message.truncate(message.floor_char_boundary(500));
     Some(message)

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use wasmtime::component::ResourceTable;
 use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -144,7 +144,12 @@ impl unit_of_work::Host for CallState {
         unit.read(&entity, &key).map(|row| row.map(fields_out)).map_err(|error| format!("{error:#}"))
     }
 
-    fn find(&mut self, entity: String, criteria: Vec<types::Field>, limit: u32) -> Result<Vec<Vec<types::Field>>, String> {
+    fn find(
+        &mut self,
+        entity: String,
+        criteria: Vec<types::Field>,
+        limit: u32,
+    ) -> Result<Vec<Vec<types::Field>>, String> {
         let criteria = fields_in(criteria);
         let unit = self.unit(&entity)?;
         unit.find(&entity, &criteria, limit.min(FIND_LIMIT) as usize)

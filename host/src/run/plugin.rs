@@ -5,12 +5,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use clap::Subcommand;
-use serde_json::{json, Map, Value as Json};
+use serde_json::{Map, Value as Json, json};
 use wharf_plugin_sdk::{Batch, Context, Document, Value, ValueRef};
 
-use super::{call_failed as failed, unusable, Exit, Failure, Outcome};
+use super::{Exit, Failure, Outcome, call_failed as failed, unusable};
 use crate::formats;
 use crate::plugin::{Entities, Manifest, MemoryEntities, NoEntities, Plugin, Role, Runtime};
 
@@ -121,7 +121,11 @@ pub fn build(crate_dir: &Path, plugin_dir: &Path, target_dir: Option<&Path>) -> 
         .output()
         .context("cannot run cargo")?;
     if !metadata.status.success() {
-        bail!("cargo metadata failed for {}: {}", cargo_toml.display(), String::from_utf8_lossy(&metadata.stderr).trim());
+        bail!(
+            "cargo metadata failed for {}: {}",
+            cargo_toml.display(),
+            String::from_utf8_lossy(&metadata.stderr).trim()
+        );
     }
     let metadata: Json = serde_json::from_slice(&metadata.stdout).context("cargo metadata printed no JSON")?;
     let cargo_toml = cargo_toml.canonicalize()?;
@@ -187,7 +191,11 @@ fn describe(plugin: &Plugin, out: &mut dyn Write) -> Result<()> {
     }
     writeln!(out, "exports   {}", list(plugin.exports()))?;
     let limits = manifest.limits;
-    writeln!(out, "limits    memory {} MiB, time {} ms, output {} MiB", limits.memory_mib, limits.timeout_ms, limits.output_mib)?;
+    writeln!(
+        out,
+        "limits    memory {} MiB, time {} ms, output {} MiB",
+        limits.memory_mib, limits.timeout_ms, limits.output_mib
+    )?;
     let config: Vec<String> = manifest.config.iter().map(|(key, value)| format!("{key}={value}")).collect();
     writeln!(out, "config    {}", list(&config))?;
     writeln!(out, "blake3    {}", plugin.content_hash())?;
@@ -217,7 +225,12 @@ pub struct SampleReport {
 }
 
 /// Runs `plugin` on the sample file `input`. Rows are numbered from 1 (the first data row).
-pub fn run_sample(plugin: &Plugin, input: &Path, options: &RunOptions, entities: &dyn Entities) -> Result<SampleReport, Failure> {
+pub fn run_sample(
+    plugin: &Plugin,
+    input: &Path,
+    options: &RunOptions,
+    entities: &dyn Entities,
+) -> Result<SampleReport, Failure> {
     let manifest = plugin.manifest();
     let role = options.role.unwrap_or(manifest.roles[0]);
     let ctx = Context {
@@ -277,9 +290,9 @@ fn map_sample(plugin: &Plugin, ctx: &Context, batches: &[Batch]) -> Result<Sampl
                 rows.push(Json::Object(fields));
             }
         }
-        errors.extend(mapped.errors.iter().map(|error| {
-            json!({ "row": first_row + error.row as usize, "field": error.field, "message": error.message })
-        }));
+        errors.extend(mapped.errors.iter().map(
+            |error| json!({ "row": first_row + error.row as usize, "field": error.field, "message": error.message }),
+        ));
         first_row += batch.len();
     }
     let rejected = errors.len();

@@ -18,9 +18,8 @@ pub fn bindings_for_role(input: TokenStream) -> TokenStream {
     }
     let world = format!("wharf:plugin/{role}-plugin");
     // Only actions import the unit of work, and wit-bindgen refuses a mapping nothing uses.
-    let unit_of_work = (role == "action").then(|| {
-        quote!("wharf:plugin/unit-of-work@0.1.0": ::wharf_plugin_sdk::__private::wit::unit_of_work,)
-    });
+    let unit_of_work = (role == "action")
+        .then(|| quote!("wharf:plugin/unit-of-work@0.1.0": ::wharf_plugin_sdk::__private::wit::unit_of_work,));
     quote! {
         #[doc(hidden)]
         #[allow(unsafe_code, missing_docs, unused_qualifications, clippy::all)]

@@ -1,7 +1,7 @@
 //! Keeps the rows of the company being imported and drops inactive records. The columns and
 //! the status words that mean "inactive" come from the manifest's config.
 
-use wharf_plugin_sdk::{host, Batch, Context, Filter, PluginError};
+use wharf_plugin_sdk::{Batch, Context, Filter, PluginError, host};
 
 /// The plugin.
 pub struct CompanyFilter;

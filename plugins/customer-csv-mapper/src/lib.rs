@@ -2,7 +2,7 @@
 //! upper-cases codes, converts country names and both decimal conventions, and computes the
 //! customer group.
 
-use wharf_plugin_sdk::{host, Batch, Context, Mapped, Mapper, PluginError, Row, RowError, ValueRef};
+use wharf_plugin_sdk::{Batch, Context, Mapped, Mapper, PluginError, Row, RowError, ValueRef, host};
 
 /// The `Customer` fields this mapper fills, in order.
 pub const CUSTOMER_FIELDS: [&str; 9] = [
@@ -110,7 +110,11 @@ impl Customer<'_> {
 }
 
 /// Maps one source row; the account number is written to `account` (reused across rows).
-pub fn map_customer<'a>(settings: &Settings, source: &impl Source<'a>, account: &mut String) -> Result<Customer<'a>, RowError> {
+pub fn map_customer<'a>(
+    settings: &Settings,
+    source: &impl Source<'a>,
+    account: &mut String,
+) -> Result<Customer<'a>, RowError> {
     let required = |name: &str| {
         let text = source.text(name)?.trim();
         if text.is_empty() { Err(source.error(name, "a value is required".into())) } else { Ok(text) }

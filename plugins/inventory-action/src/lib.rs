@@ -2,8 +2,8 @@
 //! warehouses; `reserve` takes quantity from one warehouse and records the reservation, all or
 //! nothing.
 
-use serde_json::{json, Value as Json};
-use wharf_plugin_sdk::{unit_of_work, Action, Context, Params, PluginError, Record, Value, ValueRef};
+use serde_json::{Value as Json, json};
+use wharf_plugin_sdk::{Action, Context, Params, PluginError, Record, Value, ValueRef, unit_of_work};
 
 /// The plugin.
 pub struct InventoryAction;
@@ -55,7 +55,9 @@ fn reserve(input: &Params) -> Result<Json, PluginError> {
     let available = quantity(&row, "AvailableQuantity")?;
     let reserved = quantity(&row, "ReservedQuantity").unwrap_or(0.0);
     if wanted > available {
-        return Err(PluginError::new(format!("only {available} of {item} available at {site}/{warehouse}, {wanted} wanted")));
+        return Err(PluginError::new(format!(
+            "only {available} of {item} available at {site}/{warehouse}, {wanted} wanted"
+        )));
     }
     let (left, now_reserved) = ((available - wanted).to_string(), (reserved + wanted).to_string());
     unit_of_work::update(

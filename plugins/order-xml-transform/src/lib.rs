@@ -52,7 +52,8 @@ impl Transform for OrderTransform {
                     records += 1;
                 }
                 Event::Start(element) | Event::Empty(element) if element.name().as_ref() == b"Line" => {
-                    let number = order_number.as_deref().ok_or_else(|| PluginError::new("a <Line> outside any <Order>"))?;
+                    let number =
+                        order_number.as_deref().ok_or_else(|| PluginError::new("a <Line> outside any <Order>"))?;
                     let record = reshape(&element, "SALESORDERLINEV2ENTITY", &LINE_FIELDS, Some(number))?;
                     write(&mut writer, Event::Empty(record))?;
                     records += 1;
@@ -73,7 +74,9 @@ impl Transform for OrderTransform {
 wharf_plugin_sdk::export_transform!(OrderTransform);
 
 fn attribute(element: &BytesStart<'_>, name: &str) -> Result<Option<String>, PluginError> {
-    let Some(attribute) = element.try_get_attribute(name).map_err(|error| PluginError::new(format!("bad attribute: {error}")))? else {
+    let Some(attribute) =
+        element.try_get_attribute(name).map_err(|error| PluginError::new(format!("bad attribute: {error}")))?
+    else {
         return Ok(None);
     };
     let value = attribute.unescape_value().map_err(|error| PluginError::new(format!("{name}: {error}")))?;

@@ -2,9 +2,9 @@
 //! document, several orders, each a header plus its lines. An order with a bad line is left
 //! out whole, with an error naming the order, line and field.
 
-use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
-use wharf_plugin_sdk::{host, Batch, Context, Mapped, Mapper, PluginError, Row, RowError, ValueRef};
+use quick_xml::events::{BytesStart, Event};
+use wharf_plugin_sdk::{Batch, Context, Mapped, Mapper, PluginError, Row, RowError, ValueRef, host};
 
 /// The plugin.
 pub struct SalesOrderMapper;
@@ -15,7 +15,13 @@ impl Mapper for SalesOrderMapper {
         let mut mapped = Mapped::new();
         let headers = mapped.entity(
             "SalesOrderHeader",
-            &["SalesOrderNumber", "OrderingCustomerAccountNumber", "RequestedShippingDate", "CurrencyCode", "CustomerRequisitionNumber"],
+            &[
+                "SalesOrderNumber",
+                "OrderingCustomerAccountNumber",
+                "RequestedShippingDate",
+                "CurrencyCode",
+                "CustomerRequisitionNumber",
+            ],
         );
         let lines = mapped.entity(
             "SalesOrderLine",
@@ -38,22 +44,30 @@ impl Mapper for SalesOrderMapper {
                     }
                 };
                 let customer = account.as_deref().unwrap_or(&order.buyer);
-                mapped.push(headers, &row, &[
-                    order.number.as_str().into(),
-                    customer.into(),
-                    ValueRef::Date(&order.delivery_date),
-                    order.currency.as_str().into(),
-                    order.partner_number.as_str().into(),
-                ]);
-                for line in &order.lines {
-                    mapped.push(lines, &row, &[
+                mapped.push(
+                    headers,
+                    &row,
+                    &[
                         order.number.as_str().into(),
-                        ValueRef::Integer(line.number),
-                        line.item.as_str().into(),
-                        ValueRef::Decimal(&line.quantity),
-                        ValueRef::Decimal(&line.price),
-                        line.unit.as_str().into(),
-                    ]);
+                        customer.into(),
+                        ValueRef::Date(&order.delivery_date),
+                        order.currency.as_str().into(),
+                        order.partner_number.as_str().into(),
+                    ],
+                );
+                for line in &order.lines {
+                    mapped.push(
+                        lines,
+                        &row,
+                        &[
+                            order.number.as_str().into(),
+                            ValueRef::Integer(line.number),
+                            line.item.as_str().into(),
+                            ValueRef::Decimal(&line.quantity),
+                            ValueRef::Decimal(&line.price),
+                            line.unit.as_str().into(),
+                        ],
+                    );
                 }
             }
         }
@@ -89,9 +103,9 @@ fn parse_orders(row: &Row<'_>) -> Result<Vec<Result<Order, RowError>>, RowError>
     let mut orders = Vec::new();
     let mut current: Option<Result<Order, RowError>> = None;
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|error| row.error("content", format!("not well-formed XML at byte {}: {error}", reader.error_position())))?;
+        let event = reader.read_event().map_err(|error| {
+            row.error("content", format!("not well-formed XML at byte {}: {error}", reader.error_position()))
+        })?;
         match event {
             Event::Start(element) | Event::Empty(element) if element.name().as_ref() == b"Order" => {
                 current = Some(order(row, &element));
@@ -129,8 +143,14 @@ fn order(row: &Row<'_>, element: &BytesStart<'_>) -> Result<Order, RowError> {
     let date = attribute(row, element, "deliveryDate", &place)?;
     // Fabrikam writes dates as DD.MM.YYYY; the entity wants ISO 8601.
     let delivery_date = match date.split('.').collect::<Vec<_>>()[..] {
-        [day, month, year] if day.len() == 2 && month.len() == 2 && year.len() == 4
-            && date.bytes().all(|b| b.is_ascii_digit() || b == b'.') => format!("{year}-{month}-{day}"),
+        [day, month, year]
+            if day.len() == 2
+                && month.len() == 2
+                && year.len() == 4
+                && date.bytes().all(|b| b.is_ascii_digit() || b == b'.') =>
+        {
+            format!("{year}-{month}-{day}")
+        }
         _ => return Err(row.error(&format!("{place}/deliveryDate"), format!("'{date}' is not a DD.MM.YYYY date"))),
     };
     Ok(Order {
@@ -140,14 +160,15 @@ fn order(row: &Row<'_>, element: &BytesStart<'_>) -> Result<Order, RowError> {
         delivery_date,
         currency: attribute(row, element, "currency", &place)?.to_ascii_uppercase(),
         lines: Vec::new(),
-        })
+    })
 }
 
 fn line(row: &Row<'_>, order: &Order, element: &BytesStart<'_>) -> Result<Line, RowError> {
     let place = format!("Order {}/Line", order.partner_number);
     let number_text = attribute(row, element, "no", &place)?;
     let place = format!("{place} {number_text}");
-    let number = number_text.parse().map_err(|_| row.error(&place, format!("line number '{number_text}' is not a number")))?;
+    let number =
+        number_text.parse().map_err(|_| row.error(&place, format!("line number '{number_text}' is not a number")))?;
     let decimal = |name: &str| -> Result<String, RowError> {
         let text = attribute(row, element, name, &place)?.replace(',', ".");
         if text.parse::<f64>().is_ok_and(f64::is_finite) {

@@ -3,7 +3,7 @@
 
 use std::hint::black_box;
 
-use wharf_plugin_sdk::{host, Batch, Context, Mapped, Mapper, PluginError};
+use wharf_plugin_sdk::{Batch, Context, Mapped, Mapper, PluginError, host};
 
 /// The plugin.
 pub struct Hostile;

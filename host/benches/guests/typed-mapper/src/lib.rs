@@ -1,7 +1,7 @@
 //! The customer plugin's mapping over typed WIT rows, so the benchmark can weigh that encoding
 //! against Wharf's compact rows with the same mapping code on both.
 
-use customer_csv_mapper::{map_customer, Settings, Source};
+use customer_csv_mapper::{Settings, Source, map_customer};
 use exports::wharf_bench::typed_rows::mapper::{Batch, Guest, Mapped, RowError, Value};
 use wharf_plugin_sdk::ValueRef;
 
