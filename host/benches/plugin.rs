@@ -146,8 +146,11 @@ fn typed_batch(rows: &[[String; 8]]) -> TypedBatch {
     }
 }
 
+/// Rows per entity (with their source rows), and the rejected rows.
+type NativeOutput = (Vec<(String, Batch, Vec<u32>)>, Vec<RowError>);
+
 /// The compact-rows mapping natively: the plugin's own code on the same batch.
-fn native_compact(settings: &Settings, batch: &Batch) -> (Vec<(String, Batch, Vec<u32>)>, Vec<RowError>) {
+fn native_compact(settings: &Settings, batch: &Batch) -> NativeOutput {
     let (outputs, errors) = map_batch(settings, batch).into_parts();
     (outputs.into_iter().map(|rows| rows.into_parts()).collect(), errors)
 }

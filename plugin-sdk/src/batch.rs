@@ -59,7 +59,10 @@ struct ColumnHints {
 
 impl ColumnHints {
     fn new(columns: usize) -> ColumnHints {
-        ColumnHints { previous: AtomicU32::new(columns as u32), successors: (0..=columns).map(|_| AtomicU32::new(0)).collect() }
+        ColumnHints {
+            previous: AtomicU32::new(columns as u32),
+            successors: (0..=columns).map(|_| AtomicU32::new(0)).collect(),
+        }
     }
 }
 

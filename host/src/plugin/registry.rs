@@ -129,12 +129,12 @@ impl Registry {
     /// Unloads the plugin of `file` (it was deleted); its version is kept for a restore.
     pub fn unload_file(&self, file: &Path) {
         let mut slots = self.lock();
-        if let Some(slot) = slots.get_mut(file) {
-            if let Some(plugin) = slot.current.take() {
-                tracing::info!(plugin = plugin.id(), file = %file.display(), "plugin unloaded");
-                slot.previous = Some(plugin);
-                self.publish(&slots);
-            }
+        if let Some(slot) = slots.get_mut(file)
+            && let Some(plugin) = slot.current.take()
+        {
+            tracing::info!(plugin = plugin.id(), file = %file.display(), "plugin unloaded");
+            slot.previous = Some(plugin);
+            self.publish(&slots);
         }
     }
 

@@ -365,7 +365,7 @@ impl Plugin {
             .into_iter()
             .map(|error| {
                 in_input(error.row)
-                    .then(|| RowError { row: error.row, field: error.field, message: error.message })
+                    .then_some(RowError { row: error.row, field: error.field, message: error.message })
                     .ok_or_else(|| malformed(format!("an error for row {}, which is not in the input", error.row)))
             })
             .collect::<Result<_, _>>()?;
