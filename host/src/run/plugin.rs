@@ -275,14 +275,18 @@ pub fn run_sample(
 }
 
 fn map_sample(plugin: &Plugin, ctx: &Context, batches: &[Batch]) -> Result<SampleReport> {
-    let mut entities = Map::new();
+    // Entities in the order the plugin first produced them.
+    let mut entities: Vec<(String, Vec<Json>)> = Vec::new();
     let mut errors = Vec::new();
     let mut first_row = 1;
     for batch in batches {
         let mapped = plugin.map(ctx, batch)?;
         for output in &mapped.outputs {
-            let rows = entities.entry(output.entity.clone()).or_insert_with(|| Json::Array(Vec::new()));
-            let Json::Array(rows) = rows else { unreachable!("entries are arrays") };
+            let position = entities.iter().position(|(entity, _)| *entity == output.entity).unwrap_or_else(|| {
+                entities.push((output.entity.clone(), Vec::new()));
+                entities.len() - 1
+            });
+            let rows = &mut entities[position].1;
             for (row, source) in output.batch.rows().zip(&output.source_rows) {
                 let mut fields = Map::new();
                 fields.insert("source_row".into(), json!(first_row + *source as usize));
@@ -296,7 +300,8 @@ fn map_sample(plugin: &Plugin, ctx: &Context, batches: &[Batch]) -> Result<Sampl
         first_row += batch.len();
     }
     let rejected = errors.len();
-    Ok(SampleReport { output: json!({ "rows": entities, "errors": errors }), rejected })
+    let rows: Map<String, Json> = entities.into_iter().map(|(entity, rows)| (entity, Json::Array(rows))).collect();
+    Ok(SampleReport { output: json!({ "rows": rows, "errors": errors }), rejected })
 }
 
 fn filter_sample(plugin: &Plugin, ctx: &Context, batches: &[Batch]) -> Result<SampleReport> {
