@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use wharf::plugin::{CallError, CallErrorKind, Plugin};
 use wharf_plugin_sdk::{Batch, BatchBuilder, Context};
-use wharf_tests::{hostile, plugin, runtime};
+use wharf_tests::{attacker, hostile, plugin, runtime};
 
 fn input(columns: &[&str], values: &[&str]) -> Batch {
     let mut builder = BatchBuilder::new(columns.iter().copied());
@@ -124,4 +124,23 @@ fn a_runaway_plugin_does_not_hold_up_calls_to_others() {
         let error = runaway.join().expect("thread").expect_err("stopped");
         assert_eq!(error.kind, CallErrorKind::Timeout { limit_ms: 300 });
     });
+}
+
+#[test]
+fn malformed_results_from_a_plugin_that_skips_the_sdk_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (attack, expected) in [
+        ("bad-utf8", "text that is not UTF-8"),
+        ("bad-offsets", "cell offsets out of order or out of bounds"),
+        ("huge-row-count", "do not fit"),
+        ("source-out-of-range", "source rows do not match the rows"),
+        ("missing-source-rows", "source rows do not match the rows"),
+        ("error-out-of-range", "an error for row 99, which is not in the input"),
+    ] {
+        let plugin = runtime().load(&attacker("raw-mapper", dir.path(), attack)).expect("loads");
+        let error = plugin.map(&Context::default(), &input(&["a"], &["1"])).expect_err(attack);
+        assert_eq!(error.plugin, format!("raw-mapper-{attack}@0.1.0"));
+        assert!(matches!(&error.kind, CallErrorKind::Malformed(m) if m.contains(expected)), "{attack}: {error}");
+    }
+    good_call();
 }

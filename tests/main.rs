@@ -6,7 +6,7 @@ mod actions;
 mod cli;
 /// Every example plugin against its golden files.
 mod golden;
-/// Plugins that attack the host are stopped by their limits and the sandbox.
+/// Plugins that attack the host (loops, bombs, escapes, malformed results) are stopped.
 mod hostile;
 /// Loading refuses broken components and manifests with messages that say why.
 mod loading;

@@ -16,7 +16,7 @@ pub const EXAMPLE_PLUGINS: [&str; 5] =
     ["customer-csv-mapper", "sales-order-xml-mapper", "company-filter", "order-xml-transform", "inventory-action"];
 
 /// The plugins the tests build to attack the host.
-pub const TEST_PLUGINS: [&str; 2] = ["hostile", "future-contract"];
+pub const TEST_PLUGINS: [&str; 3] = ["hostile", "future-contract", "raw-mapper"];
 
 /// The directory holding every built plugin (`<name>.wasm` with `<name>.toml`), building
 /// them on first use.
@@ -66,7 +66,12 @@ pub fn install(name: &str, dir: &Path, new_name: &str, edit: impl FnOnce(String)
 
 /// The hostile plugin set to `attack`, installed in `dir`.
 pub fn hostile(dir: &Path, attack: &str) -> PathBuf {
-    install("hostile", dir, &format!("hostile-{attack}"), |manifest| {
+    attacker("hostile", dir, attack)
+}
+
+/// Test plugin `name` (one that reads its `attack` config) set to `attack`, installed in `dir`.
+pub fn attacker(name: &str, dir: &Path, attack: &str) -> PathBuf {
+    install(name, dir, &format!("{name}-{attack}"), |manifest| {
         manifest.replace("attack = \"none\"", &format!("attack = \"{attack}\""))
     })
 }
