@@ -82,8 +82,11 @@ fn deserialize(engine: &Engine, artifact: &[u8]) -> Result<Component> {
 }
 
 fn load_or_create_key(path: &Path) -> Result<[u8; 32]> {
-    if let Ok(bytes) = fs::read(path) {
-        return bytes.try_into().map_err(|_| anyhow::anyhow!("cache key {} is corrupt; delete it", path.display()));
+    let read = || -> Result<[u8; 32]> {
+        fs::read(path)?.try_into().map_err(|_| anyhow::anyhow!("cache key {} is corrupt; delete it", path.display()))
+    };
+    if path.exists() {
+        return read();
     }
     let mut key = [0; 32];
     getrandom::fill(&mut key).map_err(|error| anyhow::anyhow!("no randomness for the cache key: {error}"))?;
@@ -97,6 +100,6 @@ fn load_or_create_key(path: &Path) -> Result<[u8; 32]> {
     // Two hosts starting at once: the first key written wins and both use it.
     match file.persist_noclobber(path) {
         Ok(_) => Ok(key),
-        Err(_) => fs::read(path)?.try_into().map_err(|_| anyhow::anyhow!("cache key {} is corrupt", path.display())),
+        Err(_) => read(),
     }
 }

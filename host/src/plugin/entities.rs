@@ -63,6 +63,10 @@ struct Table {
 }
 
 impl Table {
+    fn get(&self, entity: &str, key: &Fields) -> Result<Option<Fields>> {
+        Ok(self.rows.get(&self.key_of(entity, key)?).cloned())
+    }
+
     fn key_of(&self, entity: &str, fields: &Fields) -> Result<Vec<String>> {
         self.key
             .iter()
@@ -133,7 +137,7 @@ impl Entities for MemoryEntities {
     fn lookup(&self, entity: &str, key: &Fields) -> Result<Option<Fields>> {
         let tables = self.lock();
         let table = tables.get(entity).with_context(|| format!("unknown entity {entity}"))?;
-        Ok(table.rows.get(&table.key_of(entity, key)?).cloned())
+        table.get(entity, key)
     }
 
     fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
@@ -160,7 +164,7 @@ impl MemoryUnit {
 impl UnitOfWork for MemoryUnit {
     fn read(&mut self, entity: &str, key: &Fields) -> Result<Option<Fields>> {
         let table = self.table(entity)?;
-        Ok(table.rows.get(&table.key_of(entity, key)?).cloned())
+        table.get(entity, key)
     }
 
     fn find(&mut self, entity: &str, criteria: &Fields, limit: usize) -> Result<Vec<Fields>> {

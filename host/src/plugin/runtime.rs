@@ -10,6 +10,7 @@ use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 use wharf_plugin_sdk::{Batch, Context, Document, RowError};
 
+use super::bindings::types::PluginError;
 use super::bindings::{action, filter, imports, mapper, transform};
 use super::cache::ArtifactCache;
 use super::convert;
@@ -342,7 +343,7 @@ impl Plugin {
             let plugin = pre.instantiate(&mut *store)?;
             plugin.wharf_plugin_mapper().call_map(&mut *store, &convert::context(ctx), &batch)
         })?;
-        let mapped = mapped.map_err(|error| self.error(CallErrorKind::Failed(error.message)))?;
+        let mapped = self.returned(mapped)?;
         let bytes = mapped.outputs.iter().map(|o| o.batch.rows.len() + o.source_rows.len() * 4).sum::<usize>()
             + mapped.errors.iter().map(|e| e.message.len()).sum::<usize>();
         self.check_output(bytes)?;
@@ -380,7 +381,7 @@ impl Plugin {
             let plugin = pre.instantiate(&mut *store)?;
             plugin.wharf_plugin_filter().call_keep(&mut *store, &convert::context(ctx), &batch)
         })?;
-        let keep = keep.map_err(|error| self.error(CallErrorKind::Failed(error.message)))?;
+        let keep = self.returned(keep)?;
         if keep.len() != input.len() {
             let message = format!("{} answers for {} rows", keep.len(), input.len());
             return Err(self.error(CallErrorKind::Malformed(message)));
@@ -396,7 +397,7 @@ impl Plugin {
             let plugin = pre.instantiate(&mut *store)?;
             plugin.wharf_plugin_transform().call_transform(&mut *store, &convert::context(ctx), &document)
         })?;
-        let output = output.map_err(|error| self.error(CallErrorKind::Failed(error.message)))?;
+        let output = self.returned(output)?;
         self.check_output(output.content.len())?;
         Ok(convert::document_out(output))
     }
@@ -421,7 +422,7 @@ impl Plugin {
             let plugin = pre.instantiate(&mut *store)?;
             plugin.wharf_plugin_action().call_invoke(&mut *store, &convert::context(ctx), name, &input)
         })?;
-        let output = output.map_err(|error| self.error(CallErrorKind::Failed(error.message)))?;
+        let output = self.returned(output)?;
         self.check_output(output.len())?;
         let output = serde_json::from_str(&output)
             .map_err(|error| self.error(CallErrorKind::Malformed(format!("result is not JSON: {error}"))))?;
@@ -433,6 +434,11 @@ impl Plugin {
 
     fn role<'a, T>(&self, pre: Option<&'a T>, role: Role) -> Result<&'a T, CallError> {
         pre.ok_or_else(|| self.error(CallErrorKind::Unsupported(format!("does not serve role {role}"))))
+    }
+
+    /// What the plugin returned, with an error it reported made a `Failed` call.
+    fn returned<T>(&self, result: Result<T, PluginError>) -> Result<T, CallError> {
+        result.map_err(|error| self.error(CallErrorKind::Failed(error.message)))
     }
 
     fn error(&self, kind: CallErrorKind) -> CallError {
