@@ -1,7 +1,13 @@
 //! Wharf, a WebAssembly plugin-based data-integration engine.
 //!
 //! Modules depend one way, each only on those before it: [`formats`] (documents ⇄ row
-//! batches), [`plugin`] (the WASM runtime and registry), [`run`] (the command line).
+//! batches), [`entity`] (entity definitions and value conversion), [`plugin`] (the WASM
+//! runtime and registry), [`store`] (the embedded entity store), [`pipeline`] (one execution
+//! of a data project), [`deployment`] (an operator's directory), [`run`] (the command line).
+pub mod deployment;
+pub mod entity;
 pub mod formats;
+pub mod pipeline;
 pub mod plugin;
 pub mod run;
+pub mod store;
