@@ -10,7 +10,7 @@ use clap::Subcommand;
 use serde_json::{Map, Value as Json, json};
 use wharf_plugin_sdk::{Batch, Context, Document, Value, ValueRef};
 
-use super::{Exit, Failure, Outcome, call_failed as failed, unusable};
+use super::{Exit, Failure, Outcome, failed, unusable};
 use crate::formats;
 use crate::plugin::{Entities, Manifest, MemoryEntities, NoEntities, Plugin, Role, Runtime};
 
@@ -245,7 +245,7 @@ pub fn run_sample(
         Role::Mapper | Role::Filter => {
             let bytes = read()?;
             let batches: Vec<Batch> = if format == "csv" {
-                formats::csv::batches(bytes.as_slice(), SAMPLE_BATCH_ROWS)
+                formats::csv::reader(bytes.as_slice(), &formats::csv::CsvOptions::default(), SAMPLE_BATCH_ROWS)
                     .and_then(|batches| batches.collect::<Result<_>>())
                     .map_err(unusable)?
             } else {
