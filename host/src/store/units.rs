@@ -1,0 +1,348 @@
+//! The store as plugins see it ([`Entities`]): lookups by key on committed rows, and units of
+//! work for actions, each a write transaction on a connection of its own.
+
+use std::fmt;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result, bail};
+use rusqlite::{Connection, ToSql};
+use wharf_plugin_sdk::Value;
+
+use super::schema::{self, CREATED_COLUMN, VERSION_COLUMN, quote};
+use super::values::{Parameter, plugin_value, stored_value};
+use super::{Store, next_version, sql_version};
+use crate::entity::{Catalog, Entity};
+use crate::plugin::entities::Fields;
+use crate::plugin::{Entities, UnitOfWork};
+
+/// The most rows one `find` returns. A plugin asking for more than this many matches is
+/// refused rather than allowed to pull a whole table into host memory.
+const FIND_ROWS_MAX: usize = 10_000;
+
+impl Entities for Store {
+    /// The committed row whose key fields equal `key`. `entity` is resolved through the
+    /// catalog given to [`Store::prepare`]; `key` names every key field (`dataAreaId`
+    /// included for company-scoped entities) and nothing else.
+    fn lookup(&self, entity: &str, key: &Fields) -> Result<Option<Fields>> {
+        let catalog = self.catalog();
+        let entity = catalog.require(entity)?;
+        self.with_connection(|connection| read_by_key(connection, entity, key))
+    }
+
+    /// A unit of work: a write transaction (`BEGIN IMMEDIATE`) on a connection of its own,
+    /// committed only by [`UnitOfWork::commit`]. While it is open, other writers wait, so an
+    /// action should not hold it longer than it needs.
+    fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
+        let connection = self.take_connection()?;
+        if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
+            self.give_back(connection);
+            return Err(error).context("cannot start a unit of work");
+        }
+        Ok(Box::new(StoreUnit {
+            store: self.clone(),
+            catalog: self.catalog(),
+            connection: Some(connection),
+            version: None,
+        }))
+    }
+}
+
+/// A unit of work on the store; see [`Store::begin`](Entities::begin).
+struct StoreUnit {
+    store: Store,
+    catalog: Arc<Catalog>,
+    /// `Some` until committed or dropped.
+    connection: Option<Connection>,
+    /// The version of this unit's changes, taken at its first change.
+    version: Option<u64>,
+}
+
+impl fmt::Debug for StoreUnit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreUnit").field("version", &self.version).finish_non_exhaustive()
+    }
+}
+
+impl StoreUnit {
+    /// The connection and the entity named `entity`.
+    fn parts(&mut self, entity: &str) -> Result<(&Connection, Arc<Entity>)> {
+        let entity = self.catalog.require(entity)?.clone();
+        match &self.connection {
+            Some(connection) => Ok((connection, entity)),
+            None => bail!("the unit of work has ended"),
+        }
+    }
+
+    /// The version of this unit's changes, taken inside its transaction.
+    fn version(&mut self) -> Result<i64> {
+        let version = match (self.version, &self.connection) {
+            (Some(version), _) => version,
+            (None, Some(connection)) => next_version(connection)?,
+            (None, None) => bail!("the unit of work has ended"),
+        };
+        self.version = Some(version);
+        sql_version(version)
+    }
+}
+
+impl UnitOfWork for StoreUnit {
+    fn read(&mut self, entity: &str, key: &Fields) -> Result<Option<Fields>> {
+        let (connection, entity) = self.parts(entity)?;
+        read_by_key(connection, &entity, key)
+    }
+
+    fn find(&mut self, entity: &str, criteria: &Fields, limit: usize) -> Result<Vec<Fields>> {
+        let (connection, entity) = self.parts(entity)?;
+        let mut conditions = Vec::with_capacity(criteria.len());
+        let mut values = Vec::with_capacity(criteria.len());
+        for (name, value) in criteria {
+            let (index, field) = field_named(&entity, name)?;
+            if conditions.iter().any(|(seen, _)| *seen == index) {
+                bail!("the criteria name field {} of {} twice", field.name, entity.name);
+            }
+            conditions.push((index, format!("{} IS ?{}", quote(&field.name), values.len() + 1)));
+            values.push(plugin_value(field, value).with_context(|| format!("cannot search {}", entity.name))?);
+        }
+        let wanted = limit.min(FIND_ROWS_MAX.saturating_add(1));
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "WHERE {}",
+                conditions.iter().map(|(_, condition)| condition.as_str()).collect::<Vec<_>>().join(" AND ")
+            )
+        };
+        let sql = format!(
+            "SELECT {} FROM {} {filter} ORDER BY {} LIMIT ?{}",
+            schema::column_list(&entity),
+            schema::table(&entity),
+            schema::key_list(&entity),
+            values.len() + 1
+        );
+        let mut parameters: Vec<&dyn ToSql> = Vec::with_capacity(values.len() + 1);
+        let bound: Vec<Parameter<'_>> = values.iter().map(|value| Parameter(value.as_ref())).collect();
+        parameters.extend(bound.iter().map(|parameter| parameter as &dyn ToSql));
+        let wanted_parameter = i64::try_from(wanted).unwrap_or(i64::MAX);
+        parameters.push(&wanted_parameter);
+        let rows = select_rows(connection, &entity, &sql, &parameters)?;
+        if rows.len() > FIND_ROWS_MAX {
+            bail!("more than {FIND_ROWS_MAX} rows of {} match; narrow the criteria or ask for fewer rows", entity.name);
+        }
+        Ok(rows)
+    }
+
+    fn insert(&mut self, entity: &str, row: Fields) -> Result<()> {
+        let version = self.version()?;
+        let (connection, entity) = self.parts(entity)?;
+        let mut values: Vec<Option<Value>> = vec![None; entity.fields.len()];
+        for (name, value) in &row {
+            let (index, field) = field_named(&entity, name)?;
+            let slot = values.get_mut(index).with_context(|| format!("no field {name}"))?;
+            if slot.is_some() {
+                bail!("the row names field {} of {} twice", field.name, entity.name);
+            }
+            *slot = Some(plugin_value(field, value).with_context(|| format!("cannot insert into {}", entity.name))?);
+        }
+        let values: Vec<Value> = entity
+            .fields
+            .iter()
+            .zip(values)
+            .map(|(field, value)| match value.or_else(|| field.default.clone()) {
+                Some(Value::Null) | None if field.required => {
+                    bail!("cannot insert into {}: field {} needs a value", entity.name, field.name)
+                }
+                value => Ok(value.unwrap_or(Value::Null)),
+            })
+            .collect::<Result<_>>()?;
+        let count = entity.fields.len();
+        let placeholders: String = (1..=count).map(|number| format!("?{number}, ")).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}, {version_column}, {created_column}) VALUES ({placeholders}?{next}, ?{next}) \
+             ON CONFLICT DO NOTHING",
+            schema::table(&entity),
+            schema::column_list(&entity),
+            version_column = quote(VERSION_COLUMN),
+            created_column = quote(CREATED_COLUMN),
+            next = count + 1,
+        );
+        let mut statement = connection.prepare_cached(&sql)?;
+        for (index, value) in values.iter().enumerate() {
+            statement.raw_bind_parameter(index + 1, Parameter(value.as_ref()))?;
+        }
+        statement.raw_bind_parameter(count + 1, version)?;
+        let inserted = statement.raw_execute().with_context(|| format!("cannot insert into {}", entity.name))?;
+        if inserted == 0 {
+            let key: Vec<String> =
+                entity.key.iter().filter_map(|&index| values.get(index)).map(Value::to_string).collect();
+            bail!("{} ({}) already exists", entity.name, key.join(", "));
+        }
+        Ok(())
+    }
+
+    fn update(&mut self, entity: &str, key: &Fields, changes: Fields) -> Result<()> {
+        let version = self.version()?;
+        let (connection, entity) = self.parts(entity)?;
+        let key_values = key_values(&entity, key)?;
+        let mut changed: Vec<(usize, Value)> = Vec::with_capacity(changes.len());
+        for (name, value) in &changes {
+            let (index, field) = field_named(&entity, name)?;
+            if changed.iter().any(|(seen, _)| *seen == index) {
+                bail!("the changes name field {} of {} twice", field.name, entity.name);
+            }
+            let value = plugin_value(field, value).with_context(|| format!("cannot update {}", entity.name))?;
+            if let Some(position) = entity.key.iter().position(|&key_index| key_index == index) {
+                // Passing a whole row back, key included, is fine as long as the key stays.
+                if key_values.get(position) == Some(&value) {
+                    continue;
+                }
+                bail!("cannot update {}: key field {} cannot change", entity.name, field.name);
+            }
+            if value == Value::Null && field.required {
+                bail!("cannot update {}: field {} needs a value", entity.name, field.name);
+            }
+            changed.push((index, value));
+        }
+        let mut parameters: Vec<Parameter<'_>> = Vec::new();
+        let mut assignments = Vec::new();
+        let mut differences = Vec::new();
+        for (index, value) in &changed {
+            let Some(field) = entity.fields.get(*index) else { continue };
+            parameters.push(Parameter(value.as_ref()));
+            let (column, number) = (quote(&field.name), parameters.len());
+            assignments.push(format!("{column} = ?{number}"));
+            differences.push(format!("{column} IS NOT ?{number}"));
+        }
+        let version_number = parameters.len() + 1;
+        let version_column = quote(VERSION_COLUMN);
+        // SET expressions see the row as it was, so the version moves only when a value does.
+        let version_change = if differences.is_empty() {
+            format!("{version_column} = {version_column}")
+        } else {
+            format!(
+                "{version_column} = CASE WHEN {} THEN ?{version_number} ELSE {version_column} END",
+                differences.join(" OR ")
+            )
+        };
+        assignments.push(version_change);
+        let conditions: Vec<String> = entity
+            .key_fields()
+            .enumerate()
+            .map(|(position, field)| format!("{} = ?{}", quote(&field.name), version_number + 1 + position))
+            .collect();
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {}",
+            schema::table(&entity),
+            assignments.join(", "),
+            conditions.join(" AND ")
+        );
+        let mut statement = connection.prepare_cached(&sql)?;
+        for (index, parameter) in parameters.iter().enumerate() {
+            statement.raw_bind_parameter(index + 1, parameter)?;
+        }
+        if !differences.is_empty() {
+            statement.raw_bind_parameter(version_number, version)?;
+        }
+        for (position, value) in key_values.iter().enumerate() {
+            statement.raw_bind_parameter(version_number + 1 + position, Parameter(value.as_ref()))?;
+        }
+        let updated = statement.raw_execute().with_context(|| format!("cannot update {}", entity.name))?;
+        if updated == 0 {
+            let key: Vec<String> = key_values.iter().map(Value::to_string).collect();
+            bail!("cannot update {}: there is no {} ({})", entity.name, entity.name, key.join(", "));
+        }
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        let connection = self.connection.take().context("the unit of work has ended")?;
+        let committed = connection.execute_batch("COMMIT").context("cannot commit the unit of work");
+        if committed.is_err() {
+            // Leaves nothing half-done behind: the connection is closed, not reused.
+            drop(connection.execute_batch("ROLLBACK"));
+            return committed;
+        }
+        self.store.give_back(connection);
+        Ok(())
+    }
+}
+
+impl Drop for StoreUnit {
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            // A failed rollback leaves the connection in its transaction; `give_back` then
+            // closes it, which rolls back too.
+            drop(connection.execute_batch("ROLLBACK"));
+            self.store.give_back(connection);
+        }
+    }
+}
+
+/// The field named `name` (any case, as D365 compares names) and its index.
+fn field_named<'e>(entity: &'e Entity, name: &str) -> Result<(usize, &'e crate::entity::Field)> {
+    entity
+        .field_index(name)
+        .and_then(|index| entity.fields.get(index).map(|field| (index, field)))
+        .with_context(|| format!("{} has no field {name}", entity.name))
+}
+
+/// The values of `key` in key order: every key field exactly once, and no other field.
+fn key_values(entity: &Entity, key: &Fields) -> Result<Vec<Value>> {
+    let mut values: Vec<Option<Value>> = vec![None; entity.key.len()];
+    for (name, value) in key {
+        let (index, field) = field_named(entity, name)?;
+        let Some(position) = entity.key.iter().position(|&key_index| key_index == index) else {
+            let key_names: Vec<&str> = entity.key_fields().map(|field| field.name.as_str()).collect();
+            bail!("field {} is not part of the key of {} ({})", field.name, entity.name, key_names.join(", "));
+        };
+        let slot = values.get_mut(position).with_context(|| format!("no key field {name}"))?;
+        if slot.is_some() {
+            bail!("the key of {} names field {} twice", entity.name, field.name);
+        }
+        let value = plugin_value(field, value).with_context(|| format!("invalid key of {}", entity.name))?;
+        if value == Value::Null {
+            bail!("the key of {} has no value for field {}", entity.name, field.name);
+        }
+        *slot = Some(value);
+    }
+    entity
+        .key_fields()
+        .zip(values)
+        .map(|(field, value)| value.with_context(|| format!("the key of {} needs field {}", entity.name, field.name)))
+        .collect()
+}
+
+/// The row of `entity` with this key, on `connection`.
+fn read_by_key(connection: &Connection, entity: &Entity, key: &Fields) -> Result<Option<Fields>> {
+    let key_values = key_values(entity, key)?;
+    let conditions: Vec<String> = entity
+        .key_fields()
+        .enumerate()
+        .map(|(position, field)| format!("{} = ?{}", quote(&field.name), position + 1))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {}",
+        schema::column_list(entity),
+        schema::table(entity),
+        conditions.join(" AND ")
+    );
+    let bound: Vec<Parameter<'_>> = key_values.iter().map(|value| Parameter(value.as_ref())).collect();
+    let parameters: Vec<&dyn ToSql> = bound.iter().map(|parameter| parameter as &dyn ToSql).collect();
+    Ok(select_rows(connection, entity, &sql, &parameters)?.into_iter().next())
+}
+
+/// Runs a `SELECT` of the entity's fields and returns its rows as named, typed values.
+fn select_rows(connection: &Connection, entity: &Entity, sql: &str, parameters: &[&dyn ToSql]) -> Result<Vec<Fields>> {
+    let mut statement = connection.prepare_cached(sql).with_context(|| format!("cannot query {}", entity.name))?;
+    let mut rows = statement.query(parameters).with_context(|| format!("cannot query {}", entity.name))?;
+    let mut found = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut fields = Vec::with_capacity(entity.fields.len());
+        for (column, field) in entity.fields.iter().enumerate() {
+            let value =
+                stored_value(field, row.get_ref(column)?).with_context(|| format!("cannot read {}", entity.name))?;
+            fields.push((field.name.clone(), value.to_owned()));
+        }
+        found.push(fields);
+    }
+    Ok(found)
+}

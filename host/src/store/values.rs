@@ -1,0 +1,109 @@
+//! Cells in and out of SQLite: binding row values as parameters without copying them, reading
+//! stored values back typed by their field, and checking values plugins hand in.
+
+use anyhow::{Result, bail};
+use rusqlite::ToSql;
+use rusqlite::types::{ToSqlOutput, ValueRef as SqlValueRef};
+use wharf_plugin_sdk::{Value, ValueRef};
+
+use crate::entity::convert::{ParseOptions, parse_value};
+use crate::entity::{COMPANY_FIELD, Field, FieldType};
+
+/// A cell bound as a statement parameter. Text is borrowed from the batch, so binding a row
+/// allocates nothing.
+pub(super) struct Parameter<'a>(pub(super) ValueRef<'a>);
+
+impl ToSql for Parameter<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            ValueRef::Null => SqlValueRef::Null,
+            ValueRef::String(text) | ValueRef::Decimal(text) | ValueRef::Date(text) | ValueRef::DateTime(text) => {
+                SqlValueRef::Text(text.as_bytes())
+            }
+            ValueRef::Integer(number) => SqlValueRef::Integer(number),
+            ValueRef::Boolean(flag) => SqlValueRef::Integer(i64::from(flag)),
+            ValueRef::Float(number) => SqlValueRef::Real(number),
+        }))
+    }
+}
+
+/// Whether a converted cell has the variant the converter gives `field_type`, so that it
+/// reads back as the same value. Null is checked separately (key fields must have a value).
+pub(super) fn converted_cell_fits(field_type: &FieldType, value: ValueRef<'_>) -> bool {
+    matches!(
+        (field_type, value),
+        (_, ValueRef::Null)
+            | (FieldType::String { .. } | FieldType::Enum { .. } | FieldType::Guid, ValueRef::String(_))
+            | (FieldType::Integer, ValueRef::Integer(_))
+            | (FieldType::Decimal { .. }, ValueRef::Decimal(_))
+            | (FieldType::Boolean, ValueRef::Boolean(_))
+            | (FieldType::Date, ValueRef::Date(_))
+            | (FieldType::DateTime, ValueRef::DateTime(_))
+    )
+}
+
+/// A stored value read back as the value of `field`: integers and booleans from integers,
+/// every other type from text. Anything else means the file was changed outside Wharf.
+pub(super) fn stored_value<'a>(field: &Field, stored: SqlValueRef<'a>) -> Result<ValueRef<'a>> {
+    let found = match stored {
+        SqlValueRef::Null => return Ok(ValueRef::Null),
+        SqlValueRef::Integer(number) => match field.field_type {
+            FieldType::Integer => return Ok(ValueRef::Integer(number)),
+            FieldType::Boolean => return Ok(ValueRef::Boolean(number != 0)),
+            _ => "an integer",
+        },
+        SqlValueRef::Text(bytes) => {
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                bail!("field {} holds text that is not UTF-8", field.name);
+            };
+            match field.field_type {
+                FieldType::String { .. } | FieldType::Enum { .. } | FieldType::Guid => {
+                    return Ok(ValueRef::String(text));
+                }
+                FieldType::Decimal { .. } => return Ok(ValueRef::Decimal(text)),
+                FieldType::Date => return Ok(ValueRef::Date(text)),
+                FieldType::DateTime => return Ok(ValueRef::DateTime(text)),
+                FieldType::Integer | FieldType::Boolean => "text",
+            }
+        }
+        SqlValueRef::Real(_) => "a floating-point number",
+        SqlValueRef::Blob(_) => "a blob",
+    };
+    bail!("field {} ({}) holds {found}; was the store changed outside Wharf?", field.name, field.field_type.name())
+}
+
+/// Checks a value a plugin gives for `field` and returns it as the store keeps it.
+///
+/// Integer and boolean fields take only integers and booleans. Text-stored fields take a
+/// string or their own variant (a decimal, a date, a date-time; a decimal field also takes an
+/// integer), checked and normalised as if read from a document: lengths, scales, enum names,
+/// GUID spelling. Companies are kept lowercase, as the converter keeps them.
+pub(super) fn plugin_value(field: &Field, value: &Value) -> Result<Value> {
+    let text = match (&field.field_type, value) {
+        (_, Value::Null) => return Ok(Value::Null),
+        (FieldType::Integer, Value::Integer(_)) | (FieldType::Boolean, Value::Boolean(_)) => {
+            return Ok(value.clone());
+        }
+        (FieldType::Decimal { .. }, Value::Integer(number)) => number.to_string(),
+        (FieldType::Decimal { .. }, Value::Decimal(text))
+        | (FieldType::Date, Value::Date(text))
+        | (FieldType::DateTime, Value::DateTime(text))
+        | (
+            FieldType::String { .. }
+            | FieldType::Enum { .. }
+            | FieldType::Guid
+            | FieldType::Decimal { .. }
+            | FieldType::Date
+            | FieldType::DateTime,
+            Value::String(text),
+        ) => text.clone(),
+        (field_type, value) => {
+            bail!("field {}: a {} value where a {} belongs", field.name, value.as_ref().type_name(), field_type.name())
+        }
+    };
+    let text = if field.name == COMPANY_FIELD { text.to_ascii_lowercase() } else { text };
+    match parse_value(field, &text, &ParseOptions::default()) {
+        Ok(parsed) => Ok(parsed),
+        Err(message) => bail!("field {}: {message}", field.name),
+    }
+}
