@@ -46,7 +46,7 @@ fn run_exits_1_when_the_call_fails() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = root().join("tests/data/golden/company-filter/input.csv");
     let (exit, error) = wharf(&["plugin", "run", path(&hostile(dir.path(), "panic")), "--input", path(&input)]);
-    assert_eq!(exit, Exit::CallFailed);
+    assert_eq!(exit, Exit::Failed);
     assert!(error.contains("plugin hostile-panic@0.1.0: trapped"), "{error}");
 }
 

@@ -4,12 +4,18 @@
 mod actions;
 /// The command line's output and exit codes.
 mod cli;
+/// Every format reader against its sample documents and golden renderings.
+mod formats;
 /// Every example plugin against its golden files.
 mod golden;
+/// Imports and exports through the pipeline into a real store.
+mod imports;
 /// Plugins that attack the host (loops, bombs, escapes, malformed results) are stopped.
 mod hostile;
 /// Loading refuses broken components and manifests with messages that say why.
 mod loading;
+/// Data packages: D365's manifest and header bytes, lenient reading, hostile zips refused.
+mod packages;
 /// Hot reload under load: swaps, broken versions, deletes, restores.
 mod reload;
 /// Repository rules that keep the code readable.

@@ -1,5 +1,6 @@
 //! The command line: parses arguments, runs a command, and maps its outcome to an exit code
 //! scripts can rely on (see [`Exit`]).
+pub mod execution;
 pub mod plugin;
 
 use std::process::ExitCode;
@@ -12,8 +13,9 @@ use clap::{Parser, Subcommand};
 pub enum Exit {
     /// Done.
     Success = 0,
-    /// A plugin call failed: trap, limit, or an error the plugin returned.
-    CallFailed = 1,
+    /// The run failed: a plugin call (trap, limit, or an error it returned), a document, or
+    /// the store.
+    Failed = 1,
     /// The command line was wrong (clap's own code).
     Usage = 2,
     /// A plugin, manifest or input file could not be read, built or loaded.
@@ -49,9 +51,9 @@ pub fn unusable(error: impl Into<anyhow::Error>) -> Failure {
     Failure::new(Exit::Unusable, error)
 }
 
-/// A failed plugin call.
-pub fn call_failed(error: impl Into<anyhow::Error>) -> Failure {
-    Failure::new(Exit::CallFailed, error)
+/// A failed run.
+pub fn failed(error: impl Into<anyhow::Error>) -> Failure {
+    Failure::new(Exit::Failed, error)
 }
 
 /// What a command returns: an exit code, or a failure to report.
@@ -69,6 +71,10 @@ enum Command {
     /// Build, inspect and try plugins.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
+    /// Import a document or data package with a data project.
+    Import(execution::ImportArgs),
+    /// Export a data project's entities to a file, directory or data package.
+    Export(execution::ExportArgs),
 }
 
 /// Runs `wharf` with `args` (the first is the program name), writing results to `out`.
@@ -88,6 +94,8 @@ where
     };
     match cli.command {
         Command::Plugin(command) => plugin::run(command, out),
+        Command::Import(args) => execution::import(args, out),
+        Command::Export(args) => execution::export(args, out),
     }
 }
 

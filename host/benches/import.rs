@@ -1,0 +1,214 @@
+//! The import benchmark: a generated 1,000,000-row, 10-field CSV imported end to end into a
+//! durable store through a WASM mapper and filter, and the same pipeline with the mapping and
+//! filter in native code (the floor), in the same run; exports of those rows to CSV and to a
+//! data package; and the peak memory of a `wharf import` process reading a 1 GB file.
+//!
+//! Run with `cargo bench -p wharf --bench import`. `WHARF_BENCH_ROWS` and `WHARF_BENCH_GB`
+//! scale it down (e.g. for a quick look). It ends with `bench: <name> = <value>` lines.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use customer_csv_mapper::{Settings, map_batch};
+use wharf::deployment::Deployment;
+use wharf::pipeline::{Input, NativeStage, RunOptions, Silent};
+use wharf::plugin::{EntityRows, MapOutput};
+use wharf::store::ExecutionStatus;
+use wharf_plugin_sdk::{Batch, Context};
+
+/// Northwind's eight columns, as the customer mapper reads them, plus two it ignores.
+const HEADER: &str = "cust_no,company_name,street,postcode,city,country,phone,credit_limit,segment,notes\r\n";
+
+fn main() -> Result<()> {
+    let rows: u64 = env_number("WHARF_BENCH_ROWS", 1_000_000);
+    let gigabytes: f64 = env_number("WHARF_BENCH_GB", 1.0);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_owned();
+    let work = tempfile::tempdir_in(root.join("target"))?;
+    eprintln!("building the plugins and generating {rows} rows ...");
+    let plugins = work.path().join("plugins");
+    for name in ["customer-csv-mapper", "company-filter"] {
+        let target = root.join("target/bench-plugins/import");
+        wharf::run::plugin::build(&root.join("plugins").join(name), &plugins, Some(&target))?;
+    }
+    let source = work.path().join("customers.csv");
+    let bytes = generate(&source, rows)?;
+
+    let wasm = deployment(&root, work.path(), "wasm")?;
+    let native = deployment(&root, work.path(), "native")?;
+    // Alternating runs, best of each: the machine is shared and noisy.
+    let mut wasm_time = Duration::MAX;
+    let mut native_time = Duration::MAX;
+    for round in 0..2 {
+        native_time = native_time.min(import(&native, "native", &source, rows, round)?);
+        wasm_time = wasm_time.min(import(&wasm, "wasm", &source, rows, round)?);
+    }
+    let rows_per_s = rows as f64 / wasm_time.as_secs_f64();
+    let native_rows_per_s = rows as f64 / native_time.as_secs_f64();
+    println!("import   wasm   {:>8.2} s  {rows_per_s:>12.0} rows/s  {:>7.1} MB/s", wasm_time.as_secs_f64(), mb_per_s(bytes, wasm_time));
+    println!("import   native {:>8.2} s  {native_rows_per_s:>12.0} rows/s  {:>7.1} MB/s", native_time.as_secs_f64(), mb_per_s(bytes, native_time));
+
+    let csv_time = export(&wasm, "bench-export-csv", &work.path().join("out.csv"))?;
+    let package_time = export(&wasm, "bench-export-package", &work.path().join("out.zip"))?;
+    let export_rows_per_s = rows as f64 / csv_time.as_secs_f64();
+    println!("export   csv     {:>8.2} s  {export_rows_per_s:>12.0} rows/s", csv_time.as_secs_f64());
+    println!("export   package {:>8.2} s  {:>12.0} rows/s", package_time.as_secs_f64(), rows as f64 / package_time.as_secs_f64());
+
+    let big = work.path().join("big.csv");
+    let big_rows = (gigabytes * 1e9 / (bytes as f64 / rows as f64)) as u64;
+    eprintln!("generating {big_rows} rows ({gigabytes} GB) ...");
+    let big_bytes = generate(&big, big_rows)?;
+    let (peak_mb, big_time) = import_process(&wasm.dir, &big)?;
+    println!("import   {:.2} GB in {:.1} s, peak RSS {peak_mb} MB", big_bytes as f64 / 1e9, big_time.as_secs_f64());
+
+    println!("bench: import.rows_per_s = {rows_per_s:.0}");
+    println!("bench: import.native_floor_rows_per_s = {native_rows_per_s:.0}");
+    println!("bench: import.over_native_floor = {:.2} x", wasm_time.as_secs_f64() / native_time.as_secs_f64());
+    println!("bench: export.rows_per_s = {export_rows_per_s:.0}");
+    println!("bench: export_package.rows_per_s = {:.0}", rows as f64 / package_time.as_secs_f64());
+    println!("bench: import_1gb.peak_rss = {peak_mb} MB");
+    Ok(())
+}
+
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
+}
+
+fn mb_per_s(bytes: u64, time: Duration) -> f64 {
+    bytes as f64 / time.as_secs_f64() / 1e6
+}
+
+/// Writes `rows` Northwind-style customers; returns the file's size.
+fn generate(path: &Path, rows: u64) -> Result<u64> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    out.write_all(HEADER.as_bytes())?;
+    const CITIES: [(&str, &str); 4] = [("Berlin", "Germany"), ("London", "uk"), ("Seattle", "USA"), ("Lyon", "FR")];
+    for index in 0..rows {
+        let (city, country) = CITIES[index as usize % CITIES.len()];
+        writeln!(
+            out,
+            "c{index:07},Customer {index} Ltd,{} Main Street,{:05},{city},{country},555-{:04},\"{}.{:02}\",retail,\r",
+            index % 977,
+            index % 99_991,
+            index % 10_000,
+            index % 50_000,
+            index % 100,
+        )?;
+    }
+    out.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+/// A deployment with the example entities and the benchmark's projects; `natives` registers
+/// the customer mapping and the company filter as native stages.
+fn deployment(root: &Path, work: &Path, name: &str) -> Result<Deployment> {
+    let dir = work.join(name);
+    let entities = dir.join("entities");
+    std::fs::create_dir_all(&entities)?;
+    std::fs::copy(root.join("examples/deployment/entities/customer.toml"), entities.join("customer.toml"))?;
+    let projects = dir.join("projects");
+    std::fs::create_dir_all(&projects)?;
+    let stages = |mapper: &str, filter: &str| {
+        format!("operation = \"import\"\n[[entity]]\nentity = \"Customer\"\nmapper = \"{mapper}\"\nfilter = \"{filter}\"\n")
+    };
+    std::fs::write(projects.join("wasm.toml"), stages("customer-csv-mapper", "company-filter"))?;
+    std::fs::write(projects.join("native.toml"), stages("native-customer-mapper", "native-company-filter"))?;
+    std::fs::write(projects.join("bench-export-csv.toml"), "operation = \"export\"\n[[entity]]\nentity = \"Customer\"\n")?;
+    std::fs::write(
+        projects.join("bench-export-package.toml"),
+        "operation = \"export\"\npackage = true\n[[entity]]\nentity = \"Customer\"\nformat = \"CSV-Unicode\"\n",
+    )?;
+    let plugins = dir.join("plugins");
+    std::fs::create_dir_all(&plugins)?;
+    for entry in std::fs::read_dir(work.join("plugins"))? {
+        let path = entry?.path();
+        std::fs::copy(&path, plugins.join(path.file_name().expect("a file")))?;
+    }
+    std::fs::write(dir.join("wharf.toml"), "default_company = \"usmf\"\n")?;
+    let mut deployment = Deployment::open(&dir, None)?;
+    let settings = Settings { home_country: "USA".into(), account_prefix: "NW-".into() };
+    deployment.pipeline.natives.insert("native-customer-mapper".into(), Arc::new(NativeMapper(settings)));
+    deployment.pipeline.natives.insert("native-company-filter".into(), Arc::new(NativeCompanyFilter));
+    Ok(deployment)
+}
+
+/// The customer mapper's own mapping, compiled natively.
+struct NativeMapper(Settings);
+
+impl NativeStage for NativeMapper {
+    fn map(&self, _context: &Context, batch: &Batch) -> Result<MapOutput> {
+        let (outputs, errors) = map_batch(&self.0, batch).into_parts();
+        let outputs = outputs
+            .into_iter()
+            .map(|output| {
+                let (entity, batch, source_rows) = output.into_parts();
+                EntityRows { entity, batch, source_rows }
+            })
+            .collect();
+        Ok(MapOutput { outputs, errors })
+    }
+}
+
+/// The company filter's rule (rows of the company being imported), natively.
+struct NativeCompanyFilter;
+
+impl NativeStage for NativeCompanyFilter {
+    fn keep(&self, context: &Context, batch: &Batch) -> Result<Vec<bool>> {
+        let company = context.company.as_deref();
+        Ok(batch
+            .rows()
+            .map(|row| match (company, row.get("dataAreaId").and_then(|value| value.as_str())) {
+                (Some(wanted), Some(have)) => have.eq_ignore_ascii_case(wanted),
+                (Some(_), None) => false,
+                (None, _) => true,
+            })
+            .collect())
+    }
+}
+
+/// Imports `source` under a company of its own per project and round, so every round inserts
+/// every row.
+fn import(deployment: &Deployment, project: &str, source: &Path, rows: u64, round: usize) -> Result<Duration> {
+    let entity = deployment.pipeline.catalog.require("Customer")?.clone();
+    let company = Some(format!("c{round}{project}").chars().take(4).collect::<String>());
+    let project = deployment.projects.require(project)?;
+    let options = RunOptions { company, ..RunOptions::default() };
+    let started = Instant::now();
+    let execution = deployment.pipeline.import(project, &Input::from_path(source, None), &options, &Silent)?;
+    let elapsed = started.elapsed();
+    anyhow::ensure!(execution.status == ExecutionStatus::Succeeded, "import ended {:?}", execution.status);
+    let stored = deployment.pipeline.store.count(&entity, options.company.as_deref())?;
+    anyhow::ensure!(stored == rows, "{stored} of {rows} rows stored");
+    Ok(elapsed)
+}
+
+fn export(deployment: &Deployment, project: &str, out: &Path) -> Result<Duration> {
+    let project = deployment.projects.require(project)?;
+    let started = Instant::now();
+    deployment.pipeline.export(project, out, &RunOptions::default(), &Silent)?;
+    Ok(started.elapsed())
+}
+
+/// Runs `wharf import` on `file` in its own process; returns its peak memory (from its
+/// summary) and how long it took.
+fn import_process(deployment: &Path, file: &Path) -> Result<(u64, Duration)> {
+    let started = Instant::now();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_wharf"))
+        .arg("import")
+        .arg(file)
+        .args(["--project", "wasm", "--quiet", "--company", "big", "--deployment"])
+        .arg(deployment)
+        .output()?;
+    let elapsed = started.elapsed();
+    let summary = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(output.status.success(), "wharf import failed: {summary}{}", String::from_utf8_lossy(&output.stderr));
+    let peak = summary
+        .split("peak memory ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|mb| mb.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no peak memory in the summary: {summary}"))?;
+    Ok((peak, elapsed))
+}

@@ -1,0 +1,109 @@
+//! A deployment: the directory an operator edits, holding `wharf.toml`, entity definitions,
+//! data projects and plugins, and the data directory Wharf keeps its store in.
+//!
+//! ```text
+//! deployment/
+//!   wharf.toml        settings (all optional)
+//!   entities/*.toml   one entity per file
+//!   projects/*.toml   one data project per file
+//!   plugins/          *.wasm components with their *.toml manifests
+//!   data/             the store, the compiled-plugin cache, execution files (created)
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use serde::Deserialize;
+
+use crate::entity::Catalog;
+use crate::pipeline::{Pipeline, Projects};
+use crate::plugin::{Registry, Runtime, RuntimeConfig};
+use crate::store::Store;
+
+/// The file of settings at a deployment's root.
+pub const SETTINGS_FILE: &str = "wharf.toml";
+
+/// `wharf.toml`. Relative paths are relative to the deployment directory.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Entity definitions.
+    pub entities: PathBuf,
+    /// Data projects.
+    pub projects: PathBuf,
+    /// Plugin components and manifests.
+    pub plugins: PathBuf,
+    /// The store, the compiled-plugin cache and execution files.
+    pub data: PathBuf,
+    /// The compiled-plugin cache, when not `data/cache` (several deployments may share one).
+    pub cache: Option<PathBuf>,
+    /// The company rows get when neither the command nor the project names one.
+    pub default_company: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            entities: "entities".into(),
+            projects: "projects".into(),
+            plugins: "plugins".into(),
+            data: "data".into(),
+            cache: None,
+            default_company: None,
+        }
+    }
+}
+
+/// An opened deployment: its definitions checked, its plugins loaded, its store ready.
+#[derive(Debug)]
+pub struct Deployment {
+    /// The deployment directory.
+    pub dir: PathBuf,
+    /// Its settings.
+    pub settings: Settings,
+    /// Its data projects.
+    pub projects: Projects,
+    /// What executions run with.
+    pub pipeline: Pipeline,
+}
+
+impl Deployment {
+    /// Opens the deployment in `dir`; `data` overrides the settings' data directory.
+    pub fn open(dir: &Path, data: Option<&Path>) -> Result<Deployment> {
+        let settings_path = dir.join(SETTINGS_FILE);
+        let mut settings: Settings = match std::fs::read_to_string(&settings_path) {
+            Ok(text) => toml::from_str(&text).with_context(|| format!("invalid {}", settings_path.display()))?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound && dir.is_dir() => Settings::default(),
+            Err(error) => return Err(error).with_context(|| format!("cannot read {}", settings_path.display())),
+        };
+        if let Some(data) = data {
+            settings.data = data.to_owned();
+        }
+        let within = |path: &Path| if path.is_absolute() { path.to_owned() } else { dir.join(path) };
+        let catalog = Arc::new(Catalog::load_dir(&within(&settings.entities))?);
+        let projects = Projects::load_dir(&within(&settings.projects), &catalog)?;
+
+        let data_dir = within(&settings.data);
+        std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+        let store = Store::open(&data_dir.join("wharf.db"))?;
+        store.prepare(&catalog)?;
+
+        let cache_dir = settings.cache.as_deref().map_or_else(|| data_dir.join("cache"), within);
+        let runtime_config = RuntimeConfig { cache_dir: Some(cache_dir), ..RuntimeConfig::default() };
+        let runtime = Runtime::new(&runtime_config, Arc::new(store.clone()))?;
+        let registry = Arc::new(Registry::new(runtime));
+        let plugins_dir = within(&settings.plugins);
+        if plugins_dir.is_dir() {
+            for (file, loaded) in registry.load_dir(&plugins_dir)? {
+                if let Err(error) = loaded {
+                    // The plugin is missing from the registry; a project that uses it says so.
+                    tracing::warn!(file = %file.display(), "plugin not loaded: {error:#}");
+                }
+            }
+        }
+        let executions_dir = data_dir.join("executions");
+        let pipeline = Pipeline { catalog, registry, store, executions_dir, natives: Default::default() };
+        Ok(Deployment { dir: dir.to_owned(), settings, projects, pipeline })
+    }
+}

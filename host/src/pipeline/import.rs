@@ -1,0 +1,624 @@
+//! Import: documents → plugins → validation → store, on three threads.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use anyhow::{Context as _, Result, bail};
+use wharf_plugin_sdk::{Batch, BatchBuilder, Document, RowError};
+
+use super::document::{DocumentFormat, ErrorFile, OpenDocument};
+use super::{Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, new_execution_id, now};
+use crate::entity::convert::FieldSource;
+use crate::entity::{Entity, ParseOptions, RowConverter};
+use crate::formats::package::{PackageReader, ValueMap, ZipLimits};
+use crate::store::{
+    EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError, Writer,
+};
+
+/// Batches in flight between two stages: enough to keep both busy, few enough that memory
+/// stays a handful of batches.
+const CHANNEL_BATCHES: usize = 2;
+
+/// Documents a transform plugin reshapes are read whole; past this size they are refused
+/// rather than copied into plugin memory (which its manifest caps far lower anyway).
+const MAX_TRANSFORM_DOCUMENT_BYTES: u64 = 256 << 20;
+
+/// One entity's document and how to import it.
+struct Work {
+    entity: Arc<Entity>,
+    format: DocumentFormat,
+    sources: HashMap<String, FieldSource>,
+    parse: ParseOptions,
+    file: PathBuf,
+    order: (u32, u32, u32),
+    fail_level_on_error: bool,
+    stages: Stages,
+    /// Rows, counted by reading the document once before anything is written.
+    rows: u64,
+}
+
+pub(super) fn run(
+    pipeline: &Pipeline,
+    project: &Project,
+    input: &super::Input,
+    options: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<Execution> {
+    let id = options.execution_id.clone().unwrap_or_else(|| new_execution_id(&project.name));
+    let company = options.company.clone().or_else(|| project.company.clone()).map(|c| c.to_ascii_lowercase());
+    let mut execution = Execution {
+        id: id.clone(),
+        project: project.name.clone(),
+        operation: Operation::Import,
+        status: ExecutionStatus::Executing,
+        started: now(),
+        completed: None,
+        company: company.clone(),
+        entities: Vec::new(),
+    };
+    pipeline.store.save_execution(&execution)?;
+    let dir = pipeline.execution_dir(&id);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+
+    // Everything that can be found wrong with the documents is found before the first row is
+    // written, so a malformed or hostile document writes nothing at all.
+    let prepared = prepare(pipeline, project, input, options, company.as_deref(), &dir);
+    let works = match prepared {
+        Ok(works) => works,
+        Err(error) => {
+            let entity = match input {
+                super::Input::File { entity, .. } => entity.clone(),
+                super::Input::Package { .. } => None,
+            };
+            let entity = entity.or_else(|| project.entities.first().map(|e| e.entity.clone())).unwrap_or_default();
+            let record = RecordError { entity: entity.clone(), record: 0, field: None, message: format!("{error:#}") };
+            record_failure(pipeline, &id, record)?;
+            execution.entities.push(failed_entity(&entity, company.as_deref()));
+            return finish(pipeline, execution);
+        }
+    };
+
+    let mut writer = pipeline.store.writer()?;
+    // Units whose later levels no longer run, with the level that failed.
+    let mut failed_levels: HashMap<u32, u32> = HashMap::new();
+    for work in &works {
+        let (unit, level, _) = work.order;
+        if failed_levels.get(&unit).is_some_and(|failed| level > *failed) {
+            let mut skipped = super::entity_execution(&work.entity.label, company.as_deref());
+            skipped.staging_status = EntityExecutionState::NotRun;
+            skipped.target_status = EntityExecutionState::NotRun;
+            execution.entities.push(skipped);
+            continue;
+        }
+        let context = EntityRun { pipeline, project, work, options, company: company.as_deref(), id: &id, dir: &dir };
+        let outcome = context.run(&mut writer, progress);
+        let stop = outcome.failed || (outcome.rejected && (work.fail_level_on_error || !project.continue_on_error));
+        if stop {
+            failed_levels.entry(unit).or_insert(level);
+        }
+        for entity in outcome.entities {
+            progress.entity_finished(&entity);
+            execution.entities.push(entity);
+        }
+    }
+    finish(pipeline, execution)
+}
+
+fn finish(pipeline: &Pipeline, mut execution: Execution) -> Result<Execution> {
+    let failed = execution.entities.iter().any(|entity| {
+        entity.staging_status == EntityExecutionState::Error || entity.target_status == EntityExecutionState::Error
+    });
+    let rejected = execution.entities.iter().any(|e| e.staging_error_count > 0 || e.target_error_count > 0);
+    let skipped = execution.entities.iter().any(|entity| entity.target_status == EntityExecutionState::NotRun);
+    execution.status = match (failed, rejected || skipped) {
+        (true, _) => ExecutionStatus::Failed,
+        (false, true) => ExecutionStatus::PartiallySucceeded,
+        (false, false) => ExecutionStatus::Succeeded,
+    };
+    execution.completed = Some(now());
+    pipeline.store.save_execution(&execution)?;
+    Ok(execution)
+}
+
+fn failed_entity(entity: &str, company: Option<&str>) -> EntityExecution {
+    let mut failed = super::entity_execution(entity, company);
+    failed.staging_status = EntityExecutionState::Error;
+    failed.target_status = EntityExecutionState::Error;
+    failed.completed = Some(now());
+    failed
+}
+
+fn record_failure(pipeline: &Pipeline, execution: &str, record: RecordError) -> Result<()> {
+    let mut writer = pipeline.store.writer()?;
+    let mut batch = writer.transaction()?;
+    batch.record_errors(execution, &[record])?;
+    batch.commit()?;
+    Ok(())
+}
+
+/// Works out, checks and counts every document of the input, in execution order.
+fn prepare(
+    pipeline: &Pipeline,
+    project: &Project,
+    input: &super::Input,
+    options: &RunOptions,
+    company: Option<&str>,
+    dir: &Path,
+) -> Result<Vec<Work>> {
+    let mut works = match input {
+        super::Input::File { path, entity } => file_works(pipeline, project, path, entity.as_deref())?,
+        super::Input::Package { path } => package_works(pipeline, project, path, dir)?,
+    };
+    works.sort_by_key(|work| work.order);
+    // Entities reading one document through one transform share its output.
+    let mut transformed_files: HashMap<(String, PathBuf), PathBuf> = HashMap::new();
+    for work in &mut works {
+        if let Some(transform) = work.stages.transform.clone() {
+            let key = (transform.id().to_owned(), work.file.clone());
+            work.file = match transformed_files.get(&key) {
+                Some(file) => file.clone(),
+                None => {
+                    let file = transformed(work, &transform, options, company, dir)?;
+                    transformed_files.entry(key).or_insert(file).clone()
+                }
+            };
+        }
+        work.rows = work.format.count_rows(&work.file, project.batch_size).with_context(|| {
+            format!("{} document {} is unusable", work.entity.name, file_label(&work.file))
+        })?;
+    }
+    Ok(works)
+}
+
+fn file_label(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned())
+}
+
+/// The works of one document: for the entity named, or for every entity of the project
+/// (each reading the document with its own settings, e.g. header and line records of one
+/// XML file).
+fn file_works(pipeline: &Pipeline, project: &Project, path: &Path, entity: Option<&str>) -> Result<Vec<Work>> {
+    match entity {
+        Some(name) => {
+            let entity = pipeline.catalog.require(name)?;
+            let settings =
+                project.entity(entity).with_context(|| format!("project {} has no entity {name}", project.name))?;
+            Ok(vec![file_work(pipeline, project, settings, path)?])
+        }
+        None => project.entities.iter().map(|settings| file_work(pipeline, project, settings, path)).collect(),
+    }
+}
+
+fn file_work(pipeline: &Pipeline, project: &Project, settings: &ProjectEntity, path: &Path) -> Result<Work> {
+    let entity = pipeline.catalog.require(&settings.entity)?.clone();
+    let format = DocumentFormat::parse(&settings.format, &settings.options)
+        .with_context(|| format!("project {}, entity {}", project.name, entity.name))?;
+    Ok(Work {
+        stages: Stages::of(pipeline, Some(settings))?,
+        sources: settings.field_sources(),
+        parse: settings.parse.clone(),
+        file: path.to_owned(),
+        order: settings.order(),
+        fail_level_on_error: settings.fail_level_on_error,
+        format,
+        entity,
+        rows: 0,
+    })
+}
+
+/// The works of a data package: its manifest gives the entities, files, formats, field maps
+/// and order; the project adds plugin stages and parse options for the entities it lists.
+fn package_works(pipeline: &Pipeline, project: &Project, path: &Path, dir: &Path) -> Result<Vec<Work>> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut package = PackageReader::open(std::io::BufReader::new(file), &ZipLimits::default())
+        .with_context(|| format!("{} is not a usable data package", file_label(path)))?;
+    let manifest = package.manifest().clone();
+    let mut works = Vec::new();
+    for listed in manifest.entities_in_execution_order() {
+        let entity = pipeline.catalog.require(&listed.entity_name).context("the package's manifest")?.clone();
+        let settings = project.entity(&entity);
+        let mut sources = settings.map(ProjectEntity::field_sources).unwrap_or_default();
+        for map in listed.field_maps.iter().flatten() {
+            let source = sources.entry(map.entity_field.clone()).or_default();
+            source.column.get_or_insert_with(|| map.xml_field.clone());
+            let ValueMap { replacements, default } = map.value_map();
+            source.values.extend(replacements);
+            if source.default.is_none() {
+                source.default = default;
+            }
+        }
+        let options = settings.map(|settings| settings.options.clone()).unwrap_or_default();
+        let format = DocumentFormat::parse(&listed.source_format, &options)
+            .with_context(|| format!("entity {} of the package", listed.entity_name))?;
+        let extracted = dir.join(super::file_name_safe(&listed.input_file_path));
+        let mut out = std::fs::File::create(&extracted)
+            .with_context(|| format!("cannot create {}", extracted.display()))?;
+        package
+            .extract(&listed.input_file_path, &mut out)
+            .with_context(|| format!("cannot read {} from the package", listed.input_file_path))?;
+        works.push(Work {
+            stages: Stages::of(pipeline, settings)?,
+            parse: settings.map(|settings| settings.parse.clone()).unwrap_or_default(),
+            file: extracted,
+            order: (execution_order(listed.execution_unit), execution_order(listed.level_in_execution_unit), execution_order(listed.sequence_in_level)),
+            fail_level_on_error: listed.fail_level_on_error || listed.fail_execution_unit_on_error,
+            format,
+            sources,
+            entity,
+            rows: 0,
+        });
+    }
+    Ok(works)
+}
+
+/// A manifest's execution unit, level or sequence; D365 numbers them from 1, and a negative
+/// one sorts first.
+fn execution_order(number: i32) -> u32 {
+    u32::try_from(number).unwrap_or(0)
+}
+
+/// Runs the document through its transform plugin; the result is the document to import.
+fn transformed(
+    work: &Work,
+    transform: &crate::plugin::Plugin,
+    options: &RunOptions,
+    company: Option<&str>,
+    dir: &Path,
+) -> Result<PathBuf> {
+    let size = std::fs::metadata(&work.file).with_context(|| format!("cannot read {}", work.file.display()))?.len();
+    if size > MAX_TRANSFORM_DOCUMENT_BYTES {
+        bail!("{} is {size} bytes; a transform takes documents up to {MAX_TRANSFORM_DOCUMENT_BYTES}", file_label(&work.file));
+    }
+    let content = std::fs::read(&work.file).with_context(|| format!("cannot read {}", work.file.display()))?;
+    let name = Some(file_label(&work.file));
+    let document = Document { format: work.format.plugin_name().to_owned(), name, content };
+    let context = call_context(&work.entity.name, company, options);
+    let output = super::transform(transform, &context, document)?;
+    let path = dir.join(format!("{}-transformed.{}", super::file_name_safe(&work.entity.name), work.format.extension()));
+    std::fs::write(&path, output.content).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// What the stage thread hands the writer: one source batch's rows, ready to store.
+struct Ready {
+    /// The source row number of the batch's first row.
+    first_row: u64,
+    /// The source batch, kept for the error file when a row was rejected.
+    source: Option<Batch>,
+    /// Converted, filtered rows per entity, in the order they must be written.
+    rows: Vec<(Arc<Entity>, Batch)>,
+    /// Rejected rows: (row in the source batch, entity, field, message).
+    rejected: Vec<(u32, String, Option<String>, String)>,
+    /// Rows per entity that passed conversion, including those the filter dropped.
+    staged: Vec<(String, u64)>,
+    /// Rows in the source batch.
+    source_len: u64,
+    /// Bytes of the document read so far.
+    bytes: u64,
+}
+
+struct EntityRun<'r> {
+    pipeline: &'r Pipeline,
+    project: &'r Project,
+    work: &'r Work,
+    options: &'r RunOptions,
+    company: Option<&'r str>,
+    id: &'r str,
+    dir: &'r Path,
+}
+
+/// How an entity's import ended.
+struct Outcome {
+    /// Per entity that got rows (the work's own first).
+    entities: Vec<EntityExecution>,
+    /// The run stopped on an error (document, plugin or store).
+    failed: bool,
+    /// Rows were rejected.
+    rejected: bool,
+}
+
+impl EntityRun<'_> {
+    fn run(&self, writer: &mut Writer, progress: &dyn Progress) -> Outcome {
+        let work = self.work;
+        let mut stats: BTreeMap<String, EntityExecution> = BTreeMap::new();
+        let mut order: Vec<String> = vec![work.entity.name.clone()];
+        stats.insert(work.entity.name.clone(), super::entity_execution(&work.entity.label, self.company));
+        let bytes = std::fs::metadata(&work.file).map(|m| m.len()).unwrap_or(0);
+        progress.entity_started(&work.entity.label, work.rows, bytes);
+
+        let (parsed_tx, parsed_rx) = sync_channel(CHANNEL_BATCHES);
+        let (ready_tx, ready_rx) = sync_channel(CHANNEL_BATCHES);
+        let result = std::thread::scope(|scope| {
+            scope.spawn(|| self.read(parsed_tx));
+            scope.spawn(|| self.stage(parsed_rx, ready_tx));
+            self.write(writer, ready_rx, &mut stats, &mut order, progress)
+        });
+
+        let completed = now();
+        let failure = result.err();
+        let mut entities = Vec::with_capacity(order.len());
+        let mut rejected = false;
+        for name in order {
+            let Some(mut entity) = stats.remove(&name) else { continue };
+            rejected |= entity.staging_error_count > 0 || entity.target_error_count > 0;
+            let state = if failure.is_some() { EntityExecutionState::Error } else { EntityExecutionState::Finished };
+            entity.staging_status = state;
+            entity.target_status = state;
+            entity.completed = Some(completed.clone());
+            entities.push(entity);
+        }
+        if let Some(error) = &failure {
+            let record = RecordError {
+                entity: work.entity.label.clone(),
+                record: 0,
+                field: None,
+                message: format!("{error:#}"),
+            };
+            tracing::warn!(execution = self.id, entity = %work.entity.name, "import failed: {error:#}");
+            if let Err(error) = record_failure(self.pipeline, self.id, record) {
+                tracing::error!(execution = self.id, "cannot record a failure: {error:#}");
+            }
+        }
+        Outcome { entities, failed: failure.is_some(), rejected }
+    }
+
+    /// Parses the document into batches.
+    fn read(&self, parsed: SyncSender<Result<(u64, Batch, u64)>>) {
+        let OpenDocument { batches, bytes_read } = match self.work.format.open(&self.work.file, self.project.batch_size)
+        {
+            Ok(open) => open,
+            Err(error) => {
+                let _ = parsed.send(Err(error));
+                return;
+            }
+        };
+        let mut next_row = 1u64;
+        for batch in batches {
+            let item = batch.map(|batch| {
+                let first = next_row;
+                next_row += batch.len() as u64;
+                (first, batch, bytes_read.get())
+            });
+            let stop = item.is_err();
+            // The receiver hangs up when a later stage stopped: nothing more to do.
+            if parsed.send(item).is_err() || stop {
+                return;
+            }
+        }
+    }
+
+    /// Maps, converts and filters each batch.
+    fn stage(&self, parsed: Receiver<Result<(u64, Batch, u64)>>, ready: SyncSender<Result<Ready>>) {
+        let mut converters: HashMap<String, RowConverter> = HashMap::new();
+        let mut filters: HashMap<String, Option<Stage>> = HashMap::new();
+        for item in parsed {
+            let item = item.and_then(|(first_row, batch, bytes)| {
+                self.stage_batch(first_row, batch, bytes, &mut converters, &mut filters)
+            });
+            let stop = item.is_err();
+            if ready.send(item).is_err() || stop {
+                return;
+            }
+        }
+    }
+
+    fn stage_batch(
+        &self,
+        first_row: u64,
+        source: Batch,
+        bytes: u64,
+        converters: &mut HashMap<String, RowConverter>,
+        filters: &mut HashMap<String, Option<Stage>>,
+    ) -> Result<Ready> {
+        let work = self.work;
+        let mut rejected = Vec::new();
+        // (entity name, rows, the source row of each)
+        let outputs: Vec<(String, Batch, Vec<u32>)> = match &work.stages.mapper {
+            Some(mapper) => {
+                let context = call_context(&work.entity.name, self.company, self.options);
+                let mapped = mapper.map(&context, &source)?;
+                for error in mapped.errors {
+                    rejected.push((error.row, work.entity.label.clone(), error.field, error.message));
+                }
+                mapped.outputs.into_iter().map(|output| (output.entity, output.batch, output.source_rows)).collect()
+            }
+            None => {
+                let rows = (0..source.len() as u32).collect();
+                vec![(work.entity.name.clone(), source.clone(), rows)]
+            }
+        };
+        let mut rows = Vec::with_capacity(outputs.len());
+        let mut staged = Vec::with_capacity(outputs.len());
+        for (name, batch, source_rows) in outputs {
+            let converter = match converters.get(&name) {
+                Some(converter) => converter,
+                None => {
+                    let converter = self.converter(&name)?;
+                    converters.entry(name.clone()).or_insert(converter)
+                }
+            };
+            let entity = converter.entity().clone();
+            let (converted, _, errors) = converter.convert(&batch);
+            let source_row = |row: u32| source_rows.get(row as usize).copied().unwrap_or(row);
+            for RowError { row, field, message } in errors {
+                rejected.push((source_row(row), entity.label.clone(), field, message));
+            }
+            staged.push((entity.name.clone(), converted.len() as u64));
+            let filter = match filters.get(&entity.name) {
+                Some(filter) => filter.clone(),
+                None => {
+                    let filter = self.filter(&entity)?;
+                    filters.insert(entity.name.clone(), filter.clone());
+                    filter
+                }
+            };
+            let converted = match filter {
+                Some(filter) if !converted.is_empty() => {
+                    let context = call_context(&entity.name, self.company, self.options);
+                    let keep = filter.keep(&context, &converted)?;
+                    retain(&converted, &keep)
+                }
+                _ => converted,
+            };
+            rows.push((entity, converted));
+        }
+        let source_len = source.len() as u64;
+        let source = (!rejected.is_empty()).then_some(source);
+        Ok(Ready { first_row, source, rows, rejected, staged, source_len, bytes })
+    }
+
+    /// The converter for rows of entity `name`, with the project's field map when it lists
+    /// the entity.
+    fn converter(&self, name: &str) -> Result<RowConverter> {
+        let entity = self.pipeline.catalog.require(name)?.clone();
+        let (sources, parse) = if Arc::ptr_eq(&entity, &self.work.entity) {
+            (self.work.sources.clone(), self.work.parse.clone())
+        } else {
+            match self.project.entity(&entity) {
+                Some(settings) => (settings.field_sources(), settings.parse.clone()),
+                None => (HashMap::new(), self.work.parse.clone()),
+            }
+        };
+        RowConverter::new(entity, sources, parse, self.company.map(str::to_owned))
+    }
+
+    /// The filter of `entity`: its own settings' filter, or the work's for its own entity.
+    fn filter(&self, entity: &Arc<Entity>) -> Result<Option<Stage>> {
+        if Arc::ptr_eq(entity, &self.work.entity) {
+            return Ok(self.work.stages.filter.clone());
+        }
+        Ok(Stages::of(self.pipeline, self.project.entity(entity))?.filter)
+    }
+
+    /// Writes each ready batch in one transaction, with its rejected rows' records.
+    fn write(
+        &self,
+        writer: &mut Writer,
+        ready: Receiver<Result<Ready>>,
+        stats: &mut BTreeMap<String, EntityExecution>,
+        order: &mut Vec<String>,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        let mut error_file: Option<ErrorFile> = None;
+        let stop_on_error = !self.project.continue_on_error;
+        for item in ready {
+            let ready = item?;
+            if stop_on_error && !ready.rejected.is_empty() {
+                // The batch with the first rejected row is not written; its errors are.
+                self.record_rejected(writer, &ready, &mut error_file, stats)?;
+                bail!("rows were rejected and the project does not continue on error");
+            }
+            let mut transaction = writer.transaction()?;
+            for (entity, rows) in &ready.rows {
+                let upserted = transaction
+                    .upsert(entity, rows)
+                    .with_context(|| format!("cannot store {} rows", entity.name))?;
+                let stat = entry(stats, order, entity, self.company);
+                stat.target_records += upserted.inserted + upserted.updated + upserted.unchanged;
+                stat.inserted += upserted.inserted;
+                stat.updated += upserted.updated;
+            }
+            let records = self.records(&ready);
+            transaction.record_errors(self.id, &records)?;
+            transaction.commit()?;
+            for (name, count) in &ready.staged {
+                if let Some(entity) = self.pipeline.catalog.get(name).cloned() {
+                    entry(stats, order, &entity, self.company).staging_records += count;
+                }
+            }
+            self.count_rejected(&ready, stats);
+            self.write_error_file(&ready, &mut error_file)?;
+            progress.advanced(ready.source_len, ready.bytes);
+        }
+        if let Some(file) = error_file {
+            file.finish()?;
+        }
+        Ok(())
+    }
+
+    fn record_rejected(
+        &self,
+        writer: &mut Writer,
+        ready: &Ready,
+        error_file: &mut Option<ErrorFile>,
+        stats: &mut BTreeMap<String, EntityExecution>,
+    ) -> Result<()> {
+        let mut transaction = writer.transaction()?;
+        transaction.record_errors(self.id, &self.records(ready))?;
+        transaction.commit()?;
+        self.count_rejected(ready, stats);
+        self.write_error_file(ready, error_file)?;
+        if let Some(file) = error_file.take() {
+            file.finish()?;
+        }
+        Ok(())
+    }
+
+    fn records(&self, ready: &Ready) -> Vec<RecordError> {
+        ready
+            .rejected
+            .iter()
+            .map(|(row, entity, field, message)| RecordError {
+                entity: entity.clone(),
+                record: ready.first_row + u64::from(*row),
+                field: field.clone(),
+                message: message.clone(),
+            })
+            .collect()
+    }
+
+    fn count_rejected(&self, ready: &Ready, stats: &mut BTreeMap<String, EntityExecution>) {
+        let mut rows: HashSet<u32> = HashSet::new();
+        for (row, ..) in &ready.rejected {
+            rows.insert(*row);
+        }
+        if let Some(stat) = stats.get_mut(&self.work.entity.name) {
+            stat.staging_error_count += rows.len() as u64;
+        }
+    }
+
+    fn write_error_file(&self, ready: &Ready, error_file: &mut Option<ErrorFile>) -> Result<()> {
+        let Some(source) = &ready.source else { return Ok(()) };
+        let file = match error_file {
+            Some(file) => file,
+            None => {
+                let name = format!("{}-errors.csv", super::file_name_safe(&self.work.entity.label));
+                error_file.insert(ErrorFile::create(&self.dir.join(name), source.columns())?)
+            }
+        };
+        for (row, entity, field, message) in &ready.rejected {
+            let record = ready.first_row + u64::from(*row);
+            file.write(record, entity, field.as_deref(), message, source.row(*row as usize))?;
+        }
+        Ok(())
+    }
+}
+
+fn entry<'s>(
+    stats: &'s mut BTreeMap<String, EntityExecution>,
+    order: &mut Vec<String>,
+    entity: &Entity,
+    company: Option<&str>,
+) -> &'s mut EntityExecution {
+    if !stats.contains_key(&entity.name) {
+        order.push(entity.name.clone());
+    }
+    stats.entry(entity.name.clone()).or_insert_with(|| super::entity_execution(&entity.label, company))
+}
+
+/// The rows of `batch` whose `keep` is true.
+pub(super) fn retain(batch: &Batch, keep: &[bool]) -> Batch {
+    if keep.iter().all(|&kept| kept) {
+        return batch.clone();
+    }
+    let mut builder = BatchBuilder::new(batch.columns().iter().cloned());
+    let mut cells = Vec::with_capacity(batch.columns().len());
+    for (row, _) in batch.rows().zip(keep).filter(|(_, kept)| **kept) {
+        cells.clear();
+        cells.extend((0..batch.columns().len()).map(|column| row.value(column)));
+        builder.push_row(&cells);
+    }
+    builder.finish()
+}

@@ -1,0 +1,278 @@
+//! One execution of a data project: an import of documents into the store, or an export of
+//! store rows into a file or data package.
+//!
+//! Import: parse → transform plugin (whole document, optional) → mapper plugin and/or field
+//! map (batches) → type conversion and validation against the entity → filter plugin →
+//! upsert, one transaction per batch. Parsing, plugin calls and store writes run on three
+//! threads joined by bounded channels, so a slow stage holds the others back instead of
+//! letting batches pile up in memory. Rejected rows are data (records with their source row,
+//! field and message, and an error file), never a failure of the run.
+//!
+//! Knows nothing of HTTP or schedules: the CLI and the job scheduler both call [`Pipeline`].
+pub mod document;
+mod export;
+mod import;
+pub mod project;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow, bail};
+use wharf_plugin_sdk::{Batch, Context, Document};
+
+pub use document::DocumentFormat;
+pub use export::ExportOutcome;
+pub use project::{Operation, Project, ProjectEntity, Projects};
+
+use crate::entity::Catalog;
+use crate::plugin::{MapOutput, Plugin, Registry, Role};
+use crate::store::{EntityExecution, EntityExecutionState, Execution, Store};
+
+/// Everything an execution works with.
+#[derive(Clone)]
+pub struct Pipeline {
+    /// The entity definitions.
+    pub catalog: Arc<Catalog>,
+    /// The loaded plugins.
+    pub registry: Arc<Registry>,
+    /// The entity store.
+    pub store: Store,
+    /// Where executions keep their files (error files, extracted package entries).
+    pub executions_dir: PathBuf,
+    /// Stages in native code, by the plugin name projects use for them.
+    pub natives: HashMap<String, Arc<dyn NativeStage>>,
+}
+
+/// A mapper or filter written in the embedding program's own code, which projects name like
+/// a plugin. The import benchmark measures its floor with these; an embedder can use them for
+/// logic that needs no sandbox.
+pub trait NativeStage: Send + Sync {
+    /// Maps source rows to entity rows, as a mapper plugin does.
+    fn map(&self, _context: &Context, _batch: &Batch) -> Result<MapOutput> {
+        bail!("not a mapper")
+    }
+
+    /// Which rows to keep, as a filter plugin answers.
+    fn keep(&self, _context: &Context, _batch: &Batch) -> Result<Vec<bool>> {
+        bail!("not a filter")
+    }
+}
+
+/// One stage of an entity's import or export: a plugin, or native code.
+#[derive(Clone)]
+enum Stage {
+    Plugin(Arc<Plugin>),
+    Native(Arc<dyn NativeStage>),
+}
+
+impl Stage {
+    fn map(&self, context: &Context, batch: &Batch) -> Result<MapOutput> {
+        match self {
+            Stage::Plugin(plugin) => plugin.map(context, batch).map_err(|error| anyhow!("{error}")),
+            Stage::Native(native) => native.map(context, batch),
+        }
+    }
+
+    fn keep(&self, context: &Context, batch: &Batch) -> Result<Vec<bool>> {
+        match self {
+            Stage::Plugin(plugin) => plugin.keep(context, batch).map_err(|error| anyhow!("{error}")),
+            Stage::Native(native) => native.keep(context, batch),
+        }
+    }
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline").field("executions_dir", &self.executions_dir).finish_non_exhaustive()
+    }
+}
+
+/// What to import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// One document for one entity of the project (the project's only one when `None`).
+    File {
+        /// The document.
+        path: PathBuf,
+        /// The entity it holds.
+        entity: Option<String>,
+    },
+    /// A data package: its manifest says which file holds which entity.
+    Package {
+        /// The zip.
+        path: PathBuf,
+    },
+}
+
+impl Input {
+    /// A `.zip` is a data package; anything else one document.
+    pub fn from_path(path: &Path, entity: Option<String>) -> Input {
+        let is_zip = path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("zip"));
+        match is_zip {
+            true => Input::Package { path: path.to_owned() },
+            false => Input::File { path: path.to_owned(), entity },
+        }
+    }
+}
+
+/// Who and what an execution runs for: passed to plugins as their call context.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// The company rows get when they name none (overrides the project's).
+    pub company: Option<String>,
+    /// The execution id; generated when `None`.
+    pub execution_id: Option<String>,
+    /// The recurring job's activity id.
+    pub job: Option<String>,
+    /// The queue message.
+    pub message: Option<String>,
+    /// The sender's correlation id.
+    pub correlation_id: Option<String>,
+}
+
+/// Hears how an execution advances, e.g. to draw a progress bar. Called from the thread
+/// that writes to the store.
+pub trait Progress: Sync {
+    /// An entity's document starts: its rows (counted before the import) and bytes.
+    fn entity_started(&self, _entity: &str, _rows: u64, _bytes: u64) {}
+    /// `rows` more rows of the current document are done, and it has been read up to `bytes`.
+    fn advanced(&self, _rows: u64, _bytes: u64) {}
+    /// An entity is done.
+    fn entity_finished(&self, _execution: &EntityExecution) {}
+}
+
+/// Progress nobody watches.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Progress for Silent {}
+
+impl Pipeline {
+    /// Imports `input` with `project`'s settings. Rejected rows do not make this an error:
+    /// they are in the execution's status and errors. An error means the execution could not
+    /// be recorded at all.
+    pub fn import(
+        &self,
+        project: &Project,
+        input: &Input,
+        options: &RunOptions,
+        progress: &dyn Progress,
+    ) -> Result<Execution> {
+        import::run(self, project, input, options, progress)
+    }
+
+    /// Exports `project`'s entities to `out`: a file, a directory (several entities) or a
+    /// data package (`.zip`, or when the project says `package = true`).
+    pub fn export(
+        &self,
+        project: &Project,
+        out: &Path,
+        options: &RunOptions,
+        progress: &dyn Progress,
+    ) -> Result<ExportOutcome> {
+        export::run(self, project, out, options, progress)
+    }
+
+    /// The directory of an execution's files.
+    pub fn execution_dir(&self, execution_id: &str) -> PathBuf {
+        self.executions_dir.join(file_name_safe(execution_id))
+    }
+
+    /// The plugin named `name`, which must serve `role`.
+    fn plugin(&self, name: &str, role: Role) -> Result<Arc<Plugin>> {
+        let Some(plugin) = self.registry.by_name(name) else {
+            let failure = self.registry.status().into_iter().find_map(|status| {
+                let stem = status.file.file_stem().map(|stem| stem.to_string_lossy().into_owned());
+                status.failure.filter(|_| stem.as_deref() == Some(name))
+            });
+            match failure {
+                Some(failure) => bail!("plugin {name} is not loaded: {}", failure.reason),
+                None => bail!("plugin {name} is not loaded (no such plugin in the plugin directory)"),
+            }
+        };
+        anyhow::ensure!(plugin.manifest().roles.contains(&role), "plugin {name} is not a {role} plugin");
+        Ok(plugin)
+    }
+
+    /// The stage named `name` for `role`: native code registered under the name, or a plugin.
+    fn stage(&self, name: &str, role: Role) -> Result<Stage> {
+        match self.natives.get(name) {
+            Some(native) => Ok(Stage::Native(native.clone())),
+            None => self.plugin(name, role).map(Stage::Plugin),
+        }
+    }
+}
+
+/// The plugin stages of one entity.
+#[derive(Clone, Default)]
+struct Stages {
+    transform: Option<Arc<Plugin>>,
+    mapper: Option<Stage>,
+    filter: Option<Stage>,
+}
+
+impl Stages {
+    fn of(pipeline: &Pipeline, settings: Option<&ProjectEntity>) -> Result<Stages> {
+        let Some(settings) = settings else { return Ok(Stages::default()) };
+        let stage = |name: &Option<String>, role| name.as_deref().map(|name| pipeline.stage(name, role)).transpose();
+        let transform = settings.transform.as_deref().map(|name| pipeline.plugin(name, Role::Transform)).transpose()?;
+        Ok(Stages { transform, mapper: stage(&settings.mapper, Role::Mapper)?, filter: stage(&settings.filter, Role::Filter)? })
+    }
+}
+
+/// Runs `document` through a transform plugin.
+fn transform(plugin: &Plugin, context: &Context, document: Document) -> Result<Document> {
+    plugin.transform(context, document).map_err(|error| anyhow!("{error}"))
+}
+
+/// A new execution id: `{project}-{yyyy-MM-dd_HH-mm-ss}-{random}`, the form D365 clients use.
+fn new_execution_id(project: &str) -> String {
+    let mut random = [0u8; 4];
+    // Without randomness two executions in one second would share an id; a clock-based
+    // fallback keeps them apart well enough.
+    if getrandom::fill(&mut random).is_err() {
+        random = chrono::Utc::now().timestamp_subsec_nanos().to_le_bytes();
+    }
+    let suffix: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("{}-{}-{suffix}", project, chrono::Utc::now().format("%Y-%m-%d_%H-%M-%S"))
+}
+
+/// `text` with every character that is not safe in a file name replaced by `_`.
+fn file_name_safe(text: &str) -> String {
+    text.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ') { c } else { '_' }).collect()
+}
+
+/// A new, not yet started entity record of an execution.
+fn entity_execution(entity: &str, company: Option<&str>) -> EntityExecution {
+    EntityExecution {
+        entity: entity.to_owned(),
+        company: company.map(str::to_owned),
+        staging_records: 0,
+        staging_status: EntityExecutionState::NotStarted,
+        staging_error_count: 0,
+        target_records: 0,
+        target_status: EntityExecutionState::NotStarted,
+        target_error_count: 0,
+        started: Some(now()),
+        completed: None,
+        inserted: 0,
+        updated: 0,
+    }
+}
+
+/// The current time, as executions record it.
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The call context plugins get.
+fn call_context(entity: &str, company: Option<&str>, options: &RunOptions) -> Context {
+    Context {
+        entity: entity.to_owned(),
+        company: company.map(str::to_owned),
+        job: options.job.clone(),
+        message: options.message.clone(),
+        correlation_id: options.correlation_id.clone(),
+    }
+}

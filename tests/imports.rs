@@ -1,0 +1,316 @@
+//! Imports and exports through the pipeline, against a copy of the example deployment with a
+//! real store file and the real example plugins.
+
+use std::path::{Path, PathBuf};
+
+use wharf::deployment::Deployment;
+use wharf::pipeline::{Input, RunOptions, Silent};
+use wharf::store::{EntityExecutionState, Execution, ExecutionStatus, ReadQuery};
+use wharf_tests::{EXAMPLE_PLUGINS, plugin, root, runtime};
+
+/// A copy of `examples/deployment` in a temporary directory, with the example plugins built
+/// and installed, sharing the tests' compiled-plugin cache.
+pub fn deployment() -> (tempfile::TempDir, Deployment) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let example = root().join("examples/deployment");
+    for sub in ["entities", "projects", "samples"] {
+        copy_dir(&example.join(sub), &dir.path().join(sub));
+    }
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir_all(&plugins).expect("plugin directory");
+    for name in EXAMPLE_PLUGINS {
+        std::fs::copy(plugin(name), plugins.join(format!("{name}.wasm"))).expect("copy plugin");
+        std::fs::copy(plugin(name).with_extension("toml"), plugins.join(format!("{name}.toml"))).expect("manifest");
+    }
+    // The shared cache's key exists once the tests' runtime has started.
+    let _ = runtime();
+    let cache = root().join("target/test-plugins/cache");
+    let settings = format!("default_company = \"usmf\"\ncache = {:?}\n", cache.display().to_string());
+    std::fs::write(dir.path().join("wharf.toml"), settings).expect("settings");
+    let deployment = Deployment::open(dir.path(), None).expect("the example deployment opens");
+    (dir, deployment)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("directory");
+    for entry in std::fs::read_dir(from).expect("read directory") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, to.join(path.file_name().expect("name"))).expect("copy");
+    }
+}
+
+pub fn sample(deployment: &Deployment, name: &str) -> PathBuf {
+    deployment.dir.join("samples").join(name)
+}
+
+pub fn import(deployment: &Deployment, project: &str, file: &Path, entity: Option<&str>) -> Execution {
+    let project = deployment.projects.require(project).expect("project");
+    let input = Input::from_path(file, entity.map(str::to_owned));
+    let options = RunOptions { company: Some("usmf".into()), ..RunOptions::default() };
+    deployment.pipeline.import(project, &input, &options, &Silent).expect("the execution is recorded")
+}
+
+/// Every row of `entity`, as `field=value` text, in storage order.
+pub fn rows(deployment: &Deployment, entity: &str) -> Vec<String> {
+    let entity = deployment.pipeline.catalog.require(entity).expect("entity").clone();
+    let query = ReadQuery { since_version: None, company: None, batch_size: 1000 };
+    let mut rows = Vec::new();
+    for batch in deployment.pipeline.store.read(&entity, &query).expect("read") {
+        for row in batch.expect("batch").rows() {
+            let fields: Vec<String> = row
+                .fields()
+                .filter(|(_, value)| !value.is_null())
+                .map(|(name, value)| format!("{name}={}", value.to_owned()))
+                .collect();
+            rows.push(fields.join(" "));
+        }
+    }
+    rows.sort();
+    rows
+}
+
+fn errors(deployment: &Deployment, execution: &Execution) -> Vec<String> {
+    let errors = deployment.pipeline.store.execution_errors(&execution.id, 0, 100).expect("errors");
+    errors
+        .iter()
+        .map(|e| format!("{} row {} {}: {}", e.entity, e.record, e.field.as_deref().unwrap_or("-"), e.message))
+        .collect()
+}
+
+#[test]
+fn a_plain_csv_lands_in_the_store_with_defaults_and_typed_values() {
+    let (_dir, deployment) = deployment();
+    let execution = import(&deployment, "Customer groups", &sample(&deployment, "customer-groups.csv"), None);
+    assert_eq!(execution.status, ExecutionStatus::Succeeded, "{:?}", errors(&deployment, &execution));
+    let groups = rows(&deployment, "CustomerGroup");
+    assert_eq!(groups.len(), 6);
+    assert_eq!(
+        groups[2],
+        "dataAreaId=usmf CustomerGroupId=30 Description=Intercompany \"IC\" customers PaymentTermId= IsSalesTaxIncludedInPrice=No",
+        "an empty field stays empty; a missing one would get the default"
+    );
+    let entity = &execution.entities[0];
+    assert_eq!((entity.staging_records, entity.target_records, entity.inserted), (6, 6, 6));
+    assert_eq!(entity.target_status, EntityExecutionState::Finished);
+}
+
+#[test]
+fn rejected_rows_carry_row_field_and_message_and_the_rest_is_imported() {
+    let (_dir, deployment) = deployment();
+    let execution = import(&deployment, "Warehouse on-hand", &sample(&deployment, "warehouse-on-hand.txt"), None);
+    assert_eq!(execution.status, ExecutionStatus::PartiallySucceeded);
+    assert_eq!(errors(&deployment, &execution), ["Inventory on-hand row 6 AvailableQuantity: \"lots\" is not a number"]);
+    assert_eq!(rows(&deployment, "InventOnHand").len(), 5);
+    let error_file = deployment.pipeline.execution_dir(&execution.id).join("Inventory on-hand-errors.csv");
+    let text = std::fs::read_to_string(&error_file).expect("an error file");
+    assert!(text.starts_with("RecordId,Entity,Field,ErrorMessage,ItemNumber,"), "{text}");
+    assert!(text.contains("6,Inventory on-hand,AvailableQuantity,\"\"\"lots\"\" is not a number\",X,1,11,lots,0"), "{text}");
+}
+
+#[test]
+fn a_mapper_plugin_fills_headers_and_lines_from_one_document() {
+    let (_dir, deployment) = deployment();
+    let execution = import(&deployment, "Fabrikam orders", &sample(&deployment, "fabrikam-orders.xml"), None);
+    let names: Vec<&str> = execution.entities.iter().map(|entity| entity.entity.as_str()).collect();
+    assert_eq!(names, ["Sales order headers V2", "Sales order lines V2"]);
+    assert_eq!(rows(&deployment, "SalesOrderHeader").len(), 2, "{:?}", errors(&deployment, &execution));
+    assert_eq!(rows(&deployment, "SalesOrderLine").len(), 3);
+    assert_eq!(errors(&deployment, &execution).len(), 1, "the bad order is rejected whole");
+}
+
+#[test]
+fn a_transform_plugin_reshapes_the_document_for_every_entity_that_reads_it() {
+    let (_dir, deployment) = deployment();
+    let file = sample(&deployment, "fabrikam-orders.xml");
+    let execution = import(&deployment, "Fabrikam orders (transformed)", &file, None);
+    let names: Vec<&str> = execution.entities.iter().map(|entity| entity.entity.as_str()).collect();
+    assert_eq!(names, ["Sales order headers V2", "Sales order lines V2"], "headers first, then lines");
+    let headers = rows(&deployment, "SalesOrderHeader");
+    assert!(headers.iter().any(|row| row.contains("SalesOrderNumber=4711") && row.contains("2026-12-02")), "{headers:?}");
+    assert!(!rows(&deployment, "SalesOrderLine").is_empty());
+}
+
+#[test]
+fn a_d365_package_imports_its_entities_in_unit_level_sequence_order() {
+    let (_dir, deployment) = deployment();
+    let execution = import(&deployment, "Contoso setup", &sample(&deployment, "contoso-setup.zip"), None);
+    assert_eq!(execution.status, ExecutionStatus::Succeeded, "{:?}", errors(&deployment, &execution));
+    let order: Vec<&str> = execution.entities.iter().map(|entity| entity.entity.as_str()).collect();
+    assert_eq!(order, ["Customer groups", "Customers V3", "Bill of materials headers", "Bill of materials lines"]);
+    assert_eq!(rows(&deployment, "CustomerGroup").len(), 2, "from a UTF-16 CSV-Unicode file");
+    let customers = rows(&deployment, "Customer");
+    assert!(customers.iter().any(|row| row.contains("OrganizationName=Lakeside School & College")), "{customers:?}");
+    assert_eq!(rows(&deployment, "BillOfMaterialsLine").len(), 4);
+}
+
+#[test]
+fn every_sample_format_imports() {
+    let (_dir, deployment) = deployment();
+    let cases = [
+        ("Products", "products.xlsx", None, 5),
+        ("Purchase orders", "purchase-order-headers.xml", Some("PurchaseOrderHeader"), 2),
+        ("Purchase orders", "purchase-order-lines.ndjson", Some("PurchaseOrderLine"), 3),
+        ("Portal customers", "portal-customers.csv", None, 0),
+        ("Northwind customers", "northwind-customers.csv", None, 0),
+    ];
+    for (project, file, entity, expected) in cases {
+        let execution = import(&deployment, project, &sample(&deployment, file), entity);
+        assert_ne!(execution.status, ExecutionStatus::Failed, "{file}: {:?}", errors(&deployment, &execution));
+        if expected > 0 {
+            assert_eq!(execution.entities[0].target_records, expected, "{file}: {:?}", errors(&deployment, &execution));
+        }
+    }
+    let products = rows(&deployment, "ReleasedProduct");
+    assert!(products.iter().any(|row| row.contains("ProductName=Installation service — Größe L")), "{products:?}");
+    let lines = rows(&deployment, "PurchaseOrderLine");
+    assert!(lines.iter().any(|row| row.contains("PurchasePrice=1204.00")), "thousands separator removed: {lines:?}");
+}
+
+#[test]
+fn a_malformed_document_writes_nothing() {
+    let (dir, deployment) = deployment();
+    let file = dir.path().join("broken.csv");
+    let mut text = String::from("CustomerGroupId,Description\r\n");
+    for index in 0..20_000 {
+        text.push_str(&format!("G{index},Group {index}\r\n"));
+    }
+    text.push_str("BAD,\"never closed\r\n");
+    std::fs::write(&file, text).expect("write");
+    let execution = import(&deployment, "Customer groups", &file, None);
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert!(rows(&deployment, "CustomerGroup").is_empty(), "not even the good rows before the bad one");
+    let errors = errors(&deployment, &execution);
+    assert!(errors[0].contains("broken.csv") && errors[0].contains("20002"), "names the file and line: {errors:?}");
+}
+
+#[test]
+fn hostile_xml_is_refused_before_anything_is_written() {
+    let (dir, deployment) = deployment();
+    let laughs = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;\">]>\
+                  <Document><PURCHPURCHASEORDERHEADERV2ENTITY><PURCHASEORDERNUMBER>&lol2;</PURCHASEORDERNUMBER>\
+                  </PURCHPURCHASEORDERHEADERV2ENTITY></Document>";
+    let file = dir.path().join("laughs.xml");
+    std::fs::write(&file, laughs).expect("write");
+    let execution = import(&deployment, "Purchase orders", &file, Some("PurchaseOrderHeader"));
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    assert!(errors(&deployment, &execution)[0].to_lowercase().contains("doctype"), "{:?}", errors(&deployment, &execution));
+    assert!(rows(&deployment, "PurchaseOrderHeader").is_empty());
+}
+
+#[test]
+fn a_key_repeated_within_a_file_keeps_its_last_row() {
+    let (dir, deployment) = deployment();
+    let file = dir.path().join("repeated.csv");
+    std::fs::write(&file, "CustomerGroupId,Description\r\nA,first\r\nB,other\r\nA,second\r\n").expect("write");
+    let execution = import(&deployment, "Customer groups", &file, None);
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+    let groups = rows(&deployment, "CustomerGroup");
+    assert_eq!(groups.len(), 2);
+    assert!(groups[0].contains("Description=second"), "{groups:?}");
+}
+
+#[test]
+fn an_export_imports_back_with_every_value_intact() {
+    let (dir, deployment) = deployment();
+    import(&deployment, "Customer groups", &sample(&deployment, "customer-groups.csv"), None);
+    import(&deployment, "Contoso setup", &sample(&deployment, "contoso-setup.zip"), None);
+    import(&deployment, "Products", &sample(&deployment, "products.xlsx"), None);
+    import(&deployment, "Fabrikam orders", &sample(&deployment, "fabrikam-orders.xml"), None);
+    let project = deployment.projects.require("Contoso export").expect("project");
+    let package = dir.path().join("out/contoso.zip");
+    let exported = deployment.pipeline.export(project, &package, &RunOptions::default(), &Silent).expect("export");
+    assert_eq!(exported.output.as_deref(), Some(package.as_path()));
+
+    let (_other, fresh) = self::deployment();
+    let execution = import(&fresh, "Contoso setup", &package, None);
+    assert_eq!(execution.status, ExecutionStatus::Succeeded, "{:?}", errors(&fresh, &execution));
+    for entity in ["CustomerGroup", "Customer", "ReleasedProduct", "SalesOrderHeader", "SalesOrderLine"] {
+        assert_eq!(rows(&fresh, entity), rows(&deployment, entity), "{entity}");
+    }
+}
+
+#[test]
+fn an_incremental_export_takes_only_what_changed_and_skips_when_nothing_did() {
+    let (dir, deployment) = deployment();
+    import(&deployment, "Contoso setup", &sample(&deployment, "contoso-setup.zip"), None);
+    let project = deployment.projects.require("Customers export").expect("project");
+    let out = dir.path().join("customers.csv");
+    let first = deployment.pipeline.export(project, &out, &RunOptions::default(), &Silent).expect("export");
+    assert_eq!(first.rows, 2);
+    let second = deployment.pipeline.export(project, &out, &RunOptions::default(), &Silent).expect("export");
+    assert_eq!((second.rows, second.output), (0, None), "nothing changed, nothing written");
+
+    let changed = dir.path().join("changed.csv");
+    std::fs::write(&changed, "CustomerAccount,Name,CustomerGroupId\r\nUS-101,City of Redmond (renamed),GOV\r\n")
+        .expect("write");
+    import(&deployment, "Portal customers", &changed, None);
+    let third = deployment.pipeline.export(project, &out, &RunOptions::default(), &Silent).expect("export");
+    assert_eq!(third.rows, 1);
+    let text = std::fs::read_to_string(&out).expect("export file");
+    assert!(text.contains("City of Redmond (renamed)") && !text.contains("Lakeside"), "{text}");
+}
+
+/// Set in a child process of [`a_killed_import_leaves_whole_batches_and_a_rerun_adds_no_duplicates`]:
+/// the deployment it imports into.
+const CRASH_CHILD: &str = "WHARF_TEST_CRASH_CHILD";
+const CRASH_ROWS: usize = 300_000;
+const CRASH_BATCH: u64 = 1_000;
+
+/// The child's half of the crash test: runs the import the parent kills. Does nothing in a
+/// normal test run.
+#[test]
+fn crash_child_imports_until_killed() {
+    let Some(dir) = std::env::var_os(CRASH_CHILD) else { return };
+    let dir = PathBuf::from(dir);
+    let deployment = Deployment::open(&dir, None).expect("deployment");
+    import(&deployment, "crash", &dir.join("groups.csv"), None);
+}
+
+#[test]
+fn a_killed_import_leaves_whole_batches_and_a_rerun_adds_no_duplicates() {
+    let (dir, deployment) = deployment();
+    let project = format!("operation = \"import\"\nbatch_size = {CRASH_BATCH}\n[[entity]]\nentity = \"CustomerGroup\"\n");
+    std::fs::write(dir.path().join("projects/crash.toml"), project).expect("project");
+    let mut text = String::from("CustomerGroupId,Description\r\n");
+    for index in 0..CRASH_ROWS {
+        text.push_str(&format!("G{index:07},Group number {index}\r\n"));
+    }
+    std::fs::write(dir.path().join("groups.csv"), text).expect("file");
+    drop(deployment);
+
+    let entity = || {
+        let text = std::fs::read_to_string(root().join("examples/deployment/entities/customer-group.toml")).expect("entity");
+        wharf::entity::Entity::parse(&text, "customer-group.toml").expect("valid")
+    };
+    let store_path = dir.path().join("data/wharf.db");
+    let mut killed_midway = false;
+    for delay_ms in [300, 600, 900, 1500, 2500] {
+        let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--exact", "imports::crash_child_imports_until_killed", "--nocapture"])
+            .env(CRASH_CHILD, dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("child");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().expect("kill -9");
+        let _ = child.wait();
+
+        let store = wharf::store::Store::open(&store_path).expect("the store opens after a crash");
+        store.check_integrity().expect("the store is intact");
+        store.prepare(&wharf::entity::Catalog::new(vec![entity()]).expect("catalog")).expect("prepared");
+        let count = store.count(&entity(), None).expect("count");
+        assert_eq!(count % CRASH_BATCH, 0, "{count} rows: a batch was half written");
+        if count > 0 && count < CRASH_ROWS as u64 {
+            killed_midway = true;
+            break;
+        }
+    }
+    assert!(killed_midway, "no kill landed in the middle of the import");
+
+    let deployment = Deployment::open(dir.path(), None).expect("deployment");
+    let execution = import(&deployment, "crash", &dir.path().join("groups.csv"), None);
+    assert_eq!(execution.status, ExecutionStatus::Succeeded);
+    let count = deployment.pipeline.store.count(&entity(), None).expect("count");
+    assert_eq!(count, CRASH_ROWS as u64, "the re-run completes the import without duplicates");
+}
