@@ -71,3 +71,47 @@ fn wrong_arguments_exit_2_with_usage() {
     assert_eq!(wharf(&["plugin", "frobnicate"]).0, Exit::Usage);
     assert_eq!(wharf(&["--help"]).0, Exit::Success);
 }
+
+#[test]
+fn import_exits_4_with_a_summary_naming_the_error_file_when_rows_are_rejected() {
+    let (dir, deployment) = super::imports::deployment();
+    drop(deployment);
+    let sample = dir.path().join("samples/warehouse-on-hand.txt");
+    let project = ["--project", "Warehouse on-hand", "--quiet", "--deployment", path(dir.path())];
+    let (exit, out) = wharf(&[&["import", path(&sample)][..], &project[..]].concat());
+    assert_eq!(exit, Exit::RowsRejected, "{out}");
+    assert!(out.contains("Inventory on-hand: read 6, imported 5 (inserted 5, updated 0), rejected 1"), "{out}");
+    assert!(out.contains("error file: ") && out.contains("Inventory on-hand-errors.csv"), "{out}");
+}
+
+#[test]
+fn import_exits_1_when_the_run_fails_and_3_for_an_unknown_project() {
+    let (dir, deployment) = super::imports::deployment();
+    drop(deployment);
+    let broken = dir.path().join("broken.csv");
+    std::fs::write(&broken, "CustomerGroupId,Description\r\nA,\"open\r\n").expect("write");
+    let deployment_dir = path(dir.path());
+    let args = ["import", path(&broken), "--project", "Customer groups", "--quiet", "--deployment", deployment_dir];
+    let (exit, out) = wharf(&args);
+    assert_eq!(exit, Exit::Failed, "{out}");
+    assert!(out.contains("failed: ") && out.contains("broken.csv"), "{out}");
+    let (exit, out) = wharf(&["import", path(&broken), "--project", "Nope", "--deployment", deployment_dir]);
+    assert_eq!(exit, Exit::Unusable);
+    assert!(out.contains("unknown project Nope (known: ") && out.contains("Customer groups"), "{out}");
+}
+
+#[test]
+fn export_writes_the_file_and_says_how_many_rows() {
+    let (dir, deployment) = super::imports::deployment();
+    drop(deployment);
+    let deployment_dir = path(dir.path());
+    let sample = dir.path().join("samples/customer-groups.csv");
+    let (exit, _) = wharf(&["import", path(&sample), "--project", "Customer groups", "--deployment", deployment_dir]);
+    assert_eq!(exit, Exit::Success);
+    let out_file = dir.path().join("export/contoso.zip");
+    let (exit, out) =
+        wharf(&["export", "--project", "Contoso export", "--out", path(&out_file), "--deployment", deployment_dir]);
+    assert_eq!(exit, Exit::Success, "{out}");
+    assert!(out.contains(&format!("wrote 6 rows to {}", out_file.display())), "{out}");
+    assert!(out_file.is_file());
+}

@@ -8,10 +8,10 @@ mod cli;
 mod formats;
 /// Every example plugin against its golden files.
 mod golden;
-/// Imports and exports through the pipeline into a real store.
-mod imports;
 /// Plugins that attack the host (loops, bombs, escapes, malformed results) are stopped.
 mod hostile;
+/// Imports and exports through the pipeline into a real store, crashes included.
+mod imports;
 /// Loading refuses broken components and manifests with messages that say why.
 mod loading;
 /// Data packages: D365's manifest and header bytes, lenient reading, hostile zips refused.

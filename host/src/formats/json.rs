@@ -25,9 +25,15 @@ const BUFFER_BYTES: usize = 64 * 1024;
 /// deep; skipping keeps a stack of open brackets, so its depth is capped like serde_json's.
 const MAX_DEPTH: usize = 128;
 
-/// The most distinct fields the records of one batch may have. Threat: every record inventing
-/// new fields, which makes every row of the batch as wide as all of them. Excel's most columns.
+/// The most distinct fields the records of one batch may have, Excel's most columns. Threat: a
+/// record of endless fields, which every other row of its batch would be as wide as.
 const MAX_COLUMNS: usize = 16_384;
+
+/// The most cells (rows × columns) a batch is filled to; it ends early, with fewer rows than
+/// asked for, when its records have this many. Threat: records that each bring new fields,
+/// which make every row of the batch as wide as all of them (a batch of 1,000 rows of 1,000
+/// distinct fields each would be a billion cells).
+const MAX_BATCH_CELLS: usize = 1 << 20;
 
 /// The default of `max_record_bytes`: 16 MiB.
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 16 << 20;
@@ -162,7 +168,10 @@ impl<R: Read> Iterator for JsonRows<R> {
 
 impl<R: Read> JsonRows<R> {
     fn fill_batch(&mut self) -> Result<()> {
-        while self.pending.records() < self.batch_size && self.next_record()? {}
+        while self.pending.records() < self.batch_size
+            && self.pending.cells() < MAX_BATCH_CELLS
+            && self.next_record()?
+        {}
         Ok(())
     }
 
@@ -689,6 +698,11 @@ impl Pending {
         self.record_ends.len()
     }
 
+    /// The cells of the batch the records read would make.
+    fn cells(&self) -> usize {
+        self.records().saturating_mul(self.columns.len())
+    }
+
     fn start_record(&mut self) {
         self.open = (self.columns.len(), self.text.len(), self.cells.len());
         self.open_bytes = 0;
@@ -1126,15 +1140,22 @@ mod tests {
     }
 
     #[test]
-    fn records_inventing_endless_new_fields_are_refused() {
-        let document: String = (0..20_000).map(|field| format!("{{\"field{field}\": 1}}\n")).collect();
-        let error = reader(document.as_bytes(), &JsonOptions::default(), 100_000)
-            .expect("reader")
-            .find_map(Result::err)
-            .expect("error");
+    fn records_bringing_new_fields_end_their_batch_early() {
+        let document: String = (0..3000).map(|field| format!("{{\"field{field}\": 1}}\n")).collect();
+        let batches = read(&document, 100_000).expect("valid");
+        assert_eq!(batches.iter().map(Batch::len).sum::<usize>(), 3000);
         assert!(
-            format!("{error:#}").contains("record 16385 (line 16385): field \"field16384\" makes more than 16384"),
-            "{error:#}"
+            batches.len() > 1 && batches.iter().all(|batch| batch.len() * batch.columns().len() <= MAX_BATCH_CELLS)
+        );
+    }
+
+    #[test]
+    fn a_record_of_more_fields_than_a_sheet_has_columns_is_refused() {
+        let fields: Vec<String> = (0..20_000).map(|field| format!("\"f{field}\": 0")).collect();
+        let message = error_of(format!("[{{{}}}]", fields.join(", ")).as_bytes());
+        assert!(
+            message.contains("record 1 (line 1): field \"f16384\" makes more than 16384 distinct fields"),
+            "{message}"
         );
     }
 

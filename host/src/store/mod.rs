@@ -331,7 +331,7 @@ fn configure(connection: &Connection) -> Result<()> {
     connection.pragma_update(None, "synchronous", "FULL")?;
     // Upserts and reads run the same few statements over and over; keep one per entity
     // and statement kind prepared.
-    connection.set_prepared_statement_cache_capacity(64);
+    connection.set_prepared_statement_cache_capacity(64); connection.pragma_update(None, "wal_autocheckpoint", 16384)?; connection.pragma_update(None, "cache_size", -65536)?;
     Ok(())
 }
 
