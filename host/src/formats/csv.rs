@@ -7,12 +7,13 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
+use std::ops::ControlFlow;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use serde::{Deserialize, Deserializer};
 use wharf_plugin_sdk::{Batch, BatchBuilder, ValueRef};
 
-use crate::formats::text::{self, DEFAULT_MAX_FIELD_BYTES, Encoding, LimitExceeded, SpanGuard, TextReader};
+use crate::formats::text::{self, DEFAULT_MAX_FIELD_BYTES, Encoding, LimitExceeded, Progress, SpanGuard, TextReader};
 use crate::formats::{Batches, RowWriter};
 
 /// The buffer the csv crate reads into and writes from.
@@ -149,8 +150,7 @@ pub fn reader<'a, R: Read + Send + 'a>(input: R, options: &CsvOptions, batch_siz
         next_line: 1,
         batch_size: batch_size.max(1),
         max_field_bytes: options.max_field_bytes,
-        done: false,
-        failure: None,
+        progress: Progress::default(),
     };
     if options.header {
         if rows.read(None)? {
@@ -158,7 +158,7 @@ pub fn reader<'a, R: Read + Send + 'a>(input: R, options: &CsvOptions, batch_siz
             rows.text_fields(None, &mut names)?;
             rows.columns = names.iter().filter_map(|name| name.as_str()).map(str::to_owned).collect();
         } else {
-            rows.done = true;
+            rows.progress.end();
         }
         check_names(&rows.columns, "the header row")?;
     } else {
@@ -200,36 +200,20 @@ struct CsvRows<R> {
     next_line: u64,
     batch_size: usize,
     max_field_bytes: usize,
-    done: bool,
-    /// The failure to report after the rows read before it.
-    failure: Option<anyhow::Error>,
+    progress: Progress,
 }
 
 impl<R: Read> Iterator for CsvRows<R> {
     type Item = Result<Batch>;
 
     fn next(&mut self) -> Option<Result<Batch>> {
-        if let Some(failure) = self.failure.take() {
-            return Some(Err(failure));
-        }
-        if self.done {
-            return None;
+        if let ControlFlow::Break(item) = self.progress.before_reading() {
+            return item;
         }
         let mut builder = BatchBuilder::new(self.columns.iter().cloned());
-        if let Err(failure) = self.fill(&mut builder) {
-            // The rows before a failure come first: what a document yields does not depend on
-            // the batch size.
-            self.done = true;
-            if builder.is_empty() {
-                return Some(Err(failure));
-            }
-            self.failure = Some(failure);
-        }
-        if builder.is_empty() {
-            self.done = true;
-            return None;
-        }
-        Some(Ok(builder.finish()))
+        let filled = self.fill(&mut builder);
+        let rows = builder.len();
+        self.progress.after_reading(filled, rows, || builder.finish())
     }
 }
 
@@ -239,7 +223,7 @@ impl<R: Read> CsvRows<R> {
         let mut cells: Vec<ValueRef<'static>> = Vec::with_capacity(self.columns.len());
         while builder.len() < self.batch_size {
             if !self.read(Some(self.records_read + 1))? {
-                self.done = true;
+                self.progress.end();
                 break;
             }
             let mut row = text::reuse_cells(cells);

@@ -2,13 +2,14 @@
 //! of text cells. Reading only; Wharf exports to the other formats.
 
 use std::io::{BufRead, BufReader, Read};
+use std::ops::ControlFlow;
 
 use anyhow::{Context as _, Result, bail};
 use serde::Deserialize;
 use wharf_plugin_sdk::{Batch, BatchBuilder, ValueRef};
 
 use crate::formats::Batches;
-use crate::formats::text::{self, DEFAULT_MAX_FIELD_BYTES, Encoding, SpanGuard, TextReader};
+use crate::formats::text::{self, DEFAULT_MAX_FIELD_BYTES, Encoding, Progress, SpanGuard, TextReader};
 
 /// The buffer lines are read through.
 const BUFFER_BYTES: usize = 64 * 1024;
@@ -129,11 +130,10 @@ pub fn reader<'a, R: Read + Send + 'a>(
         batch_size: batch_size.max(1),
         max_line,
         max_field_bytes: options.max_field_bytes,
-        done: false,
-        failure: None,
+        progress: Progress::default(),
     };
-    if options.header {
-        rows.done = !rows.read_line()?;
+    if options.header && !rows.read_line()? {
+        rows.progress.end();
     }
     Ok(Box::new(rows))
 }
@@ -150,36 +150,20 @@ struct FixedRows<R> {
     batch_size: usize,
     max_line: usize,
     max_field_bytes: usize,
-    done: bool,
-    /// The failure to report after the rows read before it.
-    failure: Option<anyhow::Error>,
+    progress: Progress,
 }
 
 impl<R: Read> Iterator for FixedRows<R> {
     type Item = Result<Batch>;
 
     fn next(&mut self) -> Option<Result<Batch>> {
-        if let Some(failure) = self.failure.take() {
-            return Some(Err(failure));
-        }
-        if self.done {
-            return None;
+        if let ControlFlow::Break(item) = self.progress.before_reading() {
+            return item;
         }
         let mut builder = BatchBuilder::new(self.columns.iter().cloned());
-        if let Err(failure) = self.fill(&mut builder) {
-            // The rows before a failure come first: what a document yields does not depend on
-            // the batch size.
-            self.done = true;
-            if builder.is_empty() {
-                return Some(Err(failure));
-            }
-            self.failure = Some(failure);
-        }
-        if builder.is_empty() {
-            self.done = true;
-            return None;
-        }
-        Some(Ok(builder.finish()))
+        let filled = self.fill(&mut builder);
+        let rows = builder.len();
+        self.progress.after_reading(filled, rows, || builder.finish())
     }
 }
 
@@ -210,7 +194,7 @@ impl<R: Read> FixedRows<R> {
         let mut cells: Vec<ValueRef<'static>> = Vec::with_capacity(self.columns.len());
         while builder.len() < self.batch_size {
             if !self.read_line()? {
-                self.done = true;
+                self.progress.end();
                 break;
             }
             if self.line.is_empty() {

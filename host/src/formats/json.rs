@@ -9,13 +9,13 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use serde::Deserialize;
 use wharf_plugin_sdk::{Batch, BatchBuilder, ValueRef};
 
-use crate::formats::text::{self, DEFAULT_MAX_FIELD_BYTES, Encoding, TextReader};
+use crate::formats::text::{self, DEFAULT_MAX_FIELD_BYTES, Encoding, Progress, TextReader};
 use crate::formats::{Batches, RowWriter};
 
 /// The buffer the document is read through.
@@ -79,7 +79,9 @@ impl Default for JsonOptions {
 /// Reads JSON rows as batches of at most `batch_size` rows: an array of objects, objects one
 /// after another (NDJSON, or simply concatenated), or an OData envelope whose `value` array
 /// holds them (its other keys, before or after, are skipped). A batch's columns are the fields
-/// its records have, in order of first appearance; a field a record lacks is null. Strings are
+/// its records have, in order of first appearance; a field a record lacks is null. A batch
+/// whose records bring so many different fields that it reaches a million cells ends early,
+/// with fewer rows. Strings are
 /// text, integers that fit 64 bits are integers, other numbers are decimals with their exact
 /// text, and a nested object or array as a field's value is an error. UTF-8, or UTF-16 with a
 /// byte order mark.
@@ -95,8 +97,7 @@ pub fn reader<'a, R: Read + Send + 'a>(input: R, options: &JsonOptions, batch_si
         batch_size: batch_size.max(1),
         max_field_bytes: options.max_field_bytes,
         max_record_bytes: options.max_record_bytes,
-        done: false,
-        failure: None,
+        progress: Progress::default(),
     }))
 }
 
@@ -134,35 +135,19 @@ struct JsonRows<R> {
     batch_size: usize,
     max_field_bytes: usize,
     max_record_bytes: usize,
-    done: bool,
-    /// The failure to report after the rows read before it.
-    failure: Option<anyhow::Error>,
+    progress: Progress,
 }
 
 impl<R: Read> Iterator for JsonRows<R> {
     type Item = Result<Batch>;
 
     fn next(&mut self) -> Option<Result<Batch>> {
-        if let Some(failure) = self.failure.take() {
-            return Some(Err(failure));
+        if let ControlFlow::Break(item) = self.progress.before_reading() {
+            return item;
         }
-        if self.done {
-            return None;
-        }
-        if let Err(failure) = self.fill_batch() {
-            // The rows before a failure come first: what a document yields does not depend on
-            // the batch size.
-            self.done = true;
-            if self.pending.records() == 0 {
-                return Some(Err(failure));
-            }
-            self.failure = Some(failure);
-        }
-        if self.pending.records() == 0 {
-            self.done = true;
-            return None;
-        }
-        Some(Ok(self.pending.finish()))
+        let filled = self.fill_batch();
+        let rows = self.pending.records();
+        self.progress.after_reading(filled, rows, || self.pending.finish())
     }
 }
 

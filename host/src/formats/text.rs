@@ -4,11 +4,12 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
+use std::ops::ControlFlow;
 
 use anyhow::{Context as _, Result, bail};
 use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
 use serde::Deserialize;
-use wharf_plugin_sdk::ValueRef;
+use wharf_plugin_sdk::{Batch, ValueRef};
 
 /// The default of every reader's `max_field_bytes`: 1 MiB. D365 itself truncates imported
 /// text at 32,768 characters, so a longer field is a broken or hostile file, not data.
@@ -71,7 +72,7 @@ pub fn decode<R: Read>(mut input: R, encoding: Encoding) -> Result<TextReader<R>
         Encoding::Utf16Le if head_len > 0 && !start.starts_with(&UTF16LE_BOM) => {
             let found = if start.starts_with(&UTF8_BOM) { "a UTF-8 byte order mark" } else { "no byte order mark" };
             bail!(
-                "the document is not Unicode: CSV-Unicode is UTF-16 LE starting with the byte order mark FF FE, and this one has {found}"
+                "the document is not Unicode (UTF-16 LE starting with the byte order mark FF FE, as CSV-Unicode is): it has {found}"
             )
         }
         Encoding::Utf16Le => {}
@@ -106,6 +107,56 @@ pub(crate) fn reuse_cells<'b>(mut cells: Vec<ValueRef<'_>>) -> Vec<ValueRef<'b>>
     cells.clear();
     // Collecting an emptied vector into one of a type of the same layout keeps its allocation.
     cells.into_iter().map(|_| ValueRef::Null).collect()
+}
+
+/// Where a reader's batches are: reading, or ended (the document's end, or a failure that
+/// ends it). A reader that fails part-way through a batch hands over the rows before the
+/// failure first and the failure next, so that what a document yields does not depend on the
+/// batch size.
+#[derive(Debug, Default)]
+pub(crate) struct Progress {
+    ended: bool,
+    /// The failure to hand over after the rows read before it.
+    failure: Option<anyhow::Error>,
+}
+
+impl Progress {
+    /// Says that the document ended: the batch being filled is the last.
+    pub(crate) fn end(&mut self) {
+        self.ended = true;
+    }
+
+    /// What the batches yield before reading more: a failure that waited behind the last
+    /// rows, or their end.
+    pub(crate) fn before_reading(&mut self) -> ControlFlow<Option<Result<Batch>>> {
+        match self.failure.take() {
+            Some(failure) => ControlFlow::Break(Some(Err(failure))),
+            None if self.ended => ControlFlow::Break(None),
+            None => ControlFlow::Continue(()),
+        }
+    }
+
+    /// What the batches yield after reading `rows` rows, `filled` saying how that ended, and
+    /// `batch` making them a batch.
+    pub(crate) fn after_reading(
+        &mut self,
+        filled: Result<()>,
+        rows: usize,
+        batch: impl FnOnce() -> Batch,
+    ) -> Option<Result<Batch>> {
+        if let Err(failure) = filled {
+            self.ended = true;
+            if rows == 0 {
+                return Some(Err(failure));
+            }
+            self.failure = Some(failure);
+        }
+        if rows == 0 {
+            self.ended = true;
+            return None;
+        }
+        Some(Ok(batch()))
+    }
 }
 
 /// Which limit a [`SpanGuard`] stopped a document at.
@@ -402,6 +453,17 @@ mod tests {
         let error = decoded(b"\xEF\xBB\xBFName", Encoding::Utf16Le).expect_err("utf-8 with bom");
         assert!(error.to_string().contains("UTF-8 byte order mark"), "{error}");
         assert_eq!(decoded(b"", Encoding::Utf16Le).expect("empty"), b"");
+    }
+
+    #[test]
+    fn a_reused_cell_buffer_keeps_its_allocation() {
+        let text = String::from("x");
+        let mut cells = Vec::with_capacity(8);
+        cells.push(ValueRef::String(&text));
+        let allocation = cells.as_ptr() as usize;
+        let reused: Vec<ValueRef<'static>> = reuse_cells(cells);
+        assert!(reused.is_empty());
+        assert_eq!((reused.as_ptr() as usize, reused.capacity()), (allocation, 8));
     }
 
     #[test]
