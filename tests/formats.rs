@@ -39,6 +39,8 @@ fn check(case: &str) {
         Some("csv") => read_with!(formats::csv::reader),
         Some("fixed-width") => read_with!(formats::fixed::reader),
         Some("json") => read_with!(formats::json::reader),
+        Some("xml") => read_with!(formats::xml::reader),
+        Some("excel") => read_with!(formats::excel::reader),
         other => panic!("{case}: unknown format {other:?}"),
     };
     check_golden(&render(batches), &dir.join("expected.txt"));
@@ -174,4 +176,29 @@ fn ndjson_reads_one_object_per_line() {
 #[test]
 fn an_odata_envelope_streams_its_value_array_and_skips_the_other_keys() {
     check("json-odata");
+}
+
+#[test]
+fn xml_attribute_style_reads_attributes_as_fields_and_an_empty_one_as_empty_text() {
+    check("xml-attribute");
+}
+
+#[test]
+fn xml_element_style_unescapes_text_and_cdata_and_tells_empty_from_missing() {
+    check("xml-element");
+}
+
+#[test]
+fn xml_in_utf16_reads_after_its_byte_order_mark() {
+    check("xml-utf16");
+}
+
+#[test]
+fn xml_with_a_doctype_is_refused_before_any_entity_is_expanded() {
+    check("xml-doctype");
+}
+
+#[test]
+fn an_excel_workbook_reads_typed_cells_from_the_named_sheet() {
+    check("excel-workbook");
 }

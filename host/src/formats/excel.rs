@@ -14,6 +14,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use calamine::{Cell, DataRef, ExcelDateTime, Reader as _, Xlsx, XlsxCellReader};
 use chrono::{DateTime, Datelike as _, NaiveDate, NaiveDateTime, Timelike as _, Utc};
 use rust_xlsxwriter::{ExcelDateTime as WrittenDateTime, Format, Workbook as XlsxWorkbook, Worksheet, XlsxError};
+use serde::Deserialize;
 use wharf_plugin_sdk::{Batch, BatchBuilder, Value, ValueRef};
 
 use super::package::{ZipLimits, check_zip};
@@ -60,8 +61,10 @@ pub fn sheet_name(label: &str) -> String {
     name
 }
 
-/// How to read a workbook.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to read a workbook. Deserializes from a data project's settings, where any missing
+/// field takes its default; the zip limits are not a setting.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ExcelOptions {
     /// The sheet to read (matched ignoring case, as Excel does); `None` reads the first.
     pub sheet: Option<String>,
@@ -71,6 +74,7 @@ pub struct ExcelOptions {
     pub max_field_bytes: usize,
     /// Limits on the workbook's zip archive, checked before anything is inflated. The
     /// shared-strings table is held in memory whole, so `max_entry_bytes` bounds it.
+    #[serde(skip)]
     pub zip: ZipLimits,
 }
 
@@ -1177,6 +1181,13 @@ mod tests {
         assert_eq!(workbook.sheet_names(), ["Sheet"]);
         let batches: Vec<Batch> = workbook.batches(None, 1).expect("header").collect::<Result<_>>().expect("valid");
         assert_eq!(rows(&batches), [vec![text("x")], vec![text("y")]]);
+    }
+
+    #[test]
+    fn options_deserialize_with_the_default_zip_limits() {
+        let options: ExcelOptions = serde_json::from_str(r#"{"sheet": "Customers"}"#).expect("valid");
+        assert_eq!(options, ExcelOptions { sheet: Some("Customers".into()), ..ExcelOptions::default() });
+        assert!(serde_json::from_str::<ExcelOptions>(r#"{"zip": {}}"#).is_err());
     }
 
     #[test]

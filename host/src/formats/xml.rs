@@ -21,13 +21,16 @@ use quick_xml::XmlVersion;
 use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::reader::Reader;
+use serde::Deserialize;
 use wharf_plugin_sdk::{Batch, BatchBuilder, ValueRef};
 
 use super::text::{self, DEFAULT_MAX_FIELD_BYTES, Encoding};
 use super::{Batches, RowWriter};
 
-/// How to read an XML data file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to read an XML data file. Deserializes from a data project's settings, where any
+/// missing field takes its default.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct XmlOptions {
     /// Read only the records whose element has this name (ASCII case-insensitive), and skip
     /// the root's other children; `None` reads every child of the root. Skipping rather than
@@ -1066,6 +1069,13 @@ mod tests {
             Ok(_) => panic!("expected an error"),
             Err(error) => format!("{error:#}"),
         }
+    }
+
+    #[test]
+    fn options_deserialize_with_defaults_for_missing_fields_and_refuse_unknown_ones() {
+        let options: XmlOptions = serde_json::from_str(r#"{"record": "CUSTOMER", "max_depth": 8}"#).expect("valid");
+        assert_eq!(options, XmlOptions { record: Some("CUSTOMER".into()), max_depth: 8, ..XmlOptions::default() });
+        assert!(serde_json::from_str::<XmlOptions>(r#"{"recrod": "CUSTOMER"}"#).is_err());
     }
 
     fn write_document(style: XmlStyle, columns: &[&str], rows: &[Vec<ValueRef<'_>>]) -> Result<String> {
