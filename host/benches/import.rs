@@ -4,7 +4,7 @@
 //! data package; and the peak memory of a `wharf import` process reading a 1 GB file.
 //!
 //! Run with `cargo bench -p wharf --bench import`. `WHARF_BENCH_ROWS` and `WHARF_BENCH_GB`
-//! scale it down (e.g. for a quick look). It ends with `bench: <name> = <value>` lines.
+//! scale it down (e.g. for a quick look); `WHARF_BENCH_BATCH` sets the projects' batch size. It ends with `bench: <name> = <value>` lines.
 
 use std::io::Write;
 use std::path::Path;
@@ -110,8 +110,11 @@ fn deployment(root: &Path, work: &Path, name: &str) -> Result<Deployment> {
     std::fs::copy(root.join("examples/deployment/entities/customer.toml"), entities.join("customer.toml"))?;
     let projects = dir.join("projects");
     std::fs::create_dir_all(&projects)?;
+    let batch_size: usize = env_number("WHARF_BENCH_BATCH", 5_000);
     let stages = |mapper: &str, filter: &str| {
-        format!("operation = \"import\"\n[[entity]]\nentity = \"Customer\"\nmapper = \"{mapper}\"\nfilter = \"{filter}\"\n")
+        format!(
+            "operation = \"import\"\nbatch_size = {batch_size}\n[[entity]]\nentity = \"Customer\"\nmapper = \"{mapper}\"\nfilter = \"{filter}\"\n"
+        )
     };
     std::fs::write(projects.join("wasm.toml"), stages("customer-csv-mapper", "company-filter"))?;
     std::fs::write(projects.join("native.toml"), stages("native-customer-mapper", "native-company-filter"))?;

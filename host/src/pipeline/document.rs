@@ -140,13 +140,13 @@ impl DocumentFormat {
             }
             "JSON" => {
                 let settings: JsonSettings = settings(options, name)?;
-                let mut json = JsonOptions::default();
-                json.shape = match settings.shape.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                let shape = match settings.shape.as_deref().map(str::to_ascii_lowercase).as_deref() {
                     None | Some("array") => JsonShape::Array,
                     Some("ndjson") => JsonShape::Ndjson,
                     Some("odata") => JsonShape::OData,
                     Some(other) => bail!("unknown JSON shape {other:?} (array, ndjson or odata)"),
                 };
+                let mut json = JsonOptions { shape, ..JsonOptions::default() };
                 if let Some(max) = settings.max_field_bytes {
                     json.max_field_bytes = max;
                 }

@@ -23,7 +23,7 @@ use wharf_plugin_sdk::{Batch, Context, Document};
 
 pub use document::DocumentFormat;
 pub use export::ExportOutcome;
-pub use project::{Operation, Project, ProjectEntity, Projects};
+pub use project::{Project, ProjectEntity, Projects};
 
 use crate::entity::Catalog;
 use crate::plugin::{MapOutput, Plugin, Registry, Role};

@@ -29,16 +29,7 @@ use serde::Deserialize;
 
 use crate::entity::convert::FieldSource;
 use crate::entity::{Catalog, ParseOptions};
-
-/// Import or export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Operation {
-    /// Documents into the store.
-    Import,
-    /// Store rows out to documents.
-    Export,
-}
+use crate::store::Operation;
 
 /// A data project.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -10,8 +10,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Exit, Failure, Outcome, failed, unusable};
 use crate::deployment::Deployment;
-use crate::pipeline::{Input, Operation, Progress, RunOptions};
-use crate::store::{EntityExecution, Execution, ExecutionStatus};
+use crate::pipeline::{Input, Progress, RunOptions};
+use crate::store::{EntityExecution, Execution, ExecutionStatus, Operation};
 
 /// Where the deployment is, for every command that uses one.
 #[derive(Debug, Args)]

@@ -28,12 +28,14 @@ pub struct Execution {
     pub entities: Vec<EntityExecution>,
 }
 
-/// The direction of an execution.
+/// The direction of an execution (and of a data project, whose files spell it lowercase).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Operation {
     /// Documents into the store.
+    #[serde(alias = "import")]
     Import,
     /// The store into documents.
+    #[serde(alias = "export")]
     Export,
 }
 

@@ -65,7 +65,7 @@ impl fmt::Debug for StoreUnit {
 
 impl StoreUnit {
     /// The connection and the entity named `entity`.
-    fn parts(&mut self, entity: &str) -> Result<(&Connection, Arc<Entity>)> {
+    fn parts(&self, entity: &str) -> Result<(&Connection, Arc<Entity>)> {
         let entity = self.catalog.require(entity)?.clone();
         match &self.connection {
             Some(connection) => Ok((connection, entity)),

@@ -149,7 +149,7 @@ impl WriteBatch<'_> {
                 }
             }
             // Rows whose update found every field equal were not written and returned nothing.
-            upserted.unchanged += (count - written) as u64;
+            upserted.unchanged += count.saturating_sub(written) as u64;
             first += count;
         }
         Ok(upserted)
