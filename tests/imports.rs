@@ -99,12 +99,18 @@ fn rejected_rows_carry_row_field_and_message_and_the_rest_is_imported() {
     let (_dir, deployment) = deployment();
     let execution = import(&deployment, "Warehouse on-hand", &sample(&deployment, "warehouse-on-hand.txt"), None);
     assert_eq!(execution.status, ExecutionStatus::PartiallySucceeded);
-    assert_eq!(errors(&deployment, &execution), ["Inventory on-hand row 6 AvailableQuantity: \"lots\" is not a number"]);
+    assert_eq!(
+        errors(&deployment, &execution),
+        ["Inventory on-hand row 6 AvailableQuantity: \"lots\" is not a number"]
+    );
     assert_eq!(rows(&deployment, "InventOnHand").len(), 5);
     let error_file = deployment.pipeline.execution_dir(&execution.id).join("Inventory on-hand-errors.csv");
     let text = std::fs::read_to_string(&error_file).expect("an error file");
     assert!(text.starts_with("RecordId,Entity,Field,ErrorMessage,ItemNumber,"), "{text}");
-    assert!(text.contains("6,Inventory on-hand,AvailableQuantity,\"\"\"lots\"\" is not a number\",X,1,11,lots,0"), "{text}");
+    assert!(
+        text.contains("6,Inventory on-hand,AvailableQuantity,\"\"\"lots\"\" is not a number\",X,1,11,lots,0"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -115,6 +121,8 @@ fn a_mapper_plugin_fills_headers_and_lines_from_one_document() {
     assert_eq!(names, ["Sales order headers V2", "Sales order lines V2"]);
     assert_eq!(rows(&deployment, "SalesOrderHeader").len(), 2, "{:?}", errors(&deployment, &execution));
     assert_eq!(rows(&deployment, "SalesOrderLine").len(), 3);
+    let inserted: Vec<u64> = execution.entities.iter().map(|entity| entity.inserted).collect();
+    assert_eq!(inserted, [2, 3], "headers and lines written in one transaction are counted apart");
     assert_eq!(errors(&deployment, &execution).len(), 1, "the bad order is rejected whole");
 }
 
@@ -126,7 +134,10 @@ fn a_transform_plugin_reshapes_the_document_for_every_entity_that_reads_it() {
     let names: Vec<&str> = execution.entities.iter().map(|entity| entity.entity.as_str()).collect();
     assert_eq!(names, ["Sales order headers V2", "Sales order lines V2"], "headers first, then lines");
     let headers = rows(&deployment, "SalesOrderHeader");
-    assert!(headers.iter().any(|row| row.contains("SalesOrderNumber=4711") && row.contains("2026-12-02")), "{headers:?}");
+    assert!(
+        headers.iter().any(|row| row.contains("SalesOrderNumber=4711") && row.contains("2026-12-02")),
+        "{headers:?}"
+    );
     assert!(!rows(&deployment, "SalesOrderLine").is_empty());
 }
 
@@ -193,7 +204,11 @@ fn hostile_xml_is_refused_before_anything_is_written() {
     std::fs::write(&file, laughs).expect("write");
     let execution = import(&deployment, "Purchase orders", &file, Some("PurchaseOrderHeader"));
     assert_eq!(execution.status, ExecutionStatus::Failed);
-    assert!(errors(&deployment, &execution)[0].to_lowercase().contains("doctype"), "{:?}", errors(&deployment, &execution));
+    assert!(
+        errors(&deployment, &execution)[0].to_lowercase().contains("doctype"),
+        "{:?}",
+        errors(&deployment, &execution)
+    );
     assert!(rows(&deployment, "PurchaseOrderHeader").is_empty());
 }
 
@@ -269,7 +284,8 @@ fn crash_child_imports_until_killed() {
 #[test]
 fn a_killed_import_leaves_whole_batches_and_a_rerun_adds_no_duplicates() {
     let (dir, deployment) = deployment();
-    let project = format!("operation = \"import\"\nbatch_size = {CRASH_BATCH}\n[[entity]]\nentity = \"CustomerGroup\"\n");
+    let project =
+        format!("operation = \"import\"\nbatch_size = {CRASH_BATCH}\n[[entity]]\nentity = \"CustomerGroup\"\n");
     std::fs::write(dir.path().join("projects/crash.toml"), project).expect("project");
     let mut text = String::from("CustomerGroupId,Description\r\n");
     for index in 0..CRASH_ROWS {
@@ -279,7 +295,8 @@ fn a_killed_import_leaves_whole_batches_and_a_rerun_adds_no_duplicates() {
     drop(deployment);
 
     let entity = || {
-        let text = std::fs::read_to_string(root().join("examples/deployment/entities/customer-group.toml")).expect("entity");
+        let text =
+            std::fs::read_to_string(root().join("examples/deployment/entities/customer-group.toml")).expect("entity");
         wharf::entity::Entity::parse(&text, "customer-group.toml").expect("valid")
     };
     let store_path = dir.path().join("data/wharf.db");

@@ -47,14 +47,26 @@ fn main() -> Result<()> {
     }
     let rows_per_s = rows as f64 / wasm_time.as_secs_f64();
     let native_rows_per_s = rows as f64 / native_time.as_secs_f64();
-    println!("import   wasm   {:>8.2} s  {rows_per_s:>12.0} rows/s  {:>7.1} MB/s", wasm_time.as_secs_f64(), mb_per_s(bytes, wasm_time));
-    println!("import   native {:>8.2} s  {native_rows_per_s:>12.0} rows/s  {:>7.1} MB/s", native_time.as_secs_f64(), mb_per_s(bytes, native_time));
+    println!(
+        "import   wasm   {:>8.2} s  {rows_per_s:>12.0} rows/s  {:>7.1} MB/s",
+        wasm_time.as_secs_f64(),
+        mb_per_s(bytes, wasm_time)
+    );
+    println!(
+        "import   native {:>8.2} s  {native_rows_per_s:>12.0} rows/s  {:>7.1} MB/s",
+        native_time.as_secs_f64(),
+        mb_per_s(bytes, native_time)
+    );
 
     let csv_time = export(&wasm, "bench-export-csv", &work.path().join("out.csv"))?;
     let package_time = export(&wasm, "bench-export-package", &work.path().join("out.zip"))?;
     let export_rows_per_s = rows as f64 / csv_time.as_secs_f64();
     println!("export   csv     {:>8.2} s  {export_rows_per_s:>12.0} rows/s", csv_time.as_secs_f64());
-    println!("export   package {:>8.2} s  {:>12.0} rows/s", package_time.as_secs_f64(), rows as f64 / package_time.as_secs_f64());
+    println!(
+        "export   package {:>8.2} s  {:>12.0} rows/s",
+        package_time.as_secs_f64(),
+        rows as f64 / package_time.as_secs_f64()
+    );
 
     let big = work.path().join("big.csv");
     let big_rows = (gigabytes * 1e9 / (bytes as f64 / rows as f64)) as u64;
@@ -118,7 +130,10 @@ fn deployment(root: &Path, work: &Path, name: &str) -> Result<Deployment> {
     };
     std::fs::write(projects.join("wasm.toml"), stages("customer-csv-mapper", "company-filter"))?;
     std::fs::write(projects.join("native.toml"), stages("native-customer-mapper", "native-company-filter"))?;
-    std::fs::write(projects.join("bench-export-csv.toml"), "operation = \"export\"\n[[entity]]\nentity = \"Customer\"\n")?;
+    std::fs::write(
+        projects.join("bench-export-csv.toml"),
+        "operation = \"export\"\n[[entity]]\nentity = \"Customer\"\n",
+    )?;
     std::fs::write(
         projects.join("bench-export-package.toml"),
         "operation = \"export\"\npackage = true\n[[entity]]\nentity = \"Customer\"\nformat = \"CSV-Unicode\"\n",
@@ -206,7 +221,11 @@ fn import_process(deployment: &Path, file: &Path) -> Result<(u64, Duration)> {
         .output()?;
     let elapsed = started.elapsed();
     let summary = String::from_utf8_lossy(&output.stdout);
-    anyhow::ensure!(output.status.success(), "wharf import failed: {summary}{}", String::from_utf8_lossy(&output.stderr));
+    anyhow::ensure!(
+        output.status.success(),
+        "wharf import failed: {summary}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let peak = summary
         .split("peak memory ")
         .nth(1)

@@ -342,7 +342,9 @@ impl RowConverter {
             {
                 Ok(Cell::Owned(Value::String(company.to_ascii_lowercase())))
             }
-            Some(value) if field.required && value.as_ref() == ValueRef::String("") => Err("is required and empty".into()),
+            Some(value) if field.required && value.as_ref() == ValueRef::String("") => {
+                Err("is required and empty".into())
+            }
             Some(value) => Ok(value),
             None if field.name == COMPANY_FIELD => Err("no company: the row names none and none was given".into()),
             None if field.required => Err("is required and missing".into()),
@@ -389,7 +391,10 @@ mod tests {
         assert!(parse(FieldType::Date, "2026-02-30", &options).is_err());
         let moment = parse(FieldType::DateTime, "2026-11-21T10:30:00+01:00", &options);
         assert_eq!(moment, Ok(Value::DateTime("2026-11-21T09:30:00Z".into())));
-        assert_eq!(parse(FieldType::DateTime, "2026-11-21 10:30:00", &options), Ok(Value::DateTime("2026-11-21T10:30:00Z".into())));
+        assert_eq!(
+            parse(FieldType::DateTime, "2026-11-21 10:30:00", &options),
+            Ok(Value::DateTime("2026-11-21T10:30:00Z".into()))
+        );
     }
 
     #[test]
@@ -436,8 +441,10 @@ default = "100"
         input.push_row(&["".into(), "Empty key".into(), "5".into(), "USMF".into()]);
         input.push_row(&["C3".into(), "".into(), "five".into(), "usmf".into()]);
         input.push_row(&["C4".into(), ValueRef::Null, "7.5".into(), "DAT".into()]);
-        let sources = HashMap::from([("Name".to_owned(), FieldSource { column: Some("custname".into()), ..Default::default() })]);
-        let converter = RowConverter::new(customer(), sources, ParseOptions::default(), Some("USMF".into())).expect("valid");
+        let sources =
+            HashMap::from([("Name".to_owned(), FieldSource { column: Some("custname".into()), ..Default::default() })]);
+        let converter =
+            RowConverter::new(customer(), sources, ParseOptions::default(), Some("USMF".into())).expect("valid");
         let (rows, source_rows, errors) = converter.convert(&input.finish());
         assert_eq!(source_rows, [0, 3]);
         let first: Vec<Value> = rows.row(0).expect("row").fields().map(|(_, value)| value.to_owned()).collect();

@@ -188,7 +188,9 @@ fn field(located: &Located<'_>, spanned: &Spanned<FieldFile>) -> Result<Field> {
     let draft = Field { name: name.to_owned(), field_type, required: file.required, default: None };
     let default = match &file.default {
         None => None,
-        Some(value) => Some(default_value(&draft, value.get_ref()).map_err(|message| located.at(value.span(), message))?),
+        Some(value) => {
+            Some(default_value(&draft, value.get_ref()).map_err(|message| located.at(value.span(), message))?)
+        }
     };
     Ok(Field { default, ..draft })
 }
@@ -201,7 +203,9 @@ fn default_value(field: &Field, value: &toml::Value) -> Result<Value, String> {
         toml::Value::Float(number) => number.to_string(),
         toml::Value::Boolean(flag) => flag.to_string(),
         toml::Value::Datetime(moment) => moment.to_string(),
-        other => return Err(format!("field {}: a default must be a single value, not {}", field.name, other.type_str())),
+        other => {
+            return Err(format!("field {}: a default must be a single value, not {}", field.name, other.type_str()));
+        }
     };
     parse_value(field, &text, &ParseOptions::default())
         .map_err(|message| format!("field {}: default {text:?}: {message}", field.name))
@@ -260,7 +264,11 @@ default = "No"
     #[test]
     fn mistakes_name_their_line() {
         let unknown_type = CUSTOMER.replace("type = \"decimal\"", "type = \"money\"");
-        assert!(error(&unknown_type).starts_with("line 14: field CreditLimit: unknown type \"money\""), "{}", error(&unknown_type));
+        assert!(
+            error(&unknown_type).starts_with("line 14: field CreditLimit: unknown type \"money\""),
+            "{}",
+            error(&unknown_type)
+        );
         let undeclared_key = CUSTOMER.replace("key = [\"CustomerAccount\"]", "key = [\"Account\"]");
         assert!(error(&undeclared_key).starts_with("line 5: key field Account is not declared"));
         let bad_default = CUSTOMER.replace("default = \"0\"", "default = \"lots\"");

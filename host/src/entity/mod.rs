@@ -152,8 +152,7 @@ impl Catalog {
         let entities = files
             .iter()
             .map(|path| {
-                let text =
-                    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
                 Entity::parse(&text, &path.display().to_string())
             })
             .collect::<Result<_>>()?;

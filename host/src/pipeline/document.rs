@@ -354,9 +354,9 @@ impl ErrorFile {
     ) -> Result<()> {
         let record = record.to_string();
         let mut cells: Vec<ValueRef<'_>> = vec![record.as_str().into(), entity.into(), field.into(), message.into()];
-        cells.extend(self.source_columns.iter().map(|column| {
-            source.and_then(|row| row.get(column)).unwrap_or(ValueRef::Null)
-        }));
+        cells.extend(
+            self.source_columns.iter().map(|column| source.and_then(|row| row.get(column)).unwrap_or(ValueRef::Null)),
+        );
         let mut builder = BatchBuilder::new(self.columns.iter().cloned());
         builder.push_row(&cells);
         self.writer.write_batch(&builder.finish())

@@ -12,7 +12,9 @@ use anyhow::{Context as _, Result, anyhow};
 use wharf_plugin_sdk::Batch;
 
 use super::document::DocumentFormat;
-use super::{Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, new_execution_id, now};
+use super::{
+    Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, new_execution_id, now,
+};
 use crate::entity::Entity;
 use crate::formats::RowWriter;
 use crate::formats::package::{Manifest, PackageEntity, PackageHeader, PackageWriter};
@@ -232,16 +234,14 @@ fn write_package(project: &Project, exported: &[Exported], path: &Path) -> Resul
     let mut entities = Vec::with_capacity(exported.len());
     for file in exported {
         let name = file.file.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut source = std::fs::File::open(&file.file).with_context(|| format!("cannot read {}", file.file.display()))?;
+        let mut source =
+            std::fs::File::open(&file.file).with_context(|| format!("cannot read {}", file.file.display()))?;
         std::io::copy(&mut source, package.start_entity_file(&name)?)
             .with_context(|| format!("cannot add {name} to the package"))?;
         entities.push(package_entity(file, &name));
     }
-    let manifest = Manifest {
-        definition_group_name: project.name.clone(),
-        description: project.description.clone(),
-        entities,
-    };
+    let manifest =
+        Manifest { definition_group_name: project.name.clone(), description: project.description.clone(), entities };
     let header = PackageHeader { description: project.name.clone(), ..PackageHeader::default() };
     let mut sink = package.finish(&manifest, &header)?;
     std::io::Write::flush(&mut sink).context("cannot write the package")?;
@@ -249,12 +249,8 @@ fn write_package(project: &Project, exported: &[Exported], path: &Path) -> Resul
 }
 
 fn package_entity(file: &Exported, name: &str) -> PackageEntity {
-    let field_maps = file
-        .entity
-        .fields
-        .iter()
-        .map(|field| crate::formats::package::EntityMap::identity(&field.name))
-        .collect();
+    let field_maps =
+        file.entity.fields.iter().map(|field| crate::formats::package::EntityMap::identity(&field.name)).collect();
     PackageEntity {
         entity_name: file.entity.label.clone(),
         input_file_path: name.to_owned(),

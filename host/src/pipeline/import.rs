@@ -9,13 +9,13 @@ use anyhow::{Context as _, Result, bail};
 use wharf_plugin_sdk::{Batch, BatchBuilder, Document, RowError};
 
 use super::document::{DocumentFormat, ErrorFile, OpenDocument};
-use super::{Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, new_execution_id, now};
+use super::{
+    Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, new_execution_id, now,
+};
 use crate::entity::convert::FieldSource;
 use crate::entity::{Entity, ParseOptions, RowConverter};
 use crate::formats::package::{PackageReader, ValueMap, ZipLimits};
-use crate::store::{
-    EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError, Writer,
-};
+use crate::store::{EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError, Writer};
 
 /// Batches in flight between two stages: enough to keep both busy, few enough that memory
 /// stays a handful of batches.
@@ -168,9 +168,10 @@ fn prepare(
                 }
             };
         }
-        work.rows = work.format.count_rows(&work.file, project.batch_size).with_context(|| {
-            format!("{} document {} is unusable", work.entity.name, file_label(&work.file))
-        })?;
+        work.rows = work
+            .format
+            .count_rows(&work.file, project.batch_size)
+            .with_context(|| format!("{} document {} is unusable", work.entity.name, file_label(&work.file)))?;
     }
     Ok(works)
 }
@@ -236,8 +237,8 @@ fn package_works(pipeline: &Pipeline, project: &Project, path: &Path, dir: &Path
         let format = DocumentFormat::parse(&listed.source_format, &options)
             .with_context(|| format!("entity {} of the package", listed.entity_name))?;
         let extracted = dir.join(super::file_name_safe(&listed.input_file_path));
-        let mut out = std::fs::File::create(&extracted)
-            .with_context(|| format!("cannot create {}", extracted.display()))?;
+        let mut out =
+            std::fs::File::create(&extracted).with_context(|| format!("cannot create {}", extracted.display()))?;
         package
             .extract(&listed.input_file_path, &mut out)
             .with_context(|| format!("cannot read {} from the package", listed.input_file_path))?;
@@ -245,7 +246,11 @@ fn package_works(pipeline: &Pipeline, project: &Project, path: &Path, dir: &Path
             stages: Stages::of(pipeline, settings)?,
             parse: settings.map(|settings| settings.parse.clone()).unwrap_or_default(),
             file: extracted,
-            order: (execution_order(listed.execution_unit), execution_order(listed.level_in_execution_unit), execution_order(listed.sequence_in_level)),
+            order: (
+                execution_order(listed.execution_unit),
+                execution_order(listed.level_in_execution_unit),
+                execution_order(listed.sequence_in_level),
+            ),
             fail_level_on_error: listed.fail_level_on_error || listed.fail_execution_unit_on_error,
             format,
             sources,
@@ -272,14 +277,18 @@ fn transformed(
 ) -> Result<PathBuf> {
     let size = std::fs::metadata(&work.file).with_context(|| format!("cannot read {}", work.file.display()))?.len();
     if size > MAX_TRANSFORM_DOCUMENT_BYTES {
-        bail!("{} is {size} bytes; a transform takes documents up to {MAX_TRANSFORM_DOCUMENT_BYTES}", file_label(&work.file));
+        bail!(
+            "{} is {size} bytes; a transform takes documents up to {MAX_TRANSFORM_DOCUMENT_BYTES}",
+            file_label(&work.file)
+        );
     }
     let content = std::fs::read(&work.file).with_context(|| format!("cannot read {}", work.file.display()))?;
     let name = Some(file_label(&work.file));
     let document = Document { format: work.format.plugin_name().to_owned(), name, content };
     let context = call_context(&work.entity.name, company, options);
     let output = super::transform(transform, &context, document)?;
-    let path = dir.join(format!("{}-transformed.{}", super::file_name_safe(&work.entity.name), work.format.extension()));
+    let path =
+        dir.join(format!("{}-transformed.{}", super::file_name_safe(&work.entity.name), work.format.extension()));
     std::fs::write(&path, output.content).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
 }
@@ -335,7 +344,8 @@ impl EntityRun<'_> {
         let (ready_tx, ready_rx) = sync_channel(CHANNEL_BATCHES);
         let result = std::thread::scope(|scope| {
             // Named, so profiles and stack dumps say which stage is which.
-            let reader = std::thread::Builder::new().name("wharf-parse".into()).spawn_scoped(scope, || self.read(parsed_tx));
+            let reader =
+                std::thread::Builder::new().name("wharf-parse".into()).spawn_scoped(scope, || self.read(parsed_tx));
             let stager = std::thread::Builder::new()
                 .name("wharf-map".into())
                 .spawn_scoped(scope, || self.stage(parsed_rx, ready_tx));

@@ -217,7 +217,11 @@ impl Stages {
         let Some(settings) = settings else { return Ok(Stages::default()) };
         let stage = |name: &Option<String>, role| name.as_deref().map(|name| pipeline.stage(name, role)).transpose();
         let transform = settings.transform.as_deref().map(|name| pipeline.plugin(name, Role::Transform)).transpose()?;
-        Ok(Stages { transform, mapper: stage(&settings.mapper, Role::Mapper)?, filter: stage(&settings.filter, Role::Filter)? })
+        Ok(Stages {
+            transform,
+            mapper: stage(&settings.mapper, Role::Mapper)?,
+            filter: stage(&settings.filter, Role::Filter)?,
+        })
     }
 }
 

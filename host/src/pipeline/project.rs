@@ -205,7 +205,8 @@ impl Projects {
         for path in files {
             let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
             let stem = path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
-            let project = Project::parse(&text, &stem).with_context(|| format!("invalid project {}", path.display()))?;
+            let project =
+                Project::parse(&text, &stem).with_context(|| format!("invalid project {}", path.display()))?;
             project.check(catalog)?;
             if projects.iter().any(|known: &Project| known.name.eq_ignore_ascii_case(&project.name)) {
                 bail!("two projects are named {}", project.name);

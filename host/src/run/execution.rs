@@ -104,7 +104,12 @@ fn open(args: &DeploymentArgs) -> Result<(Deployment, RunOptions), Failure> {
 }
 
 /// Prints the execution's summary; the exit code says how it went.
-fn summarize(execution: &Execution, deployment: &Deployment, elapsed: Duration, out: &mut dyn Write) -> std::io::Result<Exit> {
+fn summarize(
+    execution: &Execution,
+    deployment: &Deployment,
+    elapsed: Duration,
+    out: &mut dyn Write,
+) -> std::io::Result<Exit> {
     writeln!(out, "execution {}: {:?}", execution.id, execution.status)?;
     let mut rows = 0;
     for entity in &execution.entities {

@@ -103,7 +103,10 @@ where
 pub fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "wharf=info,warn".into()),
+            // Which plugins loaded is the registry's news for a long-running host; a command's
+            // own output says what matters.
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "wharf=info,wharf::plugin::registry=warn,warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();

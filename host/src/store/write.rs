@@ -1,7 +1,7 @@
 //! Writing entity rows: one write transaction per batch, each with a new version, upserting
 //! rows by key and recording the batch's rejected records alongside them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use anyhow::{Context as _, Result, bail};
@@ -41,7 +41,7 @@ impl Writer {
         let transaction = Transaction::new(&mut self.connection, TransactionBehavior::Immediate)
             .context("cannot start a write transaction")?;
         let version = next_version(&transaction)?;
-        Ok(WriteBatch { store: &self.store, transaction, version, inserted_rows: HashSet::new() })
+        Ok(WriteBatch { store: &self.store, transaction, version, inserted_rows: HashMap::new() })
     }
 }
 
@@ -50,9 +50,10 @@ pub struct WriteBatch<'w> {
     store: &'w Store,
     transaction: Transaction<'w>,
     version: u64,
-    /// Row ids inserted by this transaction, to tell a row inserted earlier in the same
-    /// transaction (a key repeated within the batch) from one inserted just now.
-    inserted_rows: HashSet<i64>,
+    /// Row ids inserted by this transaction, per entity (row ids are per table), to tell a
+    /// row inserted earlier in the same transaction (a key repeated within the batch) from
+    /// one inserted just now.
+    inserted_rows: HashMap<String, HashSet<i64>>,
 }
 
 impl fmt::Debug for WriteBatch<'_> {
@@ -99,6 +100,7 @@ impl WriteBatch<'_> {
         let rows_per_statement = rows_per_statement(entity);
         let (many_sql, one_sql) = (upsert_sql(entity, rows_per_statement), upsert_sql(entity, 1));
         let mut upserted = Upserted::default();
+        let inserted_rows = self.inserted_rows.entry(entity.name.clone()).or_default();
         let mut first = 0;
         while first < rows.len() {
             // Full statements while enough rows remain, then one row at a time, so only two
@@ -142,7 +144,7 @@ impl WriteBatch<'_> {
                 written += 1;
                 let row_id: i64 = row.get(0)?;
                 let created: i64 = row.get(1)?;
-                if created == version && self.inserted_rows.insert(row_id) {
+                if created == version && inserted_rows.insert(row_id) {
                     upserted.inserted += 1;
                 } else {
                     upserted.updated += 1;
