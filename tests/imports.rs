@@ -331,3 +331,23 @@ fn a_killed_import_leaves_whole_batches_and_a_rerun_adds_no_duplicates() {
     let count = deployment.pipeline.store.count(&entity(), None).expect("count");
     assert_eq!(count, CRASH_ROWS as u64, "the re-run completes the import without duplicates");
 }
+
+#[test]
+fn without_continue_on_error_a_rejected_row_stops_its_batch_and_the_levels_after_it() {
+    let (dir, _) = deployment();
+    let transformed =
+        std::fs::read_to_string(dir.path().join("projects/fabrikam-orders-transformed.toml")).expect("project");
+    // Without its date format every header is rejected.
+    let strict = transformed
+        .replace("name = \"Fabrikam orders (transformed)\"", "name = \"strict\"\ncontinue_on_error = false")
+        .replace("date_formats = [\"%d.%m.%Y\"]", "");
+    std::fs::write(dir.path().join("projects/strict.toml"), strict).expect("write");
+    let deployment = Deployment::open(dir.path(), None).expect("deployment");
+    let execution = import(&deployment, "strict", &sample(&deployment, "fabrikam-orders.xml"), None);
+    assert_eq!(execution.status, ExecutionStatus::Failed);
+    let states: Vec<_> = execution.entities.iter().map(|entity| entity.target_status).collect();
+    assert_eq!(states, [EntityExecutionState::Error, EntityExecutionState::NotRun]);
+    assert!(rows(&deployment, "SalesOrderHeader").is_empty(), "the batch with the rejected row is not written");
+    assert!(rows(&deployment, "SalesOrderLine").is_empty(), "the next level does not run");
+    assert!(!errors(&deployment, &execution).is_empty());
+}

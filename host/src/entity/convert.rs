@@ -186,8 +186,7 @@ fn parse_datetime(text: &str, options: &ParseOptions) -> Result<DateTime<Utc>, S
     }
     // Without an offset, a time is taken to be UTC, as D365 stores it.
     let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
-        .iter()
-        .map(|format| *format)
+        .into_iter()
         .chain(options.date_formats.iter().map(String::as_str))
         .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok());
     if let Some(naive) = naive {

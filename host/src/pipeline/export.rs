@@ -12,9 +12,7 @@ use anyhow::{Context as _, Result, anyhow};
 use wharf_plugin_sdk::Batch;
 
 use super::document::DocumentFormat;
-use super::{
-    Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, new_execution_id, now,
-};
+use super::{Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, now};
 use crate::entity::Entity;
 use crate::formats::RowWriter;
 use crate::formats::package::{Manifest, PackageEntity, PackageHeader, PackageWriter};
@@ -50,19 +48,8 @@ pub(super) fn run(
     options: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<ExportOutcome> {
-    let id = options.execution_id.clone().unwrap_or_else(|| new_execution_id(&project.name));
-    let company = options.company.clone().or_else(|| project.company.clone()).map(|c| c.to_ascii_lowercase());
-    let mut execution = Execution {
-        id,
-        project: project.name.clone(),
-        operation: Operation::Export,
-        status: ExecutionStatus::Executing,
-        started: now(),
-        completed: None,
-        company: company.clone(),
-        entities: Vec::new(),
-    };
-    pipeline.store.save_execution(&execution)?;
+    let mut execution = super::start_execution(pipeline, project, options, Operation::Export)?;
+    let company = execution.company.clone();
     let result = export(pipeline, project, out, options, company.as_deref(), progress, &mut execution);
     execution.completed = Some(now());
     execution.status = if result.is_ok() { ExecutionStatus::Succeeded } else { ExecutionStatus::Failed };

@@ -9,9 +9,7 @@ use anyhow::{Context as _, Result, bail};
 use wharf_plugin_sdk::{Batch, BatchBuilder, Document, RowError};
 
 use super::document::{DocumentFormat, ErrorFile, OpenDocument};
-use super::{
-    Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, new_execution_id, now,
-};
+use super::{Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, now};
 use crate::entity::convert::FieldSource;
 use crate::entity::{Entity, ParseOptions, RowConverter};
 use crate::formats::package::{PackageReader, ValueMap, ZipLimits};
@@ -49,19 +47,8 @@ pub(super) fn run(
     options: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Execution> {
-    let id = options.execution_id.clone().unwrap_or_else(|| new_execution_id(&project.name));
-    let company = options.company.clone().or_else(|| project.company.clone()).map(|c| c.to_ascii_lowercase());
-    let mut execution = Execution {
-        id: id.clone(),
-        project: project.name.clone(),
-        operation: Operation::Import,
-        status: ExecutionStatus::Executing,
-        started: now(),
-        completed: None,
-        company: company.clone(),
-        entities: Vec::new(),
-    };
-    pipeline.store.save_execution(&execution)?;
+    let mut execution = super::start_execution(pipeline, project, options, Operation::Import)?;
+    let (id, company) = (execution.id.clone(), execution.company.clone());
     let dir = pipeline.execution_dir(&id);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
 

@@ -27,7 +27,7 @@ pub use project::{Project, ProjectEntity, Projects};
 
 use crate::entity::Catalog;
 use crate::plugin::{MapOutput, Plugin, Registry, Role};
-use crate::store::{EntityExecution, EntityExecutionState, Execution, Store};
+use crate::store::{EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, Store};
 
 /// Everything an execution works with.
 #[derive(Clone)]
@@ -245,6 +245,29 @@ fn new_execution_id(project: &str) -> String {
 /// `text` with every character that is not safe in a file name replaced by `_`.
 fn file_name_safe(text: &str) -> String {
     text.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ') { c } else { '_' }).collect()
+}
+
+/// Records a new execution of `project` as executing: its id (given or generated) and the
+/// company its rows get (the run's, else the project's).
+fn start_execution(
+    pipeline: &Pipeline,
+    project: &Project,
+    options: &RunOptions,
+    operation: Operation,
+) -> Result<Execution> {
+    let company = options.company.as_ref().or(project.company.as_ref()).map(|company| company.to_ascii_lowercase());
+    let execution = Execution {
+        id: options.execution_id.clone().unwrap_or_else(|| new_execution_id(&project.name)),
+        project: project.name.clone(),
+        operation,
+        status: ExecutionStatus::Executing,
+        started: now(),
+        completed: None,
+        company,
+        entities: Vec::new(),
+    };
+    pipeline.store.save_execution(&execution)?;
+    Ok(execution)
 }
 
 /// A new, not yet started entity record of an execution.
