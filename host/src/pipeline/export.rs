@@ -104,7 +104,7 @@ fn export(
     if rows == 0 && project.skip_when_empty {
         return Ok((None, 0));
     }
-    let as_package = project.package || is_zip(out);
+    let as_package = project.package || super::is_zip(out);
     if as_package {
         let package = staging.path().join("package.zip");
         write_package(project, &exported, &package)?;
@@ -124,10 +124,6 @@ fn export(
         }
     }
     Ok((Some(out.to_owned()), rows))
-}
-
-fn is_zip(path: &Path) -> bool {
-    path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("zip"))
 }
 
 /// Moves `from` to `to`, replacing it: one rename on the same file system.

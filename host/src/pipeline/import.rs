@@ -1,6 +1,6 @@
 //! Import: documents → plugins → validation → store, on three threads.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -13,6 +13,7 @@ use super::{Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stage
 use crate::entity::convert::FieldSource;
 use crate::entity::{Entity, ParseOptions, RowConverter};
 use crate::formats::package::{PackageReader, ValueMap, ZipLimits};
+use crate::plugin::MapOutput;
 use crate::store::{EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError, Writer};
 
 /// Batches in flight between two stages: enough to keep both busy, few enough that memory
@@ -291,7 +292,7 @@ struct Ready {
     /// Rejected rows: (row in the source batch, entity, field, message).
     rejected: Vec<(u32, String, Option<String>, String)>,
     /// Rows per entity that passed conversion, including those the filter dropped.
-    staged: Vec<(String, u64)>,
+    staged: Vec<(Arc<Entity>, u64)>,
     /// Rows in the source batch.
     source_len: u64,
     /// Bytes of the document read so far.
@@ -321,9 +322,8 @@ struct Outcome {
 impl EntityRun<'_> {
     fn run(&self, writer: &mut Writer, progress: &dyn Progress) -> Outcome {
         let work = self.work;
-        let mut stats: BTreeMap<String, EntityExecution> = BTreeMap::new();
-        let mut order: Vec<String> = vec![work.entity.name.clone()];
-        stats.insert(work.entity.name.clone(), super::entity_execution(&work.entity.label, self.company));
+        // Per entity that got rows, the work's own first.
+        let mut stats = vec![super::entity_execution(&work.entity.label, self.company)];
         let bytes = std::fs::metadata(&work.file).map(|m| m.len()).unwrap_or(0);
         progress.entity_started(&work.entity.label, work.rows, bytes);
 
@@ -339,22 +339,18 @@ impl EntityRun<'_> {
             if let Err(error) = reader.and(stager) {
                 return Err(anyhow::Error::from(error).context("cannot start the import's threads"));
             }
-            self.write(writer, ready_rx, &mut stats, &mut order, progress)
+            self.write(writer, ready_rx, &mut stats, progress)
         });
 
         let completed = now();
         let failure = result.err();
-        let mut entities = Vec::with_capacity(order.len());
-        let mut rejected = false;
-        for name in order {
-            let Some(mut entity) = stats.remove(&name) else { continue };
-            rejected |= entity.staging_error_count > 0 || entity.target_error_count > 0;
-            let state = if failure.is_some() { EntityExecutionState::Error } else { EntityExecutionState::Finished };
+        let state = if failure.is_some() { EntityExecutionState::Error } else { EntityExecutionState::Finished };
+        for entity in &mut stats {
             entity.staging_status = state;
             entity.target_status = state;
             entity.completed = Some(completed.clone());
-            entities.push(entity);
         }
+        let rejected = stats.iter().any(|entity| entity.staging_error_count > 0 || entity.target_error_count > 0);
         if let Some(error) = &failure {
             let record = RecordError {
                 entity: work.entity.label.clone(),
@@ -367,7 +363,7 @@ impl EntityRun<'_> {
                 tracing::error!(execution = self.id, "cannot record a failure: {error:#}");
             }
         }
-        Outcome { entities, failed: failure.is_some(), rejected }
+        Outcome { entities: stats, failed: failure.is_some(), rejected }
     }
 
     /// Parses the document into batches.
@@ -420,38 +416,42 @@ impl EntityRun<'_> {
     ) -> Result<Ready> {
         let work = self.work;
         let mut rejected = Vec::new();
-        // (entity name, rows, the source row of each)
-        let outputs: Vec<(String, Batch, Vec<u32>)> = match &work.stages.mapper {
+        let mapped = match &work.stages.mapper {
             Some(mapper) => {
                 let context = call_context(&work.entity.name, self.company, self.options);
-                let mapped = mapper.map(&context, &source)?;
-                for error in mapped.errors {
-                    rejected.push((error.row, work.entity.label.clone(), error.field, error.message));
+                let MapOutput { outputs, errors } = mapper.map(&context, &source)?;
+                for RowError { row, field, message } in errors {
+                    rejected.push((row, work.entity.label.clone(), field, message));
                 }
-                mapped.outputs.into_iter().map(|output| (output.entity, output.batch, output.source_rows)).collect()
+                Some(outputs)
             }
-            None => {
-                let rows = (0..source.len() as u32).collect();
-                vec![(work.entity.name.clone(), source.clone(), rows)]
-            }
+            None => None,
+        };
+        // (entity name, rows, the source row of each row; `None` when row i is source row i)
+        let outputs: Vec<(&str, &Batch, Option<&[u32]>)> = match &mapped {
+            Some(outputs) => outputs
+                .iter()
+                .map(|output| (output.entity.as_str(), &output.batch, Some(output.source_rows.as_slice())))
+                .collect(),
+            None => vec![(work.entity.name.as_str(), &source, None)],
         };
         let mut rows = Vec::with_capacity(outputs.len());
         let mut staged = Vec::with_capacity(outputs.len());
         for (name, batch, source_rows) in outputs {
-            let converter = match converters.get(&name) {
+            let converter = match converters.get(name) {
                 Some(converter) => converter,
                 None => {
-                    let converter = self.converter(&name)?;
-                    converters.entry(name.clone()).or_insert(converter)
+                    let converter = self.converter(name)?;
+                    converters.entry(name.to_owned()).or_insert(converter)
                 }
             };
             let entity = converter.entity().clone();
-            let (converted, _, errors) = converter.convert(&batch);
-            let source_row = |row: u32| source_rows.get(row as usize).copied().unwrap_or(row);
+            let (converted, _, errors) = converter.convert(batch);
+            let source_row = |row: u32| source_rows.and_then(|rows| rows.get(row as usize).copied()).unwrap_or(row);
             for RowError { row, field, message } in errors {
                 rejected.push((source_row(row), entity.label.clone(), field, message));
             }
-            staged.push((entity.name.clone(), converted.len() as u64));
+            staged.push((entity.clone(), converted.len() as u64));
             let filter = match filters.get(&entity.name) {
                 Some(filter) => filter.clone(),
                 None => {
@@ -499,14 +499,14 @@ impl EntityRun<'_> {
     }
 
     /// Writes the ready batches, each wholly inside one transaction with its rejected rows'
-    /// records. Batches that are already waiting share a transaction (group commit): a commit
-    /// costs an fsync, which, not the rows, bounds a durable import when batches are small.
+    /// records. Batches that are already waiting share a transaction (group commit): every
+    /// commit syncs the WAL and rewrites the index pages its rows touched, so fewer, larger
+    /// commits write less when the writer is the slowest stage.
     fn write(
         &self,
         writer: &mut Writer,
         ready: Receiver<Result<Ready>>,
-        stats: &mut BTreeMap<String, EntityExecution>,
-        order: &mut Vec<String>,
+        stats: &mut Vec<EntityExecution>,
         progress: &dyn Progress,
     ) -> Result<()> {
         let mut error_file: Option<ErrorFile> = None;
@@ -540,7 +540,7 @@ impl EntityRun<'_> {
                     let upserted = transaction
                         .upsert(entity, rows)
                         .with_context(|| format!("cannot store {} rows", entity.name))?;
-                    let stat = entry(stats, order, entity, self.company);
+                    let stat = entry(stats, entity, self.company);
                     stat.target_records += upserted.inserted + upserted.updated + upserted.unchanged;
                     stat.inserted += upserted.inserted;
                     stat.updated += upserted.updated;
@@ -549,10 +549,8 @@ impl EntityRun<'_> {
             }
             transaction.commit()?;
             for batch in &batches {
-                for (name, count) in &batch.staged {
-                    if let Some(entity) = self.pipeline.catalog.get(name).cloned() {
-                        entry(stats, order, &entity, self.company).staging_records += count;
-                    }
+                for (entity, count) in &batch.staged {
+                    entry(stats, entity, self.company).staging_records += count;
                 }
                 self.count_rejected(batch, stats);
                 self.write_error_file(batch, &mut error_file)?;
@@ -579,7 +577,7 @@ impl EntityRun<'_> {
         writer: &mut Writer,
         ready: &Ready,
         error_file: &mut Option<ErrorFile>,
-        stats: &mut BTreeMap<String, EntityExecution>,
+        stats: &mut [EntityExecution],
     ) -> Result<()> {
         let mut transaction = writer.transaction()?;
         transaction.record_errors(self.id, &self.records(ready))?;
@@ -605,12 +603,11 @@ impl EntityRun<'_> {
             .collect()
     }
 
-    fn count_rejected(&self, ready: &Ready, stats: &mut BTreeMap<String, EntityExecution>) {
-        let mut rows: HashSet<u32> = HashSet::new();
-        for (row, ..) in &ready.rejected {
-            rows.insert(*row);
-        }
-        if let Some(stat) = stats.get_mut(&self.work.entity.name) {
+    /// Counts the source rows rejected (a row counts once however many entities rejected
+    /// it) against the work's own entity, the first of `stats`.
+    fn count_rejected(&self, ready: &Ready, stats: &mut [EntityExecution]) {
+        let rows: HashSet<u32> = ready.rejected.iter().map(|(row, ..)| *row).collect();
+        if let Some(stat) = stats.first_mut() {
             stat.staging_error_count += rows.len() as u64;
         }
     }
@@ -632,16 +629,16 @@ impl EntityRun<'_> {
     }
 }
 
-fn entry<'s>(
-    stats: &'s mut BTreeMap<String, EntityExecution>,
-    order: &mut Vec<String>,
-    entity: &Entity,
-    company: Option<&str>,
-) -> &'s mut EntityExecution {
-    if !stats.contains_key(&entity.name) {
-        order.push(entity.name.clone());
-    }
-    stats.entry(entity.name.clone()).or_insert_with(|| super::entity_execution(&entity.label, company))
+/// The record of `entity` in `stats`, added at the end the first time it gets rows.
+fn entry<'s>(stats: &'s mut Vec<EntityExecution>, entity: &Entity, company: Option<&str>) -> &'s mut EntityExecution {
+    let index = match stats.iter().position(|stat| stat.entity == entity.label) {
+        Some(index) => index,
+        None => {
+            stats.push(super::entity_execution(&entity.label, company));
+            stats.len() - 1
+        }
+    };
+    &mut stats[index]
 }
 
 /// The rows of `batch` whose `keep` is true.

@@ -108,12 +108,16 @@ pub enum Input {
 impl Input {
     /// A `.zip` is a data package; anything else one document.
     pub fn from_path(path: &Path, entity: Option<String>) -> Input {
-        let is_zip = path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("zip"));
-        match is_zip {
+        match is_zip(path) {
             true => Input::Package { path: path.to_owned() },
             false => Input::File { path: path.to_owned(), entity },
         }
     }
+}
+
+/// Whether `path` names a data package.
+fn is_zip(path: &Path) -> bool {
+    path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("zip"))
 }
 
 /// Who and what an execution runs for: passed to plugins as their call context.

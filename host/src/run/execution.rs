@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Exit, Failure, Outcome, failed, unusable};
 use crate::deployment::Deployment;
-use crate::pipeline::{Input, Progress, RunOptions};
+use crate::pipeline::{Input, Progress, Project, RunOptions};
 use crate::store::{EntityExecution, Execution, ExecutionStatus, Operation};
 
 /// Where the deployment is, for every command that uses one.
@@ -61,10 +61,7 @@ pub struct ExportArgs {
 /// Runs `wharf import`.
 pub fn import(args: ImportArgs, out: &mut dyn Write) -> Outcome {
     let (deployment, options) = open(&args.deployment)?;
-    let project = deployment.projects.require(&args.project).map_err(unusable)?;
-    if project.operation != Operation::Import {
-        return Err(unusable(anyhow::anyhow!("project {} is an export project", project.name)));
-    }
+    let project = project(&deployment, &args.project, Operation::Import)?;
     if !args.input.exists() {
         return Err(unusable(anyhow::anyhow!("no such file {}", args.input.display())));
     }
@@ -73,17 +70,13 @@ pub fn import(args: ImportArgs, out: &mut dyn Write) -> Outcome {
     let progress = Bar::new(args.deployment.quiet);
     let execution = deployment.pipeline.import(project, &input, &options, &progress).map_err(failed)?;
     progress.done();
-    let summary = summarize(&execution, &deployment, started.elapsed(), out).map_err(unusable)?;
-    Ok(summary)
+    summarize(&execution, &deployment, started.elapsed(), out).map_err(unusable)
 }
 
 /// Runs `wharf export`.
 pub fn export(args: ExportArgs, out: &mut dyn Write) -> Outcome {
     let (deployment, options) = open(&args.deployment)?;
-    let project = deployment.projects.require(&args.project).map_err(unusable)?;
-    if project.operation != Operation::Export {
-        return Err(unusable(anyhow::anyhow!("project {} is an import project", project.name)));
-    }
+    let project = project(&deployment, &args.project, Operation::Export)?;
     let started = Instant::now();
     let progress = Bar::new(args.deployment.quiet);
     let exported = deployment.pipeline.export(project, &args.out, &options, &progress).map_err(failed)?;
@@ -101,6 +94,16 @@ fn open(args: &DeploymentArgs) -> Result<(Deployment, RunOptions), Failure> {
     let deployment = Deployment::open(&args.deployment, args.data.as_deref()).map_err(unusable)?;
     let company = args.company.clone().or_else(|| deployment.settings.default_company.clone());
     Ok((deployment, RunOptions { company, ..RunOptions::default() }))
+}
+
+/// The project called `name`, which must be an `operation` project.
+fn project<'d>(deployment: &'d Deployment, name: &str, operation: Operation) -> Result<&'d Project, Failure> {
+    let project = deployment.projects.require(name).map_err(unusable)?;
+    if project.operation != operation {
+        let kind = project.operation.as_str().to_lowercase();
+        return Err(unusable(anyhow::anyhow!("project {} is an {kind} project", project.name)));
+    }
+    Ok(project)
 }
 
 /// Prints the execution's summary; the exit code says how it went.
