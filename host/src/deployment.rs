@@ -6,6 +6,7 @@
 //!   wharf.toml        settings (all optional)
 //!   entities/*.toml   one entity per file
 //!   projects/*.toml   one data project per file
+//!   jobs/*.toml       recurring jobs (for `wharf serve`)
 //!   plugins/          *.wasm components with their *.toml manifests
 //!   data/             the store, the compiled-plugin cache, execution files (created)
 //! ```
@@ -32,6 +33,8 @@ pub struct Settings {
     pub entities: PathBuf,
     /// Data projects.
     pub projects: PathBuf,
+    /// Recurring jobs.
+    pub jobs: PathBuf,
     /// Plugin components and manifests.
     pub plugins: PathBuf,
     /// The store, the compiled-plugin cache and execution files.
@@ -47,11 +50,33 @@ impl Default for Settings {
         Settings {
             entities: "entities".into(),
             projects: "projects".into(),
+            jobs: "jobs".into(),
             plugins: "plugins".into(),
             data: "data".into(),
             cache: None,
             default_company: None,
         }
+    }
+}
+
+impl Settings {
+    /// The settings of the deployment in `dir`; `data` overrides its data directory.
+    pub fn load(dir: &Path, data: Option<&Path>) -> Result<Settings> {
+        let settings_path = dir.join(SETTINGS_FILE);
+        let mut settings: Settings = match std::fs::read_to_string(&settings_path) {
+            Ok(text) => toml::from_str(&text).with_context(|| format!("invalid {}", settings_path.display()))?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound && dir.is_dir() => Settings::default(),
+            Err(error) => return Err(error).with_context(|| format!("cannot read {}", settings_path.display())),
+        };
+        if let Some(data) = data {
+            settings.data = data.to_owned();
+        }
+        Ok(settings)
+    }
+
+    /// The data directory of the deployment in `dir`.
+    pub fn data_dir(&self, dir: &Path) -> PathBuf {
+        within(dir, &self.data)
     }
 }
 
@@ -71,16 +96,8 @@ pub struct Deployment {
 impl Deployment {
     /// Opens the deployment in `dir`; `data` overrides the settings' data directory.
     pub fn open(dir: &Path, data: Option<&Path>) -> Result<Deployment> {
-        let settings_path = dir.join(SETTINGS_FILE);
-        let mut settings: Settings = match std::fs::read_to_string(&settings_path) {
-            Ok(text) => toml::from_str(&text).with_context(|| format!("invalid {}", settings_path.display()))?,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound && dir.is_dir() => Settings::default(),
-            Err(error) => return Err(error).with_context(|| format!("cannot read {}", settings_path.display())),
-        };
-        if let Some(data) = data {
-            settings.data = data.to_owned();
-        }
-        let within = |path: &Path| if path.is_absolute() { path.to_owned() } else { dir.join(path) };
+        let settings = Settings::load(dir, data)?;
+        let within = |path: &Path| within(dir, path);
         let catalog = Arc::new(Catalog::load_dir(&within(&settings.entities))?);
         let projects = Projects::load_dir(&within(&settings.projects), &catalog)?;
 
@@ -106,4 +123,19 @@ impl Deployment {
         let pipeline = Pipeline { catalog, registry, store, executions_dir, natives: Default::default() };
         Ok(Deployment { dir: dir.to_owned(), settings, projects, pipeline })
     }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        self.settings.data_dir(&self.dir)
+    }
+
+    /// The directory of recurring jobs.
+    pub fn jobs_dir(&self) -> PathBuf {
+        within(&self.dir, &self.settings.jobs)
+    }
+}
+
+/// `path`, relative to the deployment directory `dir` unless absolute.
+fn within(dir: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() { path.to_owned() } else { dir.join(path) }
 }

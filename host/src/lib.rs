@@ -1,12 +1,16 @@
 //! Wharf, a WebAssembly plugin-based data-integration engine.
 //!
-//! Modules depend one way, each only on those before it: [`formats`] (documents ⇄ row
-//! batches), [`entity`] (entity definitions and value conversion), [`plugin`] (the WASM
-//! runtime and registry), [`store`] (the embedded entity store), [`pipeline`] (one execution
-//! of a data project), [`deployment`] (an operator's directory), [`run`] (the command line).
+//! Modules depend one way, each only on those before it: [`auth`] (client registrations
+//! and access tokens; it uses no other module), [`formats`] (documents ⇄ row batches),
+//! [`entity`] (entity definitions and value conversion), [`plugin`] (the WASM runtime and
+//! registry), [`store`] (the embedded entity store), [`pipeline`] (one execution of a data
+//! project), [`deployment`] (an operator's directory), [`run`] (the command line).
+pub mod auth;
+pub mod api;
 pub mod deployment;
 pub mod entity;
 pub mod formats;
+pub mod jobs;
 pub mod pipeline;
 pub mod plugin;
 pub mod run;

@@ -617,8 +617,7 @@ impl EntityRun<'_> {
         let file = match error_file {
             Some(file) => file,
             None => {
-                let name = format!("{}-errors.csv", super::file_name_safe(&self.work.entity.label));
-                error_file.insert(ErrorFile::create(&self.dir.join(name), source.columns())?)
+                error_file.insert(ErrorFile::create(&self.dir.join(super::error_file_name(&self.work.entity.label)), source.columns())?)
             }
         };
         for (row, entity, field, message) in &ready.rejected {

@@ -183,6 +183,12 @@ impl Pipeline {
         self.executions_dir.join(file_name_safe(execution_id))
     }
 
+    /// The file of the records an execution rejected for the entity labelled `label`, with
+    /// their source values; it exists only when some were.
+    pub fn error_file(&self, execution_id: &str, label: &str) -> PathBuf {
+        self.execution_dir(execution_id).join(error_file_name(label))
+    }
+
     /// The plugin named `name`, which must serve `role`.
     fn plugin(&self, name: &str, role: Role) -> Result<Arc<Plugin>> {
         let Some(plugin) = self.registry.by_name(name) else {
@@ -235,7 +241,7 @@ fn transform(plugin: &Plugin, context: &Context, document: Document) -> Result<D
 }
 
 /// A new execution id: `{project}-{yyyy-MM-dd_HH-mm-ss}-{random}`, the form D365 clients use.
-fn new_execution_id(project: &str) -> String {
+pub fn new_execution_id(project: &str) -> String {
     let mut random = [0u8; 4];
     // Without randomness two executions in one second would share an id; a clock-based
     // fallback keeps them apart well enough.
@@ -244,6 +250,11 @@ fn new_execution_id(project: &str) -> String {
     }
     let suffix: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
     format!("{}-{}-{suffix}", project, chrono::Utc::now().format("%Y-%m-%d_%H-%M-%S"))
+}
+
+/// The name of an entity's error file.
+fn error_file_name(label: &str) -> String {
+    format!("{}-errors.csv", file_name_safe(label))
 }
 
 /// `text` with every character that is not safe in a file name replaced by `_`.

@@ -1,7 +1,9 @@
 //! The command line: parses arguments, runs a command, and maps its outcome to an exit code
 //! scripts can rely on (see [`Exit`]).
+pub mod client;
 pub mod execution;
 pub mod plugin;
+pub mod serve;
 
 use std::process::ExitCode;
 
@@ -75,6 +77,11 @@ enum Command {
     Import(execution::ImportArgs),
     /// Export a data project's entities to a file, directory or data package.
     Export(execution::ExportArgs),
+    /// Run the server: recurring jobs, their queue and the REST API.
+    Serve(serve::ServeArgs),
+    /// Register and manage the clients that may call the server.
+    #[command(subcommand)]
+    Client(client::ClientCommand),
 }
 
 /// Runs `wharf` with `args` (the first is the program name), writing results to `out`.
@@ -96,20 +103,23 @@ where
         Command::Plugin(command) => plugin::run(command, out),
         Command::Import(args) => execution::import(args, out),
         Command::Export(args) => execution::export(args, out),
+        Command::Serve(args) => serve::run(args, out),
+        Command::Client(command) => client::run(command, out),
     }
 }
 
-/// Runs `wharf` with the process's arguments.
+/// Runs `wharf` with the process's arguments. Logs go to stderr, as text, or as one JSON
+/// object per line when `WHARF_LOG_FORMAT=json` (for log pipelines); `RUST_LOG` filters them.
 pub fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            // Which plugins loaded is the registry's news for a long-running host; a command's
-            // own output says what matters.
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "wharf=info,wharf::plugin::registry=warn,warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // Which plugins loaded is the registry's news for a long-running host; a command's own
+    // output says what matters.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "wharf=info,wharf::plugin::registry=warn,warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match std::env::var("WHARF_LOG_FORMAT").as_deref() {
+        Ok("json") => logs.json().init(),
+        _ => logs.init(),
+    }
     let outcome = execute(std::env::args_os(), &mut std::io::stdout().lock());
     match outcome {
         Ok(exit) => exit.into(),

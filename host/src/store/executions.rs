@@ -304,6 +304,20 @@ impl Store {
             .with_context(|| format!("cannot read execution {id}"))
     }
 
+    /// The ids of the newest executions (by start time, newest first): `limit` of them after
+    /// skipping `offset`.
+    pub fn execution_ids(&self, offset: u64, limit: u64) -> Result<Vec<String>> {
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with_connection(|connection| {
+            let mut statement = connection
+                .prepare_cached("SELECT id FROM wharf_executions ORDER BY started DESC, rowid DESC LIMIT ?1 OFFSET ?2")?;
+            let ids = statement.query_map((limit, offset), |row| row.get::<_, String>(0))?;
+            Ok(ids.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .context("cannot list executions")
+    }
+
     /// Rejected records of execution `id` in the order they were recorded: `limit` of them,
     /// after skipping `offset`.
     pub fn execution_errors(&self, id: &str, offset: u64, limit: u64) -> Result<Vec<RecordError>> {

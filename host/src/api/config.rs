@@ -1,0 +1,125 @@
+//! The server's configuration file (`wharf serve --config server.toml`).
+//!
+//! ```toml
+//! listen = "127.0.0.1:8080"
+//! deployment = "examples/deployment"        # relative to this file
+//! # data = "/var/lib/wharf"                 # else the deployment's data directory
+//! public_url = "https://wharf.example.com"  # what links and token audiences say
+//! shutdown_grace = "30s"
+//!
+//! [limits]
+//! max_body_bytes = 536870912                # enqueue and package uploads
+//! max_action_body_bytes = 1048576           # JSON bodies of actions and management calls
+//! requests_per_second = 2000                # per client
+//! burst = 4000
+//! token_requests_per_minute = 120           # per address, token endpoint
+//!
+//! [jobs]
+//! workers = 2
+//! visibility_timeout = "30m"
+//! max_deliveries = 5
+//! retention = "7days"
+//!
+//! [auth]
+//! token_lifetime = "1h"
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::AuthSettings;
+use crate::jobs::JobSettings;
+use crate::jobs::job::humantime_serde_duration;
+
+/// `server.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The deployment directory.
+    pub deployment: PathBuf,
+    /// The data directory, when not the deployment's.
+    pub data: Option<PathBuf>,
+    /// The URL clients reach the server by, without a trailing slash: download links, upload
+    /// links and the token audience start with it. Defaults to `http://{listen}`.
+    pub public_url: Option<String>,
+    /// How long a shutdown waits for executions under way.
+    #[serde(with = "humantime_serde_duration")]
+    pub shutdown_grace: Duration,
+    /// Request limits.
+    pub limits: Limits,
+    /// The job service.
+    pub jobs: JobSettings,
+    /// Tokens and clients.
+    pub auth: AuthSettings,
+}
+
+/// Limits on what requests may cost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest enqueued document or uploaded package. Data packages can be large; bodies are
+    /// streamed to disk, so this bounds disk, not memory.
+    pub max_body_bytes: u64,
+    /// Largest JSON body of an action or management call, which is read whole.
+    pub max_action_body_bytes: usize,
+    /// Sustained requests per second per client; beyond it, 429 with `Retry-After`.
+    pub requests_per_second: u32,
+    /// Requests a client may make at once above the sustained rate.
+    pub burst: u32,
+    /// Token requests per minute per address: the token endpoint checks a secret with argon2,
+    /// which is made to be slow, so it must not become a lever to exhaust the CPU.
+    pub token_requests_per_minute: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 512 * 1024 * 1024,
+            max_action_body_bytes: 1024 * 1024,
+            requests_per_second: 2000,
+            burst: 4000,
+            token_requests_per_minute: 120,
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            deployment: PathBuf::from("."),
+            data: None,
+            public_url: None,
+            shutdown_grace: Duration::from_secs(30),
+            limits: Limits::default(),
+            jobs: JobSettings::default(),
+            auth: AuthSettings::default(),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Reads `path`; relative directories in it are relative to the file.
+    pub fn load(path: &Path) -> Result<ServerConfig> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut config: ServerConfig = toml::from_str(&text).with_context(|| format!("invalid {}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.deployment = base.join(&config.deployment);
+        config.data = config.data.map(|data| base.join(data));
+        Ok(config)
+    }
+
+    /// The public URL, without a trailing slash.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! D365's recurring-integrations connector: enqueue, dequeue, download, ack and job status,
+//! under `/api/connector/` (and `/{lang}/api/connector/`), with the bodies and quirks real
+//! clients depend on (see the wire spec, section 1).
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures_util::TryStreamExt as _;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::caller::Caller;
+use super::{ApiError, ApiResult, AppState, lenient_json, odata_json, string_member};
+use crate::formats::package::{ZipLimits, check_zip};
+use crate::jobs::bodies::Content;
+use crate::jobs::job::parse_activity;
+use crate::jobs::queue::now_millis;
+use crate::jobs::{AckOutcome, Job, Message, Mode, NewMessage, MessageStatus};
+use crate::store::Operation;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/enqueue/{activity}", post(enqueue).layer(axum::extract::DefaultBodyLimit::disable()))
+        .route("/dequeue/{activity}", get(dequeue))
+        .route("/download/{activity}", get(download))
+        .route("/ack/{activity}", post(ack))
+        .route("/jobstatus/{activity}", get(job_status))
+}
+
+/// The activity segment; the optional language segment before it is ignored.
+#[derive(Debug, Deserialize)]
+struct ActivityPath {
+    activity: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct EnqueueQuery {
+    entity: Option<String>,
+    company: Option<String>,
+}
+
+/// The job `path` names, when the caller may use it for `direction`.
+fn job_for(state: &AppState, caller: &Caller, path: &ActivityPath, direction: Operation) -> ApiResult<Arc<Job>> {
+    let Some(activity) = parse_activity(&path.activity) else {
+        return Err(ApiError::bad_request(format!("The activity id {:?} is not a GUID.", path.activity)));
+    };
+    // A job the caller is not authorized for is reported exactly like one that does not exist.
+    let job = state
+        .jobs
+        .job(activity)
+        .filter(|job| job.allows(&caller.client_id))
+        .filter(|job| job.company.as_deref().is_none_or(|company| caller.may_see(company)))
+        .ok_or_else(|| ApiError::not_found(format!("No recurring job has activity id {activity}.")))?;
+    if job.direction != direction {
+        let hint = match job.direction {
+            Operation::Import => "it takes enqueued documents",
+            Operation::Export => "its files are dequeued",
+        };
+        return Err(ApiError::bad_request(format!("Recurring job {} is an {} job: {hint}.", job.name, job.direction.as_str().to_lowercase())));
+    }
+    Ok(job)
+}
+
+async fn enqueue(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<ActivityPath>,
+    Query(query): Query<EnqueueQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let job = job_for(&state, &caller, &path, Operation::Import)?;
+    let deployment = state.jobs.deployment();
+    let project = deployment.projects.require(&job.project)?;
+    let company = query
+        .company
+        .filter(|company| !company.trim().is_empty())
+        .or_else(|| job.company.clone())
+        .or_else(|| project.company.clone())
+        .or_else(|| deployment.settings.default_company.clone())
+        .map(|company| company.to_ascii_lowercase());
+    if let Some(company) = &company
+        && !caller.may_see(company)
+    {
+        return Err(ApiError::not_found(format!("No company {company} exists.")));
+    }
+    let entity = match job.mode {
+        Mode::Package => None,
+        Mode::File => {
+            let name = query.entity.or_else(|| job.entity.clone()).ok_or_else(|| {
+                ApiError::bad_request(format!("Recurring job {} takes files: the entity parameter is required.", job.name))
+            })?;
+            let known = deployment.pipeline.catalog.get(&name).filter(|entity| {
+                project.entities.iter().any(|settings| entity.answers_to(&settings.entity))
+            });
+            let entity = known.ok_or_else(|| {
+                ApiError::bad_request(format!("Entity {name} is not part of data project {}.", project.name))
+            })?;
+            Some(entity.label.clone())
+        }
+    };
+    let external_id = headers
+        .get("x-ms-dyn-externalidentifier")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .filter(|value| !value.is_empty());
+
+    let mut receiver = state.jobs.bodies().receive(state.limits.max_body_bytes);
+    let mut stream = body.into_data_stream();
+    loop {
+        let chunk = match stream.try_next().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(error) => {
+                receiver.abandon().await;
+                return Err(ApiError::bad_request(format!("The request body could not be read: {error}")));
+            }
+        };
+        if let Err(error) = receiver.push(&chunk).await {
+            receiver.abandon().await;
+            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{error:#}.")));
+        }
+    }
+    let body = receiver.finish().await?;
+    if job.mode == Mode::Package {
+        // A package that would be refused when processed is refused now, before it is stored.
+        if let Err(error) = check_package(&body.content).await {
+            if let Content::File(path) = &body.content {
+                let _ = tokio::fs::remove_file(path).await;
+            }
+            return Err(ApiError::bad_request(format!("The data package is refused: {error:#}.")));
+        }
+    }
+    let message = NewMessage {
+        activity: job.activity,
+        direction: Operation::Import,
+        entity,
+        company,
+        external_id,
+        user: Some(caller.client_id.clone()),
+        status: MessageStatus::Enqueued,
+        records: None,
+        execution: None,
+        error: None,
+    };
+    let bodies = state.jobs.bodies().clone();
+    let (id, repeated) = state
+        .jobs
+        .queue()
+        .enqueue(message, body, move |temporary, name| bodies.keep(temporary, name).map(drop))
+        .await?;
+    if repeated {
+        tracing::info!(message = %id, "an enqueue repeated an earlier one; answered with its message id");
+    }
+    // The message id as a JSON string, quotes included, as D365 answers.
+    Ok(([(header::CONTENT_TYPE, "application/json; charset=utf-8")], format!("\"{id}\"")).into_response())
+}
+
+async fn check_package(content: &Content) -> anyhow::Result<()> {
+    let limits = ZipLimits::default();
+    match content {
+        Content::Inline(bytes) => check_zip(&mut Cursor::new(bytes), &limits),
+        Content::File(path) => {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || check_zip(&mut std::fs::File::open(&path)?, &limits)).await?
+        }
+    }
+}
+
+async fn dequeue(State(state): State<AppState>, caller: Caller, Path(path): Path<ActivityPath>) -> ApiResult<Response> {
+    let job = job_for(&state, &caller, &path, Operation::Export)?;
+    let Some(lease) = state.jobs.queue().dequeue(job.activity, now_millis()).await? else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let message = &lease.message;
+    let location = format!(
+        "{}/api/connector/download/%7B{}%7D?correlation-id={}&blob={}",
+        state.public_url,
+        job.activity.to_string().to_uppercase(),
+        message.message_id,
+        message.blob
+    );
+    Ok(axum::Json(json!({
+        "CorrelationId": message.message_id,
+        "PopReceipt": lease.pop_receipt,
+        "DownloadLocation": location,
+        "IsDownLoadFileExist": message.file_uploaded,
+        "FileDownLoadErrorMessage": message.error.clone().unwrap_or_default(),
+        "LastDequeueDateTime": lease.previous_dequeue,
+    }))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct DownloadQuery {
+    #[serde(rename = "correlation-id")]
+    correlation_id: String,
+    blob: String,
+}
+
+async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<ActivityPath>,
+    Query(query): Query<DownloadQuery>,
+) -> ApiResult<Response> {
+    let job = job_for(&state, &caller, &path, Operation::Export)?;
+    let not_found = || ApiError::not_found("No file is at this download location.");
+    let (Some(id), Some(blob)) = (parse_activity(&query.correlation_id), parse_activity(&query.blob)) else {
+        return Err(not_found());
+    };
+    let message = state.jobs.queue().download(job.activity, id, blob, now_millis()).await?.ok_or_else(not_found)?;
+    if !message.file_uploaded {
+        return Err(not_found());
+    }
+    let content_type = match job.mode {
+        Mode::Package => "application/zip",
+        Mode::File => "application/octet-stream",
+    };
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (header::CONTENT_LENGTH, HeaderValue::from(message.size)),
+    ];
+    let queue = state.jobs.queue().clone();
+    let inline = tokio::task::spawn_blocking(move || queue.inline_body(id)).await.map_err(anyhow::Error::from)??;
+    let body = match inline {
+        Some(bytes) => Body::from(bytes),
+        None => {
+            let file = tokio::fs::File::open(state.jobs.bodies().path(&id.to_string())).await.map_err(|_| not_found())?;
+            Body::from_stream(tokio_util::io::ReaderStream::new(file))
+        }
+    };
+    Ok((headers, body).into_response())
+}
+
+async fn ack(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<ActivityPath>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let job = job_for(&state, &caller, &path, Operation::Export)?;
+    // The body is the dequeue answer, whole (d365fo.integrations) or in part (RIS): only
+    // these two members matter.
+    let body = lenient_json(&body)?;
+    let correlation = string_member(&body, "CorrelationId").ok_or_else(|| ApiError::bad_request("The ack body needs a CorrelationId."))?;
+    let receipt = string_member(&body, "PopReceipt").ok_or_else(|| ApiError::bad_request("The ack body needs a PopReceipt."))?;
+    let id = parse_activity(&correlation)
+        .ok_or_else(|| ApiError::bad_request(format!("The CorrelationId {correlation:?} is not a GUID.")))?;
+    match state.jobs.queue().ack(job.activity, id, receipt, caller.client_id.clone(), now_millis()).await? {
+        AckOutcome::Acked | AckOutcome::AlreadyAcked => Ok(StatusCode::OK.into_response()),
+        AckOutcome::StaleReceipt => Err(ApiError::bad_request(
+            "The PopReceipt is not the message's current one: it was dequeued again since. Ack with the newest receipt.",
+        )),
+        AckOutcome::Unknown => Err(ApiError::not_found(format!("No message {id} is in this job."))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct JobStatusQuery {
+    #[serde(rename = "jobId")]
+    job_id: String,
+}
+
+async fn job_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<ActivityPath>,
+    Query(query): Query<JobStatusQuery>,
+) -> ApiResult<Response> {
+    let Some(activity) = parse_activity(&path.activity) else {
+        return Err(ApiError::bad_request(format!("The activity id {:?} is not a GUID.", path.activity)));
+    };
+    let job = state
+        .jobs
+        .job(activity)
+        .filter(|job| job.allows(&caller.client_id))
+        .ok_or_else(|| ApiError::not_found(format!("No recurring job has activity id {activity}.")))?;
+    let message = visible_message(&state, &caller, &query.job_id).await?.filter(|message| message.activity_id == job.activity);
+    let message = message.ok_or_else(|| ApiError::not_found(format!("No message {} is in this job.", query.job_id)))?;
+    Ok(odata_json(&data_job_status(&state, &job, &message).await?))
+}
+
+/// The message `id` names (bare, braced or quoted, as clients send it), when the caller may
+/// see its company.
+pub(super) async fn visible_message(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Option<Message>> {
+    let Some(id) = parse_activity(id.trim_matches('"')) else {
+        return Err(ApiError::bad_request(format!("The message id {id:?} is not a GUID.")));
+    };
+    let message = state.jobs.queue().message(id).await?;
+    Ok(message.filter(|message| message.company.as_deref().is_none_or(|company| caller.may_see(company))))
+}
+
+/// D365's `DataJobStatusDetail` of a message.
+async fn data_job_status(state: &AppState, job: &Job, message: &Message) -> ApiResult<serde_json::Value> {
+    let execution = match &message.execution_id {
+        Some(id) => {
+            let (store, id) = (state.jobs.deployment().pipeline.store.clone(), id.clone());
+            tokio::task::spawn_blocking(move || store.execution(&id)).await.map_err(anyhow::Error::from)??
+        }
+        None => None,
+    };
+    let details: Vec<_> = execution
+        .iter()
+        .flat_map(|execution| &execution.entities)
+        .map(|entity| {
+            json!({
+                "EntityName": entity.entity,
+                "Company": entity.company,
+                "StagingRecords": entity.staging_records,
+                "StagingStatus": entity.staging_status,
+                "StagingErrorCount": entity.staging_error_count,
+                "TargetRecords": entity.target_records,
+                "TargetStatus": entity.target_status,
+                "TargetErrorCount": entity.target_error_count,
+                "ExecutionStartedDateTime": entity.started,
+                "ExecutionCompletedDateTime": entity.completed,
+            })
+        })
+        .collect();
+    let log = match (&message.error, &execution) {
+        (Some(error), _) => error.clone(),
+        (None, Some(execution)) => format!("Execution {} of data project {}: {:?}.", execution.id, execution.project, execution.status),
+        (None, None) => format!("Message {} is {}.", message.message_id, message.status.as_str()),
+    };
+    Ok(json!({
+        "DataJobStatus": {
+            "DataProject": job.project,
+            "DataJobIdentifier": job.name,
+            "ExternalIdentifier": message.external_correlation_id,
+            "ExecutionIdentifier": message.execution_id,
+            "DataJobStartedDateTime": message.processing_started_date_time.clone().unwrap_or_else(|| message.enqueue_date_time.clone()),
+            "DataJobCompletedDateTime": message.processing_completed_date_time,
+            "DataJobState": message.status.data_job_state(),
+        },
+        "ExecutionLog": log,
+        "ExecutionDetail": details,
+    }))
+}

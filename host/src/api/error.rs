@@ -1,0 +1,106 @@
+//! The one error type at the HTTP edge: every failure answers in OData's error JSON, with text
+//! safe to show a client. Details that are not are logged once, here.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// A failed request: its status and what the client is told.
+#[derive(Debug)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// What went wrong, for the client.
+    pub message: String,
+    /// Extra headers (`WWW-Authenticate`, `Retry-After`, `Allow`).
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+impl ApiError {
+    /// A failure with `status` and a message for the client.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError { status, message: message.into(), headers: Vec::new() }
+    }
+
+    /// 400: the request is malformed.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 404: no such object, or one outside the caller's grants (the two look the same, so a
+    /// caller learns nothing about objects it may not see).
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// 403: the caller is known but may not do this.
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, message)
+    }
+
+    /// 401 with RFC 6750's challenge.
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "The bearer token is missing, invalid or expired.")
+            .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""))
+    }
+
+    /// 429 with the whole seconds to wait, as D365's clients parse `Retry-After`.
+    pub fn too_many_requests(retry_after_seconds: u64) -> ApiError {
+        let seconds = HeaderValue::from(retry_after_seconds.max(1));
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests; retry after the time Retry-After gives.")
+            .with_header(header::RETRY_AFTER, seconds)
+    }
+
+    /// 500 for a failure of the server itself: logged with its details, which the client does
+    /// not see.
+    pub fn internal(error: &anyhow::Error) -> ApiError {
+        tracing::error!("request failed: {error:#}");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "An error has occurred.")
+    }
+
+    /// This error with one more header.
+    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> ApiError {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        ApiError::internal(&error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "error": {
+                "code": "",
+                "message": self.message,
+                "innererror": { "message": self.message, "type": error_type(self.status), "stacktrace": "" }
+            }
+        });
+        let mut response = (self.status, super::odata_json(&body)).into_response();
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
+        }
+        response
+    }
+}
+
+fn error_type(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "Wharf.BadRequest",
+        StatusCode::UNAUTHORIZED => "Wharf.Unauthorized",
+        StatusCode::FORBIDDEN => "Wharf.Forbidden",
+        StatusCode::NOT_FOUND => "Wharf.NotFound",
+        StatusCode::METHOD_NOT_ALLOWED => "Wharf.MethodNotAllowed",
+        StatusCode::CONFLICT => "Wharf.Conflict",
+        StatusCode::PAYLOAD_TOO_LARGE => "Wharf.PayloadTooLarge",
+        StatusCode::TOO_MANY_REQUESTS => "Wharf.TooManyRequests",
+        _ => "Wharf.ServerError",
+    }
+}
+
+/// The result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;

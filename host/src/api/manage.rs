@@ -1,0 +1,252 @@
+//! The management API (JSON, admin role): recurring jobs, messages, executions and their
+//! errors, and client registrations. What an operator's tooling needs to watch the queue and
+//! find out why a message failed.
+//!
+//! ```text
+//! GET    /manage/jobs                         every job
+//! POST   /manage/jobs                         create or replace a job (JSON as in jobs/*.toml)
+//! GET    /manage/jobs/{activity}              one job
+//! PUT    /manage/jobs/{activity}              replace it
+//! DELETE /manage/jobs/{activity}              delete it
+//! GET    /manage/messages?activity=&status=&limit=&offset=
+//! GET    /manage/messages/{id}
+//! GET    /manage/executions?limit=&offset=
+//! GET    /manage/executions/{id}
+//! GET    /manage/executions/{id}/errors?limit=&offset=
+//! GET    /manage/clients                      registrations (never secrets)
+//! POST   /manage/clients                      register one: the answer holds its secret, once
+//! GET    /manage/clients/{id}
+//! PUT    /manage/clients/{id}                 change roles, companies, name, enabled
+//! DELETE /manage/clients/{id}
+//! POST   /manage/clients/{id}/secret          a new secret, once
+//! ```
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::caller::{Caller, require};
+use super::{ApiError, ApiResult, AppState};
+use crate::auth::{Client, NewClient, Role};
+use crate::jobs::job::parse_activity;
+use crate::jobs::{Job, MessageQuery, MessageStatus};
+use crate::store::Execution;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/jobs", get(jobs).post(create_job))
+        .route("/jobs/{activity}", get(job).put(replace_job).delete(delete_job))
+        .route("/messages", get(messages))
+        .route("/messages/{id}", get(message))
+        .route("/executions", get(executions))
+        .route("/executions/{id}", get(execution))
+        .route("/executions/{id}/errors", get(execution_errors))
+        .route("/clients", get(clients).post(add_client))
+        .route("/clients/{id}", get(client).put(set_client).delete(remove_client))
+        .route("/clients/{id}/secret", post(reset_secret))
+}
+
+/// An admin caller, or 403.
+fn admin(caller: &Caller) -> ApiResult<()> {
+    require(caller, Role::Admin)
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|error| ApiError::bad_request(format!("The body is not valid: {error}.")))
+}
+
+fn activity(text: &str) -> ApiResult<uuid::Uuid> {
+    parse_activity(text).ok_or_else(|| ApiError::bad_request(format!("{text:?} is not a GUID.")))
+}
+
+async fn jobs(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    admin(&caller)?;
+    let jobs: Vec<_> = state.jobs.jobs().iter().map(|job| job.as_ref().clone()).collect();
+    Ok(axum::Json(json!({ "value": jobs })).into_response())
+}
+
+async fn job(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    admin(&caller)?;
+    let job = state.jobs.job(activity(&id)?).ok_or_else(|| ApiError::not_found(format!("No job {id}.")))?;
+    Ok(axum::Json(job.as_ref()).into_response())
+}
+
+async fn create_job(State(state): State<AppState>, caller: Caller, body: axum::body::Bytes) -> ApiResult<Response> {
+    admin(&caller)?;
+    let job: Job = json_body(&body)?;
+    let job = state.jobs.put_job(job).await.map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
+    Ok((StatusCode::CREATED, axum::Json(job.as_ref())).into_response())
+}
+
+async fn replace_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    admin(&caller)?;
+    let mut job: Job = json_body(&body)?;
+    job.activity = activity(&id)?;
+    let job = state.jobs.put_job(job).await.map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
+    Ok(axum::Json(job.as_ref()).into_response())
+}
+
+async fn delete_job(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    admin(&caller)?;
+    match state.jobs.delete_job(activity(&id)?).await {
+        Ok(true) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Ok(false) => Err(ApiError::not_found(format!("No job {id}."))),
+        Err(error) => Err(ApiError::new(StatusCode::CONFLICT, format!("{error:#}."))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct MessagesQuery {
+    activity: Option<String>,
+    status: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+async fn messages(State(state): State<AppState>, caller: Caller, Query(query): Query<MessagesQuery>) -> ApiResult<Response> {
+    admin(&caller)?;
+    let status = match &query.status {
+        Some(name) => Some(MessageStatus::parse(name).ok_or_else(|| ApiError::bad_request(format!("No message status is called {name}.")))?),
+        None => None,
+    };
+    let query = MessageQuery {
+        activity: query.activity.as_deref().map(activity).transpose()?,
+        status,
+        limit: query.limit,
+        offset: query.offset,
+    };
+    let messages = state.jobs.queue().messages(query).await?;
+    let visible: Vec<_> = messages
+        .into_iter()
+        .filter(|message| message.company.as_deref().is_none_or(|company| caller.may_see(company)))
+        .collect();
+    Ok(axum::Json(json!({ "value": visible })).into_response())
+}
+
+async fn message(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    admin(&caller)?;
+    let message = super::connector::visible_message(&state, &caller, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("No message {id}.")))?;
+    Ok(axum::Json(message).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct Page {
+    limit: Option<u64>,
+    offset: Option<u64>,
+}
+
+async fn executions(State(state): State<AppState>, caller: Caller, Query(page): Query<Page>) -> ApiResult<Response> {
+    admin(&caller)?;
+    let store = state.jobs.deployment().pipeline.store.clone();
+    let limit = page.limit.unwrap_or(100).min(1000);
+    let offset = page.offset.unwrap_or(0);
+    let executions = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Execution>> {
+        let ids = store.execution_ids(offset, limit)?;
+        Ok(ids.iter().filter_map(|id| store.execution(id).transpose()).collect::<anyhow::Result<_>>()?)
+    })
+    .await
+    .map_err(anyhow::Error::from)??;
+    let visible: Vec<_> = executions.into_iter().filter(|execution| visible(&caller, execution)).collect();
+    Ok(axum::Json(json!({ "value": visible })).into_response())
+}
+
+fn visible(caller: &Caller, execution: &Execution) -> bool {
+    execution.company.as_deref().is_none_or(|company| caller.may_see(company))
+}
+
+async fn find_execution(state: &AppState, caller: &Caller, id: String) -> ApiResult<Execution> {
+    let store = state.jobs.deployment().pipeline.store.clone();
+    let shown = id.clone();
+    let execution = tokio::task::spawn_blocking(move || store.execution(&id)).await.map_err(anyhow::Error::from)??;
+    execution.filter(|execution| visible(caller, execution)).ok_or_else(|| ApiError::not_found(format!("No execution {shown}.")))
+}
+
+async fn execution(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    admin(&caller)?;
+    Ok(axum::Json(find_execution(&state, &caller, id).await?).into_response())
+}
+
+async fn execution_errors(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(page): Query<Page>,
+) -> ApiResult<Response> {
+    admin(&caller)?;
+    let execution = find_execution(&state, &caller, id).await?;
+    let store = state.jobs.deployment().pipeline.store.clone();
+    let (limit, offset) = (page.limit.unwrap_or(1000).min(10_000), page.offset.unwrap_or(0));
+    let (errors, total) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        Ok((store.execution_errors(&execution.id, offset, limit)?, store.execution_error_count(&execution.id)?))
+    })
+    .await
+    .map_err(anyhow::Error::from)??;
+    Ok(axum::Json(json!({ "count": total, "value": errors })).into_response())
+}
+
+async fn clients(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    admin(&caller)?;
+    Ok(axum::Json(json!({ "value": state.auth.clients() })).into_response())
+}
+
+async fn client(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    admin(&caller)?;
+    let client = state.auth.client(&id).ok_or_else(|| ApiError::not_found(format!("No client {id}.")))?;
+    Ok(axum::Json(client).into_response())
+}
+
+async fn add_client(State(state): State<AppState>, caller: Caller, body: axum::body::Bytes) -> ApiResult<Response> {
+    admin(&caller)?;
+    let registration: NewClient = json_body(&body)?;
+    let auth = state.auth.clone();
+    let (client, secret) = tokio::task::spawn_blocking(move || auth.add_client(registration))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
+    Ok((StatusCode::CREATED, axum::Json(json!({ "client": client, "secret": secret }))).into_response())
+}
+
+async fn set_client(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    admin(&caller)?;
+    let mut client: Client = json_body(&body)?;
+    client.id = id.to_ascii_lowercase();
+    if state.auth.client(&client.id).is_none() {
+        return Err(ApiError::not_found(format!("No client {id}.")));
+    }
+    state.auth.set_client(&client).map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
+    Ok(axum::Json(state.auth.client(&client.id)).into_response())
+}
+
+async fn remove_client(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    admin(&caller)?;
+    match state.auth.remove_client(&id)? {
+        true => Ok(StatusCode::NO_CONTENT.into_response()),
+        false => Err(ApiError::not_found(format!("No client {id}."))),
+    }
+}
+
+async fn reset_secret(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    admin(&caller)?;
+    if state.auth.client(&id).is_none() {
+        return Err(ApiError::not_found(format!("No client {id}.")));
+    }
+    let auth = state.auth.clone();
+    let secret = tokio::task::spawn_blocking(move || auth.reset_secret(&id)).await.map_err(anyhow::Error::from)??;
+    Ok(axum::Json(json!({ "secret": secret })).into_response())
+}

@@ -1,0 +1,218 @@
+//! The REST surface: D365's recurring-integrations connector, its data-package API, the OAuth
+//! token endpoint and Wharf's management API. The only module that names axum types.
+//!
+//! Every route but the token endpoint, the health check and the signed blob links needs a
+//! bearer token ([`caller::Caller`]); connector routes also need the job's authorization
+//! policy to name the caller, and anything company-bound the caller's grant. Objects outside
+//! a caller's reach answer 404, like objects that do not exist.
+pub mod caller;
+pub mod config;
+mod connector;
+pub mod error;
+mod manage;
+mod packages;
+mod token;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+pub use config::{Limits, ServerConfig};
+pub use error::{ApiError, ApiResult};
+
+use crate::auth::Auth;
+use crate::deployment::Deployment;
+use crate::jobs::Jobs;
+
+/// What every handler works with.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The job service.
+    pub jobs: Jobs,
+    /// Tokens and clients.
+    pub auth: Auth,
+    /// Request limits.
+    pub limits: Arc<Limits>,
+    /// The public URL, without a trailing slash.
+    pub public_url: Arc<str>,
+    /// Per-client and per-address request budgets.
+    pub rates: Arc<caller::Rates>,
+}
+
+/// The whole router.
+pub fn router(state: AppState) -> Router {
+    let connector = connector::routes();
+    Router::new()
+        .route("/health", get(health))
+        .merge(token::routes())
+        .nest("/api/connector", connector.clone())
+        // D365's own examples put a language segment first (`/en/api/connector/…`).
+        .nest("/{lang}/api/connector", connector)
+        .merge(packages::routes())
+        .nest("/manage", manage::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // Routes that take large bodies stream them and set their own limit.
+        .layer(DefaultBodyLimit::max(state.limits.max_action_body_bytes))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A server bound to its address, ready to run.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+    grace: std::time::Duration,
+}
+
+impl Server {
+    /// Binds `config.listen`, opens the deployment, its job service and the auth state (the
+    /// signing key is made on first start and kept in the data directory).
+    pub async fn bind(config: &ServerConfig) -> Result<Server> {
+        let listener = TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+        let public_url: Arc<str> = config.public_url(listener.local_addr()?).into();
+        let (deployment_dir, data) = (config.deployment.clone(), config.data.clone());
+        let jobs_settings = config.jobs.clone();
+        let mut auth_settings = config.auth.clone();
+        for value in [&mut auth_settings.issuer, &mut auth_settings.audience] {
+            if value.is_empty() {
+                *value = public_url.to_string();
+            }
+        }
+        // Opening compiles plugins and reads directories: off the async threads.
+        let (jobs, auth) = tokio::task::spawn_blocking(move || -> Result<(Jobs, Auth)> {
+            let deployment = Deployment::open(&deployment_dir, data.as_deref())?;
+            let data = deployment.data_dir();
+            let auth = Auth::open(&data.join("server.db"), &data.join("keys").join("signing.pem"), auth_settings)?;
+            Ok((Jobs::open(deployment, jobs_settings)?, auth))
+        })
+        .await
+        .context("opening the deployment panicked")??;
+        let state = AppState {
+            jobs,
+            auth,
+            limits: Arc::new(config.limits.clone()),
+            public_url,
+            rates: Arc::new(caller::Rates::new(&config.limits)),
+        };
+        Ok(Server { listener, state, grace: config.shutdown_grace })
+    }
+
+    /// The job service it runs.
+    pub fn jobs(&self) -> &Jobs {
+        &self.state.jobs
+    }
+
+    /// Its clients and tokens.
+    pub fn auth(&self) -> &Auth {
+        &self.state.auth
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// The public URL it hands out.
+    pub fn public_url(&self) -> &str {
+        &self.state.public_url
+    }
+
+    /// Serves until `shutdown` completes; then stops accepting, lets requests under way end,
+    /// lets executions under way finish (up to the grace period) and closes the queue.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        let jobs = self.state.jobs.clone();
+        let scheduler = tokio::spawn(jobs.clone().run_scheduler());
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("the server failed")?;
+        tracing::info!("stopped accepting requests; waiting for executions under way");
+        jobs.stop();
+        let _ = scheduler.await;
+        if !jobs.idle(self.grace).await {
+            tracing::warn!("executions still running after {:?}; they run again after a restart", self.grace);
+        }
+        jobs.close();
+        Ok(())
+    }
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("No resource matches the request URL.")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "The HTTP method is not allowed on this resource.")
+}
+
+/// A JSON response with OData's headers.
+pub(crate) fn odata_json(body: &Value) -> Response {
+    let mut response = axum::Json(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; odata.metadata=minimal; charset=utf-8"));
+    headers.insert("OData-Version", HeaderValue::from_static("4.0"));
+    response
+}
+
+/// Parses a JSON body leniently, as D365 does: single-quoted strings and keys are accepted
+/// (the d365fo.integrations module sends `{'messageId':'…'}`).
+pub(crate) fn lenient_json(body: &[u8]) -> ApiResult<Value> {
+    let text = std::str::from_utf8(body).map_err(|_| ApiError::bad_request("The request body is not UTF-8 text."))?;
+    if text.trim().is_empty() {
+        return Ok(Value::Object(Default::default()));
+    }
+    let strict = match serde_json::from_str(text) {
+        Ok(value) => return Ok(value),
+        Err(error) => error,
+    };
+    // The lenient parser recurses without a limit; serde_json stops at 128 levels, and so
+    // does this, before handing the text over.
+    if nesting(text) > 128 || !text.contains('\'') {
+        return Err(ApiError::bad_request(format!("The request body is not valid JSON: {strict}")));
+    }
+    json5::from_str(text).map_err(|error| ApiError::bad_request(format!("The request body is not valid JSON: {error}")))
+}
+
+/// The deepest bracket nesting in `text`, counting brackets inside strings too (which can
+/// only overstate it).
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for byte in text.bytes() {
+        match byte {
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// The member `name` of a JSON object, matched without regard to case.
+pub(crate) fn member<'a>(object: &'a Value, name: &str) -> Option<&'a Value> {
+    object.as_object()?.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value)
+}
+
+/// The string member `name`: a string, or a number or boolean as text.
+pub(crate) fn string_member(object: &Value, name: &str) -> Option<String> {
+    match member(object, name)? {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}

@@ -1,0 +1,266 @@
+//! D365's data-package API: the actions bound to `DataManagementDefinitionGroups`, answering
+//! in OData's flat `value` envelope, and the signed links that stand in for Azure blob SAS
+//! URLs (clients PUT uploads to them and GET packages from them without a bearer token).
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, put};
+use futures_util::TryStreamExt as _;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::caller::{Caller, require};
+use super::connector::visible_message;
+use super::{ApiError, ApiResult, AppState, lenient_json, member, odata_json, string_member};
+use crate::auth::Role;
+use crate::jobs::bodies::Content;
+use crate::jobs::packages::{PackageExport, PackageImport};
+use crate::jobs::{Blob, BlobKind};
+use crate::store::Execution;
+
+/// The namespace D365 puts before every action name.
+const NAMESPACE: &str = "Microsoft.Dynamics.DataEntities.";
+
+/// Error records `GetExecutionErrors` returns at most; the error file has them all.
+const MAX_ERRORS: u64 = 10_000;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/data/DataManagementDefinitionGroups/{action}", post(action))
+        .route(
+            "/dmf/{blob}/{name}",
+            put(upload).get(fetch).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+}
+
+async fn action(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(action): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    require(&caller, Role::DataManagement)?;
+    let Some(name) = action.strip_prefix(NAMESPACE) else {
+        return Err(ApiError::not_found(format!("No action {action} is bound to DataManagementDefinitionGroups.")));
+    };
+    let body = lenient_json(&body)?;
+    let parameter = |name: &str| string_member(&body, name).filter(|value| !value.trim().is_empty());
+    let required = |name: &str| parameter(name).ok_or_else(|| ApiError::bad_request(format!("The parameter {name} is required.")));
+    match name {
+        "GetAzureWriteUrl" => {
+            let file = parameter("uniqueFileName").unwrap_or_else(|| Uuid::new_v4().to_string());
+            let blob = state.jobs.blobs().create(BlobKind::Upload, file, None, None, Some(caller.client_id.clone())).await?;
+            // The value is a string holding JSON, which clients parse a second time.
+            let inner = json!({ "BlobId": format!("{{{}}}", blob.id.to_string().to_uppercase()), "BlobUrl": link(&state, &blob) });
+            Ok(envelope(&state, Value::String(inner.to_string())))
+        }
+        "ImportFromPackage" | "ImportFromPackageAsync" => {
+            let url = required("packageUrl")?;
+            let blob = uploaded(&state, &caller, &url).await?;
+            if member(&body, "execute").and_then(Value::as_bool) == Some(false) {
+                return Err(ApiError::bad_request(
+                    "Wharf imports straight to the target: execute=false (stop at staging) is not supported.",
+                ));
+            }
+            let company = granted_company(&caller, parameter("legalEntityId"))?;
+            let request = PackageImport { project: required("definitionGroupId")?, blob, execution_id: parameter("executionId"), company };
+            let id = state.jobs.import_package(request).await.map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
+            Ok(envelope(&state, Value::String(id)))
+        }
+        "ExportToPackage" | "ExportToPackageAsync" => {
+            let company = granted_company(&caller, parameter("legalEntityId"))?;
+            let project = required("definitionGroupId")?;
+            let request = PackageExport {
+                package_name: parameter("packageName").unwrap_or_else(|| project.clone()),
+                project,
+                execution_id: parameter("executionId"),
+                company,
+                owner: caller.client_id.clone(),
+            };
+            let id = state.jobs.export_package(request).await.map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
+            Ok(envelope(&state, Value::String(id)))
+        }
+        "GetExportedPackageUrl" => {
+            let execution = execution(&state, &caller, &required("executionId")?).await?;
+            // Empty until the package is complete: clients poll.
+            let url = state.jobs.exported_package(&execution.id).await?.map(|blob| link(&state, &blob)).unwrap_or_default();
+            Ok(envelope(&state, Value::String(url)))
+        }
+        "GetExecutionSummaryStatus" => {
+            let execution = execution(&state, &caller, &required("executionId")?).await?;
+            Ok(envelope(&state, json!(execution.status)))
+        }
+        "GetExecutionErrors" => {
+            let execution = execution(&state, &caller, &required("executionId")?).await?;
+            let store = state.jobs.deployment().pipeline.store.clone();
+            let id = execution.id.clone();
+            let errors = tokio::task::spawn_blocking(move || store.execution_errors(&id, 0, MAX_ERRORS))
+                .await
+                .map_err(anyhow::Error::from)??;
+            let errors: Vec<_> = errors
+                .iter()
+                .map(|error| json!({ "RecordId": error.record.to_string(), "Field": error.field.clone().unwrap_or_default(), "ErrorMessage": error.message }))
+                .collect();
+            // A string holding a JSON array, as D365 answers; unlike D365's, it is valid JSON.
+            Ok(envelope(&state, Value::String(Value::Array(errors).to_string())))
+        }
+        "GenerateImportTargetErrorKeysFile" => {
+            let execution = execution(&state, &caller, &required("executionId")?).await?;
+            let exist = state.jobs.generate_error_keys(&execution, &required("entityName")?).await?;
+            Ok(envelope(&state, Value::Bool(exist)))
+        }
+        "GetImportTargetErrorKeysFileUrl" => {
+            let execution = execution(&state, &caller, &required("executionId")?).await?;
+            let blob = state.jobs.error_keys(&execution.id, &required("entityName")?).await?;
+            Ok(envelope(&state, Value::String(blob.map(|blob| link(&state, &blob)).unwrap_or_default())))
+        }
+        "GetMessageStatus" => {
+            let id = required("messageId")?;
+            let message = visible_message(&state, &caller, &id)
+                .await?
+                .filter(|message| state.jobs.job(message.activity_id).is_some_and(|job| job.allows(&caller.client_id)))
+                .ok_or_else(|| ApiError::not_found(format!("No message {id} exists.")))?;
+            Ok(envelope(&state, Value::String(message.status.as_str().to_owned())))
+        }
+        "GetExecutionIdByMessageId" => {
+            let id = required("_messageId")?;
+            let message = visible_message(&state, &caller, &id).await?.ok_or_else(|| ApiError::not_found(format!("No message {id} exists.")))?;
+            Ok(envelope(&state, Value::String(message.execution_id.unwrap_or_default())))
+        }
+        _ => Err(ApiError::not_found(format!("No action {action} is bound to DataManagementDefinitionGroups."))),
+    }
+}
+
+/// The `value` envelope, with the context of the value's type.
+fn envelope(state: &AppState, value: Value) -> Response {
+    let kind = if value.is_boolean() { "Edm.Boolean" } else { "Edm.String" };
+    odata_json(&json!({ "@odata.context": format!("{}/data/$metadata#{kind}", state.public_url), "value": value }))
+}
+
+/// `legal_entity`, lowercased, when the caller is granted it; else 404, as for a company that
+/// does not exist.
+fn granted_company(caller: &Caller, legal_entity: Option<String>) -> ApiResult<Option<String>> {
+    match legal_entity.map(|company| company.to_ascii_lowercase()) {
+        Some(company) if !caller.may_see(&company) => Err(ApiError::not_found(format!("No company {company} exists."))),
+        company => Ok(company),
+    }
+}
+
+/// Execution `id` (or the execution of message `id`, as RIS asks for errors by message id),
+/// when the caller may see its company.
+async fn execution(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Execution> {
+    let store = state.jobs.deployment().pipeline.store.clone();
+    let mut execution_id = id.to_owned();
+    if let Some(message) = visible_message(state, caller, id).await.ok().flatten()
+        && let Some(execution) = message.execution_id
+    {
+        execution_id = execution;
+    }
+    let execution = tokio::task::spawn_blocking(move || store.execution(&execution_id)).await.map_err(anyhow::Error::from)??;
+    execution
+        .filter(|execution| execution.company.as_deref().is_none_or(|company| caller.may_see(company)))
+        .ok_or_else(|| ApiError::not_found(format!("Execution {id} was not found.")))
+}
+
+/// The signed link of `blob`.
+fn link(state: &AppState, blob: &Blob) -> String {
+    let name = percent_encoding::utf8_percent_encode(&blob.name, percent_encoding::NON_ALPHANUMERIC);
+    format!("{}/dmf/{}/{name}?sig={}", state.public_url, blob.id, blob.token)
+}
+
+/// The upload a `packageUrl` names. Only Wharf's own upload links are accepted: the server
+/// never fetches a URL a client hands it.
+async fn uploaded(state: &AppState, caller: &Caller, url: &str) -> ApiResult<Blob> {
+    let refused = || ApiError::bad_request("The packageUrl is not an upload link of this server (from GetAzureWriteUrl).");
+    let rest = url.strip_prefix(&*state.public_url).and_then(|rest| rest.strip_prefix("/dmf/")).ok_or_else(refused)?;
+    let (path, query) = rest.split_once('?').ok_or_else(refused)?;
+    let id = path.split('/').next().and_then(|id| Uuid::parse_str(id).ok()).ok_or_else(refused)?;
+    let token = query.split('&').find_map(|pair| pair.strip_prefix("sig=")).ok_or_else(refused)?;
+    let blob = state.jobs.blobs().get(id, token).await?.ok_or_else(refused)?;
+    if blob.kind != BlobKind::Upload || blob.owner.as_deref() != Some(caller.client_id.as_str()) {
+        return Err(refused());
+    }
+    Ok(blob)
+}
+
+#[derive(Debug, Deserialize)]
+struct LinkPath {
+    blob: String,
+    #[allow(dead_code, reason = "the name is for people and tools; the id and signature decide")]
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Signature {
+    sig: Option<String>,
+}
+
+/// The blob a signed link names; 404 for any mismatch, so links cannot be probed.
+async fn signed(state: &AppState, path: &LinkPath, signature: &Signature) -> ApiResult<Blob> {
+    let not_found = || ApiError::not_found("No blob is at this link.");
+    let id = Uuid::parse_str(&path.blob).map_err(|_| not_found())?;
+    let token = signature.sig.as_deref().ok_or_else(not_found)?;
+    state.jobs.blobs().get(id, token).await?.ok_or_else(not_found)
+}
+
+/// `PUT` of an upload, as to an Azure block blob: the body streams to disk.
+async fn upload(
+    State(state): State<AppState>,
+    Path(path): Path<LinkPath>,
+    Query(signature): Query<Signature>,
+    body: Body,
+) -> ApiResult<Response> {
+    let blob = signed(&state, &path, &signature).await?;
+    if blob.kind != BlobKind::Upload {
+        return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "This blob is read-only."));
+    }
+    if blob.size.is_some() {
+        return Err(ApiError::new(StatusCode::CONFLICT, "This upload link has been used; ask GetAzureWriteUrl for another."));
+    }
+    let files = state.jobs.blobs().files().clone();
+    let mut receiver = files.receive(state.limits.max_body_bytes);
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.try_next().await.map_err(|error| ApiError::bad_request(format!("The body could not be read: {error}")))? {
+        if let Err(error) = receiver.push(&chunk).await {
+            receiver.abandon().await;
+            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{error:#}.")));
+        }
+    }
+    let body = receiver.finish().await?;
+    let size = body.size;
+    let name = blob.id.to_string();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let temporary = match body.content {
+            Content::File(path) => path,
+            Content::Inline(bytes) => {
+                let mut file = tempfile::NamedTempFile::new_in(&files.incoming)?;
+                std::io::Write::write_all(&mut file, &bytes)?;
+                file.as_file().sync_all()?;
+                file.into_temp_path().keep()?
+            }
+        };
+        files.keep(&temporary, &name)?;
+        Ok(())
+    })
+    .await
+    .map_err(anyhow::Error::from)??;
+    state.jobs.blobs().filled(blob.id, size).await?;
+    Ok(StatusCode::CREATED.into_response())
+}
+
+/// `GET` of an exported package or error file.
+async fn fetch(State(state): State<AppState>, Path(path): Path<LinkPath>, Query(signature): Query<Signature>) -> ApiResult<Response> {
+    let blob = signed(&state, &path, &signature).await?;
+    let Some(size) = blob.size else { return Err(ApiError::not_found("No blob is at this link.")) };
+    let file = tokio::fs::File::open(state.jobs.blobs().path(blob.id)).await.map_err(|_| ApiError::not_found("No blob is at this link."))?;
+    let content_type = if blob.name.ends_with(".zip") { "application/zip" } else { "application/octet-stream" };
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (header::CONTENT_LENGTH, HeaderValue::from(size)),
+    ];
+    Ok((headers, Body::from_stream(tokio_util::io::ReaderStream::new(file))).into_response())
+}

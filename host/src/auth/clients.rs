@@ -1,0 +1,312 @@
+//! Client registrations: who may get a token, with which roles, for which companies. Kept in
+//! the `auth_clients` table, and in memory so that validating a token never waits on SQLite.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, anyhow, bail, ensure};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rusqlite::{Connection, OpenFlags, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Caller, Companies, Role};
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest client id: GUIDs (36) and readable names fit.
+const CLIENT_ID_LENGTH_MAX: usize = 64;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS auth_clients (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    roles TEXT NOT NULL,        -- JSON list of role names
+    companies TEXT NOT NULL,    -- JSON: \"*\" or a list of company ids
+    enabled INTEGER NOT NULL,
+    created TEXT NOT NULL,      -- RFC 3339
+    secret_hash TEXT NOT NULL   -- argon2id, PHC string
+) STRICT;
+";
+
+/// A registered client, as the API shows it. The secret is never part of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    /// The client id used to get tokens: usually a GUID, in lowercase.
+    pub id: String,
+    /// A name for people.
+    pub name: String,
+    /// What the client may do.
+    pub roles: BTreeSet<Role>,
+    /// Which companies' data it may see.
+    pub companies: Companies,
+    /// A disabled client gets no tokens, and its tokens are refused.
+    pub enabled: bool,
+    /// When it was registered, RFC 3339.
+    pub created: String,
+}
+
+/// A client to register.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewClient {
+    /// The client id; a new GUID when `None`. Letters, digits, `-`, `_` and `.`; compared
+    /// without regard to case, as Entra's GUIDs are, and kept in lowercase.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// A name for people.
+    pub name: String,
+    /// What the client may do.
+    #[serde(default)]
+    pub roles: BTreeSet<Role>,
+    /// Which companies' data it may see.
+    pub companies: Companies,
+    /// Whether it may get and use tokens now.
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// The registrations, in SQLite and in memory.
+pub(super) struct Registrations {
+    /// Every change goes through this connection and holds its lock until the memory copy
+    /// is updated too, so both see changes in the same order.
+    connection: Mutex<Connection>,
+    clients: RwLock<HashMap<String, Registration>>,
+    /// What an unknown client's secret is checked against, so that an unknown client id
+    /// takes as long to refuse as a wrong secret and cannot be told apart by timing.
+    dummy_hash: String,
+}
+
+struct Registration {
+    client: Client,
+    secret_hash: String,
+}
+
+impl Registrations {
+    pub(super) fn open(path: &Path) -> Result<Registrations> {
+        // No URI flag: a path is always a file name, never `file:` options.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(path, flags)
+            .with_context(|| format!("cannot open the client registrations {}", path.display()))?;
+        configure(&connection)
+            .with_context(|| format!("cannot prepare the client registrations {}", path.display()))?;
+        let clients =
+            load(&connection).with_context(|| format!("cannot read the client registrations {}", path.display()))?;
+        Ok(Registrations {
+            connection: Mutex::new(connection),
+            clients: RwLock::new(clients),
+            dummy_hash: hash_secret(&new_secret()?)?,
+        })
+    }
+
+    pub(super) fn add(&self, registration: NewClient) -> Result<(Client, String)> {
+        let id = match registration.id {
+            Some(id) => checked_id(&id)?,
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        let secret = new_secret()?;
+        let secret_hash = hash_secret(&secret)?;
+        let client = Client {
+            id,
+            name: registration.name,
+            roles: registration.roles,
+            companies: registration.companies.normalized(),
+            enabled: registration.enabled,
+            created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        };
+        let connection = self.connection();
+        ensure!(!self.read().contains_key(&client.id), "client {} already exists", client.id);
+        connection
+            .execute(
+                "INSERT INTO auth_clients (id, name, roles, companies, enabled, created, secret_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    client.id,
+                    client.name,
+                    serde_json::to_string(&client.roles)?,
+                    serde_json::to_string(&client.companies)?,
+                    client.enabled,
+                    client.created,
+                    secret_hash,
+                ],
+            )
+            .with_context(|| format!("cannot save client {}", client.id))?;
+        let registration = Registration { client: client.clone(), secret_hash };
+        self.write().insert(client.id.clone(), registration);
+        Ok((client, secret))
+    }
+
+    pub(super) fn set(&self, client: &Client) -> Result<()> {
+        let id = client.id.to_ascii_lowercase();
+        let companies = client.companies.clone().normalized();
+        let connection = self.connection();
+        let changed = connection
+            .execute(
+                "UPDATE auth_clients SET name = ?2, roles = ?3, companies = ?4, enabled = ?5 WHERE id = ?1",
+                params![
+                    id,
+                    client.name,
+                    serde_json::to_string(&client.roles)?,
+                    serde_json::to_string(&companies)?,
+                    client.enabled
+                ],
+            )
+            .with_context(|| format!("cannot save client {id}"))?;
+        ensure!(changed == 1, "no client {id}");
+        if let Some(registration) = self.write().get_mut(&id) {
+            let stored = &mut registration.client;
+            stored.name.clone_from(&client.name);
+            stored.roles.clone_from(&client.roles);
+            stored.companies = companies;
+            stored.enabled = client.enabled;
+        }
+        Ok(())
+    }
+
+    pub(super) fn reset_secret(&self, client_id: &str) -> Result<String> {
+        let id = client_id.to_ascii_lowercase();
+        let secret = new_secret()?;
+        let secret_hash = hash_secret(&secret)?;
+        let connection = self.connection();
+        let changed = connection
+            .execute("UPDATE auth_clients SET secret_hash = ?2 WHERE id = ?1", params![id, secret_hash])
+            .with_context(|| format!("cannot save client {id}"))?;
+        ensure!(changed == 1, "no client {id}");
+        if let Some(registration) = self.write().get_mut(&id) {
+            registration.secret_hash = secret_hash;
+        }
+        Ok(secret)
+    }
+
+    pub(super) fn remove(&self, client_id: &str) -> Result<bool> {
+        let id = client_id.to_ascii_lowercase();
+        let connection = self.connection();
+        let removed = connection
+            .execute("DELETE FROM auth_clients WHERE id = ?1", [&id])
+            .with_context(|| format!("cannot remove client {id}"))?;
+        self.write().remove(&id);
+        Ok(removed > 0)
+    }
+
+    pub(super) fn client(&self, client_id: &str) -> Option<Client> {
+        self.read().get(&client_id.to_ascii_lowercase()).map(|registration| registration.client.clone())
+    }
+
+    pub(super) fn clients(&self) -> Vec<Client> {
+        let mut clients: Vec<Client> = self.read().values().map(|registration| registration.client.clone()).collect();
+        clients.sort_by(|a, b| a.id.cmp(&b.id));
+        clients
+    }
+
+    /// The caller a validated token of `client_id` stands for, if that client is registered
+    /// and enabled.
+    pub(super) fn caller(&self, client_id: &str) -> Option<Caller> {
+        let clients = self.read();
+        let client = &clients.get(&client_id.to_ascii_lowercase())?.client;
+        client.enabled.then(|| Caller {
+            client_id: client.id.clone(),
+            roles: client.roles.clone(),
+            companies: client.companies.clone(),
+        })
+    }
+
+    /// The client whose id and secret these are, if it is enabled. Slow on purpose (argon2),
+    /// and as slow for an unknown client as for a wrong secret.
+    pub(super) fn authenticate(&self, client_id: &str, secret: &str) -> Option<Client> {
+        let (client, secret_hash) = match self.read().get(&client_id.to_ascii_lowercase()) {
+            Some(registration) => (Some(registration.client.clone()), registration.secret_hash.clone()),
+            None => (None, self.dummy_hash.clone()),
+        };
+        // Checked without holding the lock: the hash takes tens of milliseconds.
+        let matches = secret_matches(secret, &secret_hash);
+        client.filter(|client| matches && client.enabled)
+    }
+
+    fn connection(&self) -> MutexGuard<'_, Connection> {
+        // A connection is whole after any panic: SQLite rolls back an unfinished statement.
+        self.connection.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<String, Registration>> {
+        self.clients.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, HashMap<String, Registration>> {
+        self.clients.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn configure(connection: &Connection) -> Result<()> {
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        bail!("the file system does not support SQLite's WAL mode (got {mode}); use a local disk");
+    }
+    // A client is told its secret once: the registration must survive a power loss after that.
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    connection.execute_batch(SCHEMA)?;
+    Ok(())
+}
+
+fn load(connection: &Connection) -> Result<HashMap<String, Registration>> {
+    let mut statement =
+        connection.prepare("SELECT id, name, roles, companies, enabled, created, secret_hash FROM auth_clients")?;
+    let mut rows = statement.query([])?;
+    let mut clients = HashMap::new();
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        let roles: String = row.get(2)?;
+        let companies: String = row.get(3)?;
+        let client = Client {
+            name: row.get(1)?,
+            roles: serde_json::from_str(&roles).with_context(|| format!("client {id} has invalid roles"))?,
+            companies: serde_json::from_str(&companies)
+                .with_context(|| format!("client {id} has invalid companies"))?,
+            enabled: row.get(4)?,
+            created: row.get(5)?,
+            id: id.clone(),
+        };
+        clients.insert(id, Registration { client, secret_hash: row.get(6)? });
+    }
+    Ok(clients)
+}
+
+fn checked_id(id: &str) -> Result<String> {
+    let valid = !id.is_empty()
+        && id.len() <= CLIENT_ID_LENGTH_MAX
+        && id.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'));
+    ensure!(valid, "invalid client id {id:?}: use letters, digits, '-', '_' and '.', at most {CLIENT_ID_LENGTH_MAX}");
+    Ok(id.to_ascii_lowercase())
+}
+
+/// A new client secret: 256 random bits, base64url without padding (43 characters).
+fn new_secret() -> Result<String> {
+    let mut bytes = [0; 32];
+    getrandom::fill(&mut bytes).map_err(|error| anyhow!("no randomness for a client secret: {error}"))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The argon2id hash of `secret` with a random salt, as a PHC string.
+fn hash_secret(secret: &str) -> Result<String> {
+    let mut salt = [0; 16];
+    getrandom::fill(&mut salt).map_err(|error| anyhow!("no randomness for a salt: {error}"))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|error| anyhow!("cannot encode a salt: {error}"))?;
+    let hash = Argon2::default()
+        .hash_password(secret.as_bytes(), &salt)
+        .map_err(|error| anyhow!("cannot hash a client secret: {error}"))?;
+    Ok(hash.to_string())
+}
+
+fn secret_matches(secret: &str, secret_hash: &str) -> bool {
+    // The parameters come from the PHC string, so hashes made with older defaults still verify.
+    PasswordHash::new(secret_hash).is_ok_and(|hash| Argon2::default().verify_password(secret.as_bytes(), &hash).is_ok())
+}

@@ -1,0 +1,211 @@
+//! Keys: the Ed25519 key Wharf signs its tokens with (a PKCS#8 PEM file, created on first
+//! start), and the RS256 public keys of an external issuer (a JWKS file).
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{ErrorKind, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// The `typ` header of Wharf's access tokens (RFC 9068 §2.1). It sets them apart from any
+/// other JWT, such as an ID token, that a client might present (RFC 8725 §3.11).
+pub(super) const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+
+/// How often an unknown `kid` may make Wharf read the external JWKS file again. A stream of
+/// made-up `kid`s then costs one file read a minute, not one per request.
+const JWKS_REREAD_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Wharf's own signing key.
+pub(super) struct SigningKey {
+    pub(super) encoding: EncodingKey,
+    pub(super) decoding: DecodingKey,
+    /// The key's id in token headers and the JWKS: stable for as long as the key is kept.
+    pub(super) kid: String,
+    public: [u8; 32],
+}
+
+impl SigningKey {
+    /// Reads the key at `path`, or creates it there if there is none.
+    pub(super) fn load_or_create(path: &Path) -> Result<SigningKey> {
+        let pem = match fs::read_to_string(path) {
+            Ok(pem) => {
+                warn_if_readable_by_others(path);
+                pem
+            }
+            Err(error) if error.kind() == ErrorKind::NotFound => create(path)?,
+            Err(error) => {
+                return Err(error).with_context(|| format!("cannot read the signing key {}", path.display()));
+            }
+        };
+        let key = ed25519_dalek::SigningKey::from_pkcs8_pem(&pem)
+            .map_err(|error| anyhow!("{} is not an Ed25519 PKCS#8 PEM key: {error}", path.display()))?;
+        let der = key.to_pkcs8_der().map_err(|error| anyhow!("cannot encode the signing key: {error}"))?;
+        let public = key.verifying_key().to_bytes();
+        Ok(SigningKey {
+            encoding: EncodingKey::from_ed_der(der.as_bytes()),
+            // jsonwebtoken takes an Ed25519 public key as its 32 raw bytes.
+            decoding: DecodingKey::from_ed_der(&public),
+            kid: URL_SAFE_NO_PAD.encode(&blake3::hash(&public).as_bytes()[..16]),
+            public,
+        })
+    }
+
+    /// Signs `claims` as an access token: EdDSA, typ at+jwt, this key's kid.
+    pub(super) fn sign<T: Serialize>(&self, claims: &T) -> jsonwebtoken::errors::Result<String> {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+    }
+
+    /// The public key as a JWKS document (RFC 7517, with RFC 8037's OKP key type).
+    pub(super) fn jwks(&self) -> serde_json::Value {
+        json!({
+            "keys": [{
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "use": "sig",
+                "alg": "EdDSA",
+                "kid": self.kid,
+                "x": URL_SAFE_NO_PAD.encode(self.public),
+            }]
+        })
+    }
+}
+
+/// Creates a signing key at `path` and returns its PEM text.
+fn create(path: &Path) -> Result<String> {
+    let mut seed = [0; 32];
+    getrandom::fill(&mut seed).map_err(|error| anyhow!("no randomness for the signing key: {error}"))?;
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|error| anyhow!("cannot encode the signing key: {error}"))?;
+
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut file =
+        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write to {}", dir.display()))?;
+    // Whoever can read the key can mint tokens for any client.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.as_file().set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(pem.as_bytes()).and_then(|()| file.as_file().sync_all()).context("cannot write the signing key")?;
+    // Written aside and linked into place without replacing anything: a crash leaves no
+    // half-written key, and of two servers starting at once, both keep the first key written.
+    if let Err(error) = file.persist_noclobber(path) {
+        if error.error.kind() == ErrorKind::AlreadyExists {
+            return fs::read_to_string(path).with_context(|| format!("cannot read the signing key {}", path.display()));
+        }
+        return Err(error.error).with_context(|| format!("cannot create the signing key {}", path.display()));
+    }
+    // The new directory entry must survive a crash too, or the next start makes another key
+    // and every token issued in between stops validating.
+    fs::File::open(dir).and_then(|dir| dir.sync_all()).with_context(|| format!("cannot sync {}", dir.display()))?;
+    tracing::info!(path = %path.display(), "created a token signing key");
+    Ok(pem.to_string())
+}
+
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(metadata) = fs::metadata(path)
+            && metadata.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(path = %path.display(), "the token signing key can be read by other users; chmod 600 it");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// The public keys of an external issuer, by `kid`, from a JWKS file.
+pub(super) struct ExternalKeys {
+    path: PathBuf,
+    keys: RwLock<HashMap<String, DecodingKey>>,
+    /// When an unknown `kid` may next make the file be read again.
+    pub(super) next_read: Mutex<Instant>,
+}
+
+impl ExternalKeys {
+    pub(super) fn open(path: &Path) -> Result<ExternalKeys> {
+        let keys = read_jwks(path)?;
+        if keys.is_empty() {
+            bail!("{} has no RS256 signing keys", path.display());
+        }
+        Ok(ExternalKeys {
+            path: path.to_owned(),
+            keys: RwLock::new(keys),
+            next_read: Mutex::new(Instant::now() + JWKS_REREAD_INTERVAL),
+        })
+    }
+
+    /// The key with id `kid`. An unknown `kid` may mean the issuer rolled its keys over, so
+    /// the file is read again, unless it was read less than a minute ago.
+    pub(super) fn key(&self, kid: &str) -> Option<DecodingKey> {
+        if let Some(key) = self.keys.read().unwrap_or_else(PoisonError::into_inner).get(kid) {
+            return Some(key.clone());
+        }
+        {
+            let mut next_read = self.next_read.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            if now < *next_read {
+                return None;
+            }
+            *next_read = now + JWKS_REREAD_INTERVAL;
+        }
+        match read_jwks(&self.path) {
+            Ok(keys) => {
+                let found = keys.get(kid).cloned();
+                *self.keys.write().unwrap_or_else(PoisonError::into_inner) = keys;
+                found
+            }
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), "keeping the external issuer's previous keys");
+                None
+            }
+        }
+    }
+}
+
+/// The RS256 signing keys in a JWKS file, by `kid`. Other keys are skipped, not refused:
+/// issuers add key types over time.
+fn read_jwks(path: &Path) -> Result<HashMap<String, DecodingKey>> {
+    #[derive(Deserialize)]
+    struct KeySet {
+        keys: Vec<serde_json::Value>,
+    }
+    let text = fs::read_to_string(path).with_context(|| format!("cannot read the JWKS file {}", path.display()))?;
+    let set: KeySet = serde_json::from_str(&text).with_context(|| format!("{} is not a JWKS", path.display()))?;
+    let mut keys = HashMap::new();
+    for value in set.keys {
+        let Ok(jwk) = serde_json::from_value::<Jwk>(value) else { continue };
+        // Each key is used with exactly one algorithm (RFC 8725 §3.1), so an RSA key never
+        // verifies anything but RS256 and no key ever serves as an HMAC secret.
+        let (Some(kid), AlgorithmParameters::RSA(rsa)) = (&jwk.common.key_id, &jwk.algorithm) else { continue };
+        if jwk.common.key_algorithm.is_some_and(|algorithm| algorithm != KeyAlgorithm::RS256)
+            || jwk.common.public_key_use.as_ref().is_some_and(|key_use| *key_use != PublicKeyUse::Signature)
+        {
+            continue;
+        }
+        match DecodingKey::from_rsa_components(&rsa.n, &rsa.e) {
+            Ok(key) => {
+                keys.insert(kid.clone(), key);
+            }
+            Err(error) => tracing::warn!(path = %path.display(), kid, %error, "skipping an unreadable key"),
+        }
+    }
+    Ok(keys)
+}

@@ -1,0 +1,549 @@
+//! Tests of issuing and validating tokens and of client registrations, each against real key
+//! and database files in a temporary directory. Forged tokens are built by hand, byte by byte.
+
+use std::fs;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rsa::RsaPrivateKey;
+use rsa::pkcs1::EncodeRsaPrivateKey as _;
+use rsa::traits::PublicKeyParts as _;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use super::token::Claims;
+use super::*;
+
+const URL: &str = "https://wharf.test";
+const ENTRA_ISSUER: &str = "https://sts.windows.net/6d7c3f0e-0000-4000-8000-000000000001/";
+const ENTRA_AUDIENCE: &str = "api://wharf";
+const CLIENT_ID: &str = "11111111-2222-4333-8444-555555555555";
+
+fn settings() -> AuthSettings {
+    AuthSettings { issuer: URL.into(), audience: URL.into(), ..AuthSettings::default() }
+}
+
+fn open_in(dir: &TempDir, settings: AuthSettings) -> Auth {
+    let path = dir.path();
+    Auth::open(&path.join("wharf.db"), &path.join("keys/signing-key.pem"), settings).expect("auth opens")
+}
+
+fn new_client(id: &str) -> NewClient {
+    NewClient {
+        id: Some(id.into()),
+        name: "Integration".into(),
+        roles: [Role::DataManagement].into(),
+        companies: Companies::Only(["usmf".to_owned()].into()),
+        enabled: true,
+    }
+}
+
+/// An auth state in a temporary directory, with one registered client.
+struct Fixture {
+    dir: TempDir,
+    auth: Auth,
+    client: Client,
+    secret: String,
+}
+
+fn fixture_with(settings: AuthSettings) -> Fixture {
+    let dir = TempDir::new().expect("temporary directory");
+    let auth = open_in(&dir, settings);
+    let (client, secret) = auth.add_client(new_client(CLIENT_ID)).expect("client added");
+    Fixture { dir, auth, client, secret }
+}
+
+fn fixture() -> Fixture {
+    fixture_with(settings())
+}
+
+fn request(client_id: &str, secret: &str) -> TokenRequest {
+    TokenRequest {
+        grant_type: Some("client_credentials".into()),
+        client_id: Some(client_id.into()),
+        client_secret: Some(secret.into()),
+        resource: Some(URL.into()),
+        scope: Some(format!("{URL}/.default")),
+    }
+}
+
+impl Fixture {
+    fn token(&self) -> String {
+        let request = request(&self.client.id, &self.secret);
+        self.auth.issue(TokenEndpoint::V1, &request, None).expect("token issued").access_token
+    }
+
+    /// The claims Wharf would put in a token for the fixture's client now.
+    fn claims(&self) -> Claims {
+        let now = jsonwebtoken::get_current_timestamp();
+        Claims {
+            iss: URL.into(),
+            aud: URL.into(),
+            sub: self.client.id.clone(),
+            client_id: self.client.id.clone(),
+            appid: None,
+            azp: Some(self.client.id.clone()),
+            roles: vec![Role::DataManagement],
+            iat: now,
+            nbf: now,
+            exp: now + 3600,
+            jti: "jti".into(),
+        }
+    }
+
+    fn signed(&self, claims: &Claims) -> String {
+        self.auth.inner.signing_key.sign(claims).expect("token signed")
+    }
+}
+
+fn invalid_reason(result: Result<Caller, AuthError>) -> String {
+    match result {
+        Err(AuthError::Invalid(reason)) => reason,
+        other => panic!("expected an invalid token, got {other:?}"),
+    }
+}
+
+fn encoded(value: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
+/// The decoded header and payload of a JWT, unchecked.
+fn parts(token: &str) -> (Value, Value) {
+    let mut parts = token.split('.').map(|part| {
+        let json = URL_SAFE_NO_PAD.decode(part).expect("base64url part");
+        serde_json::from_slice::<Value>(&json).expect("JSON part")
+    });
+    (parts.next().expect("header"), parts.next().expect("payload"))
+}
+
+#[test]
+fn a_v1_token_request_gets_an_entra_shaped_response_and_a_token_that_validates_to_the_client() {
+    let fixture = fixture();
+    let response = fixture.auth.issue(TokenEndpoint::V1, &request(CLIENT_ID, &fixture.secret), None).expect("issued");
+
+    let body = serde_json::to_value(&response).expect("serializable");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3600);
+    assert_eq!(body["ext_expires_in"], 3600);
+    assert_eq!(body["resource"], URL);
+    let expires_on: u64 = body["expires_on"].as_str().expect("a string").parse().expect("a number");
+    let not_before: u64 = body["not_before"].as_str().expect("a string").parse().expect("a number");
+    assert_eq!(expires_on - not_before, 3600);
+
+    let (header, payload) = parts(&response.access_token);
+    assert_eq!(header["alg"], "EdDSA");
+    assert_eq!(header["typ"], "at+jwt");
+    assert_eq!(header["kid"], fixture.auth.jwks()["keys"][0]["kid"]);
+    assert_eq!((payload["iss"].as_str(), payload["aud"].as_str()), (Some(URL), Some(URL)));
+    assert_eq!((payload["sub"].as_str(), payload["appid"].as_str()), (Some(CLIENT_ID), Some(CLIENT_ID)));
+    assert_eq!(payload["azp"], Value::Null);
+    assert_eq!(payload["roles"], json!(["data-management"]));
+
+    let caller = fixture.auth.validate(&response.access_token).expect("valid");
+    assert_eq!(caller.client_id, CLIENT_ID);
+    assert!(caller.is(Role::DataManagement) && !caller.is(Role::Admin));
+    assert!(caller.may_see("USMF") && !caller.may_see("DEMF"));
+}
+
+#[test]
+fn a_v2_token_request_with_basic_credentials_gets_a_token_naming_the_client_in_azp() {
+    let fixture = fixture();
+    let mut request = request(CLIENT_ID, &fixture.secret);
+    (request.client_id, request.client_secret, request.resource) = (None, None, None);
+    let basic = Some((CLIENT_ID.to_uppercase(), fixture.secret.clone()));
+    let response = fixture.auth.issue(TokenEndpoint::V2, &request, basic).expect("issued");
+
+    let body = serde_json::to_value(&response).expect("serializable");
+    assert_eq!(body.as_object().map(|body| body.len()), Some(4), "{body}");
+    let (_, payload) = parts(&response.access_token);
+    assert_eq!((payload["azp"].as_str(), &payload["appid"]), (Some(CLIENT_ID), &Value::Null));
+    assert_eq!(fixture.auth.validate(&response.access_token).expect("valid").client_id, CLIENT_ID);
+}
+
+#[test]
+fn a_wrong_secret_an_unknown_client_and_a_disabled_client_get_the_same_invalid_client_error() {
+    let fixture = fixture();
+    let wrong_secret = fixture.auth.issue(TokenEndpoint::V1, &request(CLIENT_ID, "guess"), None).expect_err("refused");
+    let unknown =
+        fixture.auth.issue(TokenEndpoint::V1, &request("nobody", &fixture.secret), None).expect_err("refused");
+    fixture.auth.set_client(&Client { enabled: false, ..fixture.client.clone() }).expect("disabled");
+    let disabled =
+        fixture.auth.issue(TokenEndpoint::V1, &request(CLIENT_ID, &fixture.secret), None).expect_err("refused");
+
+    assert_eq!(wrong_secret.kind, TokenErrorKind::InvalidClient);
+    assert_eq!((&wrong_secret, &wrong_secret), (&unknown, &disabled));
+    assert_eq!(wrong_secret.status(), 401);
+    assert_eq!(wrong_secret.body()["error"], "invalid_client");
+}
+
+#[test]
+fn a_resource_or_scope_other_than_the_audience_is_refused() {
+    let fixture = fixture();
+    let issue = |endpoint, resource: Option<&str>, scope: Option<&str>| {
+        let mut request = request(CLIENT_ID, &fixture.secret);
+        request.resource = resource.map(str::to_owned);
+        request.scope = scope.map(str::to_owned);
+        fixture.auth.issue(endpoint, &request, None).map(|_| ()).map_err(|error| error.kind)
+    };
+    use TokenErrorKind::*;
+    assert_eq!(issue(TokenEndpoint::V1, Some("https://wharf.test/"), None), Ok(()));
+    assert_eq!(issue(TokenEndpoint::V1, Some("https://wharf.test//"), None), Err(InvalidResource));
+    assert_eq!(issue(TokenEndpoint::V1, Some("https://other.test"), None), Err(InvalidResource));
+    assert_eq!(issue(TokenEndpoint::V1, None, Some("https://wharf.test/.default")), Err(InvalidRequest));
+    assert_eq!(issue(TokenEndpoint::V2, None, Some("https://wharf.test/.default")), Ok(()));
+    assert_eq!(issue(TokenEndpoint::V2, None, Some("https://wharf.test.default")), Err(InvalidScope));
+    assert_eq!(issue(TokenEndpoint::V2, None, Some("https://other.test/.default")), Err(InvalidScope));
+    assert_eq!(issue(TokenEndpoint::V2, Some(URL), None), Err(InvalidRequest));
+}
+
+#[test]
+fn grant_types_other_than_client_credentials_are_unsupported() {
+    let fixture = fixture();
+    let mut request = request(CLIENT_ID, &fixture.secret);
+    request.grant_type = Some("password".into());
+    let error = fixture.auth.issue(TokenEndpoint::V1, &request, None).expect_err("refused");
+    assert_eq!((error.kind, error.status()), (TokenErrorKind::UnsupportedGrantType, 400));
+    assert_eq!(error.body()["error"], "unsupported_grant_type");
+
+    request.grant_type = None;
+    let error = fixture.auth.issue(TokenEndpoint::V1, &request, None).expect_err("refused");
+    assert_eq!(error.kind, TokenErrorKind::InvalidRequest);
+}
+
+#[test]
+fn a_secret_both_in_the_header_and_in_the_body_is_refused() {
+    let fixture = fixture();
+    let basic = Some((CLIENT_ID.to_owned(), fixture.secret.clone()));
+    let error =
+        fixture.auth.issue(TokenEndpoint::V1, &request(CLIENT_ID, &fixture.secret), basic).expect_err("refused");
+    assert_eq!(error.kind, TokenErrorKind::InvalidRequest);
+}
+
+#[test]
+fn expired_tokens_are_invalid_once_past_the_leeway() {
+    let fixture = fixture();
+    let now = jsonwebtoken::get_current_timestamp();
+    let within_leeway = Claims { iat: now - 3630, nbf: now - 3630, exp: now - 30, ..fixture.claims() };
+    assert!(fixture.auth.validate(&fixture.signed(&within_leeway)).is_ok());
+    let expired = Claims { iat: now - 3720, nbf: now - 3720, exp: now - 120, ..fixture.claims() };
+    assert_eq!(invalid_reason(fixture.auth.validate(&fixture.signed(&expired))), "expired");
+}
+
+#[test]
+fn tokens_not_valid_yet_beyond_the_leeway_are_invalid() {
+    let fixture = fixture();
+    let now = jsonwebtoken::get_current_timestamp();
+    let early = Claims { nbf: now + 300, ..fixture.claims() };
+    assert!(invalid_reason(fixture.auth.validate(&fixture.signed(&early))).contains("nbf"));
+}
+
+#[test]
+fn tokens_for_another_audience_or_from_another_issuer_are_invalid() {
+    let fixture = fixture();
+    let other_audience = Claims { aud: "https://other.test".into(), ..fixture.claims() };
+    assert_eq!(invalid_reason(fixture.auth.validate(&fixture.signed(&other_audience))), "wrong audience");
+    let other_issuer = Claims { iss: "https://other.test".into(), ..fixture.claims() };
+    assert_eq!(invalid_reason(fixture.auth.validate(&fixture.signed(&other_issuer))), "wrong issuer");
+}
+
+#[test]
+fn tokens_signed_with_the_key_but_not_typed_at_jwt_are_invalid() {
+    let fixture = fixture();
+    let key = &fixture.auth.inner.signing_key.encoding;
+    let plain_jwt = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &fixture.claims(), key).expect("signed");
+    assert!(invalid_reason(fixture.auth.validate(&plain_jwt)).contains("typ"));
+}
+
+#[test]
+fn unsigned_tokens_with_alg_none_are_invalid() {
+    let fixture = fixture();
+    let claims = serde_json::to_value(fixture.claims()).expect("serializable");
+    let unsigned = format!("{}.{}.", encoded(&json!({"alg": "none", "typ": "at+jwt"})), encoded(&claims));
+    invalid_reason(fixture.auth.validate(&unsigned));
+}
+
+#[test]
+fn hs256_tokens_keyed_with_the_public_key_are_invalid() {
+    let fixture = fixture();
+    let public_key = URL_SAFE_NO_PAD.decode(fixture.auth.jwks()["keys"][0]["x"].as_str().expect("x")).expect("base64");
+    let mut header = Header::new(Algorithm::HS256);
+    header.typ = Some("at+jwt".into());
+    let forged =
+        jsonwebtoken::encode(&header, &fixture.claims(), &EncodingKey::from_secret(&public_key)).expect("signed");
+    assert!(invalid_reason(fixture.auth.validate(&forged)).contains("HS256"));
+}
+
+#[test]
+fn a_token_whose_payload_was_changed_is_invalid() {
+    let fixture = fixture();
+    fixture.auth.add_client(NewClient { roles: [Role::Admin].into(), ..new_client("admin") }).expect("added");
+    let token = fixture.token();
+    let (_, mut payload) = parts(&token);
+    payload["client_id"] = json!("admin");
+    let pieces: Vec<&str> = token.split('.').collect();
+    let tampered = format!("{}.{}.{}", pieces[0], encoded(&payload), pieces[2]);
+    assert_eq!(invalid_reason(fixture.auth.validate(&tampered)), "bad signature");
+}
+
+#[test]
+fn garbage_and_oversized_tokens_are_invalid_and_no_token_is_missing() {
+    let fixture = fixture();
+    assert_eq!(fixture.auth.validate("  "), Err(AuthError::Missing));
+    invalid_reason(fixture.auth.validate("garbage"));
+    invalid_reason(fixture.auth.validate("a.b.c"));
+    let token = fixture.token();
+    let oversized = format!("{token}{}", "A".repeat(20 * 1024));
+    assert!(invalid_reason(fixture.auth.validate(&oversized)).contains("longer than"));
+}
+
+#[test]
+fn a_removed_or_disabled_clients_unexpired_token_is_not_mapped() {
+    let fixture = fixture();
+    let token = fixture.token();
+    assert!(fixture.auth.validate(&token).is_ok(), "validated once, so the token is remembered");
+
+    fixture.auth.set_client(&Client { enabled: false, ..fixture.client.clone() }).expect("disabled");
+    assert_eq!(fixture.auth.validate(&token), Err(AuthError::NotMapped(CLIENT_ID.into())));
+    fixture.auth.set_client(&fixture.client).expect("enabled");
+    assert!(fixture.auth.validate(&token).is_ok());
+
+    assert!(fixture.auth.remove_client(CLIENT_ID).expect("removed"));
+    assert_eq!(fixture.auth.validate(&token), Err(AuthError::NotMapped(CLIENT_ID.into())));
+}
+
+#[test]
+fn a_token_issued_before_reopening_validates_after_it() {
+    let fixture = fixture();
+    let token = fixture.token();
+    let jwks = fixture.auth.jwks();
+    drop(fixture.auth);
+
+    let auth = open_in(&fixture.dir, settings());
+    assert_eq!(auth.jwks(), jwks);
+    assert_eq!(auth.validate(&token).expect("valid").client_id, CLIENT_ID);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_signing_key_file_is_created_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let fixture = fixture();
+    let metadata = fs::metadata(fixture.dir.path().join("keys/signing-key.pem")).expect("key file");
+    assert_eq!(metadata.permissions().mode() & 0o777, 0o600);
+}
+
+#[test]
+fn registrations_persist_and_secrets_are_kept_only_as_argon2id_hashes() {
+    let fixture = fixture();
+    let (generated, _) = fixture
+        .auth
+        .add_client(NewClient { id: None, companies: Companies::All, ..new_client("ignored") })
+        .expect("added");
+    assert!(uuid::Uuid::parse_str(&generated.id).is_ok(), "{}", generated.id);
+    let clients = fixture.auth.clients();
+    drop(fixture.auth);
+
+    let auth = open_in(&fixture.dir, settings());
+    assert_eq!(auth.clients(), clients);
+    let database = rusqlite::Connection::open(fixture.dir.path().join("wharf.db")).expect("database");
+    let hash: String = database
+        .query_row("SELECT secret_hash FROM auth_clients WHERE id = ?1", [CLIENT_ID], |row| row.get(0))
+        .expect("stored");
+    assert!(hash.starts_with("$argon2id$") && !hash.contains(&fixture.secret), "{hash}");
+
+    let secret = auth.reset_secret(CLIENT_ID).expect("reset");
+    assert!(auth.issue(TokenEndpoint::V1, &request(CLIENT_ID, &fixture.secret), None).is_err());
+    assert!(auth.issue(TokenEndpoint::V1, &request(CLIENT_ID, &secret), None).is_ok());
+}
+
+#[test]
+fn clients_are_listed_by_id_and_changed_only_where_they_exist() {
+    let fixture = fixture();
+    let auth = &fixture.auth;
+    let (added, _) = auth.add_client(new_client("Batch.Import")).expect("added");
+    assert_eq!(added.id, "batch.import");
+    assert!(auth.add_client(new_client("batch.import")).is_err(), "a duplicate id");
+    assert!(auth.add_client(new_client("no spaces")).is_err(), "an invalid id");
+    let ids: Vec<String> = auth.clients().into_iter().map(|client| client.id).collect();
+    assert_eq!(ids, ["11111111-2222-4333-8444-555555555555", "batch.import"]);
+
+    let changed = Client {
+        name: "Renamed".into(),
+        roles: [Role::Admin].into(),
+        companies: Companies::Only(["DEMF".to_owned()].into()),
+        created: "ignored".into(),
+        ..added.clone()
+    };
+    auth.set_client(&changed).expect("changed");
+    let stored = auth.client("BATCH.IMPORT").expect("found");
+    assert_eq!((stored.name.as_str(), &stored.created), ("Renamed", &added.created));
+    assert_eq!(stored.companies, Companies::Only(["demf".to_owned()].into()));
+    assert!(auth.set_client(&Client { id: "nobody".into(), ..changed }).is_err());
+    assert!(!auth.remove_client("nobody").expect("nothing removed"));
+}
+
+#[test]
+fn companies_are_a_star_or_a_lowercased_list_and_roles_are_kebab_case() {
+    assert_eq!(serde_json::from_value::<Companies>(json!("*")).expect("star"), Companies::All);
+    let only: Companies = serde_json::from_value(json!(["USMF", "demf"])).expect("list");
+    assert_eq!(only, Companies::Only(["demf".to_owned(), "usmf".to_owned()].into()));
+    assert!(serde_json::from_value::<Companies>(json!("usmf")).is_err());
+    assert!(serde_json::from_value::<Companies>(json!(["*"])).is_err());
+    assert_eq!(serde_json::to_value(Companies::All).expect("serializable"), json!("*"));
+
+    assert_eq!(serde_json::to_value(Role::DataManagement).expect("serializable"), json!("data-management"));
+    assert_eq!(serde_json::from_value::<Role>(json!("admin")).expect("a role"), Role::Admin);
+    assert_eq!(Role::DataManagement.to_string(), "data-management");
+}
+
+#[test]
+fn settings_take_durations_written_for_humans_and_refuse_unknown_fields() {
+    let settings: AuthSettings = toml::from_str(
+        r#"
+        issuer = "https://wharf.test"
+        token_lifetime = "2h"
+        leeway = "30s"
+        [external]
+        issuer = "https://sts.windows.net/tenant/"
+        audience = "api://wharf"
+        jwks = "entra-keys.json"
+        "#,
+    )
+    .expect("valid settings");
+    assert_eq!((settings.token_lifetime, settings.leeway), (Duration::from_secs(7200), Duration::from_secs(30)));
+    assert_eq!(settings.audience, "");
+    assert!(toml::from_str::<AuthSettings>("lifetime = \"1h\"").is_err());
+
+    let dir = TempDir::new().expect("temporary directory");
+    let forever = AuthSettings { token_lifetime: Duration::from_secs(365 * 86_400), ..self::settings() };
+    let path = dir.path();
+    let error = Auth::open(&path.join("wharf.db"), &path.join("key.pem"), forever).expect_err("refused");
+    assert!(error.to_string().contains("token_lifetime"), "{error}");
+}
+
+// External issuer: RSA keys, made once per test run because generating them is slow.
+
+fn issuer_key() -> &'static RsaPrivateKey {
+    static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA key"))
+}
+
+fn attacker_key() -> &'static RsaPrivateKey {
+    static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA key"))
+}
+
+fn jwk(key: &RsaPrivateKey, kid: &str) -> Value {
+    json!({
+        "kty": "RSA",
+        "use": "sig",
+        "kid": kid,
+        "n": URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
+        "e": URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
+    })
+}
+
+fn write_jwks(fixture: &Fixture, keys: &[Value]) {
+    fs::write(fixture.dir.path().join("entra-keys.json"), json!({ "keys": keys }).to_string()).expect("JWKS written");
+}
+
+/// An auth state accepting Entra tokens signed with the issuer key as kid "k1". The JWKS file
+/// also has keys Wharf must skip: an HMAC secret, and an Ed25519 key too short to be one.
+fn external_fixture() -> Fixture {
+    let dir = TempDir::new().expect("temporary directory");
+    let skipped = [
+        json!({"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"}),
+        json!({"kty": "OKP", "crv": "Ed25519", "kid": "short", "x": "AAAA"}),
+    ];
+    let keys = json!({ "keys": [jwk(issuer_key(), "k1"), skipped[0], skipped[1]] });
+    fs::write(dir.path().join("entra-keys.json"), keys.to_string()).expect("JWKS written");
+    let external = ExternalIssuer {
+        issuer: ENTRA_ISSUER.into(),
+        audience: ENTRA_AUDIENCE.into(),
+        jwks: dir.path().join("entra-keys.json"),
+    };
+    let auth = open_in(&dir, AuthSettings { external: Some(external), ..settings() });
+    let (client, secret) = auth.add_client(new_client(CLIENT_ID)).expect("client added");
+    Fixture { dir, auth, client, secret }
+}
+
+fn entra_claims(calling_app: Value) -> Value {
+    let now = jsonwebtoken::get_current_timestamp();
+    let mut claims = json!({"iss": ENTRA_ISSUER, "aud": ENTRA_AUDIENCE, "iat": now, "nbf": now, "exp": now + 3600});
+    if let (Some(claims), Some(extra)) = (claims.as_object_mut(), calling_app.as_object()) {
+        claims.extend(extra.clone());
+    }
+    claims
+}
+
+fn rs256(key: &RsaPrivateKey, header: Header, claims: &Value) -> String {
+    let der = key.to_pkcs1_der().expect("DER");
+    jsonwebtoken::encode(
+        &Header { alg: Algorithm::RS256, ..header },
+        claims,
+        &EncodingKey::from_rsa_der(der.as_bytes()),
+    )
+    .expect("signed")
+}
+
+fn kid(kid: &str) -> Header {
+    Header { kid: Some(kid.into()), ..Header::new(Algorithm::RS256) }
+}
+
+#[test]
+fn an_external_token_maps_to_the_client_named_in_azp_or_appid() {
+    let fixture = external_fixture();
+    let v2 = rs256(issuer_key(), kid("k1"), &entra_claims(json!({"azp": CLIENT_ID})));
+    let v1 = rs256(issuer_key(), kid("k1"), &entra_claims(json!({"appid": CLIENT_ID})));
+    for token in [v2, v1] {
+        let caller = fixture.auth.validate(&token).expect("valid");
+        assert_eq!((caller.client_id.as_str(), caller.may_see("usmf")), (CLIENT_ID, true));
+    }
+
+    let unmapped =
+        rs256(issuer_key(), kid("k1"), &entra_claims(json!({"azp": "99999999-0000-4000-8000-000000000000"})));
+    assert!(matches!(fixture.auth.validate(&unmapped), Err(AuthError::NotMapped(_))));
+    let anonymous = rs256(issuer_key(), kid("k1"), &entra_claims(json!({})));
+    assert_eq!(invalid_reason(fixture.auth.validate(&anonymous)), "no azp or appid claim");
+    let wrong_issuer = rs256(issuer_key(), kid("k1"), &entra_claims(json!({"azp": CLIENT_ID, "iss": URL})));
+    assert_eq!(invalid_reason(fixture.auth.validate(&wrong_issuer)), "wrong issuer");
+    let hmac_header = Header { alg: Algorithm::HS256, ..kid("hmac") };
+    let hmac = jsonwebtoken::encode(
+        &hmac_header,
+        &entra_claims(json!({"azp": CLIENT_ID})),
+        &EncodingKey::from_secret(b"secret"),
+    );
+    assert!(invalid_reason(fixture.auth.validate(&hmac.expect("signed"))).contains("HS256"));
+}
+
+#[test]
+fn an_unknown_kid_is_invalid_until_the_jwks_file_may_be_read_again() {
+    let fixture = external_fixture();
+    let rolled_over = rs256(attacker_key(), kid("k2"), &entra_claims(json!({"azp": CLIENT_ID})));
+    assert_eq!(invalid_reason(fixture.auth.validate(&rolled_over)), r#"unknown kid "k2""#);
+
+    write_jwks(&fixture, &[jwk(issuer_key(), "k1"), jwk(attacker_key(), "k2")]);
+    assert!(fixture.auth.validate(&rolled_over).is_err(), "the file was read less than a minute ago");
+    let external = fixture.auth.inner.external.as_ref().expect("an external issuer");
+    *external.keys.next_read.lock().expect("unpoisoned") = Instant::now();
+    assert_eq!(fixture.auth.validate(&rolled_over).expect("valid").client_id, CLIENT_ID);
+}
+
+#[test]
+fn an_external_token_carrying_its_own_key_in_the_header_is_invalid() {
+    let fixture = external_fixture();
+    let attacker_jwk = serde_json::from_value(jwk(attacker_key(), "k1")).expect("a JWK");
+    let header = Header { jwk: Some(attacker_jwk), jku: Some("https://attacker.test/keys".into()), ..kid("k1") };
+    let forged = rs256(attacker_key(), header, &entra_claims(json!({"azp": CLIENT_ID})));
+    assert_eq!(invalid_reason(fixture.auth.validate(&forged)), "bad signature");
+}
+
+#[test]
+fn rs256_tokens_are_invalid_when_no_external_issuer_is_configured() {
+    let fixture = fixture();
+    let token = rs256(issuer_key(), kid("k1"), &entra_claims(json!({"azp": CLIENT_ID})));
+    assert!(invalid_reason(fixture.auth.validate(&token)).contains("RS256"));
+}

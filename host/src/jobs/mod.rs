@@ -1,0 +1,263 @@
+//! Recurring jobs and the durable queue between them and the outside world: messages that
+//! clients enqueue and the scheduler imports, exports the scheduler queues for clients to
+//! dequeue, and the blobs and executions of the data-package API.
+//!
+//! Knows nothing of HTTP: the `api` module turns requests into calls on [`Jobs`]. Work runs
+//! through the [`Pipeline`](crate::pipeline::Pipeline) on blocking threads, at most
+//! `workers` at a time.
+//!
+//! The queue lives in `data/server.db` (SQLite, WAL, `synchronous=FULL`), beside the entity
+//! store rather than in it: a long import holds the store's writer, and enqueues must not wait
+//! for it. Bodies over [`bodies::INLINE_LIMIT`] live in `data/queue/bodies/`.
+pub mod blobs;
+pub mod bodies;
+pub mod database;
+pub mod job;
+pub mod packages;
+pub mod queue;
+mod scheduler;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Semaphore, watch};
+use uuid::Uuid;
+
+pub use blobs::{Blob, BlobKind, Blobs};
+pub use bodies::{Bodies, Body};
+pub use database::Database;
+pub use job::{Authorized, Job, JobSource, Mode};
+pub use queue::{AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, Queue, QueueSettings};
+
+use crate::deployment::Deployment;
+
+/// How the job service runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobSettings {
+    /// Messages and exports processed at the same time, all jobs together.
+    pub workers: usize,
+    /// How often the scheduler looks for due jobs.
+    #[serde(with = "job::humantime_serde_duration")]
+    pub tick: Duration,
+    /// The queue's rules.
+    #[serde(flatten)]
+    pub queue: QueueSettings,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings {
+            workers: std::thread::available_parallelism().map_or(2, usize::from),
+            tick: Duration::from_millis(200),
+            queue: QueueSettings::default(),
+        }
+    }
+}
+
+/// The job service: jobs, their queue, the package API's blobs and the scheduler's state.
+/// Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Jobs {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    deployment: Deployment,
+    settings: JobSettings,
+    queue: Queue,
+    bodies: Bodies,
+    blobs: Blobs,
+    jobs: RwLock<BTreeMap<Uuid, Arc<Job>>>,
+    /// Bounds the executions running at once.
+    workers: Arc<Semaphore>,
+    /// Messages this process is processing now.
+    in_flight: Mutex<HashSet<Uuid>>,
+    /// Jobs with a processing run under way.
+    running: Mutex<HashSet<Uuid>>,
+    /// Set to `true` to stop taking new work.
+    stopping: watch::Sender<bool>,
+}
+
+impl Jobs {
+    /// Opens the job service of `deployment`: its `jobs/` directory, the server database in
+    /// its data directory, and what a previous process left (bodies without rows are removed;
+    /// messages it was processing are looked at by the first monitoring pass).
+    pub fn open(deployment: Deployment, settings: JobSettings) -> Result<Jobs> {
+        let data = deployment.data_dir();
+        let database = Database::open(&data.join("server.db"))?;
+        let queue = Queue::new(database.clone(), settings.queue.clone());
+        let bodies = Bodies::open(&data.join("queue"))?;
+        let blobs = Blobs::open(database.clone(), &data.join("blobs"))?;
+
+        let catalog = deployment.pipeline.catalog.clone();
+        let mut jobs = job::load_dir(&deployment.jobs_dir(), &deployment.projects, &catalog)?;
+        for mut job in stored_jobs(&database)? {
+            if let Some(file) = jobs.get(&job.activity) {
+                tracing::warn!(activity = %job.activity, "job {} from the management API is hidden by the deployment's job {}", job.name, file.name);
+                continue;
+            }
+            match job.check(&deployment.projects, &catalog) {
+                Ok(()) => {
+                    jobs.insert(job.activity, job);
+                }
+                Err(error) => tracing::warn!(activity = %job.activity, "job {} is not loaded: {error:#}", job.name),
+            }
+        }
+
+        let known: HashSet<String> = queue.body_files_blocking()?.into_iter().collect();
+        let removed = bodies.sweep(&known)? + blobs.files().sweep(&blobs.files_blocking()?.into_iter().collect())?;
+        if removed > 0 {
+            tracing::info!("removed {removed} body files that no message names (left by a crash)");
+        }
+        let workers = settings.workers.max(1);
+        let inner = Inner {
+            deployment,
+            queue,
+            bodies,
+            blobs,
+            jobs: RwLock::new(jobs.into_iter().map(|(activity, job)| (activity, Arc::new(job))).collect()),
+            workers: Arc::new(Semaphore::new(workers)),
+            in_flight: Mutex::new(HashSet::new()),
+            running: Mutex::new(HashSet::new()),
+            stopping: watch::Sender::new(false),
+            settings,
+        };
+        Ok(Jobs { inner: Arc::new(inner) })
+    }
+
+    /// The deployment the jobs run in.
+    pub fn deployment(&self) -> &Deployment {
+        &self.inner.deployment
+    }
+
+    /// The queue.
+    pub fn queue(&self) -> &Queue {
+        &self.inner.queue
+    }
+
+    /// Where message bodies live.
+    pub fn bodies(&self) -> &Bodies {
+        &self.inner.bodies
+    }
+
+    /// The package API's blobs.
+    pub fn blobs(&self) -> &Blobs {
+        &self.inner.blobs
+    }
+
+    /// The service's settings.
+    pub fn settings(&self) -> &JobSettings {
+        &self.inner.settings
+    }
+
+    /// The job with `activity`.
+    pub fn job(&self, activity: Uuid) -> Option<Arc<Job>> {
+        self.inner.jobs.read().unwrap_or_else(PoisonError::into_inner).get(&activity).cloned()
+    }
+
+    /// Every job, by activity id.
+    pub fn jobs(&self) -> Vec<Arc<Job>> {
+        self.inner.jobs.read().unwrap_or_else(PoisonError::into_inner).values().cloned().collect()
+    }
+
+    /// Creates or replaces a job defined through the management API. A job of the
+    /// deployment's files cannot be replaced this way.
+    pub async fn put_job(&self, mut job: Job) -> Result<Arc<Job>> {
+        if self.job(job.activity).is_some_and(|existing| existing.source == JobSource::Deployment) {
+            bail!("job {} is defined in the deployment's jobs directory; change it there", job.activity);
+        }
+        job.source = JobSource::Api;
+        job.check(&self.inner.deployment.projects, &self.inner.deployment.pipeline.catalog)?;
+        let definition = serde_json::to_string(&job)?;
+        let activity = job.activity.to_string();
+        self.inner
+            .queue
+            .database()
+            .write(move |connection| {
+                connection.execute(
+                    "INSERT INTO queue_jobs (activity, definition) VALUES (?1, ?2)
+                     ON CONFLICT (activity) DO UPDATE SET definition = excluded.definition",
+                    [activity, definition],
+                )?;
+                Ok(())
+            })
+            .await?;
+        let job = Arc::new(job);
+        self.inner.jobs.write().unwrap_or_else(PoisonError::into_inner).insert(job.activity, job.clone());
+        Ok(job)
+    }
+
+    /// Deletes a job defined through the management API; `false` when there is none.
+    pub async fn delete_job(&self, activity: Uuid) -> Result<bool> {
+        match self.job(activity) {
+            None => return Ok(false),
+            Some(job) if job.source == JobSource::Deployment => {
+                bail!("job {activity} is defined in the deployment's jobs directory; remove it there")
+            }
+            Some(_) => {}
+        }
+        let key = activity.to_string();
+        self.inner
+            .queue
+            .database()
+            .write(move |connection| {
+                connection.execute("DELETE FROM queue_jobs WHERE activity = ?1", [key])?;
+                Ok(())
+            })
+            .await?;
+        self.inner.jobs.write().unwrap_or_else(PoisonError::into_inner).remove(&activity);
+        Ok(true)
+    }
+
+    /// Runs the scheduler until [`stop`](Self::stop); then waits for the work under way.
+    pub async fn run_scheduler(self) {
+        scheduler::run(self).await;
+    }
+
+    /// Stops taking new work. Executions under way finish; [`idle`](Self::idle) says when.
+    pub fn stop(&self) {
+        self.inner.stopping.send_replace(true);
+    }
+
+    /// Waits until no execution runs, or `grace` has passed; `false` when work was still
+    /// running then (it will be picked up again after a restart).
+    pub async fn idle(&self, grace: Duration) -> bool {
+        let workers = self.inner.settings.workers.max(1) as u32;
+        let all = self.inner.workers.clone().acquire_many_owned(workers);
+        tokio::time::timeout(grace, all).await.is_ok()
+    }
+
+    /// Closes the database after the work has stopped.
+    pub fn close(&self) {
+        self.inner.queue.database().close();
+    }
+
+    fn stopping(&self) -> watch::Receiver<bool> {
+        self.inner.stopping.subscribe()
+    }
+}
+
+fn stored_jobs(database: &Database) -> Result<Vec<Job>> {
+    let definitions = database.read(|connection| {
+        let mut statement = connection.prepare("SELECT definition FROM queue_jobs")?;
+        let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    })?;
+    definitions
+        .iter()
+        .map(|definition| serde_json::from_str(definition).context("the server database holds a malformed job"))
+        .collect()
+}
+
+/// Whether `path`'s file and name are on disk for good.
+fn sync_file(path: &Path) -> Result<()> {
+    std::fs::File::open(path)
+        .and_then(|file| file.sync_all())
+        .with_context(|| format!("cannot sync {}", path.display()))
+}

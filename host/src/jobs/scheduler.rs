@@ -1,0 +1,300 @@
+//! The scheduler: runs each job on its processing recurrence (imports process their queued
+//! messages, exports queue a new file), checks each job's messages on its monitoring
+//! recurrence, and removes what outlived the retention.
+//!
+//! Imports of a job that processes in order take one message at a time, oldest first; other
+//! jobs' messages run side by side, at most `workers` executions at once across all jobs.
+//! A message's side effects are upserts by key, so processing one again after a crash leaves
+//! no duplicate rows.
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError};
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+use uuid::Uuid;
+
+use super::queue::{NewMessage, format_millis, millis, now_millis};
+use super::{Job, Jobs, Message, MessageStatus, Mode, sync_file};
+use crate::pipeline::{Input, RunOptions, Silent, new_execution_id};
+use crate::store::{Execution, ExecutionStatus, Operation};
+
+pub(super) async fn run(jobs: Jobs) {
+    let mut stopping = jobs.stopping();
+    let mut ticks = tokio::time::interval(jobs.settings().tick);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut processing: HashMap<Uuid, Instant> = HashMap::new();
+    // Monitoring first: it finds the messages a previous process left mid-way.
+    let mut monitoring: HashMap<Uuid, Instant> = HashMap::new();
+    let mut cleanup = Instant::now();
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stopping.wait_for(|stopping| *stopping) => break,
+        }
+        let now = Instant::now();
+        for job in jobs.jobs() {
+            if monitoring.get(&job.activity).is_none_or(|due| *due <= now) {
+                monitoring.insert(job.activity, now + job.monitoring);
+                let (jobs, job) = (jobs.clone(), job.clone());
+                spawn_blocking_logged("monitoring", move || jobs.monitor(&job));
+            }
+            if processing.get(&job.activity).is_none_or(|due| *due <= now) {
+                processing.insert(job.activity, now + job.processing);
+                if jobs.inner.running.lock().unwrap_or_else(PoisonError::into_inner).insert(job.activity) {
+                    tokio::spawn(jobs.clone().process(job));
+                }
+            }
+        }
+        if cleanup <= now {
+            cleanup = now + jobs.settings().queue.cleanup_interval;
+            let jobs = jobs.clone();
+            spawn_blocking_logged("cleanup", move || jobs.clean_up());
+        }
+    }
+}
+
+fn spawn_blocking_logged(what: &'static str, work: impl FnOnce() -> Result<()> + Send + 'static) {
+    tokio::task::spawn_blocking(move || {
+        if let Err(error) = work() {
+            tracing::error!("{what} failed: {error:#}");
+        }
+    });
+}
+
+impl Jobs {
+    /// One processing run of `job`: its queued messages (imports) or one export.
+    async fn process(self, job: Arc<Job>) {
+        let stopping = self.stopping();
+        loop {
+            if *stopping.borrow() {
+                break;
+            }
+            let Ok(permit) = self.inner.workers.clone().acquire_owned().await else { break };
+            if job.direction == Operation::Export {
+                let (jobs, task_job) = (self.clone(), job.clone());
+                let exported = tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    jobs.export(&task_job)
+                });
+                if let Ok(Err(error)) = exported.await {
+                    tracing::error!(activity = %job.activity, "export of job {} failed: {error:#}", job.name);
+                }
+                break;
+            }
+            let claimed = {
+                let (jobs, activity) = (self.clone(), job.activity);
+                tokio::task::spawn_blocking(move || jobs.claim(activity)).await
+            };
+            let message = match claimed {
+                Ok(Ok(Some(message))) => message,
+                Ok(Ok(None)) => break,
+                Ok(Err(error)) => {
+                    tracing::error!(activity = %job.activity, "cannot take a message of job {}: {error:#}", job.name);
+                    break;
+                }
+                Err(_) => break,
+            };
+            let (jobs, task_job) = (self.clone(), job.clone());
+            let task = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                jobs.import(&task_job, message);
+            });
+            // Files of an in-order job wait for the one before them; packages never do, as in D365.
+            if job.in_order && job.mode == Mode::File {
+                let _ = task.await;
+            }
+        }
+        self.inner.running.lock().unwrap_or_else(PoisonError::into_inner).remove(&job.activity);
+    }
+
+    fn claim(&self, activity: Uuid) -> Result<Option<Message>> {
+        let message = self.queue().claim_blocking(activity, now_millis())?;
+        if let Some(message) = &message {
+            self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner).insert(message.message_id);
+        }
+        Ok(message)
+    }
+
+    /// Imports one claimed message and records how it went on it.
+    fn import(&self, job: &Job, message: Message) {
+        let id = message.message_id;
+        let (status, records, error) = match self.execute_import(job, &message) {
+            Ok(execution) => {
+                let records = execution.entities.iter().map(|entity| entity.target_records).sum();
+                (message_status(&execution), Some(records), None)
+            }
+            Err(error) => {
+                tracing::warn!(message = %id, "message of job {} failed: {error:#}", job.name);
+                (MessageStatus::PreProcessingError, None, Some(format!("{error:#}")))
+            }
+        };
+        if let Err(error) = self.queue().finish_blocking(id, status, records, error, now_millis()) {
+            // The message stays `Processing`; the next monitoring pass settles it.
+            tracing::error!(message = %id, "cannot record the outcome of a message: {error:#}");
+        }
+        self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+    }
+
+    fn execute_import(&self, job: &Job, message: &Message) -> Result<Execution> {
+        let deployment = self.deployment();
+        let project = deployment.projects.require(&job.project)?;
+        // An inline body goes to a temporary file for the pipeline, which reads files.
+        let temporary;
+        let path = match self.queue().inline_body(message.message_id)? {
+            Some(bytes) => {
+                let mut file = tempfile::NamedTempFile::new_in(&deployment.pipeline.executions_dir)
+                    .or_else(|_| tempfile::NamedTempFile::new())
+                    .context("cannot make a file for the message's body")?;
+                std::io::Write::write_all(&mut file, &bytes).context("cannot write the message's body")?;
+                temporary = file;
+                temporary.path().to_owned()
+            }
+            None => self.bodies().path(&message.message_id.to_string()),
+        };
+        let input = match job.mode {
+            Mode::Package => Input::Package { path },
+            Mode::File => Input::File { path, entity: message.entity_name.clone().or_else(|| job.entity.clone()) },
+        };
+        let execution_id = new_execution_id(&project.name);
+        self.queue().set_execution_blocking(message.message_id, execution_id.clone())?;
+        let options = RunOptions {
+            company: message.company.clone().or_else(|| job.company.clone()),
+            execution_id: Some(execution_id),
+            job: Some(job.activity.to_string()),
+            message: Some(message.message_id.to_string()),
+            correlation_id: message.external_correlation_id.clone(),
+        };
+        deployment.pipeline.import(project, &input, &options, &Silent)
+    }
+
+    /// Runs `job`'s export and queues its file for dequeue (or, when the export failed, a
+    /// message saying so, which dequeue hands out without a file as D365 does).
+    fn export(&self, job: &Job) -> Result<()> {
+        let deployment = self.deployment();
+        let mut project = deployment.projects.require(&job.project)?.clone();
+        project.skip_when_empty |= job.skip_when_empty;
+        let id = Uuid::new_v4();
+        let extension = match job.mode {
+            Mode::Package => "zip".to_owned(),
+            Mode::File => project.entities.first().map_or_else(|| "dat".to_owned(), |entity| extension_of(&entity.format)),
+        };
+        let out = self.bodies().incoming.join(format!("{id}.{extension}"));
+        let options = RunOptions {
+            company: job.company.clone(),
+            job: Some(job.activity.to_string()),
+            message: Some(id.to_string()),
+            ..RunOptions::default()
+        };
+        let mut message = NewMessage {
+            activity: job.activity,
+            direction: Operation::Export,
+            entity: None,
+            company: job.company.clone(),
+            external_id: None,
+            user: None,
+            status: MessageStatus::Processed,
+            records: None,
+            execution: None,
+            error: None,
+        };
+        match deployment.pipeline.export(&project, &out, &options, &Silent) {
+            Ok(outcome) => {
+                message.execution = Some(outcome.execution.id.clone());
+                message.records = Some(outcome.rows);
+                let Some(output) = outcome.output else {
+                    tracing::debug!(activity = %job.activity, "export of job {} found no rows; nothing queued", job.name);
+                    return Ok(());
+                };
+                sync_file(&output)?;
+                let file = std::fs::File::open(&output).context("cannot read an export")?;
+                let hash = blake3::Hasher::new().update_reader(file).context("cannot hash an export")?.finalize();
+                let size = std::fs::metadata(&output)?.len();
+                self.bodies().keep(&output, &id.to_string())?;
+                self.queue().add_blocking(id, message, *hash.as_bytes(), size)?;
+                tracing::info!(activity = %job.activity, message = %id, rows = outcome.rows, "export of job {} queued", job.name);
+            }
+            Err(error) => {
+                message.status = MessageStatus::PostProcessingFailed;
+                message.error = Some(format!("{error:#}"));
+                self.queue().add_blocking(id, message, [0; 32], 0)?;
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// One monitoring pass over `job`: messages left `Processing` by a process that died are
+    /// settled from their execution's record, or put back in line.
+    fn monitor(&self, job: &Job) -> Result<()> {
+        let store = &self.deployment().pipeline.store;
+        for message in self.queue().processing_blocking(Some(job.activity))? {
+            if self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner).contains(&message.message_id) {
+                continue;
+            }
+            let execution = match &message.execution_id {
+                Some(id) => store.execution(id)?,
+                None => None,
+            };
+            match execution.filter(|execution| execution.completed.is_some()) {
+                Some(execution) => {
+                    let records = execution.entities.iter().map(|entity| entity.target_records).sum();
+                    self.queue().finish_blocking(message.message_id, message_status(&execution), Some(records), None, now_millis())?;
+                }
+                None => {
+                    tracing::warn!(message = %message.message_id, "message of job {} was interrupted; processing it again", job.name);
+                    self.queue().requeue_blocking(message.message_id)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes messages and blobs older than the retention, with their files.
+    fn clean_up(&self) -> Result<()> {
+        let before = now_millis() - millis(self.settings().queue.retention);
+        let messages = self.queue().expire_blocking(before)?;
+        for name in &messages {
+            remove_file(&self.bodies().path(name));
+        }
+        let blobs = self.blobs().expire_blocking(before)?;
+        for name in &blobs {
+            remove_file(&self.blobs().files().path(name));
+        }
+        if !messages.is_empty() || !blobs.is_empty() {
+            tracing::info!(
+                "removed {} messages and {} blobs from before {}",
+                messages.len(),
+                blobs.len(),
+                format_millis(before)
+            );
+        }
+        Ok(())
+    }
+}
+
+fn remove_file(path: &std::path::Path) {
+    if let Err(error) = std::fs::remove_file(path)
+        && error.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(file = %path.display(), "cannot remove an expired file: {error}");
+    }
+}
+
+/// The file extension of a project entity's format.
+fn extension_of(format: &str) -> String {
+    crate::pipeline::DocumentFormat::parse(format, &Default::default())
+        .map_or_else(|_| "dat".to_owned(), |format| format.extension().to_owned())
+}
+
+/// The message status an execution's outcome stands for.
+pub(crate) fn message_status(execution: &Execution) -> MessageStatus {
+    match execution.status {
+        ExecutionStatus::Succeeded => MessageStatus::Processed,
+        // Nothing written at all: the document itself was unusable.
+        ExecutionStatus::Failed if execution.entities.iter().all(|entity| entity.target_records == 0) => {
+            MessageStatus::PreProcessingError
+        }
+        _ => MessageStatus::ProcessedWithErrors,
+    }
+}

@@ -1,0 +1,106 @@
+//! `wharf client`: registers the clients that may call the server, on the server's data
+//! directory (the server need not run; a running one sees changes on its next start, or use
+//! the management API to change clients while it runs).
+
+use std::collections::BTreeSet;
+
+use clap::{Args, Subcommand};
+
+use super::{Exit, Outcome, failed, unusable};
+use crate::auth::{Auth, AuthSettings, Companies, NewClient, Role};
+use crate::deployment::Settings;
+
+/// `wharf client …`.
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client and print its secret (shown only this once).
+    Add(AddArgs),
+    /// List the registered clients.
+    List(DataArgs),
+    /// Remove a client; its tokens stop working at once.
+    Remove {
+        /// The client id.
+        id: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// Where the server keeps its data.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// The deployment directory.
+    #[arg(long, env = "WHARF_DEPLOYMENT", default_value = ".")]
+    pub deployment: std::path::PathBuf,
+    /// The data directory, instead of the deployment's.
+    #[arg(long)]
+    pub data: Option<std::path::PathBuf>,
+}
+
+/// `wharf client add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The client id (a GUID is made when none is given).
+    pub id: Option<String>,
+    /// A name for people.
+    #[arg(long, default_value = "")]
+    pub name: String,
+    /// A role: admin, data-management (repeat for several).
+    #[arg(long = "role", value_parser = parse_role)]
+    pub roles: Vec<Role>,
+    /// A company the client may see (repeat for several), or `*` for all.
+    #[arg(long = "company", required = true)]
+    pub companies: Vec<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    match text {
+        "admin" => Ok(Role::Admin),
+        "data-management" => Ok(Role::DataManagement),
+        other => Err(format!("no role is called {other}; use admin or data-management")),
+    }
+}
+
+/// Runs a client command.
+pub fn run(command: ClientCommand, out: &mut dyn std::io::Write) -> Outcome {
+    match command {
+        ClientCommand::Add(args) => {
+            let auth = open(&args.data)?;
+            let companies = match args.companies.iter().any(|company| company == "*") {
+                true => Companies::All,
+                false => Companies::Only(args.companies.into_iter().collect()),
+            };
+            let registration =
+                NewClient { id: args.id, name: args.name, roles: args.roles.into_iter().collect::<BTreeSet<_>>(), companies, enabled: true };
+            let (client, secret) = auth.add_client(registration).map_err(unusable)?;
+            writeln!(out, "client id:     {}", client.id).map_err(failed)?;
+            writeln!(out, "client secret: {secret}").map_err(failed)?;
+        }
+        ClientCommand::List(data) => {
+            for client in open(&data)?.clients() {
+                let roles: Vec<_> = client.roles.iter().map(|role| role.as_str()).collect();
+                let companies = serde_json::to_string(&client.companies).map_err(failed)?;
+                writeln!(out, "{}\t{}\troles {}\tcompanies {companies}\t{}", client.id, client.name, roles.join(","), if client.enabled { "enabled" } else { "disabled" })
+                    .map_err(failed)?;
+            }
+        }
+        ClientCommand::Remove { id, data } => {
+            if !open(&data)?.remove_client(&id).map_err(failed)? {
+                return Err(unusable(anyhow::anyhow!("no client {id} is registered")));
+            }
+            writeln!(out, "removed {id}").map_err(failed)?;
+        }
+    }
+    Ok(Exit::Success)
+}
+
+fn open(args: &DataArgs) -> Result<Auth, super::Failure> {
+    let settings = Settings::load(&args.deployment, args.data.as_deref()).map_err(unusable)?;
+    let data = settings.data_dir(&args.deployment);
+    std::fs::create_dir_all(&data).map_err(unusable)?;
+    // Issuer and audience matter only to tokens, which this command neither makes nor reads.
+    let settings = AuthSettings { issuer: "wharf".into(), audience: "wharf".into(), ..AuthSettings::default() };
+    Auth::open(&data.join("server.db"), &data.join("keys").join("signing.pem"), settings).map_err(unusable)
+}
