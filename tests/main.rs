@@ -16,6 +16,8 @@ mod imports;
 mod loading;
 /// Data packages: D365's manifest and header bytes, lenient reading, hostile zips refused.
 mod packages;
+/// A real server on a free port, for the modules that talk HTTP.
+mod server;
 /// Hot reload under load: swaps, broken versions, deletes, restores.
 mod reload;
 /// Repository rules that keep the code readable.

@@ -1,0 +1,159 @@
+//! A real server for the tests: `wharf serve`'s code on `127.0.0.1:0`, over a copy of the
+//! example deployment (plugins built, jobs on short recurrences), with two clients registered.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
+use wharf::api::{Server, ServerConfig};
+use wharf::auth::{Auth, Companies, NewClient, Role};
+
+use crate::imports::deployment;
+
+/// A data-management client granted company `usmf`, on every example job's policy.
+pub const FABRIKAM: &str = "fabrikam-erp";
+/// An admin granted every company, on no job's policy.
+pub const OPS: &str = "ops";
+
+/// The example jobs' activity ids.
+pub const GROUPS_JOB: &str = "6d31e09f-0249-459f-94f0-aad9c2c47b64";
+pub const SETUP_JOB: &str = "b0b5401e-56ca-4dc8-b566-84389a001236";
+pub const CUSTOMERS_EXPORT_JOB: &str = "5acd8121-d4e1-4cf8-b31f-9713de3e3627";
+
+/// A running server; stops (gracefully) when dropped.
+pub struct TestServer {
+    /// `http://127.0.0.1:{port}`.
+    pub url: String,
+    /// The deployment directory (its `data/` holds the stores).
+    pub dir: tempfile::TempDir,
+    /// Its clients and tokens, shared with the server.
+    pub auth: Auth,
+    /// A blocking HTTP client.
+    pub http: reqwest::blocking::Client,
+    secrets: std::collections::HashMap<String, String>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// A server with the default configuration.
+    pub fn start() -> TestServer {
+        TestServer::start_with(|_| {})
+    }
+
+    /// A server whose configuration `edit` changes first.
+    pub fn start_with(edit: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        let (dir, _) = deployment();
+        copy_jobs(dir.path());
+        let mut config = ServerConfig::default();
+        config.listen = "127.0.0.1:0".parse().expect("an address");
+        config.deployment = dir.path().to_owned();
+        config.jobs.tick = Duration::from_millis(20);
+        edit(&mut config);
+        let (started, ready) = std::sync::mpsc::channel();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+            runtime.block_on(async move {
+                let server = match Server::bind(&config).await {
+                    Ok(server) => server,
+                    Err(error) => return started.send(Err(format!("{error:#}"))).expect("the test waits"),
+                };
+                let url = format!("http://{}", server.local_addr().expect("an address"));
+                started.send(Ok((url, server.auth().clone()))).expect("the test waits");
+                server.run(async move { let _ = stopped.await; }).await.expect("the server runs");
+            });
+        });
+        let (url, auth) = ready.recv().expect("the server thread answers").expect("the server starts");
+        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().expect("a client");
+        let mut server =
+            TestServer { url, dir, auth, http, secrets: Default::default(), stop: Some(stop), thread: Some(thread) };
+        server.register(FABRIKAM, &[Role::DataManagement], &["usmf"]);
+        server.register(OPS, &[Role::Admin], &["*"]);
+        server
+    }
+
+    /// Registers client `id`; `companies` may be `["*"]`.
+    pub fn register(&mut self, id: &str, roles: &[Role], companies: &[&str]) {
+        let companies = match companies {
+            ["*"] => Companies::All,
+            companies => Companies::Only(companies.iter().map(|company| company.to_string()).collect()),
+        };
+        let registration = NewClient {
+            id: Some(id.to_owned()),
+            name: id.to_owned(),
+            roles: roles.iter().copied().collect::<BTreeSet<_>>(),
+            companies,
+            enabled: true,
+        };
+        let (_, secret) = self.auth.add_client(registration).expect("the client registers");
+        self.secrets.insert(id.to_owned(), secret);
+    }
+
+    /// The secret of a client registered here.
+    pub fn secret(&self, id: &str) -> &str {
+        &self.secrets[id]
+    }
+
+    /// A token for client `id`, from the v2 token endpoint.
+    pub fn token(&self, id: &str) -> String {
+        let response = self
+            .http
+            .post(format!("{}/tenant/oauth2/v2.0/token", self.url))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", id),
+                ("client_secret", self.secret(id)),
+                ("scope", &format!("{}/.default", self.url)),
+            ])
+            .send()
+            .expect("the token endpoint answers");
+        assert_eq!(response.status(), 200, "token for {id}");
+        let body: serde_json::Value = response.json().expect("a token response");
+        body["access_token"].as_str().expect("an access token").to_owned()
+    }
+
+    /// `url` relative to the server.
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// Waits until `check` holds, for at most 30 s.
+    pub fn wait_for(&self, what: &str, mut check: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !check() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The deployment's data directory.
+    pub fn data(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The example jobs, processing every 100 ms instead of every few seconds.
+pub fn copy_jobs(deployment: &Path) {
+    let from = wharf_tests::root().join("examples/deployment/jobs");
+    let to = deployment.join("jobs");
+    std::fs::create_dir_all(&to).expect("jobs directory");
+    for entry in std::fs::read_dir(from).expect("example jobs") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("a job");
+        let text = text.replace("processing = \"2s\"", "processing = \"100ms\"").replace("processing = \"5s\"", "processing = \"100ms\"");
+        std::fs::write(to.join(path.file_name().expect("name")), text).expect("write a job");
+    }
+}
