@@ -1,58 +1,140 @@
 #!/usr/bin/env bash
 # The Wharf demo: installs the pinned toolchain and wasm target, builds the host and the
-# example plugins into the example deployment (examples/deployment), then takes documents in
-# every format through it into the embedded store and back out, printing each step.
+# example plugins into the example deployment (examples/deployment), starts `wharf serve` on
+# the embedded store, and walks documents through the D365 recurring-integrations API as a
+# client would: a CSV enqueued, processed and its job status read; a data package imported;
+# an export dequeued, downloaded and acknowledged. Every call is printed as the curl command
+# it is, with the server's answer. The server then keeps serving, with a client's id and
+# secret printed for your own calls; Ctrl-C stops it gracefully.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rustup toolchain install # reads rust-toolchain.toml: the pinned Rust and wasm32-wasip2
 cargo build --release -p wharf
-wharf=target/release/wharf
+wharf=$PWD/target/release/wharf
 deployment=examples/deployment
 samples=$deployment/samples
 export WHARF_DEPLOYMENT=$deployment
+mkdir -p target/demo
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-# Exit code 4 means "done, some rows rejected": the demo shows those on purpose.
-rejects_ok() { "$@" || [ $? -eq 4 ]; }
-
-step "build the example plugins into $deployment/plugins"
 for crate in plugins/*/; do
-  [ -f "$crate/wharf-plugin.toml" ] && "$wharf" plugin build "$crate" --out "$deployment/plugins"
+  [ -f "$crate/wharf-plugin.toml" ] && "$wharf" plugin build "$crate" --out "$deployment/plugins" >/dev/null
 done
-rm -rf "$deployment/data" # a fresh store for every demo run
+rm -rf "$deployment/data" # a fresh store and queue for every demo run
 
-step "a plain CSV, mapped by field name: $samples/customer-groups.csv"
+step "register two clients (their secrets are shown once)"
+echo "\$ wharf client add fabrikam-erp --role data-management --company usmf"
+"$wharf" client add fabrikam-erp --name "Fabrikam ERP" --role data-management --company usmf | tee target/demo/client.txt
+secret=$(awk '/client secret/ {print $3}' target/demo/client.txt)
+"$wharf" client add ops --name Operations --role admin --company '*' > target/demo/ops.txt
+ops_secret=$(awk '/client secret/ {print $3}' target/demo/ops.txt)
+echo "(and an admin client, ops, for the management API)"
+
+step "start the server: wharf serve --config examples/server.toml"
+"$wharf" serve --config examples/server.toml > target/demo/server.out 2> target/demo/server.log &
+server=$!
+trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null' EXIT
+for _ in $(seq 1 300); do grep -q listening target/demo/server.out 2>/dev/null && break; sleep 0.1; done
+cat target/demo/server.out
+base=$(sed -n 's/^listening on \([^ ]*\).*/\1/p' target/demo/server.out)
+[ -n "$base" ] || { cat target/demo/server.log; exit 1; }
+
+# Prints a call as the curl command it is (the token shown as $TOKEN), runs it, and prints the
+# status and the answer (JSON pretty-printed). The answer is left in $answer.
+call() {
+  printf '\033[36m$ curl'
+  for arg in "$@"; do
+    arg=${arg//$token/\$TOKEN}
+    if [[ $arg == *'$TOKEN'* ]]; then printf ' "%s"' "$arg"
+    elif [[ $arg =~ ^[-A-Za-z0-9_@%:/.=,+]*$ ]]; then printf ' %s' "$arg"
+    else printf " '%s'" "$arg"; fi
+  done
+  printf '\033[0m\n'
+  local status
+  status=$(curl -sS -o target/demo/answer -w '%{http_code}' "$@")
+  answer=$(cat target/demo/answer)
+  echo "HTTP $status"
+  if [ -n "$answer" ]; then
+    python3 -m json.tool target/demo/answer 2>/dev/null || head -c 600 target/demo/answer; echo
+  fi
+}
+token=
+groups=6d31e09f-0249-459f-94f0-aad9c2c47b64
+setup=b0b5401e-56ca-4dc8-b566-84389a001236
+export_job=5acd8121-d4e1-4cf8-b31f-9713de3e3627
+
+step "get a token (OAuth 2.0 client credentials, the Entra v1 form)"
+call -X POST "$base/contoso/oauth2/token" -d grant_type=client_credentials -d client_id=fabrikam-erp \
+  -d "client_secret=$secret" -d "resource=$base"
+token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' target/demo/answer)
+auth=(-H "Authorization: Bearer $token")
+
+step "enqueue a CSV of customer groups to the file job (activity id braced, as Microsoft's examples send it)"
 cat "$samples/customer-groups.csv"
-"$wharf" import "$samples/customer-groups.csv" --project "Customer groups"
+call -X POST "$base/api/connector/enqueue/%7B${groups^^}%7D?entity=Customer%20groups&company=usmf" "${auth[@]}" \
+  -H "x-ms-dyn-externalidentifier: customer-groups.csv" --data-binary "@$samples/customer-groups.csv"
+message=$(tr -d '"' < target/demo/answer)
 
-step "a D365 data package: entities at several levels, processed in unit/level/sequence order"
-"$wharf" import "$samples/contoso-setup.zip" --project "Contoso setup"
+step "the job processes its queue on its recurrence (every 2 s); poll the job status"
+for _ in $(seq 1 100); do
+  curl -sS "${auth[@]}" "$base/api/connector/jobstatus/$groups?jobId=$message" | grep -q '"DataJobState":"Processed' && break
+  sleep 0.2
+done
+call "$base/api/connector/jobstatus/$groups?jobId=$message" "${auth[@]}"
 
-step "a partner's CSV through a mapper plugin: $samples/northwind-customers.csv"
-cat "$samples/northwind-customers.csv"
-rejects_ok "$wharf" import "$samples/northwind-customers.csv" --project "Northwind customers"
-echo "-- the rejected rows, with their reasons:"
-cat "$deployment"/data/executions/Northwind*/*-errors.csv
+step "the message status, through the data-package API (single-quoted JSON, as d365fo.integrations sends)"
+call -X POST "$base/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetMessageStatus" \
+  "${auth[@]}" -H "Content-Type: application/json" -d "{'messageId':'$message'}"
 
-step "partner XML: one document becomes sales order headers and their lines"
-rejects_ok "$wharf" import "$samples/fabrikam-orders.xml" --project "Fabrikam orders"
+step "enqueue a D365 data package to the package job (customers, groups and bills of materials)"
+call -X POST "$base/api/connector/enqueue/$setup?company=usmf" "${auth[@]}" -H "Content-Type: application/zip" \
+  --data-binary "@$samples/contoso-setup.zip"
+package=$(tr -d '"' < target/demo/answer)
+for _ in $(seq 1 100); do
+  curl -sS "${auth[@]}" "$base/api/connector/jobstatus/$setup?jobId=$package" | grep -q '"DataJobState":"Processed' && break
+  sleep 0.2
+done
+call "$base/api/connector/jobstatus/$setup?jobId=$package" "${auth[@]}"
 
-step "an Excel workbook, XML-Element, NDJSON and a fixed-width report"
-rejects_ok "$wharf" import "$samples/products.xlsx" --project "Products"
-"$wharf" import "$samples/purchase-order-headers.xml" --project "Purchase orders" --entity PurchaseOrderHeader
-rejects_ok "$wharf" import "$samples/purchase-order-lines.ndjson" --project "Purchase orders" --entity PurchaseOrderLine
-rejects_ok "$wharf" import "$samples/warehouse-on-hand.txt" --project "Warehouse on-hand"
+step "the export job runs every 5 s and queues changed customers; dequeue until a file is there"
+for _ in $(seq 1 100); do
+  status=$(curl -sS -o target/demo/dequeue -w '%{http_code}' "${auth[@]}" "$base/api/connector/dequeue/$export_job")
+  [ "$status" = 200 ] && break
+  sleep 0.5
+done
+echo "(a 204 No Content meant nothing was queued yet)"
+# The dequeue above leased the message; show the same call's answer as a client sees it.
+printf '\033[36m$ curl %s -H "Authorization: Bearer $TOKEN"\033[0m\nHTTP 200\n' "$base/api/connector/dequeue/$export_job"
+python3 -m json.tool target/demo/dequeue
+download=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["DownloadLocation"])' target/demo/dequeue)
 
-step "export: changed customers as CSV (a second run finds nothing new and writes nothing)"
-"$wharf" export --project "Customers export" --out target/demo/customers.csv
-cat target/demo/customers.csv
-"$wharf" export --project "Customers export" --out target/demo/customers.csv
+step "download the file at DownloadLocation (with the bearer token, as RIS and d365fo.integrations do)"
+call "$download" "${auth[@]}"
 
-step "export: a data package for a sister company"
-"$wharf" export --project "Contoso export" --out target/demo/contoso-export.zip
-python3 -m zipfile -l target/demo/contoso-export.zip
+step "acknowledge it with the dequeue answer; the queue is then empty (204)"
+call -X POST "$base/api/connector/ack/$export_job" "${auth[@]}" -H "Content-Type: application/json" \
+  --data-binary @target/demo/dequeue
+call "$base/api/connector/dequeue/$export_job" "${auth[@]}"
 
-step "an action plugin: on-hand inventory of item D0001 at site 1"
-"$wharf" plugin run "$deployment/plugins/inventory-action.wasm" --input examples/samples/on-hand-request.json \
-  --entities examples/samples/inventory.json
+step "the operator's view: messages through the management API (admin client ops)"
+ops_token=$(curl -sS -X POST "$base/contoso/oauth2/v2.0/token" -d grant_type=client_credentials -d client_id=ops \
+  -d "client_secret=$ops_secret" -d "scope=$base/.default" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+curl -sS -H "Authorization: Bearer $ops_token" "$base/manage/messages" | python3 -c '
+import json, sys
+for m in json.load(sys.stdin)["value"]:
+    print(m["MessageId"], m["Direction"].ljust(6), m["Status"].ljust(12), "records", m["TotalRecords"], m["ExternalCorrelationId"] or "")'
+
+step "the server keeps serving"
+cat <<TEXT
+URL:           $base
+client id:     fabrikam-erp
+client secret: $secret
+token:         curl -X POST $base/contoso/oauth2/token -d grant_type=client_credentials \\
+                 -d client_id=fabrikam-erp -d client_secret=$secret -d resource=$base
+logs:          target/demo/server.log
+Ctrl-C stops it (work under way finishes first).
+TEXT
+trap - EXIT
+trap 'kill -TERM $server; wait $server' INT TERM
+wait $server

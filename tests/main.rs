@@ -4,6 +4,10 @@
 mod actions;
 /// The command line's output and exit codes.
 mod cli;
+/// D365's real clients' request sequences, replayed against the server.
+mod contract;
+/// A real `wharf serve` process killed with SIGKILL keeps every promise it made before.
+mod crashes;
 /// Every format reader against its sample documents and golden renderings.
 mod formats;
 /// Every example plugin against its golden files.
@@ -16,6 +20,8 @@ mod imports;
 mod loading;
 /// Data packages: D365's manifest and header bytes, lenient reading, hostile zips refused.
 mod packages;
+/// Who may reach what over HTTP, bad tokens, request budgets and hostile input.
+mod security;
 /// A real server on a free port, for the modules that talk HTTP.
 mod server;
 /// Hot reload under load: swaps, broken versions, deletes, restores.

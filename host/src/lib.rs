@@ -5,8 +5,8 @@
 //! [`entity`] (entity definitions and value conversion), [`plugin`] (the WASM runtime and
 //! registry), [`store`] (the embedded entity store), [`pipeline`] (one execution of a data
 //! project), [`deployment`] (an operator's directory), [`run`] (the command line).
-pub mod auth;
 pub mod api;
+pub mod auth;
 pub mod deployment;
 pub mod entity;
 pub mod formats;

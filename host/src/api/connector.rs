@@ -21,7 +21,7 @@ use crate::formats::package::{ZipLimits, check_zip};
 use crate::jobs::bodies::Content;
 use crate::jobs::job::parse_activity;
 use crate::jobs::queue::now_millis;
-use crate::jobs::{AckOutcome, Job, Message, Mode, NewMessage, MessageStatus};
+use crate::jobs::{AckOutcome, Job, Message, MessageStatus, Mode, NewMessage};
 use crate::store::Operation;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -62,7 +62,11 @@ fn job_for(state: &AppState, caller: &Caller, path: &ActivityPath, direction: Op
             Operation::Import => "it takes enqueued documents",
             Operation::Export => "its files are dequeued",
         };
-        return Err(ApiError::bad_request(format!("Recurring job {} is an {} job: {hint}.", job.name, job.direction.as_str().to_lowercase())));
+        return Err(ApiError::bad_request(format!(
+            "Recurring job {} is an {} job: {hint}.",
+            job.name,
+            job.direction.as_str().to_lowercase()
+        )));
     }
     Ok(job)
 }
@@ -94,11 +98,16 @@ async fn enqueue(
         Mode::Package => None,
         Mode::File => {
             let name = query.entity.or_else(|| job.entity.clone()).ok_or_else(|| {
-                ApiError::bad_request(format!("Recurring job {} takes files: the entity parameter is required.", job.name))
+                ApiError::bad_request(format!(
+                    "Recurring job {} takes files: the entity parameter is required.",
+                    job.name
+                ))
             })?;
-            let known = deployment.pipeline.catalog.get(&name).filter(|entity| {
-                project.entities.iter().any(|settings| entity.answers_to(&settings.entity))
-            });
+            let known = deployment
+                .pipeline
+                .catalog
+                .get(&name)
+                .filter(|entity| project.entities.iter().any(|settings| entity.answers_to(&settings.entity)));
             let entity = known.ok_or_else(|| {
                 ApiError::bad_request(format!("Entity {name} is not part of data project {}.", project.name))
             })?;
@@ -118,12 +127,10 @@ async fn enqueue(
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
             Err(error) => {
-                receiver.abandon().await;
                 return Err(ApiError::bad_request(format!("The request body could not be read: {error}")));
             }
         };
         if let Err(error) = receiver.push(&chunk).await {
-            receiver.abandon().await;
             return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{error:#}.")));
         }
     }
@@ -232,7 +239,8 @@ async fn download(
     let body = match inline {
         Some(bytes) => Body::from(bytes),
         None => {
-            let file = tokio::fs::File::open(state.jobs.bodies().path(&id.to_string())).await.map_err(|_| not_found())?;
+            let file =
+                tokio::fs::File::open(state.jobs.bodies().path(&id.to_string())).await.map_err(|_| not_found())?;
             Body::from_stream(tokio_util::io::ReaderStream::new(file))
         }
     };
@@ -249,8 +257,10 @@ async fn ack(
     // The body is the dequeue answer, whole (d365fo.integrations) or in part (RIS): only
     // these two members matter.
     let body = lenient_json(&body)?;
-    let correlation = string_member(&body, "CorrelationId").ok_or_else(|| ApiError::bad_request("The ack body needs a CorrelationId."))?;
-    let receipt = string_member(&body, "PopReceipt").ok_or_else(|| ApiError::bad_request("The ack body needs a PopReceipt."))?;
+    let correlation = string_member(&body, "CorrelationId")
+        .ok_or_else(|| ApiError::bad_request("The ack body needs a CorrelationId."))?;
+    let receipt =
+        string_member(&body, "PopReceipt").ok_or_else(|| ApiError::bad_request("The ack body needs a PopReceipt."))?;
     let id = parse_activity(&correlation)
         .ok_or_else(|| ApiError::bad_request(format!("The CorrelationId {correlation:?} is not a GUID.")))?;
     match state.jobs.queue().ack(job.activity, id, receipt, caller.client_id.clone(), now_millis()).await? {
@@ -282,7 +292,8 @@ async fn job_status(
         .job(activity)
         .filter(|job| job.allows(&caller.client_id))
         .ok_or_else(|| ApiError::not_found(format!("No recurring job has activity id {activity}.")))?;
-    let message = visible_message(&state, &caller, &query.job_id).await?.filter(|message| message.activity_id == job.activity);
+    let message =
+        visible_message(&state, &caller, &query.job_id).await?.filter(|message| message.activity_id == job.activity);
     let message = message.ok_or_else(|| ApiError::not_found(format!("No message {} is in this job.", query.job_id)))?;
     Ok(odata_json(&data_job_status(&state, &job, &message).await?))
 }
@@ -326,7 +337,9 @@ async fn data_job_status(state: &AppState, job: &Job, message: &Message) -> ApiR
         .collect();
     let log = match (&message.error, &execution) {
         (Some(error), _) => error.clone(),
-        (None, Some(execution)) => format!("Execution {} of data project {}: {:?}.", execution.id, execution.project, execution.status),
+        (None, Some(execution)) => {
+            format!("Execution {} of data project {}: {:?}.", execution.id, execution.project, execution.status)
+        }
         (None, None) => format!("Message {} is {}.", message.message_id, message.status.as_str()),
     };
     Ok(json!({

@@ -112,10 +112,17 @@ struct MessagesQuery {
     offset: Option<u32>,
 }
 
-async fn messages(State(state): State<AppState>, caller: Caller, Query(query): Query<MessagesQuery>) -> ApiResult<Response> {
+async fn messages(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<MessagesQuery>,
+) -> ApiResult<Response> {
     admin(&caller)?;
     let status = match &query.status {
-        Some(name) => Some(MessageStatus::parse(name).ok_or_else(|| ApiError::bad_request(format!("No message status is called {name}.")))?),
+        Some(name) => Some(
+            MessageStatus::parse(name)
+                .ok_or_else(|| ApiError::bad_request(format!("No message status is called {name}.")))?,
+        ),
         None => None,
     };
     let query = MessageQuery {
@@ -169,7 +176,9 @@ async fn find_execution(state: &AppState, caller: &Caller, id: String) -> ApiRes
     let store = state.jobs.deployment().pipeline.store.clone();
     let shown = id.clone();
     let execution = tokio::task::spawn_blocking(move || store.execution(&id)).await.map_err(anyhow::Error::from)??;
-    execution.filter(|execution| visible(caller, execution)).ok_or_else(|| ApiError::not_found(format!("No execution {shown}.")))
+    execution
+        .filter(|execution| visible(caller, execution))
+        .ok_or_else(|| ApiError::not_found(format!("No execution {shown}.")))
 }
 
 async fn execution(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {

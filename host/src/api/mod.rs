@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/manage", manage::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::map_response(odata_rejections))
         // Routes that take large bodies stream them and set their own limit.
         .layer(DefaultBodyLimit::max(state.limits.max_action_body_bytes))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -78,7 +79,8 @@ impl Server {
     /// Binds `config.listen`, opens the deployment, its job service and the auth state (the
     /// signing key is made on first start and kept in the data directory).
     pub async fn bind(config: &ServerConfig) -> Result<Server> {
-        let listener = TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+        let listener =
+            TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
         let public_url: Arc<str> = config.public_url(listener.local_addr()?).into();
         let (deployment_dir, data) = (config.deployment.clone(), config.data.clone());
         let jobs_settings = config.jobs.clone();
@@ -157,11 +159,42 @@ async fn method_not_allowed() -> ApiError {
     ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "The HTTP method is not allowed on this resource.")
 }
 
+/// Turns the plain-text rejections of axum's extractors (a query string that does not
+/// deserialize, a JSON body over `max_action_body_bytes`) into OData errors, as every other
+/// failure answers. Their texts name the field or limit and nothing internal.
+async fn odata_rejections(response: Response) -> Response {
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/plain"));
+    if !plain || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned());
+    let message = match text {
+        Ok(text) if !text.is_empty() => format!("{text}."),
+        _ => status.canonical_reason().unwrap_or("The request failed").to_owned() + ".",
+    };
+    let mut odata = ApiError::new(status, message).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            odata.headers_mut().append(name, value.clone());
+        }
+    }
+    odata
+}
+
 /// A JSON response with OData's headers.
 pub(crate) fn odata_json(body: &Value) -> Response {
     let mut response = axum::Json(body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; odata.metadata=minimal; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; odata.metadata=minimal; charset=utf-8"),
+    );
     headers.insert("OData-Version", HeaderValue::from_static("4.0"));
     response
 }

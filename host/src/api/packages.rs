@@ -31,10 +31,7 @@ const MAX_ERRORS: u64 = 10_000;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/data/DataManagementDefinitionGroups/{action}", post(action))
-        .route(
-            "/dmf/{blob}/{name}",
-            put(upload).get(fetch).layer(axum::extract::DefaultBodyLimit::disable()),
-        )
+        .route("/dmf/{blob}/{name}", put(upload).get(fetch).layer(axum::extract::DefaultBodyLimit::disable()))
 }
 
 async fn action(
@@ -49,11 +46,13 @@ async fn action(
     };
     let body = lenient_json(&body)?;
     let parameter = |name: &str| string_member(&body, name).filter(|value| !value.trim().is_empty());
-    let required = |name: &str| parameter(name).ok_or_else(|| ApiError::bad_request(format!("The parameter {name} is required.")));
+    let required =
+        |name: &str| parameter(name).ok_or_else(|| ApiError::bad_request(format!("The parameter {name} is required.")));
     match name {
         "GetAzureWriteUrl" => {
             let file = parameter("uniqueFileName").unwrap_or_else(|| Uuid::new_v4().to_string());
-            let blob = state.jobs.blobs().create(BlobKind::Upload, file, None, None, Some(caller.client_id.clone())).await?;
+            let blob =
+                state.jobs.blobs().create(BlobKind::Upload, file, None, None, Some(caller.client_id.clone())).await?;
             // The value is a string holding JSON, which clients parse a second time.
             let inner = json!({ "BlobId": format!("{{{}}}", blob.id.to_string().to_uppercase()), "BlobUrl": link(&state, &blob) });
             Ok(envelope(&state, Value::String(inner.to_string())))
@@ -67,8 +66,17 @@ async fn action(
                 ));
             }
             let company = granted_company(&caller, parameter("legalEntityId"))?;
-            let request = PackageImport { project: required("definitionGroupId")?, blob, execution_id: parameter("executionId"), company };
-            let id = state.jobs.import_package(request).await.map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
+            let request = PackageImport {
+                project: required("definitionGroupId")?,
+                blob,
+                execution_id: parameter("executionId"),
+                company,
+            };
+            let id = state
+                .jobs
+                .import_package(request)
+                .await
+                .map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
             Ok(envelope(&state, Value::String(id)))
         }
         "ExportToPackage" | "ExportToPackageAsync" => {
@@ -81,13 +89,18 @@ async fn action(
                 company,
                 owner: caller.client_id.clone(),
             };
-            let id = state.jobs.export_package(request).await.map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
+            let id = state
+                .jobs
+                .export_package(request)
+                .await
+                .map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
             Ok(envelope(&state, Value::String(id)))
         }
         "GetExportedPackageUrl" => {
             let execution = execution(&state, &caller, &required("executionId")?).await?;
             // Empty until the package is complete: clients poll.
-            let url = state.jobs.exported_package(&execution.id).await?.map(|blob| link(&state, &blob)).unwrap_or_default();
+            let url =
+                state.jobs.exported_package(&execution.id).await?.map(|blob| link(&state, &blob)).unwrap_or_default();
             Ok(envelope(&state, Value::String(url)))
         }
         "GetExecutionSummaryStatus" => {
@@ -119,20 +132,23 @@ async fn action(
             Ok(envelope(&state, Value::String(blob.map(|blob| link(&state, &blob)).unwrap_or_default())))
         }
         "GetMessageStatus" => {
-            let id = required("messageId")?;
-            let message = visible_message(&state, &caller, &id)
-                .await?
-                .filter(|message| state.jobs.job(message.activity_id).is_some_and(|job| job.allows(&caller.client_id)))
-                .ok_or_else(|| ApiError::not_found(format!("No message {id} exists.")))?;
+            let message = job_message(&state, &caller, &required("messageId")?).await?;
             Ok(envelope(&state, Value::String(message.status.as_str().to_owned())))
         }
         "GetExecutionIdByMessageId" => {
-            let id = required("_messageId")?;
-            let message = visible_message(&state, &caller, &id).await?.ok_or_else(|| ApiError::not_found(format!("No message {id} exists.")))?;
+            let message = job_message(&state, &caller, &required("_messageId")?).await?;
             Ok(envelope(&state, Value::String(message.execution_id.unwrap_or_default())))
         }
         _ => Err(ApiError::not_found(format!("No action {action} is bound to DataManagementDefinitionGroups."))),
     }
+}
+
+/// Message `id`, when its job's policy names the caller and the caller may see its company.
+async fn job_message(state: &AppState, caller: &Caller, id: &str) -> ApiResult<crate::jobs::Message> {
+    visible_message(state, caller, id)
+        .await?
+        .filter(|message| state.jobs.job(message.activity_id).is_some_and(|job| job.allows(&caller.client_id)))
+        .ok_or_else(|| ApiError::not_found(format!("No message {id} exists.")))
 }
 
 /// The `value` envelope, with the context of the value's type.
@@ -160,22 +176,28 @@ async fn execution(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Exe
     {
         execution_id = execution;
     }
-    let execution = tokio::task::spawn_blocking(move || store.execution(&execution_id)).await.map_err(anyhow::Error::from)??;
+    let execution =
+        tokio::task::spawn_blocking(move || store.execution(&execution_id)).await.map_err(anyhow::Error::from)??;
     execution
         .filter(|execution| execution.company.as_deref().is_none_or(|company| caller.may_see(company)))
         .ok_or_else(|| ApiError::not_found(format!("Execution {id} was not found.")))
 }
 
+/// What a file name in a link keeps unencoded: RFC 3986's unreserved characters.
+const UNRESERVED: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 /// The signed link of `blob`.
 fn link(state: &AppState, blob: &Blob) -> String {
-    let name = percent_encoding::utf8_percent_encode(&blob.name, percent_encoding::NON_ALPHANUMERIC);
+    let name = percent_encoding::utf8_percent_encode(&blob.name, UNRESERVED);
     format!("{}/dmf/{}/{name}?sig={}", state.public_url, blob.id, blob.token)
 }
 
 /// The upload a `packageUrl` names. Only Wharf's own upload links are accepted: the server
 /// never fetches a URL a client hands it.
 async fn uploaded(state: &AppState, caller: &Caller, url: &str) -> ApiResult<Blob> {
-    let refused = || ApiError::bad_request("The packageUrl is not an upload link of this server (from GetAzureWriteUrl).");
+    let refused =
+        || ApiError::bad_request("The packageUrl is not an upload link of this server (from GetAzureWriteUrl).");
     let rest = url.strip_prefix(&*state.public_url).and_then(|rest| rest.strip_prefix("/dmf/")).ok_or_else(refused)?;
     let (path, query) = rest.split_once('?').ok_or_else(refused)?;
     let id = path.split('/').next().and_then(|id| Uuid::parse_str(id).ok()).ok_or_else(refused)?;
@@ -219,14 +241,20 @@ async fn upload(
         return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "This blob is read-only."));
     }
     if blob.size.is_some() {
-        return Err(ApiError::new(StatusCode::CONFLICT, "This upload link has been used; ask GetAzureWriteUrl for another."));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "This upload link has been used; ask GetAzureWriteUrl for another.",
+        ));
     }
     let files = state.jobs.blobs().files().clone();
     let mut receiver = files.receive(state.limits.max_body_bytes);
     let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.try_next().await.map_err(|error| ApiError::bad_request(format!("The body could not be read: {error}")))? {
+    while let Some(chunk) = stream
+        .try_next()
+        .await
+        .map_err(|error| ApiError::bad_request(format!("The body could not be read: {error}")))?
+    {
         if let Err(error) = receiver.push(&chunk).await {
-            receiver.abandon().await;
             return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{error:#}.")));
         }
     }
@@ -253,10 +281,16 @@ async fn upload(
 }
 
 /// `GET` of an exported package or error file.
-async fn fetch(State(state): State<AppState>, Path(path): Path<LinkPath>, Query(signature): Query<Signature>) -> ApiResult<Response> {
+async fn fetch(
+    State(state): State<AppState>,
+    Path(path): Path<LinkPath>,
+    Query(signature): Query<Signature>,
+) -> ApiResult<Response> {
     let blob = signed(&state, &path, &signature).await?;
     let Some(size) = blob.size else { return Err(ApiError::not_found("No blob is at this link.")) };
-    let file = tokio::fs::File::open(state.jobs.blobs().path(blob.id)).await.map_err(|_| ApiError::not_found("No blob is at this link."))?;
+    let file = tokio::fs::File::open(state.jobs.blobs().path(blob.id))
+        .await
+        .map_err(|_| ApiError::not_found("No blob is at this link."))?;
     let content_type = if blob.name.ends_with(".zip") { "application/zip" } else { "application/octet-stream" };
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),

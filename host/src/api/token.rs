@@ -59,7 +59,9 @@ async fn issue(state: AppState, endpoint: TokenEndpoint, parts: Parts, body: axu
             let mut response = (status, axum::Json(error.body())).into_response();
             // RFC 6749 5.2: a client that authenticated with Basic gets a Basic challenge.
             if status == StatusCode::UNAUTHORIZED && used_basic {
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, "Basic realm=\"wharf\"".parse().expect("a valid header"));
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, "Basic realm=\"wharf\"".parse().expect("a valid header"));
             }
             response
         }

@@ -128,9 +128,8 @@ impl Receiver {
         }
         if self.file.is_none() {
             let path = self.incoming.join(format!("{}.part", uuid::Uuid::new_v4()));
-            let mut file = tokio::fs::File::create(&path)
-                .await
-                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut file =
+                tokio::fs::File::create(&path).await.with_context(|| format!("cannot create {}", path.display()))?;
             file.write_all(&std::mem::take(&mut self.memory)).await.context("cannot write a body")?;
             self.file = Some((file, path));
         }
@@ -141,33 +140,39 @@ impl Receiver {
     }
 
     /// The whole body, synced to disk when it went to a file.
-    pub async fn finish(self) -> Result<Body> {
+    pub async fn finish(mut self) -> Result<Body> {
         let hash = *self.hasher.finalize().as_bytes();
-        let content = match self.file {
-            None => Content::Inline(self.memory),
+        let content = match self.file.take() {
+            None => Content::Inline(std::mem::take(&mut self.memory)),
             Some((mut file, path)) => {
-                file.flush().await.context("cannot write a body")?;
-                file.sync_all().await.context("cannot sync a body")?;
+                let synced = async {
+                    file.flush().await?;
+                    file.sync_all().await
+                };
+                if let Err(error) = synced.await {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(error).context("cannot write a body");
+                }
                 Content::File(path)
             }
         };
         Ok(Body { hash, size: self.size, content })
     }
+}
 
-    /// Drops what arrived so far (the request failed).
-    pub async fn abandon(self) {
-        if let Some((file, path)) = self.file {
-            drop(file);
-            let _ = tokio::fs::remove_file(path).await;
+/// A body that never finished (its request failed, or its client hung up and the request
+/// was dropped) leaves no file behind.
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        if let Some((_, path)) = self.file.take() {
+            let _ = std::fs::remove_file(path);
         }
     }
 }
 
 /// Syncs a directory, so the names in it survive a crash.
 pub fn sync_dir(dir: &Path) -> Result<()> {
-    std::fs::File::open(dir)
-        .and_then(|dir| dir.sync_all())
-        .with_context(|| format!("cannot sync {}", dir.display()))
+    std::fs::File::open(dir).and_then(|dir| dir.sync_all()).with_context(|| format!("cannot sync {}", dir.display()))
 }
 
 #[cfg(test)]
@@ -206,7 +211,10 @@ mod tests {
         receiver.push(&vec![1u8; 200_000]).await.unwrap();
         let refused = receiver.push(&vec![1u8; 200_000]).await.unwrap_err();
         assert!(refused.to_string().contains("limit of 500000 bytes"), "{refused}");
-        // The spilled part stays until a sweep (a crash would leave it the same way).
+        drop(receiver);
+        assert_eq!(std::fs::read_dir(&bodies.incoming).unwrap().count(), 0, "a dropped body leaves no file");
+        // What a crash leaves is swept at the next start.
+        std::fs::write(bodies.incoming.join("x.part"), b"x").unwrap();
         std::fs::write(bodies.path("orphan"), b"x").unwrap();
         std::fs::write(bodies.path("named"), b"x").unwrap();
         let known = HashSet::from(["named".to_owned()]);

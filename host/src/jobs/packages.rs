@@ -46,11 +46,16 @@ impl Jobs {
         if size == 0 {
             bail!("the uploaded package {} is empty", request.blob.name);
         }
-        let execution = self.not_run(&project, request.execution_id, request.company.clone(), Operation::Import).await?;
+        let execution =
+            self.not_run(&project, request.execution_id, request.company.clone(), Operation::Import).await?;
         let id = execution.id.clone();
         let path = self.blobs().path(request.blob.id);
         self.in_background(execution.clone(), move |jobs| {
-            let options = RunOptions { company: request.company, execution_id: Some(execution.id.clone()), ..RunOptions::default() };
+            let options = RunOptions {
+                company: request.company,
+                execution_id: Some(execution.id.clone()),
+                ..RunOptions::default()
+            };
             let project = jobs.deployment().projects.require(&project.name)?;
             jobs.deployment().pipeline.import(project, &Input::Package { path }, &options, &Silent).map(drop)
         });
@@ -62,7 +67,8 @@ impl Jobs {
         let mut project = self.project(&request.project, Operation::Export)?;
         // A client polls for the package until it exists, so an empty export still makes one.
         project.skip_when_empty = false;
-        let execution = self.not_run(&project, request.execution_id, request.company.clone(), Operation::Export).await?;
+        let execution =
+            self.not_run(&project, request.execution_id, request.company.clone(), Operation::Export).await?;
         let id = execution.id.clone();
         let blob = self
             .blobs()
@@ -76,7 +82,11 @@ impl Jobs {
             .await?;
         self.in_background(execution.clone(), move |jobs| {
             let out = jobs.blobs().files().incoming.join(format!("{}.zip", blob.id));
-            let options = RunOptions { company: request.company, execution_id: Some(execution.id.clone()), ..RunOptions::default() };
+            let options = RunOptions {
+                company: request.company,
+                execution_id: Some(execution.id.clone()),
+                ..RunOptions::default()
+            };
             let outcome = jobs.deployment().pipeline.export(&project, &out, &options, &Silent)?;
             let output = outcome.output.context("the export produced no package")?;
             sync_file(&output)?;
@@ -159,7 +169,9 @@ impl Jobs {
             entities: Vec::new(),
         };
         let saved = execution.clone();
-        tokio::task::spawn_blocking(move || store.save_execution(&saved)).await.context("saving an execution panicked")??;
+        tokio::task::spawn_blocking(move || store.save_execution(&saved))
+            .await
+            .context("saving an execution panicked")??;
         Ok(execution)
     }
 

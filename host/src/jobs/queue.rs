@@ -507,8 +507,10 @@ impl Queue {
     /// Records which execution processes message `id`.
     pub fn set_execution_blocking(&self, id: Uuid, execution: String) -> Result<()> {
         self.database.write_blocking(move |connection| {
-            connection
-                .execute("UPDATE queue_messages SET execution = ?2 WHERE id = ?1", params![id.to_string(), execution])?;
+            connection.execute(
+                "UPDATE queue_messages SET execution = ?2 WHERE id = ?1",
+                params![id.to_string(), execution],
+            )?;
             Ok(())
         })
     }
@@ -597,7 +599,12 @@ impl Queue {
 }
 
 /// The message of `activity` with the same external id and body, if one is still kept.
-fn earlier_message(connection: &Connection, activity: &str, external_id: &str, hash: &[u8; 32]) -> Result<Option<Uuid>> {
+fn earlier_message(
+    connection: &Connection,
+    activity: &str,
+    external_id: &str,
+    hash: &[u8; 32],
+) -> Result<Option<Uuid>> {
     let id: Option<String> = connection
         .prepare_cached(
             "SELECT id FROM queue_messages WHERE activity = ?1 AND external_id = ?2 AND body_hash = ?3 LIMIT 1",
@@ -644,10 +651,8 @@ fn insert(
 }
 
 fn set_status(connection: &Connection, id: Uuid, status: MessageStatus) -> Result<()> {
-    connection.execute(
-        "UPDATE queue_messages SET status = ?2 WHERE id = ?1",
-        params![id.to_string(), status.as_str()],
-    )?;
+    connection
+        .execute("UPDATE queue_messages SET status = ?2 WHERE id = ?1", params![id.to_string(), status.as_str()])?;
     Ok(())
 }
 
@@ -661,9 +666,12 @@ fn read_message(connection: &Connection, id: Uuid) -> Result<Option<Message>> {
 fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     let uuid = |index: usize| -> rusqlite::Result<Uuid> {
         let text: String = row.get(index)?;
-        Uuid::parse_str(&text).map_err(|error| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(error)))
+        Uuid::parse_str(&text).map_err(|error| {
+            rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(error))
+        })
     };
-    let time = |index: usize| -> rusqlite::Result<Option<String>> { Ok(row.get::<_, Option<i64>>(index)?.map(format_millis)) };
+    let time =
+        |index: usize| -> rusqlite::Result<Option<String>> { Ok(row.get::<_, Option<i64>>(index)?.map(format_millis)) };
     let status: String = row.get(6)?;
     let operation: String = row.get(2)?;
     Ok(Message {
@@ -716,9 +724,9 @@ pub fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// Milliseconds since the epoch as RFC 3339 in UTC, to the second, as D365 writes times.
+/// Milliseconds since the epoch as RFC 3339 in UTC, as executions record times.
 pub fn format_millis(millis: i64) -> String {
     chrono::DateTime::from_timestamp_millis(millis)
         .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

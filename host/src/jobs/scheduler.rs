@@ -177,7 +177,9 @@ impl Jobs {
         let id = Uuid::new_v4();
         let extension = match job.mode {
             Mode::Package => "zip".to_owned(),
-            Mode::File => project.entities.first().map_or_else(|| "dat".to_owned(), |entity| extension_of(&entity.format)),
+            Mode::File => {
+                project.entities.first().map_or_else(|| "dat".to_owned(), |entity| extension_of(&entity.format))
+            }
         };
         let out = self.bodies().incoming.join(format!("{id}.{extension}"));
         let options = RunOptions {
@@ -239,7 +241,13 @@ impl Jobs {
             match execution.filter(|execution| execution.completed.is_some()) {
                 Some(execution) => {
                     let records = execution.entities.iter().map(|entity| entity.target_records).sum();
-                    self.queue().finish_blocking(message.message_id, message_status(&execution), Some(records), None, now_millis())?;
+                    self.queue().finish_blocking(
+                        message.message_id,
+                        message_status(&execution),
+                        Some(records),
+                        None,
+                        now_millis(),
+                    )?;
                 }
                 None => {
                     tracing::warn!(message = %message.message_id, "message of job {} was interrupted; processing it again", job.name);

@@ -616,9 +616,10 @@ impl EntityRun<'_> {
         let Some(source) = &ready.source else { return Ok(()) };
         let file = match error_file {
             Some(file) => file,
-            None => {
-                error_file.insert(ErrorFile::create(&self.dir.join(super::error_file_name(&self.work.entity.label)), source.columns())?)
-            }
+            None => error_file.insert(ErrorFile::create(
+                &self.dir.join(super::error_file_name(&self.work.entity.label)),
+                source.columns(),
+            )?),
         };
         for (row, entity, field, message) in &ready.rejected {
             let record = ready.first_row + u64::from(*row);

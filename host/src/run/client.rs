@@ -72,8 +72,13 @@ pub fn run(command: ClientCommand, out: &mut dyn std::io::Write) -> Outcome {
                 true => Companies::All,
                 false => Companies::Only(args.companies.into_iter().collect()),
             };
-            let registration =
-                NewClient { id: args.id, name: args.name, roles: args.roles.into_iter().collect::<BTreeSet<_>>(), companies, enabled: true };
+            let registration = NewClient {
+                id: args.id,
+                name: args.name,
+                roles: args.roles.into_iter().collect::<BTreeSet<_>>(),
+                companies,
+                enabled: true,
+            };
             let (client, secret) = auth.add_client(registration).map_err(unusable)?;
             writeln!(out, "client id:     {}", client.id).map_err(failed)?;
             writeln!(out, "client secret: {secret}").map_err(failed)?;
@@ -82,8 +87,15 @@ pub fn run(command: ClientCommand, out: &mut dyn std::io::Write) -> Outcome {
             for client in open(&data)?.clients() {
                 let roles: Vec<_> = client.roles.iter().map(|role| role.as_str()).collect();
                 let companies = serde_json::to_string(&client.companies).map_err(failed)?;
-                writeln!(out, "{}\t{}\troles {}\tcompanies {companies}\t{}", client.id, client.name, roles.join(","), if client.enabled { "enabled" } else { "disabled" })
-                    .map_err(failed)?;
+                writeln!(
+                    out,
+                    "{}\t{}\troles {}\tcompanies {companies}\t{}",
+                    client.id,
+                    client.name,
+                    roles.join(","),
+                    if client.enabled { "enabled" } else { "disabled" }
+                )
+                .map_err(failed)?;
             }
         }
         ClientCommand::Remove { id, data } => {

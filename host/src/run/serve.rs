@@ -41,17 +41,15 @@ pub fn run(args: ServeArgs, out: &mut dyn std::io::Write) -> Outcome {
     config.listen = args.listen.unwrap_or(config.listen);
     config.public_url = args.public_url.or(config.public_url);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("wharf-http")
-        .build()
-        .map_err(failed)?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("wharf-http").build().map_err(failed)?;
     runtime.block_on(async {
         let server = Server::bind(&config).await.map_err(unusable)?;
         let address = server.local_addr().map_err(failed)?;
         writeln!(out, "listening on http://{address} (public URL {})", server.public_url()).map_err(failed)?;
         if server.auth().clients().is_empty() {
-            writeln!(out, "no clients are registered yet: add one with `wharf client add <id> --role admin`").map_err(failed)?;
+            writeln!(out, "no clients are registered yet: add one with `wharf client add <id> --role admin`")
+                .map_err(failed)?;
         }
         out.flush().map_err(failed)?;
         server.run(shutdown_signal()).await.map_err(failed)?;

@@ -310,8 +310,9 @@ impl Store {
         let offset = i64::try_from(offset).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with_connection(|connection| {
-            let mut statement = connection
-                .prepare_cached("SELECT id FROM wharf_executions ORDER BY started DESC, rowid DESC LIMIT ?1 OFFSET ?2")?;
+            let mut statement = connection.prepare_cached(
+                "SELECT id FROM wharf_executions ORDER BY started DESC, rowid DESC LIMIT ?1 OFFSET ?2",
+            )?;
             let ids = statement.query_map((limit, offset), |row| row.get::<_, String>(0))?;
             Ok(ids.collect::<rusqlite::Result<Vec<_>>>()?)
         })

@@ -1,0 +1,758 @@
+//! Contract tests: the request sequences of D365's real clients (the Recurring Integrations
+//! Scheduler, RIS, and the d365fo.integrations PowerShell module), replayed against a real
+//! server, checking every field those clients parse (wire spec, sections 1, 2 and 4).
+
+use std::io::{Cursor, Write as _};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::{RequestBuilder, Response};
+use serde_json::{Value, json};
+use uuid::Uuid;
+use wharf::formats::package::{PackageReader, PackageWriter, ZipLimits};
+
+use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS, SETUP_JOB, TestServer};
+
+/// The Customer groups entity's id holds 10 characters; this one has 17.
+const TOO_LONG_GROUP_ID: &str = "GROUP-ID-TOO-LONG";
+
+/// `DataJobState` as RIS's `ContractEnums.cs` declares it.
+const DATA_JOB_STATES: [&str; 9] = [
+    "Enqueued",
+    "Dequeued",
+    "Downloaded",
+    "Acked",
+    "InProcess",
+    "Processed",
+    "ProcessedWithErrors",
+    "PostProcessError",
+    "PreProcessError",
+];
+
+/// `EntityExecutionState` as RIS's `ContractEnums.cs` declares it.
+const ENTITY_EXECUTION_STATES: [&str; 10] =
+    ["NotStarted", "Waiting", "Executing", "Error", "Finished", "Ready", "NotRun", "Cancelling", "Canceled", "Hold"];
+
+/// A client's session: the server and the bearer token it fetched the way MSAL does.
+struct Session<'a> {
+    server: &'a TestServer,
+    bearer: String,
+}
+
+impl<'a> Session<'a> {
+    /// Client `id`'s session, with a token from the v2 endpoint for scope `<url>/.default`
+    /// (RIS: `new Uri(AosUri).AbsoluteUri + ".default"`), checking what MSAL reads.
+    fn new(server: &'a TestServer, id: &str) -> Session<'a> {
+        let response = server
+            .http
+            .post(server.at("/contoso.onmicrosoft.com/oauth2/v2.0/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", id),
+                ("client_secret", server.secret(id)),
+                ("scope", &format!("{}/.default", server.url)),
+            ])
+            .send()
+            .expect("the token endpoint answers");
+        assert_eq!(response.status(), 200, "token for {id}");
+        let token: Value = response.json().expect("a token response");
+        assert_eq!(token["token_type"].as_str().map(str::to_ascii_lowercase).as_deref(), Some("bearer"), "{token}");
+        assert!(
+            token["expires_in"].as_u64().is_some_and(|seconds| seconds > 60),
+            "RIS caches until 60 s before expiry: {token}"
+        );
+        let bearer = token["access_token"].as_str().expect("an access token").to_owned();
+        Session { server, bearer }
+    }
+
+    fn get(&self, path: &str) -> Response {
+        self.authorized(self.server.http.get(self.server.at(path)))
+    }
+
+    /// A JSON POST as RIS's `PostStringRequestAsync` sends it.
+    fn post_json(&self, path: &str, body: &str) -> Response {
+        let request = self
+            .server
+            .http
+            .post(self.server.at(path))
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .body(body.to_owned());
+        self.authorized(request)
+    }
+
+    fn authorized(&self, request: RequestBuilder) -> Response {
+        request.bearer_auth(&self.bearer).send().expect("the server answers")
+    }
+
+    /// POST of a raw enqueue: no Content-Type unless `content_type` names one (RIS sends a
+    /// bare `StreamContent`).
+    fn enqueue(&self, path: &str, external_id: Option<&str>, content_type: Option<&str>, body: Vec<u8>) -> Response {
+        let mut request = self.server.http.post(self.server.at(path)).body(body);
+        if let Some(external_id) = external_id {
+            request = request.header("x-ms-dyn-externalidentifier", external_id);
+        }
+        if let Some(content_type) = content_type {
+            request = request.header("Content-Type", content_type);
+        }
+        self.authorized(request)
+    }
+
+    /// A package API action's `value`, after checking the flat OData envelope RIS reads.
+    fn action(&self, name: &str, body: &str) -> Value {
+        let path = format!("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.{name}");
+        let response = self.post_json(&path, body);
+        let status = response.status();
+        let text = response.text().expect("a body");
+        assert_eq!(status, 200, "{name} {body}: {text}");
+        let envelope: Value = serde_json::from_str(&text).expect("an OData envelope");
+        let kind = if envelope["value"].is_boolean() { "Edm.Boolean" } else { "Edm.String" };
+        let context = envelope["@odata.context"].as_str().unwrap_or_default();
+        assert_eq!(context, format!("{}/data/$metadata#{kind}", self.server.url), "{name}: {text}");
+        assert!(envelope["value"].is_string() || envelope["value"].is_boolean(), "{name}: value must be flat: {text}");
+        envelope["value"].clone()
+    }
+
+    /// An action whose `value` is a string.
+    fn action_text(&self, name: &str, body: &str) -> String {
+        let value = self.action(name, body);
+        value.as_str().unwrap_or_else(|| panic!("{name}: value {value} is not a string")).to_owned()
+    }
+
+    /// `DataJobStatusDetail` of message `id` (unquoted), as RIS builds the query.
+    fn job_status(&self, activity: &str, id: &str) -> Value {
+        let response = self.get(&format!("/api/connector/jobstatus/{activity}?jobId={id}"));
+        assert_eq!(response.status(), 200, "jobstatus of {id}");
+        response.json().expect("a DataJobStatusDetail")
+    }
+
+    /// RIS's ProcessingMonitor: job status until `DataJobState` leaves the running states.
+    fn settled_job_status(&self, activity: &str, id: &str) -> Value {
+        poll(&format!("message {id} to settle"), || {
+            let status = self.job_status(activity, id);
+            let state = status["DataJobStatus"]["DataJobState"].as_str().unwrap_or_default().to_owned();
+            assert!(DATA_JOB_STATES.contains(&state.as_str()), "not a DataJobState: {status}");
+            ["Processed", "ProcessedWithErrors", "PostProcessError", "PreProcessError"]
+                .contains(&state.as_str())
+                .then_some(status)
+        })
+    }
+
+    /// `GetMessageStatus`, as d365fo.integrations sends it (single quotes).
+    fn message_status(&self, id: &str) -> String {
+        self.action_text("GetMessageStatus", &format!("{{'messageId':'{id}'}}"))
+    }
+
+    /// One `GET dequeue`: the message, or `None` on 204.
+    fn dequeue(&self, activity: &str) -> Option<Value> {
+        let response = self.get(&format!("/api/connector/dequeue/{activity}"));
+        match response.status().as_u16() {
+            204 => {
+                assert!(response.text().expect("a body").is_empty(), "204 has no body");
+                None
+            }
+            200 => {
+                let message: Value = response.json().expect("a dequeue answer");
+                check_dequeue_answer(&message);
+                Some(message)
+            }
+            status => panic!("RIS treats dequeue status {status} as a failure"),
+        }
+    }
+
+    /// Dequeue until a message comes (the export job queues one on its own schedule).
+    fn dequeue_first(&self, activity: &str) -> Value {
+        poll("a message to dequeue", || self.dequeue(activity))
+    }
+
+    fn ack(&self, activity: &str, body: &Value) -> Response {
+        self.post_json(&format!("/api/connector/ack/{activity}"), &body.to_string())
+    }
+
+    /// `GetExecutionSummaryStatus` until it leaves `NotRun` and `Executing`, as RIS's
+    /// ExecutionMonitor polls; the body in d365fo.integrations' single quotes when `single_quoted`.
+    fn settled_execution(&self, execution: &str, single_quoted: bool) -> String {
+        let body = match single_quoted {
+            true => format!("{{'executionId':'{execution}'}}"),
+            false => json!({ "executionId": execution }).to_string(),
+        };
+        poll(&format!("execution {execution} to settle"), || {
+            let status = self.action_text("GetExecutionSummaryStatus", &body);
+            let known = ["Unknown", "NotRun", "Executing", "Succeeded", "PartiallySucceeded", "Failed", "Canceled"];
+            assert!(known.contains(&status.as_str()), "not a DMFExecutionSummaryStatus: {status}");
+            (!["NotRun", "Executing"].contains(&status.as_str())).then_some(status)
+        })
+    }
+
+    /// RIS's import job: GetAzureWriteUrl for a new GUID, PUT to the blob as to Azure (no
+    /// bearer), then ImportFromPackage. Returns the execution id.
+    fn import_package(&self, package: Vec<u8>) -> String {
+        let unique_file_name = Uuid::new_v4().to_string();
+        let write_url =
+            self.action_text("GetAzureWriteUrl", &json!({ "uniqueFileName": unique_file_name }).to_string());
+        let write_url: Value = serde_json::from_str(&write_url).expect("GetAzureWriteUrl's value is JSON in a string");
+        let blob_id = write_url["BlobId"].as_str().expect("a BlobId");
+        assert!(blob_id.starts_with('{') && blob_id.ends_with('}'), "BlobId is a braced GUID: {blob_id}");
+        Uuid::parse_str(&blob_id[1..blob_id.len() - 1]).expect("BlobId is a braced GUID");
+        let blob_url = write_url["BlobUrl"].as_str().expect("a BlobUrl");
+        assert!(
+            percent_decoded(blob_url).contains(&unique_file_name),
+            "the blob is named after uniqueFileName: {blob_url}"
+        );
+        let uploaded = self
+            .server
+            .http
+            .put(blob_url)
+            .header("x-ms-date", "Mon, 01 Jan 2024 00:00:00 GMT")
+            .header("x-ms-blob-type", "BlockBlob")
+            .header("Overwrite", "T")
+            .body(package)
+            .send()
+            .expect("the blob link answers");
+        assert_eq!(uploaded.status(), 201, "PUT to the blob link without Authorization");
+        let request = json!({
+            "packageUrl": blob_url,
+            "definitionGroupId": "Contoso setup",
+            "executionId": "",
+            "execute": true,
+            "overwrite": true,
+            "legalEntityId": "usmf",
+        });
+        let execution = self.action_text("ImportFromPackage", &request.to_string());
+        assert!(!execution.is_empty(), "ImportFromPackage answers the execution id it generated");
+        execution
+    }
+}
+
+/// Waits until `attempt` gives a value, for at most 30 s.
+fn poll<T>(what: &str, mut attempt: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(value) = attempt() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `text` with its `%XX` escapes decoded.
+fn percent_decoded(text: &str) -> String {
+    let mut bytes = Vec::new();
+    let mut rest = text.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        let escaped = (byte == b'%')
+            .then(|| tail.get(..2))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match escaped {
+            Some(decoded) => {
+                bytes.push(decoded);
+                rest = &tail[2..];
+            }
+            None => {
+                bytes.push(byte);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8(bytes).expect("UTF-8")
+}
+
+/// The bytes of a sample document of the example deployment.
+fn sample(name: &str) -> Vec<u8> {
+    std::fs::read(wharf_tests::root().join("examples/deployment/samples").join(name)).expect("a sample")
+}
+
+/// contoso-setup.zip with entry `name` replaced by `content`.
+fn setup_package_with(name: &str, content: &[u8]) -> Vec<u8> {
+    let mut reader =
+        PackageReader::open(Cursor::new(sample("contoso-setup.zip")), &ZipLimits::default()).expect("the sample opens");
+    let (manifest, header) = (reader.manifest().clone(), reader.header().expect("a header").clone());
+    let mut writer = PackageWriter::new(Cursor::new(Vec::new()));
+    for entity in &manifest.entities {
+        let file = &entity.input_file_path;
+        let mut bytes = Vec::new();
+        reader.extract(file, &mut bytes).expect("an entity file");
+        let bytes = if file == name { content.to_vec() } else { bytes };
+        writer.start_entity_file(file).expect("an entry").write_all(&bytes).expect("written");
+    }
+    writer.finish(&manifest, &header).expect("a package").into_inner()
+}
+
+/// customer-groups.csv's header with one good row and one whose id is too long.
+fn groups_with_a_bad_row() -> Vec<u8> {
+    format!(
+        "CustomerGroupId,Description,PaymentTermId,IsSalesTaxIncludedInPrice\n\
+         40,Government,Net30,No\n\
+         {TOO_LONG_GROUP_ID},Too long an id,Net30,No\n"
+    )
+    .into_bytes()
+}
+
+/// The message id of an enqueue answer: a GUID in JSON quotes, which RIS and
+/// d365fo.integrations strip (`Replace("\"", "")`).
+fn message_id(response: Response) -> String {
+    let status = response.status();
+    let body = response.text().expect("a body");
+    assert_eq!(status, 200, "enqueue: {body}");
+    assert!(body.len() == 38 && body.starts_with('"') && body.ends_with('"'), "a quoted GUID: {body}");
+    let id = body.replace('"', "");
+    Uuid::parse_str(&id).expect("a GUID");
+    id
+}
+
+/// Whether `text` is a UTC time as RFC 3339 writes it (`2024-01-01T10:00:00Z`, or with
+/// fractions of a second), which Newtonsoft reads into a `DateTime`.
+fn is_timestamp(text: &str) -> bool {
+    let Some(text) = text.strip_suffix('Z') else { return false };
+    let (seconds, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    let shape = seconds.bytes().zip("0000-00-00T00:00:00".bytes());
+    seconds.len() == 19
+        && shape
+            .into_iter()
+            .all(|(byte, expected)| if expected == b'0' { byte.is_ascii_digit() } else { byte == expected })
+        && !fraction.is_empty()
+        && fraction.bytes().all(|byte| byte.is_ascii_digit())
+}
+
+fn assert_timestamp(value: &Value, what: &str) {
+    assert!(value.as_str().is_some_and(is_timestamp), "{what} is a UTC time: {value}");
+}
+
+/// The six members a dequeue answer has, typed as clients declare them.
+fn check_dequeue_answer(message: &Value) {
+    let mut members: Vec<&str> = message.as_object().expect("an object").keys().map(String::as_str).collect();
+    members.sort_unstable();
+    assert_eq!(
+        members,
+        [
+            "CorrelationId",
+            "DownloadLocation",
+            "FileDownLoadErrorMessage",
+            "IsDownLoadFileExist",
+            "LastDequeueDateTime",
+            "PopReceipt"
+        ],
+        "{message}"
+    );
+    Uuid::parse_str(message["CorrelationId"].as_str().expect("a CorrelationId")).expect("CorrelationId is a GUID");
+    assert!(message["PopReceipt"].as_str().is_some_and(|receipt| !receipt.is_empty()), "{message}");
+    assert!(message["IsDownLoadFileExist"].is_boolean(), "{message}");
+    assert!(message["FileDownLoadErrorMessage"].is_string(), "{message}");
+    let last = &message["LastDequeueDateTime"];
+    assert!(last.is_null() || last.as_str().is_some_and(is_timestamp), "{message}");
+}
+
+/// Checks one `ExecutionDetail` entry as RIS's `EntityExecutionStatus` reads it, with the
+/// record counts `[staging, staging errors, target, target errors]`.
+fn check_execution_detail(detail: &Value, counts: [u64; 4]) {
+    assert_eq!(detail["EntityName"], "Customer groups", "{detail}");
+    assert_eq!(detail["Company"], "usmf", "{detail}");
+    let names = ["StagingRecords", "StagingErrorCount", "TargetRecords", "TargetErrorCount"];
+    for (name, count) in names.into_iter().zip(counts) {
+        assert_eq!(detail[name], count, "{name}: {detail}");
+    }
+    for state in ["StagingStatus", "TargetStatus"] {
+        let name = detail[state].as_str().unwrap_or_default();
+        assert!(ENTITY_EXECUTION_STATES.contains(&name), "{state} is an EntityExecutionState: {detail}");
+    }
+    assert_timestamp(&detail["ExecutionStartedDateTime"], "ExecutionStartedDateTime");
+    assert_timestamp(&detail["ExecutionCompletedDateTime"], "ExecutionCompletedDateTime");
+}
+
+/// Enqueues contoso-setup.zip on the package job, as d365fo.integrations does (application/zip,
+/// braced upper-case activity), and waits until it is processed.
+fn import_setup(client: &Session) {
+    let path = format!("/api/connector/enqueue/%7B{}%7D", SETUP_JOB.to_uppercase());
+    let id = message_id(client.enqueue(
+        &path,
+        Some("contoso-setup.zip"),
+        Some("application/zip"),
+        sample("contoso-setup.zip"),
+    ));
+    let status = client.settled_job_status(SETUP_JOB, &id);
+    assert_eq!(status["DataJobStatus"]["DataJobState"], "Processed", "{status}");
+}
+
+/// A message as the management API shows it.
+fn managed_message(ops: &Session, id: &str) -> Value {
+    let response = ops.get(&format!("/manage/messages/{id}"));
+    assert_eq!(response.status(), 200, "message {id}");
+    response.json().expect("a message")
+}
+
+#[test]
+fn ris_upload_job_enqueues_a_file_and_follows_its_job_status_to_processed() {
+    let server = TestServer::start();
+    let ris = Session::new(&server, FABRIKAM);
+    let path = format!("/api/connector/enqueue/{GROUPS_JOB}?company=USMF&entity=Customer%20groups");
+    let id = message_id(ris.enqueue(&path, Some("customer-groups.csv"), None, sample("customer-groups.csv")));
+
+    let status = ris.settled_job_status(GROUPS_JOB, &id);
+    let job = &status["DataJobStatus"];
+    assert_eq!(job["DataJobState"], "Processed", "{status}");
+    assert_eq!(job["DataProject"], "Customer groups", "{status}");
+    assert_eq!(job["DataJobIdentifier"], "Customer groups from Fabrikam", "{status}");
+    assert_eq!(job["ExternalIdentifier"], "customer-groups.csv", "{status}");
+    assert!(job["ExecutionIdentifier"].as_str().is_some_and(|execution| !execution.is_empty()), "{status}");
+    assert_timestamp(&job["DataJobStartedDateTime"], "DataJobStartedDateTime");
+    assert_timestamp(&job["DataJobCompletedDateTime"], "DataJobCompletedDateTime");
+    assert!(status["ExecutionLog"].is_string(), "{status}");
+    let details = status["ExecutionDetail"].as_array().expect("ExecutionDetail is an array");
+    assert_eq!(details.len(), 1, "{status}");
+    check_execution_detail(&details[0], [6, 0, 6, 0]);
+    assert_eq!(details[0]["StagingStatus"], "Finished", "{status}");
+    assert_eq!(details[0]["TargetStatus"], "Finished", "{status}");
+    assert_eq!(ris.message_status(&id), "Processed");
+}
+
+#[test]
+fn ris_upload_job_reads_the_execution_errors_of_a_file_with_a_bad_row_by_message_id() {
+    let server = TestServer::start();
+    let ris = Session::new(&server, FABRIKAM);
+    let path = format!("/api/connector/enqueue/{GROUPS_JOB}?company=USMF&entity=Customer%20groups");
+    let response = ris.enqueue(&path, Some("bad-groups.csv"), None, groups_with_a_bad_row());
+    // RIS keeps the answer verbatim, quotes included, as the message id...
+    let verbatim = response.text().expect("a body");
+    let id = verbatim.replace('"', "");
+
+    let status = ris.settled_job_status(GROUPS_JOB, &id);
+    assert_eq!(status["DataJobStatus"]["DataJobState"], "ProcessedWithErrors", "{status}");
+    let details = status["ExecutionDetail"].as_array().expect("ExecutionDetail is an array");
+    assert_eq!(details.len(), 1, "{status}");
+    // The bad row never reaches staging: D365 counts it as a staging error.
+    check_execution_detail(&details[0], [1, 1, 1, 0]);
+    assert_eq!(ris.message_status(&id), "ProcessedWithErrors");
+
+    // ... and asks for the execution errors with it, as the executionId.
+    let errors = ris.action_text("GetExecutionErrors", &json!({ "executionId": verbatim }).to_string());
+    let errors: Value = serde_json::from_str(&errors).expect("GetExecutionErrors' value is a JSON array in a string");
+    let errors = errors.as_array().expect("an array");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let error = &errors[0];
+    let members: Vec<&str> = error.as_object().expect("an object").keys().map(String::as_str).collect();
+    assert_eq!(members.len(), 3, "{error}");
+    assert_eq!(error["RecordId"], "2", "{error}");
+    assert_eq!(error["Field"], "CustomerGroupId", "{error}");
+    assert!(error["ErrorMessage"].as_str().is_some_and(|message| message.contains("10")), "names the limit: {error}");
+}
+
+#[test]
+fn ris_download_job_dequeues_until_204_downloads_with_the_bearer_and_acks() {
+    let server = TestServer::start();
+    let ris = Session::new(&server, FABRIKAM);
+    import_setup(&ris);
+
+    // RIS's download loop: dequeue until 204, collecting messages.
+    let mut messages = vec![ris.dequeue_first(CUSTOMERS_EXPORT_JOB)];
+    while let Some(message) = ris.dequeue(CUSTOMERS_EXPORT_JOB) {
+        messages.push(message);
+    }
+    let mut exported = String::new();
+    for message in &messages {
+        assert_eq!(message["IsDownLoadFileExist"], true, "{message}");
+        assert_eq!(message["FileDownLoadErrorMessage"], "", "{message}");
+        assert!(message["LastDequeueDateTime"].is_null(), "first dequeue: {message}");
+        let location = message["DownloadLocation"].as_str().expect("a DownloadLocation");
+        let activity = format!("%7B{}%7D", CUSTOMERS_EXPORT_JOB.to_uppercase());
+        assert!(location.starts_with(&server.at(&format!("/api/connector/download/{activity}?"))), "{location}");
+        let id = message["CorrelationId"].as_str().expect("a CorrelationId");
+        assert!(location.contains(&format!("correlation-id={id}")), "{location}");
+
+        // RIS rewrites http to https; a test server has no TLS, so the link is used as given.
+        let unauthorized = server.http.get(location).send().expect("the download answers");
+        assert_eq!(unauthorized.status(), 401, "the download link is not a SAS link");
+        assert!(unauthorized.headers().contains_key("www-authenticate"), "a 401 says how to authenticate");
+        let download = ris.authorized(server.http.get(location));
+        assert_eq!(download.status(), 200);
+        exported.push_str(&download.text().expect("a CSV"));
+        assert_eq!(ris.message_status(id), "Downloaded");
+
+        // RIS's DequeueResponse: only these three members.
+        let ack = json!({
+            "CorrelationId": message["CorrelationId"],
+            "PopReceipt": message["PopReceipt"],
+            "DownloadLocation": message["DownloadLocation"],
+        });
+        assert_eq!(ris.ack(CUSTOMERS_EXPORT_JOB, &ack).status(), 200);
+        assert_eq!(ris.message_status(id), "Acked");
+    }
+    let header = exported.lines().next().expect("a header line");
+    assert!(header.contains("CustomerAccount") && header.contains("CustomerGroupId"), "{exported}");
+    for row in ["US-101", "City of Redmond", "US-102", "Lakeside School & College"] {
+        assert!(exported.contains(row), "{row} in {exported}");
+    }
+
+    // d365fo.integrations acks with the whole dequeue answer, verbatim. A change to one
+    // customer makes the export queue a second file.
+    let xml = {
+        let setup = Cursor::new(sample("contoso-setup.zip"));
+        let mut reader = PackageReader::open(setup, &ZipLimits::default()).expect("opens");
+        let mut bytes = Vec::new();
+        reader.extract("Customers V3.xml", &mut bytes).expect("customers");
+        String::from_utf8(bytes).expect("UTF-8").replace("CREDITLIMIT=\"12500\"", "CREDITLIMIT=\"13000\"")
+    };
+    assert!(xml.contains("13000"), "the sample has the credit limit this test changes");
+    let package = setup_package_with("Customers V3.xml", xml.as_bytes());
+    let enqueue = format!("/api/connector/enqueue/{SETUP_JOB}");
+    let id = message_id(ris.enqueue(&enqueue, Some("changed.zip"), Some("application/zip"), package));
+    assert_eq!(ris.settled_job_status(SETUP_JOB, &id)["DataJobStatus"]["DataJobState"], "Processed");
+    let message = ris.dequeue_first(CUSTOMERS_EXPORT_JOB);
+    let download = ris.authorized(server.http.get(message["DownloadLocation"].as_str().expect("a location")));
+    let csv = download.text().expect("a CSV");
+    assert!(csv.contains("US-102") && csv.contains("13000") && !csv.contains("US-101"), "only the change: {csv}");
+    assert_eq!(ris.ack(CUSTOMERS_EXPORT_JOB, &message).status(), 200);
+    assert_eq!(ris.message_status(message["CorrelationId"].as_str().expect("an id")), "Acked");
+    assert!(ris.dequeue(CUSTOMERS_EXPORT_JOB).is_none(), "RIS's loop ends on 204");
+}
+
+#[test]
+fn an_unacked_message_comes_back_after_the_visibility_timeout_with_a_new_receipt() {
+    let server = TestServer::start_with(|config| config.jobs.queue.visibility_timeout = Duration::from_millis(300));
+    let client = Session::new(&server, FABRIKAM);
+    import_setup(&client);
+
+    let first = client.dequeue_first(CUSTOMERS_EXPORT_JOB);
+    let dequeued = Instant::now();
+    let id = first["CorrelationId"].as_str().expect("an id").to_owned();
+    assert!(first["LastDequeueDateTime"].is_null(), "{first}");
+    assert!(client.dequeue(CUSTOMERS_EXPORT_JOB).is_none(), "hidden while leased");
+
+    let second = poll("the message to come back", || client.dequeue(CUSTOMERS_EXPORT_JOB));
+    assert!(dequeued.elapsed() >= Duration::from_millis(300), "came back after {:?}", dequeued.elapsed());
+    assert_eq!(second["CorrelationId"], id.as_str(), "{second}");
+    assert_ne!(second["PopReceipt"], first["PopReceipt"], "a new receipt");
+    assert_timestamp(&second["LastDequeueDateTime"], "LastDequeueDateTime on a second dequeue");
+
+    let stale = json!({ "CorrelationId": id, "PopReceipt": first["PopReceipt"] });
+    assert_eq!(client.ack(CUSTOMERS_EXPORT_JOB, &stale).status(), 400, "a stale receipt");
+    assert_eq!(client.message_status(&id), "Dequeued", "a stale ack changes nothing");
+    let current = json!({ "CorrelationId": id, "PopReceipt": second["PopReceipt"] });
+    assert_eq!(client.ack(CUSTOMERS_EXPORT_JOB, &current).status(), 200);
+    assert_eq!(
+        client.ack(CUSTOMERS_EXPORT_JOB, &current).status(),
+        200,
+        "acking again, as the doc tells clients to retry"
+    );
+    assert_eq!(client.message_status(&id), "Acked");
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(client.dequeue(CUSTOMERS_EXPORT_JOB).is_none(), "an acked message does not come back");
+    let unknown = json!({ "CorrelationId": Uuid::new_v4(), "PopReceipt": second["PopReceipt"] });
+    assert_eq!(client.ack(CUSTOMERS_EXPORT_JOB, &unknown).status(), 404);
+}
+
+#[test]
+fn a_message_delivered_max_deliveries_times_without_an_ack_is_poisoned() {
+    let server = TestServer::start_with(|config| {
+        config.jobs.queue.max_deliveries = 2;
+        config.jobs.queue.visibility_timeout = Duration::from_millis(100);
+    });
+    let client = Session::new(&server, FABRIKAM);
+    let ops = Session::new(&server, OPS);
+    import_setup(&client);
+
+    let first = client.dequeue_first(CUSTOMERS_EXPORT_JOB);
+    let id = first["CorrelationId"].as_str().expect("an id").to_owned();
+    let second = poll("the second delivery", || client.dequeue(CUSTOMERS_EXPORT_JOB));
+    assert_eq!(second["CorrelationId"], id.as_str());
+    std::thread::sleep(Duration::from_millis(250));
+    assert!(client.dequeue(CUSTOMERS_EXPORT_JOB).is_none(), "a third delivery is refused");
+
+    let message = managed_message(&ops, &id);
+    assert_eq!(message["Status"], "Poisoned", "{message}");
+    assert_eq!(message["DequeueCount"], 2, "{message}");
+    std::thread::sleep(Duration::from_millis(150));
+    assert!(client.dequeue(CUSTOMERS_EXPORT_JOB).is_none(), "a poisoned message is never handed out again");
+}
+
+#[test]
+fn package_api_imports_an_uploaded_package_and_exports_one_as_ris_does() {
+    let server = TestServer::start();
+    let ris = Session::new(&server, FABRIKAM);
+
+    let execution = ris.import_package(sample("contoso-setup.zip"));
+    assert_eq!(ris.settled_execution(&execution, false), "Succeeded");
+    assert_eq!(ris.settled_execution(&execution, true), "Succeeded", "single-quoted body");
+    let errors = ris.action_text("GetExecutionErrors", &json!({ "executionId": execution }).to_string());
+    assert_eq!(serde_json::from_str::<Value>(&errors).expect("JSON"), json!([]), "no errors: {errors}");
+
+    // RIS's export job: the execution id it chose is the package's name too.
+    let chosen = format!("Contoso export-2024-01-01_10-00-00-{}", Uuid::new_v4());
+    let request = json!({
+        "definitionGroupId": "Contoso export",
+        "packageName": chosen,
+        "executionId": chosen,
+        "reExecute": false,
+        "legalEntityId": "usmf",
+    });
+    assert_eq!(ris.action_text("ExportToPackage", &request.to_string()), chosen);
+    let status = ris.settled_execution(&chosen, false);
+    assert!(["Succeeded", "PartiallySucceeded"].contains(&status.as_str()), "{status}");
+    let body = json!({ "executionId": chosen }).to_string();
+    let url = poll("the exported package", || {
+        Some(ris.action_text("GetExportedPackageUrl", &body)).filter(|url| !url.is_empty())
+    });
+    let package = server.http.get(&url).send().expect("the package link answers");
+    assert_eq!(package.status(), 200, "GET without Authorization");
+    let bytes = package.bytes().expect("a zip").to_vec();
+    let reader =
+        PackageReader::open(Cursor::new(bytes), &ZipLimits::default()).expect("a data package with Manifest.xml");
+    assert!(reader.header().is_some(), "the package has PackageHeader.xml");
+    assert_eq!(reader.manifest().definition_group_name, "Contoso export");
+    let entities: Vec<&str> = reader.manifest().entities.iter().map(|entity| entity.entity_name.as_str()).collect();
+    assert!(entities.contains(&"Customer groups") && entities.contains(&"Customers V3"), "{entities:?}");
+}
+
+#[test]
+fn error_keys_files_hold_the_rejected_rows_of_an_import_and_nothing_for_a_clean_one() {
+    let server = TestServer::start();
+    let ris = Session::new(&server, FABRIKAM);
+    // The package's customer groups are CSV-Unicode: UTF-16 LE with a byte order mark.
+    let bad_groups = format!(
+        "CUSTOMERGROUPID,DESCRIPTION,PAYMENTTERMID\r\nGOV,Government,Net60\r\n{TOO_LONG_GROUP_ID},Too long,Net30\r\n"
+    );
+    let bad_groups: Vec<u8> =
+        [0xFF, 0xFE].into_iter().chain(bad_groups.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let rejected = ris.import_package(setup_package_with("Customer groups.csv", &bad_groups));
+    assert_eq!(ris.settled_execution(&rejected, false), "PartiallySucceeded");
+    let clean = ris.import_package(sample("contoso-setup.zip"));
+    assert_eq!(ris.settled_execution(&clean, false), "Succeeded");
+
+    // RIS reads each <EntityName> of the package's manifest and asks per entity.
+    let ask = |execution: &str| json!({ "executionId": execution, "entityName": "Customer groups" }).to_string();
+    assert_eq!(ris.action("GenerateImportTargetErrorKeysFile", &ask(&rejected)), true);
+    let url = poll("the error keys file", || {
+        Some(ris.action_text("GetImportTargetErrorKeysFileUrl", &ask(&rejected))).filter(|url| !url.is_empty())
+    });
+    let file = server.http.get(&url).send().expect("the error file link answers");
+    assert_eq!(file.status(), 200, "GET without Authorization");
+    let text = file.text().expect("text");
+    assert!(text.contains(TOO_LONG_GROUP_ID), "the rejected row: {text}");
+    assert!(!text.contains("Government"), "only rejected rows: {text}");
+
+    assert_eq!(ris.action("GenerateImportTargetErrorKeysFile", &ask(&clean)), false);
+    assert_eq!(ris.action_text("GetImportTargetErrorKeysFileUrl", &ask(&clean)), "");
+}
+
+#[test]
+fn enqueue_is_idempotent_on_identifier_and_body_and_takes_the_language_prefix() {
+    let server = TestServer::start();
+    let client = Session::new(&server, FABRIKAM);
+    let ops = Session::new(&server, OPS);
+    let bare = format!("/api/connector/enqueue/{GROUPS_JOB}?entity=Customer%20groups");
+    let prefixed = format!("/en/api/connector/enqueue/%7B{}%7D?entity=Customer%20groups", GROUPS_JOB.to_uppercase());
+    let csv = sample("customer-groups.csv");
+
+    let first = message_id(client.enqueue(&bare, Some("groups.csv"), None, csv.clone()));
+    let repeated = message_id(client.enqueue(&prefixed, Some("groups.csv"), Some("text/csv"), csv.clone()));
+    assert_eq!(repeated, first, "same job, identifier and body: the same message");
+    let changed = message_id(client.enqueue(&bare, Some("groups.csv"), None, groups_with_a_bad_row()));
+    assert_ne!(changed, first, "same identifier, another body: a new message");
+    let anonymous = [
+        message_id(client.enqueue(&bare, None, None, csv.clone())),
+        message_id(client.enqueue(&bare, None, None, csv.clone())),
+    ];
+    assert_ne!(anonymous[0], anonymous[1], "no identifier: always a new message");
+    assert!(!anonymous.contains(&first));
+
+    let listed: Value = ops.get(&format!("/manage/messages?activity={GROUPS_JOB}")).json().expect("messages");
+    let mut ids: Vec<&str> = listed["value"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|message| message["MessageId"].as_str())
+        .collect();
+    ids.sort_unstable();
+    let mut expected = vec![first.as_str(), changed.as_str(), anonymous[0].as_str(), anonymous[1].as_str()];
+    expected.sort_unstable();
+    assert_eq!(ids, expected, "nothing stored twice");
+
+    let status = client.get(&format!("/en/api/connector/jobstatus/{GROUPS_JOB}?jobId={first}"));
+    assert_eq!(status.status(), 200, "jobstatus under the language prefix");
+    let status: Value = status.json().expect("a DataJobStatusDetail");
+    assert_eq!(status["DataJobStatus"]["ExternalIdentifier"], "groups.csv", "{status}");
+}
+
+#[test]
+fn management_api_creates_jobs_lists_messages_and_executions_and_refuses_deployment_edits() {
+    let server = TestServer::start();
+    let client = Session::new(&server, FABRIKAM);
+    let ops = Session::new(&server, OPS);
+    assert_eq!(client.get("/manage/jobs").status(), 403, "management needs the admin role");
+
+    // A job as in jobs/*.toml, as JSON: the direction in the files' lowercase.
+    let activity = Uuid::new_v4().to_string();
+    let job = json!({
+        "activity": activity,
+        "name": "Customer groups by API",
+        "project": "Customer groups",
+        "direction": "import",
+        "mode": "file",
+        "entity": "Customer groups",
+        "processing": "100ms",
+        "monitoring": "1m",
+        "in_order": true,
+        "authorized": [{ "client": FABRIKAM }],
+    });
+    let created = ops.post_json("/manage/jobs", &job.to_string());
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().expect("the job");
+    assert_eq!((&created["direction"], &created["source"]), (&json!("Import"), &json!("api")), "{created}");
+    let jobs: Value = ops.get("/manage/jobs").json().expect("jobs");
+    let listed = jobs["value"].as_array().expect("a list");
+    assert!(
+        listed.iter().any(|job| job["activity"] == activity.as_str() && job["name"] == "Customer groups by API"),
+        "{jobs}"
+    );
+    assert_eq!(listed.len(), 4, "the three deployment jobs and the new one: {jobs}");
+
+    // The new job takes files like a deployment job.
+    let path = format!("/api/connector/enqueue/{activity}");
+    let good = message_id(client.enqueue(&path, Some("good.csv"), None, sample("customer-groups.csv")));
+    let bad = message_id(client.enqueue(&path, Some("bad.csv"), None, groups_with_a_bad_row()));
+    assert_eq!(client.settled_job_status(&activity, &good)["DataJobStatus"]["DataJobState"], "Processed");
+    assert_eq!(client.settled_job_status(&activity, &bad)["DataJobStatus"]["DataJobState"], "ProcessedWithErrors");
+
+    let processed: Value = ops.get("/manage/messages?status=Processed").json().expect("messages");
+    let processed = processed["value"].as_array().expect("a list");
+    assert!(processed.iter().all(|message| message["Status"] == "Processed"), "{processed:?}");
+    assert!(processed.iter().any(|message| message["MessageId"] == good.as_str()), "{processed:?}");
+    assert!(!processed.iter().any(|message| message["MessageId"] == bad.as_str()), "{processed:?}");
+    assert_eq!(ops.get("/manage/messages?status=NoSuchStatus").status(), 400);
+
+    let bad_message = managed_message(&ops, &bad);
+    let execution = bad_message["ExecutionId"].as_str().expect("an execution").to_owned();
+    let executions: Value = ops.get("/manage/executions").json().expect("executions");
+    let listed =
+        executions["value"].as_array().expect("a list").iter().find(|listed| listed["id"] == execution.as_str());
+    let listed = listed.unwrap_or_else(|| panic!("{execution} in {executions}"));
+    assert_eq!(
+        (&listed["project"], &listed["status"]),
+        (&json!("Customer groups"), &json!("PartiallySucceeded")),
+        "{listed}"
+    );
+    let errors: Value = ops.get(&format!("/manage/executions/{execution}/errors")).json().expect("errors");
+    assert_eq!(errors["count"], 1, "{errors}");
+    assert_eq!(
+        (&errors["value"][0]["record"], &errors["value"][0]["field"]),
+        (&json!(2), &json!("CustomerGroupId")),
+        "{errors}"
+    );
+
+    // A deployment job is changed in its file, never through the API.
+    let original: Value = ops.get(&format!("/manage/jobs/{GROUPS_JOB}")).json().expect("the job");
+    let mut edited = original.clone();
+    edited["name"] = json!("Renamed");
+    edited.as_object_mut().expect("an object").remove("source");
+    let refused = ops.authorized(server.http.put(server.at(&format!("/manage/jobs/{GROUPS_JOB}"))).json(&edited));
+    let status = refused.status().as_u16();
+    let reason = refused.text().expect("a body");
+    assert!(
+        [400, 409].contains(&status) && reason.contains("jobs directory"),
+        "PUT of a deployment job: {status} {reason}"
+    );
+    let deleted = ops.authorized(server.http.delete(server.at(&format!("/manage/jobs/{GROUPS_JOB}"))));
+    assert!([400, 409].contains(&deleted.status().as_u16()), "DELETE of a deployment job: {}", deleted.status());
+    let after: Value = ops.get(&format!("/manage/jobs/{GROUPS_JOB}")).json().expect("the job");
+    assert_eq!(after, original, "the deployment job is unchanged");
+}
