@@ -4,7 +4,8 @@
 //! and access tokens; it uses no other module), [`formats`] (documents ⇄ row batches),
 //! [`entity`] (entity definitions and value conversion), [`plugin`] (the WASM runtime and
 //! registry), [`store`] (the embedded entity store), [`pipeline`] (one execution of a data
-//! project), [`deployment`] (an operator's directory), [`run`] (the command line).
+//! project), [`deployment`] (an operator's directory), [`jobs`] (recurring jobs, their queue
+//! and scheduler), [`api`] (the REST surface), [`run`] (the command line).
 pub mod api;
 pub mod auth;
 pub mod deployment;
