@@ -31,6 +31,7 @@ pub struct TestServer {
     pub auth: Auth,
     /// A blocking HTTP client.
     pub http: reqwest::blocking::Client,
+    config: ServerConfig,
     secrets: std::collections::HashMap<String, String>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -51,27 +52,38 @@ impl TestServer {
         config.deployment = dir.path().to_owned();
         config.jobs.tick = Duration::from_millis(20);
         edit(&mut config);
-        let (started, ready) = std::sync::mpsc::channel();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-            runtime.block_on(async move {
-                let server = match Server::bind(&config).await {
-                    Ok(server) => server,
-                    Err(error) => return started.send(Err(format!("{error:#}"))).expect("the test waits"),
-                };
-                let url = format!("http://{}", server.local_addr().expect("an address"));
-                started.send(Ok((url, server.auth().clone()))).expect("the test waits");
-                server.run(async move { let _ = stopped.await; }).await.expect("the server runs");
-            });
-        });
-        let (url, auth) = ready.recv().expect("the server thread answers").expect("the server starts");
         let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().expect("a client");
-        let mut server =
-            TestServer { url, dir, auth, http, secrets: Default::default(), stop: Some(stop), thread: Some(thread) };
+        let (url, auth, stop, thread) = run(config.clone());
+        let mut server = TestServer {
+            url,
+            dir,
+            auth,
+            http,
+            config,
+            secrets: Default::default(),
+            stop: Some(stop),
+            thread: Some(thread),
+        };
         server.register(FABRIKAM, &[Role::DataManagement], &["usmf"]);
         server.register(OPS, &[Role::Admin], &["*"]);
         server
+    }
+
+    /// Stops the server gracefully: requests and executions under way finish first.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("the server stops cleanly");
+        }
+    }
+
+    /// Stops the server and starts it again on the same deployment and data (on a new port).
+    pub fn restart(&mut self) {
+        self.stop();
+        let (url, auth, stop, thread) = run(self.config.clone());
+        (self.url, self.auth, self.stop, self.thread) = (url, auth, Some(stop), Some(thread));
     }
 
     /// Registers client `id`; `companies` may be `["*"]`.
@@ -145,6 +157,31 @@ impl Drop for TestServer {
     }
 }
 
+/// Runs a server with `config` on a thread of its own until the returned sender fires.
+fn run(config: ServerConfig) -> (String, Auth, oneshot::Sender<()>, std::thread::JoinHandle<()>) {
+    let (started, ready) = std::sync::mpsc::channel();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        runtime.block_on(async move {
+            let server = match Server::bind(&config).await {
+                Ok(server) => server,
+                Err(error) => return started.send(Err(format!("{error:#}"))).expect("the test waits"),
+            };
+            let url = format!("http://{}", server.local_addr().expect("an address"));
+            started.send(Ok((url, server.auth().clone()))).expect("the test waits");
+            server
+                .run(async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("the server runs");
+        });
+    });
+    let (url, auth) = ready.recv().expect("the server thread answers").expect("the server starts");
+    (url, auth, stop, thread)
+}
+
 /// The example jobs, processing every 100 ms instead of every few seconds.
 pub fn copy_jobs(deployment: &Path) {
     let from = wharf_tests::root().join("examples/deployment/jobs");
@@ -153,7 +190,9 @@ pub fn copy_jobs(deployment: &Path) {
     for entry in std::fs::read_dir(from).expect("example jobs") {
         let path = entry.expect("entry").path();
         let text = std::fs::read_to_string(&path).expect("a job");
-        let text = text.replace("processing = \"2s\"", "processing = \"100ms\"").replace("processing = \"5s\"", "processing = \"100ms\"");
+        let text = text
+            .replace("processing = \"2s\"", "processing = \"100ms\"")
+            .replace("processing = \"5s\"", "processing = \"100ms\"");
         std::fs::write(to.join(path.file_name().expect("name")), text).expect("write a job");
     }
 }
