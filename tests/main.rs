@@ -16,15 +16,17 @@ mod golden;
 mod hostile;
 /// Imports and exports through the pipeline into a real store, crashes included.
 mod imports;
+/// The server's life: graceful stops, restarts, retention.
+mod lifecycle;
 /// Loading refuses broken components and manifests with messages that say why.
 mod loading;
 /// Data packages: D365's manifest and header bytes, lenient reading, hostile zips refused.
 mod packages;
+/// Hot reload under load: swaps, broken versions, deletes, restores.
+mod reload;
 /// Who may reach what over HTTP, bad tokens, request budgets and hostile input.
 mod security;
 /// A real server on a free port, for the modules that talk HTTP.
 mod server;
-/// Hot reload under load: swaps, broken versions, deletes, restores.
-mod reload;
 /// Repository rules that keep the code readable.
 mod tidy;
