@@ -47,9 +47,11 @@ impl TestServer {
     pub fn start_with(edit: impl FnOnce(&mut ServerConfig)) -> TestServer {
         let (dir, _) = deployment();
         copy_jobs(dir.path());
-        let mut config = ServerConfig::default();
-        config.listen = "127.0.0.1:0".parse().expect("an address");
-        config.deployment = dir.path().to_owned();
+        let mut config = ServerConfig {
+            listen: "127.0.0.1:0".parse().expect("an address"),
+            deployment: dir.path().to_owned(),
+            ..ServerConfig::default()
+        };
         config.jobs.tick = Duration::from_millis(20);
         edit(&mut config);
         let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().expect("a client");

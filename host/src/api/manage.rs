@@ -160,7 +160,7 @@ async fn executions(State(state): State<AppState>, caller: Caller, Query(page): 
     let offset = page.offset.unwrap_or(0);
     let executions = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Execution>> {
         let ids = store.execution_ids(offset, limit)?;
-        Ok(ids.iter().filter_map(|id| store.execution(id).transpose()).collect::<anyhow::Result<_>>()?)
+        ids.iter().filter_map(|id| store.execution(id).transpose()).collect::<anyhow::Result<_>>()
     })
     .await
     .map_err(anyhow::Error::from)??;
