@@ -756,3 +756,17 @@ fn management_api_creates_jobs_lists_messages_and_executions_and_refuses_deploym
     let after: Value = ops.get(&format!("/manage/jobs/{GROUPS_JOB}")).json().expect("the job");
     assert_eq!(after, original, "the deployment job is unchanged");
 }
+
+#[test]
+fn ris_connection_check_gets_500_for_the_all_zero_activity_once_authenticated() {
+    let server = TestServer::start();
+    let zero = "00000000-0000-0000-0000-000000000000";
+    let anonymous = server.http.get(server.at(&format!("/api/connector/dequeue/{zero}"))).send().expect("answers");
+    assert_eq!(anonymous.status(), 401);
+    let token = server.token(FABRIKAM);
+    let checked =
+        server.http.get(server.at(&format!("/api/connector/dequeue/{zero}"))).bearer_auth(&token).send().expect("answers");
+    assert_eq!(checked.status(), 500);
+    let body: serde_json::Value = checked.json().expect("OData error JSON");
+    assert!(body["error"]["message"].as_str().is_some_and(|message| message.contains("all-zero")), "{body}");
+}

@@ -50,6 +50,14 @@ fn job_for(state: &AppState, caller: &Caller, path: &ActivityPath, direction: Op
     let Some(activity) = parse_activity(&path.activity) else {
         return Err(ApiError::bad_request(format!("The activity id {:?} is not a GUID.", path.activity)));
     };
+    // RIS checks a connection by dequeuing from the all-zero activity: D365 fails that with
+    // 500 once the caller got past authentication, and RIS takes the 500 to mean "access OK".
+    if activity.is_nil() {
+        return Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "No recurring job has the all-zero activity id; the caller is authenticated.",
+        ));
+    }
     // A job the caller is not authorized for is reported exactly like one that does not exist.
     let job = state
         .jobs
