@@ -767,6 +767,6 @@ fn ris_connection_check_gets_500_for_the_all_zero_activity_once_authenticated() 
     let checked =
         server.http.get(server.at(&format!("/api/connector/dequeue/{zero}"))).bearer_auth(&token).send().expect("answers");
     assert_eq!(checked.status(), 500);
-    let body: serde_json::Value = checked.json().expect("OData error JSON");
+    let body: Value = checked.json().expect("OData error JSON");
     assert!(body["error"]["message"].as_str().is_some_and(|message| message.contains("all-zero")), "{body}");
 }

@@ -1,5 +1,6 @@
 //! The server's own life: a graceful stop lets the message under way finish, a restart picks
-//! up where the last process stopped, and the retention removes old messages with their files.
+//! up where the last process stopped, and the retention removes old messages, executions and
+//! their files.
 
 use std::time::Duration;
 
@@ -57,7 +58,7 @@ fn a_graceful_stop_lets_the_message_under_way_finish_before_the_process_ends() {
 }
 
 #[test]
-fn the_retention_removes_old_messages_with_their_body_files() {
+fn the_retention_removes_old_messages_with_their_body_files_and_executions() {
     let server = TestServer::start_with(|config| {
         config.jobs.queue.retention = Duration::from_secs(2);
         config.jobs.queue.cleanup_interval = Duration::from_millis(100);
@@ -70,6 +71,13 @@ fn the_retention_removes_old_messages_with_their_body_files() {
     server.wait_for("the message to be processed", || {
         message(&server, &admin, &id).is_some_and(|message| message["Status"] == "Processed")
     });
+    let execution = message(&server, &admin, &id).expect("a message")["ExecutionId"].as_str().expect("an execution").to_owned();
+    let execution_status = || {
+        let url = server.at(&format!("/manage/executions/{}", execution.replace(' ', "%20")));
+        server.http.get(url).bearer_auth(&admin).send().expect("answers").status()
+    };
+    assert_eq!(execution_status(), 200, "the execution is there before the retention ends");
     server.wait_for("the retention to remove it", || message(&server, &admin, &id).is_none());
     assert!(!body.exists(), "its body file goes with it");
+    server.wait_for("the retention to remove its execution", || execution_status() == 404);
 }

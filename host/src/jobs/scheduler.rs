@@ -258,7 +258,7 @@ impl Jobs {
         Ok(())
     }
 
-    /// Removes messages and blobs older than the retention, with their files.
+    /// Removes messages, blobs and executions older than the retention, with their files.
     fn clean_up(&self) -> Result<()> {
         let before = now_millis() - millis(self.settings().queue.retention);
         let messages = self.queue().expire_blocking(before)?;
@@ -269,11 +269,22 @@ impl Jobs {
         for name in &blobs {
             remove_file(&self.blobs().files().path(name));
         }
-        if !messages.is_empty() || !blobs.is_empty() {
+        let pipeline = &self.deployment().pipeline;
+        let executions = pipeline.store.remove_executions_before(&format_millis(before))?;
+        for id in &executions {
+            let dir = pipeline.execution_dir(id);
+            if let Err(error) = std::fs::remove_dir_all(&dir)
+                && error.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(dir = %dir.display(), "cannot remove an expired execution's files: {error}");
+            }
+        }
+        if !messages.is_empty() || !blobs.is_empty() || !executions.is_empty() {
             tracing::info!(
-                "removed {} messages and {} blobs from before {}",
+                "removed {} messages, {} blobs and {} executions from before {}",
                 messages.len(),
                 blobs.len(),
+                executions.len(),
                 format_millis(before)
             );
         }

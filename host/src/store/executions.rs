@@ -319,6 +319,29 @@ impl Store {
         .context("cannot list executions")
     }
 
+    /// Removes the executions that started before `before` (RFC 3339, UTC) and that have
+    /// ended, with their entities and rejected records; returns their ids. D365's job history
+    /// cleanup, which keeps a recurring job's executions from piling up.
+    pub fn remove_executions_before(&self, before: &str) -> Result<Vec<String>> {
+        self.with_connection(|connection| {
+            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let ids = {
+                let mut statement = transaction.prepare_cached(
+                    "DELETE FROM wharf_executions WHERE started < ?1 AND completed IS NOT NULL RETURNING id",
+                )?;
+                let ids = statement.query_map([before], |row| row.get::<_, String>(0))?;
+                ids.collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            for id in &ids {
+                transaction.prepare_cached("DELETE FROM wharf_execution_entities WHERE execution = ?1")?.execute([id])?;
+                transaction.prepare_cached("DELETE FROM wharf_execution_errors WHERE execution = ?1")?.execute([id])?;
+            }
+            transaction.commit()?;
+            Ok(ids)
+        })
+        .context("cannot remove old executions")
+    }
+
     /// Rejected records of execution `id` in the order they were recorded: `limit` of them,
     /// after skipping `offset`.
     pub fn execution_errors(&self, id: &str, offset: u64, limit: u64) -> Result<Vec<RecordError>> {
