@@ -60,7 +60,7 @@ fn a_graceful_stop_lets_the_message_under_way_finish_before_the_process_ends() {
 #[test]
 fn the_retention_removes_old_messages_with_their_body_files_and_executions() {
     let server = TestServer::start_with(|config| {
-        config.jobs.queue.retention = Duration::from_secs(2);
+        config.jobs.queue.retention = Duration::from_secs(5);
         config.jobs.queue.cleanup_interval = Duration::from_millis(100);
     });
     let (token, admin) = (server.token(FABRIKAM), server.token(OPS));
