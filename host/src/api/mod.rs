@@ -22,6 +22,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt as _;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
@@ -135,7 +136,14 @@ impl Server {
         let jobs = self.state.jobs.clone();
         let scheduler = tokio::spawn(jobs.clone().run_scheduler());
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("the server failed")?;
+        // Without TCP_NODELAY a streamed body (a download) waits for the client's delayed ACK
+        // of the headers before it leaves: about 40 ms per download.
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!("cannot set TCP_NODELAY on a connection: {error}");
+            }
+        });
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("the server failed")?;
         tracing::info!("stopped accepting requests; waiting for executions under way");
         jobs.stop();
         let _ = scheduler.await;

@@ -1,0 +1,365 @@
+//! The server benchmark: `wharf serve`'s code over a copy of the example deployment, driven by
+//! concurrent HTTP/1.1 keep-alive clients in the same process. It measures enqueues of 1 KB
+//! and 1 MB bodies, dequeue → download → ack round trips, and (the floor, in the same run) the
+//! same clients against a bare axum route that answers 200.
+//!
+//! Run with `cargo bench -p wharf --bench serve`. `WHARF_BENCH_SECONDS` sets each measurement's
+//! length (default 5), `WHARF_BENCH_CLIENTS` the concurrency of the small-request runs
+//! (default 64). It ends with `bench: <name> = <value>` lines.
+
+use std::future::Future;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail, ensure};
+use axum::body::Bytes;
+use wharf::api::{Server, ServerConfig};
+use wharf::auth::{Companies, NewClient, Role};
+use wharf::jobs::{MessageStatus, NewMessage};
+use wharf::store::Operation;
+
+/// The example jobs the benchmark uses: a file import and a file export.
+const GROUPS_JOB: &str = "6d31e09f-0249-459f-94f0-aad9c2c47b64";
+const CUSTOMERS_EXPORT_JOB: &str = "5acd8121-d4e1-4cf8-b31f-9713de3e3627";
+/// The client on both jobs' authorization policies.
+const CLIENT: &str = "fabrikam-erp";
+
+fn main() -> Result<()> {
+    let duration = Duration::from_secs_f64(env_number("WHARF_BENCH_SECONDS", 5.0));
+    let clients: usize = env_number("WHARF_BENCH_CLIENTS", 64);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_owned();
+    let work = tempfile::tempdir_in(root.join("target"))?;
+    let dir = work.path().join("deployment");
+    prepare(&root.join("examples/deployment"), &dir)?;
+
+    // The server gets a runtime of its own, as in `wharf serve`; the clients get another.
+    let server_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("wharf-http").build()?;
+    let mut config =
+        ServerConfig { listen: "127.0.0.1:0".parse()?, deployment: dir.clone(), ..ServerConfig::default() };
+    // The budgets protect a shared server from one client; here one client is the load.
+    config.limits.requests_per_second = 10_000_000;
+    config.limits.burst = 10_000_000;
+    let server = server_runtime.block_on(Server::bind(&config))?;
+    let url = format!("http://{}", server.local_addr()?);
+    let registration = NewClient {
+        id: Some(CLIENT.to_owned()),
+        name: CLIENT.to_owned(),
+        roles: [Role::DataManagement].into(),
+        companies: Companies::All,
+        enabled: true,
+    };
+    let (_, secret) = server.auth().add_client(registration)?;
+    let jobs = server.jobs().clone();
+    let floor = server_runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let floor_url = format!("http://{}/", floor.local_addr()?);
+    let bare = axum::Router::new().route("/", axum::routing::post(|_body: Bytes| async { axum::http::StatusCode::OK }));
+    server_runtime.spawn(async move { axum::serve(floor, bare).await });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = server_runtime.spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+
+    let client_runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("bench-client").build()?;
+    let results = client_runtime.block_on(async {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+        let token = token(&http, &url, &secret).await?;
+        let small = Bytes::from(csv_body(1024));
+        let large = Bytes::from(csv_body(1024 * 1024));
+
+        eprintln!("http floor: {clients} clients for {duration:?} ...");
+        let floor = {
+            let (http, small, floor_url) = (http.clone(), small.clone(), floor_url.clone());
+            load(clients, duration, move |_, _| {
+                let request = http.post(&floor_url).body(small.clone());
+                async move {
+                    let response = request.send().await?;
+                    ensure!(response.status() == 200, "the floor answered {}", response.status());
+                    Ok(Some(response.bytes().await?.len() as u64))
+                }
+            })
+            .await?
+        };
+        eprintln!("enqueue 1 KB: {clients} clients for {duration:?} ...");
+        let enqueue_1k = load(clients, duration, enqueue(&http, &url, &token, small.clone())).await?;
+        let large_clients = clients.div_ceil(8);
+        eprintln!("enqueue 1 MB: {large_clients} clients for {duration:?} ...");
+        let enqueue_1m = load(large_clients, duration, enqueue(&http, &url, &token, large.clone())).await?;
+
+        // Enough exports for the run at a generous rate; the answer says if they ran out.
+        let exports = (duration.as_secs_f64() * 8_000.0) as usize;
+        eprintln!("queueing {exports} exports ...");
+        let started = Instant::now();
+        let filled = {
+            let jobs = jobs.clone();
+            tokio::task::spawn_blocking(move || fill_exports(&jobs, exports)).await??
+        };
+        eprintln!("  {filled} in {:.1} s", started.elapsed().as_secs_f64());
+        eprintln!("dequeue → download → ack: {clients} clients for {duration:?} ...");
+        let round_trips = load(clients, duration, dequeue_download_ack(&http, &url, &token)).await?;
+        ensure!(
+            round_trips.exhausted == 0,
+            "the {exports} exports ran out after {} round trips: raise the fill",
+            round_trips.latencies.len()
+        );
+        anyhow::Ok((floor, enqueue_1k, enqueue_1m, round_trips))
+    })?;
+    let (floor, enqueue_1k, enqueue_1m, round_trips) = results;
+    let _ = stop.send(());
+    server_runtime.block_on(running)??;
+
+    for (name, sample) in [
+        ("http floor", &floor),
+        ("enqueue 1 KB", &enqueue_1k),
+        ("enqueue 1 MB", &enqueue_1m),
+        ("dequeue+ack", &round_trips),
+    ] {
+        println!(
+            "{name:<13} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  ({} requests)",
+            sample.per_second(duration),
+            sample.percentile(50.0),
+            sample.percentile(99.0),
+            sample.percentile(100.0),
+            sample.latencies.len()
+        );
+    }
+    let enqueue_rps = enqueue_1k.per_second(duration);
+    let floor_rps = floor.per_second(duration);
+    println!("bench: enqueue_1k.req_per_s = {enqueue_rps:.0} req/s");
+    println!("bench: enqueue_1k.p50_ms = {:.2} ms", enqueue_1k.percentile(50.0));
+    println!("bench: enqueue_1k.p99_ms = {:.2} ms", enqueue_1k.percentile(99.0));
+    println!("bench: enqueue_1m.req_per_s = {:.1} req/s", enqueue_1m.per_second(duration));
+    println!("bench: enqueue_1m.p50_ms = {:.2} ms", enqueue_1m.percentile(50.0));
+    println!("bench: enqueue_1m.p99_ms = {:.2} ms", enqueue_1m.percentile(99.0));
+    println!("bench: enqueue_1m.mb_per_s = {:.1} MB/s", enqueue_1m.bytes as f64 / duration.as_secs_f64() / 1e6);
+    println!("bench: dequeue_ack.per_s = {:.0} round trips/s", round_trips.per_second(duration));
+    println!("bench: dequeue_ack.p99_ms = {:.2} ms", round_trips.percentile(99.0));
+    println!("bench: http_floor.req_per_s = {floor_rps:.0} req/s");
+    println!("bench: enqueue_1k.over_http_floor = {:.2} x", floor_rps / enqueue_rps);
+    Ok(())
+}
+
+/// A request under way: the body bytes it moved, or `None` when there was nothing to do.
+type Pending = std::pin::Pin<Box<dyn Future<Output = Result<Option<u64>>> + Send>>;
+
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
+}
+
+/// The example deployment's entities, projects and jobs, with every job processing once an
+/// hour so that imports and exports do not compete with the requests measured.
+fn prepare(example: &Path, dir: &Path) -> Result<()> {
+    for sub in ["entities", "projects", "jobs"] {
+        std::fs::create_dir_all(dir.join(sub))?;
+        for entry in std::fs::read_dir(example.join(sub))? {
+            let path = entry?.path();
+            let mut text = std::fs::read_to_string(&path)?;
+            if sub == "jobs" {
+                text = text
+                    .lines()
+                    .map(|line| if line.starts_with("processing = ") { "processing = \"1h\"" } else { line })
+                    .collect::<Vec<_>>()
+                    .join("\n");
+            }
+            std::fs::write(dir.join(sub).join(path.file_name().context("a file")?), text)?;
+        }
+    }
+    std::fs::write(dir.join("wharf.toml"), "default_company = \"usmf\"\n")?;
+    Ok(())
+}
+
+/// A customer-groups CSV of about `size` bytes.
+fn csv_body(size: usize) -> Vec<u8> {
+    let mut text = String::from("CustomerGroupId,Description\r\n");
+    let mut index = 0;
+    while text.len() < size {
+        text.push_str(&format!("B{index:07},Benchmark group {index}\r\n"));
+        index += 1;
+    }
+    text.truncate(size);
+    text.into_bytes()
+}
+
+async fn token(http: &reqwest::Client, url: &str, secret: &str) -> Result<String> {
+    let response = http
+        .post(format!("{url}/tenant/oauth2/v2.0/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT),
+            ("client_secret", secret),
+            ("scope", &format!("{url}/.default")),
+        ])
+        .send()
+        .await?;
+    ensure!(response.status() == 200, "the token endpoint answered {}", response.status());
+    let body: serde_json::Value = response.json().await?;
+    Ok(body["access_token"].as_str().context("no access token")?.to_owned())
+}
+
+/// One enqueue of `body` per call, each with an external identifier of its own (as D365
+/// clients send), so each is a new message.
+fn enqueue(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: Bytes,
+) -> impl Fn(usize, u64) -> Pending + Clone + Send + 'static {
+    let (http, token) = (http.clone(), token.to_owned());
+    let url = format!("{url}/api/connector/enqueue/{GROUPS_JOB}?entity=Customer%20groups");
+    move |task, request| {
+        let size = body.len() as u64;
+        let request = http
+            .post(&url)
+            .bearer_auth(&token)
+            .header("x-ms-dyn-externalidentifier", format!("bench-{task}-{request}"))
+            .body(body.clone());
+        Box::pin(async move {
+            let response = request.send().await?;
+            let status = response.status();
+            let text = response.text().await?;
+            ensure!(status == 200 && text.len() == 38, "enqueue answered {status}: {text}");
+            Ok(Some(size))
+        })
+    }
+}
+
+/// One dequeue → download → ack round trip per call; `None` when the queue is empty.
+fn dequeue_download_ack(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+) -> impl Fn(usize, u64) -> Pending + Clone + Send + 'static {
+    let (http, token) = (http.clone(), token.to_owned());
+    let dequeue = format!("{url}/api/connector/dequeue/{CUSTOMERS_EXPORT_JOB}");
+    let ack = format!("{url}/api/connector/ack/{CUSTOMERS_EXPORT_JOB}");
+    move |_, _| {
+        let (http, token, dequeue, ack) = (http.clone(), token.clone(), dequeue.clone(), ack.clone());
+        Box::pin(async move {
+            let response = http.get(&dequeue).bearer_auth(&token).send().await?;
+            match response.status().as_u16() {
+                200 => {}
+                204 => return Ok(None),
+                status => bail!("dequeue answered {status}"),
+            }
+            let lease: serde_json::Value = response.json().await?;
+            let location = lease["DownloadLocation"].as_str().context("no download location")?;
+            let response = http.get(location).bearer_auth(&token).send().await?;
+            ensure!(response.status() == 200, "download answered {}", response.status());
+            let size = response.bytes().await?.len() as u64;
+            let body =
+                serde_json::json!({ "CorrelationId": lease["CorrelationId"], "PopReceipt": lease["PopReceipt"] });
+            let response = http.post(&ack).bearer_auth(&token).json(&body).send().await?;
+            ensure!(response.status() == 200, "ack answered {}", response.status());
+            Ok(Some(size))
+        })
+    }
+}
+
+/// Queues `count` 1 KB exports of the customers export job, as its processing would (a body
+/// file in place, then the row), from many threads so that their commits are grouped.
+fn fill_exports(jobs: &wharf::jobs::Jobs, count: usize) -> Result<usize> {
+    let body = csv_body(1024);
+    let hash = *blake3::hash(&body).as_bytes();
+    let activity = uuid::Uuid::parse_str(CUSTOMERS_EXPORT_JOB)?;
+    let threads = 32;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|thread| {
+                let body = &body;
+                scope.spawn(move || -> Result<usize> {
+                    let mut added = 0;
+                    for _ in (thread..count).step_by(threads) {
+                        let id = uuid::Uuid::new_v4();
+                        std::fs::write(jobs.bodies().path(&id.to_string()), body)?;
+                        let message = NewMessage {
+                            activity,
+                            direction: Operation::Export,
+                            entity: None,
+                            company: Some("usmf".to_owned()),
+                            external_id: None,
+                            user: None,
+                            status: MessageStatus::Processed,
+                            records: Some(20),
+                            execution: None,
+                            error: None,
+                        };
+                        jobs.queue().add_blocking(id, message, hash, body.len() as u64)?;
+                        added += 1;
+                    }
+                    Ok(added)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|worker| worker.join().expect("a fill thread")).sum()
+    })
+}
+
+/// What one measurement saw.
+#[derive(Debug, Default)]
+struct Sample {
+    /// The latency of every request that started inside the window.
+    latencies: Vec<Duration>,
+    /// Body bytes those requests moved.
+    bytes: u64,
+    /// Tasks that stopped because there was nothing left to do.
+    exhausted: usize,
+}
+
+impl Sample {
+    fn per_second(&self, window: Duration) -> f64 {
+        self.latencies.len() as f64 / window.as_secs_f64()
+    }
+
+    /// The latency at `percent`, in milliseconds.
+    fn percentile(&self, percent: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return f64::NAN;
+        }
+        let index = ((self.latencies.len() - 1) as f64 * percent / 100.0).round() as usize;
+        self.latencies[index].as_secs_f64() * 1e3
+    }
+}
+
+/// Runs `request` in a loop on `concurrency` tasks: a warm-up (connections opened, caches
+/// filled) and then `window`; counts the requests that started inside the window.
+async fn load<F, Fut>(concurrency: usize, window: Duration, request: F) -> Result<Sample>
+where
+    F: Fn(usize, u64) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<Option<u64>>> + Send,
+{
+    let warm_up = Duration::from_millis(500).min(window / 4);
+    let start = Instant::now() + warm_up;
+    let end = start + window;
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|task| {
+            let request = request.clone();
+            tokio::spawn(async move {
+                let mut sample = Sample::default();
+                for index in 0u64.. {
+                    let began = Instant::now();
+                    if began >= end {
+                        break;
+                    }
+                    let Some(bytes) = request(task, index).await? else {
+                        sample.exhausted += 1;
+                        break;
+                    };
+                    if began >= start {
+                        sample.latencies.push(began.elapsed());
+                        sample.bytes += bytes;
+                    }
+                }
+                anyhow::Ok(sample)
+            })
+        })
+        .collect();
+    let mut all = Sample::default();
+    for task in tasks {
+        let sample = task.await??;
+        all.latencies.extend(sample.latencies);
+        all.bytes += sample.bytes;
+        all.exhausted += sample.exhausted;
+    }
+    all.latencies.sort();
+    Ok(all)
+}
