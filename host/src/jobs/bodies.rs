@@ -181,44 +181,44 @@ mod tests {
 
     #[tokio::test]
     async fn small_bodies_stay_in_memory_and_large_ones_spill_to_a_synced_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let bodies = Bodies::open(dir.path()).unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
+        let bodies = Bodies::open(dir.path()).expect("test setup");
         let mut small = bodies.receive(1 << 30);
-        small.push(b"hello").await.unwrap();
-        let small = small.finish().await.unwrap();
+        small.push(b"hello").await.expect("test setup");
+        let small = small.finish().await.expect("test setup");
         assert!(matches!(&small.content, Content::Inline(bytes) if bytes == b"hello"));
         assert_eq!(small.hash, *blake3::hash(b"hello").as_bytes());
 
         let chunk = vec![7u8; 100_000];
         let mut large = bodies.receive(1 << 30);
         for _ in 0..5 {
-            large.push(&chunk).await.unwrap();
+            large.push(&chunk).await.expect("test setup");
         }
-        let large = large.finish().await.unwrap();
+        let large = large.finish().await.expect("test setup");
         assert_eq!(large.size, 500_000);
         let Content::File(path) = &large.content else { panic!("a 500 kB body should spill") };
-        assert_eq!(std::fs::read(path).unwrap().len(), 500_000);
-        let kept = bodies.keep(path, "m1").unwrap();
-        assert_eq!(std::fs::metadata(kept).unwrap().len(), 500_000);
+        assert_eq!(std::fs::read(path).expect("test setup").len(), 500_000);
+        let kept = bodies.keep(path, "m1").expect("test setup");
+        assert_eq!(std::fs::metadata(kept).expect("test setup").len(), 500_000);
     }
 
     #[tokio::test]
     async fn a_body_over_the_limit_is_refused_and_sweeping_removes_unnamed_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let bodies = Bodies::open(dir.path()).unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
+        let bodies = Bodies::open(dir.path()).expect("test setup");
         let mut receiver = bodies.receive(500_000);
-        receiver.push(&vec![1u8; 200_000]).await.unwrap();
-        receiver.push(&vec![1u8; 200_000]).await.unwrap();
-        let refused = receiver.push(&vec![1u8; 200_000]).await.unwrap_err();
+        receiver.push(&vec![1u8; 200_000]).await.expect("test setup");
+        receiver.push(&vec![1u8; 200_000]).await.expect("test setup");
+        let refused = receiver.push(&vec![1u8; 200_000]).await.expect_err("refused");
         assert!(refused.to_string().contains("limit of 500000 bytes"), "{refused}");
         drop(receiver);
-        assert_eq!(std::fs::read_dir(&bodies.incoming).unwrap().count(), 0, "a dropped body leaves no file");
+        assert_eq!(std::fs::read_dir(&bodies.incoming).expect("test setup").count(), 0, "a dropped body leaves no file");
         // What a crash leaves is swept at the next start.
-        std::fs::write(bodies.incoming.join("x.part"), b"x").unwrap();
-        std::fs::write(bodies.path("orphan"), b"x").unwrap();
-        std::fs::write(bodies.path("named"), b"x").unwrap();
+        std::fs::write(bodies.incoming.join("x.part"), b"x").expect("test setup");
+        std::fs::write(bodies.path("orphan"), b"x").expect("test setup");
+        std::fs::write(bodies.path("named"), b"x").expect("test setup");
         let known = HashSet::from(["named".to_owned()]);
-        assert_eq!(bodies.sweep(&known).unwrap(), 2);
+        assert_eq!(bodies.sweep(&known).expect("test setup"), 2);
         assert!(bodies.path("named").exists());
         assert!(!bodies.path("orphan").exists());
     }

@@ -255,8 +255,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_write_rolls_back_alone_and_the_others_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let database = Database::open(&dir.path().join("server.db")).unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
+        let database = Database::open(&dir.path().join("server.db")).expect("test setup");
         let insert = |id: &'static str| {
             move |connection: &Connection| {
                 connection.execute("INSERT INTO queue_jobs (activity, definition) VALUES (?1, '{}')", [id])?;
@@ -269,14 +269,14 @@ mod tests {
         };
         let (a, b, c) = tokio::join!(database.write(insert("a")), database.write(failing), database.write(insert("c")));
         assert!(a.is_ok() && c.is_ok());
-        assert_eq!(b.unwrap_err().to_string(), "refused");
+        assert_eq!(b.expect_err("refused").to_string(), "refused");
         let activities = database
             .read(|connection| {
                 let mut statement = connection.prepare("SELECT activity FROM queue_jobs ORDER BY activity")?;
                 let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
                 Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
             })
-            .unwrap();
+            .expect("test setup");
         assert_eq!(activities, ["a", "c"]);
         database.close();
         assert!(database.write(insert("d")).await.is_err());

@@ -220,7 +220,7 @@ mod tests {
 
     #[test]
     fn activity_ids_parse_braced_or_bare_in_any_case() {
-        let expected = Uuid::parse_str("6d31e09f-0249-459f-94f0-aad9c2c47b64").unwrap();
+        let expected = Uuid::parse_str("6d31e09f-0249-459f-94f0-aad9c2c47b64").expect("test setup");
         for text in [
             "6d31e09f-0249-459f-94f0-aad9c2c47b64",
             "6D31E09F-0249-459F-94F0-AAD9C2C47B64",
