@@ -255,7 +255,7 @@ fn stored_jobs(database: &Database) -> Result<Vec<Job>> {
         .collect()
 }
 
-/// Whether `path`'s file and name are on disk for good.
+/// Syncs the file at `path` to disk.
 fn sync_file(path: &Path) -> Result<()> {
     std::fs::File::open(path)
         .and_then(|file| file.sync_all())

@@ -275,11 +275,6 @@ impl Queue {
         Queue { database, settings }
     }
 
-    /// Its settings.
-    pub fn settings(&self) -> &QueueSettings {
-        &self.settings
-    }
-
     /// The database under it.
     pub fn database(&self) -> &Database {
         &self.database
@@ -579,22 +574,6 @@ impl Queue {
             let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
-    }
-
-    /// The message that ran as execution `execution`, if one did.
-    pub async fn message_of_execution(&self, execution: String) -> Result<Option<Message>> {
-        self.database
-            .read_async(move |connection| {
-                connection
-                    .query_row(
-                        &format!("SELECT {COLUMNS} FROM queue_messages WHERE execution = ?1"),
-                        [execution],
-                        message_from_row,
-                    )
-                    .optional()
-                    .map_err(Into::into)
-            })
-            .await
     }
 }
 
