@@ -48,6 +48,18 @@ fn a_graceful_stop_lets_the_message_under_way_finish_before_the_process_ends() {
         message(&server, &admin, &id).is_some_and(|message| message["Status"] == "Processing")
     });
     server.stop();
+    // Read before any restart: a later monitoring pass would settle a message the stopped
+    // process left behind, and hide whether the stop waited for it.
+    let database = wharf::jobs::Database::open(&server.data().join("server.db")).expect("the server database opens");
+    let query = id.clone();
+    let (status, attempts) = database
+        .read(move |connection| {
+            let sql = "SELECT status, retry_count FROM queue_messages WHERE id = ?1";
+            Ok(connection.query_row(sql, [&query], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?)
+        })
+        .expect("the message is stored");
+    database.close();
+    assert_eq!((status.as_str(), attempts), ("Processed", 1), "the stopped server finished the message first");
 
     server.restart();
     let admin = server.token(OPS);
