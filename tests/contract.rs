@@ -764,8 +764,12 @@ fn ris_connection_check_gets_500_for_the_all_zero_activity_once_authenticated() 
     let anonymous = server.http.get(server.at(&format!("/api/connector/dequeue/{zero}"))).send().expect("answers");
     assert_eq!(anonymous.status(), 401);
     let token = server.token(FABRIKAM);
-    let checked =
-        server.http.get(server.at(&format!("/api/connector/dequeue/{zero}"))).bearer_auth(&token).send().expect("answers");
+    let checked = server
+        .http
+        .get(server.at(&format!("/api/connector/dequeue/{zero}")))
+        .bearer_auth(&token)
+        .send()
+        .expect("answers");
     assert_eq!(checked.status(), 500);
     let body: Value = checked.json().expect("OData error JSON");
     assert!(body["error"]["message"].as_str().is_some_and(|message| message.contains("all-zero")), "{body}");

@@ -83,7 +83,8 @@ fn the_retention_removes_old_messages_with_their_body_files_and_executions() {
     server.wait_for("the message to be processed", || {
         message(&server, &admin, &id).is_some_and(|message| message["Status"] == "Processed")
     });
-    let execution = message(&server, &admin, &id).expect("a message")["ExecutionId"].as_str().expect("an execution").to_owned();
+    let execution =
+        message(&server, &admin, &id).expect("a message")["ExecutionId"].as_str().expect("an execution").to_owned();
     let execution_status = || {
         let url = server.at(&format!("/manage/executions/{}", execution.replace(' ', "%20")));
         server.http.get(url).bearer_auth(&admin).send().expect("answers").status()

@@ -212,7 +212,11 @@ mod tests {
         let refused = receiver.push(&vec![1u8; 200_000]).await.expect_err("refused");
         assert!(refused.to_string().contains("limit of 500000 bytes"), "{refused}");
         drop(receiver);
-        assert_eq!(std::fs::read_dir(&bodies.incoming).expect("test setup").count(), 0, "a dropped body leaves no file");
+        assert_eq!(
+            std::fs::read_dir(&bodies.incoming).expect("test setup").count(),
+            0,
+            "a dropped body leaves no file"
+        );
         // What a crash leaves is swept at the next start.
         std::fs::write(bodies.incoming.join("x.part"), b"x").expect("test setup");
         std::fs::write(bodies.path("orphan"), b"x").expect("test setup");

@@ -333,7 +333,9 @@ impl Store {
                 ids.collect::<rusqlite::Result<Vec<_>>>()?
             };
             for id in &ids {
-                transaction.prepare_cached("DELETE FROM wharf_execution_entities WHERE execution = ?1")?.execute([id])?;
+                transaction
+                    .prepare_cached("DELETE FROM wharf_execution_entities WHERE execution = ?1")?
+                    .execute([id])?;
                 transaction.prepare_cached("DELETE FROM wharf_execution_errors WHERE execution = ?1")?.execute([id])?;
             }
             transaction.commit()?;
