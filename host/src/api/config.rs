@@ -33,7 +33,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthSettings;
 use crate::jobs::JobSettings;
-use crate::jobs::job::humantime_serde_duration;
 
 /// `server.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -49,7 +48,7 @@ pub struct ServerConfig {
     /// links and the token audience start with it. Defaults to `http://{listen}`.
     pub public_url: Option<String>,
     /// How long a shutdown waits for executions under way.
-    #[serde(with = "humantime_serde_duration")]
+    #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
     /// Request limits.
     pub limits: Limits,

@@ -40,10 +40,10 @@ pub struct AuthSettings {
     /// the base of its `scope` (v2). The server fills an empty one with its public URL.
     pub audience: String,
     /// How long an issued token is valid, written like "1h" or "90m".
-    #[serde(deserialize_with = "human_duration")]
+    #[serde(with = "humantime_serde")]
     pub token_lifetime: Duration,
     /// The clock skew allowed when checking a token's `exp` and `nbf`.
-    #[serde(deserialize_with = "human_duration")]
+    #[serde(with = "humantime_serde")]
     pub leeway: Duration,
     /// Another issuer whose tokens are accepted too, e.g. the Entra ID tenant clients use.
     pub external: Option<ExternalIssuer>,
@@ -223,11 +223,6 @@ impl AuthSettings {
         }
         Ok(self)
     }
-}
-
-fn human_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    humantime::parse_duration(&text).map_err(serde::de::Error::custom)
 }
 
 /// A bearer token that could not be accepted. The api answers `Missing` and `Invalid` with

@@ -53,11 +53,12 @@ pub struct Job {
     /// The company of a message whose enqueue names none (else the project's).
     #[serde(default)]
     pub company: Option<String>,
-    /// How often queued messages are processed (imports) or the export runs.
-    #[serde(with = "humantime_serde_duration", default = "one_minute")]
+    /// How often queued messages are processed (imports) or the export runs, written as
+    /// humans do ("30s", "5m", "1h 30m").
+    #[serde(with = "humantime_serde", default = "one_minute")]
     pub processing: Duration,
     /// How often the job's messages are checked against their executions.
-    #[serde(with = "humantime_serde_duration", default = "five_minutes")]
+    #[serde(with = "humantime_serde", default = "five_minutes")]
     pub monitoring: Duration,
     /// Imports: process files one at a time in the order they came (not for packages, as in D365).
     #[serde(default)]
@@ -196,22 +197,6 @@ fn one_minute() -> Duration {
 
 fn five_minutes() -> Duration {
     Duration::from_secs(300)
-}
-
-/// Durations written as humans do ("30s", "5m", "1h 30m").
-pub(crate) mod humantime_serde_duration {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&humantime::format_duration(*duration).to_string())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        humantime::parse_duration(&text).map_err(serde::de::Error::custom)
-    }
 }
 
 #[cfg(test)]

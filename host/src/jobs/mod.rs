@@ -42,7 +42,7 @@ pub struct JobSettings {
     /// Messages and exports processed at the same time, all jobs together.
     pub workers: usize,
     /// How often the scheduler looks for due jobs.
-    #[serde(with = "job::humantime_serde_duration")]
+    #[serde(with = "humantime_serde")]
     pub tick: Duration,
     /// The queue's rules.
     #[serde(flatten)]

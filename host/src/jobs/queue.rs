@@ -245,15 +245,15 @@ pub struct Queue {
 #[serde(default, deny_unknown_fields)]
 pub struct QueueSettings {
     /// How long a dequeued, unacknowledged message stays hidden (D365: 30 minutes).
-    #[serde(with = "super::job::humantime_serde_duration")]
+    #[serde(with = "humantime_serde")]
     pub visibility_timeout: Duration,
     /// Deliveries (exports) or processing attempts (imports) before a message is poisoned.
     pub max_deliveries: u32,
     /// How long messages and their bodies are kept (D365: 7 days).
-    #[serde(with = "super::job::humantime_serde_duration")]
+    #[serde(with = "humantime_serde")]
     pub retention: Duration,
     /// How often expired messages are removed.
-    #[serde(with = "super::job::humantime_serde_duration")]
+    #[serde(with = "humantime_serde")]
     pub cleanup_interval: Duration,
 }
 
