@@ -59,6 +59,14 @@ call() {
     python3 -m json.tool target/demo/answer 2>/dev/null || head -c 600 target/demo/answer; echo
   fi
 }
+# Waits (quietly) until a message's job status says it was processed, then shows that call.
+job_status() {
+  for _ in $(seq 1 100); do
+    curl -sS "${auth[@]}" "$base/api/connector/jobstatus/$1?jobId=$2" | grep -q '"DataJobState":"Processed' && break
+    sleep 0.2
+  done
+  call "$base/api/connector/jobstatus/$1?jobId=$2" "${auth[@]}"
+}
 token=
 groups=6d31e09f-0249-459f-94f0-aad9c2c47b64
 setup=b0b5401e-56ca-4dc8-b566-84389a001236
@@ -77,11 +85,7 @@ call -X POST "$base/api/connector/enqueue/%7B${groups^^}%7D?entity=Customer%20gr
 message=$(tr -d '"' < target/demo/answer)
 
 step "the job processes its queue on its recurrence (every 2 s); poll the job status"
-for _ in $(seq 1 100); do
-  curl -sS "${auth[@]}" "$base/api/connector/jobstatus/$groups?jobId=$message" | grep -q '"DataJobState":"Processed' && break
-  sleep 0.2
-done
-call "$base/api/connector/jobstatus/$groups?jobId=$message" "${auth[@]}"
+job_status "$groups" "$message"
 
 step "the message status, through the data-package API (single-quoted JSON, as d365fo.integrations sends)"
 call -X POST "$base/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetMessageStatus" \
@@ -91,11 +95,7 @@ step "enqueue a D365 data package to the package job (customers, groups and bill
 call -X POST "$base/api/connector/enqueue/$setup?company=usmf" "${auth[@]}" -H "Content-Type: application/zip" \
   --data-binary "@$samples/contoso-setup.zip"
 package=$(tr -d '"' < target/demo/answer)
-for _ in $(seq 1 100); do
-  curl -sS "${auth[@]}" "$base/api/connector/jobstatus/$setup?jobId=$package" | grep -q '"DataJobState":"Processed' && break
-  sleep 0.2
-done
-call "$base/api/connector/jobstatus/$setup?jobId=$package" "${auth[@]}"
+job_status "$setup" "$package"
 
 step "the export job runs every 5 s and queues changed customers; dequeue until a file is there"
 for _ in $(seq 1 100); do

@@ -45,8 +45,13 @@ struct EnqueueQuery {
     company: Option<String>,
 }
 
-/// The job `path` names, when the caller may use it for `direction`.
-fn job_for(state: &AppState, caller: &Caller, path: &ActivityPath, direction: Operation) -> ApiResult<Arc<Job>> {
+/// The job `path` names, when the caller may use it (for `direction`, when one is given).
+fn job_for(
+    state: &AppState,
+    caller: &Caller,
+    path: &ActivityPath,
+    direction: Option<Operation>,
+) -> ApiResult<Arc<Job>> {
     let Some(activity) = parse_activity(&path.activity) else {
         return Err(ApiError::bad_request(format!("The activity id {:?} is not a GUID.", path.activity)));
     };
@@ -65,7 +70,7 @@ fn job_for(state: &AppState, caller: &Caller, path: &ActivityPath, direction: Op
         .filter(|job| job.allows(&caller.client_id))
         .filter(|job| job.company.as_deref().is_none_or(|company| caller.may_see(company)))
         .ok_or_else(|| ApiError::not_found(format!("No recurring job has activity id {activity}.")))?;
-    if job.direction != direction {
+    if direction.is_some_and(|direction| direction != job.direction) {
         let hint = match job.direction {
             Operation::Import => "it takes enqueued documents",
             Operation::Export => "its files are dequeued",
@@ -87,7 +92,7 @@ async fn enqueue(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let job = job_for(&state, &caller, &path, Operation::Import)?;
+    let job = job_for(&state, &caller, &path, Some(Operation::Import))?;
     let deployment = state.jobs.deployment();
     let project = deployment.projects.require(&job.project)?;
     let company = query
@@ -189,7 +194,7 @@ async fn check_package(content: &Content) -> anyhow::Result<()> {
 }
 
 async fn dequeue(State(state): State<AppState>, caller: Caller, Path(path): Path<ActivityPath>) -> ApiResult<Response> {
-    let job = job_for(&state, &caller, &path, Operation::Export)?;
+    let job = job_for(&state, &caller, &path, Some(Operation::Export))?;
     let Some(lease) = state.jobs.queue().dequeue(job.activity, now_millis()).await? else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
@@ -225,7 +230,7 @@ async fn download(
     Path(path): Path<ActivityPath>,
     Query(query): Query<DownloadQuery>,
 ) -> ApiResult<Response> {
-    let job = job_for(&state, &caller, &path, Operation::Export)?;
+    let job = job_for(&state, &caller, &path, Some(Operation::Export))?;
     let not_found = || ApiError::not_found("No file is at this download location.");
     let (Some(id), Some(blob)) = (parse_activity(&query.correlation_id), parse_activity(&query.blob)) else {
         return Err(not_found());
@@ -261,7 +266,7 @@ async fn ack(
     Path(path): Path<ActivityPath>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let job = job_for(&state, &caller, &path, Operation::Export)?;
+    let job = job_for(&state, &caller, &path, Some(Operation::Export))?;
     // The body is the dequeue answer, whole (d365fo.integrations) or in part (RIS): only
     // these two members matter.
     let body = lenient_json(&body)?;
@@ -292,14 +297,8 @@ async fn job_status(
     Path(path): Path<ActivityPath>,
     Query(query): Query<JobStatusQuery>,
 ) -> ApiResult<Response> {
-    let Some(activity) = parse_activity(&path.activity) else {
-        return Err(ApiError::bad_request(format!("The activity id {:?} is not a GUID.", path.activity)));
-    };
-    let job = state
-        .jobs
-        .job(activity)
-        .filter(|job| job.allows(&caller.client_id))
-        .ok_or_else(|| ApiError::not_found(format!("No recurring job has activity id {activity}.")))?;
+    // Status is asked of import and export messages alike.
+    let job = job_for(&state, &caller, &path, None)?;
     let message =
         visible_message(&state, &caller, &query.job_id).await?.filter(|message| message.activity_id == job.activity);
     let message = message.ok_or_else(|| ApiError::not_found(format!("No message {} is in this job.", query.job_id)))?;

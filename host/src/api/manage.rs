@@ -172,7 +172,8 @@ fn visible(caller: &Caller, execution: &Execution) -> bool {
     execution.company.as_deref().is_none_or(|company| caller.may_see(company))
 }
 
-async fn find_execution(state: &AppState, caller: &Caller, id: String) -> ApiResult<Execution> {
+/// Execution `id`, when the caller may see its company; else 404, as for none.
+pub(super) async fn find_execution(state: &AppState, caller: &Caller, id: String) -> ApiResult<Execution> {
     let store = state.jobs.deployment().pipeline.store.clone();
     let shown = id.clone();
     let execution = tokio::task::spawn_blocking(move || store.execution(&id)).await.map_err(anyhow::Error::from)??;

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::caller::{Caller, require};
 use super::connector::visible_message;
+use super::manage::find_execution;
 use super::{ApiError, ApiResult, AppState, lenient_json, member, odata_json, string_member};
 use crate::auth::Role;
 use crate::jobs::bodies::Content;
@@ -169,18 +170,9 @@ fn granted_company(caller: &Caller, legal_entity: Option<String>) -> ApiResult<O
 /// Execution `id` (or the execution of message `id`, as RIS asks for errors by message id),
 /// when the caller may see its company.
 async fn execution(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Execution> {
-    let store = state.jobs.deployment().pipeline.store.clone();
-    let mut execution_id = id.to_owned();
-    if let Some(message) = visible_message(state, caller, id).await.ok().flatten()
-        && let Some(execution) = message.execution_id
-    {
-        execution_id = execution;
-    }
-    let execution =
-        tokio::task::spawn_blocking(move || store.execution(&execution_id)).await.map_err(anyhow::Error::from)??;
-    execution
-        .filter(|execution| execution.company.as_deref().is_none_or(|company| caller.may_see(company)))
-        .ok_or_else(|| ApiError::not_found(format!("Execution {id} was not found.")))
+    let message = visible_message(state, caller, id).await.ok().flatten();
+    let execution_id = message.and_then(|message| message.execution_id).unwrap_or_else(|| id.to_owned());
+    find_execution(state, caller, execution_id).await
 }
 
 /// What a file name in a link keeps unencoded: RFC 3986's unreserved characters.

@@ -154,10 +154,6 @@ impl Jobs {
         operation: Operation,
     ) -> Result<Execution> {
         let id = execution_id.filter(|id| !id.trim().is_empty()).unwrap_or_else(|| new_execution_id(&project.name));
-        let store = self.deployment().pipeline.store.clone();
-        if store.execution(&id)?.is_some() {
-            bail!("execution {id} exists already; choose another execution id or send none");
-        }
         let execution = Execution {
             id,
             project: project.name.clone(),
@@ -168,10 +164,15 @@ impl Jobs {
             company: company.or_else(|| project.company.clone()).map(|company| company.to_ascii_lowercase()),
             entities: Vec::new(),
         };
-        let saved = execution.clone();
-        tokio::task::spawn_blocking(move || store.save_execution(&saved))
-            .await
-            .context("saving an execution panicked")??;
+        let (store, saved) = (self.deployment().pipeline.store.clone(), execution.clone());
+        tokio::task::spawn_blocking(move || {
+            if store.execution(&saved.id)?.is_some() {
+                bail!("execution {} exists already; choose another execution id or send none", saved.id);
+            }
+            store.save_execution(&saved)
+        })
+        .await
+        .context("saving an execution panicked")??;
         Ok(execution)
     }
 

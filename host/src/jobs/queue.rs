@@ -289,7 +289,9 @@ impl Queue {
         body: Body,
         keep: impl FnOnce(&std::path::Path, &str) -> Result<()> + Send + 'static,
     ) -> Result<(Uuid, bool)> {
-        if let Some(external_id) = &message.external_id {
+        // A repeat whose body went to a file is caught before that file is kept under a new
+        // name; inline bodies need only the check inside the writer below.
+        if let (Some(external_id), Content::File(_)) = (&message.external_id, &body.content) {
             let (activity, external_id, hash) = (message.activity.to_string(), external_id.clone(), body.hash);
             let earlier = self
                 .database
@@ -313,8 +315,8 @@ impl Queue {
         let (hash, size) = (body.hash, body.size);
         self.database
             .write(move |connection| {
-                // Checked again inside the writer: two identical enqueues racing each other
-                // must still make one message.
+                // Checked inside the writer, where writes take turns: two identical enqueues
+                // racing each other still make one message.
                 if let Some(external_id) = &message.external_id
                     && let Some(earlier) =
                         earlier_message(connection, &message.activity.to_string(), external_id, &hash)?
