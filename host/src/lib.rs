@@ -5,13 +5,14 @@
 //! [`entity`] (entity definitions and value conversion), [`plugin`] (the WASM runtime and
 //! registry), [`store`] (the embedded entity store), [`pipeline`] (one execution of a data
 //! project), [`deployment`] (an operator's directory), [`jobs`] (recurring jobs, their queue
-//! and scheduler), [`api`] (the REST surface), [`run`] (the command line).
+//! and scheduler), [`odata`] (the OData entity service), [`api`] (the REST surface), [`run`] (the command line).
 pub mod api;
 pub mod auth;
 pub mod deployment;
 pub mod entity;
 pub mod formats;
 pub mod jobs;
+pub mod odata;
 pub mod pipeline;
 pub mod plugin;
 pub mod run;

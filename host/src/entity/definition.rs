@@ -137,7 +137,16 @@ pub(super) fn parse(text: &str) -> Result<Entity> {
         }
         key.push(index);
     }
-    Ok(Entity { name: name.to_owned(), entity_set, label, company_scoped: file.company, fields, key })
+    Ok(Entity {
+        name: name.to_owned(),
+        entity_set,
+        label,
+        company_scoped: file.company,
+        fields,
+        key,
+        indexes: Vec::new(),
+        relations: Vec::new(),
+    })
 }
 
 fn field(located: &Located<'_>, spanned: &Spanned<FieldFile>) -> Result<Field> {

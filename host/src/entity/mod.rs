@@ -34,6 +34,25 @@ pub struct Entity {
     pub fields: Vec<Field>,
     /// Indexes into `fields` of the key, `dataAreaId` first when company-scoped.
     pub key: Vec<usize>,
+    /// Secondary indexes the store keeps, each a list of indexes into `fields` (`dataAreaId`
+    /// first when company-scoped), for queries that filter or sort by other fields than the key.
+    pub indexes: Vec<Vec<usize>>,
+    /// Navigation to related entities (OData navigation properties, `$expand`).
+    pub relations: Vec<Relation>,
+}
+
+/// A declared link from one entity's rows to another's: a bill of materials to its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    /// The navigation property's name, e.g. `Lines`.
+    pub name: String,
+    /// The related entity's name, e.g. `BillOfMaterialsLine`.
+    pub entity: String,
+    /// Pairs of (this entity's field, the related entity's field) that must be equal. Between
+    /// two company-scoped entities `dataAreaId` is always matched too.
+    pub fields: Vec<(String, String)>,
+    /// Whether a row has many related rows (a collection) or at most one.
+    pub many: bool,
 }
 
 /// One typed field of an entity.

@@ -1,0 +1,1 @@
+//! The service document and `$metadata`.
