@@ -46,6 +46,31 @@ impl fmt::Display for Role {
     }
 }
 
+/// The type of an action's parameter or result, as callers see it (custom-service discovery,
+/// `$metadata`) and as the host checks arguments before a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamType {
+    /// Text.
+    String,
+    /// A whole number.
+    Integer,
+    /// An exact decimal number.
+    Decimal,
+    /// True or false.
+    Boolean,
+    /// A calendar date.
+    Date,
+    /// A point in time.
+    Datetime,
+    /// A GUID.
+    Guid,
+    /// Any JSON object.
+    Object,
+    /// Any JSON array.
+    Array,
+}
+
 /// Resource caps for every call of a plugin.
 ///
 /// They defend the host against a plugin that loops, hoards memory or floods its caller

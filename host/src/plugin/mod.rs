@@ -11,7 +11,7 @@ mod runtime;
 mod state;
 
 pub use entities::{Entities, MemoryEntities, NoEntities, UnitOfWork};
-pub use manifest::{CONTRACT_VERSION, Limits, Manifest, Role};
+pub use manifest::{CONTRACT_VERSION, Limits, Manifest, ParamType, Role};
 pub use runtime::{CallError, CallErrorKind, EntityRows, MapOutput, Plugin, Runtime, RuntimeConfig, engine_config};
 mod registry;
 mod watcher;
