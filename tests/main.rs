@@ -20,6 +20,16 @@ mod imports;
 mod lifecycle;
 /// Loading refuses broken components and manifests with messages that say why.
 mod loading;
+/// The OData service: CRUD with ETags, query options, paging, companies, batches, hostile queries.
+mod odata;
+/// The OData URL parser against the OASIS ABNF test cases.
+mod odata_abnf;
+/// A real OData client (python-odata) creating, querying, paging, updating and calling actions.
+mod odata_client;
+/// The `$filter` parser against odata-query on generated and broken expressions.
+mod odata_filter_differential;
+/// `$metadata` against the OASIS CSDL schemas and a real OData client's metadata reader.
+mod odata_metadata;
 /// Data packages: D365's manifest and header bytes, lenient reading, hostile zips refused.
 mod packages;
 /// Hot reload under load: swaps, broken versions, deletes, restores.
@@ -28,5 +38,7 @@ mod reload;
 mod security;
 /// A real server on a free port, for the modules that talk HTTP.
 mod server;
+/// Custom services and bound actions: parameters checked, units of work committed only on success.
+mod services;
 /// Repository rules that keep the code readable.
 mod tidy;

@@ -12,11 +12,17 @@ pub fn root() -> PathBuf {
 }
 
 /// The example plugins every test may load, built once per run with `wharf plugin build`.
-pub const EXAMPLE_PLUGINS: [&str; 5] =
-    ["customer-csv-mapper", "sales-order-xml-mapper", "company-filter", "order-xml-transform", "inventory-action"];
+pub const EXAMPLE_PLUGINS: [&str; 6] = [
+    "customer-csv-mapper",
+    "sales-order-xml-mapper",
+    "company-filter",
+    "order-xml-transform",
+    "inventory-action",
+    "bom-approval",
+];
 
 /// The plugins the tests build to attack the host.
-pub const TEST_PLUGINS: [&str; 3] = ["hostile", "future-contract", "raw-mapper"];
+pub const TEST_PLUGINS: [&str; 4] = ["hostile", "hostile-action", "future-contract", "raw-mapper"];
 
 /// The directory holding every built plugin (`<name>.wasm` with `<name>.toml`), building
 /// them on first use.
@@ -36,6 +42,23 @@ pub fn plugin_dir() -> &'static Path {
         }
         out
     })
+}
+
+/// The independent OData tools the tests check against (a Python OData client, a `$filter`
+/// parser, the OASIS ABNF test cases and CSDL schemas), installed once per run into
+/// `target/external` by `tests/external/install.sh`.
+pub fn external() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = root();
+        let status = std::process::Command::new("bash")
+            .arg(root.join("tests/external/install.sh"))
+            .status()
+            .expect("bash runs tests/external/install.sh");
+        assert!(status.success(), "tests/external/install.sh failed: the OData oracles are not installed");
+        root.join("target/external")
+    })
+    .clone()
 }
 
 /// A built plugin's `.wasm`.

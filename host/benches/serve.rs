@@ -18,6 +18,9 @@ use wharf::auth::{Companies, NewClient, Role};
 use wharf::jobs::{MessageStatus, NewMessage};
 use wharf::store::Operation;
 
+mod support;
+use support::{env_number, load, prepare, token};
+
 /// The example jobs the benchmark uses: a file import and a file export.
 const GROUPS_JOB: &str = "6d31e09f-0249-459f-94f0-aad9c2c47b64";
 const CUSTOMERS_EXPORT_JOB: &str = "5acd8121-d4e1-4cf8-b31f-9713de3e3627";
@@ -63,7 +66,7 @@ fn main() -> Result<()> {
         tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("bench-client").build()?;
     let results = client_runtime.block_on(async {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
-        let token = token(&http, &url, &secret).await?;
+        let token = token(&http, &url, CLIENT, &secret).await?;
         let small = Bytes::from(csv_body(1024));
         let large = Bytes::from(csv_body(1024 * 1024));
 
@@ -142,32 +145,6 @@ fn main() -> Result<()> {
 /// A request under way: the body bytes it moved, or `None` when there was nothing to do.
 type Pending = std::pin::Pin<Box<dyn Future<Output = Result<Option<u64>>> + Send>>;
 
-fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
-}
-
-/// The example deployment's entities, projects and jobs, with every job processing once an
-/// hour so that imports and exports do not compete with the requests measured.
-fn prepare(example: &Path, dir: &Path) -> Result<()> {
-    for sub in ["entities", "projects", "jobs"] {
-        std::fs::create_dir_all(dir.join(sub))?;
-        for entry in std::fs::read_dir(example.join(sub))? {
-            let path = entry?.path();
-            let mut text = std::fs::read_to_string(&path)?;
-            if sub == "jobs" {
-                text = text
-                    .lines()
-                    .map(|line| if line.starts_with("processing = ") { "processing = \"1h\"" } else { line })
-                    .collect::<Vec<_>>()
-                    .join("\n");
-            }
-            std::fs::write(dir.join(sub).join(path.file_name().context("a file")?), text)?;
-        }
-    }
-    std::fs::write(dir.join("wharf.toml"), "default_company = \"usmf\"\n")?;
-    Ok(())
-}
-
 /// A customer-groups CSV of about `size` bytes.
 fn csv_body(size: usize) -> Vec<u8> {
     let mut text = String::from("CustomerGroupId,Description\r\n");
@@ -178,22 +155,6 @@ fn csv_body(size: usize) -> Vec<u8> {
     }
     text.truncate(size);
     text.into_bytes()
-}
-
-async fn token(http: &reqwest::Client, url: &str, secret: &str) -> Result<String> {
-    let response = http
-        .post(format!("{url}/tenant/oauth2/v2.0/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", CLIENT),
-            ("client_secret", secret),
-            ("scope", &format!("{url}/.default")),
-        ])
-        .send()
-        .await?;
-    ensure!(response.status() == 200, "the token endpoint answered {}", response.status());
-    let body: serde_json::Value = response.json().await?;
-    Ok(body["access_token"].as_str().context("no access token")?.to_owned())
 }
 
 /// One enqueue of `body` per call, each with an external identifier of its own (as D365
@@ -292,74 +253,4 @@ fn fill_exports(jobs: &wharf::jobs::Jobs, count: usize) -> Result<usize> {
             .collect();
         workers.into_iter().map(|worker| worker.join().expect("a fill thread")).sum()
     })
-}
-
-/// What one measurement saw.
-#[derive(Debug, Default)]
-struct Sample {
-    /// The latency of every request that started inside the window.
-    latencies: Vec<Duration>,
-    /// Body bytes those requests moved.
-    bytes: u64,
-    /// Tasks that stopped because there was nothing left to do.
-    exhausted: usize,
-}
-
-impl Sample {
-    fn per_second(&self, window: Duration) -> f64 {
-        self.latencies.len() as f64 / window.as_secs_f64()
-    }
-
-    /// The latency at `percent`, in milliseconds.
-    fn percentile(&self, percent: f64) -> f64 {
-        if self.latencies.is_empty() {
-            return f64::NAN;
-        }
-        let index = ((self.latencies.len() - 1) as f64 * percent / 100.0).round() as usize;
-        self.latencies[index].as_secs_f64() * 1e3
-    }
-}
-
-/// Runs `request` in a loop on `concurrency` tasks: a warm-up (connections opened, caches
-/// filled) and then `window`; counts the requests that started inside the window.
-async fn load<F, Fut>(concurrency: usize, window: Duration, request: F) -> Result<Sample>
-where
-    F: Fn(usize, u64) -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = Result<Option<u64>>> + Send,
-{
-    let warm_up = Duration::from_millis(500).min(window / 4);
-    let start = Instant::now() + warm_up;
-    let end = start + window;
-    let tasks: Vec<_> = (0..concurrency)
-        .map(|task| {
-            let request = request.clone();
-            tokio::spawn(async move {
-                let mut sample = Sample::default();
-                for index in 0u64.. {
-                    let began = Instant::now();
-                    if began >= end {
-                        break;
-                    }
-                    let Some(bytes) = request(task, index).await? else {
-                        sample.exhausted += 1;
-                        break;
-                    };
-                    if began >= start {
-                        sample.latencies.push(began.elapsed());
-                        sample.bytes += bytes;
-                    }
-                }
-                anyhow::Ok(sample)
-            })
-        })
-        .collect();
-    let mut all = Sample::default();
-    for task in tasks {
-        let sample = task.await??;
-        all.latencies.extend(sample.latencies);
-        all.bytes += sample.bytes;
-        all.exhausted += sample.exhausted;
-    }
-    all.latencies.sort();
-    Ok(all)
 }

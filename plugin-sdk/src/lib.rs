@@ -113,6 +113,12 @@ impl Record {
     pub fn fields(&self) -> &[(String, Value)] {
         &self.fields
     }
+
+    /// The fields borrowed as [`unit_of_work`] takes them, e.g. a bound row's key to read it
+    /// with: `unit_of_work::read(&ctx.entity, &key.as_fields())`.
+    pub fn as_fields(&self) -> Vec<(&str, ValueRef<'_>)> {
+        self.fields.iter().map(|(name, value)| (name.as_str(), value.as_ref())).collect()
+    }
 }
 
 /// Names one entity's output in a [`Mapped`]; returned by [`Mapped::entity`].
@@ -225,9 +231,19 @@ pub trait Transform {
 }
 
 /// A named business operation. Export with [`export_action!`].
+///
+/// The manifest's `[action.<name>]` tables say how callers reach each action and which
+/// parameters it takes; the host checks the parameters' presence and types before the call.
+/// What the call sees depends on where it comes from:
+///
+/// | Called as | `ctx.entity` | `ctx.company` | `input` |
+/// |---|---|---|---|
+/// | an OData action bound to one row | the bound entity | the row's company | the parameters, and the row's key under `@key` ([`Params::key`]) |
+/// | an OData action bound to an entity set | the bound entity | the caller's company | the parameters |
+/// | a custom-service operation | empty | the caller's company | the parameters |
 pub trait Action {
     /// Runs action `name` with its parameters. Changes made through [`unit_of_work`] are
-    /// committed only when this returns `Ok`.
+    /// committed only when this returns `Ok`; an `Err` reaches the caller as its message.
     fn invoke(ctx: &Context, name: &str, input: &Params) -> Result<serde_json::Value, PluginError>;
 }
 
@@ -260,7 +276,44 @@ impl Params {
                 .map_err(|error| PluginError::new(format!("parameter {name}: {error}"))),
         }
     }
+
+    /// The key of the row an instance-bound action was called on (the `@key` member the
+    /// host adds): every key field with its value, `dataAreaId` included for company-scoped
+    /// entities. Pass it on with [`Record::as_fields`].
+    ///
+    /// ```
+    /// # use wharf_plugin_sdk::{Params, Value};
+    /// let input = Params::from_json(r#"{"approver":"000123","@key":{"dataAreaId":"usmf","BOMId":"B-1"}}"#)?;
+    /// let key = input.key()?;
+    /// assert_eq!(key.get("BOMId"), Some(&Value::String("B-1".into())));
+    /// # Ok::<(), wharf_plugin_sdk::PluginError>(())
+    /// ```
+    pub fn key(&self) -> Result<Record, PluginError> {
+        let Some(serde_json::Value::Object(key)) = self.0.get(KEY_MEMBER) else {
+            return Err(PluginError::new("the action was not called on a row: its input has no @key"));
+        };
+        let fields = key
+            .iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    serde_json::Value::Null => Value::Null,
+                    serde_json::Value::Bool(flag) => Value::Boolean(*flag),
+                    serde_json::Value::Number(number) => match number.as_i64() {
+                        Some(integer) => Value::Integer(integer),
+                        None => Value::Decimal(number.to_string()),
+                    },
+                    serde_json::Value::String(text) => Value::String(text.clone()),
+                    _ => return Err(PluginError::new(format!("@key field {name} is not a single value"))),
+                };
+                Ok((name.clone(), value))
+            })
+            .collect::<Result<_, PluginError>>()?;
+        Ok(Record::new(fields))
+    }
 }
+
+/// The member of an instance-bound action's input that holds the bound row's key.
+const KEY_MEMBER: &str = "@key";
 
 /// Exports a [`Mapper`] as this component's `wharf:plugin/mapper` implementation.
 ///

@@ -56,6 +56,8 @@ pub struct ServerConfig {
     pub jobs: JobSettings,
     /// Tokens and clients.
     pub auth: AuthSettings,
+    /// The OData service.
+    pub odata: crate::odata::Settings,
 }
 
 /// Limits on what requests may cost.
@@ -99,6 +101,7 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             jobs: JobSettings::default(),
             auth: AuthSettings::default(),
+            odata: crate::odata::Settings::default(),
         }
     }
 }

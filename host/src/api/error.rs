@@ -3,7 +3,6 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 /// A failed request: its status and what the client is told.
 #[derive(Debug)]
@@ -73,32 +72,14 @@ impl From<anyhow::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({
-            "error": {
-                "code": "",
-                "message": self.message,
-                "innererror": { "message": self.message, "type": error_type(self.status), "stacktrace": "" }
-            }
-        });
-        let mut response = (self.status, super::odata_json(&body)).into_response();
+        let body = crate::odata::error_body(self.status.as_u16(), &self.message);
+        let content_type = HeaderValue::from_static("application/json; odata.metadata=minimal; charset=utf-8");
+        let mut response = (self.status, [(header::CONTENT_TYPE, content_type)], body).into_response();
+        response.headers_mut().insert("OData-Version", HeaderValue::from_static("4.0"));
         for (name, value) in self.headers {
             response.headers_mut().insert(name, value);
         }
         response
-    }
-}
-
-fn error_type(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::BAD_REQUEST => "Wharf.BadRequest",
-        StatusCode::UNAUTHORIZED => "Wharf.Unauthorized",
-        StatusCode::FORBIDDEN => "Wharf.Forbidden",
-        StatusCode::NOT_FOUND => "Wharf.NotFound",
-        StatusCode::METHOD_NOT_ALLOWED => "Wharf.MethodNotAllowed",
-        StatusCode::CONFLICT => "Wharf.Conflict",
-        StatusCode::PAYLOAD_TOO_LARGE => "Wharf.PayloadTooLarge",
-        StatusCode::TOO_MANY_REQUESTS => "Wharf.TooManyRequests",
-        _ => "Wharf.ServerError",
     }
 }
 

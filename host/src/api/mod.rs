@@ -10,7 +10,9 @@ pub mod config;
 mod connector;
 pub mod error;
 mod manage;
+mod odata;
 mod packages;
+mod services;
 mod token;
 
 use std::net::SocketAddr;
@@ -19,7 +21,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt as _;
@@ -46,6 +48,10 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Per-client and per-address request budgets.
     pub rates: Arc<caller::Rates>,
+    /// The OData service at `/data`.
+    pub odata: crate::odata::Service,
+    /// The largest body an OData request (a `$batch` above all) may have.
+    pub odata_body_limit: usize,
 }
 
 /// The whole router.
@@ -58,6 +64,8 @@ pub fn router(state: AppState) -> Router {
         // D365's own examples put a language segment first (`/en/api/connector/…`).
         .nest("/{lang}/api/connector", connector)
         .merge(packages::routes())
+        .merge(odata::routes(&state))
+        .merge(services::routes())
         .nest("/manage", manage::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -100,12 +108,21 @@ impl Server {
         })
         .await
         .context("opening the deployment panicked")??;
+        let deployment = jobs.deployment();
+        let odata = crate::odata::Service::new(
+            deployment.pipeline.store.clone(),
+            deployment.pipeline.registry.clone(),
+            config.odata.clone(),
+            deployment.settings.default_company.clone(),
+        );
         let state = AppState {
             jobs,
             auth,
             limits: Arc::new(config.limits.clone()),
             public_url,
             rates: Arc::new(caller::Rates::new(&config.limits)),
+            odata,
+            odata_body_limit: config.odata.max_batch_bytes,
         };
         Ok(Server { listener, state, grace: config.shutdown_grace })
     }
@@ -164,7 +181,7 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "The HTTP method is not allowed on this resource.")
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "The HTTP method is not allowed on this resource.")
 }
 
 /// Turns the plain-text rejections of axum's extractors (a query string that does not

@@ -7,14 +7,23 @@
 //! label = "Customers"
 //! company = true
 //! key = ["CustomerAccount"]
+//! indexes = [["CustomerGroupId"]]
 //!
 //! [[field]]
 //! name = "CustomerAccount"
 //! type = "string"
 //! max_length = 20
+//!
+//! [[relation]]
+//! name = "CustomerGroup"
+//! entity = "CustomerGroup"
+//! fields = { CustomerGroupId = "CustomerGroupId" }
 //! ```
+//!
+//! A relation's other end is checked by [`Catalog::new`](super::Catalog::new), which sees
+//! every entity; everything else is checked here.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 
 use anyhow::{Result, anyhow, bail};
@@ -23,7 +32,7 @@ use toml::Spanned;
 use wharf_plugin_sdk::Value;
 
 use super::convert::{ParseOptions, parse_value};
-use super::{COMPANY_FIELD, Entity, Field, FieldType};
+use super::{COMPANY_FIELD, Entity, Field, FieldType, Relation};
 
 /// D365's `dataAreaId` is four characters.
 const COMPANY_MAX_LENGTH: u32 = 4;
@@ -37,8 +46,12 @@ struct EntityFile {
     #[serde(default = "yes")]
     company: bool,
     key: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    indexes: Vec<Spanned<Vec<Spanned<String>>>>,
     #[serde(rename = "field", default)]
     fields: Vec<Spanned<FieldFile>>,
+    #[serde(rename = "relation", default)]
+    relations: Vec<Spanned<RelationFile>>,
 }
 
 fn yes() -> bool {
@@ -59,6 +72,17 @@ struct FieldFile {
     enum_name: Option<String>,
     values: Option<Spanned<Vec<String>>>,
     default: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RelationFile {
+    name: Spanned<String>,
+    entity: Spanned<String>,
+    /// This entity's field = the related entity's field; a table, so pairs come in name order.
+    fields: Spanned<BTreeMap<String, String>>,
+    #[serde(default)]
+    many: bool,
 }
 
 /// An error at a place in the text.
@@ -137,6 +161,23 @@ pub(super) fn parse(text: &str) -> Result<Entity> {
         }
         key.push(index);
     }
+    let indexes = indexes(&located, &file, &fields, &key)?;
+
+    let mut relations = Vec::with_capacity(file.relations.len());
+    for spanned in &file.relations {
+        let relation = relation(&located, spanned, &fields)?;
+        // Fields and relations share one namespace: `$select` and `$expand` name either.
+        if !seen.insert(relation.name.to_ascii_lowercase()) {
+            let message = if fields.iter().any(|field| field.name.eq_ignore_ascii_case(&relation.name)) {
+                format!("relation {} has the name of a field", relation.name)
+            } else {
+                format!("relation {} is declared twice", relation.name)
+            };
+            bail!(located.at(spanned.get_ref().name.span(), message));
+        }
+        relations.push(relation);
+    }
+
     Ok(Entity {
         name: name.to_owned(),
         entity_set,
@@ -144,9 +185,92 @@ pub(super) fn parse(text: &str) -> Result<Entity> {
         company_scoped: file.company,
         fields,
         key,
-        indexes: Vec::new(),
-        relations: Vec::new(),
+        indexes,
+        relations,
     })
+}
+
+/// The declared secondary indexes as field positions, `dataAreaId` first for company-scoped
+/// entities. An index that another index or the key already serves (because it is a prefix
+/// of it) is refused: it would only slow down every write.
+fn indexes(located: &Located<'_>, file: &EntityFile, fields: &[Field], key: &[usize]) -> Result<Vec<Vec<usize>>> {
+    let mut indexes = Vec::with_capacity(file.indexes.len());
+    for spanned in &file.indexes {
+        if spanned.get_ref().is_empty() {
+            bail!(located.at(spanned.span(), "an index names no field"));
+        }
+        let mut index = if file.company { vec![0] } else { Vec::new() };
+        for field_name in spanned.get_ref() {
+            let field_name_text = field_name.get_ref();
+            if file.company && *field_name_text == COMPANY_FIELD {
+                let message = format!("{COMPANY_FIELD} leads every index of a company-scoped entity; do not list it");
+                bail!(located.at(field_name.span(), message));
+            }
+            let position = fields.iter().position(|field| field.name == *field_name_text).ok_or_else(|| {
+                located.at(field_name.span(), format!("index field {field_name_text} is not declared"))
+            })?;
+            if index.contains(&position) {
+                bail!(located.at(field_name.span(), format!("index field {field_name_text} is listed twice")));
+            }
+            index.push(position);
+        }
+        indexes.push((index, spanned.span()));
+    }
+    let names = |index: &[usize]| -> String {
+        let names: Vec<&str> =
+            index.iter().filter_map(|&position| fields.get(position)).map(|field| field.name.as_str()).collect();
+        names.join(", ")
+    };
+    for (position, (index, span)) in indexes.iter().enumerate() {
+        if key.starts_with(index) {
+            let message =
+                format!("index ({}) is a prefix of the key, whose unique index already serves it", names(index));
+            bail!(located.at(span.clone(), message));
+        }
+        for (other_position, (other, _)) in indexes.iter().enumerate() {
+            if other_position != position && other.starts_with(index) {
+                let message = if other == index {
+                    format!("index ({}) is declared twice", names(index))
+                } else {
+                    format!("index ({}) is a prefix of index ({}), which already serves it", names(index), names(other))
+                };
+                bail!(located.at(span.clone(), message));
+            }
+        }
+    }
+    Ok(indexes.into_iter().map(|(index, _)| index).collect())
+}
+
+/// One `[[relation]]`, checked against this entity's own fields.
+fn relation(located: &Located<'_>, spanned: &Spanned<RelationFile>, fields: &[Field]) -> Result<Relation> {
+    let file = spanned.get_ref();
+    let name = file.name.get_ref().trim();
+    if !is_identifier(name) {
+        bail!(located.at(file.name.span(), format!("relation name {name:?} must be letters, digits and _")));
+    }
+    let entity = file.entity.get_ref().trim();
+    if !is_identifier(entity) {
+        bail!(
+            located.at(file.entity.span(), format!("relation {name}: entity {entity:?} must be letters, digits and _"))
+        );
+    }
+    let at = |message: String| located.at(file.fields.span(), format!("relation {name}: {message}"));
+    if file.fields.get_ref().is_empty() {
+        return Err(at("`fields` is empty; pair at least one field with a field of the related entity".to_owned()));
+    }
+    let mut pairs = Vec::with_capacity(file.fields.get_ref().len());
+    for (this, related) in file.fields.get_ref() {
+        if this.eq_ignore_ascii_case(COMPANY_FIELD) || related.eq_ignore_ascii_case(COMPANY_FIELD) {
+            return Err(at(format!(
+                "{COMPANY_FIELD} is matched between company-scoped entities without being listed; do not list it"
+            )));
+        }
+        if !fields.iter().any(|field| field.name == *this) {
+            return Err(at(format!("field {this} is not declared")));
+        }
+        pairs.push((this.clone(), related.trim().to_owned()));
+    }
+    Ok(Relation { name: name.to_owned(), entity: entity.to_owned(), fields: pairs, many: file.many })
 }
 
 fn field(located: &Located<'_>, spanned: &Spanned<FieldFile>) -> Result<Field> {
@@ -182,7 +306,16 @@ fn field(located: &Located<'_>, spanned: &Spanned<FieldFile>) -> Result<Field> {
             if let Some(twice) = values.iter().find(|value| !distinct.insert(value.to_ascii_lowercase())) {
                 return Err(at(format!("field {name}: enum value {twice} is listed twice")));
             }
-            FieldType::Enum { name: file.enum_name.clone().unwrap_or_else(|| name.to_owned()), values }
+            // OData names enum types and their members in `$metadata` and in literals
+            // (`Microsoft.Dynamics.DataEntities.NoYes'Yes'`), where only identifiers fit.
+            if let Some(odd) = values.iter().find(|value| !is_identifier(value)) {
+                return Err(at(format!("field {name}: enum value {odd:?} must be letters, digits and _")));
+            }
+            let enum_name = file.enum_name.as_deref().map_or(name, str::trim);
+            if !is_identifier(enum_name) {
+                return Err(at(format!("field {name}: enum name {enum_name:?} must be letters, digits and _")));
+            }
+            FieldType::Enum { name: enum_name.to_owned(), values }
         }
         other => {
             let message = format!(
@@ -288,6 +421,92 @@ default = "No"
         assert!(error(&misplaced).contains("max_length applies only to strings"));
         let typo = CUSTOMER.replace("label =", "lable =");
         assert!(error(&typo).contains("line 4"), "{}", error(&typo));
+    }
+
+    #[test]
+    fn indexes_get_the_company_first_and_relations_keep_their_field_pairs() {
+        let text = CUSTOMER.replace(
+            "key = [\"CustomerAccount\"]",
+            "key = [\"CustomerAccount\"]\nindexes = [[\"Blocked\", \"CreditLimit\"], [\"CreditLimit\"]]",
+        ) + r#"
+[[relation]]
+name = "Invoices"
+entity = "CustInvoice"
+fields = { CustomerAccount = "InvoiceAccount" }
+many = true
+"#;
+        let entity = parse(&text).expect("valid");
+        assert_eq!(entity.indexes, [vec![0, 3, 2], vec![0, 2]]);
+        assert_eq!(
+            entity.relations,
+            [Relation {
+                name: "Invoices".into(),
+                entity: "CustInvoice".into(),
+                fields: vec![("CustomerAccount".into(), "InvoiceAccount".into())],
+                many: true,
+            }]
+        );
+    }
+
+    #[test]
+    fn index_and_relation_mistakes_name_their_line() {
+        let with_indexes = |indexes: &str| {
+            CUSTOMER
+                .replace("key = [\"CustomerAccount\"]", &format!("key = [\"CustomerAccount\"]\nindexes = {indexes}"))
+        };
+        for (indexes, expected) in [
+            ("[[\"Credit\"]]", "line 6: index field Credit is not declared"),
+            ("[[]]", "line 6: an index names no field"),
+            ("[[\"Blocked\", \"Blocked\"]]", "line 6: index field Blocked is listed twice"),
+            ("[[\"dataAreaId\", \"Blocked\"]]", "line 6: dataAreaId leads every index"),
+            ("[[\"CustomerAccount\"]]", "line 6: index (dataAreaId, CustomerAccount) is a prefix of the key"),
+            ("[[\"Blocked\"], [\"Blocked\"]]", "line 6: index (dataAreaId, Blocked) is declared twice"),
+            (
+                "[[\"Blocked\"], [\"Blocked\", \"CreditLimit\"]]",
+                "line 6: index (dataAreaId, Blocked) is a prefix of index (dataAreaId, Blocked, CreditLimit)",
+            ),
+        ] {
+            let error = error(&with_indexes(indexes));
+            assert!(error.starts_with(expected), "{indexes}: {error}");
+        }
+
+        let with_relation = |relation: &str| format!("{CUSTOMER}\n[[relation]]\n{relation}\n");
+        for (relation, expected) in [
+            (
+                "name = \"Group\"\nentity = \"CustGroup\"\nfields = { Group = \"Id\" }",
+                "line 28: relation Group: field Group is not declared",
+            ),
+            ("name = \"Group\"\nentity = \"CustGroup\"\nfields = {}", "line 28: relation Group: `fields` is empty"),
+            (
+                "name = \"Group\"\nentity = \"CustGroup\"\nfields = { dataAreaId = \"dataAreaId\" }",
+                "line 28: relation Group: dataAreaId is matched between company-scoped entities",
+            ),
+            (
+                "name = \"Blocked\"\nentity = \"CustGroup\"\nfields = { Blocked = \"Id\" }",
+                "line 26: relation Blocked has the name of a field",
+            ),
+            (
+                "name = \"Lines of\"\nentity = \"X\"\nfields = { Blocked = \"Id\" }",
+                "line 26: relation name \"Lines of\" must be",
+            ),
+            ("name = \"Group\"\nentity = \"CustGroup\"\nfields = { Blocked = \"Id\" }\nmany = 2", "invalid type"),
+        ] {
+            let error = error(&with_relation(relation));
+            assert!(error.contains(expected), "{relation}: {error}");
+        }
+        let twice = format!(
+            "{CUSTOMER}\n[[relation]]\nname = \"G\"\nentity = \"E\"\nfields = {{ Blocked = \"Id\" }}\n\
+             \n[[relation]]\nname = \"g\"\nentity = \"E\"\nfields = {{ Blocked = \"Id\" }}\n"
+        );
+        assert!(error(&twice).starts_with("line 31: relation g is declared twice"), "{}", error(&twice));
+    }
+
+    #[test]
+    fn enum_names_and_values_must_be_identifiers() {
+        let spaced = CUSTOMER.replace("values = [\"No\", \"Invoice\", \"All\"]", "values = [\"No\", \"On hold\"]");
+        assert!(error(&spaced).contains("enum value \"On hold\" must be letters, digits and _"), "{}", error(&spaced));
+        let dotted = CUSTOMER.replace("enum = \"CustVendorBlocked\"", "enum = \"Cust.Blocked\"");
+        assert!(error(&dotted).contains("enum name \"Cust.Blocked\" must be letters"), "{}", error(&dotted));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod convert;
 mod definition;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -42,6 +43,10 @@ pub struct Entity {
 }
 
 /// A declared link from one entity's rows to another's: a bill of materials to its lines.
+///
+/// [`Catalog::new`] guarantees that the related entity exists, that each pair of fields has
+/// the same type on both sides, and that a relation that is not `many` matches the related
+/// entity's whole key, so it finds at most one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relation {
     /// The navigation property's name, e.g. `Lines`.
@@ -53,6 +58,16 @@ pub struct Relation {
     pub fields: Vec<(String, String)>,
     /// Whether a row has many related rows (a collection) or at most one.
     pub many: bool,
+}
+
+impl Relation {
+    /// Every pair of (field of `entity`, field of `related`) a related row must match:
+    /// `dataAreaId` first when both entities are company-scoped, then the declared pairs.
+    /// `entity` is the entity declaring the relation, `related` the one it leads to.
+    pub fn field_pairs<'r>(&'r self, entity: &Entity, related: &Entity) -> Vec<(&'r str, &'r str)> {
+        let company = (entity.company_scoped && related.company_scoped).then_some((COMPANY_FIELD, COMPANY_FIELD));
+        company.into_iter().chain(self.fields.iter().map(|(this, other)| (this.as_str(), other.as_str()))).collect()
+    }
 }
 
 /// One typed field of an entity.
@@ -101,6 +116,23 @@ pub enum FieldType {
 }
 
 impl FieldType {
+    /// Whether values of both types are of one kind, so they can be compared for equality:
+    /// the same type whatever its length or scale, and for enums the same enum.
+    fn same_type(&self, other: &FieldType) -> bool {
+        match (self, other) {
+            (FieldType::Enum { name, .. }, FieldType::Enum { name: other_name, .. }) => name == other_name,
+            _ => self.name() == other.name(),
+        }
+    }
+
+    /// The type for messages: its name, and for enums the enum's name too.
+    fn describe(&self) -> String {
+        match self {
+            FieldType::Enum { name, .. } => format!("enum {name}"),
+            other => other.name().to_owned(),
+        }
+    }
+
     /// The name used in definitions: `string`, `integer`, ….
     pub fn name(&self) -> &'static str {
         match self {
@@ -132,6 +164,11 @@ impl Entity {
         self.key.iter().filter_map(|&index| self.fields.get(index))
     }
 
+    /// The field called exactly `name`, as definitions spell it.
+    fn declared_field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|field| field.name == name)
+    }
+
     /// Whether this entity answers to `name` as its name, label or entity set.
     pub fn answers_to(&self, name: &str) -> bool {
         [&self.name, &self.label, &self.entity_set].iter().any(|known| known.eq_ignore_ascii_case(name))
@@ -145,7 +182,10 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// A catalog of these entities; names, labels and entity sets must not collide.
+    /// A catalog of these entities. Names, labels and entity sets must not collide; relations
+    /// must lead to entities of the catalog through fields of the same type, and a relation to
+    /// at most one row must match its whole key; an enum name must mean the same values
+    /// wherever it is used, and must not be the name of an entity.
     pub fn new(entities: Vec<Entity>) -> Result<Catalog> {
         let mut catalog = Catalog::default();
         for entity in entities {
@@ -156,7 +196,100 @@ impl Catalog {
             }
             catalog.entities.push(Arc::new(entity));
         }
+        for entity in &catalog.entities {
+            for relation in &entity.relations {
+                catalog
+                    .check_relation(entity, relation)
+                    .with_context(|| format!("entity {}: relation {}", entity.name, relation.name))?;
+            }
+        }
+        catalog.check_enums()?;
         Ok(catalog)
+    }
+
+    /// Checks that `relation` of `entity` leads somewhere: an entity of this catalog, fields
+    /// it has with the same types, and its whole key unless the relation is `many`.
+    fn check_relation(&self, entity: &Entity, relation: &Relation) -> Result<()> {
+        let related = self.entities.iter().find(|other| other.name == relation.entity).with_context(|| {
+            let known: Vec<&str> = self.entities.iter().map(|entity| entity.name.as_str()).collect();
+            format!("no entity is named {} (known: {})", relation.entity, known.join(", "))
+        })?;
+        for (this_name, related_name) in &relation.fields {
+            let this = entity.declared_field(this_name).with_context(|| format!("no field {this_name}"))?;
+            let other = related
+                .declared_field(related_name)
+                .with_context(|| format!("entity {} has no field {related_name}", related.name))?;
+            if !this.field_type.same_type(&other.field_type) {
+                bail!(
+                    "{this_name} is {} but {}.{related_name} is {}; related fields need the same type",
+                    this.field_type.describe(),
+                    related.name,
+                    other.field_type.describe()
+                );
+            }
+        }
+        if !relation.many {
+            // A relation to one row that matched only part of the key could find several.
+            let pairs = relation.field_pairs(entity, related);
+            let unmatched: Vec<&str> = related
+                .key_fields()
+                .map(|field| field.name.as_str())
+                .filter(|key_name| pairs.iter().all(|(_, related_name)| related_name != key_name))
+                .collect();
+            if !unmatched.is_empty() {
+                bail!(
+                    "it leads to at most one {} row, so it must match that entity's whole key, but it leaves out {} \
+                     (declare `many = true` for a relation to several rows)",
+                    related.name,
+                    unmatched.join(", ")
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that each enum name means one list of values, and that no enum takes an entity's
+    /// name: OData's `$metadata` declares each enum type once, next to the entity types.
+    fn check_enums(&self) -> Result<()> {
+        // Enum names compare without case, as entity names do, keyed by the lowercase name.
+        let mut enums: HashMap<String, (&str, &[String], &Entity, &Field)> = HashMap::new();
+        for entity in &self.entities {
+            for field in &entity.fields {
+                let FieldType::Enum { name, values } = &field.field_type else { continue };
+                if let Some(other) = self.entities.iter().find(|other| other.name.eq_ignore_ascii_case(name)) {
+                    bail!(
+                        "entity {}: field {}: enum {name} has the name of entity {}; name the enum with `enum = \"...\"`",
+                        entity.name,
+                        field.name,
+                        other.name
+                    );
+                }
+                let (first_name, first_values, first_entity, first_field) =
+                    *enums.entry(name.to_ascii_lowercase()).or_insert((name, values, entity, field));
+                if first_name != name {
+                    bail!(
+                        "entity {}: field {}: enum {name} is spelled {first_name} by {}.{}; spell it one way",
+                        entity.name,
+                        field.name,
+                        first_entity.name,
+                        first_field.name
+                    );
+                }
+                if first_values != values.as_slice() {
+                    bail!(
+                        "entity {}: field {}: enum {name} has values ({}), but enum {first_name} of {}.{} has ({}); \
+                         one enum name must mean one list of values, so give one of them another name with `enum = \"...\"`",
+                        entity.name,
+                        field.name,
+                        values.join(", "),
+                        first_entity.name,
+                        first_field.name,
+                        first_values.join(", ")
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Reads every `*.toml` file of `dir`, in name order.
@@ -194,5 +327,118 @@ impl Catalog {
     /// Every entity, in definition order.
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Entity>> {
         self.entities.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = r#"
+name = "Header"
+key = ["OrderId"]
+
+[[field]]
+name = "OrderId"
+type = "string"
+
+[[field]]
+name = "Status"
+type = "enum"
+enum = "OrderStatus"
+values = ["Open", "Closed"]
+
+[[relation]]
+name = "Lines"
+entity = "Line"
+fields = { OrderId = "OrderId" }
+many = true
+"#;
+
+    const LINE: &str = r#"
+name = "Line"
+key = ["OrderId", "LineNumber"]
+
+[[field]]
+name = "OrderId"
+type = "string"
+
+[[field]]
+name = "LineNumber"
+type = "integer"
+
+[[relation]]
+name = "Header"
+entity = "Header"
+fields = { OrderId = "OrderId" }
+"#;
+
+    fn catalog(definitions: &[&str]) -> Result<Catalog> {
+        Catalog::new(definitions.iter().map(|text| Entity::parse(text, "test.toml").expect("valid")).collect())
+    }
+
+    fn error(definitions: &[&str]) -> String {
+        format!("{:#}", catalog(definitions).expect_err("refused"))
+    }
+
+    #[test]
+    fn relations_between_company_scoped_entities_match_the_company_too() {
+        let catalog = catalog(&[HEADER, LINE]).expect("valid");
+        let header = catalog.require("Header").expect("header");
+        let line = catalog.require("Line").expect("line");
+        let lines = &header.relations[0];
+        assert_eq!(lines.field_pairs(header, line), [("dataAreaId", "dataAreaId"), ("OrderId", "OrderId")]);
+        let shared = Entity { company_scoped: false, ..(**line).clone() };
+        assert_eq!(lines.field_pairs(header, &shared), [("OrderId", "OrderId")]);
+    }
+
+    #[test]
+    fn relations_must_lead_to_fields_of_the_same_type_of_a_known_entity() {
+        assert_eq!(error(&[HEADER]), "entity Header: relation Lines: no entity is named Line (known: Header)");
+        let other_field = HEADER.replace("{ OrderId = \"OrderId\" }", "{ OrderId = \"Order\" }");
+        assert_eq!(error(&[&other_field, LINE]), "entity Header: relation Lines: entity Line has no field Order");
+        let integer_key =
+            LINE.replace("name = \"OrderId\"\ntype = \"string\"", "name = \"OrderId\"\ntype = \"integer\"");
+        assert_eq!(
+            error(&[HEADER, &integer_key]),
+            "entity Header: relation Lines: OrderId is string but Line.OrderId is integer; related fields need the same type"
+        );
+    }
+
+    #[test]
+    fn a_relation_to_one_row_must_match_the_whole_key() {
+        let one_line = HEADER.replace("many = true", "");
+        assert_eq!(
+            error(&[&one_line, LINE]),
+            "entity Header: relation Lines: it leads to at most one Line row, so it must match that entity's whole \
+             key, but it leaves out LineNumber (declare `many = true` for a relation to several rows)"
+        );
+        // A row of a shared entity cannot pick one company's row.
+        let shared_line = LINE.replace("key =", "company = false\nkey =");
+        assert!(
+            error(&[HEADER, &shared_line])
+                .starts_with("entity Line: relation Header: it leads to at most one Header row"),
+        );
+        assert!(error(&[HEADER, &shared_line]).contains("it leaves out dataAreaId"));
+    }
+
+    #[test]
+    fn an_enum_name_means_one_list_of_values_and_is_not_an_entity_name() {
+        let reordered = LINE.replace(
+            "[[relation]]",
+            "[[field]]\nname = \"State\"\ntype = \"enum\"\nenum = \"OrderStatus\"\nvalues = [\"Closed\", \"Open\"]\n\n[[relation]]",
+        );
+        assert_eq!(
+            error(&[HEADER, &reordered]),
+            "entity Line: field State: enum OrderStatus has values (Closed, Open), but enum OrderStatus of \
+             Header.Status has (Open, Closed); one enum name must mean one list of values, so give one of them \
+             another name with `enum = \"...\"`"
+        );
+        let same = reordered.replace("[\"Closed\", \"Open\"]", "[\"Open\", \"Closed\"]");
+        assert!(catalog(&[HEADER, &same]).is_ok());
+        let respelled = same.replace("enum = \"OrderStatus\"", "enum = \"orderstatus\"");
+        assert!(error(&[HEADER, &respelled]).contains("enum orderstatus is spelled OrderStatus by Header.Status"));
+        let entity_named = HEADER.replace("enum = \"OrderStatus\"", "enum = \"Line\"");
+        assert!(error(&[&entity_named, LINE]).contains("enum Line has the name of entity Line"));
     }
 }

@@ -1,7 +1,7 @@
 //! Plugin manifests: the TOML file beside each `.wasm` naming the plugin, its roles, the
 //! entities it serves, its configuration and its limits.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
@@ -71,6 +71,86 @@ pub enum ParamType {
     Array,
 }
 
+impl ParamType {
+    /// The type's name in manifests and in custom-service discovery (`string`, `integer`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            ParamType::String => "string",
+            ParamType::Integer => "integer",
+            ParamType::Decimal => "decimal",
+            ParamType::Boolean => "boolean",
+            ParamType::Date => "date",
+            ParamType::Datetime => "datetime",
+            ParamType::Guid => "guid",
+            ParamType::Object => "object",
+            ParamType::Array => "array",
+        }
+    }
+}
+
+impl fmt::Display for ParamType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How callers reach one action (an `[action.<name>]` table): as an OData action bound to an
+/// entity, or as a custom-service operation, with the parameters the host checks before the
+/// plugin runs.
+///
+/// ```toml
+/// [action.approve]
+/// bound = "BillOfMaterialsHeader"   # one row of this entity's set; `collection = true` for the set
+/// parameters = [{ name = "approver", type = "string" }]
+/// returns = "object"                # without it the call answers with no content
+///
+/// [action.onHand]
+/// service = "InventoryServices/InventoryService"
+/// parameters = [{ name = "itemNumber", type = "string" }]
+/// returns = "object"
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionBinding {
+    /// Where the action is called.
+    pub target: ActionTarget,
+    /// Its parameters, in declaration order; every one is required.
+    pub parameters: Vec<ActionParameter>,
+    /// The type of its result; `None` when it returns nothing callers see.
+    pub returns: Option<ParamType>,
+}
+
+/// Where callers call an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionTarget {
+    /// An OData action bound to `entity`: to one row
+    /// (`POST /data/{Set}({keys})/Microsoft.Dynamics.DataEntities.{action}`), or with
+    /// `collection` to the entity set (`POST /data/{Set}/Microsoft.Dynamics.DataEntities.{action}`).
+    Entity {
+        /// The entity, one of the manifest's `entities`.
+        entity: String,
+        /// Bound to the entity set rather than to one row.
+        collection: bool,
+    },
+    /// A custom-service operation, `POST /api/services/{group}/{service}/{action}`.
+    Service {
+        /// The service group, e.g. `InventoryServices`.
+        group: String,
+        /// The service, e.g. `InventoryService`.
+        service: String,
+    },
+}
+
+/// One declared parameter of an action.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionParameter {
+    /// The member of the JSON body that carries it.
+    pub name: String,
+    /// What its value must be.
+    #[serde(rename = "type")]
+    pub param_type: ParamType,
+}
+
 /// Resource caps for every call of a plugin.
 ///
 /// They defend the host against a plugin that loops, hoards memory or floods its caller
@@ -121,6 +201,9 @@ pub struct Manifest {
     pub entities: Vec<String>,
     /// For actions: the action names it answers to.
     pub actions: Vec<String>,
+    /// For actions: how callers reach them, by action name. An action without a binding is
+    /// not offered over HTTP (`wharf plugin run` still calls it).
+    pub bindings: BTreeMap<String, ActionBinding>,
     /// Values the plugin reads with `host::config`.
     pub config: BTreeMap<String, String>,
     /// Caps for every call.
@@ -136,10 +219,57 @@ struct ManifestFile {
     entities: Vec<String>,
     #[serde(default)]
     actions: Vec<String>,
+    #[serde(default, rename = "action")]
+    bindings: BTreeMap<String, BindingFile>,
     #[serde(default)]
     config: BTreeMap<String, toml::Value>,
     #[serde(default)]
     limits: Limits,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BindingFile {
+    bound: Option<String>,
+    #[serde(default)]
+    collection: bool,
+    service: Option<String>,
+    #[serde(default)]
+    parameters: Vec<ActionParameter>,
+    returns: Option<ParamType>,
+}
+
+impl BindingFile {
+    /// The binding of action `action`, its target checked for form (not yet against the
+    /// manifest's entities).
+    fn binding(self, action: &str) -> Result<ActionBinding> {
+        let target = match (self.bound, self.service) {
+            (Some(entity), None) => ActionTarget::Entity { entity, collection: self.collection },
+            (None, Some(path)) if !self.collection => {
+                let (group, service) = path.split_once('/').unwrap_or((&path, ""));
+                if !is_identifier(group) || !is_identifier(service) {
+                    bail!(
+                        "action.{action}.service '{path}' must be 'Group/Service', both identifiers (letters, \
+                         digits and '_', not starting with a digit)"
+                    );
+                }
+                ActionTarget::Service { group: group.to_owned(), service: service.to_owned() }
+            }
+            (None, Some(_)) => bail!("action.{action}: `collection` applies only to a `bound` action"),
+            (Some(_), Some(_)) => bail!("action.{action} sets both `bound` and `service`; an action has one of them"),
+            (None, None) => bail!("action.{action} needs `bound = \"<entity>\"` or `service = \"<Group>/<Service>\"`"),
+        };
+        Ok(ActionBinding { target, parameters: self.parameters, returns: self.returns })
+    }
+}
+
+/// Whether `name` is an OData simple identifier (and so usable in URLs, `$metadata` and
+/// custom-service paths): a letter or `_`, then letters, digits or `_`, at most 128.
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 128
 }
 
 impl Manifest {
@@ -161,12 +291,18 @@ impl Manifest {
             };
             config.insert(key, text);
         }
+        let bindings = file
+            .bindings
+            .into_iter()
+            .map(|(action, binding)| Ok((action.clone(), binding.binding(&action)?)))
+            .collect::<Result<_>>()?;
         let manifest = Manifest {
             name: file.name,
             version: file.version,
             roles: file.roles,
             entities: file.entities,
             actions: file.actions,
+            bindings,
             config,
             limits: file.limits,
         };
@@ -201,6 +337,9 @@ impl Manifest {
         if self.roles.contains(&Role::Action) == self.actions.is_empty() {
             bail!("an action plugin lists its actions in `actions`, and only an action plugin does");
         }
+        for (action, binding) in &self.bindings {
+            self.check_binding(action, binding)?;
+        }
         let (limits, max) = (self.limits, Limits::MAX);
         if limits.memory_mib == 0 || limits.memory_mib > max.memory_mib {
             bail!("limits.memory_mib must be 1..={}", max.memory_mib);
@@ -212,6 +351,43 @@ impl Manifest {
             bail!("limits.output_mib must be 1..={}", max.output_mib);
         }
         Ok(())
+    }
+
+    fn check_binding(&self, action: &str, binding: &ActionBinding) -> Result<()> {
+        if !self.actions.iter().any(|listed| listed == action) {
+            bail!("[action.{action}] is for an action not listed in `actions`");
+        }
+        if !is_identifier(action) {
+            bail!("action {action} has a binding, so its name must be an identifier (letters, digits and '_')");
+        }
+        if let ActionTarget::Entity { entity, .. } = &binding.target
+            && !self.entities.contains(entity)
+        {
+            bail!("action.{action} is bound to {entity}, which is not one of the manifest's `entities`");
+        }
+        let mut seen = BTreeSet::new();
+        for parameter in &binding.parameters {
+            let name = parameter.name.as_str();
+            if name.starts_with('@') {
+                bail!("action.{action}: parameter name {name} starts with '@', which is kept for the host (`@key`)");
+            }
+            if !is_identifier(name) {
+                bail!("action.{action}: parameter name '{name}' must be an identifier (letters, digits and '_')");
+            }
+            if !seen.insert(name) {
+                bail!("action.{action} declares parameter {name} twice");
+            }
+        }
+        Ok(())
+    }
+
+    /// The custom-service operations this plugin offers, as `Group/Service/operation`.
+    /// Callers' paths match them without regard to case.
+    pub fn service_operations(&self) -> impl Iterator<Item = String> + '_ {
+        self.bindings.iter().filter_map(|(action, binding)| match &binding.target {
+            ActionTarget::Service { group, service } => Some(format!("{group}/{service}/{action}")),
+            ActionTarget::Entity { .. } => None,
+        })
     }
 
     /// `name@version`, as logs and errors name the plugin.
@@ -250,6 +426,69 @@ mod tests {
         ] {
             let error = format!("{:#}", Manifest::parse(&text).expect_err(expected));
             assert!(error.contains(expected), "{error}");
+        }
+    }
+
+    const ACTIONS: &str = "name = \"bom\"\nversion = \"1\"\nroles = [\"action\"]\n\
+        entities = [\"BillOfMaterialsHeader\", \"BillOfMaterialsLine\"]\nactions = [\"approve\", \"count\"]\n";
+
+    #[test]
+    fn action_tables_say_where_each_action_is_called_and_with_what() {
+        let text = format!(
+            "{ACTIONS}[action.approve]\nbound = \"BillOfMaterialsHeader\"\n\
+             parameters = [{{ name = \"approver\", type = \"string\" }}, {{ name = \"at\", type = \"datetime\" }}]\n\
+             returns = \"object\"\n[action.count]\nservice = \"Boms/BomService\"\n"
+        );
+        let manifest = Manifest::parse(&text).expect("valid");
+        let approve = &manifest.bindings["approve"];
+        assert_eq!(approve.target, ActionTarget::Entity { entity: "BillOfMaterialsHeader".into(), collection: false });
+        let parameters: Vec<(&str, ParamType)> =
+            approve.parameters.iter().map(|p| (p.name.as_str(), p.param_type)).collect();
+        assert_eq!(parameters, [("approver", ParamType::String), ("at", ParamType::Datetime)]);
+        assert_eq!(approve.returns, Some(ParamType::Object));
+        let count = &manifest.bindings["count"];
+        assert_eq!(count.target, ActionTarget::Service { group: "Boms".into(), service: "BomService".into() });
+        assert!(count.parameters.is_empty());
+        assert_eq!(count.returns, None);
+    }
+
+    #[test]
+    fn action_tables_that_cannot_be_served_are_refused_with_the_reason() {
+        let bound = "bound = \"BillOfMaterialsHeader\"";
+        for (table, expected) in [
+            ("[action.reject]\nbound = \"BillOfMaterialsHeader\"\n", "not listed in `actions`"),
+            ("[action.approve]\nbound = \"Customer\"\n", "not one of the manifest's `entities`"),
+            ("[action.approve]\nservice = \"Boms\"\n", "must be 'Group/Service'"),
+            ("[action.approve]\nservice = \"Boms/Bom Service\"\n", "must be 'Group/Service'"),
+            ("[action.approve]\nservice = \"Boms/A/B\"\n", "must be 'Group/Service'"),
+            ("[action.approve]\nservice = \"Boms/A\"\ncollection = true\n", "only to a `bound` action"),
+            (
+                "[action.approve]\nservice = \"Boms/A\"\nbound = \"BillOfMaterialsHeader\"\n",
+                "both `bound` and `service`",
+            ),
+            ("[action.approve]\nreturns = \"object\"\n", "needs `bound"),
+            (
+                &format!("[action.approve]\n{bound}\nparameters = [{{ name = \"@key\", type = \"object\" }}]\n"),
+                "kept for the host",
+            ),
+            (
+                &format!("[action.approve]\n{bound}\nparameters = [{{ name = \"a b\", type = \"string\" }}]\n"),
+                "must be an identifier",
+            ),
+            (
+                &format!(
+                    "[action.approve]\n{bound}\nparameters = [{{ name = \"a\", type = \"string\" }}, {{ name = \"a\", type = \"integer\" }}]\n"
+                ),
+                "declares parameter a twice",
+            ),
+            (
+                &format!("[action.approve]\n{bound}\nparameters = [{{ name = \"a\", type = \"text\" }}]\n"),
+                "unknown variant `text`",
+            ),
+            (&format!("[action.approve]\n{bound}\nreturn = \"object\"\n"), "unknown field `return`"),
+        ] {
+            let error = format!("{:#}", Manifest::parse(&format!("{ACTIONS}{table}")).expect_err(expected));
+            assert!(error.contains(expected), "{table}: {error}");
         }
     }
 }

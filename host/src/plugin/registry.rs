@@ -80,6 +80,19 @@ impl Registry {
         self.routes.load().by_name.get(name).cloned()
     }
 
+    /// Every action callers can reach now (those with an `[action.<name>]` table in their
+    /// plugin's manifest), with the plugin serving it, ordered by plugin and action name. The
+    /// binding is `plugin.manifest().bindings[action]`.
+    pub fn actions(&self) -> Vec<(Arc<Plugin>, String)> {
+        let routes = self.routes.load();
+        let mut plugins: Vec<&Arc<Plugin>> = routes.by_name.values().collect();
+        plugins.sort_by(|a, b| a.manifest().name.cmp(&b.manifest().name));
+        plugins
+            .into_iter()
+            .flat_map(|plugin| plugin.manifest().bindings.keys().map(move |action| (plugin.clone(), action.clone())))
+            .collect()
+    }
+
     /// Loads every `.wasm` in `dir`; a file that fails is recorded and the others go on.
     pub fn load_dir(&self, dir: &Path) -> Result<Vec<(PathBuf, Result<Arc<Plugin>>)>> {
         // Canonical, so the files named here match the paths the watcher reports.
@@ -193,7 +206,9 @@ impl Registry {
     }
 }
 
-/// Refuses a plugin whose name or (entity, role) pairs another file's plugin already has.
+/// Refuses a plugin whose name, (entity, role) pairs or custom-service operations another
+/// file's plugin already has. (Two bound actions cannot collide: an action is bound to one of
+/// its plugin's entities, and one action plugin serves an entity.)
 fn check_conflicts(slots: &BTreeMap<PathBuf, Slot>, file: &Path, plugin: &Plugin) -> Result<()> {
     let manifest = plugin.manifest();
     for (other_file, slot) in slots.iter().filter(|(other, _)| *other != file) {
@@ -206,6 +221,16 @@ fn check_conflicts(slots: &BTreeMap<PathBuf, Slot>, file: &Path, plugin: &Plugin
             if let Some(entity) = manifest.entities.iter().find(|entity| theirs.entities.contains(entity)) {
                 bail!("the {role} of {entity} is already served by {} ({})", other.id(), other_file.display());
             }
+        }
+        if let Some(operation) = manifest
+            .service_operations()
+            .find(|ours| theirs.service_operations().any(|theirs| theirs.eq_ignore_ascii_case(ours)))
+        {
+            bail!(
+                "the custom service operation {operation} is already served by {} ({})",
+                other.id(),
+                other_file.display()
+            );
         }
     }
     Ok(())

@@ -129,11 +129,15 @@ impl host::Host for CallState {
         self.manifest.config.get(&key).cloned()
     }
 
+    /// In an action, lookups go through its unit of work, so they reach only what the unit
+    /// may (the manifest's entities, the caller's companies); other roles read committed rows.
     fn lookup(&mut self, entity: String, key: Vec<types::Field>) -> Result<Option<Vec<types::Field>>, String> {
-        self.entities
-            .lookup(&entity, &fields_in(key))
-            .map(|row| row.map(fields_out))
-            .map_err(|error| format!("{error:#}"))
+        let key = fields_in(key);
+        let row = match self.unit {
+            Some(_) => self.unit(&entity)?.read(&entity, &key),
+            None => self.entities.lookup(&entity, &key),
+        };
+        row.map(|row| row.map(fields_out)).map_err(|error| format!("{error:#}"))
     }
 }
 

@@ -11,6 +11,7 @@
 //! [`Entities`](crate::plugin::Entities) implementation in `units`.
 
 mod executions;
+mod query;
 mod read;
 mod schema;
 mod units;
@@ -30,7 +31,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _, TransactionBehavio
 use crate::entity::{COMPANY_FIELD, Catalog, Entity};
 
 pub use executions::{EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError};
+pub use query::{Arithmetic, Comparison, Condition, Function, Order, Query, QueryRow, Term};
 pub use read::{ReadQuery, RowReader};
+pub use units::StoreUnit;
 pub use write::{Upserted, WriteBatch, Writer};
 
 /// How long a connection waits for another connection's write transaction before giving up.

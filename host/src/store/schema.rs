@@ -11,6 +11,9 @@
 //! Tables are `STRICT`, so SQLite itself refuses a value of the wrong storage class. Each
 //! table also has three hidden columns: `_row` (the row id, for paging), `_version` (the
 //! write transaction that last changed the row) and `_created` (the one that inserted it).
+//!
+//! Besides the unique key index and the version index, a table has the secondary indexes its
+//! definition declares; a migration creates the new ones and drops those no longer declared.
 
 use anyhow::{Context as _, Result, bail};
 use rusqlite::{Connection, OptionalExtension as _};
@@ -63,6 +66,10 @@ struct RecordedEntity {
     key: Vec<String>,
     /// Every column the table has had, current and removed.
     fields: Vec<RecordedField>,
+    /// The names of the secondary indexes the table has. Definitions recorded before indexes
+    /// could be declared have none.
+    #[serde(default)]
+    indexes: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -86,6 +93,27 @@ pub(super) fn quote(identifier: &str) -> String {
 /// own `wharf_` tables; SQLite compares names without case, as definitions do.
 pub(super) fn table(entity: &Entity) -> String {
     quote(&format!("entity_{}", entity.name))
+}
+
+/// The unquoted name of a secondary index of `entity` over the fields at `index`, e.g.
+/// `index_Customer(dataAreaId,CustomerGroupId)`. Field and entity names cannot hold
+/// parentheses or commas, so two different indexes never get the same name, and the prefix
+/// keeps them apart from the tables and the key and version indexes.
+fn index_name(entity: &Entity, index: &[usize]) -> String {
+    let fields: Vec<&str> = index_fields(entity, index).map(|field| field.name.as_str()).collect();
+    format!("index_{}({})", entity.name, fields.join(","))
+}
+
+/// The fields at the positions `index` lists.
+fn index_fields<'e>(entity: &'e Entity, index: &[usize]) -> impl Iterator<Item = &'e Field> {
+    index.iter().filter_map(|&position| entity.fields.get(position))
+}
+
+/// Creates the secondary index `name` of `entity` over the fields at `index`.
+fn create_index(connection: &Connection, entity: &Entity, name: &str, index: &[usize]) -> Result<()> {
+    let columns: Vec<String> = index_fields(entity, index).map(|field| quote(&field.name)).collect();
+    let sql = format!("CREATE INDEX IF NOT EXISTS {} ON {} ({})", quote(name), table(entity), columns.join(", "));
+    connection.execute_batch(&sql).with_context(|| format!("cannot create the index {name}"))
 }
 
 /// The entity's fields as a quoted, comma-separated column list.
@@ -154,7 +182,14 @@ fn create(connection: &Connection, entity: &Entity) -> Result<RecordedEntity> {
         key = key_list(entity),
     );
     connection.execute_batch(&sql).context("cannot create the table")?;
+    let mut indexes = Vec::with_capacity(entity.indexes.len());
+    for index in &entity.indexes {
+        let name = index_name(entity, index);
+        create_index(connection, entity, &name, index)?;
+        indexes.push(name);
+    }
     Ok(RecordedEntity {
+        indexes,
         key: key_names(entity),
         fields: entity
             .fields
@@ -230,7 +265,30 @@ fn migrate(connection: &Connection, entity: &Entity, mut recorded: RecordedEntit
             old.removed = true;
         }
     }
+    migrate_indexes(connection, entity, &mut recorded.indexes)?;
     Ok(recorded)
+}
+
+/// Drops the recorded secondary indexes the definition no longer declares and creates the
+/// newly declared ones. Run after new columns are added, which a new index may cover.
+fn migrate_indexes(connection: &Connection, entity: &Entity, recorded: &mut Vec<String>) -> Result<()> {
+    let declared: Vec<(String, &[usize])> =
+        entity.indexes.iter().map(|index| (index_name(entity, index), index.as_slice())).collect();
+    // SQLite compares index names without case, as definitions compare entity and field names.
+    for old in recorded.iter() {
+        if !declared.iter().any(|(name, _)| name.eq_ignore_ascii_case(old)) {
+            connection
+                .execute_batch(&format!("DROP INDEX IF EXISTS {}", quote(old)))
+                .with_context(|| format!("cannot drop the index {old}"))?;
+        }
+    }
+    for (name, index) in &declared {
+        if !recorded.iter().any(|old| old.eq_ignore_ascii_case(name)) {
+            create_index(connection, entity, name, index)?;
+        }
+    }
+    *recorded = declared.into_iter().map(|(name, _)| name).collect();
+    Ok(())
 }
 
 /// Adds the column of a new field. Existing rows get the field's default, set by an `UPDATE`
@@ -244,4 +302,127 @@ fn add_column(connection: &Connection, table: &str, field: &Field) -> Result<()>
         connection.execute(&format!("UPDATE {table} SET {column} = ?1"), [Parameter(default.as_ref())])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CUSTOMER: &str = r#"
+name = "Customer"
+key = ["CustomerAccount"]
+indexes = [["CustomerGroupId"], ["AddressCity", "OrganizationName"]]
+
+[[field]]
+name = "CustomerAccount"
+type = "string"
+
+[[field]]
+name = "OrganizationName"
+type = "string"
+
+[[field]]
+name = "CustomerGroupId"
+type = "string"
+
+[[field]]
+name = "AddressCity"
+type = "string"
+"#;
+
+    fn customer(indexes: &str) -> Entity {
+        let definition = CUSTOMER.replace(
+            r#"indexes = [["CustomerGroupId"], ["AddressCity", "OrganizationName"]]"#,
+            &format!("indexes = {indexes}"),
+        );
+        Entity::parse(&definition, "customer.toml").expect("valid definition")
+    }
+
+    /// A database with the meta tables, in memory.
+    fn database() -> Connection {
+        let connection = Connection::open_in_memory().expect("in-memory database");
+        connection.execute_batch(crate::store::META_SCHEMA).expect("meta tables");
+        connection
+    }
+
+    /// The names of the indexes SQLite has on the customer table, without its automatic ones.
+    fn indexes(connection: &Connection) -> Vec<String> {
+        let mut statement = connection
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entity_Customer' ORDER BY name",
+            )
+            .expect("statement");
+        statement.query_map([], |row| row.get(0)).expect("query").collect::<rusqlite::Result<_>>().expect("names")
+    }
+
+    /// SQLite's plan for `sql`, one line per step.
+    fn plan(connection: &Connection, sql: &str) -> String {
+        let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("plan");
+        let steps: Vec<String> =
+            statement.query_map([], |row| row.get(3)).expect("query").collect::<rusqlite::Result<_>>().expect("steps");
+        steps.join("\n")
+    }
+
+    #[test]
+    fn declared_indexes_lead_with_the_company_and_serve_queries_by_company_and_field() {
+        let connection = database();
+        prepare_entity(&connection, &customer(r#"[["CustomerGroupId"], ["AddressCity", "OrganizationName"]]"#))
+            .expect("created");
+        assert_eq!(
+            indexes(&connection),
+            [
+                "index_Customer(dataAreaId,AddressCity,OrganizationName)",
+                "index_Customer(dataAreaId,CustomerGroupId)",
+                "key_Customer",
+                "version_Customer",
+            ]
+        );
+        let by_group = plan(
+            &connection,
+            r#"SELECT "CustomerAccount" FROM "entity_Customer" WHERE "dataAreaId" = 'usmf' AND "CustomerGroupId" = '10'"#,
+        );
+        assert!(by_group.contains("USING INDEX index_Customer(dataAreaId,CustomerGroupId)"), "{by_group}");
+        let by_city = plan(
+            &connection,
+            r#"SELECT "CustomerAccount" FROM "entity_Customer" WHERE "dataAreaId" = 'usmf' AND "AddressCity" = 'Oslo'
+               ORDER BY "OrganizationName""#,
+        );
+        assert!(by_city.contains("USING INDEX index_Customer(dataAreaId,AddressCity,OrganizationName)"), "{by_city}");
+        assert!(!by_city.contains("TEMP B-TREE"), "the index gives the order too: {by_city}");
+    }
+
+    #[test]
+    fn a_migration_creates_new_indexes_and_drops_undeclared_ones() {
+        let connection = database();
+        prepare_entity(&connection, &customer(r#"[["CustomerGroupId"]]"#)).expect("created");
+        prepare_entity(&connection, &customer(r#"[["AddressCity"]]"#)).expect("migrated");
+        assert_eq!(
+            indexes(&connection),
+            ["index_Customer(dataAreaId,AddressCity)", "key_Customer", "version_Customer"]
+        );
+        let recorded: String = connection
+            .query_row("SELECT definition FROM wharf_entities WHERE name = 'Customer'", [], |row| row.get(0))
+            .expect("recorded definition");
+        let recorded: RecordedEntity = serde_json::from_str(&recorded).expect("readable");
+        assert_eq!(recorded.indexes, ["index_Customer(dataAreaId,AddressCity)"]);
+    }
+
+    #[test]
+    fn a_definition_recorded_before_indexes_existed_gets_its_declared_indexes() {
+        let connection = database();
+        prepare_entity(&connection, &customer("[]")).expect("created");
+        // The recorded form of a store written before indexes could be declared.
+        let old = r#"{"key":["dataAreaId","CustomerAccount"],"fields":[
+            {"name":"dataAreaId","field_type":"string","storage":"text","removed":false},
+            {"name":"CustomerAccount","field_type":"string","storage":"text","removed":false},
+            {"name":"OrganizationName","field_type":"string","storage":"text","removed":false},
+            {"name":"CustomerGroupId","field_type":"string","storage":"text","removed":false},
+            {"name":"AddressCity","field_type":"string","storage":"text","removed":false}]}"#;
+        connection.execute("UPDATE wharf_entities SET definition = ?1", [old]).expect("old record");
+        prepare_entity(&connection, &customer(r#"[["CustomerGroupId"]]"#)).expect("migrated");
+        assert_eq!(
+            indexes(&connection),
+            ["index_Customer(dataAreaId,CustomerGroupId)", "key_Customer", "version_Customer"]
+        );
+    }
 }

@@ -33,22 +33,26 @@ impl Entities for Store {
     /// committed only by [`UnitOfWork::commit`]. While it is open, other writers wait, so an
     /// action should not hold it longer than it needs.
     fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
+        Ok(Box::new(self.unit()?))
+    }
+}
+
+impl Store {
+    /// A unit of work with the store's own extras ([`StoreUnit::versioned`],
+    /// [`StoreUnit::delete`]); see [`Entities::begin`].
+    pub fn unit(&self) -> Result<StoreUnit> {
         let connection = self.take_connection()?;
         if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
             self.give_back(connection);
             return Err(error).context("cannot start a unit of work");
         }
-        Ok(Box::new(StoreUnit {
-            store: self.clone(),
-            catalog: self.catalog(),
-            connection: Some(connection),
-            version: None,
-        }))
+        Ok(StoreUnit { store: self.clone(), catalog: self.catalog(), connection: Some(connection), version: None })
     }
 }
 
-/// A unit of work on the store; see [`Store::begin`](Entities::begin).
-struct StoreUnit {
+/// A unit of work on the store: a write transaction committed by [`UnitOfWork::commit`] and
+/// rolled back when dropped.
+pub struct StoreUnit {
     store: Store,
     catalog: Arc<Catalog>,
     /// `Some` until committed or dropped.
@@ -83,6 +87,57 @@ impl StoreUnit {
         self.version = Some(version);
         sql_version(version)
     }
+}
+
+impl StoreUnit {
+    /// The row with this key and the version of the write that last changed it.
+    pub fn versioned(&mut self, entity: &str, key: &Fields) -> Result<Option<(Fields, u64)>> {
+        let (connection, entity) = self.parts(entity)?;
+        let key_values = key_values(&entity, key)?;
+        let sql = format!(
+            "SELECT {}, {} FROM {} WHERE {}",
+            schema::column_list(&entity),
+            quote(VERSION_COLUMN),
+            schema::table(&entity),
+            key_conditions(&entity, 1)
+        );
+        let mut statement = connection.prepare_cached(&sql)?;
+        let bound: Vec<Parameter<'_>> = key_values.iter().map(|value| Parameter(value.as_ref())).collect();
+        let parameters: Vec<&dyn ToSql> = bound.iter().map(|parameter| parameter as &dyn ToSql).collect();
+        let mut rows = statement.query(parameters.as_slice())?;
+        let Some(row) = rows.next()? else { return Ok(None) };
+        let mut fields = Vec::with_capacity(entity.fields.len());
+        for (column, field) in entity.fields.iter().enumerate() {
+            let value =
+                stored_value(field, row.get_ref(column)?).with_context(|| format!("cannot read {}", entity.name))?;
+            fields.push((field.name.clone(), value.to_owned()));
+        }
+        let version: i64 = row.get(entity.fields.len())?;
+        Ok(Some((fields, super::stored_version(version)?)))
+    }
+
+    /// Deletes the row with this key; false when there is none.
+    pub fn delete(&mut self, entity: &str, key: &Fields) -> Result<bool> {
+        let (connection, entity) = self.parts(entity)?;
+        let key_values = key_values(&entity, key)?;
+        let sql = format!("DELETE FROM {} WHERE {}", schema::table(&entity), key_conditions(&entity, 1));
+        let mut statement = connection.prepare_cached(&sql)?;
+        let bound: Vec<Parameter<'_>> = key_values.iter().map(|value| Parameter(value.as_ref())).collect();
+        let parameters: Vec<&dyn ToSql> = bound.iter().map(|parameter| parameter as &dyn ToSql).collect();
+        let deleted =
+            statement.execute(parameters.as_slice()).with_context(|| format!("cannot delete from {}", entity.name))?;
+        Ok(deleted > 0)
+    }
+}
+
+/// `"k1" = ?n AND "k2" = ?n+1 …` over the key fields, numbering parameters from `first`.
+fn key_conditions(entity: &Entity, first: usize) -> String {
+    let conditions: Vec<String> = entity
+        .key_fields()
+        .enumerate()
+        .map(|(position, field)| format!("{} = ?{}", quote(&field.name), first + position))
+        .collect();
+    conditions.join(" AND ")
 }
 
 impl UnitOfWork for StoreUnit {
@@ -224,16 +279,11 @@ impl UnitOfWork for StoreUnit {
             )
         };
         assignments.push(version_change);
-        let conditions: Vec<String> = entity
-            .key_fields()
-            .enumerate()
-            .map(|(position, field)| format!("{} = ?{}", quote(&field.name), version_number + 1 + position))
-            .collect();
         let sql = format!(
             "UPDATE {} SET {} WHERE {}",
             schema::table(&entity),
             assignments.join(", "),
-            conditions.join(" AND ")
+            key_conditions(&entity, version_number + 1)
         );
         let mut statement = connection.prepare_cached(&sql)?;
         for (index, parameter) in parameters.iter().enumerate() {
@@ -314,16 +364,11 @@ fn key_values(entity: &Entity, key: &Fields) -> Result<Vec<Value>> {
 /// The row of `entity` with this key, on `connection`.
 fn read_by_key(connection: &Connection, entity: &Entity, key: &Fields) -> Result<Option<Fields>> {
     let key_values = key_values(entity, key)?;
-    let conditions: Vec<String> = entity
-        .key_fields()
-        .enumerate()
-        .map(|(position, field)| format!("{} = ?{}", quote(&field.name), position + 1))
-        .collect();
     let sql = format!(
         "SELECT {} FROM {} WHERE {}",
         schema::column_list(entity),
         schema::table(entity),
-        conditions.join(" AND ")
+        key_conditions(entity, 1)
     );
     let bound: Vec<Parameter<'_>> = key_values.iter().map(|value| Parameter(value.as_ref())).collect();
     let parameters: Vec<&dyn ToSql> = bound.iter().map(|parameter| parameter as &dyn ToSql).collect();

@@ -1,6 +1,7 @@
 //! Inventory actions. `onHand` sums the available quantity of an item over a site's
 //! warehouses; `reserve` takes quantity from one warehouse and records the reservation, all or
-//! nothing.
+//! nothing. Both work in the call's company when it has one (`dataAreaId`), as the server's
+//! custom service calls them.
 
 use serde_json::{Value as Json, json};
 use wharf_plugin_sdk::{Action, Context, Params, PluginError, Record, Value, ValueRef, unit_of_work};
@@ -9,10 +10,10 @@ use wharf_plugin_sdk::{Action, Context, Params, PluginError, Record, Value, Valu
 pub struct InventoryAction;
 
 impl Action for InventoryAction {
-    fn invoke(_ctx: &Context, name: &str, input: &Params) -> Result<Json, PluginError> {
+    fn invoke(ctx: &Context, name: &str, input: &Params) -> Result<Json, PluginError> {
         match name {
-            "onHand" => on_hand(input),
-            "reserve" => reserve(input),
+            "onHand" => on_hand(ctx, input),
+            "reserve" => reserve(ctx, input),
             other => Err(PluginError::new(format!("unknown action {other}"))),
         }
     }
@@ -20,10 +21,19 @@ impl Action for InventoryAction {
 
 wharf_plugin_sdk::export_action!(InventoryAction);
 
-fn on_hand(input: &Params) -> Result<Json, PluginError> {
+/// The company field to add to keys, criteria and rows when the call has a company: the
+/// server's entities are company-scoped, a sample file's rows may name none.
+fn company(ctx: &Context) -> Option<(&str, ValueRef<'_>)> {
+    ctx.company.as_deref().map(|company| ("dataAreaId", ValueRef::from(company)))
+}
+
+fn on_hand(ctx: &Context, input: &Params) -> Result<Json, PluginError> {
     let item: String = input.required("itemNumber")?;
     let site: String = input.required("siteId")?;
-    let criteria = [("ItemNumber", ValueRef::from(item.as_str())), ("SiteId", site.as_str().into())];
+    let criteria: Vec<_> = company(ctx)
+        .into_iter()
+        .chain([("ItemNumber", ValueRef::from(item.as_str())), ("SiteId", site.as_str().into())])
+        .collect();
     let rows = unit_of_work::find("InventOnHand", &criteria, 1000)?;
     let mut total = 0.0;
     let mut warehouses = Vec::new();
@@ -36,7 +46,7 @@ fn on_hand(input: &Params) -> Result<Json, PluginError> {
     Ok(json!({ "itemNumber": item, "siteId": site, "availableQuantity": total, "warehouses": warehouses }))
 }
 
-fn reserve(input: &Params) -> Result<Json, PluginError> {
+fn reserve(ctx: &Context, input: &Params) -> Result<Json, PluginError> {
     let reservation: String = input.required("reservationId")?;
     let item: String = input.required("itemNumber")?;
     let site: String = input.required("siteId")?;
@@ -45,11 +55,14 @@ fn reserve(input: &Params) -> Result<Json, PluginError> {
     if !(wanted.is_finite() && wanted > 0.0) {
         return Err(PluginError::new("quantity must be a positive number"));
     }
-    let key = [
-        ("ItemNumber", ValueRef::from(item.as_str())),
-        ("SiteId", site.as_str().into()),
-        ("WarehouseId", warehouse.as_str().into()),
-    ];
+    let key: Vec<_> = company(ctx)
+        .into_iter()
+        .chain([
+            ("ItemNumber", ValueRef::from(item.as_str())),
+            ("SiteId", site.as_str().into()),
+            ("WarehouseId", warehouse.as_str().into()),
+        ])
+        .collect();
     let row = unit_of_work::read("InventOnHand", &key)?
         .ok_or_else(|| PluginError::new(format!("no on-hand record for {item} at {site}/{warehouse}")))?;
     let available = quantity(&row, "AvailableQuantity")?;
@@ -67,16 +80,17 @@ fn reserve(input: &Params) -> Result<Json, PluginError> {
     )?;
     // Fails when the reservation id is taken, which undoes the update above with it.
     let quantity_text = wanted.to_string();
-    unit_of_work::insert(
-        "InventReservation",
-        &[
+    let row: Vec<_> = company(ctx)
+        .into_iter()
+        .chain([
             ("ReservationId", reservation.as_str().into()),
             ("ItemNumber", item.as_str().into()),
             ("SiteId", site.as_str().into()),
             ("WarehouseId", warehouse.as_str().into()),
             ("Quantity", ValueRef::Decimal(&quantity_text)),
-        ],
-    )?;
+        ])
+        .collect();
+    unit_of_work::insert("InventReservation", &row)?;
     Ok(json!({ "reservationId": reservation, "reservedQuantity": wanted, "availableQuantity": available - wanted }))
 }
 

@@ -1,0 +1,278 @@
+//! The OData benchmark: `wharf serve`'s code over a copy of the example deployment whose
+//! `CustomersV3` holds 1,000,000 rows, driven by concurrent keep-alive clients in the same
+//! process. It measures GET by key, a filtered and ordered page of 1,000 rows, and a custom
+//! service call that runs the inventory action plugin; and, in the same run, two floors: the
+//! same clients against a bare axum route, and the same store queries made in-process without
+//! HTTP.
+//!
+//! Run with `cargo bench -p wharf --bench odata`. `WHARF_BENCH_SECONDS` sets each measurement's
+//! length (default 5), `WHARF_BENCH_CLIENTS` the concurrency (default 16), `WHARF_BENCH_ROWS`
+//! the customers (default 1,000,000). It ends with `bench: <name> = <value>` lines.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, ensure};
+use wharf::api::{Server, ServerConfig};
+use wharf::auth::{Companies, NewClient, Role};
+use wharf::deployment::Deployment;
+use wharf::store::{Comparison, Condition, Order, Query, Store, Term};
+use wharf_plugin_sdk::{BatchBuilder, Value, ValueRef};
+
+mod support;
+use support::{Sample, env_number, load, prepare, token};
+
+const CLIENT: &str = "portal";
+/// Customer groups the rows are spread over; a group holds `rows / GROUPS` customers.
+const GROUPS: u64 = 100;
+/// The filtered page: one group's customers over a credit limit, in account order.
+const PAGE_QUERY: &str =
+    "$filter=CustomerGroupId%20eq%20'G042'%20and%20CreditLimit%20gt%20100&$orderby=CustomerAccount&$top=1000";
+
+fn main() -> Result<()> {
+    let duration = Duration::from_secs_f64(env_number("WHARF_BENCH_SECONDS", 5.0));
+    let clients: usize = env_number("WHARF_BENCH_CLIENTS", 16);
+    let rows: u64 = env_number("WHARF_BENCH_ROWS", 1_000_000);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("workspace")?.to_owned();
+    let work = tempfile::tempdir_in(root.join("target"))?;
+    let dir = work.path().join("deployment");
+    prepare(&root.join("examples/deployment"), &dir)?;
+    let plugins = dir.join("plugins");
+    wharf::run::plugin::build(
+        &root.join("plugins/inventory-action"),
+        &plugins,
+        Some(&root.join("target/bench-plugins")),
+    )?;
+
+    eprintln!("filling {rows} customers ...");
+    let started = Instant::now();
+    let store = {
+        let deployment = Deployment::open(&dir, None)?;
+        fill(&deployment.pipeline.store, rows)?;
+        deployment.pipeline.store.clone()
+    };
+    eprintln!("  in {:.1} s", started.elapsed().as_secs_f64());
+
+    let server_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("wharf-http").build()?;
+    let mut config =
+        ServerConfig { listen: "127.0.0.1:0".parse()?, deployment: dir.clone(), ..ServerConfig::default() };
+    config.limits.requests_per_second = 10_000_000;
+    config.limits.burst = 10_000_000;
+    let server = server_runtime.block_on(Server::bind(&config))?;
+    let url = format!("http://{}", server.local_addr()?);
+    let registration = NewClient {
+        id: Some(CLIENT.to_owned()),
+        name: CLIENT.to_owned(),
+        roles: [Role::DataManagement].into(),
+        companies: Companies::All,
+        enabled: true,
+    };
+    let (_, secret) = server.auth().add_client(registration)?;
+    let floor = server_runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let floor_url = format!("http://{}/", floor.local_addr()?);
+    let bare = axum::Router::new().route("/", axum::routing::get(|| async { axum::http::StatusCode::OK }));
+    server_runtime.spawn(async move { axum::serve(floor, bare).await });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = server_runtime.spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+
+    let client_runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("bench-client").build()?;
+    let results = client_runtime.block_on(async {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+        let token: Arc<str> = token(&http, &url, CLIENT, &secret).await?.into();
+        let get = |target: Arc<dyn Fn(u64) -> String + Send + Sync>, expect: u16| {
+            let (http, token) = (http.clone(), token.clone());
+            move |task: usize, index: u64| {
+                let request = http.get(target(task as u64 * 7_919 + index * 104_729)).bearer_auth(&*token);
+                async move {
+                    let response = request.send().await?;
+                    ensure!(response.status() == expect, "answered {}", response.status());
+                    Ok(Some(response.bytes().await?.len() as u64))
+                }
+            }
+        };
+        eprintln!("http floor: {clients} clients for {duration:?} ...");
+        let floor_target: Arc<dyn Fn(u64) -> String + Send + Sync> = Arc::new(move |_| floor_url.clone());
+        let floor = load(clients, duration, get(floor_target, 200)).await?;
+        eprintln!("GET by key: {clients} clients for {duration:?} ...");
+        let base = url.clone();
+        let key_target: Arc<dyn Fn(u64) -> String + Send + Sync> = Arc::new(move |seed| {
+            format!("{base}/data/CustomersV3(dataAreaId='usmf',CustomerAccount='{}')", account(seed % rows))
+        });
+        let get_key = load(clients, duration, get(key_target, 200)).await?;
+        let page_clients = clients.div_ceil(4);
+        eprintln!("page of 1,000: {page_clients} clients for {duration:?} ...");
+        let base = url.clone();
+        let page_target: Arc<dyn Fn(u64) -> String + Send + Sync> =
+            Arc::new(move |_| format!("{base}/data/CustomersV3?{PAGE_QUERY}"));
+        let page = load(page_clients, duration, get(page_target, 200)).await?;
+        eprintln!("action call: {clients} clients for {duration:?} ...");
+        let action_url = format!("{url}/api/services/InventoryServices/InventoryService/onHand");
+        let action = {
+            let (http, token) = (http.clone(), token.clone());
+            load(clients, duration, move |_, _| {
+                let request = http
+                    .post(&action_url)
+                    .bearer_auth(&*token)
+                    .json(&serde_json::json!({ "itemNumber": "T0004", "siteId": "1" }));
+                async move {
+                    let response = request.send().await?;
+                    ensure!(response.status() == 200, "the action answered {}", response.status());
+                    Ok(Some(response.bytes().await?.len() as u64))
+                }
+            })
+            .await?
+        };
+        anyhow::Ok((floor, get_key, page, action))
+    })?;
+    let (floor, get_key, page, action) = results;
+    let _ = stop.send(());
+    server_runtime.block_on(running)??;
+
+    eprintln!("native floor: the same store queries in-process ...");
+    let (native_key, native_page) = native(&store, rows, duration)?;
+    for (name, sample) in [
+        ("http floor", &floor),
+        ("GET by key", &get_key),
+        ("page of 1000", &page),
+        ("action call", &action),
+        ("native key", &native_key),
+        ("native page", &native_page),
+    ] {
+        println!(
+            "{name:<13} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  ({} requests)",
+            sample.per_second(duration),
+            sample.percentile(50.0),
+            sample.percentile(99.0),
+            sample.percentile(100.0),
+            sample.latencies.len()
+        );
+    }
+    for (name, sample) in [("odata_get_key", &get_key), ("odata_page1000", &page), ("action_call", &action)] {
+        println!("bench: {name}.req_per_s = {:.0} req/s", sample.per_second(duration));
+        println!("bench: {name}.p50_ms = {:.2} ms", sample.percentile(50.0));
+        println!("bench: {name}.p99_ms = {:.2} ms", sample.percentile(99.0));
+    }
+    let floor_rps = floor.per_second(duration);
+    println!("bench: http_floor.req_per_s = {floor_rps:.0} req/s");
+    println!("bench: odata_get_key.over_http_floor = {:.2} x", floor_rps / get_key.per_second(duration));
+    println!("bench: native_get_key.p50_ms = {:.3} ms", native_key.percentile(50.0));
+    println!("bench: native_page1000.p50_ms = {:.2} ms", native_page.percentile(50.0));
+    println!("bench: odata_page1000.over_native = {:.2} x", page.percentile(50.0) / native_page.percentile(50.0));
+    Ok(())
+}
+
+/// The account number of customer `index`.
+fn account(index: u64) -> String {
+    format!("C{index:07}")
+}
+
+/// `rows` customers in company usmf, spread over `GROUPS` groups, and the on-hand rows the
+/// inventory action reads.
+fn fill(store: &Store, rows: u64) -> Result<()> {
+    let catalog = store.catalog();
+    let customer = catalog.require("Customer")?;
+    let mut writer = store.writer()?;
+    let columns =
+        ["dataAreaId", "CustomerAccount", "OrganizationName", "CustomerGroupId", "AddressCity", "CreditLimit"];
+    for chunk in (0..rows).collect::<Vec<_>>().chunks(20_000) {
+        let mut builder = BatchBuilder::new(columns);
+        for &index in chunk {
+            let (account, name) = (account(index), format!("Organization {index}"));
+            let group = format!("G{:03}", index % GROUPS);
+            let credit = format!("{}.50", index % 5_000);
+            builder.push_row(&[
+                ValueRef::String("usmf"),
+                ValueRef::String(&account),
+                ValueRef::String(&name),
+                ValueRef::String(&group),
+                ValueRef::String("Seattle"),
+                ValueRef::Decimal(&credit),
+            ]);
+        }
+        let mut batch = writer.transaction()?;
+        batch.upsert(customer, &builder.finish())?;
+        batch.commit()?;
+    }
+    let on_hand = catalog.require("InventOnHand")?;
+    let mut builder = BatchBuilder::new(["dataAreaId", "ItemNumber", "SiteId", "WarehouseId", "AvailableQuantity"]);
+    for warehouse in ["11", "12", "13"] {
+        builder.push_row(&[
+            ValueRef::String("usmf"),
+            ValueRef::String("T0004"),
+            ValueRef::String("1"),
+            ValueRef::String(warehouse),
+            ValueRef::Decimal("25"),
+        ]);
+    }
+    let mut batch = writer.transaction()?;
+    batch.upsert(on_hand, &builder.finish())?;
+    batch.commit()?;
+    Ok(())
+}
+
+/// The key lookup and the page the HTTP measurements ask for, made straight on the store on
+/// two threads (the machine's cores), timed the same way.
+fn native(store: &Store, rows: u64, window: Duration) -> Result<(Sample, Sample)> {
+    let catalog = store.catalog();
+    let customer = catalog.require("Customer")?.clone();
+    let field = |name: &str| customer.field_index(name).context("a customer field");
+    let (company, account_field, group, credit) =
+        (field("dataAreaId")?, field("CustomerAccount")?, field("CustomerGroupId")?, field("CreditLimit")?);
+    let equals =
+        |index: usize, value: Value| Condition::Compare(Comparison::Eq, Term::Field(index), Term::Value(value));
+    let run = |query: &(dyn Fn(u64) -> Query + Sync)| -> Result<Sample> {
+        let end = Instant::now() + window;
+        let samples: Vec<Result<Sample>> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..2u64)
+                .map(|thread| {
+                    let (store, customer) = (store.clone(), customer.clone());
+                    scope.spawn(move || -> Result<Sample> {
+                        let mut sample = Sample::default();
+                        for index in 0u64.. {
+                            let began = Instant::now();
+                            if began >= end {
+                                break;
+                            }
+                            let found = store.query(&customer, &query(thread * 7_919 + index * 104_729))?;
+                            ensure!(!found.is_empty(), "the query found nothing");
+                            sample.latencies.push(began.elapsed());
+                        }
+                        Ok(sample)
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .map(|thread| thread.join().unwrap_or_else(|_| Err(anyhow::anyhow!("panicked"))))
+                .collect()
+        });
+        let mut all = Sample::default();
+        for sample in samples {
+            all.latencies.extend(sample?.latencies);
+        }
+        all.latencies.sort();
+        Ok(all)
+    };
+    let key = run(&|seed| Query {
+        condition: equals(company, Value::String("usmf".into()))
+            .and(equals(account_field, Value::String(account(seed % rows)))),
+        order: Vec::new(),
+        after: None,
+        offset: 0,
+        limit: 2,
+    })?;
+    let page = run(&|_| Query {
+        condition: equals(company, Value::String("usmf".into()))
+            .and(equals(group, Value::String("G042".into())))
+            .and(Condition::Compare(Comparison::Gt, Term::Field(credit), Term::Value(Value::Integer(100)))),
+        order: vec![Order { field: account_field, descending: false }],
+        after: None,
+        offset: 0,
+        limit: 1001,
+    })?;
+    Ok((key, page))
+}

@@ -1,0 +1,468 @@
+//! Reading entity sets: collections with D365's query options and server-driven paging,
+//! `$count`, single entities by key, single properties, and first-level `$expand`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use wharf_plugin_sdk::Value;
+
+use super::json::{EntityJson, Expanded, RowJson, etag};
+use super::query::Translator;
+use super::syntax::{ExpandItem, Key, QueryOptions};
+use super::{Error, Request, Response, Service, cross_company};
+use crate::auth::{Caller, Companies};
+use crate::entity::{COMPANY_FIELD, Entity, FieldType, Relation};
+use crate::plugin::entities::Fields;
+use crate::store::{Comparison, Condition, Order, Query, QueryRow, Term};
+
+/// What `$skiptoken` carries from one page to the next: where the last page ended and how
+/// many rows `$top` still allows. Opaque to clients (base64url JSON).
+#[derive(Debug, Serialize, Deserialize)]
+struct PageToken {
+    /// The sort values of the last row sent.
+    after: Vec<serde_json::Value>,
+    /// Rows `$top` still allows, when it was given.
+    left: Option<u64>,
+}
+
+/// A collection answer.
+#[derive(Serialize)]
+struct Collection<'a> {
+    #[serde(rename = "@odata.context")]
+    context: String,
+    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
+    count: Option<u64>,
+    value: Vec<RowJson<'a>>,
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    next_link: Option<String>,
+}
+
+/// The company a key names, for company-scoped entities.
+pub(super) fn row_company(entity: &Entity, key: &Fields) -> Option<String> {
+    if !entity.company_scoped {
+        return None;
+    }
+    key.iter().find(|(name, _)| name == COMPANY_FIELD).and_then(|(_, value)| value.as_str().map(str::to_owned))
+}
+
+impl Service {
+    /// The rows a caller may see: its default company, or with `cross-company=true` every
+    /// company it is granted. Shared entities are not scoped.
+    fn scope(&self, caller: &Caller, entity: &Entity, cross_company: bool) -> Condition {
+        if !entity.company_scoped {
+            return Condition::True;
+        }
+        let company = Term::Field(0);
+        match (cross_company, &caller.companies) {
+            (true, Companies::All) => Condition::True,
+            (true, Companies::Only(companies)) => {
+                Condition::In(company, companies.iter().map(|company| Value::String(company.clone())).collect())
+            }
+            (false, _) => match self.default_company(caller) {
+                Some(default) => Condition::Compare(Comparison::Eq, company, Term::Value(Value::String(default))),
+                None => Condition::Not(Box::new(Condition::True)),
+            },
+        }
+    }
+
+    /// The condition of a collection request: the caller's scope and `$filter`.
+    fn condition(&self, request: &Request<'_>, entity: &Entity, options: &QueryOptions) -> Result<Condition, Error> {
+        let scope = self.scope(request.caller, entity, cross_company(options));
+        Ok(match &options.filter {
+            Some(filter) => scope.and(Translator::new(entity).filter(filter)?),
+            None => scope,
+        })
+    }
+
+    /// `GET /data/{Set}`.
+    pub(super) fn read_collection(
+        &self,
+        request: &Request<'_>,
+        entity: &Entity,
+        options: &QueryOptions,
+    ) -> Result<Response, Error> {
+        let translator = Translator::new(entity);
+        let condition = self.condition(request, entity, options)?;
+        let (selected, _) = translator.select(&options.select)?;
+        let order = translator.order(&options.orderby)?;
+        let expand = self.expansions(entity, &options.expand)?;
+        let page_size = self.page_size(request);
+        let token = options.skiptoken.as_deref().map(decode_token).transpose()?;
+        let mut query = Query { condition, order, after: None, offset: 0, limit: 0 };
+        let sort = query.sort(entity);
+        let left = match &token {
+            Some(token) => {
+                query.after = Some(token_values(entity, &sort, &token.after)?);
+                token.left
+            }
+            None => {
+                query.offset = options.skip.unwrap_or(0);
+                options.top
+            }
+        };
+        let wanted = left.map_or(page_size, |left| left.min(page_size));
+        // One row more than a page says whether another page follows.
+        query.limit = wanted.saturating_add(1);
+        let mut rows = self.store.query(entity, &query)?;
+        let more = rows.len() as u64 > wanted && left.is_none_or(|left| left > wanted);
+        rows.truncate(usize::try_from(wanted).unwrap_or(usize::MAX));
+        let next_link = match (more, rows.last()) {
+            (true, Some(last)) => {
+                let token = PageToken {
+                    after: last.sort_values(&sort).iter().map(token_value).collect(),
+                    left: left.map(|left| left - wanted),
+                };
+                Some(next_link(request, &token)?)
+            }
+            _ => None,
+        };
+        let count = if options.count { Some(self.store.query_count(entity, &query.condition)?) } else { None };
+        let expanded = self.expand_rows(request, entity, &rows, &expand)?;
+        let value = rows
+            .iter()
+            .zip(&expanded)
+            .map(|(row, expanded)| RowJson {
+                entity,
+                values: &row.values,
+                selected: &selected,
+                etag: Some(etag(row.version)),
+                expanded: expanded_json(expanded),
+            })
+            .collect();
+        let context = context(request, entity, options, &selected, &expand);
+        let mut response = Response::json(200, &Collection { context, count, value, next_link });
+        if request.header("Prefer").and_then(max_page_size).is_some() {
+            response = response.with_header("Preference-Applied", format!("odata.maxpagesize={page_size}"));
+        }
+        Ok(response)
+    }
+
+    /// The page size: the configured maximum, lowered by `Prefer: odata.maxpagesize`.
+    fn page_size(&self, request: &Request<'_>) -> u64 {
+        let preferred = request.header("Prefer").and_then(max_page_size);
+        preferred.map_or(self.settings.max_page_size, |size| size.clamp(1, self.settings.max_page_size))
+    }
+
+    /// `GET /data/{Set}/$count`: the bare number, as `text/plain`.
+    pub(super) fn count(
+        &self,
+        request: &Request<'_>,
+        entity: &Entity,
+        options: &QueryOptions,
+    ) -> Result<Response, Error> {
+        let condition = self.condition(request, entity, options)?;
+        let count = self.store.query_count(entity, &condition)?;
+        Ok(Response {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
+            body: count.to_string().into_bytes(),
+        })
+    }
+
+    /// The row a key names, with its version, or 404 (also for companies the caller may not
+    /// see).
+    pub(super) fn keyed_row(&self, caller: &Caller, entity: &Entity, key: &Key) -> Result<(Fields, QueryRow), Error> {
+        let key = Translator::new(entity).key(key)?;
+        if let Some(company) = row_company(entity, &key)
+            && !caller.may_see(&company)
+        {
+            return Err(not_found(entity));
+        }
+        let condition = key.iter().fold(Condition::True, |condition, (name, value)| {
+            let index = entity.field_index(name).unwrap_or_default();
+            condition.and(Condition::Compare(Comparison::Eq, Term::Field(index), Term::Value(value.clone())))
+        });
+        let query = Query { condition, order: Vec::new(), after: None, offset: 0, limit: 1 };
+        let row = self.store.query(entity, &query)?.into_iter().next().ok_or_else(|| not_found(entity))?;
+        Ok((key, row))
+    }
+
+    /// `GET /data/{Set}({key})`.
+    pub(super) fn read_entity(
+        &self,
+        request: &Request<'_>,
+        entity: &Entity,
+        key: &Key,
+        options: &QueryOptions,
+    ) -> Result<Response, Error> {
+        if options.filter.is_some() || !options.orderby.is_empty() || options.top.is_some() || options.skip.is_some() {
+            return Err(Error::bad_request(
+                "$filter, $orderby, $top and $skip apply to collections, not to one entity.",
+            ));
+        }
+        let (_, row) = self.keyed_row(request.caller, entity, key)?;
+        let (selected, _) = Translator::new(entity).select(&options.select)?;
+        let expand = self.expansions(entity, &options.expand)?;
+        let expanded =
+            self.expand_rows(request, entity, std::slice::from_ref(&row), &expand)?.pop().unwrap_or_default();
+        let tag = etag(row.version);
+        let body = EntityJson {
+            context: format!("{}/$entity", context(request, entity, options, &selected, &expand)),
+            row: RowJson {
+                entity,
+                values: &row.values,
+                selected: &selected,
+                etag: Some(tag.clone()),
+                expanded: expanded_json(&expanded),
+            },
+        };
+        Ok(Response::json(200, &body).with_header("ETag", tag))
+    }
+
+    /// `GET /data/{Set}({key})/{Property}`.
+    pub(super) fn read_property(
+        &self,
+        request: &Request<'_>,
+        entity: &Entity,
+        key: &Key,
+        property: &str,
+    ) -> Result<Response, Error> {
+        let (index, field) = Translator::new(entity).field(property)?;
+        let (_, row) = self.keyed_row(request.caller, entity, key)?;
+        let value = row.values.get(index).cloned().unwrap_or(Value::Null);
+        if value == Value::Null {
+            return Ok(Response::empty(204));
+        }
+        let selected = [index];
+        let row_json = RowJson { entity, values: &row.values, selected: &selected, etag: None, expanded: Vec::new() };
+        let mut object = serde_json::to_value(&row_json).map_err(anyhow::Error::from)?;
+        let value = object.get_mut(&field.name).map(serde_json::Value::take).unwrap_or_default();
+        let key_text =
+            request.path.split_once('(').map_or("", |(_, rest)| rest.split_once(')').map_or("", |(key, _)| key));
+        let context = format!("{}/$metadata#{}({key_text})/{}", request.root, entity.entity_set, field.name);
+        Ok(Response::json(200, &serde_json::json!({ "@odata.context": context, "value": value })))
+    }
+
+    /// The relations `$expand` names, with their options checked.
+    fn expansions<'e>(
+        &self,
+        entity: &'e Entity,
+        items: &'e [ExpandItem],
+    ) -> Result<Vec<(&'e Relation, &'e ExpandItem)>, Error> {
+        let mut expansions = Vec::with_capacity(items.len());
+        for item in items {
+            let [name] = item.path.as_slice() else {
+                return Err(Error::not_implemented(
+                    "$expand of a path is not supported; expand one navigation property.",
+                ));
+            };
+            if name == "*" {
+                return Err(Error::not_implemented("$expand=* is not supported; name the navigation properties."));
+            }
+            let relation = entity
+                .relations
+                .iter()
+                .find(|relation| relation.name == *name)
+                .ok_or_else(|| Error::bad_request(format!("{} has no navigation property {name}.", entity.name)))?;
+            if !item.options.expand.is_empty() {
+                return Err(Error::not_implemented("Nested $expand is not supported; D365 expands one level."));
+            }
+            if let Some(option) = item.options.unsupported.first() {
+                return Err(Error::not_implemented(format!(
+                    "The query option {option} is not supported inside $expand."
+                )));
+            }
+            if expansions.iter().any(|(seen, _): &(&Relation, &ExpandItem)| seen.name == relation.name) {
+                return Err(Error::bad_request(format!("$expand names {name} twice.")));
+            }
+            expansions.push((relation, item));
+        }
+        Ok(expansions)
+    }
+
+    /// For each row, the rows of each relation `$expand` names.
+    fn expand_rows(
+        &self,
+        request: &Request<'_>,
+        entity: &Entity,
+        rows: &[QueryRow],
+        expansions: &[(&Relation, &ExpandItem)],
+    ) -> Result<Vec<Vec<Expansion>>, Error> {
+        let mut expanded: Vec<Vec<Expansion>> = rows.iter().map(|_| Vec::with_capacity(expansions.len())).collect();
+        let catalog = self.catalog();
+        for (relation, item) in expansions {
+            let target = catalog.require(&relation.entity).map_err(Error::from)?.clone();
+            let translator = Translator::new(&target);
+            let (selected, _) = translator.select(&item.options.select)?;
+            let order = translator.order(&item.options.orderby)?;
+            let nested = match &item.options.filter {
+                Some(filter) => translator.filter(filter)?,
+                None => Condition::True,
+            };
+            let most = self.settings.max_expanded_rows;
+            let limit = if relation.many { item.options.top.map_or(most, |top| top.min(most)) } else { 1 };
+            let mut links = Vec::with_capacity(relation.fields.len() + 1);
+            for (local, remote) in relation.field_pairs(entity, &target) {
+                let (Some(local), Some(remote)) = (entity.field_index(local), target.field_index(remote)) else {
+                    return Err(anyhow::anyhow!("relation {} names a field that does not exist", relation.name).into());
+                };
+                links.push((local, remote));
+            }
+            // Between company-scoped entities the pairs match the row's company; a shared
+            // entity's relation to company-scoped rows reaches the caller's companies.
+            let scope =
+                (!entity.company_scoped && target.company_scoped).then(|| self.scope(request.caller, &target, true));
+            for (row, expansions) in rows.iter().zip(expanded.iter_mut()) {
+                let mut condition = scope.clone().unwrap_or(Condition::True);
+                for &(local, remote) in &links {
+                    condition = condition.and(equals(remote, row.values.get(local)));
+                }
+                let query = Query {
+                    condition: condition.and(nested.clone()),
+                    order: order.clone(),
+                    after: None,
+                    offset: item.options.skip.unwrap_or(0),
+                    limit,
+                };
+                expansions.push(Expansion {
+                    relation: relation.name.clone(),
+                    entity: target.clone(),
+                    selected: selected.clone(),
+                    many: relation.many,
+                    rows: self.store.query(&target, &query)?,
+                });
+            }
+        }
+        Ok(expanded)
+    }
+}
+
+/// `field = value`, with a missing value matching nothing.
+fn equals(field: usize, value: Option<&Value>) -> Condition {
+    Condition::Compare(Comparison::Eq, Term::Field(field), Term::Value(value.cloned().unwrap_or(Value::Null)))
+}
+
+/// The related rows of one row for one expanded relation.
+#[derive(Debug)]
+struct Expansion {
+    relation: String,
+    entity: std::sync::Arc<Entity>,
+    selected: Vec<usize>,
+    many: bool,
+    rows: Vec<QueryRow>,
+}
+
+/// One related row as JSON.
+fn related_json<'a>(expansion: &'a Expansion, row: &'a QueryRow) -> RowJson<'a> {
+    RowJson {
+        entity: &expansion.entity,
+        values: &row.values,
+        selected: &expansion.selected,
+        etag: None,
+        expanded: Vec::new(),
+    }
+}
+
+/// A row's expansions as JSON.
+fn expanded_json(expansions: &[Expansion]) -> Vec<(&str, Expanded<'_>)> {
+    expansions
+        .iter()
+        .map(|expansion| {
+            let json = |row| related_json(expansion, row);
+            let value = if expansion.many {
+                Expanded::Many(expansion.rows.iter().map(json).collect())
+            } else {
+                Expanded::One(expansion.rows.first().map(|row| Box::new(json(row))))
+            };
+            (expansion.relation.as_str(), value)
+        })
+        .collect()
+}
+
+fn not_found(entity: &Entity) -> Error {
+    Error::not_found(format!("There is no such {} (or it belongs to a company you may not see).", entity.name))
+}
+
+/// `odata.maxpagesize=N` from a `Prefer` header.
+fn max_page_size(prefer: &str) -> Option<u64> {
+    prefer.split(',').find_map(|preference| {
+        let (name, value) = preference.split_once('=')?;
+        let name = name.trim();
+        (name.eq_ignore_ascii_case("odata.maxpagesize") || name.eq_ignore_ascii_case("maxpagesize"))
+            .then(|| value.trim().trim_matches('"').parse().ok())
+            .flatten()
+    })
+}
+
+/// The context URL of a collection: the set, with the selected properties when `$select`
+/// narrowed them (D365's form: `#Set(A,B,Nav,Nav(C))`).
+fn context(
+    request: &Request<'_>,
+    entity: &Entity,
+    options: &QueryOptions,
+    selected: &[usize],
+    expand: &[(&Relation, &ExpandItem)],
+) -> String {
+    let mut context = format!("{}/$metadata#{}", request.root, entity.entity_set);
+    if !options.select.is_empty() && selected.len() < entity.fields.len() {
+        let mut names: Vec<String> =
+            selected.iter().filter_map(|&index| entity.fields.get(index)).map(|field| field.name.clone()).collect();
+        for (relation, _) in expand {
+            names.push(relation.name.clone());
+            names.push(format!("{}()", relation.name));
+        }
+        context.push('(');
+        context.push_str(&names.join(","));
+        context.push(')');
+    }
+    context
+}
+
+/// The next page's URL: this request's query with `$skip`/`$top`/`$skiptoken` replaced by a
+/// page token.
+fn next_link(request: &Request<'_>, token: &PageToken) -> Result<String, Error> {
+    let json = serde_json::to_vec(token).map_err(anyhow::Error::from)?;
+    let mut query: Vec<&str> = request
+        .query
+        .split('&')
+        .filter(|part| !part.is_empty())
+        .filter(|part| {
+            let name = part.split('=').next().unwrap_or_default().to_ascii_lowercase();
+            !matches!(name.as_str(), "$skip" | "$top" | "$skiptoken" | "%24skip" | "%24top" | "%24skiptoken")
+        })
+        .collect();
+    let token = format!("$skiptoken={}", URL_SAFE_NO_PAD.encode(json));
+    query.push(&token);
+    Ok(format!("{}/{}?{}", request.root, request.path.trim_start_matches('/'), query.join("&")))
+}
+
+fn decode_token(text: &str) -> Result<PageToken, Error> {
+    let invalid = || Error::bad_request("$skiptoken is not a page token this service gave.");
+    let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| invalid())?;
+    serde_json::from_slice(&bytes).map_err(|_| invalid())
+}
+
+/// A sort value in a page token: null, a number, a boolean or text.
+fn token_value(value: &Value) -> serde_json::Value {
+    match value {
+        Value::Null => serde_json::Value::Null,
+        Value::Integer(number) => (*number).into(),
+        Value::Boolean(flag) => (*flag).into(),
+        Value::Float(number) => serde_json::Number::from_f64(*number).map_or(serde_json::Value::Null, Into::into),
+        Value::String(text) | Value::Decimal(text) | Value::Date(text) | Value::DateTime(text) => text.clone().into(),
+    }
+}
+
+/// A page token's sort values back as values of the sort fields.
+fn token_values(entity: &Entity, sort: &[Order], values: &[serde_json::Value]) -> Result<Vec<Value>, Error> {
+    let invalid = || Error::bad_request("$skiptoken does not match this query's order.");
+    if values.len() != sort.len() {
+        return Err(invalid());
+    }
+    sort.iter()
+        .zip(values)
+        .map(|(order, value)| {
+            let field = entity.fields.get(order.field).ok_or_else(invalid)?;
+            Ok(match (value, &field.field_type) {
+                (serde_json::Value::Null, _) => Value::Null,
+                (serde_json::Value::Number(number), FieldType::Integer) => {
+                    Value::Integer(number.as_i64().ok_or_else(invalid)?)
+                }
+                (serde_json::Value::Bool(flag), FieldType::Boolean) => Value::Boolean(*flag),
+                (serde_json::Value::String(text), FieldType::Decimal { .. }) => Value::Decimal(text.clone()),
+                (serde_json::Value::String(text), _) => Value::String(text.clone()),
+                _ => return Err(invalid()),
+            })
+        })
+        .collect()
+}
