@@ -3,7 +3,8 @@
 # example plugins into the example deployment (examples/deployment), starts `wharf serve` on
 # the embedded store, and walks documents through the D365 recurring-integrations API as a
 # client would: a CSV enqueued, processed and its job status read; a data package imported;
-# an export dequeued, downloaded and acknowledged. Every call is printed as the curl command
+# its rows read through OData, a bill of materials approved by an action plugin and a custom
+# service called; an export dequeued, downloaded and acknowledged. Every call is printed as the curl command
 # it is, with the server's answer. The server then keeps serving, with a client's id and
 # secret printed for your own calls; Ctrl-C stops it gracefully.
 set -euo pipefail
@@ -96,6 +97,20 @@ call -X POST "$base/api/connector/enqueue/$setup?company=usmf" "${auth[@]}" -H "
   --data-binary "@$samples/contoso-setup.zip"
 package=$(tr -d '"' < target/demo/answer)
 job_status "$setup" "$package"
+
+step "OData: the imported customers, filtered, ordered and narrowed (D365's /data conventions)"
+call "$base/data/CustomersV3?\$filter=CreditLimit%20gt%201000&\$select=CustomerAccount,OrganizationName,CustomerGroupId,CreditLimit&\$orderby=CreditLimit%20desc" "${auth[@]}"
+
+step "OData: a bill of materials with its lines (\$expand), then approved by the bom-approval action plugin"
+call "$base/data/BillOfMaterialsHeaders(dataAreaId='usmf',BOMId='BOM-0001')?\$expand=Lines(\$select=ItemNumber,Quantity)" "${auth[@]}"
+call -X POST "$base/data/BillOfMaterialsHeaders(dataAreaId='usmf',BOMId='BOM-0001')/Microsoft.Dynamics.DataEntities.approve" \
+  "${auth[@]}" -H "Content-Type: application/json" -d '{"approver":"000110"}'
+
+step "OData: create on-hand stock, then ask the inventory custom service how many heaters site 1 has"
+call -X POST "$base/data/InventoryOnHand" "${auth[@]}" -H "Content-Type: application/json" \
+  -d '{"ItemNumber":"T0004","SiteId":"1","WarehouseId":"11","AvailableQuantity":12}'
+call -X POST "$base/api/services/InventoryServices/InventoryService/onHand" "${auth[@]}" \
+  -H "Content-Type: application/json" -d '{"itemNumber":"T0004","siteId":"1"}'
 
 step "the export job runs every 5 s and queues changed customers; dequeue until a file is there"
 for _ in $(seq 1 100); do

@@ -14,9 +14,7 @@ use quick_xml::XmlVersion;
 use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
-use wharf::odata::syntax::{
-    Literal, QueryOptions, SyntaxError, parse_filter, parse_literal, parse_path, parse_query,
-};
+use wharf::odata::syntax::{Literal, QueryOptions, SyntaxError, parse_filter, parse_literal, parse_path, parse_query};
 
 /// One `<TestCase>`.
 #[derive(Debug, Default)]
@@ -123,7 +121,11 @@ fn skip_reason(case: &Case, constraints: &Constraints) -> Option<&'static str> {
     let negative = case.fail_at.is_some();
     let names = identifiers(input);
     let constrained_as = |roles: &dyn Fn(&str) -> bool, names: &[&str]| {
-        constraints.iter().filter(|(rule, _)| roles(rule)).flat_map(|(_, matches)| matches).any(|m| names.contains(&m.as_str()))
+        constraints
+            .iter()
+            .filter(|(rule, _)| roles(rule))
+            .flat_map(|(_, matches)| matches)
+            .any(|m| names.contains(&m.as_str()))
     };
     if lower.contains("geography'") || lower.contains("geometry'") || lower.contains("geo.") {
         return Some("geography and geometry are not served");
@@ -143,7 +145,9 @@ fn skip_reason(case: &Case, constraints: &Constraints) -> Option<&'static str> {
     {
         return Some("$entity, $all, $crossjoin, $root and context URLs are not served");
     }
-    if follows_with_parenthesis(input, constraints, "NavigationProperty") && matches!(entry(&case.rule), Ok(Entry::Expression)) {
+    if follows_with_parenthesis(input, constraints, "NavigationProperty")
+        && matches!(entry(&case.rule), Ok(Entry::Expression))
+    {
         return Some("key predicates inside expressions (4.01) are not served");
     }
     // Type names count only where they are qualified (`Model.Customer`): `Customer` alone is
@@ -200,11 +204,11 @@ fn qualified_names(input: &str) -> Vec<&str> {
 
 /// Whether an identifier that the constraints give a role containing `role` is followed by `(`.
 fn follows_with_parenthesis(input: &str, constraints: &Constraints, role: &str) -> bool {
-    constraints
-        .iter()
-        .filter(|(rule, _)| rule.contains(role))
-        .flat_map(|(_, matches)| matches)
-        .any(|name| input.match_indices(&format!("{name}(")).any(|(index, _)| !input[..index].ends_with(|c: char| c.is_alphanumeric())))
+    constraints.iter().filter(|(rule, _)| rule.contains(role)).flat_map(|(_, matches)| matches).any(|name| {
+        input
+            .match_indices(&format!("{name}("))
+            .any(|(index, _)| !input[..index].ends_with(|c: char| c.is_alphanumeric()))
+    })
 }
 
 /// Whether a query names the same system option twice.
@@ -229,7 +233,9 @@ fn run(entry: Entry, input: &str) -> Result<(), SyntaxError> {
         Entry::RelativeUri => {
             let (path, query) = input.split_once('?').unwrap_or((input, ""));
             parse_path(path)?;
-            parse_query(query).map(drop).map_err(|error| SyntaxError { position: error.position + path.len() + 1, ..error })
+            parse_query(query)
+                .map(drop)
+                .map_err(|error| SyntaxError { position: error.position + path.len() + 1, ..error })
         }
         Entry::Query => parse_query(input).map(drop),
         Entry::SingleOption(kind) => {
@@ -385,9 +391,14 @@ fn url_parser_passes_every_applicable_oasis_abnf_test_case() {
                     at_fail_at += usize::from(error.position == fail_at);
                 }
             }
-            (None, Err(error)) => failures.push(format!("{} [{}] {:?}: refused: {error}", case.name, case.rule, case.input)),
+            (None, Err(error)) => {
+                failures.push(format!("{} [{}] {:?}: refused: {error}", case.name, case.rule, case.input))
+            }
             (Some(fail_at), Ok(())) => {
-                failures.push(format!("{} [{}] {:?}: accepted, should fail at {fail_at}", case.name, case.rule, case.input));
+                failures.push(format!(
+                    "{} [{}] {:?}: accepted, should fail at {fail_at}",
+                    case.name, case.rule, case.input
+                ));
             }
         }
     }

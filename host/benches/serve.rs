@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail, ensure};
 use axum::body::Bytes;
+use axum::http::StatusCode;
 use wharf::api::{Server, ServerConfig};
 use wharf::auth::{Companies, NewClient, Role};
 use wharf::jobs::{MessageStatus, NewMessage};
@@ -55,7 +56,7 @@ fn main() -> Result<()> {
     let jobs = server.jobs().clone();
     let floor = server_runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let floor_url = format!("http://{}/", floor.local_addr()?);
-    let bare = axum::Router::new().route("/", axum::routing::post(|_body: Bytes| async { axum::http::StatusCode::OK }));
+    let bare = axum::Router::new().route("/", axum::routing::post(|_body: Bytes| async { StatusCode::OK }));
     server_runtime.spawn(async move { axum::serve(floor, bare).await });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = server_runtime.spawn(server.run(async move {

@@ -100,10 +100,13 @@ pub(super) fn body_fields(entity: &Entity, body: &[u8]) -> Result<Fields, Error>
     let mut fields = Fields::with_capacity(object.len());
     for (name, value) in object {
         if name == "@odata.type" || name == "odata.type" {
-            let expected = format!("#{}.{}", super::NAMESPACE, entity.name);
-            if value.as_str() != Some(expected.as_str()) {
+            // A URI fragment (`#Namespace.Type`) by the JSON format; ODataLib, and so D365,
+            // also takes the bare qualified name, which clients such as python-odata send.
+            let expected = format!("{}.{}", super::NAMESPACE, entity.name);
+            let named = value.as_str().map(|text| text.strip_prefix('#').unwrap_or(text));
+            if named != Some(expected.as_str()) {
                 return Err(Error::bad_request(format!(
-                    "@odata.type {value} does not match the entity type {expected}."
+                    "@odata.type {value} does not match the entity type #{expected}."
                 )));
             }
             continue;
@@ -201,6 +204,8 @@ type = "integer"
             br##"{"@odata.type":"#Microsoft.Dynamics.DataEntities.Customer","CustomerAccount":"C-1","CreditLimit":10.5,"Visits":3}"##,
         )
         .expect("valid");
+        let bare = body_fields(&entity, br#"{"@odata.type":"Microsoft.Dynamics.DataEntities.Customer"}"#);
+        assert_eq!(bare.expect("the bare name is accepted too"), Vec::new());
         assert_eq!(
             fields,
             vec![
@@ -215,6 +220,7 @@ type = "integer"
             (br#"{"Visits":true}"#, "holds integer values"),
             (br#"[1]"#, "not a JSON object"),
             (br##"{"@odata.type":"#Other.Type"}"##, "does not match"),
+            (br#"{"@odata.type":"Other.Type"}"#, "does not match"),
         ] {
             let error = body_fields(&entity, body).expect_err(expected);
             assert!(error.message.contains(expected), "{}", error.message);

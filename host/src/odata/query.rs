@@ -293,11 +293,7 @@ impl<'e> Translator<'e> {
             Literal::Double(number) => Value::Float(*number),
             Literal::String(text) | Literal::TimeOfDay(text) => Value::String(text.clone()),
             Literal::Date(text) => Value::Date(text.clone()),
-            Literal::DateTimeOffset(text) => {
-                let moment = chrono::DateTime::parse_from_rfc3339(text)
-                    .map_err(|error| Error::bad_request(format!("{text} is not a date-time: {error}.")))?;
-                Value::DateTime(moment.to_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-            }
+            Literal::DateTimeOffset(text) => Value::DateTime(utc(text)?),
             Literal::Guid(text) => Value::String(text.to_ascii_lowercase()),
             Literal::Enum { value, .. } => Value::String(value.clone()),
             Literal::Duration(_) => return Err(Error::not_implemented("Duration values are not supported.")),
@@ -442,10 +438,21 @@ fn field_value(field: &Field, literal: &Literal) -> Result<Value, Error> {
             value.clone()
         }
         (Literal::Guid(text), FieldType::Guid | FieldType::String { .. }) => text.clone(),
-        (Literal::Date(text), FieldType::Date | FieldType::DateTime)
-        | (Literal::DateTimeOffset(text), FieldType::DateTime | FieldType::Date) => text.clone(),
+        (Literal::Date(text), FieldType::Date | FieldType::DateTime) => text.clone(),
+        (Literal::DateTimeOffset(text), FieldType::DateTime | FieldType::Date) => utc(text)?,
         _ => return Err(mismatch()),
     };
     parse_value(field, &text, &ParseOptions::default())
         .map_err(|message| Error::bad_request(format!("{}: {message}.", field.name)))
+}
+
+/// A `dateTimeOffset` literal as the store writes date-times: RFC 3339 in UTC. The URL form may
+/// leave out the seconds (`2012-09-03T13:52Z`), which RFC 3339 requires.
+fn utc(text: &str) -> Result<String, Error> {
+    let offset = text.strip_suffix('Z').or_else(|| text.strip_suffix('z')).map(|local| format!("{local}+00:00"));
+    let text = offset.as_deref().unwrap_or(text);
+    chrono::DateTime::parse_from_rfc3339(text)
+        .or_else(|_| chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M%:z"))
+        .map(|moment| moment.to_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        .map_err(|error| Error::bad_request(format!("{text} is not a date-time: {error}.")))
 }

@@ -127,6 +127,8 @@ struct Shared {
     idle: Mutex<Vec<Connection>>,
     /// The entities given to the last successful [`Store::prepare`].
     catalog: RwLock<Arc<Catalog>>,
+    /// Units of work take turns here before they take SQLite's write lock.
+    turns: units::Turns,
 }
 
 impl Store {
@@ -137,6 +139,7 @@ impl Store {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
             catalog: RwLock::new(Arc::new(Catalog::default())),
+            turns: units::Turns::default(),
         };
         let store = Store { shared: Arc::new(shared) };
         store.with_connection(|connection| {

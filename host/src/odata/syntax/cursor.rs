@@ -197,7 +197,7 @@ pub(super) fn is_identifier_char(c: char) -> bool {
 }
 
 /// The length in bytes of the identifier at the start of `text`, 0 if there is none.
-fn identifier_len(text: &str) -> usize {
+pub(super) fn identifier_len(text: &str) -> usize {
     let mut chars = text.char_indices();
     match chars.next() {
         Some((_, c)) if is_identifier_start(c) => {}

@@ -4,7 +4,7 @@
 //! expressions with `has` and `in`, which bind tightest. Binary operators associate to the
 //! left. Operators, function names and `asc`/`desc` are case-insensitive (4.01).
 
-use super::cursor::Cursor;
+use super::cursor::{Cursor, is_identifier_char};
 use super::literal::literal;
 use super::{BinaryOp, Expr, Literal, MAX_DEPTH, MAX_NESTING, OrderItem, SyntaxError, check_length};
 
@@ -360,7 +360,10 @@ impl<'a> Parser<'a> {
             segments.push(name.to_owned());
         }
         while self.cursor.eat('/') {
-            if self.cursor.rest().starts_with("$count") && !self.cursor.rest()[6..].starts_with(is_name_char) {
+            // `$count` ends the path, but `$countries` is no `$count`.
+            if self.cursor.rest().starts_with("$count")
+                && !self.cursor.rest()["$count".len()..].starts_with(is_identifier_char)
+            {
                 self.cursor.advance("$count".len());
                 segments.push("$count".to_owned());
                 if self.cursor.peek() == Some('/') {
@@ -480,11 +483,6 @@ impl<'a> Parser<'a> {
         }
         self.node(position, depth, Expr::In(Box::new(operand.expr), items))
     }
-}
-
-/// Whether `c` continues a name, so `$countries` is not `$count` followed by `ries`.
-fn is_name_char(c: char) -> bool {
-    super::cursor::is_identifier_char(c)
 }
 
 /// Why `written(` is not a call of a built-in function; `name` is it lowercased.

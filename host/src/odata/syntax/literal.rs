@@ -6,7 +6,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::cursor::{Cursor, is_identifier_char, is_identifier_start};
+use super::cursor::{Cursor, identifier_len, is_identifier_char, is_identifier_start};
 use super::{Literal, SyntaxError, check_length};
 
 /// The most digits of fractional seconds the ABNF allows (`fractionalSeconds = 1*12DIGIT`).
@@ -57,7 +57,8 @@ pub(super) fn literal(cursor: &mut Cursor<'_>) -> Result<Option<Literal>, Syntax
     if first.is_ascii_digit() || (signed && cursor.peek_second().is_some_and(|c| c.is_ascii_digit())) {
         return numeric(cursor).map(Some);
     }
-    if first == '-' && word_at(&cursor.rest()[1..]) == "INF" {
+    let after_sign = &cursor.rest()[first.len_utf8()..];
+    if first == '-' && &after_sign[..identifier_len(after_sign)] == "INF" {
         cursor.advance("-INF".len());
         return Ok(Some(Literal::Double(f64::NEG_INFINITY)));
     }
@@ -91,12 +92,6 @@ fn starts_bare_duration(text: &str) -> bool {
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
     let mut chars = unsigned.chars();
     matches!(chars.next(), Some('P' | 'p')) && matches!(chars.next(), Some('0'..='9' | 'T' | 't'))
-}
-
-/// The identifier at the start of `text` (letters, digits, `_`), possibly empty.
-fn word_at(text: &str) -> &str {
-    let end = text.find(|c: char| !is_identifier_char(c)).unwrap_or(text.len());
-    &text[..end]
 }
 
 /// Reads `'…'` with `''` standing for one quote; the cursor is on the opening quote.

@@ -2,7 +2,7 @@
 //! `$`, any case, each at most once) and custom ones; and the values of `$select` and
 //! `$expand`, whose items carry their own options in parentheses.
 
-use super::cursor::Cursor;
+use super::cursor::{Cursor, is_identifier_char};
 use super::expr::{parse_filter, parse_orderby};
 use super::percent::{decode_option, raw_position};
 use super::{ExpandItem, MAX_NESTING, QueryOptions, SelectItem, SyntaxError, check_length};
@@ -93,7 +93,7 @@ pub fn parse_query(query: &str) -> Result<QueryOptions, SyntaxError> {
                 return Err(error_at_name(format!("{name} is given twice; a system query option may appear once")));
             }
             set_option(&mut options, &lower, option, &value, 0).map_err(|error| SyntaxError {
-                message: format!("{lower}: {}", error.message),
+                message: in_option(&lower, error.message),
                 position: value_start + raw_position(raw_value, error.position),
             })?;
             seen.push(lower);
@@ -166,6 +166,12 @@ fn set_option(
         SystemOption::Unsupported => options.unsupported.push(name.to_owned()),
     }
     Ok(())
+}
+
+/// Names the option an error happened in (`$filter: expected …`), once: an error deep
+/// inside nested `$expand`s already names the innermost option.
+fn in_option(name: &str, message: String) -> String {
+    if message.starts_with('$') { message } else { format!("{name}: {message}") }
 }
 
 /// A non-negative whole number, as `$top` and `$skip` take.
@@ -273,7 +279,7 @@ fn expand_item(cursor: &mut Cursor<'_>, nesting: usize) -> Result<ExpandItem, Sy
         };
         let value = &cursor.rest()[..len];
         set_option(&mut options, &name, option, value, nesting).map_err(|error| SyntaxError {
-            message: format!("{name}: {}", error.message),
+            message: in_option(&name, error.message),
             position: value_start + error.position,
         })?;
         cursor.advance(len);
@@ -297,8 +303,7 @@ fn expand_path(cursor: &mut Cursor<'_>) -> Result<(Vec<String>, ExpandScope), Sy
     let mut path = Vec::new();
     loop {
         let suffix = ["$ref", "$count"].into_iter().find(|suffix| {
-            cursor.rest().starts_with(suffix)
-                && !cursor.rest()[suffix.len()..].starts_with(super::cursor::is_identifier_char)
+            cursor.rest().starts_with(suffix) && !cursor.rest()[suffix.len()..].starts_with(is_identifier_char)
         });
         if let Some(suffix) = suffix {
             if path.is_empty() {
