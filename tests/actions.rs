@@ -82,3 +82,17 @@ fn bad_parameters_fail_the_call_with_the_parameter_named() {
     let error = plugin.invoke(&Context::default(), "onHand", &json!({ "siteId": 1 }), &inventory()).expect_err("bad");
     assert_eq!(error.kind, CallErrorKind::Failed("parameter itemNumber is required".into()));
 }
+
+#[test]
+fn a_read_only_action_cannot_write_and_commits_nothing() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let wasm = install("inventory-action", dir.path(), "read-only-inventory", |manifest| {
+        manifest.replace("[action.reserve]\n", "[action.reserve]\nread_only = true\n")
+    });
+    let plugin = runtime().load(&wasm).expect("loads");
+    let entities = inventory();
+    let error = reserve(&plugin, &entities, "R-0100", 1.0).expect_err("a write in a read-only action");
+    assert!(matches!(&error.kind, CallErrorKind::Failed(m) if m.contains("read_only")), "{error}");
+    assert_eq!(available(&entities), Value::Integer(3));
+    assert_eq!(entities.rows("InventReservation").len(), 1);
+}

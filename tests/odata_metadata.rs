@@ -6,7 +6,7 @@ use std::process::Command;
 
 use tempfile::TempDir;
 use wharf::entity::Catalog;
-use wharf::odata::metadata::{ActionBinding, ActionDecl, csdl};
+use wharf::odata::metadata::{ActionDecl, BoundTo, csdl};
 use wharf::plugin::ParamType;
 use wharf_tests::{external, root};
 
@@ -84,13 +84,13 @@ fn example_metadata(dir: &Path) -> PathBuf {
     let actions = [
         ActionDecl {
             name: "approve".into(),
-            binding: ActionBinding::Entity("BillOfMaterialsHeader".into()),
+            binding: BoundTo::Entity("BillOfMaterialsHeader".into()),
             parameters: vec![("approver".into(), ParamType::String), ("details".into(), ParamType::Object)],
             returns: Some(ParamType::Boolean),
         },
         ActionDecl {
             name: "reserve".into(),
-            binding: ActionBinding::Collection("InventoryOnHand".into()),
+            binding: BoundTo::Collection("InventoryOnHand".into()),
             parameters: vec![("quantity".into(), ParamType::Decimal), ("lines".into(), ParamType::Array)],
             returns: Some(ParamType::Object),
         },

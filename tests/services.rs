@@ -8,7 +8,7 @@ use serde_json::{Value as Json, json};
 use wharf::auth::{Caller, Companies};
 use wharf::entity::Catalog;
 use wharf::odata::actions::{ActionError, Actions, declarations};
-use wharf::odata::metadata::{ActionBinding as Binding, ActionDecl};
+use wharf::odata::metadata::{ActionDecl, BoundTo};
 use wharf::plugin::{CallErrorKind, Entities, MemoryEntities, ParamType, Registry};
 use wharf::store::Store;
 use wharf_plugin_sdk::{Context, Value};
@@ -491,7 +491,7 @@ fn a_bound_action_runs_on_the_row_its_key_names_within_the_callers_companies() {
     // `$metadata` declares it as the manifest does.
     let approve = ActionDecl {
         name: "approve".into(),
-        binding: Binding::Entity("BillOfMaterialsHeader".into()),
+        binding: BoundTo::Entity("BillOfMaterialsHeader".into()),
         parameters: vec![("approver".into(), ParamType::String)],
         returns: Some(ParamType::Object),
     };

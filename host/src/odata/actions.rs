@@ -13,7 +13,7 @@ use anyhow::Result;
 use serde_json::{Map, Value as Json, json};
 use wharf_plugin_sdk::{Context, Value};
 
-use super::metadata::{ActionBinding as Bound, ActionDecl};
+use super::metadata::{ActionDecl, BoundTo};
 use crate::auth::{Caller, Companies};
 use crate::entity::convert::{ParseOptions, parse_value};
 use crate::entity::{COMPANY_FIELD, Catalog, Entity, Field, FieldType};
@@ -296,7 +296,7 @@ pub fn declarations(registry: &Registry) -> Vec<ActionDecl> {
             let ActionTarget::Entity { entity, collection } = exposed.binding.target else { return None };
             Some(ActionDecl {
                 name: exposed.action,
-                binding: if collection { Bound::Collection(entity) } else { Bound::Entity(entity) },
+                binding: if collection { BoundTo::Collection(entity) } else { BoundTo::Entity(entity) },
                 parameters: exposed.binding.parameters.into_iter().map(|p| (p.name, p.param_type)).collect(),
                 returns: exposed.binding.returns,
             })
@@ -538,6 +538,10 @@ impl Entities for Granted {
     fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
         Ok(Box::new(GrantedUnit { unit: self.store.begin()?, scope: self.scope.clone() }))
     }
+
+    fn begin_read(&self) -> Result<Box<dyn UnitOfWork>> {
+        Ok(Box::new(GrantedUnit { unit: self.store.begin_read()?, scope: self.scope.clone() }))
+    }
 }
 
 /// A unit of work limited to a caller's companies.
@@ -593,6 +597,7 @@ mod tests {
                 .map(|(name, param_type)| ActionParameter { name: (*name).into(), param_type: *param_type })
                 .collect(),
             returns: None,
+            read_only: false,
         }
     }
 

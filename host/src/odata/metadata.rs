@@ -40,7 +40,7 @@ pub struct ActionDecl {
     /// The action's name, e.g. `approve`; callers add the namespace.
     pub name: String,
     /// What the action is bound to.
-    pub binding: ActionBinding,
+    pub binding: BoundTo,
     /// The parameters after the binding parameter, by name, in order.
     pub parameters: Vec<(String, ParamType)>,
     /// The type of the result, `None` when the action returns nothing.
@@ -49,7 +49,7 @@ pub struct ActionDecl {
 
 /// What a bound action is called on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ActionBinding {
+pub enum BoundTo {
     /// One row of the entity named (by its name, label or entity set):
     /// `POST /data/{Set}({keys})/Microsoft.Dynamics.DataEntities.{action}`.
     Entity(String),
@@ -58,11 +58,11 @@ pub enum ActionBinding {
     Collection(String),
 }
 
-impl ActionBinding {
+impl BoundTo {
     /// The entity, as the binding names it.
     fn entity(&self) -> &str {
         match self {
-            ActionBinding::Entity(entity) | ActionBinding::Collection(entity) => entity,
+            BoundTo::Entity(entity) | BoundTo::Collection(entity) => entity,
         }
     }
 }
@@ -142,7 +142,7 @@ fn write_schema<W: io::Write>(writer: &mut Writer<W>, catalog: &Catalog, actions
 /// Bound actions in the order `$metadata` lists them: by entity, those bound to one row first,
 /// then by name.
 fn action_order<'a>((entity, action): &(&'a Entity, &'a ActionDecl)) -> (&'a str, bool, &'a str) {
-    (&entity.name, matches!(action.binding, ActionBinding::Collection(_)), &action.name)
+    (&entity.name, matches!(action.binding, BoundTo::Collection(_)), &action.name)
 }
 
 /// Every enum of the catalog by name, with its values. The catalog has checked that one name
@@ -247,8 +247,8 @@ fn partner<'e>(entity: &Entity, relation: &Relation, related: &'e Entity) -> Opt
 
 fn write_action<W: io::Write>(writer: &mut Writer<W>, entity: &Entity, action: &ActionDecl) -> io::Result<()> {
     let bound_type = match &action.binding {
-        ActionBinding::Entity(_) => format!("{NAMESPACE}.{}", entity.name),
-        ActionBinding::Collection(_) => format!("Collection({NAMESPACE}.{})", entity.name),
+        BoundTo::Entity(_) => format!("{NAMESPACE}.{}", entity.name),
+        BoundTo::Collection(_) => format!("Collection({NAMESPACE}.{})", entity.name),
     };
     element(writer, "Action", &[("Name", &action.name), ("IsBound", "true")], |writer| {
         empty(writer, "Parameter", &[("Name", BINDING_PARAMETER), ("Type", &bound_type), ("Nullable", "false")])?;
@@ -438,7 +438,7 @@ fields = { OrderId = "OrderId" }
     fn approve() -> ActionDecl {
         ActionDecl {
             name: "approve".into(),
-            binding: ActionBinding::Entity("Header".into()),
+            binding: BoundTo::Entity("Header".into()),
             parameters: vec![("comment".into(), ParamType::String), ("details".into(), ParamType::Object)],
             returns: Some(ParamType::Boolean),
         }
@@ -448,7 +448,7 @@ fields = { OrderId = "OrderId" }
         ActionDecl {
             name: "closeAll".into(),
             // By entity set, as a manifest may name it.
-            binding: ActionBinding::Collection("Headers".into()),
+            binding: BoundTo::Collection("Headers".into()),
             parameters: vec![("fee".into(), ParamType::Decimal)],
             returns: Some(ParamType::Array),
         }
@@ -527,9 +527,9 @@ fields = { OrderId = "OrderId" }
 
     #[test]
     fn actions_bound_to_unknown_entities_or_declared_twice_are_left_out() {
-        let unknown = ActionDecl { binding: ActionBinding::Entity("Invoice".into()), ..approve() };
+        let unknown = ActionDecl { binding: BoundTo::Entity("Invoice".into()), ..approve() };
         // The same action, its entity named by its entity set this time.
-        let again = ActionDecl { binding: ActionBinding::Entity("Headers".into()), ..approve() };
+        let again = ActionDecl { binding: BoundTo::Entity("Headers".into()), ..approve() };
         let document = csdl(&catalog(), &[approve(), unknown, close_all(), again]);
         assert_eq!(document, EXPECTED);
     }

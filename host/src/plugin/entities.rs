@@ -3,6 +3,7 @@
 //! memory for running plugins on sample data.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context as _, Result, bail};
@@ -18,6 +19,43 @@ pub trait Entities: Send + Sync {
 
     /// Starts a unit of work; nothing it changes is visible until [`UnitOfWork::commit`].
     fn begin(&self) -> Result<Box<dyn UnitOfWork>>;
+
+    /// Starts a unit of work that only reads: its writes fail. Implementations that can read
+    /// without taking a writer's turn should.
+    fn begin_read(&self) -> Result<Box<dyn UnitOfWork>> {
+        Ok(Box::new(ReadOnly(self.begin()?)))
+    }
+}
+
+/// A unit of work whose writes fail, for read-only actions.
+pub struct ReadOnly(pub Box<dyn UnitOfWork>);
+
+impl fmt::Debug for ReadOnly {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReadOnly")
+    }
+}
+
+impl UnitOfWork for ReadOnly {
+    fn read(&mut self, entity: &str, key: &Fields) -> Result<Option<Fields>> {
+        self.0.read(entity, key)
+    }
+
+    fn find(&mut self, entity: &str, criteria: &Fields, limit: usize) -> Result<Vec<Fields>> {
+        self.0.find(entity, criteria, limit)
+    }
+
+    fn insert(&mut self, entity: &str, _: Fields) -> Result<()> {
+        bail!("cannot insert into {entity}: the action is declared read_only")
+    }
+
+    fn update(&mut self, entity: &str, _: &Fields, _: Fields) -> Result<()> {
+        bail!("cannot update {entity}: the action is declared read_only")
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        self.0.commit()
+    }
 }
 
 /// Reads and changes that commit together or not at all. Dropping it uncommitted discards

@@ -108,6 +108,7 @@ impl fmt::Display for ParamType {
 /// service = "InventoryServices/InventoryService"
 /// parameters = [{ name = "itemNumber", type = "string" }]
 /// returns = "object"
+/// read_only = true                  # only reads: runs alongside other calls, cannot write
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionBinding {
@@ -117,6 +118,10 @@ pub struct ActionBinding {
     pub parameters: Vec<ActionParameter>,
     /// The type of its result; `None` when it returns nothing callers see.
     pub returns: Option<ParamType>,
+    /// Whether it only reads. A writing action's unit of work is a write transaction, and
+    /// those take turns; a read-only action's unit reads a snapshot alongside everything else
+    /// and refuses writes.
+    pub read_only: bool,
 }
 
 /// Where callers call an action.
@@ -237,6 +242,8 @@ struct BindingFile {
     #[serde(default)]
     parameters: Vec<ActionParameter>,
     returns: Option<ParamType>,
+    #[serde(default)]
+    read_only: bool,
 }
 
 impl BindingFile {
@@ -259,7 +266,7 @@ impl BindingFile {
             (Some(_), Some(_)) => bail!("action.{action} sets both `bound` and `service`; an action has one of them"),
             (None, None) => bail!("action.{action} needs `bound = \"<entity>\"` or `service = \"<Group>/<Service>\"`"),
         };
-        Ok(ActionBinding { target, parameters: self.parameters, returns: self.returns })
+        Ok(ActionBinding { target, parameters: self.parameters, returns: self.returns, read_only: self.read_only })
     }
 }
 

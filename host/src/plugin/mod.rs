@@ -10,7 +10,7 @@ pub mod manifest;
 mod runtime;
 mod state;
 
-pub use entities::{Entities, MemoryEntities, NoEntities, UnitOfWork};
+pub use entities::{Entities, MemoryEntities, NoEntities, ReadOnly, UnitOfWork};
 pub use manifest::{CONTRACT_VERSION, Limits, Manifest, ParamType, Role};
 pub use runtime::{CallError, CallErrorKind, EntityRows, MapOutput, Plugin, Runtime, RuntimeConfig, engine_config};
 mod registry;

@@ -416,7 +416,9 @@ impl Plugin {
             let offered = self.manifest.actions.join(", ");
             return Err(self.error(CallErrorKind::Unsupported(format!("has no action {name} (it offers: {offered})"))));
         }
-        let unit = entities.begin().map_err(|error| self.error(CallErrorKind::Host(format!("{error:#}"))))?;
+        let read_only = self.manifest.bindings.get(name).is_some_and(|binding| binding.read_only);
+        let unit = if read_only { entities.begin_read() } else { entities.begin() };
+        let unit = unit.map_err(|error| self.error(CallErrorKind::Host(format!("{error:#}"))))?;
         let input = input.to_string();
         let (output, unit) = self.call_in_unit(Some(unit), |store| {
             let plugin = pre.instantiate(&mut *store)?;

@@ -1,6 +1,6 @@
 //! Tests of the entity store against real database files in a temporary directory.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 use wharf_plugin_sdk::{Batch, BatchBuilder, Value};
@@ -711,6 +711,40 @@ fn a_dropped_unit_of_work_changes_nothing() {
     let mut unit = store.begin().expect("a new unit can start");
     unit.insert("Customer", customer_key("usmf", "C3")).expect("insert");
     unit.commit().expect("commit");
+}
+
+#[test]
+fn units_take_turns_and_read_only_units_need_none() {
+    let (_directory, store) = prepared_store(&[CUSTOMER]);
+    upsert(&store, &entity(&store, "Customer"), &[customer("usmf", "C1", "Contoso", "1")]);
+    let mut writer = store.begin().expect("a writing unit");
+    writer.insert("Customer", customer_key("usmf", "C2")).expect("insert");
+
+    // While the writer holds its turn, a read-only unit reads the last committed state…
+    let mut reader = store.begin_read().expect("a read-only unit starts without waiting");
+    assert!(reader.read("Customer", &customer_key("usmf", "C1")).expect("read").is_some());
+    assert_eq!(reader.read("Customer", &customer_key("usmf", "C2")).expect("read"), None);
+    let error = reader.insert("Customer", customer_key("usmf", "C3")).expect_err("no writes");
+    assert!(error.to_string().contains("read_only"), "{error}");
+
+    // …and a second writer waits for the first one's turn, then goes on.
+    let waiting = std::thread::scope(|scope| {
+        let second = scope.spawn(|| {
+            let started = Instant::now();
+            let mut unit = store.begin().expect("the second writer's turn");
+            unit.insert("Customer", customer_key("usmf", "C4")).expect("insert");
+            unit.commit().expect("commit");
+            started.elapsed()
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        writer.commit().expect("the first writer commits");
+        second.join().expect("the second writer")
+    });
+    assert!(waiting >= Duration::from_millis(150), "the second writer waited: {waiting:?}");
+    reader.commit().expect("a read-only unit ends");
+    for account in ["C2", "C4"] {
+        assert!(store.lookup("Customer", &customer_key("usmf", account)).expect("lookup").is_some(), "{account}");
+    }
 }
 
 #[test]

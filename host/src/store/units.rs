@@ -13,7 +13,7 @@ use super::values::{Parameter, plugin_value, stored_value};
 use super::{BUSY_TIMEOUT, Store, next_version, sql_version};
 use crate::entity::{Catalog, Entity};
 use crate::plugin::entities::Fields;
-use crate::plugin::{Entities, UnitOfWork};
+use crate::plugin::{Entities, ReadOnly, UnitOfWork};
 
 /// The most rows one `find` returns. A plugin asking for more than this many matches is
 /// refused rather than allowed to pull a whole table into host memory.
@@ -35,6 +35,24 @@ impl Entities for Store {
     fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
         Ok(Box::new(self.unit()?))
     }
+
+    /// A read transaction (`BEGIN DEFERRED`) on a snapshot, without a writer's turn, so
+    /// read-only actions run alongside each other and alongside writers.
+    fn begin_read(&self) -> Result<Box<dyn UnitOfWork>> {
+        let connection = self.take_connection()?;
+        if let Err(error) = connection.execute_batch("BEGIN DEFERRED") {
+            self.give_back(connection);
+            return Err(error).context("cannot start a read-only unit of work");
+        }
+        let unit = StoreUnit {
+            store: self.clone(),
+            catalog: self.catalog(),
+            connection: Some(connection),
+            version: None,
+            _turn: None,
+        };
+        Ok(Box::new(ReadOnly(Box::new(unit))))
+    }
 }
 
 impl Store {
@@ -52,7 +70,7 @@ impl Store {
             catalog: self.catalog(),
             connection: Some(connection),
             version: None,
-            _turn: turn,
+            _turn: Some(turn),
         })
     }
 }
@@ -66,8 +84,9 @@ pub struct StoreUnit {
     connection: Option<Connection>,
     /// The version of this unit's changes, taken at its first change.
     version: Option<u64>,
-    /// This unit's turn at writing, given back when it is dropped (after the connection).
-    _turn: Turn,
+    /// This unit's turn at writing (none for read-only units), given back when it is dropped,
+    /// after the connection.
+    _turn: Option<Turn>,
 }
 
 impl fmt::Debug for StoreUnit {
