@@ -49,7 +49,7 @@ call() {
     arg=${arg//$token/\$TOKEN}
     if [[ $arg == *'$TOKEN'* ]]; then printf ' "%s"' "$arg"
     elif [[ $arg =~ ^[-A-Za-z0-9_@%:/.=,+]*$ ]]; then printf ' %s' "$arg"
-    else printf " '%s'" "$arg"; fi
+    else printf " '%s'" "${arg//\'/\'\\\'\'}"; fi # so that it pastes into a shell: ' becomes '\''
   done
   printf '\033[0m\n'
   local status
