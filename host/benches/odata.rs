@@ -15,16 +15,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, ensure};
-use axum::http::StatusCode;
-use wharf::api::{Server, ServerConfig};
-use wharf::auth::{Companies, NewClient, Role};
 use wharf::deployment::Deployment;
 use wharf::entity::Entity;
 use wharf::store::{Comparison, Condition, Order, Query, Store, Term};
 use wharf_plugin_sdk::{BatchBuilder, Value, ValueRef};
 
 mod support;
-use support::{Sample, env_number, load, prepare, token};
+use support::{Running, Sample, env_number, load, prepare, token};
 
 const CLIENT: &str = "portal";
 /// Customer groups the rows are spread over; a group holds `rows / GROUPS` customers.
@@ -57,29 +54,8 @@ fn main() -> Result<()> {
     };
     eprintln!("  in {:.1} s", started.elapsed().as_secs_f64());
 
-    let server_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("wharf-http").build()?;
-    let mut config =
-        ServerConfig { listen: "127.0.0.1:0".parse()?, deployment: dir.clone(), ..ServerConfig::default() };
-    config.limits.requests_per_second = 10_000_000;
-    config.limits.burst = 10_000_000;
-    let server = server_runtime.block_on(Server::bind(&config))?;
-    let url = format!("http://{}", server.local_addr()?);
-    let registration = NewClient {
-        id: Some(CLIENT.to_owned()),
-        name: CLIENT.to_owned(),
-        roles: [Role::DataManagement].into(),
-        companies: Companies::All,
-        enabled: true,
-    };
-    let (_, secret) = server.auth().add_client(registration)?;
-    let floor = server_runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let floor_url = format!("http://{}/", floor.local_addr()?);
-    let bare = axum::Router::new().route("/", axum::routing::get(|| async { StatusCode::OK }));
-    server_runtime.spawn(async move { axum::serve(floor, bare).await });
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = server_runtime.spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
+    let server = Running::start(&dir, CLIENT)?;
+    let (url, secret, floor_url) = (server.url.clone(), server.secret.clone(), server.floor_url.clone());
 
     let client_runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("bench-client").build()?;
@@ -132,8 +108,7 @@ fn main() -> Result<()> {
         anyhow::Ok((floor, get_key, page, action))
     })?;
     let (floor, get_key, page, action) = results;
-    let _ = stop.send(());
-    server_runtime.block_on(running)??;
+    server.stop()?;
 
     eprintln!("native floor: the same store queries in-process ...");
     let (native_key, native_page) = native(&store, rows, duration)?;

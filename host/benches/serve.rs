@@ -13,14 +13,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail, ensure};
 use axum::body::Bytes;
-use axum::http::StatusCode;
-use wharf::api::{Server, ServerConfig};
-use wharf::auth::{Companies, NewClient, Role};
 use wharf::jobs::{MessageStatus, NewMessage};
 use wharf::store::Operation;
 
 mod support;
-use support::{env_number, load, prepare, token};
+use support::{Running, env_number, load, prepare, token};
 
 /// The example jobs the benchmark uses: a file import and a file export.
 const GROUPS_JOB: &str = "6d31e09f-0249-459f-94f0-aad9c2c47b64";
@@ -36,32 +33,9 @@ fn main() -> Result<()> {
     let dir = work.path().join("deployment");
     prepare(&root.join("examples/deployment"), &dir)?;
 
-    // The server gets a runtime of its own, as in `wharf serve`; the clients get another.
-    let server_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("wharf-http").build()?;
-    let mut config =
-        ServerConfig { listen: "127.0.0.1:0".parse()?, deployment: dir.clone(), ..ServerConfig::default() };
-    // The budgets protect a shared server from one client; here one client is the load.
-    config.limits.requests_per_second = 10_000_000;
-    config.limits.burst = 10_000_000;
-    let server = server_runtime.block_on(Server::bind(&config))?;
-    let url = format!("http://{}", server.local_addr()?);
-    let registration = NewClient {
-        id: Some(CLIENT.to_owned()),
-        name: CLIENT.to_owned(),
-        roles: [Role::DataManagement].into(),
-        companies: Companies::All,
-        enabled: true,
-    };
-    let (_, secret) = server.auth().add_client(registration)?;
-    let jobs = server.jobs().clone();
-    let floor = server_runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let floor_url = format!("http://{}/", floor.local_addr()?);
-    let bare = axum::Router::new().route("/", axum::routing::post(|_body: Bytes| async { StatusCode::OK }));
-    server_runtime.spawn(async move { axum::serve(floor, bare).await });
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = server_runtime.spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
+    let server = Running::start(&dir, CLIENT)?;
+    let (url, secret, jobs, floor_url) =
+        (server.url.clone(), server.secret.clone(), server.jobs.clone(), server.floor_url.clone());
 
     let client_runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("bench-client").build()?;
@@ -109,8 +83,7 @@ fn main() -> Result<()> {
         anyhow::Ok((floor, enqueue_1k, enqueue_1m, round_trips))
     })?;
     let (floor, enqueue_1k, enqueue_1m, round_trips) = results;
-    let _ = stop.send(());
-    server_runtime.block_on(running)??;
+    server.stop()?;
 
     for (name, sample) in [
         ("http floor", &floor),

@@ -1,11 +1,75 @@
-//! What the server benchmarks share: a prepared copy of the example deployment, tokens, and
-//! a load generator that measures latency and throughput of concurrent keep-alive clients.
+//! What the server benchmarks share: a prepared copy of the example deployment, a running
+//! server with its HTTP floor, tokens, and a load generator that measures latency and
+//! throughput of concurrent keep-alive clients.
 
 use std::future::Future;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, ensure};
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use wharf::api::{Server, ServerConfig};
+use wharf::auth::{Companies, NewClient, Role};
+use wharf::jobs::Jobs;
+
+/// `wharf serve`'s code on a runtime of its own (the clients get another), with one client
+/// registered, and beside it the floor: a bare axum route that answers 200 to any request.
+pub struct Running {
+    /// The server's URL.
+    pub url: String,
+    /// The registered client's secret.
+    pub secret: String,
+    /// The server's job service.
+    #[allow(dead_code, reason = "each benchmark compiles this module on its own, and only some read it")]
+    pub jobs: Jobs,
+    /// The floor's URL.
+    pub floor_url: String,
+    runtime: tokio::runtime::Runtime,
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl Running {
+    /// Starts a server on `deployment` with `client` registered for every company.
+    pub fn start(deployment: &Path, client: &str) -> Result<Running> {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("wharf-http").build()?;
+        let mut config = ServerConfig {
+            listen: "127.0.0.1:0".parse()?,
+            deployment: deployment.to_owned(),
+            ..ServerConfig::default()
+        };
+        // The budgets protect a shared server from one client; here one client is the load.
+        config.limits.requests_per_second = 10_000_000;
+        config.limits.burst = 10_000_000;
+        let server = runtime.block_on(Server::bind(&config))?;
+        let url = format!("http://{}", server.local_addr()?);
+        let registration = NewClient {
+            id: Some(client.to_owned()),
+            name: client.to_owned(),
+            roles: [Role::DataManagement].into(),
+            companies: Companies::All,
+            enabled: true,
+        };
+        let (_, secret) = server.auth().add_client(registration)?;
+        let jobs = server.jobs().clone();
+        let floor = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let floor_url = format!("http://{}/", floor.local_addr()?);
+        let bare = axum::Router::new().route("/", axum::routing::any(|_body: Bytes| async { StatusCode::OK }));
+        runtime.spawn(async move { axum::serve(floor, bare).await });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = runtime.spawn(server.run(async move {
+            let _ = stopped.await;
+        }));
+        Ok(Running { url, secret, jobs, floor_url, runtime, stop, running })
+    }
+
+    /// Stops the server gracefully.
+    pub fn stop(self) -> Result<()> {
+        let _ = self.stop.send(());
+        self.runtime.block_on(self.running)?
+    }
+}
 
 /// A setting from the environment, or `default`.
 pub fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
