@@ -1,5 +1,8 @@
 //! The server's defences over HTTP: who may reach which job, message and execution, which
 //! tokens are refused, request budgets, and hostile bodies, URLs and methods.
+//!
+//! The submodules follow the threats of the OWASP API Security Top 10 (2023); each test there
+//! drives a real server and fails without the defence it names.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
