@@ -18,6 +18,9 @@ use wharf::auth::Role;
 
 use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS, SETUP_JOB, TestServer};
 
+/// API2: a client shut out from the command line is shut out of the running server at once.
+mod authentication;
+
 /// A second data-management client, granted only company `fab`.
 const NORTHWIND: &str = "northwind-app";
 

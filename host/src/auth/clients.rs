@@ -1,5 +1,12 @@
 //! Client registrations: who may get a token, with which roles, for which companies. Kept in
-//! the `auth_clients` table, and in memory so that validating a token never waits on SQLite.
+//! the `auth_clients` table, and in memory so that validating a token never reads the table.
+//!
+//! Other processes change the table too (`wharf client` on the server's data directory), and
+//! a removed or disabled client must be shut out at once, not at the next start. So before the
+//! memory copy answers, a connection of its own asks SQLite whether anything was committed to
+//! the file since it last looked (`PRAGMA data_version`: a counter in shared memory, no read of
+//! the file), and if so, whether the clients changed (`auth_clients_changes`, a count that
+//! triggers on the table keep, whatever wrote to it). Only then is the table read again.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -11,7 +18,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
 
 use super::{Caller, Companies, Role};
@@ -21,6 +28,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest client id: GUIDs (36) and readable names fit.
 const CLIENT_ID_LENGTH_MAX: usize = 64;
 
+/// The table, and a count of its changes that triggers keep, so that a change made by any
+/// writer (another process, an older Wharf, the `sqlite3` shell) is seen.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS auth_clients (
     id TEXT PRIMARY KEY NOT NULL,
@@ -31,6 +40,17 @@ CREATE TABLE IF NOT EXISTS auth_clients (
     created TEXT NOT NULL,      -- RFC 3339
     secret_hash TEXT NOT NULL   -- argon2id, PHC string
 ) STRICT;
+CREATE TABLE IF NOT EXISTS auth_clients_changes (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    count INTEGER NOT NULL
+) STRICT;
+INSERT OR IGNORE INTO auth_clients_changes (id, count) VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS auth_clients_inserted AFTER INSERT ON auth_clients
+    BEGIN UPDATE auth_clients_changes SET count = count + 1; END;
+CREATE TRIGGER IF NOT EXISTS auth_clients_updated AFTER UPDATE ON auth_clients
+    BEGIN UPDATE auth_clients_changes SET count = count + 1; END;
+CREATE TRIGGER IF NOT EXISTS auth_clients_deleted AFTER DELETE ON auth_clients
+    BEGIN UPDATE auth_clients_changes SET count = count + 1; END;
 ";
 
 /// A registered client, as the API shows it. The secret is never part of it.
@@ -76,10 +96,16 @@ fn enabled_by_default() -> bool {
 }
 
 /// The registrations, in SQLite and in memory.
+///
+/// Changes go to SQLite only; the memory copy is refreshed from it before every answer
+/// ([`Registrations::current`]), so a change this process makes and one another process makes
+/// take the same path, and the copy is never newer or older than the table it was read from.
 pub(super) struct Registrations {
-    /// Every change goes through this connection and holds its lock until the memory copy
-    /// is updated too, so both see changes in the same order.
+    /// Every change this process makes goes through this connection.
     connection: Mutex<Connection>,
+    /// Watches the file for changes; held while the memory copy is refreshed, so refreshes
+    /// take turns and each installs a copy at least as new as the one before.
+    watch: Mutex<Watch>,
     clients: RwLock<HashMap<String, Registration>>,
     /// What an unknown client's secret is checked against, so that an unknown client id
     /// takes as long to refuse as a wrong secret and cannot be told apart by timing.
@@ -91,6 +117,16 @@ struct Registration {
     secret_hash: String,
 }
 
+/// A read connection of its own, and what it last saw. It never writes: `PRAGMA data_version`
+/// does not change for commits made on the connection that asks.
+struct Watch {
+    connection: Connection,
+    /// `PRAGMA data_version` when the memory copy was last checked; `None` before the first.
+    data_version: Option<i64>,
+    /// `auth_clients_changes.count` that the memory copy was read at.
+    changes: Option<i64>,
+}
+
 impl Registrations {
     pub(super) fn open(path: &Path) -> Result<Registrations> {
         // No URI flag: a path is always a file name, never `file:` options.
@@ -99,13 +135,21 @@ impl Registrations {
             .with_context(|| format!("cannot open the client registrations {}", path.display()))?;
         configure(&connection)
             .with_context(|| format!("cannot prepare the client registrations {}", path.display()))?;
-        let clients =
-            load(&connection).with_context(|| format!("cannot read the client registrations {}", path.display()))?;
-        Ok(Registrations {
+        let watch = Connection::open_with_flags(path, flags)
+            .and_then(|watch| {
+                watch.busy_timeout(BUSY_TIMEOUT)?;
+                watch.pragma_update(None, "query_only", true)?;
+                Ok(watch)
+            })
+            .with_context(|| format!("cannot open the client registrations {}", path.display()))?;
+        let registrations = Registrations {
             connection: Mutex::new(connection),
-            clients: RwLock::new(clients),
+            watch: Mutex::new(Watch { connection: watch, data_version: None, changes: None }),
+            clients: RwLock::new(HashMap::new()),
             dummy_hash: hash_secret(&new_secret()?)?,
-        })
+        };
+        registrations.refresh().with_context(|| format!("cannot read the client registrations {}", path.display()))?;
+        Ok(registrations)
     }
 
     pub(super) fn add(&self, registration: NewClient) -> Result<(Client, String)> {
@@ -124,7 +168,11 @@ impl Registrations {
             created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         };
         let connection = self.connection();
-        ensure!(!self.read().contains_key(&client.id), "client {} already exists", client.id);
+        let exists = connection
+            .query_row("SELECT 1 FROM auth_clients WHERE id = ?1", [&client.id], |_| Ok(()))
+            .optional()
+            .with_context(|| format!("cannot read client {}", client.id))?;
+        ensure!(exists.is_none(), "client {} already exists", client.id);
         connection
             .execute(
                 "INSERT INTO auth_clients (id, name, roles, companies, enabled, created, secret_hash)
@@ -140,8 +188,6 @@ impl Registrations {
                 ],
             )
             .with_context(|| format!("cannot save client {}", client.id))?;
-        let registration = Registration { client: client.clone(), secret_hash };
-        self.write().insert(client.id.clone(), registration);
         Ok((client, secret))
     }
 
@@ -162,13 +208,6 @@ impl Registrations {
             )
             .with_context(|| format!("cannot save client {id}"))?;
         ensure!(changed == 1, "no client {id}");
-        if let Some(registration) = self.write().get_mut(&id) {
-            let stored = &mut registration.client;
-            stored.name.clone_from(&client.name);
-            stored.roles.clone_from(&client.roles);
-            stored.companies = companies;
-            stored.enabled = client.enabled;
-        }
         Ok(())
     }
 
@@ -181,9 +220,6 @@ impl Registrations {
             .execute("UPDATE auth_clients SET secret_hash = ?2 WHERE id = ?1", params![id, secret_hash])
             .with_context(|| format!("cannot save client {id}"))?;
         ensure!(changed == 1, "no client {id}");
-        if let Some(registration) = self.write().get_mut(&id) {
-            registration.secret_hash = secret_hash;
-        }
         Ok(secret)
     }
 
@@ -193,16 +229,16 @@ impl Registrations {
         let removed = connection
             .execute("DELETE FROM auth_clients WHERE id = ?1", [&id])
             .with_context(|| format!("cannot remove client {id}"))?;
-        self.write().remove(&id);
         Ok(removed > 0)
     }
 
     pub(super) fn client(&self, client_id: &str) -> Option<Client> {
-        self.read().get(&client_id.to_ascii_lowercase()).map(|registration| registration.client.clone())
+        self.current()?.get(&client_id.to_ascii_lowercase()).map(|registration| registration.client.clone())
     }
 
     pub(super) fn clients(&self) -> Vec<Client> {
-        let mut clients: Vec<Client> = self.read().values().map(|registration| registration.client.clone()).collect();
+        let Some(current) = self.current() else { return Vec::new() };
+        let mut clients: Vec<Client> = current.values().map(|registration| registration.client.clone()).collect();
         clients.sort_by(|a, b| a.id.cmp(&b.id));
         clients
     }
@@ -210,7 +246,7 @@ impl Registrations {
     /// The caller a validated token of `client_id` stands for, if that client is registered
     /// and enabled.
     pub(super) fn caller(&self, client_id: &str) -> Option<Caller> {
-        let clients = self.read();
+        let clients = self.current()?;
         let client = &clients.get(&client_id.to_ascii_lowercase())?.client;
         client.enabled.then(|| Caller {
             client_id: client.id.clone(),
@@ -222,13 +258,58 @@ impl Registrations {
     /// The client whose id and secret these are, if it is enabled. Slow on purpose (argon2),
     /// and as slow for an unknown client as for a wrong secret.
     pub(super) fn authenticate(&self, client_id: &str, secret: &str) -> Option<Client> {
-        let (client, secret_hash) = match self.read().get(&client_id.to_ascii_lowercase()) {
-            Some(registration) => (Some(registration.client.clone()), registration.secret_hash.clone()),
+        let found = self.current().and_then(|clients| {
+            let registration = clients.get(&client_id.to_ascii_lowercase())?;
+            Some((registration.client.clone(), registration.secret_hash.clone()))
+        });
+        let (client, secret_hash) = match found {
+            Some((client, secret_hash)) => (Some(client), secret_hash),
             None => (None, self.dummy_hash.clone()),
         };
         // Checked without holding the lock: the hash takes tens of milliseconds.
         let matches = secret_matches(secret, &secret_hash);
         client.filter(|client| matches && client.enabled)
+    }
+
+    /// The registrations as committed now: the memory copy, refreshed first when the table
+    /// changed. `None` when the database cannot be read; callers then refuse, since a copy
+    /// that may be stale could let a removed client in.
+    fn current(&self) -> Option<RwLockReadGuard<'_, HashMap<String, Registration>>> {
+        match self.refresh() {
+            Ok(()) => Some(self.read()),
+            Err(error) => {
+                tracing::error!("cannot check the client registrations for changes: {error:#}");
+                None
+            }
+        }
+    }
+
+    /// Reads the table again if anyone changed it since the memory copy was read.
+    fn refresh(&self) -> Result<()> {
+        let mut watch = self.watch.lock().unwrap_or_else(PoisonError::into_inner);
+        // Read before the table, so that a commit in between makes the next check look again.
+        let data_version: i64 = watch
+            .connection
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |row| row.get(0))
+            .context("cannot read the database's data version")?;
+        if watch.data_version == Some(data_version) {
+            return Ok(());
+        }
+        // The count and the rows from one read transaction: the copy matches the count.
+        let transaction = watch.connection.unchecked_transaction()?;
+        let changes: i64 = transaction
+            .prepare_cached("SELECT count FROM auth_clients_changes WHERE id = 1")?
+            .query_row([], |row| row.get(0))
+            .context("cannot read the count of client changes")?;
+        if watch.changes != Some(changes) {
+            let clients = load(&transaction)?;
+            *self.write() = clients;
+        }
+        transaction.finish()?;
+        watch.changes = Some(changes);
+        watch.data_version = Some(data_version);
+        Ok(())
     }
 
     fn connection(&self) -> MutexGuard<'_, Connection> {

@@ -315,6 +315,30 @@ fn a_removed_or_disabled_clients_unexpired_token_is_not_mapped() {
 }
 
 #[test]
+fn changes_made_through_another_handle_on_the_database_count_at_once() {
+    let fixture = fixture();
+    let token = fixture.token();
+    assert!(fixture.auth.validate(&token).is_ok(), "validated once, so the token is remembered");
+    // As `wharf client` does from another process: connections and a memory copy of its own.
+    let other = open_in(&fixture.dir, settings());
+    let secret_works = |secret: &str| fixture.auth.issue(TokenEndpoint::V1, &request(CLIENT_ID, secret), None).is_ok();
+
+    other.set_client(&Client { enabled: false, ..fixture.client.clone() }).expect("disabled");
+    assert_eq!(fixture.auth.validate(&token), Err(AuthError::NotMapped(CLIENT_ID.into())));
+    assert!(!secret_works(&fixture.secret), "a disabled client's secret");
+    other.set_client(&fixture.client).expect("enabled");
+    assert!(fixture.auth.validate(&token).is_ok(), "enabled again");
+
+    let secret = other.reset_secret(CLIENT_ID).expect("a new secret");
+    assert!(!secret_works(&fixture.secret), "the old secret");
+    assert!(secret_works(&secret), "the new secret");
+
+    assert!(other.remove_client(CLIENT_ID).expect("removed"));
+    assert_eq!(fixture.auth.validate(&token), Err(AuthError::NotMapped(CLIENT_ID.into())));
+    assert_eq!(fixture.auth.client(CLIENT_ID), None);
+}
+
+#[test]
 fn a_token_issued_before_reopening_validates_after_it() {
     let fixture = fixture();
     let token = fixture.token();

@@ -1,13 +1,14 @@
 //! `wharf client`: registers the clients that may call the server, on the server's data
-//! directory (the server need not run; a running one sees changes on its next start, or use
-//! the management API to change clients while it runs).
+//! directory. The server need not run; a running one reads every change from the database
+//! before it next checks a token or a secret, so removing or disabling a client, or resetting
+//! its secret, shuts it out at once.
 
 use std::collections::BTreeSet;
 
 use clap::{Args, Subcommand};
 
 use super::{Exit, Outcome, failed, unusable};
-use crate::auth::{Auth, AuthSettings, Companies, NewClient, Role};
+use crate::auth::{Auth, AuthSettings, Client, Companies, NewClient, Role};
 use crate::deployment::Settings;
 
 /// `wharf client …`.
@@ -17,13 +18,24 @@ pub enum ClientCommand {
     Add(AddArgs),
     /// List the registered clients.
     List(DataArgs),
-    /// Remove a client; its tokens stop working at once.
-    Remove {
-        /// The client id.
-        id: String,
-        #[command(flatten)]
-        data: DataArgs,
-    },
+    /// Remove a client; its tokens and secret stop working at once.
+    Remove(IdArgs),
+    /// Disable a client; its tokens and secret stop working at once, until it is enabled.
+    Disable(IdArgs),
+    /// Enable a disabled client again.
+    Enable(IdArgs),
+    /// Give a client a new secret and print it (shown only this once); the old one stops
+    /// working at once, tokens already issued do not (disable the client to stop those too).
+    ResetSecret(IdArgs),
+}
+
+/// One registered client.
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The client id.
+    pub id: String,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// Where the server keeps its data.
@@ -98,14 +110,36 @@ pub fn run(command: ClientCommand, out: &mut dyn std::io::Write) -> Outcome {
                 .map_err(failed)?;
             }
         }
-        ClientCommand::Remove { id, data } => {
+        ClientCommand::Remove(IdArgs { id, data }) => {
             if !open(&data)?.remove_client(&id).map_err(failed)? {
                 return Err(unusable(anyhow::anyhow!("no client {id} is registered")));
             }
             writeln!(out, "removed {id}").map_err(failed)?;
         }
+        ClientCommand::Disable(IdArgs { id, data }) => {
+            set_enabled(&open(&data)?, &id, false)?;
+            writeln!(out, "disabled {id}").map_err(failed)?;
+        }
+        ClientCommand::Enable(IdArgs { id, data }) => {
+            set_enabled(&open(&data)?, &id, true)?;
+            writeln!(out, "enabled {id}").map_err(failed)?;
+        }
+        ClientCommand::ResetSecret(IdArgs { id, data }) => {
+            let auth = open(&data)?;
+            if auth.client(&id).is_none() {
+                return Err(unusable(anyhow::anyhow!("no client {id} is registered")));
+            }
+            let secret = auth.reset_secret(&id).map_err(failed)?;
+            writeln!(out, "client id:     {}", id.to_ascii_lowercase()).map_err(failed)?;
+            writeln!(out, "client secret: {secret}").map_err(failed)?;
+        }
     }
     Ok(Exit::Success)
+}
+
+fn set_enabled(auth: &Auth, id: &str, enabled: bool) -> Result<(), super::Failure> {
+    let client = auth.client(id).ok_or_else(|| unusable(anyhow::anyhow!("no client {id} is registered")))?;
+    auth.set_client(&Client { enabled, ..client }).map_err(failed)
 }
 
 fn open(args: &DataArgs) -> Result<Auth, super::Failure> {
