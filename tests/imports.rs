@@ -104,7 +104,11 @@ fn rejected_rows_carry_row_field_and_message_and_the_rest_is_imported() {
         ["Inventory on-hand row 6 AvailableQuantity: \"lots\" is not a number"]
     );
     assert_eq!(rows(&deployment, "InventOnHand").len(), 5);
-    let error_file = deployment.pipeline.execution_dir(&execution.id).join("Inventory on-hand-errors.csv");
+    let error_file = deployment
+        .pipeline
+        .execution_dir(&execution.id)
+        .expect("an id Wharf minted")
+        .join("Inventory on-hand-errors.csv");
     let text = std::fs::read_to_string(&error_file).expect("an error file");
     assert!(text.starts_with("RecordId,Entity,Field,ErrorMessage,ItemNumber,"), "{text}");
     assert!(

@@ -100,13 +100,15 @@ async fn enqueue(
         .filter(|company| !company.trim().is_empty())
         .or_else(|| job.company.clone())
         .or_else(|| project.company.clone())
-        .or_else(|| deployment.settings.default_company.clone())
+        .or_else(|| state.odata.default_company(&caller))
         .map(|company| company.to_ascii_lowercase());
-    if let Some(company) = &company
-        && !caller.may_see(company)
-    {
-        return Err(ApiError::not_found(format!("No company {company} exists.")));
-    }
+    // A message always has one company, which the sender is granted: its rows are written
+    // there and nowhere else (the scheduler rejects rows naming another).
+    let company = match company {
+        Some(company) if caller.may_see(&company) => company,
+        Some(company) => return Err(ApiError::not_found(format!("No company {company} exists."))),
+        None => return Err(ApiError::forbidden("The application is granted no company.")),
+    };
     let entity = match job.mode {
         Mode::Package => None,
         Mode::File => {
@@ -161,7 +163,7 @@ async fn enqueue(
         activity: job.activity,
         direction: Operation::Import,
         entity,
-        company,
+        company: Some(company),
         external_id,
         user: Some(caller.client_id.clone()),
         status: MessageStatus::Enqueued,
@@ -312,7 +314,7 @@ pub(super) async fn visible_message(state: &AppState, caller: &Caller, id: &str)
         return Err(ApiError::bad_request(format!("The message id {id:?} is not a GUID.")));
     };
     let message = state.jobs.queue().message(id).await?;
-    Ok(message.filter(|message| message.company.as_deref().is_none_or(|company| caller.may_see(company))))
+    Ok(message.filter(|message| caller.may_see_scope(message.company.as_deref())))
 }
 
 /// D365's `DataJobStatusDetail` of a message.

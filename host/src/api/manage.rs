@@ -134,7 +134,7 @@ async fn messages(
     let messages = state.jobs.queue().messages(query).await?;
     let visible: Vec<_> = messages
         .into_iter()
-        .filter(|message| message.company.as_deref().is_none_or(|company| caller.may_see(company)))
+        .filter(|message| caller.may_see_scope(message.company.as_deref()))
         .collect();
     Ok(axum::Json(json!({ "value": visible })).into_response())
 }
@@ -169,7 +169,7 @@ async fn executions(State(state): State<AppState>, caller: Caller, Query(page): 
 }
 
 fn visible(caller: &Caller, execution: &Execution) -> bool {
-    execution.company.as_deref().is_none_or(|company| caller.may_see(company))
+    caller.may_see_scope(execution.company.as_deref())
 }
 
 /// Execution `id`, when the caller may see its company; else 404, as for none.

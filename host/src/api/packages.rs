@@ -17,7 +17,7 @@ use super::caller::{Caller, require};
 use super::connector::visible_message;
 use super::manage::find_execution;
 use super::{ApiError, ApiResult, AppState, lenient_json, member, odata_json, string_member};
-use crate::auth::Role;
+use crate::auth::{Companies, Role};
 use crate::jobs::bodies::Content;
 use crate::jobs::packages::{PackageExport, PackageImport};
 use crate::jobs::{Blob, BlobKind};
@@ -66,12 +66,13 @@ async fn action(
                     "Wharf imports straight to the target: execute=false (stop at staging) is not supported.",
                 ));
             }
-            let company = granted_company(&caller, parameter("legalEntityId"))?;
+            let company = granted_company(&state, &caller, parameter("legalEntityId"))?;
             let request = PackageImport {
                 project: required("definitionGroupId")?,
                 blob,
                 execution_id: parameter("executionId"),
                 company,
+                companies: granted_companies(&caller),
             };
             let id = state
                 .jobs
@@ -81,7 +82,7 @@ async fn action(
             Ok(envelope(&state, Value::String(id)))
         }
         "ExportToPackage" | "ExportToPackageAsync" => {
-            let company = granted_company(&caller, parameter("legalEntityId"))?;
+            let company = granted_company(&state, &caller, parameter("legalEntityId"))?;
             let project = required("definitionGroupId")?;
             let request = PackageExport {
                 package_name: parameter("packageName").unwrap_or_else(|| project.clone()),
@@ -158,12 +159,24 @@ fn envelope(state: &AppState, value: Value) -> Response {
     odata_json(&json!({ "@odata.context": format!("{}/data/$metadata#{kind}", state.public_url), "value": value }))
 }
 
-/// `legal_entity`, lowercased, when the caller is granted it; else 404, as for a company that
-/// does not exist.
-fn granted_company(caller: &Caller, legal_entity: Option<String>) -> ApiResult<Option<String>> {
-    match legal_entity.map(|company| company.to_ascii_lowercase()) {
-        Some(company) if !caller.may_see(&company) => Err(ApiError::not_found(format!("No company {company} exists."))),
-        company => Ok(company),
+/// The company an execution runs in: `legal_entity`, lowercased, when the caller is granted
+/// it (else 404, as for a company that does not exist); without one, the caller's default
+/// company — never "every company", which would read or write past the caller's grants.
+fn granted_company(state: &AppState, caller: &Caller, legal_entity: Option<String>) -> ApiResult<String> {
+    let default = || state.odata.default_company(caller);
+    match legal_entity.map(|company| company.to_ascii_lowercase()).or_else(default) {
+        Some(company) if caller.may_see(&company) => Ok(company),
+        Some(company) => Err(ApiError::not_found(format!("No company {company} exists."))),
+        None => Err(ApiError::forbidden("The application is granted no company.")),
+    }
+}
+
+/// The companies rows of the caller's executions may name: its grants, or any when it is
+/// granted every company.
+fn granted_companies(caller: &Caller) -> Option<std::sync::Arc<[String]>> {
+    match &caller.companies {
+        Companies::All => None,
+        Companies::Only(companies) => Some(companies.iter().map(|company| company.to_ascii_lowercase()).collect()),
     }
 }
 
@@ -232,11 +245,12 @@ async fn upload(
     if blob.kind != BlobKind::Upload {
         return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "This blob is read-only."));
     }
-    if blob.size.is_some() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "This upload link has been used; ask GetAzureWriteUrl for another.",
-        ));
+    let used =
+        || ApiError::new(StatusCode::CONFLICT, "This upload link has been used; ask GetAzureWriteUrl for another.");
+    // Claimed before the size is looked at again, so of two bodies sent at once one wins.
+    let _claim = state.jobs.blobs().claim_upload(blob.id).ok_or_else(used)?;
+    if state.jobs.blobs().get(blob.id, &blob.token).await?.is_none_or(|blob| blob.size.is_some()) {
+        return Err(used());
     }
     let files = state.jobs.blobs().files().clone();
     let mut receiver = files.receive(state.limits.max_body_bytes);

@@ -265,6 +265,16 @@ impl Caller {
             Companies::Only(companies) => companies.iter().any(|allowed| allowed.eq_ignore_ascii_case(company)),
         }
     }
+
+    /// Whether the client may see something scoped to `company`, where `None` means every
+    /// company (an execution or message of no single company): only a client granted every
+    /// company may.
+    pub fn may_see_scope(&self, company: Option<&str>) -> bool {
+        match company {
+            Some(company) => self.may_see(company),
+            None => self.companies == Companies::All,
+        }
+    }
 }
 
 /// What a client may do, beyond calling the API at all.

@@ -241,6 +241,9 @@ pub struct RowConverter {
     options: ParseOptions,
     /// The company given rows that name none.
     company: Option<String>,
+    /// The only companies rows may name (lowercase), when the rows come from a client whose
+    /// grants end somewhere; `None`: any.
+    companies: Option<Arc<[String]>>,
 }
 
 impl RowConverter {
@@ -272,7 +275,14 @@ impl RowConverter {
             anyhow::bail!("the field map names {unknown}, which is not a field of {}", entity.name);
         }
         let company = company.map(|company| company.to_ascii_lowercase());
-        Ok(RowConverter { entity, sources: by_field, defaults, options, company })
+        Ok(RowConverter { entity, sources: by_field, defaults, options, company, companies: None })
+    }
+
+    /// Rejects rows that name a company outside `companies` (lowercase): an execution on a
+    /// client's behalf writes only where that client may.
+    pub fn only_companies(mut self, companies: Option<Arc<[String]>>) -> RowConverter {
+        self.companies = companies;
+        self
     }
 
     /// The entity rows are converted for.
@@ -334,6 +344,16 @@ impl RowConverter {
             None if field.name == COMPANY_FIELD => self.company.as_deref().map(|c| Cell::Borrowed(ValueRef::String(c))),
             None => self.defaults[index].as_ref().map(|value| Cell::Borrowed(value.as_ref())),
         };
+        if field.name == COMPANY_FIELD
+            && let Some(companies) = &self.companies
+            && let Some(company) = value.as_ref().and_then(|value| value.as_ref().as_str())
+            && !companies.iter().any(|allowed| allowed.eq_ignore_ascii_case(company))
+        {
+            return Err(format!(
+                "company {company} is not one this execution may write into ({})",
+                companies.join(", ")
+            ));
+        }
         match value {
             // Companies are compared without case, as D365 does; they are kept lowercase.
             Some(Cell::Borrowed(ValueRef::String(company)))

@@ -3,7 +3,9 @@
 //! bearer token; Wharf's equivalent is a link carrying a random token only the link's holder
 //! knows (compared in constant time), valid until the retention removes the blob.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{Context as _, Result};
 use base64::Engine as _;
@@ -70,12 +72,36 @@ pub struct Blob {
 pub struct Blobs {
     database: Database,
     files: Bodies,
+    /// Uploads whose body is arriving now.
+    uploading: Arc<Mutex<HashSet<Uuid>>>,
+}
+
+/// The right to write an upload's content, held while its body arrives; dropping it gives
+/// the right back.
+#[derive(Debug)]
+pub struct UploadClaim {
+    id: Uuid,
+    uploading: Arc<Mutex<HashSet<Uuid>>>,
+}
+
+impl Drop for UploadClaim {
+    fn drop(&mut self) {
+        self.uploading.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.id);
+    }
 }
 
 impl Blobs {
     /// The blobs in `database`, with contents under `root`.
     pub fn open(database: Database, root: &std::path::Path) -> Result<Blobs> {
-        Ok(Blobs { database, files: Bodies::open(root)? })
+        Ok(Blobs { database, files: Bodies::open(root)?, uploading: Arc::default() })
+    }
+
+    /// Claims upload `id` for one body; `None` while another body for it is arriving. An
+    /// upload link takes one body: two sent at once must not both be stored, the second
+    /// replacing the first under a package that was already checked.
+    pub fn claim_upload(&self, id: Uuid) -> Option<UploadClaim> {
+        let claimed = self.uploading.lock().unwrap_or_else(PoisonError::into_inner).insert(id);
+        claimed.then(|| UploadClaim { id, uploading: self.uploading.clone() })
     }
 
     /// The file store of blob contents.

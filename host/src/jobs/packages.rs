@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result, bail};
 
 use super::queue::now_millis;
 use super::{Blob, BlobKind, Jobs, sync_file};
-use crate::pipeline::{Input, RunOptions, Silent, new_execution_id};
+use crate::pipeline::{Input, RunOptions, Silent, check_execution_id, new_execution_id};
 use crate::store::{Execution, ExecutionStatus, Operation};
 
 /// An `ImportFromPackage` request, checked.
@@ -18,8 +18,10 @@ pub struct PackageImport {
     pub blob: Blob,
     /// The execution id the client chose, or none.
     pub execution_id: Option<String>,
-    /// The legal entity.
-    pub company: Option<String>,
+    /// The legal entity: rows that name no company get it.
+    pub company: String,
+    /// The only companies rows may name; `None`: any.
+    pub companies: Option<std::sync::Arc<[String]>>,
 }
 
 /// An `ExportToPackage` request, checked.
@@ -31,8 +33,8 @@ pub struct PackageExport {
     pub package_name: String,
     /// The execution id the client chose, or none.
     pub execution_id: Option<String>,
-    /// The legal entity.
-    pub company: Option<String>,
+    /// The legal entity, the only one whose rows the package holds.
+    pub company: String,
     /// The client asking.
     pub owner: String,
 }
@@ -52,7 +54,8 @@ impl Jobs {
         let path = self.blobs().path(request.blob.id);
         self.in_background(execution.clone(), move |jobs| {
             let options = RunOptions {
-                company: request.company,
+                company: Some(request.company),
+                companies: request.companies,
                 execution_id: Some(execution.id.clone()),
                 ..RunOptions::default()
             };
@@ -76,14 +79,14 @@ impl Jobs {
                 BlobKind::Export,
                 format!("{}.zip", request.package_name),
                 Some(id.clone()),
-                request.company.clone(),
+                Some(request.company.clone()),
                 Some(request.owner),
             )
             .await?;
         self.in_background(execution.clone(), move |jobs| {
             let out = jobs.blobs().files().incoming.join(format!("{}.zip", blob.id));
             let options = RunOptions {
-                company: request.company,
+                company: Some(request.company),
                 execution_id: Some(execution.id.clone()),
                 ..RunOptions::default()
             };
@@ -108,7 +111,7 @@ impl Jobs {
     pub async fn generate_error_keys(&self, execution: &Execution, entity: &str) -> Result<bool> {
         let catalog = &self.deployment().pipeline.catalog;
         let Some(entity) = catalog.get(entity) else { return Ok(false) };
-        let source = self.deployment().pipeline.error_file(&execution.id, &entity.label);
+        let source = self.deployment().pipeline.error_file(&execution.id, &entity.label)?;
         if !source.exists() {
             return Ok(false);
         }
@@ -150,10 +153,16 @@ impl Jobs {
         &self,
         project: &crate::pipeline::Project,
         execution_id: Option<String>,
-        company: Option<String>,
+        company: String,
         operation: Operation,
     ) -> Result<Execution> {
-        let id = execution_id.filter(|id| !id.trim().is_empty()).unwrap_or_else(|| new_execution_id(&project.name));
+        let id = match execution_id.filter(|id| !id.trim().is_empty()) {
+            Some(id) => {
+                check_execution_id(&id)?;
+                id
+            }
+            None => new_execution_id(&project.name),
+        };
         let execution = Execution {
             id,
             project: project.name.clone(),
@@ -161,7 +170,7 @@ impl Jobs {
             status: ExecutionStatus::NotRun,
             started: crate::jobs::queue::format_millis(now_millis()),
             completed: None,
-            company: company.or_else(|| project.company.clone()).map(|company| company.to_ascii_lowercase()),
+            company: Some(company.to_ascii_lowercase()),
             entities: Vec::new(),
         };
         let (store, saved) = (self.deployment().pipeline.store.clone(), execution.clone());

@@ -158,8 +158,11 @@ impl Jobs {
         };
         let execution_id = new_execution_id(&project.name);
         self.queue().set_execution_blocking(message.message_id, execution_id.clone())?;
+        let company = message.company.clone().or_else(|| job.company.clone());
         let options = RunOptions {
-            company: message.company.clone().or_else(|| job.company.clone()),
+            // A message's rows go into its company only: the one its sender is granted.
+            companies: company.clone().map(|company| [company.to_ascii_lowercase()].into()),
+            company,
             execution_id: Some(execution_id),
             job: Some(job.activity.to_string()),
             message: Some(message.message_id.to_string()),
@@ -182,8 +185,14 @@ impl Jobs {
             }
         };
         let out = self.bodies().incoming.join(format!("{id}.{extension}"));
+        // An export reads one company, so its message goes only to clients granted that
+        // company; every company only when nothing names one.
+        let company = (job.company.clone())
+            .or_else(|| project.company.clone())
+            .or_else(|| deployment.settings.default_company.clone())
+            .map(|company| company.to_ascii_lowercase());
         let options = RunOptions {
-            company: job.company.clone(),
+            company: company.clone(),
             job: Some(job.activity.to_string()),
             message: Some(id.to_string()),
             ..RunOptions::default()
@@ -192,7 +201,7 @@ impl Jobs {
             activity: job.activity,
             direction: Operation::Export,
             entity: None,
-            company: job.company.clone(),
+            company,
             external_id: None,
             user: None,
             status: MessageStatus::Processed,
@@ -271,8 +280,9 @@ impl Jobs {
         }
         let pipeline = &self.deployment().pipeline;
         let executions = pipeline.store.remove_executions_before(&format_millis(before))?;
-        for id in &executions {
-            let dir = pipeline.execution_dir(id);
+        // An id that names no directory of its own (a record from before ids were checked)
+        // has no files to remove; its would-be path is never touched.
+        for dir in executions.iter().filter_map(|id| pipeline.execution_dir(id).ok()) {
             if let Err(error) = std::fs::remove_dir_all(&dir)
                 && error.kind() != std::io::ErrorKind::NotFound
             {

@@ -50,7 +50,7 @@ pub(super) fn run(
 ) -> Result<Execution> {
     let mut execution = super::start_execution(pipeline, project, options, Operation::Import)?;
     let (id, company) = (execution.id.clone(), execution.company.clone());
-    let dir = pipeline.execution_dir(&id);
+    let dir = pipeline.execution_dir(&id)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
 
     // Everything that can be found wrong with the documents is found before the first row is
@@ -224,7 +224,9 @@ fn package_works(pipeline: &Pipeline, project: &Project, path: &Path, dir: &Path
         let options = settings.map(|settings| settings.options.clone()).unwrap_or_default();
         let format = DocumentFormat::parse(&listed.source_format, &options)
             .with_context(|| format!("entity {} of the package", listed.entity_name))?;
-        let extracted = dir.join(super::file_name_safe(&listed.input_file_path));
+        // The manifest's file name is the package author's: it names an entry to read, and
+        // the copy on disk gets a name of ours, numbered so that no two entries share it.
+        let extracted = dir.join(format!("{}-{}", works.len() + 1, super::file_name_safe(&listed.input_file_path)));
         let mut out =
             std::fs::File::create(&extracted).with_context(|| format!("cannot create {}", extracted.display()))?;
         package
@@ -487,7 +489,8 @@ impl EntityRun<'_> {
                 None => (HashMap::new(), self.work.parse.clone()),
             }
         };
-        RowConverter::new(entity, sources, parse, self.company.map(str::to_owned))
+        Ok(RowConverter::new(entity, sources, parse, self.company.map(str::to_owned))?
+            .only_companies(self.options.companies.clone()))
     }
 
     /// The filter of `entity`: its own settings' filter, or the work's for its own entity.

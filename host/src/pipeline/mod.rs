@@ -125,6 +125,10 @@ fn is_zip(path: &Path) -> bool {
 pub struct RunOptions {
     /// The company rows get when they name none (overrides the project's).
     pub company: Option<String>,
+    /// The only companies rows may be written into (lowercase), for executions on behalf of
+    /// a client whose grants end somewhere; a row naming another is rejected. `None`: any
+    /// (the operator's command line, a client granted every company).
+    pub companies: Option<Arc<[String]>>,
     /// The execution id; generated when `None`.
     pub execution_id: Option<String>,
     /// The recurring job's activity id.
@@ -178,15 +182,17 @@ impl Pipeline {
         export::run(self, project, out, options, progress)
     }
 
-    /// The directory of an execution's files.
-    pub fn execution_dir(&self, execution_id: &str) -> PathBuf {
-        self.executions_dir.join(file_name_safe(execution_id))
+    /// The directory of an execution's files. An id that [`check_execution_id`] refuses names
+    /// no directory: ids can come from clients, and this is where they would meet the disk.
+    pub fn execution_dir(&self, execution_id: &str) -> Result<PathBuf> {
+        check_execution_id(execution_id)?;
+        Ok(self.executions_dir.join(execution_id))
     }
 
     /// The file of the records an execution rejected for the entity labelled `label`, with
     /// their source values; it exists only when some were.
-    pub fn error_file(&self, execution_id: &str, label: &str) -> PathBuf {
-        self.execution_dir(execution_id).join(error_file_name(label))
+    pub fn error_file(&self, execution_id: &str, label: &str) -> Result<PathBuf> {
+        Ok(self.execution_dir(execution_id)?.join(error_file_name(label)))
     }
 
     /// The plugin named `name`, which must serve `role`.
@@ -240,7 +246,34 @@ fn transform(plugin: &Plugin, context: &Context, document: Document) -> Result<D
     plugin.transform(context, document).map_err(|error| anyhow!("{error}"))
 }
 
-/// A new execution id: `{project}-{yyyy-MM-dd_HH-mm-ss}-{random}`, the form D365 clients use.
+/// The longest execution id a client may choose.
+pub const MAX_EXECUTION_ID: usize = 128;
+
+/// Whether `character` may appear in an execution id after its first character.
+fn execution_id_character(character: char) -> bool {
+    character.is_ascii_alphanumeric() || matches!(character, '-' | '_' | '.' | ':' | ' ')
+}
+
+/// Checks an execution id, which clients may choose (`executionId` of the package API) and
+/// which names the execution's directory: 1 to [`MAX_EXECUTION_ID`] ASCII letters, digits,
+/// `-`, `_`, `.`, `:` and spaces, starting with a letter or digit. That leaves no path
+/// separator, no `.` or `..`, and no hidden name, so an id is always one plain directory
+/// inside the executions directory; anything else is refused rather than rewritten, so two
+/// ids never share a directory.
+pub fn check_execution_id(id: &str) -> Result<()> {
+    let starts_well = id.chars().next().is_some_and(|first| first.is_ascii_alphanumeric());
+    if !starts_well || id.len() > MAX_EXECUTION_ID || !id.chars().all(execution_id_character) {
+        // The id is not repeated: it may be a path, which an answer should not echo.
+        bail!(
+            "the execution id is not usable: it takes 1 to {MAX_EXECUTION_ID} letters, digits, '-', '_', '.', ':' \
+             or spaces, starting with a letter or digit"
+        );
+    }
+    Ok(())
+}
+
+/// A new execution id: `{project}-{yyyy-MM-dd_HH-mm-ss}-{random}`, the form D365 clients use;
+/// it always passes [`check_execution_id`].
 pub fn new_execution_id(project: &str) -> String {
     let mut random = [0u8; 4];
     // Without randomness two executions in one second would share an id; a clock-based
@@ -249,7 +282,13 @@ pub fn new_execution_id(project: &str) -> String {
         random = chrono::Utc::now().timestamp_subsec_nanos().to_le_bytes();
     }
     let suffix: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("{}-{}-{suffix}", project, chrono::Utc::now().format("%Y-%m-%d_%H-%M-%S"))
+    let project: String = project
+        .chars()
+        .take(80)
+        .map(|character| if execution_id_character(character) { character } else { '_' })
+        .collect();
+    let prefix = if project.starts_with(|first: char| first.is_ascii_alphanumeric()) { "" } else { "x" };
+    format!("{prefix}{project}-{}-{suffix}", chrono::Utc::now().format("%Y-%m-%d_%H-%M-%S"))
 }
 
 /// The name of an entity's error file.
@@ -257,9 +296,20 @@ fn error_file_name(label: &str) -> String {
     format!("{}-errors.csv", file_name_safe(label))
 }
 
-/// `text` with every character that is not safe in a file name replaced by `_`.
+/// `text` as one plain file name: every character that is not safe in a file name replaced
+/// by `_`, and a leading `.` too, so the result is never `.`, `..`, hidden or empty.
 fn file_name_safe(text: &str) -> String {
-    text.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ') { c } else { '_' }).collect()
+    let safe: String = text
+        .chars()
+        .take(120)
+        .enumerate()
+        .map(|(at, c)| match c {
+            '.' if at == 0 => '_',
+            c if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ') => c,
+            _ => '_',
+        })
+        .collect();
+    if safe.is_empty() { "_".to_owned() } else { safe }
 }
 
 /// Records a new execution of `project` as executing: its id (given or generated) and the
@@ -316,5 +366,38 @@ fn call_context(entity: &str, company: Option<&str>, options: &RunOptions) -> Co
         job: options.job.clone(),
         message: options.message.clone(),
         correlation_id: options.correlation_id.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execution_ids_that_could_name_another_path_are_refused() {
+        let long = "a".repeat(MAX_EXECUTION_ID + 1);
+        for id in ["", ".", "..", "../x", "a/b", "/abs", "a\\b", ".hidden", " lead", "-lead", "x\0y", "é", &long] {
+            assert!(check_execution_id(id).is_err(), "{id:?} should be refused");
+        }
+        let longest = "a".repeat(MAX_EXECUTION_ID);
+        for id in ["Contoso export-2024-01-01_10-00-00-ab12", "a..b", "DMF:2024-01-01T10:00:00", &longest] {
+            check_execution_id(id).unwrap_or_else(|error| panic!("{id:?}: {error}"));
+        }
+    }
+
+    #[test]
+    fn minted_execution_ids_pass_the_check_whatever_the_project_is_called() {
+        for project in ["Customer groups", "../../etc", ".hidden", "Ünïcode/ü", "", &"p".repeat(500)] {
+            let id = new_execution_id(project);
+            check_execution_id(&id).unwrap_or_else(|error| panic!("{project:?} → {id:?}: {error}"));
+        }
+    }
+
+    #[test]
+    fn file_names_made_safe_are_one_plain_name() {
+        for (text, safe) in [("..", "_."), (".", "_"), ("", "_"), ("a/../b", "a_.._b"), ("wharf.db", "wharf.db")] {
+            assert_eq!(file_name_safe(text), safe, "{text:?}");
+        }
+        assert_eq!(file_name_safe(&"x".repeat(1000)).len(), 120);
     }
 }

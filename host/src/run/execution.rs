@@ -120,8 +120,9 @@ fn summarize(
         writeln!(out, "  {}", entity_line(entity))?;
     }
     let rejected: u64 = execution.entities.iter().map(|entity| entity.staging_error_count).sum();
-    let dir = deployment.pipeline.execution_dir(&execution.id);
-    if rejected > 0 {
+    if rejected > 0
+        && let Ok(dir) = deployment.pipeline.execution_dir(&execution.id)
+    {
         for file in error_files(&dir) {
             writeln!(out, "  error file: {}", file.display())?;
         }
