@@ -43,15 +43,28 @@ impl<'e> Translator<'e> {
         Translator { entity }
     }
 
+    /// The operands of a chain of `operator` (`a or b or c`, however grouped), in order, as
+    /// conditions. The chain is walked without recursing: parsed, a chain of 999 `or`s is a
+    /// tree 999 levels deep, which one stack frame per level would not survive.
+    fn chain(&self, operator: BinaryOp, expr: &Expr) -> Result<Vec<Condition>, Error> {
+        let (mut operands, mut pending) = (Vec::new(), vec![expr]);
+        while let Some(next) = pending.pop() {
+            match next {
+                Expr::Binary(op, left, right) if *op == operator => {
+                    pending.push(right);
+                    pending.push(left);
+                }
+                other => operands.push(self.filter(other)?),
+            }
+        }
+        Ok(operands)
+    }
+
     /// `$filter` as a store condition.
     pub(super) fn filter(&self, expr: &Expr) -> Result<Condition, Error> {
         match expr {
-            Expr::Binary(BinaryOp::And, left, right) => {
-                Ok(Condition::And(Box::new(self.filter(left)?), Box::new(self.filter(right)?)))
-            }
-            Expr::Binary(BinaryOp::Or, left, right) => {
-                Ok(Condition::Or(Box::new(self.filter(left)?), Box::new(self.filter(right)?)))
-            }
+            Expr::Binary(BinaryOp::And, ..) => Ok(Condition::And(self.chain(BinaryOp::And, expr)?)),
+            Expr::Binary(BinaryOp::Or, ..) => Ok(Condition::Or(self.chain(BinaryOp::Or, expr)?)),
             Expr::Not(inner) => Ok(Condition::Not(Box::new(self.filter(inner)?))),
             Expr::Binary(
                 operator @ (BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Lt | BinaryOp::Le),

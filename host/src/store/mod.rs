@@ -31,7 +31,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _, TransactionBehavio
 use crate::entity::{COMPANY_FIELD, Catalog, Entity};
 
 pub use executions::{EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError};
-pub use query::{Arithmetic, Comparison, Condition, Function, Order, Query, QueryRow, Term};
+pub use query::{Arithmetic, Comparison, Condition, Function, MAX_TERM_DEPTH, Order, Query, QueryRow, Term, TooDeep};
 pub use read::{ReadQuery, RowReader};
 pub use units::StoreUnit;
 pub use write::{Upserted, WriteBatch, Writer};

@@ -132,20 +132,30 @@ pub enum Condition {
     IsTrue(Term),
     /// The term equals one of the values.
     In(Term, Vec<Value>),
-    /// Both hold.
-    And(Box<Condition>, Box<Condition>),
-    /// Either holds.
-    Or(Box<Condition>, Box<Condition>),
+    /// All hold. A chain is one node, however long: D365 clients chain hundreds of `or`s
+    /// (having no `in`), and a tree one level per operator would be as deep as the chain is
+    /// long for everything that walks it.
+    And(Vec<Condition>),
+    /// At least one holds; a chain is one node, as for [`Condition::And`].
+    Or(Vec<Condition>),
     /// Does not hold.
     Not(Box<Condition>),
 }
 
 impl Condition {
-    /// `self AND other`, leaving out `True`.
+    /// `self AND other`, leaving out `True` and joining chains.
     pub fn and(self, other: Condition) -> Condition {
         match (self, other) {
             (Condition::True, other) | (other, Condition::True) => other,
-            (left, right) => Condition::And(Box::new(left), Box::new(right)),
+            (Condition::And(mut all), Condition::And(more)) => {
+                all.extend(more);
+                Condition::And(all)
+            }
+            (Condition::And(mut all), other) => {
+                all.push(other);
+                Condition::And(all)
+            }
+            (left, right) => Condition::And(vec![left, right]),
         }
     }
 }
@@ -209,11 +219,23 @@ struct Sql<'e> {
     entity: &'e Entity,
     text: String,
     parameters: Vec<Value>,
+    /// How many terms deep the term being written is.
+    depth: usize,
 }
+
+/// How deep terms (arithmetic, function calls) may nest in a query. SQLite refuses
+/// expressions deeper than 1000 levels, and a term can take two SQL levels (a cast and its
+/// operation); a query this deep is an attack or a bug.
+pub const MAX_TERM_DEPTH: usize = 200;
+
+/// A query's terms nest deeper than [`MAX_TERM_DEPTH`]: the request's fault, not the store's.
+#[derive(Debug, thiserror::Error)]
+#[error("the expression nests its values more than {MAX_TERM_DEPTH} levels deep")]
+pub struct TooDeep;
 
 impl<'e> Sql<'e> {
     fn new(entity: &'e Entity) -> Sql<'e> {
-        Sql { entity, text: String::new(), parameters: Vec::new() }
+        Sql { entity, text: String::new(), parameters: Vec::new(), depth: 0 }
     }
 
     fn push(&mut self, text: &str) {
@@ -252,6 +274,16 @@ impl<'e> Sql<'e> {
 
     /// Writes a term; `real` casts it to `REAL` for a numeric comparison with a decimal.
     fn term_as(&mut self, term: &Term, real: bool) -> Result<()> {
+        if self.depth >= MAX_TERM_DEPTH {
+            return Err(TooDeep.into());
+        }
+        self.depth += 1;
+        let written = self.term_at_depth(term, real);
+        self.depth -= 1;
+        written
+    }
+
+    fn term_at_depth(&mut self, term: &Term, real: bool) -> Result<()> {
         if real {
             self.push("CAST(");
             self.term_as(term, false)?;
@@ -458,19 +490,34 @@ impl<'e> Sql<'e> {
                 }
                 self.push(")");
             }
-            Condition::And(left, right) | Condition::Or(left, right) => {
-                self.push("(");
-                self.condition(left)?;
-                self.push(if matches!(condition, Condition::And(..)) { " AND " } else { " OR " });
-                self.condition(right)?;
-                self.push(")");
-            }
+            Condition::And(operands) => self.balanced(operands, " AND ")?,
+            Condition::Or(operands) => self.balanced(operands, " OR ")?,
             Condition::Not(inner) => {
                 // A comparison with a missing value is unknown in SQL; OData's `not` of it is
                 // true, so unknown counts as false before negating.
                 self.push("NOT coalesce(");
                 self.condition(inner)?;
                 self.push(", 0)");
+            }
+        }
+        Ok(())
+    }
+
+    /// `operands` joined by `operator`, parenthesised as a balanced tree. A chain of 999 `or`s
+    /// (D365 clients write them, having no `in`) is 999 levels deep as parsed, past SQLite's
+    /// expression depth limit of 1000; balanced it is 10.
+    fn balanced(&mut self, operands: &[Condition], operator: &str) -> Result<()> {
+        match operands {
+            [] if operator == " OR " => self.push("0"),
+            [] => self.push("1"),
+            [one] => self.condition(one)?,
+            _ => {
+                let (left, right) = operands.split_at(operands.len() / 2);
+                self.push("(");
+                self.balanced(left, operator)?;
+                self.push(operator);
+                self.balanced(right, operator)?;
+                self.push(")");
             }
         }
         Ok(())
