@@ -8,7 +8,7 @@ use serde_json::json;
 use wharf::auth::Role;
 use wharf::formats::package::{PackageReader, PackageWriter, ZipLimits};
 
-use super::{NORTHWIND, action, get, message, odata_error, ok_json, post, sample, send, upload_link};
+use super::{NORTHWIND, action, get, job, message, odata_error, ok_json, post, sample, send, upload_link};
 use crate::server::{FABRIKAM, GROUPS_JOB, OPS, TestServer};
 
 /// Customer groups with a `dataAreaId` column: one row in the caller's company `usmf`, one in
@@ -170,4 +170,50 @@ fn decoded(bytes: &[u8]) -> String {
         }
         None => String::from_utf8_lossy(bytes).into_owned(),
     }
+}
+
+#[test]
+fn an_admin_granted_one_company_defines_and_sees_only_that_companys_jobs() {
+    let mut server = TestServer::start();
+    server.register("usmf-admin", &[Role::Admin], &["usmf"]);
+    let (admin, ops) = (server.token("usmf-admin"), server.token(OPS));
+    let demf_job = "1d1d1d1d-0000-4000-8000-000000000001";
+    let created = post(
+        &server,
+        &ops,
+        "/manage/jobs",
+        job(demf_job, "Customer groups", "import", "file", "demf", FABRIKAM).to_string(),
+    );
+    assert_eq!(created.status(), 201, "the admin of every company defines a demf job");
+
+    let mut everywhere =
+        job("1d1d1d1d-0000-4000-8000-000000000002", "Customer groups", "import", "file", "usmf", FABRIKAM);
+    everywhere.as_object_mut().expect("an object").remove("company");
+    for (what, body) in [
+        (
+            "a job of demf",
+            job("1d1d1d1d-0000-4000-8000-000000000003", "Customer groups", "import", "file", "demf", FABRIKAM),
+        ),
+        ("a job of no company", everywhere),
+        ("taking over the demf job", job(demf_job, "Customer groups", "import", "file", "usmf", FABRIKAM)),
+    ] {
+        let refused = post(&server, &admin, "/manage/jobs", body.to_string());
+        assert!([403, 404].contains(&refused.status().as_u16()), "{what}: {}", refused.status());
+    }
+    let path = format!("/manage/jobs/{demf_job}");
+    odata_error(get(&server, &admin, &path), 404, "reading the demf job");
+    let replaced = job(demf_job, "Customer groups", "import", "file", "usmf", FABRIKAM).to_string();
+    odata_error(send(&server, Some(&admin), Method::PUT, &path, replaced), 404, "replacing the demf job");
+    odata_error(send(&server, Some(&admin), Method::DELETE, &path, Vec::new()), 404, "deleting the demf job");
+    let listed = ok_json(get(&server, &admin, "/manage/jobs"), "the jobs").to_string();
+    assert!(!listed.contains(demf_job), "the demf job is listed to the usmf admin: {listed}");
+    assert_eq!(get(&server, &ops, &path).status(), 200, "the demf job is still there");
+
+    let own = post(
+        &server,
+        &admin,
+        "/manage/jobs",
+        job("1d1d1d1d-0000-4000-8000-000000000004", "Customer groups", "import", "file", "usmf", FABRIKAM).to_string(),
+    );
+    assert_eq!(own.status(), 201, "a job of its own company");
 }

@@ -20,6 +20,14 @@
 //! DELETE /manage/clients/{id}
 //! POST   /manage/clients/{id}/secret          a new secret, once
 //! ```
+//!
+//! An admin hands out only what it holds: it may register a client, or change, remove or
+//! reset the secret of one, only when that client's companies and roles are all its own, before
+//! and after (an admin granted every company may do anything). So no admin can widen its own
+//! grant, directly or through a client it controls, nor take over a client that holds more.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -31,7 +39,7 @@ use serde_json::json;
 
 use super::caller::{Caller, require};
 use super::{ApiError, ApiResult, AppState};
-use crate::auth::{Client, NewClient, Role};
+use crate::auth::{Client, Companies, NewClient, Role};
 use crate::jobs::job::parse_activity;
 use crate::jobs::{Job, MessageQuery, MessageStatus};
 use crate::store::Execution;
@@ -55,6 +63,35 @@ fn admin(caller: &Caller) -> ApiResult<()> {
     require(caller, Role::Admin)
 }
 
+/// Whether the caller holds every company and role in `companies` and `roles` itself, so that
+/// a client holding them can do nothing the caller could not do already.
+fn may_grant(caller: &Caller, roles: &BTreeSet<Role>, companies: &Companies) -> bool {
+    let companies_held = match (&caller.companies, companies) {
+        (Companies::All, _) => true,
+        (Companies::Only(_), Companies::All) => false,
+        (Companies::Only(_), Companies::Only(companies)) => companies.iter().all(|company| caller.may_see(company)),
+    };
+    companies_held && roles.iter().all(|role| require(caller, *role).is_ok())
+}
+
+/// 403 unless the caller may grant `roles` and `companies`.
+fn grantable(caller: &Caller, roles: &BTreeSet<Role>, companies: &Companies) -> ApiResult<()> {
+    match may_grant(caller, roles, companies) {
+        true => Ok(()),
+        false => Err(ApiError::forbidden("You may grant only companies and roles you hold yourself.")),
+    }
+}
+
+/// Registered client `id`, when the caller holds all its companies and roles: 404 when there
+/// is none, 403 when it holds more than the caller, who could otherwise take it over.
+fn grantable_client(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Client> {
+    let client = state.auth.client(id).ok_or_else(|| ApiError::not_found(format!("No client {id}.")))?;
+    match may_grant(caller, &client.roles, &client.companies) {
+        true => Ok(client),
+        false => Err(ApiError::forbidden(format!("Client {id} holds companies or roles you do not hold."))),
+    }
+}
+
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|error| ApiError::bad_request(format!("The body is not valid: {error}.")))
 }
@@ -65,19 +102,44 @@ fn activity(text: &str) -> ApiResult<uuid::Uuid> {
 
 async fn jobs(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     admin(&caller)?;
-    let jobs: Vec<_> = state.jobs.jobs().iter().map(|job| job.as_ref().clone()).collect();
+    let jobs: Vec<_> = state
+        .jobs
+        .jobs()
+        .iter()
+        .filter(|job| caller.may_see_scope(job.company.as_deref()))
+        .map(|job| job.as_ref().clone())
+        .collect();
     Ok(axum::Json(json!({ "value": jobs })).into_response())
+}
+
+/// Job `id`, when the caller may see its company (a job of no company reads and writes
+/// every company, so only an admin granted every company sees it); else 404, as for none.
+fn visible_job(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Arc<Job>> {
+    let job = state.jobs.job(activity(id)?).filter(|job| caller.may_see_scope(job.company.as_deref()));
+    job.ok_or_else(|| ApiError::not_found(format!("No job {id}.")))
+}
+
+/// Refuses a job definition that would reach past the caller's companies.
+fn within_grants(caller: &Caller, job: &Job) -> ApiResult<()> {
+    if caller.may_see_scope(job.company.as_deref()) {
+        return Ok(());
+    }
+    let scope = job.company.as_deref().map_or("every company".to_owned(), |company| format!("company {company}"));
+    Err(ApiError::forbidden(format!("The application may not define jobs for {scope}.")))
 }
 
 async fn job(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
-    let job = state.jobs.job(activity(&id)?).ok_or_else(|| ApiError::not_found(format!("No job {id}.")))?;
-    Ok(axum::Json(job.as_ref()).into_response())
+    Ok(axum::Json(visible_job(&state, &caller, &id)?.as_ref()).into_response())
 }
 
 async fn create_job(State(state): State<AppState>, caller: Caller, body: axum::body::Bytes) -> ApiResult<Response> {
     admin(&caller)?;
     let job: Job = json_body(&body)?;
+    within_grants(&caller, &job)?;
+    if state.jobs.job(job.activity).is_some() {
+        visible_job(&state, &caller, &job.activity.to_string())?;
+    }
     let job = state.jobs.put_job(job).await.map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
     Ok((StatusCode::CREATED, axum::Json(job.as_ref())).into_response())
 }
@@ -91,12 +153,17 @@ async fn replace_job(
     admin(&caller)?;
     let mut job: Job = json_body(&body)?;
     job.activity = activity(&id)?;
+    within_grants(&caller, &job)?;
+    if state.jobs.job(job.activity).is_some() {
+        visible_job(&state, &caller, &id)?;
+    }
     let job = state.jobs.put_job(job).await.map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
     Ok(axum::Json(job.as_ref()).into_response())
 }
 
 async fn delete_job(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
+    visible_job(&state, &caller, &id)?;
     match state.jobs.delete_job(activity(&id)?).await {
         Ok(true) => Ok(StatusCode::NO_CONTENT.into_response()),
         Ok(false) => Err(ApiError::not_found(format!("No job {id}."))),
@@ -132,10 +199,8 @@ async fn messages(
         offset: query.offset,
     };
     let messages = state.jobs.queue().messages(query).await?;
-    let visible: Vec<_> = messages
-        .into_iter()
-        .filter(|message| caller.may_see_scope(message.company.as_deref()))
-        .collect();
+    let visible: Vec<_> =
+        messages.into_iter().filter(|message| caller.may_see_scope(message.company.as_deref())).collect();
     Ok(axum::Json(json!({ "value": visible })).into_response())
 }
 
@@ -219,6 +284,7 @@ async fn client(State(state): State<AppState>, caller: Caller, Path(id): Path<St
 async fn add_client(State(state): State<AppState>, caller: Caller, body: axum::body::Bytes) -> ApiResult<Response> {
     admin(&caller)?;
     let registration: NewClient = json_body(&body)?;
+    grantable(&caller, &registration.roles, &registration.companies)?;
     let auth = state.auth.clone();
     let (client, secret) = tokio::task::spawn_blocking(move || auth.add_client(registration))
         .await
@@ -236,15 +302,15 @@ async fn set_client(
     admin(&caller)?;
     let mut client: Client = json_body(&body)?;
     client.id = id.to_ascii_lowercase();
-    if state.auth.client(&client.id).is_none() {
-        return Err(ApiError::not_found(format!("No client {id}.")));
-    }
+    grantable_client(&state, &caller, &client.id)?;
+    grantable(&caller, &client.roles, &client.companies)?;
     state.auth.set_client(&client).map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
     Ok(axum::Json(state.auth.client(&client.id)).into_response())
 }
 
 async fn remove_client(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
+    grantable_client(&state, &caller, &id)?;
     match state.auth.remove_client(&id)? {
         true => Ok(StatusCode::NO_CONTENT.into_response()),
         false => Err(ApiError::not_found(format!("No client {id}."))),
@@ -253,9 +319,7 @@ async fn remove_client(State(state): State<AppState>, caller: Caller, Path(id): 
 
 async fn reset_secret(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
-    if state.auth.client(&id).is_none() {
-        return Err(ApiError::not_found(format!("No client {id}.")));
-    }
+    grantable_client(&state, &caller, &id)?;
     let auth = state.auth.clone();
     let secret = tokio::task::spawn_blocking(move || auth.reset_secret(&id)).await.map_err(anyhow::Error::from)??;
     Ok(axum::Json(json!({ "secret": secret })).into_response())
