@@ -20,6 +20,8 @@ use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS, SETUP_JOB, 
 
 /// API2: a client shut out from the command line is shut out of the running server at once.
 mod authentication;
+/// API2: tokens whose `crit` header names what Wharf cannot honour are refused.
+mod tokens;
 
 /// A second data-management client, granted only company `fab`.
 const NORTHWIND: &str = "northwind-app";

@@ -308,10 +308,19 @@ pub(super) fn validate(auth: &Inner, token: &str) -> Result<Caller, AuthError> {
     auth.registrations.caller(&client_id).ok_or(AuthError::NotMapped(client_id))
 }
 
-/// Checks the token's signature and claims; returns its client id and expiry. The header's
-/// `jku`, `x5u` and `jwk` are never read: keys come only from Wharf's settings (RFC 8725 §3.10).
+/// Checks the token's header, signature and claims; returns its client id and expiry. The
+/// header's `jku`, `x5u` and `jwk` are never read: keys come only from Wharf's settings
+/// (RFC 8725 §3.10).
 fn verify(auth: &Inner, token: &str) -> Result<(String, u64), AuthError> {
     let header = jsonwebtoken::decode_header(token).map_err(invalid)?;
+    // RFC 7515 §4.1.11: `crit` lists extensions the recipient must understand and enforce, or
+    // reject the token. Wharf implements none (jsonwebtoken neither, and ignores the header),
+    // so a token with any `crit`, empty lists included (which the RFC forbids), is refused
+    // before either issuer's keys are looked at: accepting it would skip a rule its issuer
+    // made a condition of its validity.
+    if let Some(critical) = &header.crit {
+        return Err(AuthError::Invalid(format!("critical header parameters {critical:?} are not understood")));
+    }
     match (header.alg, &auth.external) {
         (Algorithm::EdDSA, _) => verify_own(auth, token, &header),
         (Algorithm::RS256, Some(external)) => {
