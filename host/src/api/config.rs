@@ -13,6 +13,8 @@
 //! requests_per_second = 2000                # per client
 //! burst = 4000
 //! token_requests_per_minute = 120           # per address, token endpoint
+//! token_burst = 10                          # of those, at once
+//! token_requests_waiting = 32               # for a secret check; beyond, 503
 //!
 //! [jobs]
 //! workers = 2
@@ -76,6 +78,15 @@ pub struct Limits {
     /// Token requests per minute per address: the token endpoint checks a secret with argon2,
     /// which is made to be slow, so it must not become a lever to exhaust the CPU.
     pub token_requests_per_minute: u32,
+    /// Token requests an address may make at once (at most `token_requests_per_minute`);
+    /// beyond, 429 with `Retry-After`. Small, because each one costs an argon2 hash: a client
+    /// needs a token an hour, and a burst is how one address makes the server hash at once.
+    pub token_burst: u32,
+    /// Token requests that may wait for a secret check while one runs on every core; beyond,
+    /// or after waiting 5 s, 503 with `Retry-After`. A check holds argon2's 19 MiB, so only
+    /// as many run as there are cores, whatever the number of addresses asking: a waiting
+    /// request holds a connection and no more.
+    pub token_requests_waiting: usize,
 }
 
 impl Default for Limits {
@@ -86,6 +97,8 @@ impl Default for Limits {
             requests_per_second: 2000,
             burst: 4000,
             token_requests_per_minute: 120,
+            token_burst: 10,
+            token_requests_waiting: 32,
         }
     }
 }

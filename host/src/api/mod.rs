@@ -48,6 +48,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Per-client and per-address request budgets.
     pub rates: Arc<caller::Rates>,
+    /// The token endpoint's argon2 checks, bounded.
+    pub(crate) secret_checks: Arc<token::SecretChecks>,
     /// The OData service at `/data`.
     pub odata: crate::odata::Service,
     /// The largest body an OData request (a `$batch` above all) may have.
@@ -121,6 +123,7 @@ impl Server {
             limits: Arc::new(config.limits.clone()),
             public_url,
             rates: Arc::new(caller::Rates::new(&config.limits)),
+            secret_checks: Arc::new(token::SecretChecks::start(&config.limits)?),
             odata,
             odata_body_limit: config.odata.max_batch_bytes,
         };

@@ -3,16 +3,109 @@
 //! `/{tenant}/oauth2/v2.0/token` (v2, `scope=…/.default`). The tenant segment is accepted and
 //! ignored; Wharf is one tenant. The public key set is at `/.well-known/jwks.json`.
 
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::time::Duration;
+
+use anyhow::Context as _;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
-use super::{ApiResult, AppState, caller};
+use super::{ApiResult, AppState, Limits, caller};
 use crate::auth::{TokenEndpoint, TokenRequest};
+
+/// How long a token request waits for its secret check to start before it is answered 503.
+const CHECK_WAIT_MAX: Duration = Duration::from_secs(5);
+
+/// The seconds a token request refused for a full queue is told to wait: the queue drains in
+/// well under that.
+const BUSY_RETRY_AFTER_SECONDS: u32 = 1;
+
+/// The argon2 checks of client secrets: at most one per core at a time, on threads of their
+/// own, and a bounded number of requests waiting for their turn.
+///
+/// Each check allocates argon2's 19 MiB and keeps a core busy for tens of milliseconds, and the
+/// token endpoint is reached without credentials: unbounded, 120 requests at once took 1.8 GB.
+/// The per-address budget cannot bound that alone, since an attacker may have many addresses.
+///
+/// The checks run on one long-lived thread per core rather than on tokio's blocking pool: the
+/// allocator keeps a freed 19 MiB block in the arena of the thread that freed it, so a pool
+/// that starts fresh threads under load keeps a block per arena it touched (some 300 MiB on
+/// two cores), while a fixed set of threads reuses one block each.
+#[derive(Debug)]
+pub(crate) struct SecretChecks {
+    /// A permit per check that may run: one per thread.
+    running: Arc<Semaphore>,
+    /// A permit per request that may be running or waiting.
+    admitted: Arc<Semaphore>,
+    /// The threads' work; they end when this is dropped.
+    jobs: mpsc::Sender<Job>,
+}
+
+/// One secret check, with where its answer goes.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The permits of one secret check; dropping them lets the next one in.
+#[derive(Debug)]
+struct Turn {
+    _admitted: OwnedSemaphorePermit,
+    _running: OwnedSemaphorePermit,
+}
+
+impl SecretChecks {
+    /// A thread per core, and `limits.token_requests_waiting` requests waiting at most.
+    pub(crate) fn start(limits: &Limits) -> anyhow::Result<SecretChecks> {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..cores {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name("wharf-secrets".into())
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next job, not during it.
+                        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                        let Ok(job) = next else { break };
+                        // A panic fails that request (its answer is dropped), not the thread.
+                        let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
+                    }
+                })
+                .context("cannot start a thread for secret checks")?;
+        }
+        Ok(SecretChecks {
+            running: Arc::new(Semaphore::new(cores)),
+            admitted: Arc::new(Semaphore::new(cores + limits.token_requests_waiting)),
+            jobs,
+        })
+    }
+
+    /// Runs `check` when its turn comes; `None` when too many requests wait already or the turn
+    /// did not come within [`CHECK_WAIT_MAX`].
+    async fn run<T: Send + 'static>(&self, check: impl FnOnce() -> T + Send + 'static) -> Option<anyhow::Result<T>> {
+        let admitted = self.admitted.clone().try_acquire_owned().ok()?;
+        let running = tokio::time::timeout(CHECK_WAIT_MAX, self.running.clone().acquire_owned()).await.ok()?.ok()?;
+        let turn = Turn { _admitted: admitted, _running: running };
+        let (answer, answered) = oneshot::channel();
+        // The turn ends with the check, not with the request: a client that hangs up does not
+        // free its place while its hash still runs.
+        let job: Job = Box::new(move || {
+            let _ = answer.send(check());
+            drop(turn);
+        });
+        if self.jobs.send(job).is_err() {
+            return Some(Err(anyhow::anyhow!("the secret checks have stopped")));
+        }
+        Some(answered.await.map_err(|_| anyhow::anyhow!("a secret check panicked")))
+    }
+}
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -47,12 +140,14 @@ async fn issue(state: AppState, endpoint: TokenEndpoint, parts: Parts, body: axu
     };
     let basic = basic_credentials(&parts.headers);
     let used_basic = basic.is_some();
-    // argon2 is slow on purpose: off the async threads.
+    // argon2 is slow on purpose: off the async threads, and bounded (see `SecretChecks`).
     let auth = state.auth.clone();
-    let issued = tokio::task::spawn_blocking(move || auth.issue(endpoint, &form, basic))
-        .await
-        .map_err(|error| anyhow::anyhow!("issuing a token panicked: {error}"))?;
-    let mut response = match issued {
+    let Some(issued) = state.secret_checks.run(move || auth.issue(endpoint, &form, basic)).await else {
+        tracing::info!("refused a token request: too many secret checks are running or waiting");
+        return Ok(no_store(busy()));
+    };
+    let issued = issued?;
+    let response = match issued {
         Ok(token) => axum::Json(token).into_response(),
         Err(error) => {
             let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
@@ -66,9 +161,25 @@ async fn issue(state: AppState, endpoint: TokenEndpoint, parts: Parts, body: axu
             response
         }
     };
-    // Tokens must not be cached on the way (RFC 6749 5.1).
-    response.headers_mut().insert(header::CACHE_CONTROL, "no-store".parse().expect("a valid header"));
-    Ok(response)
+    Ok(no_store(response))
+}
+
+/// `response`, marked so that it is not cached on the way (RFC 6749 5.1): it may hold a token.
+fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// 503 with `Retry-After`, in OAuth's terms (`temporarily_unavailable`, RFC 6749 §4.1.2.1) as
+/// every other refusal of the token endpoint: the request was not looked at, and may be sent
+/// again as it is.
+fn busy() -> Response {
+    let body = serde_json::json!({
+        "error": "temporarily_unavailable",
+        "error_description": "too many token requests are being checked; retry after the time Retry-After gives",
+    });
+    let retry_after = [(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER_SECONDS))];
+    (StatusCode::SERVICE_UNAVAILABLE, retry_after, axum::Json(body)).into_response()
 }
 
 /// The client id and secret of an HTTP Basic header (RFC 6749 2.3.1). Wharf's client ids and

@@ -1,0 +1,198 @@
+//! API4, unrestricted resource consumption: what a client can make the server spend without
+//! credentials (argon2's memory on the token endpoint) is bounded, and the server keeps
+//! answering while an attacker spends what it can.
+//!
+//! These tests speak HTTP over raw sockets, from as many loopback addresses as they need, so
+//! that they control when each byte leaves.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpSocket, TcpStream};
+use wharf::api::Limits;
+
+use crate::server::{FABRIKAM, TestServer};
+
+/// An HTTP answer, read off a raw connection.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    /// Names lowercased.
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+
+    /// The whole seconds of `Retry-After`, asserting that there is one.
+    fn retry_after(&self) -> u64 {
+        let retry =
+            self.header("retry-after").unwrap_or_else(|| panic!("{} without Retry-After: {self:?}", self.status));
+        retry.parse().unwrap_or_else(|_| panic!("Retry-After {retry:?} is not whole seconds"))
+    }
+}
+
+/// Parses a whole answer; the body is what follows the head (the tests ask for
+/// `Connection: close`, so it ends with the connection).
+fn parse(bytes: &[u8]) -> Answer {
+    let text = String::from_utf8_lossy(bytes);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no complete answer: {text:?}"));
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {status_line:?}"));
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    Answer { status, headers, body: body.to_owned() }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime")
+}
+
+/// The address the server listens on.
+fn address(server: &TestServer) -> SocketAddr {
+    server.url.trim_start_matches("http://").parse().expect("a socket address")
+}
+
+/// A connection to `server` from `source`, a loopback address: the whole of 127.0.0.0/8 is
+/// this machine's, so each address stands for another client.
+async fn connect(server: SocketAddr, source: IpAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().expect("a socket");
+    socket.bind(SocketAddr::new(source, 0)).unwrap_or_else(|error| panic!("cannot bind {source}: {error}"));
+    socket.connect(server).await.unwrap_or_else(|error| panic!("cannot connect from {source}: {error}"))
+}
+
+/// Sends `request` on `stream` and reads the answer to the end of the connection.
+async fn exchange(mut stream: TcpStream, request: &str) -> Answer {
+    stream.write_all(request.as_bytes()).await.expect("the request is sent");
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).await.expect("the answer is read");
+    parse(&bytes)
+}
+
+/// A v2 token request for FABRIKAM with a wrong secret: every one costs the server an argon2
+/// hash, as a guess does.
+fn wrong_secret_request(server: &TestServer) -> String {
+    let scope = format!("{}/.default", server.url);
+    let body = format!(
+        "grant_type=client_credentials&client_id={FABRIKAM}&client_secret=guess&scope={}",
+        utf8_percent_encode(&scope, NON_ALPHANUMERIC)
+    );
+    format!(
+        "POST /oauth2/v2.0/token HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        address(server),
+        body.len()
+    )
+}
+
+/// `count` wrong-secret token requests at once, request `index` from `source(index)`: every
+/// connection is made first, then every request is sent together.
+fn token_storm(server: &TestServer, count: usize, source: impl Fn(usize) -> IpAddr) -> Vec<Answer> {
+    let (target, request) = (address(server), Arc::new(wrong_secret_request(server)));
+    runtime().block_on(async {
+        let start = Arc::new(tokio::sync::Barrier::new(count));
+        let mut tasks = Vec::new();
+        for index in 0..count {
+            let (source, start, request) = (source(index), start.clone(), request.clone());
+            tasks.push(tokio::spawn(async move {
+                let stream = connect(target, source).await;
+                start.wait().await;
+                exchange(stream, &request).await
+            }));
+        }
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.expect("a request task"));
+        }
+        answers
+    })
+}
+
+/// How many answers have each status, for messages.
+fn statuses(answers: &[Answer]) -> std::collections::BTreeMap<u16, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for answer in answers {
+        *counts.entry(answer.status).or_default() += 1;
+    }
+    counts
+}
+
+/// This process's resident memory now and at its peak, in KiB (Linux's `/proc`).
+fn resident_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /proc/self/status"))
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+#[test]
+fn one_address_gets_a_small_burst_of_token_requests_and_429_with_retry_after_beyond_it() {
+    let defaults = Limits::default();
+    let server = TestServer::start_with(|config| {
+        config.limits.token_requests_per_minute = defaults.token_requests_per_minute;
+        config.limits.token_burst = defaults.token_burst;
+    });
+    let answers = token_storm(&server, 120, |_| IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let counts = statuses(&answers);
+    let checked = counts.get(&401).copied().unwrap_or(0);
+    let limited = counts.get(&429).copied().unwrap_or(0);
+    assert_eq!(checked + limited, answers.len(), "every request is checked (401) or refused (429): {counts:?}");
+    // The budget comes back at two requests a second, so a storm that takes a while to arrive
+    // on a loaded machine lets a few more through; without a burst limit all 120 are hashed.
+    let burst = defaults.token_burst as usize;
+    assert!(checked <= burst + 4, "{checked} secret checks from one address at once, beyond a burst of {burst}");
+    for answer in answers.iter().filter(|answer| answer.status == 429) {
+        assert!((1..=60).contains(&answer.retry_after()), "{answer:?}");
+    }
+}
+
+#[test]
+fn token_requests_from_many_addresses_hash_one_per_core_and_beyond_the_queue_get_503() {
+    // Each address sends one request, well within its own budget: only the bound on the
+    // secret checks themselves stands between this storm and 120 argon2 hashes at once.
+    let server = TestServer::start();
+    let source = |index: usize| IpAddr::V4(Ipv4Addr::new(127, 0, 1 + (index / 200) as u8, 1 + (index % 200) as u8));
+    // Writing 5 resets the peak to the resident size now (Linux 4.0 on), so that the peak read
+    // afterwards is this storm's, not an earlier test's.
+    std::fs::write("/proc/self/clear_refs", "5").expect("the peak resident size can be reset");
+    let (before, _) = resident_kib();
+    let answers = token_storm(&server, 120, source);
+    let (_, peak) = resident_kib();
+
+    // argon2 takes 19 MiB a hash: one per core, some 40 MiB here, stays well below this bound
+    // (which leaves room for tests running alongside); 120 at once took 2.2 GiB.
+    let grown_mib = peak.saturating_sub(before) / 1024;
+    assert!(grown_mib < 256, "the token storm took {grown_mib} MiB of memory");
+
+    let counts = statuses(&answers);
+    let busy: Vec<&Answer> = answers.iter().filter(|answer| answer.status == 503).collect();
+    assert_eq!(counts.get(&401).copied().unwrap_or(0) + busy.len(), answers.len(), "{counts:?}");
+    assert!(!busy.is_empty(), "120 requests at once and none had to be turned away: {counts:?}");
+    for answer in busy {
+        assert!(answer.retry_after() >= 1, "{answer:?}");
+        assert_eq!(answer.header("cache-control"), Some("no-store"), "{answer:?}");
+        let body: Value = serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {answer:?}"));
+        assert_eq!(body["error"], "temporarily_unavailable", "an OAuth error: {body}");
+        assert!(body["access_token"].is_null(), "{body}");
+    }
+    // The storm leaves nothing behind: a client with the right secret gets its token.
+    let _ = server.token(FABRIKAM);
+}
