@@ -1,20 +1,26 @@
 //! API4, unrestricted resource consumption: what a client can make the server spend without
-//! credentials (argon2's memory on the token endpoint) is bounded, and the server keeps
-//! answering while an attacker spends what it can.
+//! credentials (argon2's memory on the token endpoint) is bounded, the server keeps answering
+//! while an attacker spends what it can, and what runs out anyway (the disk) is answered so
+//! that clients come back.
 //!
 //! These tests speak HTTP over raw sockets, from as many loopback addresses as they need, so
 //! that they control when each byte leaves.
 
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-use serde_json::Value;
+use reqwest::Method;
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpSocket, TcpStream};
 use wharf::api::Limits;
 
-use crate::server::{FABRIKAM, TestServer};
+use super::{get, odata_error, ok_json, post, send, upload_link};
+use crate::server::{FABRIKAM, OPS, TestServer};
 
 /// An HTTP answer, read off a raw connection.
 #[derive(Debug)]
@@ -195,4 +201,149 @@ fn token_requests_from_many_addresses_hash_one_per_core_and_beyond_the_queue_get
     }
     // The storm leaves nothing behind: a client with the right secret gets its token.
     let _ = server.token(FABRIKAM);
+}
+
+/// A tmpfs mounted on a directory of its own: a file system the tests can fill. Unmounted when
+/// dropped.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    /// A tmpfs of `size` (as mount(8) writes it), or `None` where this process may not mount
+    /// one (it needs root with CAP_SYS_ADMIN), said on the terminal whatever the capture.
+    fn mount(size: &str, test: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().expect("a mount point");
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "wharf-test"])
+            .arg(dir.path())
+            .output();
+        let reason = match mounted {
+            Ok(output) if output.status.success() => return Some(Tmpfs { dir }),
+            Ok(output) => String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            Err(error) => format!("cannot run mount: {error}"),
+        };
+        // Straight to the process's stderr: the test harness captures eprintln! of a test
+        // that passes, and a skip must not go unseen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED {test}: cannot mount a tmpfs to fill ({reason}); it needs root with CAP_SYS_ADMIN ***\n"
+        );
+        None
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a filler file until the file system is full to its last page.
+    fn fill(&self) {
+        let mut filler =
+            std::fs::OpenOptions::new().create(true).append(true).open(self.filler()).expect("the filler opens");
+        for chunk in [1 << 20, 4096, 1] {
+            let bytes = vec![0xA5u8; chunk];
+            loop {
+                match filler.write_all(&bytes) {
+                    Ok(()) => continue,
+                    Err(error) if error.kind() == std::io::ErrorKind::StorageFull => break,
+                    Err(error) => panic!("cannot fill the tmpfs: {error}"),
+                }
+            }
+        }
+    }
+
+    /// Frees what [`Tmpfs::fill`] took.
+    fn free(&self) {
+        std::fs::remove_file(self.filler()).expect("the filler is removed");
+    }
+
+    fn filler(&self) -> PathBuf {
+        self.dir.path().join("filler")
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let unmounted = Command::new("umount").arg(self.dir.path()).status().is_ok_and(|status| status.success());
+        if !unmounted {
+            // Something still has a file open there: detach it now, it goes when closed.
+            let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+        }
+    }
+}
+
+/// An import job that processes its messages once an hour, after a first run at start: what
+/// the tests enqueue on a full disk stays put.
+const IDLE_IMPORT_JOB: &str = "3c1f4a2b-7d6e-4f80-9a1b-2c3d4e5f6a7b";
+
+#[test]
+fn a_full_disk_answers_enqueues_and_uploads_507_with_retry_after_serves_reads_and_recovers() {
+    let Some(tmpfs) = Tmpfs::mount("48m", "a_full_disk_answers_enqueues_and_uploads_507") else { return };
+    let server = TestServer::start_with(|config| config.data = Some(tmpfs.path().join("data")));
+    let (token, ops) = (server.token(FABRIKAM), server.token(OPS));
+    let job = json!({
+        "activity": IDLE_IMPORT_JOB,
+        "project": "Customer groups",
+        "direction": "import",
+        "mode": "file",
+        "company": "usmf",
+        "entity": "Customer groups",
+        "processing": "1h",
+        "monitoring": "1m",
+        "authorized": [{ "client": FABRIKAM }],
+    });
+    assert_eq!(post(&server, &ops, "/manage/jobs", job.to_string()).status(), 201, "the job is added");
+    let enqueue = format!("/api/connector/enqueue/{IDLE_IMPORT_JOB}?entity=Customer%20groups");
+    let body = |size: usize| {
+        let mut body = b"GroupId,Description\n".to_vec();
+        body.resize(size, b'x');
+        body
+    };
+    let earlier = ok_json(post(&server, &token, &enqueue, body(1000)), "an enqueue before the disk fills");
+    let earlier = earlier.as_str().expect("a message id").to_owned();
+    let upload = upload_link(&server, &token);
+
+    tmpfs.fill();
+    let storage_full = |response, what: &str| {
+        let response: reqwest::blocking::Response = response;
+        let retry = response.headers().get("retry-after").and_then(|value| value.to_str().ok()).map(str::to_owned);
+        odata_error(response, 507, what);
+        let seconds: u64 = retry.as_deref().and_then(|retry| retry.parse().ok()).unwrap_or(0);
+        assert!(seconds >= 1, "{what}: Retry-After {retry:?}");
+    };
+    // A body over the in-memory limit streams to a file, which cannot be written.
+    storage_full(post(&server, &token, &enqueue, body(300 * 1024)), "a 300 kB enqueue");
+    storage_full(send(&server, None, Method::PUT, &upload, body(300 * 1024)), "a 300 kB upload");
+    storage_full(send(&server, None, Method::PUT, &upload, body(1000)), "a 1 kB upload");
+    // Small bodies go into the queue's row; SQLite may still find room in its log for a few,
+    // and then it is full too.
+    let mut answers = Vec::new();
+    for _ in 0..64 {
+        tmpfs.fill();
+        let response = post(&server, &token, &enqueue, body(200 * 1024));
+        let status = response.status().as_u16();
+        answers.push(status);
+        if status != 200 {
+            storage_full(response, "a 200 kB enqueue");
+            break;
+        }
+    }
+    assert_eq!(answers.last(), Some(&507), "small enqueues until the queue's database was full: {answers:?}");
+
+    // Reads go on.
+    assert_eq!(server.http.get(server.at("/health")).send().expect("an answer").status(), 200);
+    let status = ok_json(
+        get(&server, &token, &format!("/api/connector/jobstatus/{IDLE_IMPORT_JOB}?jobId={earlier}")),
+        "the job status of an earlier message",
+    );
+    assert!(status["DataJobStatus"]["DataJobState"].is_string(), "{status}");
+    ok_json(get(&server, &ops, "/manage/messages"), "the message list");
+    let _ = server.token(FABRIKAM);
+
+    // The same requests succeed once there is room again.
+    tmpfs.free();
+    ok_json(post(&server, &token, &enqueue, body(300 * 1024)), "a 300 kB enqueue after space was freed");
+    ok_json(post(&server, &token, &enqueue, body(200 * 1024)), "a 200 kB enqueue after space was freed");
+    let uploaded = send(&server, None, Method::PUT, &upload, body(300 * 1024));
+    assert_eq!(uploaded.status(), 201, "the upload after space was freed");
 }

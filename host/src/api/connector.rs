@@ -145,9 +145,8 @@ async fn enqueue(
                 return Err(ApiError::bad_request(format!("The request body could not be read: {error}")));
             }
         };
-        if let Err(error) = receiver.push(&chunk).await {
-            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{error:#}.")));
-        }
+        // Over the limit answers 413; a full disk 507 (see `ApiError`).
+        receiver.push(&chunk).await?;
     }
     let body = receiver.finish().await?;
     if job.mode == Mode::Package {

@@ -1,8 +1,16 @@
 //! The one error type at the HTTP edge: every failure answers in OData's error JSON, with text
 //! safe to show a client. Details that are not are logged once, here.
 
+use std::io;
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+
+use crate::jobs::bodies::ReceiveError;
+
+/// The seconds a client is told to wait when the disk is full: long enough for an operator or
+/// the retention to free space, short enough that a queue drains soon after.
+const STORAGE_RETRY_AFTER_SECONDS: u32 = 60;
 
 /// A failed request: its status and what the client is told.
 #[derive(Debug)]
@@ -50,9 +58,24 @@ impl ApiError {
             .with_header(header::RETRY_AFTER, seconds)
     }
 
-    /// 500 for a failure of the server itself: logged with its details, which the client does
-    /// not see.
+    /// 507 with `Retry-After`: the server has no room to store the request now. Not 413,
+    /// which tells a client that the request is refused as it is, for good; not 500, which
+    /// says nothing. The same request succeeds once space is freed.
+    pub fn insufficient_storage() -> ApiError {
+        ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "The server has no room to store the request now; retry after the time Retry-After gives.",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(STORAGE_RETRY_AFTER_SECONDS))
+    }
+
+    /// 500 for a failure of the server itself, or 507 when it is a full disk or an exhausted
+    /// quota: logged with its details, which the client does not see.
     pub fn internal(error: &anyhow::Error) -> ApiError {
+        if storage_full(error) {
+            tracing::warn!("no room to store a request: {error:#}");
+            return ApiError::insufficient_storage();
+        }
         tracing::error!("request failed: {error:#}");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "An error has occurred.")
     }
@@ -68,6 +91,29 @@ impl From<anyhow::Error> for ApiError {
     fn from(error: anyhow::Error) -> Self {
         ApiError::internal(&error)
     }
+}
+
+impl From<ReceiveError> for ApiError {
+    fn from(error: ReceiveError) -> Self {
+        match error {
+            ReceiveError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{error}.")),
+            ReceiveError::Write(error) => ApiError::internal(&error),
+        }
+    }
+}
+
+/// Whether anything in `error`'s chain says that the file system is full (ENOSPC) or the
+/// quota spent (EDQUOT): an IO error of a file write, or SQLite's `SQLITE_FULL`.
+fn storage_full(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        if let Some(error) = cause.downcast_ref::<io::Error>() {
+            return matches!(error.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded);
+        }
+        if let Some(rusqlite::Error::SqliteFailure(error, _)) = cause.downcast_ref::<rusqlite::Error>() {
+            return error.code == rusqlite::ErrorCode::DiskFull;
+        }
+        false
+    })
 }
 
 impl IntoResponse for ApiError {

@@ -260,9 +260,8 @@ async fn upload(
         .await
         .map_err(|error| ApiError::bad_request(format!("The body could not be read: {error}")))?
     {
-        if let Err(error) = receiver.push(&chunk).await {
-            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{error:#}.")));
-        }
+        // Over the limit answers 413; a full disk 507 (see `ApiError`).
+        receiver.push(&chunk).await?;
     }
     let body = receiver.finish().await?;
     let size = body.size;

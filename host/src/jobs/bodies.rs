@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use tokio::io::AsyncWriteExt as _;
 
 /// Bodies up to this size live in the database row: writing them costs no file of their own,
@@ -103,6 +103,20 @@ impl Bodies {
     }
 }
 
+/// Why a chunk of a body could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    /// The body outgrew its limit: the request can never succeed as it is.
+    #[error("the body is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The body could not be written, for instance to a full disk: it may succeed later.
+    #[error(transparent)]
+    Write(#[from] anyhow::Error),
+}
+
 /// A body being received in chunks.
 #[derive(Debug)]
 pub struct Receiver {
@@ -115,11 +129,11 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    /// Takes the next chunk; an error when the body outgrows its limit.
-    pub async fn push(&mut self, chunk: &[u8]) -> Result<()> {
+    /// Takes the next chunk; an error when the body outgrows its limit or cannot be written.
+    pub async fn push(&mut self, chunk: &[u8]) -> Result<(), ReceiveError> {
         self.size += chunk.len() as u64;
         if self.size > self.limit {
-            bail!("the body is larger than the limit of {} bytes", self.limit);
+            return Err(ReceiveError::TooLarge { limit: self.limit });
         }
         self.hasher.update(chunk);
         if self.file.is_none() && self.memory.len() + chunk.len() <= INLINE_LIMIT {

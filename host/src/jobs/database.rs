@@ -150,7 +150,7 @@ impl Database {
             Box::new(move |committed| {
                 let outcome = match committed {
                     Ok(()) => outcome,
-                    Err(error) => Err(anyhow!("cannot commit to the queue: {error:#}")),
+                    Err(error) => Err(anyhow::Error::new(CommitFailed(error))),
                 };
                 // The caller may have gone (a client hung up); the write stands regardless.
                 let _ = answer.send(outcome);
@@ -189,6 +189,25 @@ impl Database {
         if let Some(writer) = self.shared.writer.lock().unwrap_or_else(PoisonError::into_inner).take() {
             let _ = writer.join();
         }
+    }
+}
+
+/// The failure of a group's commit, as each write of the group reports it. The cause stays
+/// its source rather than text, so that a caller can tell a full disk (`SQLITE_FULL`) from
+/// any other failure.
+#[derive(Debug)]
+struct CommitFailed(Arc<anyhow::Error>);
+
+impl std::fmt::Display for CommitFailed {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("cannot commit to the queue")
+    }
+}
+
+impl std::error::Error for CommitFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let cause: &(dyn std::error::Error + Send + Sync + 'static) = (*self.0).as_ref();
+        Some(cause)
     }
 }
 
