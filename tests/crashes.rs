@@ -1,6 +1,7 @@
 //! Crash tests: a real `wharf serve` process is killed with SIGKILL while enqueues stream in,
-//! while it imports a large message, and between a redelivery and its ack; after a restart over
-//! the same data, every answer it gave before the kill must still hold.
+//! while it imports a large message, between a redelivery and its ack, and between an export's
+//! message and its watermark; after a restart over the same data, every answer it gave before
+//! the kill must still hold.
 //!
 //! The server runs in a child process: this test binary again, running
 //! [`crash_child_serves_until_killed`], which calls `wharf::run::execute(["wharf", "serve", …])`.
@@ -23,6 +24,10 @@ use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS, SETUP_JOB, 
 
 /// Set in a child process: the arguments of `wharf serve`, one a line.
 const SERVE_CHILD: &str = "WHARF_TEST_SERVE_CHILD";
+
+/// The server's test seam (`host/src/jobs/scheduler.rs`): a process started with
+/// `WHARF_FAULT=<point>` stops at that point, says so on stderr and waits to be killed.
+const FAULT: &str = "WHARF_FAULT";
 
 /// A file-mode import job of customer groups that processes once an hour, so the enqueue test
 /// measures the queue and not imports (the scheduler still processes once, at each start).
@@ -52,6 +57,8 @@ struct ServeProcess {
     url: String,
     port: u16,
     config: Option<PathBuf>,
+    /// The [`FAULT`] point of the next start, if any.
+    fault: Option<&'static str>,
     secrets: HashMap<String, String>,
     http: reqwest::blocking::Client,
     child: Option<Child>,
@@ -90,7 +97,7 @@ impl ServeProcess {
         }
         drop(auth);
         let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().expect("a client");
-        ServeProcess { dir, url, port, config: None, secrets, http, child: None, starts: 0 }
+        ServeProcess { dir, url, port, config: None, fault: None, secrets, http, child: None, starts: 0 }
     }
 
     /// Starts `wharf serve` and waits for its `listening on` line.
@@ -108,8 +115,13 @@ impl ServeProcess {
         if let Some(config) = &self.config {
             args.extend(["--config".to_owned(), config.display().to_string()]);
         }
-        let log = self.dir.path().join(format!("serve-{}.log", self.starts));
-        let mut child = Command::new(std::env::current_exe().expect("the test binary"))
+        let log = self.log();
+        let mut command = Command::new(std::env::current_exe().expect("the test binary"));
+        match self.fault {
+            Some(point) => command.env(FAULT, point),
+            None => command.env_remove(FAULT),
+        };
+        let mut child = command
             .args(["--exact", "crashes::crash_child_serves_until_killed", "--nocapture", "--test-threads=1"])
             .env(SERVE_CHILD, args.join("\n"))
             .stdin(Stdio::piped())
@@ -153,6 +165,11 @@ impl ServeProcess {
 
     fn data(&self) -> PathBuf {
         self.dir.path().join("data")
+    }
+
+    /// The stderr of the latest start.
+    fn log(&self) -> PathBuf {
+        self.dir.path().join(format!("serve-{}.log", self.starts))
     }
 
     fn at(&self, path: &str) -> String {
@@ -587,5 +604,113 @@ fn an_ack_with_a_receipt_from_before_a_redelivery_is_refused_after_a_restart_and
     assert_eq!(message["AckUser"], FABRIKAM, "{message}");
     if let Some(next) = dequeue(&server) {
         assert_ne!(next["CorrelationId"], first["CorrelationId"], "an acknowledged message is not delivered again");
+    }
+}
+
+/// Every message of `activity` a client can dequeue now, each downloaded and acknowledged:
+/// the bodies, in order.
+fn dequeue_all(server: &ServeProcess, token: &str, activity: &str) -> Vec<String> {
+    let mut bodies = Vec::new();
+    loop {
+        let response = server
+            .http
+            .get(server.at(&format!("/api/connector/dequeue/{activity}")))
+            .bearer_auth(token)
+            .send()
+            .expect("dequeue answers");
+        match response.status().as_u16() {
+            204 => return bodies,
+            200 => {}
+            status => panic!("dequeue answered {status}"),
+        }
+        let message: Value = response.json().expect("a dequeue answer");
+        let location = message["DownloadLocation"].as_str().expect("a download location");
+        let download = server.http.get(location).bearer_auth(token).send().expect("the download answers");
+        assert_eq!(download.status(), 200, "download of {message}");
+        bodies.push(download.text().expect("a body"));
+        let ack = server
+            .http
+            .post(server.at(&format!("/api/connector/ack/{activity}")))
+            .bearer_auth(token)
+            .json(&message)
+            .send()
+            .expect("ack answers");
+        assert_eq!(ack.status(), 200, "ack of {message}");
+    }
+}
+
+/// The completed executions of project `project` the management API lists.
+fn completed_executions(server: &ServeProcess, admin: &str, project: &str) -> usize {
+    let response =
+        server.http.get(server.at("/manage/executions?limit=1000")).bearer_auth(admin).send().expect("answers");
+    assert_eq!(response.status(), 200, "the executions");
+    let body: Value = response.json().expect("JSON");
+    let executions = body["value"].as_array().expect("a list of executions");
+    executions.iter().filter(|execution| execution["project"] == project && !execution["completed"].is_null()).count()
+}
+
+/// The `CustomerAccount`s of the usmf customers in the store; the server must not be running.
+fn usmf_customers(server: &ServeProcess) -> Vec<String> {
+    let deployment = wharf::deployment::Deployment::open(server.dir.path(), None).expect("the deployment opens");
+    let mut accounts: Vec<String> = rows(&deployment, "Customer")
+        .iter()
+        .filter(|row| row.split(' ').any(|field| field.eq_ignore_ascii_case("dataAreaId=usmf")))
+        .filter_map(|row| row.split(' ').find_map(|field| field.strip_prefix("CustomerAccount=")).map(str::to_owned))
+        .collect();
+    accounts.sort();
+    accounts
+}
+
+#[test]
+fn an_export_killed_between_its_watermark_and_its_message_delivers_every_row_exactly_once() {
+    // Killed between the two commits of an export, in either order they could run: the
+    // watermark before the message, and the message before the watermark.
+    for point in ["export-before-queue", "export-after-queue"] {
+        let mut server = ServeProcess::prepare(|_| {});
+        server.fault = Some(point);
+        server.start();
+        let (token, admin) = (server.token(FABRIKAM), server.token(OPS));
+        let package = std::fs::read(server.dir.path().join("samples/contoso-setup.zip")).expect("the sample package");
+        let response = server
+            .http
+            .post(server.at(&format!("/api/connector/enqueue/{SETUP_JOB}")))
+            .bearer_auth(&token)
+            .body(package)
+            .send()
+            .expect("enqueue answers");
+        assert_eq!(response.status(), 200, "the customers arrive, so the export job finds rows");
+        let import = response.text().expect("a message id").trim_matches('"').to_owned();
+        let stopped = format!("{FAULT}: stopped at {point}");
+        server.wait_for(&format!("the export to reach {point}"), 120, || {
+            std::fs::read_to_string(server.log()).is_ok_and(|log| log.contains(&stopped))
+        });
+        server.kill();
+
+        server.fault = None;
+        server.start();
+        server.wait_for("the import to be processed", 120, || server.message_status(&token, &import) == "Processed");
+        // Three whole exports after the import: every row it wrote is in a message by then.
+        let before = completed_executions(&server, &admin, "Customers export");
+        server.wait_for("three more exports", 120, || {
+            completed_executions(&server, &admin, "Customers export") >= before + 3
+        });
+        let bodies = dequeue_all(&server, &token, CUSTOMERS_EXPORT_JOB);
+        server.kill();
+
+        let mut exported = Vec::new();
+        for body in &bodies {
+            let mut lines = body.lines();
+            let header = lines.next().unwrap_or_default();
+            // The columns before the key hold no commas (the company, if any), so a split finds it.
+            let key = header.split(',').position(|column| column == "CustomerAccount");
+            let key = key.unwrap_or_else(|| panic!("{point}: no CustomerAccount column in {header}"));
+            let accounts =
+                lines.filter(|line| !line.is_empty()).map(|line| line.split(',').nth(key).unwrap_or_default());
+            exported.extend(accounts.map(str::to_owned));
+        }
+        exported.sort();
+        let expected = usmf_customers(&server);
+        assert!(!expected.is_empty(), "{point}: the sample has usmf customers");
+        assert_eq!(exported, expected, "{point}: each usmf customer exported once, in {} messages", bodies.len());
     }
 }

@@ -337,6 +337,17 @@ impl Queue {
         })
     }
 
+    /// Whether message `id` is in the queue (blocking: call it off the async runtime).
+    pub fn contains_blocking(&self, id: Uuid) -> Result<bool> {
+        self.database.read(|connection| {
+            let found = connection
+                .prepare_cached("SELECT 1 FROM queue_messages WHERE id = ?1")?
+                .query_row([id.to_string()], |_| Ok(()))
+                .optional()?;
+            Ok(found.is_some())
+        })
+    }
+
     /// The message `id`.
     pub async fn message(&self, id: Uuid) -> Result<Option<Message>> {
         self.database.read_async(move |connection| read_message(connection, id)).await

@@ -173,11 +173,27 @@ impl Jobs {
 
     /// Runs `job`'s export and queues its file for dequeue (or, when the export failed, a
     /// message saying so, which dequeue hands out without a file as D365 does).
+    ///
+    /// The watermarks the export reached live in the store and the message in the server
+    /// database, and no transaction spans both. So the watermarks are staged under the
+    /// message's id first, the message is committed, and only then do they move; a crash
+    /// between the steps leaves staged watermarks that the next export settles by whether
+    /// their message made it ([`settle_watermarks`](Self::settle_watermarks)). Either the
+    /// message is queued and the watermarks move past its rows, or neither happens.
     fn export(&self, job: &Job) -> Result<()> {
+        self.settle_watermarks()?;
+        let id = Uuid::new_v4();
+        self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner).insert(id);
+        let exported = self.export_as(job, id);
+        self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+        exported
+    }
+
+    /// [`export`](Self::export), as message `id`.
+    fn export_as(&self, job: &Job, id: Uuid) -> Result<()> {
         let deployment = self.deployment();
         let mut project = deployment.projects.require(&job.project)?.clone();
         project.skip_when_empty |= job.skip_when_empty;
-        let id = Uuid::new_v4();
         let extension = match job.mode {
             Mode::Package => "zip".to_owned(),
             Mode::File => {
@@ -209,7 +225,8 @@ impl Jobs {
             execution: None,
             error: None,
         };
-        match deployment.pipeline.export(&project, &out, &options, &Silent) {
+        let store = &deployment.pipeline.store;
+        match deployment.pipeline.export_deferred(&project, &out, &options, &Silent) {
             Ok(outcome) => {
                 message.execution = Some(outcome.execution.id.clone());
                 message.records = Some(outcome.rows);
@@ -217,12 +234,21 @@ impl Jobs {
                     tracing::debug!(activity = %job.activity, "export of job {} found no rows; nothing queued", job.name);
                     return Ok(());
                 };
+                store.stage_watermarks(&id.to_string(), &outcome.watermarks)?;
                 sync_file(&output)?;
                 let file = std::fs::File::open(&output).context("cannot read an export")?;
                 let hash = blake3::Hasher::new().update_reader(file).context("cannot hash an export")?.finalize();
                 let size = std::fs::metadata(&output)?.len();
                 self.bodies().keep(&output, &id.to_string())?;
-                self.queue().add_blocking(id, message, *hash.as_bytes(), size)?;
+                fault_point("export-before-queue");
+                if let Err(error) = self.queue().add_blocking(id, message, *hash.as_bytes(), size) {
+                    // Not queued: the rows go out with the next export. Should dropping the
+                    // watermarks fail too, the next export's settling drops them.
+                    let _ = store.discard_watermarks(&id.to_string());
+                    return Err(error);
+                }
+                fault_point("export-after-queue");
+                store.commit_watermarks(&id.to_string())?;
                 tracing::info!(activity = %job.activity, message = %id, rows = outcome.rows, "export of job {} queued", job.name);
             }
             Err(error) => {
@@ -230,6 +256,33 @@ impl Jobs {
                 message.error = Some(format!("{error:#}"));
                 self.queue().add_blocking(id, message, [0; 32], 0)?;
                 return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves or drops the watermarks that exports staged and did not get to settle (the
+    /// process died, or the store failed): moved when their message is in the queue, since
+    /// its rows were delivered; dropped when it is not, so that the next export reads those
+    /// rows again. Exports under way in this process are left to settle their own.
+    fn settle_watermarks(&self) -> Result<()> {
+        let store = &self.deployment().pipeline.store;
+        for message in store.staged_watermarks()? {
+            let id = Uuid::parse_str(&message).ok();
+            let in_flight = self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
+            if id.is_some_and(|id| in_flight.contains(&id)) {
+                continue;
+            }
+            drop(in_flight);
+            match id {
+                Some(id) if self.queue().contains_blocking(id)? => {
+                    tracing::warn!(message = %id, "an export was queued but its watermarks were not saved; saving them now");
+                    store.commit_watermarks(&message)?;
+                }
+                _ => {
+                    tracing::warn!(%message, "an export was never queued; its rows go out with the next one");
+                    store.discard_watermarks(&message)?;
+                }
             }
         }
         Ok(())
@@ -299,6 +352,19 @@ impl Jobs {
             );
         }
         Ok(())
+    }
+}
+
+/// A test seam for the crash tests (`tests/crashes.rs`): in a process started with
+/// `WHARF_FAULT=<point>`, the thread that reaches `point` says so on stderr and stops there for
+/// good, so that the test can SIGKILL the process exactly between two steps. Nothing else reads
+/// the variable, and no operator has a reason to set it.
+fn fault_point(point: &str) {
+    if std::env::var_os("WHARF_FAULT").is_some_and(|fault| fault == point) {
+        eprintln!("WHARF_FAULT: stopped at {point}; waiting to be killed");
+        loop {
+            std::thread::park();
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 //!
 //! Files are written into a staging directory beside the output and moved into place only
 //! when every entity is done, so a failed export leaves no half-written file, and watermarks
-//! move only after the output is in place.
+//! move only after the output is in place. An export whose output is delivered further
+//! ([`Pipeline::export_deferred`], the server's queue) leaves the watermarks to the one who
+//! delivers it, to move only once the delivery is committed.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,7 +18,7 @@ use super::{Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stage
 use crate::entity::Entity;
 use crate::formats::RowWriter;
 use crate::formats::package::{Manifest, PackageEntity, PackageHeader, PackageWriter};
-use crate::store::{EntityExecutionState, Execution, ExecutionStatus, Operation, ReadQuery};
+use crate::store::{EntityExecutionState, Execution, ExecutionStatus, Operation, ReadQuery, Watermark};
 
 /// What an export produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +30,38 @@ pub struct ExportOutcome {
     pub output: Option<PathBuf>,
     /// Rows written, all entities together.
     pub rows: u64,
+    /// How far each incremental entity was read. [`Pipeline::export`] has saved them already;
+    /// after [`Pipeline::export_deferred`], they are the caller's to save. Empty when there
+    /// is no output.
+    pub watermarks: Vec<Watermark>,
+}
+
+/// Whether an export saves its watermarks itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Watermarks {
+    /// Once the output is in place: it is delivered.
+    Save,
+    /// Never: the caller saves them once it has delivered the output.
+    Return,
+}
+
+impl Pipeline {
+    /// [`Pipeline::export`], except that the watermarks are returned in
+    /// [`ExportOutcome::watermarks`] and not saved. For a caller that delivers the output
+    /// somewhere the store cannot commit together with, such as the server's queue: it saves
+    /// them only once the delivery is committed (see [`Store::stage_watermarks`]), so that a
+    /// crash in between neither loses the rows read nor sends them twice.
+    ///
+    /// [`Store::stage_watermarks`]: crate::store::Store::stage_watermarks
+    pub fn export_deferred(
+        &self,
+        project: &Project,
+        out: &Path,
+        options: &RunOptions,
+        progress: &dyn Progress,
+    ) -> Result<ExportOutcome> {
+        run_with(self, project, out, options, progress, Watermarks::Return)
+    }
 }
 
 /// One entity's exported file, in the staging directory.
@@ -48,16 +82,33 @@ pub(super) fn run(
     options: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<ExportOutcome> {
+    run_with(pipeline, project, out, options, progress, Watermarks::Save)
+}
+
+fn run_with(
+    pipeline: &Pipeline,
+    project: &Project,
+    out: &Path,
+    options: &RunOptions,
+    progress: &dyn Progress,
+    watermarks: Watermarks,
+) -> Result<ExportOutcome> {
     let mut execution = super::start_execution(pipeline, project, options, Operation::Export)?;
     let company = execution.company.clone();
     let result = export(pipeline, project, out, options, company.as_deref(), progress, &mut execution);
     execution.completed = Some(now());
     execution.status = if result.is_ok() { ExecutionStatus::Succeeded } else { ExecutionStatus::Failed };
     pipeline.store.save_execution(&execution)?;
-    let (output, rows) = result?;
-    Ok(ExportOutcome { execution, output, rows })
+    let (output, rows, reached) = result?;
+    if watermarks == Watermarks::Save {
+        for watermark in &reached {
+            pipeline.store.set_watermark(&watermark.project, &watermark.entity, watermark.version)?;
+        }
+    }
+    Ok(ExportOutcome { execution, output, rows, watermarks: reached })
 }
 
+/// Writes the output; returns it, its rows, and the watermarks it reached (saved by the caller).
 fn export(
     pipeline: &Pipeline,
     project: &Project,
@@ -66,7 +117,7 @@ fn export(
     company: Option<&str>,
     progress: &dyn Progress,
     execution: &mut Execution,
-) -> Result<(Option<PathBuf>, u64)> {
+) -> Result<(Option<PathBuf>, u64, Vec<Watermark>)> {
     let parent = out.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     let staging = tempfile::Builder::new()
@@ -102,7 +153,7 @@ fn export(
 
     let rows = exported.iter().map(|file| file.rows).sum::<u64>();
     if rows == 0 && project.skip_when_empty {
-        return Ok((None, 0));
+        return Ok((None, 0, Vec::new()));
     }
     let as_package = project.package || super::is_zip(out);
     if as_package {
@@ -118,12 +169,14 @@ fn export(
             replace(&file.file, &out.join(name))?;
         }
     }
-    for file in &exported {
-        if let Some(version) = file.watermark {
-            pipeline.store.set_watermark(&project.name, &file.entity.name, version)?;
-        }
-    }
-    Ok((Some(out.to_owned()), rows))
+    let watermarks = exported
+        .iter()
+        .filter_map(|file| {
+            let version = file.watermark?;
+            Some(Watermark { project: project.name.clone(), entity: file.entity.name.clone(), version })
+        })
+        .collect();
+    Ok((Some(out.to_owned()), rows, watermarks))
 }
 
 /// Moves `from` to `to`, replacing it: one rename on the same file system.

@@ -74,6 +74,13 @@ CREATE TABLE IF NOT EXISTS wharf_watermarks (
     version INTEGER NOT NULL,
     PRIMARY KEY (project, entity)
 ) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS wharf_watermarks_staged (
+    message TEXT NOT NULL,
+    project TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (message, project, entity)
+) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS wharf_executions (
     id TEXT PRIMARY KEY,
     project TEXT NOT NULL,
@@ -109,6 +116,17 @@ CREATE TABLE IF NOT EXISTS wharf_execution_errors (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS wharf_execution_errors_by_execution ON wharf_execution_errors (execution);
 ";
+
+/// How far an export of `project` has read `entity`'s changes: every change up to `version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watermark {
+    /// The data project.
+    pub project: String,
+    /// The entity's name.
+    pub entity: String,
+    /// The version read up to ([`RowReader::up_to_version`]).
+    pub version: u64,
+}
 
 /// The entity store: a handle on one SQLite database file. Cheap to clone; every clone shares
 /// the same idle connections and prepared catalog.
@@ -252,6 +270,71 @@ impl Store {
             Ok(())
         })
         .with_context(|| format!("cannot save the watermark of {project}, {entity}"))
+    }
+
+    /// Stages the watermarks an export reached, under the id of the message that delivers it,
+    /// without moving any: for exports delivered somewhere the store cannot commit together
+    /// with (the server's queue). Once the delivery is committed, [`commit_watermarks`]
+    /// moves them; if it never is, [`discard_watermarks`] drops them, and the rows go out
+    /// again with the next export.
+    ///
+    /// [`commit_watermarks`]: Self::commit_watermarks
+    /// [`discard_watermarks`]: Self::discard_watermarks
+    pub fn stage_watermarks(&self, message: &str, watermarks: &[Watermark]) -> Result<()> {
+        self.with_connection(|connection| {
+            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut statement = transaction.prepare_cached(
+                    "INSERT INTO wharf_watermarks_staged (message, project, entity, version) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (message, project, entity) DO UPDATE SET version = excluded.version",
+                )?;
+                for watermark in watermarks {
+                    let version = sql_version(watermark.version)?;
+                    statement.execute((message, &watermark.project, &watermark.entity, version))?;
+                }
+            }
+            Ok(transaction.commit()?)
+        })
+        .with_context(|| format!("cannot stage the watermarks of message {message}"))
+    }
+
+    /// Moves the watermarks staged under `message` and drops them from the stage, in one
+    /// transaction. A watermark never moves back: a staged one behind the saved one (from an
+    /// export that read before another was saved) leaves it alone. Nothing staged: nothing.
+    pub fn commit_watermarks(&self, message: &str) -> Result<()> {
+        self.with_connection(|connection| {
+            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            transaction
+                .prepare_cached(
+                    "INSERT INTO wharf_watermarks (project, entity, version)
+                 SELECT project, entity, version FROM wharf_watermarks_staged WHERE message = ?1
+                 ON CONFLICT (project, entity) DO UPDATE SET version = max(version, excluded.version)",
+                )?
+                .execute([message])?;
+            transaction.prepare_cached("DELETE FROM wharf_watermarks_staged WHERE message = ?1")?.execute([message])?;
+            Ok(transaction.commit()?)
+        })
+        .with_context(|| format!("cannot save the watermarks of message {message}"))
+    }
+
+    /// Drops the watermarks staged under `message` without moving any.
+    pub fn discard_watermarks(&self, message: &str) -> Result<()> {
+        self.with_connection(|connection| {
+            connection.prepare_cached("DELETE FROM wharf_watermarks_staged WHERE message = ?1")?.execute([message])?;
+            Ok(())
+        })
+        .with_context(|| format!("cannot drop the watermarks of message {message}"))
+    }
+
+    /// The messages with watermarks staged and neither committed nor discarded: after a crash,
+    /// those whose delivery the process did not get to settle.
+    pub fn staged_watermarks(&self) -> Result<Vec<String>> {
+        self.with_connection(|connection| {
+            let mut statement = connection.prepare_cached("SELECT DISTINCT message FROM wharf_watermarks_staged")?;
+            let messages = statement.query_map([], |row| row.get(0))?;
+            Ok(messages.collect::<rusqlite::Result<Vec<String>>>()?)
+        })
+        .context("cannot read the staged watermarks")
     }
 
     /// The number of rows of `entity`, only those of `company` when given (ignored for

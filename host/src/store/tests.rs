@@ -286,6 +286,33 @@ fn reading_since_a_watermark_returns_exactly_the_changed_rows_in_batches() {
 }
 
 #[test]
+fn staged_watermarks_move_only_when_committed_and_never_back() {
+    let (_directory, store) = prepared_store(&[CUSTOMER]);
+    let watermark = |version| Watermark { project: "Export customers".into(), entity: "Customer".into(), version };
+    let saved = || store.watermark("Export customers", "Customer").expect("watermark");
+    store.set_watermark("Export customers", "Customer", 5).expect("watermark saved");
+
+    store.stage_watermarks("delivered", &[watermark(9)]).expect("staged");
+    store.stage_watermarks("lost", &[watermark(12)]).expect("staged");
+    assert_eq!(saved(), 5, "staging moves nothing");
+    let mut staged = store.staged_watermarks().expect("staged messages");
+    staged.sort();
+    assert_eq!(staged, ["delivered", "lost"]);
+
+    store.commit_watermarks("delivered").expect("committed");
+    assert_eq!(saved(), 9);
+    store.discard_watermarks("lost").expect("discarded");
+    assert_eq!(saved(), 9, "a discarded watermark moves nothing");
+    assert!(store.staged_watermarks().expect("staged messages").is_empty());
+
+    store.stage_watermarks("stale", &[watermark(7)]).expect("staged");
+    store.commit_watermarks("stale").expect("committed");
+    assert_eq!(saved(), 9, "a watermark never moves back");
+    store.commit_watermarks("stale").expect("committing again does nothing");
+    assert_eq!(saved(), 9);
+}
+
+#[test]
 fn a_read_stops_at_the_version_current_when_it_began() {
     let (_directory, store) = prepared_store(&[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
