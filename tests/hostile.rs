@@ -36,9 +36,42 @@ fn good_call() {
 fn an_infinite_loop_is_stopped_at_its_time_limit() {
     let started = Instant::now();
     let (_, error) = attack("loop");
-    assert_eq!(error.kind, CallErrorKind::Timeout { limit_ms: 300 });
+    assert!(matches!(error.kind, CallErrorKind::Timeout { limit_ms: 300, .. }), "{error}");
     assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
     good_call();
+}
+
+#[test]
+fn a_plugin_blocked_in_a_wasi_sleep_is_stopped_at_its_time_limit_and_the_error_says_how_long_it_ran() {
+    let started = Instant::now();
+    let (_, error) = attack("sleep");
+    let elapsed = started.elapsed();
+    let CallErrorKind::Timeout { limit_ms: 300, elapsed_ms } = error.kind else { panic!("not a timeout: {error}") };
+    assert!(elapsed < Duration::from_millis(300 + 700), "the 8 s sleep ran {elapsed:?} against a 300 ms limit");
+    assert!((300..1_000).contains(&elapsed_ms), "the error claims {elapsed_ms} ms; it ran {elapsed:?}");
+    assert!(error.to_string().contains(&format!("stopped after {elapsed_ms} ms")), "{error}");
+    good_call();
+}
+
+#[test]
+fn clocks_and_randomness_are_the_calls_own() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plugin = runtime().load(&hostile(dir.path(), "clock")).expect("loads");
+    let probe = || {
+        let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
+        let error = plugin.map(&Context::default(), &input(&["a"], &["1"])).expect_err("the probe reports");
+        let CallErrorKind::Failed(report) = error.kind else { panic!("{error}") };
+        let value = |name: &str| -> u128 {
+            let found = report.split(' ').find_map(|part| part.strip_prefix(&format!("{name}="))).expect(name);
+            found.parse().unwrap_or_else(|_| panic!("{name} in {report}"))
+        };
+        (before.as_millis(), value("wall"), value("slept"), value("random"))
+    };
+    let (before, wall, slept, random) = probe();
+    assert!(wall <= before + 1 && wall + 1_000 >= before, "the wall clock is the call's start: {wall} vs {before}");
+    assert!((50..300).contains(&slept), "a sleep within the limit still sleeps: {slept} ms");
+    let (_, _, _, again) = probe();
+    assert_eq!(random, again, "randomness is seeded the same in every call, so calls replay");
 }
 
 #[test]
@@ -122,7 +155,7 @@ fn a_runaway_plugin_does_not_hold_up_calls_to_others() {
             good_call();
         }
         let error = runaway.join().expect("thread").expect_err("stopped");
-        assert_eq!(error.kind, CallErrorKind::Timeout { limit_ms: 300 });
+        assert!(matches!(error.kind, CallErrorKind::Timeout { limit_ms: 300, .. }), "{error}");
     });
 }
 

@@ -279,7 +279,7 @@ fn a_trapping_action_commits_nothing_and_hides_its_panic() {
 
     let (status, body) = attack(&server, FABRIKAM, "loop", "usmf");
     assert_eq!(status, 500, "{body}");
-    assert!(message(&body).contains("stopped after its time limit of 300 ms"), "{body}");
+    assert!(message(&body).contains("at its time limit of 300 ms"), "{body}");
     assert_eq!(hostile_group(&store, "usmf"), None);
 
     let (status, body) = attack(&server, FABRIKAM, "memory", "usmf");
@@ -289,6 +289,29 @@ fn a_trapping_action_commits_nothing_and_hides_its_panic() {
     // The same plugin, behaving, commits.
     assert_eq!(attack(&server, FABRIKAM, "none", "usmf"), (200, json!({ "inserted": "HOSTILE", "company": "usmf" })));
     assert_eq!(hostile_group(&store, "usmf"), Some(Value::String("none".into())));
+}
+
+#[test]
+fn an_action_blocked_in_a_wasi_sleep_lets_go_of_the_write_turn_at_its_time_limit() {
+    let (server, store) = hostile_server();
+    let started = std::time::Instant::now();
+    std::thread::scope(|scope| {
+        let sleeper = scope.spawn(|| attack(&server, FABRIKAM, "sleep", "usmf"));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        // An OData write needs the write turn the sleeping action holds.
+        let body = json!({ "dataAreaId": "usmf", "CustomerGroupId": "AFTER", "Description": "x" }).to_string();
+        let (status, _) = post(&server, FABRIKAM, "/data/CustomerGroups", &body);
+        assert_eq!(status, 201);
+        let (status, body) = sleeper.join().expect("the attack");
+        assert_eq!(status, 500, "{body}");
+        assert!(message(&body).contains("at its time limit of 300 ms"), "{body}");
+    });
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the 8 s sleep held the store: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(hostile_group(&store, "usmf"), None, "the stopped action committed nothing");
 }
 
 #[test]

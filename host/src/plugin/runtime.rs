@@ -95,6 +95,15 @@ impl Runtime {
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(anyhow::Error::from)?;
+        // The monotonic clock again, over wasmtime-wasi's: its waits end by the call's
+        // deadline (see `CallState::sleep`).
+        linker.allow_shadowing(true);
+        wasmtime_wasi::p2::bindings::clocks::monotonic_clock::add_to_linker::<CallState, HasSelf<CallState>>(
+            &mut linker,
+            |state| state,
+        )
+        .map_err(anyhow::Error::from)?;
+        linker.allow_shadowing(false);
         imports::Imports::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |state| state)
             .map_err(anyhow::Error::from)?;
 
@@ -252,10 +261,12 @@ pub struct CallError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallErrorKind {
     /// The call ran past its time limit and was interrupted.
-    #[error("stopped after its time limit of {limit_ms} ms")]
+    #[error("stopped after {elapsed_ms} ms, at its time limit of {limit_ms} ms")]
     Timeout {
         /// The limit.
         limit_ms: u64,
+        /// How long the call ran, measured: the limit plus the time it took to stop it.
+        elapsed_ms: u64,
     },
     /// The call tried to grow its memory past the limit.
     #[error("stopped at its memory limit of {limit_mib} MiB")]
@@ -473,15 +484,21 @@ impl Plugin {
         let limits = self.manifest.limits;
         let ticks = Duration::from_millis(limits.timeout_ms).as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64 + 1;
         store.set_epoch_deadline(ticks);
+        let started = std::time::Instant::now();
         let result = run(&mut store);
+        let elapsed = started.elapsed();
         let stderr = store.data().flush_stdio();
         match result {
+            Ok(_) if store.data().waited_past_deadline => {
+                let limit_ms = self.manifest.limits.timeout_ms;
+                Err(self.error(CallErrorKind::Timeout { limit_ms, elapsed_ms: elapsed.as_millis() as u64 }))
+            }
             Ok(output) => Ok((output, store.data_mut().unit.take())),
-            Err(error) => Err(self.error(self.classify(store.data(), error, &stderr))),
+            Err(error) => Err(self.error(self.classify(store.data(), error, &stderr, elapsed))),
         }
     }
 
-    fn classify(&self, state: &CallState, error: wasmtime::Error, stderr: &str) -> CallErrorKind {
+    fn classify(&self, state: &CallState, error: wasmtime::Error, stderr: &str, elapsed: Duration) -> CallErrorKind {
         let limits = self.manifest.limits;
         if state.limiter.memory_hit {
             return CallErrorKind::Memory { limit_mib: limits.memory_mib };
@@ -489,7 +506,9 @@ impl Plugin {
         let error = anyhow::Error::from(error);
         let panic = panic_message(stderr);
         match error.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) => CallErrorKind::Timeout { limit_ms: limits.timeout_ms },
+            Some(Trap::Interrupt) => {
+                CallErrorKind::Timeout { limit_ms: limits.timeout_ms, elapsed_ms: elapsed.as_millis() as u64 }
+            }
             Some(Trap::StackOverflow) => CallErrorKind::Trap("stack overflow (recursion too deep)".into()),
             Some(trap) => CallErrorKind::Trap(match panic {
                 Some(panic) => format!("{trap} ({panic})"),

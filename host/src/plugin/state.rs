@@ -1,11 +1,15 @@
 //! What one call's store holds, and the host functions plugins import.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
+use rand::SeedableRng as _;
 use wasmtime::ResourceLimiter;
-use wasmtime::component::ResourceTable;
+use wasmtime::component::{Resource, ResourceTable};
+use wasmtime_wasi::p2::bindings::clocks::monotonic_clock;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::p2::{DynPollable, Pollable};
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use super::bindings::{host, types, unit_of_work};
 use super::convert::{fields_in, fields_out};
@@ -19,7 +23,24 @@ const LOG_BUDGET: usize = 64 * 1024;
 /// Rows one `find` may return, whatever the plugin asks for.
 const FIND_LIMIT: u32 = 10_000;
 
+/// The resolution of the clocks a plugin reads: coarse enough to blunt timing channels
+/// between calls, fine enough to measure a call's own work.
+const CLOCK_RESOLUTION: Duration = Duration::from_millis(1);
+
+/// Random bytes one `wasi:random` request may ask for; the host allocates them.
+const MAX_RANDOM_BYTES: usize = 1024 * 1024;
+
+/// The seed of every call's generator: randomness is the same in every call, so a call's
+/// result depends on its input alone and a replay gives the same answer.
+const RANDOM_SEED: u64 = 0x7768_6172_6621;
+
 pub(crate) struct CallState {
+    /// When the call started: its monotonic clock's zero.
+    started: Instant,
+    /// When the call must end: no wait a plugin asks for lasts past it.
+    deadline: Instant,
+    /// Whether the plugin asked to wait past the deadline (and was woken at it instead).
+    pub(super) waited_past_deadline: bool,
     wasi: WasiCtx,
     table: ResourceTable,
     pub(super) limiter: Limiter,
@@ -41,11 +62,28 @@ impl CallState {
     ) -> CallState {
         let stdout = MemoryOutputPipe::new(LOG_BUDGET);
         let stderr = MemoryOutputPipe::new(LOG_BUDGET);
+        let started = Instant::now();
         // No preopened directories, no environment, no arguments, no sockets (WASI's default
         // denies TCP, UDP and name lookup): the plugin reaches nothing but what we import.
-        let wasi = WasiCtxBuilder::new().stdout(stdout.clone()).stderr(stderr.clone()).build();
+        // The clocks are the call's own (the wall clock stands at the call's start, the
+        // monotonic clock counts from it) and randomness is a fixed-seed generator, as the
+        // contract's header says.
+        let wall = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+        let wasi = WasiCtxBuilder::new()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .wall_clock(CallWallClock(truncate(wall)))
+            .monotonic_clock(CallMonotonicClock(started))
+            .secure_random(rand::rngs::StdRng::seed_from_u64(RANDOM_SEED))
+            .insecure_random(rand::rngs::StdRng::seed_from_u64(RANDOM_SEED + 1))
+            .insecure_random_seed(u128::from(RANDOM_SEED))
+            .max_random_size(MAX_RANDOM_BYTES as u64)
+            .build();
         let limiter = Limiter { memory_bytes: manifest.limits.memory_bytes(), memory_hit: false };
         CallState {
+            started,
+            deadline: started + Duration::from_millis(manifest.limits.timeout_ms),
+            waited_past_deadline: false,
             wasi,
             table: ResourceTable::new(),
             limiter,
@@ -77,6 +115,85 @@ impl CallState {
             return Err(format!("entity {entity} is not listed in the manifest of {}", self.plugin));
         }
         self.unit.as_mut().ok_or_else(|| "only actions have a unit of work".to_owned())
+    }
+}
+
+/// The wall clock a call reads: the time the call started, standing still.
+struct CallWallClock(Duration);
+
+impl HostWallClock for CallWallClock {
+    fn resolution(&self) -> Duration {
+        CLOCK_RESOLUTION
+    }
+
+    fn now(&self) -> Duration {
+        self.0
+    }
+}
+
+/// The monotonic clock a call reads: nanoseconds since the call started, in steps of
+/// [`CLOCK_RESOLUTION`], so it tells nothing of the host's uptime or other calls.
+struct CallMonotonicClock(Instant);
+
+impl HostMonotonicClock for CallMonotonicClock {
+    fn resolution(&self) -> u64 {
+        CLOCK_RESOLUTION.as_nanos() as u64
+    }
+
+    fn now(&self) -> u64 {
+        truncate(self.0.elapsed()).as_nanos() as u64
+    }
+}
+
+/// `duration` rounded down to [`CLOCK_RESOLUTION`].
+fn truncate(duration: Duration) -> Duration {
+    let step = CLOCK_RESOLUTION.as_nanos();
+    Duration::from_nanos(u64::try_from(duration.as_nanos() / step * step).unwrap_or(u64::MAX))
+}
+
+/// A wait on the monotonic clock, over when it is ready.
+struct Sleep(tokio::time::Instant);
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for Sleep {
+    async fn ready(&mut self) {
+        tokio::time::sleep_until(self.0).await;
+    }
+}
+
+impl CallState {
+    /// A pollable ready after `duration`, or at the call's deadline if that comes first. A
+    /// blocked `poll` is host code, which the epoch cannot interrupt; capped here it returns
+    /// by the deadline, and the epoch stops the plugin as soon as it runs again (a call that
+    /// returns instead still counts as stopped: it asked to wait past its limit).
+    fn sleep(&mut self, duration: Duration) -> wasmtime::Result<Resource<DynPollable>> {
+        let now = Instant::now();
+        let left = self.deadline.saturating_duration_since(now);
+        self.waited_past_deadline |= duration > left;
+        let wake = now + duration.min(left);
+        let sleep = self.table.push(Sleep(tokio::time::Instant::from_std(wake)))?;
+        wasmtime_wasi::p2::subscribe(&mut self.table, sleep)
+    }
+}
+
+/// The monotonic clock, with waits that end by the call's deadline. Linked over
+/// wasmtime-wasi's, whose waits last as long as the plugin asks.
+impl monotonic_clock::Host for CallState {
+    fn now(&mut self) -> wasmtime::Result<monotonic_clock::Instant> {
+        Ok(CallMonotonicClock(self.started).now())
+    }
+
+    fn resolution(&mut self) -> wasmtime::Result<monotonic_clock::Duration> {
+        Ok(CallMonotonicClock(self.started).resolution())
+    }
+
+    fn subscribe_instant(&mut self, when: monotonic_clock::Instant) -> wasmtime::Result<Resource<DynPollable>> {
+        let now = CallMonotonicClock(self.started).now();
+        self.sleep(Duration::from_nanos(when.saturating_sub(now)))
+    }
+
+    fn subscribe_duration(&mut self, duration: monotonic_clock::Duration) -> wasmtime::Result<Resource<DynPollable>> {
+        self.sleep(Duration::from_nanos(duration))
     }
 }
 

@@ -47,6 +47,11 @@ impl Action for HostileAction {
                     black_box(&hoard);
                 }
             }
+            // Blocks in the host while the unit of work holds the store's write turn.
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(8));
+                Ok(json!({ "slept": true }))
+            }
             "outside" => {
                 let row = [("dataAreaId", ValueRef::from(company.as_str())), ("CustomerAccount", "C-HOSTILE".into())];
                 unit_of_work::insert("Customer", &row)?;

@@ -49,6 +49,12 @@ impl Mapper for Hostile {
                 Ok(mapped)
             }
             "sandbox" => Err(PluginError::new(probe_sandbox(input))),
+            // Blocks in the host (`wasi:io/poll` on a clock), where the epoch cannot stop it.
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(8));
+                Ok(Mapped::new())
+            }
+            "clock" => Err(PluginError::new(probe_clocks())),
             other => Err(PluginError::new(format!("unknown attack {other}"))),
         }
     }
@@ -63,6 +69,18 @@ wharf_plugin_sdk::export_mapper!(Hostile);
 fn recurse(depth: u64) -> u64 {
     let next = black_box(depth + 1);
     next.wrapping_sub(recurse(next))
+}
+
+/// What the plugin learns of time and randomness: the wall clock in milliseconds, how long a
+/// 50 ms sleep took by the monotonic clock, and a hash keyed by `wasi:random`.
+fn probe_clocks() -> String {
+    use std::hash::BuildHasher as _;
+    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_millis());
+    let started = std::time::Instant::now();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let slept = started.elapsed().as_millis();
+    let random = std::collections::hash_map::RandomState::new().hash_one("wharf");
+    format!("wall={wall} slept={slept} random={random}")
 }
 
 /// Tries every way out of the sandbox and reports what happened, one `name=outcome` per probe.
