@@ -2,9 +2,10 @@
 //! that names the plugin, and the host goes on serving other calls, during and after.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wharf::plugin::{CallError, CallErrorKind, Plugin};
+use wharf::plugin::{CallError, CallErrorKind, NoEntities, Plugin, Runtime, RuntimeConfig};
 use wharf_plugin_sdk::{Batch, BatchBuilder, Context};
 use wharf_tests::{attacker, hostile, plugin, runtime};
 
@@ -72,6 +73,41 @@ fn clocks_and_randomness_are_the_calls_own() {
     assert!((50..300).contains(&slept), "a sleep within the limit still sleeps: {slept} ms");
     let (_, _, _, again) = probe();
     assert_eq!(random, again, "randomness is seeded the same in every call, so calls replay");
+}
+
+#[test]
+fn a_flood_of_slow_calls_to_one_plugin_fills_only_its_share_and_other_plugins_never_fail() {
+    let config = RuntimeConfig {
+        max_concurrent_calls: 12,
+        max_calls_per_plugin: 4,
+        busy_wait: Duration::from_millis(200),
+        ..RuntimeConfig::default()
+    };
+    let runtime = Runtime::new(&config, Arc::new(NoEntities)).expect("a runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let looping = runtime.load(&hostile(dir.path(), "loop")).expect("loads");
+    let customers = runtime.load(&plugin("customer-csv-mapper")).expect("loads");
+    let columns = ["cust_no", "company_name", "street", "postcode", "city", "country", "phone", "credit_limit"];
+    let batch = input(&columns, &["c1", "Contoso", "1 Main St", "98052", "Redmond", "US", "555-0100", "10"]);
+    let (flood, good) = std::thread::scope(|scope| {
+        let flood: Vec<_> =
+            (0..24).map(|_| scope.spawn(|| looping.map(&Context::default(), &input(&["a"], &["1"])))).collect();
+        std::thread::sleep(Duration::from_millis(50));
+        let good: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| (0..5).map(|_| customers.map(&Context::default(), &batch)).collect::<Vec<_>>()))
+            .collect();
+        let flood: Vec<_> = flood.into_iter().map(|call| call.join().expect("a flood call")).collect();
+        let good: Vec<_> = good.into_iter().flat_map(|calls| calls.join().expect("good calls")).collect();
+        (flood, good)
+    });
+    let failed: Vec<_> = good.iter().filter_map(|call| call.as_ref().err()).collect();
+    assert!(failed.is_empty(), "calls to an unrelated plugin failed during the flood: {failed:?}");
+    let busy =
+        flood.iter().filter(|call| matches!(call, Err(CallError { kind: CallErrorKind::Busy { .. }, .. }))).count();
+    let stopped =
+        flood.iter().filter(|call| matches!(call, Err(CallError { kind: CallErrorKind::Timeout { .. }, .. })));
+    assert!(busy > 0, "the flood went past its share without waiting for a slot");
+    assert_eq!(busy + stopped.count(), flood.len(), "each flood call is busy or stopped: {flood:?}");
 }
 
 #[test]

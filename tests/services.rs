@@ -315,6 +315,49 @@ fn an_action_blocked_in_a_wasi_sleep_lets_go_of_the_write_turn_at_its_time_limit
 }
 
 #[test]
+fn other_plugins_answer_throughout_a_flood_of_runaway_action_calls() {
+    let (mut server, store) = hostile_server();
+    let settings = server.dir.path().join("wharf.toml");
+    let text = std::fs::read_to_string(&settings).expect("the deployment's settings");
+    std::fs::write(&settings, format!("{text}\nmax_calls_per_plugin = 2\n")).expect("settings written");
+    server.restart();
+    seed(
+        &store,
+        "InventOnHand",
+        &[&{
+            let mut row = on_hand_key("usmf", "11");
+            row.push(("AvailableQuantity", Value::Decimal("5".into())));
+            row
+        }],
+    );
+    let on_hand = format!("{INVENTORY}/onHand");
+    let (flood, good) = std::thread::scope(|scope| {
+        let flood: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    let body = json!({ "attack": "loop", "company": "usmf" }).to_string();
+                    let response = server
+                        .http
+                        .post(server.at("/api/services/Hostile/HostileService/attack"))
+                        .bearer_auth(server.token(FABRIKAM))
+                        .body(body)
+                        .send()
+                        .expect("an answer");
+                    (response.status().as_u16(), response.headers().get("retry-after").is_some())
+                })
+            })
+            .collect();
+        let good: Vec<_> =
+            (0..10).map(|_| post(&server, FABRIKAM, &on_hand, r#"{"itemNumber":"D0001","siteId":"1"}"#).0).collect();
+        (flood.into_iter().map(|call| call.join().expect("a flood call")).collect::<Vec<_>>(), good)
+    });
+    assert!(good.iter().all(|status| *status == 200), "onHand answered {good:?} during the flood");
+    // Writing actions also take turns at the store, so the flood may never reach its share;
+    // past it, the answer is 503 with Retry-After (checked where the answer is made).
+    assert!(flood.iter().all(|call| matches!(call, (503, true) | (500, false))), "{flood:?}");
+}
+
+#[test]
 fn an_action_touching_an_entity_outside_its_manifest_is_refused_and_commits_nothing() {
     let (server, store) = hostile_server();
     let (status, body) = attack(&server, FABRIKAM, "outside", "usmf");

@@ -43,6 +43,11 @@ pub struct Settings {
     pub cache: Option<PathBuf>,
     /// The company rows get when neither the command nor the project names one.
     pub default_company: Option<String>,
+    /// Plugin calls that may run at once, all plugins together (the instance pool's size).
+    pub max_plugin_calls: u32,
+    /// Plugin calls that may run at once for one plugin: its share of the pool. A call past
+    /// it waits up to a second, then fails as busy (503 with `Retry-After` over HTTP).
+    pub max_calls_per_plugin: u32,
 }
 
 impl Default for Settings {
@@ -55,6 +60,8 @@ impl Default for Settings {
             data: "data".into(),
             cache: None,
             default_company: None,
+            max_plugin_calls: RuntimeConfig::default().max_concurrent_calls,
+            max_calls_per_plugin: RuntimeConfig::default().max_calls_per_plugin,
         }
     }
 }
@@ -107,7 +114,12 @@ impl Deployment {
         store.prepare(&catalog)?;
 
         let cache_dir = settings.cache.as_deref().map_or_else(|| data_dir.join("cache"), within);
-        let runtime_config = RuntimeConfig { cache_dir: Some(cache_dir), ..RuntimeConfig::default() };
+        let runtime_config = RuntimeConfig {
+            cache_dir: Some(cache_dir),
+            max_concurrent_calls: settings.max_plugin_calls.max(1),
+            max_calls_per_plugin: settings.max_calls_per_plugin.max(1),
+            ..RuntimeConfig::default()
+        };
         let runtime = Runtime::new(&runtime_config, Arc::new(store.clone()))?;
         let registry = Arc::new(Registry::new(runtime));
         let plugins_dir = within(&settings.plugins);

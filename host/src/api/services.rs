@@ -45,7 +45,11 @@ struct CallQuery {
 impl From<ActionError> for ApiError {
     fn from(error: ActionError) -> Self {
         let (status, message) = error.answer();
-        ApiError::new(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), message)
+        let error = ApiError::new(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), message);
+        match status {
+            503 => error.with_header(header::RETRY_AFTER, HeaderValue::from(1)),
+            _ => error,
+        }
     }
 }
 

@@ -72,6 +72,12 @@ impl ActionError {
             ActionError::BadRequest(message) | ActionError::Refused(message) => (400, message.clone()),
             ActionError::Forbidden(message) => (403, message.clone()),
             ActionError::Aborted { action, error } => match &error.kind {
+                // The plugin's share of the instance pool is taken: its callers retry, and
+                // nobody else is affected (see `plugin::shares`).
+                CallErrorKind::Busy { .. } => {
+                    tracing::info!("action {action} refused: {error}");
+                    (503, format!("The action {action} is busy with other calls; retry shortly."))
+                }
                 CallErrorKind::Timeout { .. } | CallErrorKind::Memory { .. } | CallErrorKind::Output { .. } => {
                     tracing::warn!("action {action} stopped: {error}");
                     let (plugin, kind) = (&error.plugin, &error.kind);
@@ -588,6 +594,20 @@ impl UnitOfWork for GrantedUnit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plugin_busy_past_its_share_answers_503_and_a_stopped_one_500() {
+        let aborted =
+            |kind| ActionError::Aborted { action: "attack".into(), error: CallError { plugin: "p@1".into(), kind } };
+        let (status, message) = aborted(CallErrorKind::Busy { waited_ms: 1000 }).answer();
+        assert_eq!((status, message.as_str()), (503, "The action attack is busy with other calls; retry shortly."));
+        let (status, message) = aborted(CallErrorKind::Timeout { limit_ms: 300, elapsed_ms: 301 }).answer();
+        assert_eq!(status, 500);
+        assert!(message.contains("stopped after 301 ms, at its time limit of 300 ms"), "{message}");
+        let response =
+            crate::odata::Response::from(crate::odata::Error::from(aborted(CallErrorKind::Busy { waited_ms: 1 })));
+        assert!(response.headers.iter().any(|(name, value)| name == "Retry-After" && value == "1"), "{response:?}");
+    }
 
     fn binding(parameters: &[(&str, ParamType)]) -> ActionBinding {
         ActionBinding {

@@ -211,11 +211,12 @@ impl From<syntax::SyntaxError> for Error {
 
 impl From<Error> for Response {
     fn from(error: Error) -> Self {
-        Response {
-            status: error.status,
-            headers: vec![("Content-Type".into(), JSON.into())],
-            body: error_body(error.status, &error.message),
+        let mut headers = vec![("Content-Type".into(), JSON.into())];
+        // The service answers 503 only for work that frees up within a second or so.
+        if error.status == 503 {
+            headers.push(("Retry-After".into(), "1".into()));
         }
+        Response { status: error.status, headers, body: error_body(error.status, &error.message) }
     }
 }
 

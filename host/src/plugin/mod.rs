@@ -8,6 +8,7 @@ mod convert;
 pub mod entities;
 pub mod manifest;
 mod runtime;
+mod shares;
 mod state;
 
 pub use entities::{Entities, MemoryEntities, NoEntities, ReadOnly, UnitOfWork};

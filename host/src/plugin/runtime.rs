@@ -16,6 +16,7 @@ use super::cache::ArtifactCache;
 use super::convert;
 use super::entities::{Entities, NoEntities, UnitOfWork};
 use super::manifest::{CONTRACT_VERSION, Limits, Manifest, Role};
+use super::shares::Shares;
 use super::state::CallState;
 
 /// How often the epoch advances; a call's time limit is enforced to within this.
@@ -28,11 +29,21 @@ pub struct RuntimeConfig {
     pub cache_dir: Option<PathBuf>,
     /// Calls that may run at once across all plugins (the pooling allocator's slots).
     pub max_concurrent_calls: u32,
+    /// Calls that may run at once for one plugin, all its versions together: its share of
+    /// the slots, so a flood of calls to one plugin leaves the rest to the others.
+    pub max_calls_per_plugin: u32,
+    /// How long a call waits for a slot before it fails as busy.
+    pub busy_wait: Duration,
 }
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        RuntimeConfig { cache_dir: None, max_concurrent_calls: 256 }
+        RuntimeConfig {
+            cache_dir: None,
+            max_concurrent_calls: 256,
+            max_calls_per_plugin: 64,
+            busy_wait: Duration::from_secs(1),
+        }
     }
 }
 
@@ -79,6 +90,7 @@ struct RuntimeInner {
     linker: Linker<CallState>,
     cache: Option<ArtifactCache>,
     entities: Arc<dyn Entities>,
+    shares: Shares,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -120,7 +132,9 @@ impl Runtime {
                 }
             })
             .context("cannot start the epoch ticker")?;
-        Ok(Runtime { inner: Arc::new(RuntimeInner { engine, linker, cache, entities }) })
+        let shares =
+            Shares::new(config.max_concurrent_calls as usize, config.max_calls_per_plugin as usize, config.busy_wait);
+        Ok(Runtime { inner: Arc::new(RuntimeInner { engine, linker, cache, entities, shares }) })
     }
 
     /// A runtime with default settings and no entity data.
@@ -172,6 +186,7 @@ impl Runtime {
         };
         Ok(Plugin {
             id: manifest.id().into(),
+            name: manifest.name.as_str().into(),
             manifest: Arc::new(manifest),
             content_hash: content_hash.to_hex().to_string(),
             exports,
@@ -233,6 +248,8 @@ struct Roles {
 /// One loaded, validated version of a plugin, ready to call from any thread.
 pub struct Plugin {
     id: Arc<str>,
+    /// The plugin's name, which its share of the instance pool goes by.
+    name: Arc<str>,
     manifest: Arc<Manifest>,
     content_hash: String,
     exports: Vec<String>,
@@ -281,6 +298,12 @@ pub enum CallErrorKind {
         bytes: usize,
         /// The limit.
         limit_mib: u32,
+    },
+    /// Every slot the plugin may hold was taken for the whole wait: too many calls at once.
+    #[error("is busy: every call slot it may hold stayed taken for {waited_ms} ms")]
+    Busy {
+        /// How long the call waited for a slot.
+        waited_ms: u64,
     },
     /// The plugin trapped: a panic, a stack overflow, an out-of-bounds access.
     #[error("trapped: {0}")]
@@ -478,6 +501,10 @@ impl Plugin {
         run: impl FnOnce(&mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<(R, Option<Box<dyn UnitOfWork>>), CallError> {
         let inner = &self.runtime.inner;
+        let Some(_slot) = inner.shares.take(&self.name) else {
+            let waited_ms = inner.shares.wait().as_millis() as u64;
+            return Err(self.error(CallErrorKind::Busy { waited_ms }));
+        };
         let state = CallState::new(self.manifest.clone(), self.id.clone(), inner.entities.clone(), unit);
         let mut store = Store::new(&inner.engine, state);
         store.limiter(|state| &mut state.limiter);
