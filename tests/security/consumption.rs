@@ -1,7 +1,7 @@
 //! API4, unrestricted resource consumption: what a client can make the server spend without
-//! credentials (argon2's memory on the token endpoint) is bounded, the server keeps answering
-//! while an attacker spends what it can, and what runs out anyway (the disk) is answered so
-//! that clients come back.
+//! credentials (argon2's memory on the token endpoint, connections held open) is bounded, the
+//! server keeps answering while an attacker spends what it can, and what runs out anyway (the
+//! disk) is answered so that clients come back.
 //!
 //! These tests speak HTTP over raw sockets, from as many loopback addresses as they need, so
 //! that they control when each byte leaves.
@@ -11,16 +11,17 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpSocket, TcpStream};
 use wharf::api::Limits;
 
 use super::{get, odata_error, ok_json, post, send, upload_link};
-use crate::server::{FABRIKAM, OPS, TestServer};
+use crate::server::{FABRIKAM, GROUPS_JOB, OPS, TestServer};
 
 /// An HTTP answer, read off a raw connection.
 #[derive(Debug)]
@@ -346,4 +347,142 @@ fn a_full_disk_answers_enqueues_and_uploads_507_with_retry_after_serves_reads_an
     ok_json(post(&server, &token, &enqueue, body(200 * 1024)), "a 200 kB enqueue after space was freed");
     let uploaded = send(&server, None, Method::PUT, &upload, body(300 * 1024));
     assert_eq!(uploaded.status(), 201, "the upload after space was freed");
+}
+
+/// Reads `stream` until the server closes it, dropping what comes: how long after `start` it
+/// closed, or `None` if it was still open `limit` after `start`.
+async fn closed_after(stream: &mut (impl AsyncRead + Unpin), start: Instant, limit: Duration) -> Option<Duration> {
+    let mut buffer = [0; 4096];
+    let closed = tokio::time::timeout_at((start + limit).into(), async {
+        while let Ok(1..) = stream.read(&mut buffer).await {}
+    });
+    closed.await.ok().map(|()| start.elapsed())
+}
+
+/// Whether the server has closed `stream` (it sent nothing, so anything read is the end).
+async fn is_closed(mut stream: TcpStream) -> bool {
+    closed_after(&mut stream, Instant::now(), Duration::from_millis(500)).await.is_some()
+}
+
+/// A health check on a connection of its own: its status, and how long the answer took.
+async fn health(server: SocketAddr) -> (u16, Duration) {
+    let start = Instant::now();
+    let request = "GET /health HTTP/1.1\r\nHost: wharf\r\nConnection: close\r\n\r\n";
+    let answer = tokio::time::timeout(Duration::from_secs(10), async {
+        exchange(connect(server, IpAddr::V4(Ipv4Addr::LOCALHOST)).await, request).await
+    });
+    let answer = answer.await.expect("the health check is answered within 10 s");
+    (answer.status, start.elapsed())
+}
+
+#[test]
+fn at_the_connection_cap_the_longest_idle_connections_close_and_health_checks_still_answer() {
+    const CAP: usize = 32;
+    const HELD: usize = CAP + 16;
+    let server = TestServer::start_with(|config| {
+        config.limits.max_connections = CAP;
+        // Long: here only the cap closes connections.
+        config.limits.header_read_timeout = Duration::from_secs(30);
+        config.limits.idle_timeout = Duration::from_secs(30);
+    });
+    let target = address(&server);
+    runtime().block_on(async {
+        // An attacker's connections, silent, opened one after the other: the server takes them
+        // in that order, so the first are the longest idle.
+        let mut held = Vec::new();
+        for _ in 0..HELD {
+            held.push(connect(target, IpAddr::V4(Ipv4Addr::LOCALHOST)).await);
+        }
+        let (status, took) = health(target).await;
+        assert_eq!(status, 200, "the health check");
+        assert!(took < Duration::from_secs(2), "the health check took {took:?} behind {HELD} idle connections");
+        // The health check made room for itself too, then went: the first HELD + 1 - CAP are
+        // closed, the others still open.
+        let checks: Vec<_> = held.into_iter().map(|stream| tokio::spawn(is_closed(stream))).collect();
+        let mut closed = Vec::new();
+        for check in checks {
+            closed.push(check.await.expect("a check"));
+        }
+        let expected: Vec<bool> = (0..HELD).map(|index| index < HELD + 1 - CAP).collect();
+        assert_eq!(closed, expected, "which of the held connections (oldest first) were closed");
+    });
+}
+
+#[test]
+fn silent_connections_slow_heads_idle_keep_alives_and_stalled_bodies_are_closed_after_their_timeouts() {
+    let (header_read, idle) = (Duration::from_secs(1), Duration::from_secs(3));
+    let server = TestServer::start_with(|config| {
+        config.limits.header_read_timeout = header_read;
+        config.limits.idle_timeout = idle;
+    });
+    let target = address(&server);
+    // A loaded machine may close late, never early.
+    let slack = Duration::from_secs(4);
+    let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let silent = async {
+        let mut stream = connect(target, localhost).await;
+        closed_after(&mut stream, Instant::now(), header_read + slack).await
+    };
+    let slow_head = async {
+        let (mut reader, mut writer) = connect(target, localhost).await.into_split();
+        let start = Instant::now();
+        let drip = async {
+            let _ = writer.write_all(b"GET /health HTTP/1.1\r\n").await;
+            while start.elapsed() < header_read + slack && writer.write_all(b"X-Drip: 1\r\n").await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        };
+        let (_, closed) = tokio::join!(drip, closed_after(&mut reader, start, header_read + slack));
+        closed
+    };
+    let kept_alive = async {
+        let mut stream = connect(target, localhost).await;
+        stream.write_all(b"GET /health HTTP/1.1\r\nHost: wharf\r\n\r\n").await.expect("a request");
+        let mut answer = Vec::new();
+        while !answer.ends_with(b"\r\n\r\nok") {
+            let mut buffer = [0; 1024];
+            let count = stream.read(&mut buffer).await.expect("an answer");
+            assert!(count > 0, "the server closed a kept-alive connection before answering");
+            answer.extend_from_slice(&buffer[..count]);
+        }
+        closed_after(&mut stream, Instant::now(), idle + slack).await
+    };
+    let stalled_body = async {
+        let mut stream = connect(target, localhost).await;
+        let head = "POST /oauth2/v2.0/token HTTP/1.1\r\nHost: wharf\r\nContent-Length: 100\r\n\r\n";
+        stream.write_all(head.as_bytes()).await.expect("a request head");
+        stream.write_all(b"grant_type").await.expect("the start of a body");
+        closed_after(&mut stream, Instant::now(), idle + slack).await
+    };
+    let (silent, slow_head, kept_alive, stalled_body) =
+        runtime().block_on(async { tokio::join!(silent, slow_head, kept_alive, stalled_body) });
+    for (what, closed, timeout) in [
+        ("a connection that sent nothing", silent, header_read),
+        ("a connection that sent its head a line at a time", slow_head, header_read),
+        ("a kept-alive connection after its response", kept_alive, idle),
+        ("a connection whose body stopped coming", stalled_body, idle),
+    ] {
+        let closed = closed.unwrap_or_else(|| panic!("{what} was still open {:?} after its timeout", slack));
+        assert!(closed >= timeout / 2, "{what} was closed after {closed:?}, before its timeout of {timeout:?}");
+    }
+    // The idle clock is not the head's: a kept-alive connection outlives the head's timeout.
+    let kept_alive = kept_alive.expect("closed");
+    assert!(kept_alive > header_read * 3 / 2, "a kept-alive connection was closed after {kept_alive:?}");
+}
+
+#[test]
+fn an_answer_given_before_a_large_body_is_read_reaches_its_client() {
+    // A refusal comes before the body is read: 401 without a token, 413 over the limit. The
+    // server must not reset the connection while the client still sends, or the client sees
+    // a broken connection instead of the answer.
+    let server = TestServer::start_with(|config| config.limits.max_body_bytes = 1 << 20);
+    let enqueue = format!("/api/connector/enqueue/{GROUPS_JOB}?entity=Customer%20groups");
+    let body = || vec![b'x'; 16 << 20];
+    for attempt in 0..3 {
+        odata_error(send(&server, None, Method::POST, &enqueue, body()), 401, &format!("no token, attempt {attempt}"));
+    }
+    let token = server.token(FABRIKAM);
+    for attempt in 0..3 {
+        odata_error(post(&server, &token, &enqueue, body()), 413, &format!("over the limit, attempt {attempt}"));
+    }
 }

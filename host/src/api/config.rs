@@ -15,6 +15,9 @@
 //! token_requests_per_minute = 120           # per address, token endpoint
 //! token_burst = 10                          # of those, at once
 //! token_requests_waiting = 32               # for a secret check; beyond, 503
+//! header_read_timeout = "10s"               # to send a whole request head
+//! idle_timeout = "60s"                      # silence between requests, or within a body
+//! max_connections = 1024                    # open at once
 //!
 //! [jobs]
 //! workers = 2
@@ -87,6 +90,22 @@ pub struct Limits {
     /// as many run as there are cores, whatever the number of addresses asking: a waiting
     /// request holds a connection and no more.
     pub token_requests_waiting: usize,
+    /// How long a connection has to send a whole request head, from its accept or from the
+    /// first byte of a later request; then it is closed. Against slowloris: a client that
+    /// sends its head a byte at a time holds a connection, and a descriptor, for no request.
+    #[serde(with = "humantime_serde")]
+    pub header_read_timeout: Duration,
+    /// How long a connection may stay silent while the server waits for it: between requests
+    /// on a kept-alive connection, and within a request body a handler is reading. Then it is
+    /// closed, so that idle and stalled connections do not pile up.
+    #[serde(with = "humantime_serde")]
+    pub idle_timeout: Duration,
+    /// Connections open at once. At the cap, a new connection closes the one that has waited
+    /// longest without sending a complete request, so that an attacker holding connections
+    /// open never shuts real clients (or health checks) out; connections with a request under
+    /// way are never closed for room. Kept below the open-file limit, which the server raises
+    /// to its hard limit at start, so that files and databases always have descriptors left.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -99,6 +118,9 @@ impl Default for Limits {
             token_requests_per_minute: 120,
             token_burst: 10,
             token_requests_waiting: 32,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
         }
     }
 }

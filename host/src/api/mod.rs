@@ -7,6 +7,7 @@
 //! a caller's reach answer 404, like objects that do not exist.
 pub mod caller;
 pub mod config;
+mod connections;
 mod connector;
 pub mod error;
 mod manage;
@@ -24,7 +25,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt as _;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
@@ -155,15 +155,10 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         let jobs = self.state.jobs.clone();
         let scheduler = tokio::spawn(jobs.clone().run_scheduler());
-        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        // Without TCP_NODELAY a streamed body (a download) waits for the client's delayed ACK
-        // of the headers before it leaves: about 40 ms per download.
-        let listener = self.listener.tap_io(|stream| {
-            if let Err(error) = stream.set_nodelay(true) {
-                tracing::debug!("cannot set TCP_NODELAY on a connection: {error}");
-            }
-        });
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("the server failed")?;
+        let limits = self.state.limits.clone();
+        let app = router(self.state);
+        // Not `axum::serve`: it keeps idle connections for ever (see `connections`).
+        connections::serve(self.listener, app, &limits, shutdown).await.context("the server failed")?;
         tracing::info!("stopped accepting requests; waiting for executions under way");
         jobs.stop();
         let _ = scheduler.await;
