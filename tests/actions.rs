@@ -19,7 +19,8 @@ fn reserve(
 ) -> Result<serde_json::Value, wharf::plugin::CallError> {
     let input =
         json!({ "reservationId": id, "itemNumber": "T0004", "siteId": "1", "warehouseId": "11", "quantity": quantity });
-    plugin.invoke(&Context::default(), "reserve", &input, entities)
+    let result = plugin.invoke(&Context::default(), "reserve", &input, entities)?;
+    Ok(serde_json::from_str(result.get()).expect("the result is JSON"))
 }
 
 fn available(entities: &MemoryEntities) -> Value {

@@ -125,6 +125,20 @@ fn enormous_output_is_refused_at_its_output_limit() {
 }
 
 #[test]
+fn row_errors_and_empty_outputs_count_against_the_output_limit_at_what_they_cost_the_host() {
+    for attack_name in ["errors", "outputs"] {
+        let started = Instant::now();
+        let (_, error) = attack(attack_name);
+        assert!(matches!(error.kind, CallErrorKind::Output { limit_mib: 1, .. }), "{attack_name}: {error}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{attack_name} took {:?}", started.elapsed());
+    }
+    let (_, error) = attack("error-rows");
+    let CallErrorKind::Malformed(message) = &error.kind else { panic!("{error}") };
+    assert_eq!(message, "100 row errors for 1 input rows (at most 64 a row)");
+    good_call();
+}
+
+#[test]
 fn a_panic_traps_and_reports_the_panic_message() {
     let (_, error) = attack("panic");
     let CallErrorKind::Trap(message) = &error.kind else { panic!("not a trap: {error}") };

@@ -104,8 +104,15 @@ async fn call(
     .await
     .map_err(|error| ApiError::internal(&anyhow::anyhow!("the custom service call panicked: {error}")))??;
     Ok(match result {
-        Value::Null => StatusCode::NO_CONTENT.into_response(),
-        result => json_response(StatusCode::OK, &result),
+        None => StatusCode::NO_CONTENT.into_response(),
+        // The bare result, as the plugin wrote it.
+        Some(result) => {
+            let mut response = (StatusCode::OK, String::from(Box::<str>::from(result))).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+            response
+        }
     })
 }
 

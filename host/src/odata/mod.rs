@@ -550,13 +550,12 @@ impl Service {
         };
         let company = self.default_company(request.caller);
         let result = self.actions.invoke_bound(entity, action, key, company.as_deref(), parameters, request.caller)?;
-        Ok(match result {
-            serde_json::Value::Null => Response::empty(204),
-            value => Response::json(
-                200,
-                &json!({ "@odata.context": format!("{}/$metadata#{}", request.root, edm_name(&value)), "value": value }),
-            ),
-        })
+        let Some(result) = result else { return Ok(Response::empty(204)) };
+        // The result is spliced in as the plugin wrote it, not rebuilt as a tree.
+        let context = format!("{}/$metadata#{}", request.root, edm_name(&actions::shallow(&result)));
+        let context = serde_json::Value::String(context);
+        let body = format!("{{\"@odata.context\":{context},\"value\":{}}}", result.get());
+        Ok(Response { status: 200, headers: vec![("Content-Type".into(), JSON.into())], body: body.into_bytes() })
     }
 }
 

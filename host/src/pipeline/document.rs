@@ -321,7 +321,13 @@ pub struct ErrorFile {
     writer: Box<dyn RowWriter>,
     columns: Vec<String>,
     source_columns: Vec<String>,
+    /// Rejected rows listed so far.
+    listed: u64,
 }
+
+/// Rejected rows one error file lists. A plugin can reject far more rows than anyone reads,
+/// and each listed row costs disk; past this the file says the rest are not listed.
+pub const MAX_LISTED_ERRORS: u64 = 100_000;
 
 impl std::fmt::Debug for ErrorFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -339,7 +345,7 @@ impl ErrorFile {
             ERROR_COLUMNS.iter().map(|name| (*name).to_owned()).chain(source_columns.iter().cloned()).collect();
         let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
         let writer = formats::csv::writer(BufWriter::new(file), &CsvOptions::default(), &columns)?;
-        Ok(ErrorFile { writer, columns, source_columns: source_columns.to_vec() })
+        Ok(ErrorFile { writer, columns, source_columns: source_columns.to_vec(), listed: 0 })
     }
 
     /// Adds a rejected row; `source` is its row in the source batch (matched by column name,
@@ -352,8 +358,28 @@ impl ErrorFile {
         message: &str,
         source: Option<Row<'_>>,
     ) -> Result<()> {
-        let record = record.to_string();
-        let mut cells: Vec<ValueRef<'_>> = vec![record.as_str().into(), entity.into(), field.into(), message.into()];
+        self.listed += 1;
+        if self.listed > MAX_LISTED_ERRORS + 1 {
+            return Ok(());
+        }
+        if self.listed > MAX_LISTED_ERRORS {
+            let note = format!(
+                "more rows were rejected: this file lists the first {MAX_LISTED_ERRORS}; the execution counts them all"
+            );
+            return self.write_row("", entity, None, &note, None);
+        }
+        self.write_row(&record.to_string(), entity, field, message, source)
+    }
+
+    fn write_row(
+        &mut self,
+        record: &str,
+        entity: &str,
+        field: Option<&str>,
+        message: &str,
+        source: Option<Row<'_>>,
+    ) -> Result<()> {
+        let mut cells: Vec<ValueRef<'_>> = vec![record.into(), entity.into(), field.into(), message.into()];
         cells.extend(
             self.source_columns.iter().map(|column| source.and_then(|row| row.get(column)).unwrap_or(ValueRef::Null)),
         );
@@ -365,5 +391,26 @@ impl ErrorFile {
     /// Completes the file.
     pub fn finish(self) -> Result<()> {
         self.writer.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_file_lists_the_first_rejected_rows_and_then_says_the_rest_are_not_listed() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("errors.csv");
+        let mut file = ErrorFile::create(&path, &["A".to_owned()]).expect("created");
+        for record in 1..=MAX_LISTED_ERRORS + 10 {
+            file.write(record, "E", Some("A"), "bad", None).expect("written");
+        }
+        file.finish().expect("finished");
+        let text = std::fs::read_to_string(&path).expect("the file");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len() as u64, 1 + MAX_LISTED_ERRORS + 1, "header, the listed rows, one note");
+        let last = lines.last().expect("a last line");
+        assert!(last.starts_with(",E,,more rows were rejected: this file lists the first 100000"), "{last}");
     }
 }

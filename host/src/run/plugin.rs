@@ -269,6 +269,7 @@ pub fn run_sample(
             let params: Json = serde_json::from_slice(&read()?).context("the sample is not JSON").map_err(unusable)?;
             let action = options.action.as_deref().unwrap_or(&manifest.actions[0]);
             let output = plugin.invoke(&ctx, action, &params, entities).map_err(failed)?;
+            let output = serde_json::from_str(output.get()).context("the action's result").map_err(failed)?;
             Ok(SampleReport { output, rejected: 0 })
         }
     }

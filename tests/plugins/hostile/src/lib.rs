@@ -55,6 +55,30 @@ impl Mapper for Hostile {
                 Ok(Mapped::new())
             }
             "clock" => Err(PluginError::new(probe_clocks())),
+            // Output that is small to the guest and large to the host.
+            "errors" => {
+                let mut mapped = Mapped::new();
+                let row = input.row(0).ok_or("need one input row")?;
+                for _ in 0..30_000 {
+                    mapped.reject(row.error("a", "x"));
+                }
+                Ok(mapped)
+            }
+            "error-rows" => {
+                let mut mapped = Mapped::new();
+                let row = input.row(0).ok_or("need one input row")?;
+                for _ in 0..100 {
+                    mapped.reject(row.error("a", "x"));
+                }
+                Ok(mapped)
+            }
+            "outputs" => {
+                let mut mapped = Mapped::new();
+                for _ in 0..30_000 {
+                    mapped.entity("Hostile", &[]);
+                }
+                Ok(mapped)
+            }
             other => Err(PluginError::new(format!("unknown attack {other}"))),
         }
     }
