@@ -20,10 +20,16 @@ use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS, SETUP_JOB, 
 
 /// API2: a client shut out from the command line is shut out of the running server at once.
 mod authentication;
-/// API4: what a client can make the server spend (memory, descriptors, disk) is bounded.
-mod consumption;
 /// API5: an admin grants only the companies and roles it holds, to others and to itself.
 mod authorization;
+/// API1: reads and writes only in the companies a client is granted.
+mod companies;
+/// API4: what a client can make the server spend (memory, descriptors, disk) is bounded.
+mod consumption;
+/// API8: identifiers and package entries never name a path of their own.
+mod file_system;
+/// API4: nesting and chaining without end get an answer.
+mod recursion;
 /// API2: tokens whose `crit` header names what Wharf cannot honour are refused.
 mod tokens;
 
