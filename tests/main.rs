@@ -10,6 +10,8 @@ mod contract;
 mod crashes;
 /// Every format reader against its sample documents and golden renderings.
 mod formats;
+/// Every parser of clients' input under coverage-guided fuzzing, for a bounded time per parser.
+mod fuzz;
 /// Every example plugin against its golden files.
 mod golden;
 /// Plugins that attack the host (loops, bombs, escapes, malformed results) are stopped.

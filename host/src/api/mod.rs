@@ -224,7 +224,7 @@ pub(crate) fn odata_json(body: &Value) -> Response {
 
 /// Parses a JSON body leniently, as D365 does: single-quoted strings and keys are accepted
 /// (the d365fo.integrations module sends `{'messageId':'…'}`).
-pub(crate) fn lenient_json(body: &[u8]) -> ApiResult<Value> {
+pub fn lenient_json(body: &[u8]) -> ApiResult<Value> {
     let text = std::str::from_utf8(body).map_err(|_| ApiError::bad_request("The request body is not UTF-8 text."))?;
     if text.trim().is_empty() {
         return Ok(Value::Object(Default::default()));
