@@ -153,6 +153,9 @@ impl<'a> DocumentReader<'a> {
                         }
                     }
                 }
+                // XML has no way to write U+0000, not even as a reference: text holding it
+                // could not be written back.
+                Event::End(_) if content.contains('\0') => bail!("<{}> holds the character U+0000", element.name),
                 Event::End(_) => return Ok(content),
                 Event::Start(child) | Event::Empty(child) => {
                     bail!("<{}> holds an element <{}> where text belongs", element.name, local_name(&child))
@@ -377,6 +380,15 @@ mod tests {
         let bytes: Vec<u8> = utf16_le("<A/>").into_iter().skip(2).collect();
         let error = decode(&bytes).expect_err("no bom");
         assert!(error.to_string().contains("UTF-16 without a byte order mark"), "{error}");
+    }
+
+    #[test]
+    fn text_holding_u0000_is_refused_since_it_could_not_be_written_back() {
+        let error = crate::formats::package::PackageHeader::parse(
+            b"<DataManagementPackageHeader><Description>a\0b</Description></DataManagementPackageHeader>",
+        )
+        .expect_err("refused");
+        assert!(format!("{error:#}").contains("<Description> holds the character U+0000"), "{error:#}");
     }
 
     #[test]
