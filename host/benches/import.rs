@@ -3,15 +3,17 @@
 //! filter in native code (the floor), in the same run; exports of those rows to CSV and to a
 //! data package; and the peak memory of a `wharf import` process reading a 1 GB file.
 //!
-//! Run with `cargo bench -p wharf --bench import`. `WHARF_BENCH_ROWS` and `WHARF_BENCH_GB`
-//! scale it down (e.g. for a quick look); `WHARF_BENCH_BATCH` sets the projects' batch size. It ends with `bench: <name> = <value>` lines.
+//! Run with `cargo bench -p wharf --bench import`; `cargo test` runs it in quick mode (2,000
+//! rows, a 1 MB file). `WHARF_BENCH_ROWS` and `WHARF_BENCH_GB` set the sizes, and
+//! `WHARF_BENCH_BATCH` the projects' batch size. It ends with `bench: <name> = <value> <unit>`
+//! lines.
 
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context as _, Result, ensure};
 use customer_csv_mapper::{Settings, map_batch};
 use wharf::deployment::Deployment;
 use wharf::pipeline::{Input, NativeStage, RunOptions, Silent};
@@ -19,29 +21,39 @@ use wharf::plugin::{EntityRows, MapOutput};
 use wharf::store::ExecutionStatus;
 use wharf_plugin_sdk::{Batch, Context};
 
+mod support;
+use support::Scale;
+
 /// Northwind's eight columns, as the customer mapper reads them, plus two it ignores.
 const HEADER: &str = "cust_no,company_name,street,postcode,city,country,phone,credit_limit,segment,notes\r\n";
+/// Imports of each pipeline, alternating, each into a company of its own.
+const ROUNDS: usize = 2;
 
 fn main() -> Result<()> {
-    let rows: u64 = env_number("WHARF_BENCH_ROWS", 1_000_000);
-    let gigabytes: f64 = env_number("WHARF_BENCH_GB", 1.0);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_owned();
+    let scale = Scale::of_this_run();
+    let rows: u64 = scale.setting("WHARF_BENCH_ROWS", 1_000_000, 2_000)?;
+    let gigabytes: f64 = scale.setting("WHARF_BENCH_GB", 1.0, 0.001)?;
+    // Quick mode's batches are small too, so that its few rows still make several.
+    let batch_size: usize = scale.setting("WHARF_BENCH_BATCH", 5_000, 500)?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("workspace")?.to_owned();
     let work = tempfile::tempdir_in(root.join("target"))?;
     eprintln!("building the plugins and generating {rows} rows ...");
     let plugins = work.path().join("plugins");
     for name in ["customer-csv-mapper", "company-filter"] {
-        let target = root.join("target/bench-plugins/import");
+        // The plugin and OData benchmarks build the example plugins in the same target
+        // directory, so each is compiled once for all of them.
+        let target = root.join("target/bench-plugins/plugins");
         wharf::run::plugin::build(&root.join("plugins").join(name), &plugins, Some(&target))?;
     }
     let source = work.path().join("customers.csv");
     let bytes = generate(&source, rows)?;
 
-    let wasm = deployment(&root, work.path(), "wasm")?;
-    let native = deployment(&root, work.path(), "native")?;
+    let wasm = deployment(&root, work.path(), "wasm", batch_size)?;
+    let native = deployment(&root, work.path(), "native", batch_size)?;
     // Alternating runs, best of each: the machine is shared and noisy.
     let mut wasm_time = Duration::MAX;
     let mut native_time = Duration::MAX;
-    for round in 0..2 {
+    for round in 0..ROUNDS {
         native_time = native_time.min(import(&native, "native", &source, rows, round)?);
         wasm_time = wasm_time.min(import(&wasm, "wasm", &source, rows, round)?);
     }
@@ -58,34 +70,32 @@ fn main() -> Result<()> {
         mb_per_s(bytes, native_time)
     );
 
-    let csv_time = export(&wasm, "bench-export-csv", &work.path().join("out.csv"))?;
-    let package_time = export(&wasm, "bench-export-package", &work.path().join("out.zip"))?;
-    let export_rows_per_s = rows as f64 / csv_time.as_secs_f64();
+    // The exports read every company: each round's rows.
+    let exported = rows * ROUNDS as u64;
+    let csv_time = export(&wasm, "bench-export-csv", &work.path().join("out.csv"), exported)?;
+    let package_time = export(&wasm, "bench-export-package", &work.path().join("out.zip"), exported)?;
+    let export_rows_per_s = exported as f64 / csv_time.as_secs_f64();
+    let export_package_rows_per_s = exported as f64 / package_time.as_secs_f64();
     println!("export   csv     {:>8.2} s  {export_rows_per_s:>12.0} rows/s", csv_time.as_secs_f64());
-    println!(
-        "export   package {:>8.2} s  {:>12.0} rows/s",
-        package_time.as_secs_f64(),
-        rows as f64 / package_time.as_secs_f64()
-    );
+    println!("export   package {:>8.2} s  {export_package_rows_per_s:>12.0} rows/s", package_time.as_secs_f64());
 
     let big = work.path().join("big.csv");
     let big_rows = (gigabytes * 1e9 / (bytes as f64 / rows as f64)) as u64;
     eprintln!("generating {big_rows} rows ({gigabytes} GB) ...");
     let big_bytes = generate(&big, big_rows)?;
-    let (peak_mb, big_time) = import_process(&wasm.dir, &big)?;
+    let (peak_mb, big_time) = import_process(&wasm.dir, &big, "big")?;
+    let customer = wasm.pipeline.catalog.require("Customer")?;
+    let stored = wasm.pipeline.store.count(customer, Some("big"))?;
+    ensure!(stored == big_rows, "wharf import stored {stored} of {big_rows} rows");
     println!("import   {:.2} GB in {:.1} s, peak RSS {peak_mb} MB", big_bytes as f64 / 1e9, big_time.as_secs_f64());
 
-    println!("bench: import.rows_per_s = {rows_per_s:.0}");
-    println!("bench: import.native_floor_rows_per_s = {native_rows_per_s:.0}");
+    println!("bench: import.rows_per_s = {rows_per_s:.0} rows/s");
+    println!("bench: import.native_floor_rows_per_s = {native_rows_per_s:.0} rows/s");
     println!("bench: import.over_native_floor = {:.2} x", wasm_time.as_secs_f64() / native_time.as_secs_f64());
-    println!("bench: export.rows_per_s = {export_rows_per_s:.0}");
-    println!("bench: export_package.rows_per_s = {:.0}", rows as f64 / package_time.as_secs_f64());
+    println!("bench: export.rows_per_s = {export_rows_per_s:.0} rows/s");
+    println!("bench: export_package.rows_per_s = {export_package_rows_per_s:.0} rows/s");
     println!("bench: import_1gb.peak_rss = {peak_mb} MB");
     Ok(())
-}
-
-fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
 }
 
 fn mb_per_s(bytes: u64, time: Duration) -> f64 {
@@ -113,16 +123,20 @@ fn generate(path: &Path, rows: u64) -> Result<u64> {
     Ok(std::fs::metadata(path)?.len())
 }
 
-/// A deployment with the example entities and the benchmark's projects; `natives` registers
-/// the customer mapping and the company filter as native stages.
-fn deployment(root: &Path, work: &Path, name: &str) -> Result<Deployment> {
+/// A deployment with the example entities and the benchmark's projects, importing in batches
+/// of `batch_size`, with the customer mapping and the company filter also registered as
+/// native stages.
+fn deployment(root: &Path, work: &Path, name: &str, batch_size: usize) -> Result<Deployment> {
     let dir = work.join(name);
     let entities = dir.join("entities");
     std::fs::create_dir_all(&entities)?;
-    std::fs::copy(root.join("examples/deployment/entities/customer.toml"), entities.join("customer.toml"))?;
+    // All of them: the customer's relations name other entities, which must exist.
+    for entry in std::fs::read_dir(root.join("examples/deployment/entities"))? {
+        let path = entry?.path();
+        std::fs::copy(&path, entities.join(path.file_name().context("a file")?))?;
+    }
     let projects = dir.join("projects");
     std::fs::create_dir_all(&projects)?;
-    let batch_size: usize = env_number("WHARF_BENCH_BATCH", 5_000);
     let stages = |mapper: &str, filter: &str| {
         format!(
             "operation = \"import\"\nbatch_size = {batch_size}\n[[entity]]\nentity = \"Customer\"\nmapper = \"{mapper}\"\nfilter = \"{filter}\"\n"
@@ -142,7 +156,7 @@ fn deployment(root: &Path, work: &Path, name: &str) -> Result<Deployment> {
     std::fs::create_dir_all(&plugins)?;
     for entry in std::fs::read_dir(work.join("plugins"))? {
         let path = entry?.path();
-        std::fs::copy(&path, plugins.join(path.file_name().expect("a file")))?;
+        std::fs::copy(&path, plugins.join(path.file_name().context("a file")?))?;
     }
     std::fs::write(dir.join("wharf.toml"), "default_company = \"usmf\"\n")?;
     let mut deployment = Deployment::open(&dir, None)?;
@@ -196,36 +210,37 @@ fn import(deployment: &Deployment, project: &str, source: &Path, rows: u64, roun
     let started = Instant::now();
     let execution = deployment.pipeline.import(project, &Input::from_path(source, None), &options, &Silent)?;
     let elapsed = started.elapsed();
-    anyhow::ensure!(execution.status == ExecutionStatus::Succeeded, "import ended {:?}", execution.status);
+    ensure!(execution.status == ExecutionStatus::Succeeded, "import ended {:?}", execution.status);
     let stored = deployment.pipeline.store.count(&entity, options.company.as_deref())?;
-    anyhow::ensure!(stored == rows, "{stored} of {rows} rows stored");
+    ensure!(stored == rows, "{stored} of {rows} rows stored");
     Ok(elapsed)
 }
 
-fn export(deployment: &Deployment, project: &str, out: &Path) -> Result<Duration> {
+/// Exports with `project` to `out`, which must receive `rows` rows.
+fn export(deployment: &Deployment, project: &str, out: &Path, rows: u64) -> Result<Duration> {
     let project = deployment.projects.require(project)?;
     let started = Instant::now();
-    deployment.pipeline.export(project, out, &RunOptions::default(), &Silent)?;
-    Ok(started.elapsed())
+    let outcome = deployment.pipeline.export(project, out, &RunOptions::default(), &Silent)?;
+    let elapsed = started.elapsed();
+    ensure!(outcome.execution.status == ExecutionStatus::Succeeded, "export ended {:?}", outcome.execution.status);
+    ensure!(outcome.rows == rows, "{} of {rows} rows exported", outcome.rows);
+    ensure!(out.is_file(), "the export wrote no {}", out.display());
+    Ok(elapsed)
 }
 
-/// Runs `wharf import` on `file` in its own process; returns its peak memory (from its
-/// summary) and how long it took.
-fn import_process(deployment: &Path, file: &Path) -> Result<(u64, Duration)> {
+/// Runs `wharf import` on `file` into `company` in its own process; returns its peak memory
+/// (from its summary) and how long it took.
+fn import_process(deployment: &Path, file: &Path, company: &str) -> Result<(u64, Duration)> {
     let started = Instant::now();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_wharf"))
         .arg("import")
         .arg(file)
-        .args(["--project", "wasm", "--quiet", "--company", "big", "--deployment"])
+        .args(["--project", "wasm", "--quiet", "--company", company, "--deployment"])
         .arg(deployment)
         .output()?;
     let elapsed = started.elapsed();
     let summary = String::from_utf8_lossy(&output.stdout);
-    anyhow::ensure!(
-        output.status.success(),
-        "wharf import failed: {summary}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    ensure!(output.status.success(), "wharf import failed: {summary}{}", String::from_utf8_lossy(&output.stderr));
     let peak = summary
         .split("peak memory ")
         .nth(1)

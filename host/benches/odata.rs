@@ -5,10 +5,11 @@
 //! same clients against a bare axum route, and the same store queries made in-process without
 //! HTTP.
 //!
-//! Run with `cargo bench -p wharf --bench odata`. `WHARF_BENCH_SECONDS` sets each measurement's
-//! length (default 5), `WHARF_BENCH_CLIENTS` the concurrency (default 8; the page of 1,000
-//! runs with a quarter of it), `WHARF_BENCH_ROWS` the customers (default 1,000,000). It ends
-//! with `bench: <name> = <value>` lines.
+//! Run with `cargo bench -p wharf --bench odata`; `cargo test` runs it in quick mode (2,000
+//! customers, 0.25 s per measurement, 2 clients). `WHARF_BENCH_SECONDS` sets each
+//! measurement's length (default 5), `WHARF_BENCH_CLIENTS` the concurrency (default 8; the page
+//! of 1,000 runs with a quarter of it), `WHARF_BENCH_ROWS` the customers (default 1,000,000).
+//! It ends with `bench: <name> = <value> <unit>` lines.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -21,7 +22,7 @@ use wharf::store::{Comparison, Condition, Order, Query, Store, Term};
 use wharf_plugin_sdk::{BatchBuilder, Value, ValueRef};
 
 mod support;
-use support::{Running, Sample, env_number, load, prepare, token};
+use support::{Running, Sample, Scale, load, prepare, token};
 
 const CLIENT: &str = "portal";
 /// Customer groups the rows are spread over; a group holds `rows / GROUPS` customers.
@@ -31,18 +32,21 @@ const PAGE_QUERY: &str =
     "$filter=CustomerGroupId%20eq%20'G042'%20and%20CreditLimit%20gt%20100&$orderby=CustomerAccount&$top=1000";
 
 fn main() -> Result<()> {
-    let duration = Duration::from_secs_f64(env_number("WHARF_BENCH_SECONDS", 5.0));
-    let clients: usize = env_number("WHARF_BENCH_CLIENTS", 8);
-    let rows: u64 = env_number("WHARF_BENCH_ROWS", 1_000_000);
+    let scale = Scale::of_this_run();
+    let duration = Duration::from_secs_f64(scale.setting("WHARF_BENCH_SECONDS", 5.0, 0.25)?);
+    let clients: usize = scale.setting("WHARF_BENCH_CLIENTS", 8, 2)?;
+    let rows: u64 = scale.setting("WHARF_BENCH_ROWS", 1_000_000, 2_000)?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("workspace")?.to_owned();
     let work = tempfile::tempdir_in(root.join("target"))?;
     let dir = work.path().join("deployment");
     prepare(&root.join("examples/deployment"), &dir)?;
     let plugins = dir.join("plugins");
+    // The plugin and import benchmarks build the example plugins in the same target directory,
+    // so each is compiled once for all of them.
     wharf::run::plugin::build(
         &root.join("plugins/inventory-action"),
         &plugins,
-        Some(&root.join("target/bench-plugins")),
+        Some(&root.join("target/bench-plugins/plugins")),
     )?;
 
     eprintln!("filling {rows} customers ...");

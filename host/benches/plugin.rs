@@ -3,7 +3,8 @@
 //!
 //! Every figure comes from this one run, and the encodings are reported as ratios against
 //! native code measured alternately with them, because these machines are shared and noisy.
-//! Run with `cargo bench -p wharf --bench plugin`; it ends with `bench: <name> = <value>`
+//! Run with `cargo bench -p wharf --bench plugin`; `cargo test` runs it in quick mode (two
+//! batch sizes, short samples, three swaps). It ends with `bench: <name> = <value> <unit>`
 //! lines.
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,9 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wharf::plugin::{NoEntities, Plugin, Registry, Role, Runtime, RuntimeConfig, Watcher, engine_config};
 use wharf_plugin_sdk::{Batch, BatchBuilder, Context, RowError, ValueRef};
 
+mod support;
+use support::Scale;
+
 mod typed {
     wasmtime::component::bindgen!({
         path: "benches/typed-rows.wit",
@@ -27,12 +31,19 @@ mod typed {
 use typed::exports::wharf_bench::typed_rows::mapper::{Batch as TypedBatch, Value as TypedValue};
 
 const BATCH_SIZES: [usize; 4] = [1, 16, 256, 4096];
-const SAMPLES: usize = 9;
-const SAMPLE_TIME: Duration = Duration::from_millis(60);
+/// Quick mode's: one row (the call overhead) and many.
+const QUICK_BATCH_SIZES: [usize; 2] = [1, 256];
 const SOURCE_COLUMNS: [&str; 8] =
     ["cust_no", "company_name", "street", "postcode", "city", "country", "phone", "credit_limit"];
 
 fn main() {
+    let scale = Scale::of_this_run();
+    let batch_sizes = scale.pick(&BATCH_SIZES[..], &QUICK_BATCH_SIZES[..]);
+    let sampling = scale.pick(
+        Sampling { samples: 9, time: Duration::from_millis(60) },
+        Sampling { samples: 3, time: Duration::from_millis(4) },
+    );
+    let swaps = scale.pick(11, 3);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_owned();
     let work = root.join("target/bench-plugins");
     eprintln!("building the benchmark's plugins ...");
@@ -54,17 +65,20 @@ fn main() {
 
     let mut headlines = Vec::new();
     println!("{:>6} {:>22} {:>12} {:>12} {:>10}", "batch", "encoding", "us/call", "rows/s", "vs native");
-    for size in BATCH_SIZES {
+    for &size in batch_sizes {
         let rows = source_rows(size);
         let batch = compact_batch(&rows);
         let typed_batch = typed_batch(&rows);
         check_same_output(&bytes_plugin, &typed_plugin, &settings, &batch, &typed_batch);
-        let [native_bytes, wasm_bytes, native_typed, wasm_typed] = measure_alternately([
-            &mut || drop(std::hint::black_box(native_compact(&settings, &batch))),
-            &mut || drop(std::hint::black_box(bytes_plugin.map(&Context::default(), &batch).expect("call"))),
-            &mut || drop(std::hint::black_box(native_typed_map(&settings, &typed_batch))),
-            &mut || drop(std::hint::black_box(typed_plugin.map(&typed_batch))),
-        ]);
+        let [native_bytes, wasm_bytes, native_typed, wasm_typed] = measure_alternately(
+            sampling,
+            [
+                &mut || drop(std::hint::black_box(native_compact(&settings, &batch))),
+                &mut || drop(std::hint::black_box(bytes_plugin.map(&Context::default(), &batch).expect("call"))),
+                &mut || drop(std::hint::black_box(native_typed_map(&settings, &typed_batch))),
+                &mut || drop(std::hint::black_box(typed_plugin.map(&typed_batch))),
+            ],
+        );
         for (encoding, time, native) in [
             ("native (compact rows)", native_bytes, native_bytes),
             ("wasm compact rows", wasm_bytes, native_bytes),
@@ -95,11 +109,11 @@ fn main() {
         }
     }
 
-    let [instantiate] = measure_alternately([&mut || bytes_plugin.instantiate().expect("instantiates")]);
+    let [instantiate] = measure_alternately(sampling, [&mut || bytes_plugin.instantiate().expect("instantiates")]);
     headlines.push(("instantiate".into(), instantiate.as_secs_f64() * 1e6, "us"));
-    let [cached_load] = measure_alternately([&mut || drop(runtime.load(&bytes_wasm).expect("loads"))]);
+    let [cached_load] = measure_alternately(sampling, [&mut || drop(runtime.load(&bytes_wasm).expect("loads"))]);
     headlines.push(("cached_load".into(), cached_load.as_secs_f64() * 1e3, "ms"));
-    let (swap_median, swap_max) = hot_swap(&runtime, &bytes_wasm);
+    let (swap_median, swap_max) = hot_swap(&runtime, &bytes_wasm, swaps);
     headlines.push(("hot_swap".into(), swap_median.as_secs_f64() * 1e3, "ms"));
     headlines.push(("hot_swap.max".into(), swap_max.as_secs_f64() * 1e3, "ms"));
 
@@ -270,23 +284,30 @@ impl TypedPlugin {
     }
 }
 
+/// How many samples a measurement takes, and about how long each is.
+#[derive(Debug, Clone, Copy)]
+struct Sampling {
+    samples: usize,
+    time: Duration,
+}
+
 /// Median time per run of each closure, measured in alternating samples so that whatever else
 /// the machine does falls on all of them alike.
-fn measure_alternately<const N: usize>(mut runs: [&mut dyn FnMut(); N]) -> [Duration; N] {
+fn measure_alternately<const N: usize>(sampling: Sampling, mut runs: [&mut dyn FnMut(); N]) -> [Duration; N] {
     let iterations: Vec<u32> = runs
         .iter_mut()
         .map(|run| {
             let started = Instant::now();
             let mut count = 0;
-            while started.elapsed() < SAMPLE_TIME / 4 || count < 3 {
+            while started.elapsed() < sampling.time / 4 || count < 3 {
                 run();
                 count += 1;
             }
             (count * 4).max(1)
         })
         .collect();
-    let mut samples = vec![Vec::with_capacity(SAMPLES); N];
-    for _ in 0..SAMPLES {
+    let mut samples = vec![Vec::with_capacity(sampling.samples); N];
+    for _ in 0..sampling.samples {
         for (index, run) in runs.iter_mut().enumerate() {
             let started = Instant::now();
             for _ in 0..iterations[index] {
@@ -297,12 +318,13 @@ fn measure_alternately<const N: usize>(mut runs: [&mut dyn FnMut(); N]) -> [Dura
     }
     std::array::from_fn(|index| {
         samples[index].sort();
-        samples[index][SAMPLES / 2]
+        samples[index][sampling.samples / 2]
     })
 }
 
-/// From a new version's file landing in a watched directory to that version serving.
-fn hot_swap(runtime: &Runtime, wasm: &Path) -> (Duration, Duration) {
+/// From a new version's file landing in a watched directory to that version serving, over
+/// `swaps` new versions: the median and the slowest.
+fn hot_swap(runtime: &Runtime, wasm: &Path, swaps: usize) -> (Duration, Duration) {
     let dir = tempfile::tempdir().expect("tempdir");
     let staging = tempfile::tempdir().expect("tempdir");
     let manifest = std::fs::read_to_string(wasm.with_extension("toml")).expect("manifest");
@@ -321,7 +343,7 @@ fn hot_swap(runtime: &Runtime, wasm: &Path) -> (Duration, Duration) {
     }
     let _watcher = Watcher::start(registry.clone(), dir.path(), Watcher::DEFAULT_DEBOUNCE).expect("watcher");
     let mut times = Vec::new();
-    for version in 1..=11 {
+    for version in 1..=swaps {
         let wanted = format!("customer-csv-mapper@1.0.{version}");
         let started = Instant::now();
         install(version);

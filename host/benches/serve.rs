@@ -3,9 +3,10 @@
 //! and 1 MB bodies, dequeue → download → ack round trips, and (the floor, in the same run) the
 //! same clients against a bare axum route that answers 200.
 //!
-//! Run with `cargo bench -p wharf --bench serve`. `WHARF_BENCH_SECONDS` sets each measurement's
-//! length (default 5), `WHARF_BENCH_CLIENTS` the concurrency of the small-request runs
-//! (default 64). It ends with `bench: <name> = <value>` lines.
+//! Run with `cargo bench -p wharf --bench serve`; `cargo test` runs it in quick mode (0.25 s
+//! per measurement, 4 clients). `WHARF_BENCH_SECONDS` sets each measurement's length (default
+//! 5), `WHARF_BENCH_CLIENTS` the concurrency of the small-request runs (default 64). It ends
+//! with `bench: <name> = <value> <unit>` lines.
 
 use std::future::Future;
 use std::path::Path;
@@ -17,7 +18,7 @@ use wharf::jobs::{MessageStatus, NewMessage};
 use wharf::store::Operation;
 
 mod support;
-use support::{Running, env_number, load, prepare, token};
+use support::{Running, Scale, load, prepare, token};
 
 /// The example jobs the benchmark uses: a file import and a file export.
 const GROUPS_JOB: &str = "6d31e09f-0249-459f-94f0-aad9c2c47b64";
@@ -26,9 +27,10 @@ const CUSTOMERS_EXPORT_JOB: &str = "5acd8121-d4e1-4cf8-b31f-9713de3e3627";
 const CLIENT: &str = "fabrikam-erp";
 
 fn main() -> Result<()> {
-    let duration = Duration::from_secs_f64(env_number("WHARF_BENCH_SECONDS", 5.0));
-    let clients: usize = env_number("WHARF_BENCH_CLIENTS", 64);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_owned();
+    let scale = Scale::of_this_run();
+    let duration = Duration::from_secs_f64(scale.setting("WHARF_BENCH_SECONDS", 5.0, 0.25)?);
+    let clients: usize = scale.setting("WHARF_BENCH_CLIENTS", 64, 4)?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("workspace")?.to_owned();
     let work = tempfile::tempdir_in(root.join("target"))?;
     let dir = work.path().join("deployment");
     prepare(&root.join("examples/deployment"), &dir)?;

@@ -1,6 +1,9 @@
-//! What the server benchmarks share: a prepared copy of the example deployment, a running
-//! server with its HTTP floor, tokens, and a load generator that measures latency and
-//! throughput of concurrent keep-alive clients.
+//! What the benchmarks share: their scale (quick under `cargo test`, full under `cargo bench`)
+//! and, for the server benchmarks, a prepared copy of the example deployment, a running server
+//! with its HTTP floor, tokens, and a load generator that measures latency and throughput of
+//! concurrent keep-alive clients.
+
+#![allow(dead_code, reason = "each benchmark compiles this module on its own, and uses only part of it")]
 
 use std::future::Future;
 use std::path::Path;
@@ -13,6 +16,9 @@ use wharf::api::{Server, ServerConfig};
 use wharf::auth::{Companies, NewClient, Role};
 use wharf::jobs::Jobs;
 
+mod scale;
+pub use scale::Scale;
+
 /// `wharf serve`'s code on a runtime of its own (the clients get another), with one client
 /// registered, and beside it the floor: a bare axum route that answers 200 to any request.
 pub struct Running {
@@ -21,7 +27,6 @@ pub struct Running {
     /// The registered client's secret.
     pub secret: String,
     /// The server's job service.
-    #[allow(dead_code, reason = "each benchmark compiles this module on its own, and only some read it")]
     pub jobs: Jobs,
     /// The floor's URL.
     pub floor_url: String,
@@ -69,11 +74,6 @@ impl Running {
         let _ = self.stop.send(());
         self.runtime.block_on(self.running)?
     }
-}
-
-/// A setting from the environment, or `default`.
-pub fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
 }
 
 /// The example deployment's entities, projects and jobs, with every job processing once an
@@ -143,7 +143,8 @@ impl Sample {
 }
 
 /// Runs `request` in a loop on `concurrency` tasks: a warm-up (connections opened, caches
-/// filled) and then `window`; counts the requests that started inside the window.
+/// filled) and then `window`; counts the requests that started inside the window, and fails
+/// when there were none (a window too short to measure anything).
 pub async fn load<F, Fut>(concurrency: usize, window: Duration, request: F) -> Result<Sample>
 where
     F: Fn(usize, u64) -> Fut + Clone + Send + 'static,
@@ -182,6 +183,11 @@ where
         all.bytes += sample.bytes;
         all.exhausted += sample.exhausted;
     }
+    ensure!(
+        !all.latencies.is_empty(),
+        "no request started inside the {window:?} window ({} tasks ran out of work)",
+        all.exhausted
+    );
     all.latencies.sort();
     Ok(all)
 }
