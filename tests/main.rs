@@ -4,6 +4,8 @@
 mod actions;
 /// The command line's output and exit codes.
 mod cli;
+/// Loading is bounded (component size, compile time and memory) and a restart compiles nothing.
+mod compiling;
 /// D365's real clients' request sequences, replayed against the server.
 mod contract;
 /// A real `wharf serve` process killed with SIGKILL keeps every promise it made before.

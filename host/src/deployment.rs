@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::entity::Catalog;
 use crate::pipeline::{Pipeline, Projects};
-use crate::plugin::{Registry, Runtime, RuntimeConfig};
+use crate::plugin::{LoadLimits, Registry, Runtime, RuntimeConfig};
 use crate::store::Store;
 
 /// The file of settings at a deployment's root.
@@ -43,6 +43,9 @@ pub struct Settings {
     pub cache: Option<PathBuf>,
     /// The company rows get when neither the command nor the project names one.
     pub default_company: Option<String>,
+    /// Limits on loading a plugin: its size, and the time and memory compiling it may take
+    /// (`[loading]`; see [`LoadLimits`] for the defaults).
+    pub loading: LoadLimits,
     /// Plugin calls that may run at once, all plugins together (the instance pool's size).
     pub max_plugin_calls: u32,
     /// Plugin calls that may run at once for one plugin: its share of the pool. A call past
@@ -60,6 +63,7 @@ impl Default for Settings {
             data: "data".into(),
             cache: None,
             default_company: None,
+            loading: LoadLimits::default(),
             max_plugin_calls: RuntimeConfig::default().max_concurrent_calls,
             max_calls_per_plugin: RuntimeConfig::default().max_calls_per_plugin,
         }
@@ -84,6 +88,16 @@ impl Settings {
     /// The data directory of the deployment in `dir`.
     pub fn data_dir(&self, dir: &Path) -> PathBuf {
         within(dir, &self.data)
+    }
+
+    /// The plugin directory of the deployment in `dir`.
+    pub fn plugins_dir(&self, dir: &Path) -> PathBuf {
+        within(dir, &self.plugins)
+    }
+
+    /// The compiled-plugin cache of the deployment in `dir`.
+    pub fn cache_dir(&self, dir: &Path) -> PathBuf {
+        self.cache.as_deref().map_or_else(|| self.data_dir(dir).join("cache"), |cache| within(dir, cache))
     }
 }
 
@@ -113,9 +127,9 @@ impl Deployment {
         let store = Store::open(&data_dir.join("wharf.db"))?;
         store.prepare(&catalog)?;
 
-        let cache_dir = settings.cache.as_deref().map_or_else(|| data_dir.join("cache"), within);
         let runtime_config = RuntimeConfig {
-            cache_dir: Some(cache_dir),
+            cache_dir: Some(settings.cache_dir(dir)),
+            load_limits: settings.loading,
             max_concurrent_calls: settings.max_plugin_calls.max(1),
             max_calls_per_plugin: settings.max_calls_per_plugin.max(1),
             ..RuntimeConfig::default()

@@ -37,15 +37,26 @@ impl ArtifactCache {
         Ok(ArtifactCache { dir: dir.to_owned(), key, engine_id })
     }
 
-    /// The compiled form of `wasm` (whose BLAKE3 is `content_hash`): from the cache when a
-    /// valid artifact is there, otherwise compiled now and stored.
-    pub fn load(&self, engine: &Engine, wasm: &[u8], content_hash: &blake3::Hash) -> Result<Component> {
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The compiled component whose BLAKE3 is `content_hash`: from the cache when a valid
+    /// artifact is there; otherwise `compile` makes it (a serialized component), and it is
+    /// loaded, then stored.
+    pub fn load(
+        &self,
+        engine: &Engine,
+        content_hash: &blake3::Hash,
+        compile: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<Component> {
         let path = self.dir.join(format!("{}-{}.cwasm", self.engine_id, content_hash.to_hex()));
         if let Some(component) = self.read(engine, &path) {
             return Ok(component);
         }
-        let component = Component::from_binary(engine, wasm).map_err(anyhow::Error::from)?;
-        let compiled = component.serialize().map_err(anyhow::Error::from)?;
+        let compiled = compile()?;
+        let component = deserialize(engine, &compiled).context("the compiled component does not load")?;
         if let Err(error) = self.write(&path, &compiled) {
             tracing::warn!(path = %path.display(), "cannot store compiled plugin: {error:#}");
         }
@@ -74,10 +85,14 @@ impl ArtifactCache {
     }
 }
 
-#[allow(unsafe_code, reason = "loading compiled code is unsafe by nature; the MAC check makes it ours")]
-fn deserialize(engine: &Engine, artifact: &[u8]) -> Result<Component> {
+/// Loads a serialized component. Only for what this host compiled: an artifact whose MAC this
+/// cache checked, or one its own compiler process (see `compile`) has just written.
+#[allow(unsafe_code, reason = "loading compiled code is unsafe by nature; the MAC, or our own compiler, makes it ours")]
+pub(super) fn deserialize(engine: &Engine, artifact: &[u8]) -> Result<Component> {
     // SAFETY: `artifact` carries a valid MAC under this cache's private key, so this host wrote
-    // it from `Component::serialize`; wasmtime itself checks the engine configuration matches.
+    // it from `Component::serialize` or `Engine::precompile_component`, or this host's own
+    // compiler has just made it into a file only this host reads; wasmtime itself checks the
+    // engine configuration matches.
     unsafe { Component::deserialize(engine, artifact) }.map_err(anyhow::Error::from)
 }
 

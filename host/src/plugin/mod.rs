@@ -4,6 +4,7 @@
 //! The only module that names wasmtime types; WIT types do not leave it.
 mod bindings;
 mod cache;
+mod compile;
 mod convert;
 pub mod entities;
 pub mod manifest;
@@ -11,6 +12,7 @@ mod runtime;
 mod shares;
 mod state;
 
+pub use compile::{Compiler, LoadLimits, compile_to_file};
 pub use entities::{Entities, MemoryEntities, NoEntities, ReadOnly, UnitOfWork};
 pub use manifest::{CONTRACT_VERSION, Limits, Manifest, ParamType, Role};
 pub use runtime::{CallError, CallErrorKind, EntityRows, MapOutput, Plugin, Runtime, RuntimeConfig, engine_config};

@@ -13,6 +13,7 @@ use wharf_plugin_sdk::{Batch, Context, Document, RowError};
 use super::bindings::types::PluginError;
 use super::bindings::{action, filter, imports, mapper, transform};
 use super::cache::ArtifactCache;
+use super::compile::{self, Compiler, LoadLimits};
 use super::convert;
 use super::entities::{Entities, NoEntities, UnitOfWork};
 use super::manifest::{CONTRACT_VERSION, Limits, Manifest, Role};
@@ -42,6 +43,12 @@ pub struct RuntimeConfig {
     pub max_calls_per_plugin: u32,
     /// How long a call waits for a slot before it fails as busy.
     pub busy_wait: Duration,
+    /// Limits on loading a component: its size, and the time and memory compiling it takes.
+    pub load_limits: LoadLimits,
+    /// Compiles components in a process of their own, where the time and memory limits hold;
+    /// `None` compiles in this process, where only the size limit holds. Defaults to the
+    /// process's compiler: the `wharf` binary itself, in `wharf` (see [`Compiler`]).
+    pub compiler: Option<Compiler>,
 }
 
 impl Default for RuntimeConfig {
@@ -51,6 +58,8 @@ impl Default for RuntimeConfig {
             max_concurrent_calls: 256,
             max_calls_per_plugin: 64,
             busy_wait: Duration::from_secs(1),
+            load_limits: LoadLimits::default(),
+            compiler: Compiler::process_default(),
         }
     }
 }
@@ -97,6 +106,8 @@ struct RuntimeInner {
     engine: Engine,
     linker: Linker<CallState>,
     cache: Option<ArtifactCache>,
+    load_limits: LoadLimits,
+    compiler: Option<Compiler>,
     entities: Arc<dyn Entities>,
     shares: Shares,
 }
@@ -142,7 +153,8 @@ impl Runtime {
             .context("cannot start the epoch ticker")?;
         let shares =
             Shares::new(config.max_concurrent_calls as usize, config.max_calls_per_plugin as usize, config.busy_wait);
-        Ok(Runtime { inner: Arc::new(RuntimeInner { engine, linker, cache, entities, shares }) })
+        let (load_limits, compiler) = (config.load_limits, config.compiler.clone());
+        Ok(Runtime { inner: Arc::new(RuntimeInner { engine, linker, cache, load_limits, compiler, entities, shares }) })
     }
 
     /// A runtime with default settings and no entity data.
@@ -158,15 +170,20 @@ impl Runtime {
         self.load_bytes(&wasm, manifest).with_context(|| format!("cannot load plugin {}", path.display()))
     }
 
-    /// Compiles (or takes from the cache) `wasm` and checks it against `manifest`.
+    /// Compiles (or takes from the cache) `wasm` within the load limits and checks it against
+    /// `manifest`.
     pub fn load_bytes(&self, wasm: &[u8], manifest: Manifest) -> Result<Plugin> {
         let engine = &self.inner.engine;
         let content_hash = blake3::hash(wasm);
-        let component = match &self.inner.cache {
-            Some(cache) => cache.load(engine, wasm, &content_hash),
-            None => Component::from_binary(engine, wasm).map_err(anyhow::Error::from),
-        }
-        .context("not a valid WebAssembly component")?;
+        let inner = &self.inner;
+        let component = compile::component(
+            engine,
+            inner.cache.as_ref(),
+            &inner.load_limits,
+            inner.compiler.as_ref(),
+            wasm,
+            &content_hash,
+        )?;
         let exports = check_exports(&component, engine, &manifest)?;
         let instance_pre = self
             .inner

@@ -120,6 +120,11 @@ pub fn main() -> ExitCode {
         Ok("json") => logs.json().init(),
         _ => logs.init(),
     }
+    // This is `wharf`: it compiles plugins in processes of its own, under their load limits.
+    match crate::plugin::Compiler::this_binary() {
+        Ok(compiler) => crate::plugin::Compiler::set_process_default(compiler),
+        Err(error) => tracing::warn!("plugins compile in this process, without time or memory limits: {error:#}"),
+    }
     let outcome = execute(std::env::args_os(), &mut std::io::stdout().lock());
     match outcome {
         Ok(exit) => exit.into(),

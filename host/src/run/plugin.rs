@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Subcommand;
@@ -11,8 +13,11 @@ use serde_json::{Map, Value as Json, json};
 use wharf_plugin_sdk::{Batch, Context, Document, Value, ValueRef};
 
 use super::{Exit, Failure, Outcome, failed, unusable};
+use crate::deployment::{SETTINGS_FILE, Settings};
 use crate::formats;
-use crate::plugin::{Entities, Manifest, MemoryEntities, NoEntities, Plugin, Role, Runtime};
+use crate::plugin::{
+    Entities, Manifest, MemoryEntities, NoEntities, Plugin, Role, Runtime, RuntimeConfig, compile_to_file,
+};
 
 /// The manifest file in a plugin crate's directory.
 pub const CRATE_MANIFEST: &str = "wharf-plugin.toml";
@@ -35,6 +40,10 @@ pub enum PluginCommand {
     Check {
         /// The `.wasm` file; its manifest is the `.toml` beside it.
         file: PathBuf,
+        /// Where compiled plugins are kept (default: the cache of the deployment whose plugin
+        /// directory holds the file, else `~/.cache/wharf/plugins`).
+        #[arg(long, env = "WHARF_PLUGIN_CACHE")]
+        cache: Option<PathBuf>,
     },
     /// Run a plugin on a sample file and print its output and row errors.
     Run {
@@ -60,6 +69,23 @@ pub enum PluginCommand {
         /// (`{"Entity": {"key": [..], "rows": [..]}}`).
         #[arg(long)]
         entities: Option<PathBuf>,
+        /// Where compiled plugins are kept (default: as for `check`).
+        #[arg(long, env = "WHARF_PLUGIN_CACHE")]
+        cache: Option<PathBuf>,
+    },
+    /// Compile a component read from stdin into `--out`, within a memory limit it sets on
+    /// itself: the compiler process a runtime starts (see `wharf::plugin::Compiler`).
+    #[command(hide = true)]
+    Compile {
+        /// Where the compiled component goes.
+        #[arg(long)]
+        out: PathBuf,
+        /// The memory the compile may take (`RLIMIT_DATA`).
+        #[arg(long)]
+        max_memory_mib: u32,
+        /// How long the compile may take before it stops itself.
+        #[arg(long)]
+        max_time_ms: u64,
     },
 }
 
@@ -78,17 +104,17 @@ pub fn run(command: PluginCommand, out: &mut dyn Write) -> Outcome {
     match command {
         PluginCommand::Build { crate_dir, out: plugin_dir } => {
             let wasm = build(&crate_dir, &plugin_dir, None).map_err(unusable)?;
-            let plugin = Runtime::standalone().and_then(|runtime| runtime.load(&wasm)).map_err(unusable)?;
+            let plugin = runtime_for(&wasm, None).and_then(|runtime| runtime.load(&wasm)).map_err(unusable)?;
             writeln!(out, "built {} -> {}", plugin.id(), wasm.display()).map_err(unusable)?;
             Ok(Exit::Success)
         }
-        PluginCommand::Check { file } => {
-            let plugin = Runtime::standalone().and_then(|runtime| runtime.load(&file)).map_err(unusable)?;
+        PluginCommand::Check { file, cache } => {
+            let plugin = runtime_for(&file, cache).and_then(|runtime| runtime.load(&file)).map_err(unusable)?;
             plugin.instantiate().map_err(failed)?;
             describe(&plugin, out).map_err(unusable)?;
             Ok(Exit::Success)
         }
-        PluginCommand::Run { file, input, role, action, entity, company, entities } => {
+        PluginCommand::Run { file, input, role, action, entity, company, entities, cache } => {
             let data: Box<dyn Entities> = match entities {
                 Some(path) => Box::new(
                     std::fs::read_to_string(&path)
@@ -98,14 +124,58 @@ pub fn run(command: PluginCommand, out: &mut dyn Write) -> Outcome {
                 ),
                 None => Box::new(NoEntities),
             };
-            let runtime = Runtime::standalone().map_err(unusable)?;
-            let plugin = runtime.load(&file).map_err(unusable)?;
+            let plugin = runtime_for(&file, cache).and_then(|runtime| runtime.load(&file)).map_err(unusable)?;
             let options = RunOptions { role, action, entity, company };
             let report = run_sample(&plugin, &input, &options, data.as_ref())?;
             writeln!(out, "{}", serde_json::to_string_pretty(&report.output).unwrap_or_default()).map_err(unusable)?;
             Ok(if report.rejected > 0 { Exit::RowsRejected } else { Exit::Success })
         }
+        PluginCommand::Compile { out, max_memory_mib, max_time_ms } => {
+            compile_to_file(&out, max_memory_mib, Duration::from_millis(max_time_ms)).map_err(unusable)?;
+            Ok(Exit::Success)
+        }
     }
+}
+
+/// The runtime the commands load plugin `file` with. Compiled plugins are kept in `cache`,
+/// else where the deployment whose plugin directory holds `file` keeps them (so a server on
+/// that deployment starts without compiling what was checked, and the other way round), else
+/// in the user's cache directory; a command that finds the plugin there compiles nothing. The
+/// deployment's load limits hold too.
+fn runtime_for(file: &Path, cache: Option<PathBuf>) -> Result<Runtime> {
+    let deployment = deployment_of(file);
+    let cache_dir = cache.or_else(|| match &deployment {
+        Some((dir, settings)) => Some(settings.cache_dir(dir)),
+        None => user_cache_dir(),
+    });
+    let load_limits = deployment.map(|(_, settings)| settings.loading).unwrap_or_default();
+    let config = RuntimeConfig { cache_dir, load_limits, ..RuntimeConfig::default() };
+    Runtime::new(&config, Arc::new(NoEntities)).or_else(|error| {
+        // A cache this user may not use (another user's deployment) only costs a compile.
+        let Some(dir) = &config.cache_dir else { return Err(error) };
+        tracing::warn!(dir = %dir.display(), "cannot use the plugin cache; compiling without it: {error:#}");
+        Runtime::new(&RuntimeConfig { cache_dir: None, ..config.clone() }, Arc::new(NoEntities))
+    })
+}
+
+/// The deployment (directory and settings) whose plugin directory holds `file`: the directory
+/// above the file's, when it has a `wharf.toml` whose `plugins` names the file's directory.
+fn deployment_of(file: &Path) -> Option<(PathBuf, Settings)> {
+    let plugin_dir = std::path::absolute(file).ok()?.parent()?.canonicalize().ok()?;
+    let dir = plugin_dir.parent()?;
+    if !dir.join(SETTINGS_FILE).is_file() {
+        return None;
+    }
+    let settings = Settings::load(dir, None).ok()?;
+    let named = settings.plugins_dir(dir).canonicalize().ok()?;
+    (named == plugin_dir).then(|| (dir.to_owned(), settings))
+}
+
+/// `$XDG_CACHE_HOME/wharf/plugins`, else `~/.cache/wharf/plugins`; `None` without either.
+fn user_cache_dir() -> Option<PathBuf> {
+    let absolute = |name: &str| std::env::var_os(name).map(PathBuf::from).filter(|path| path.is_absolute());
+    let cache = absolute("XDG_CACHE_HOME").or_else(|| absolute("HOME").map(|home| home.join(".cache")))?;
+    Some(cache.join("wharf").join("plugins"))
 }
 
 /// Builds the plugin crate in `crate_dir` for `wasm32-wasip2` and places `<name>.wasm` and
