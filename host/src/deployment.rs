@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::entity::Catalog;
 use crate::pipeline::{Pipeline, Projects};
-use crate::plugin::{LoadLimits, Registry, Runtime, RuntimeConfig};
+use crate::plugin::{LoadLimits, Registry, Runtime, RuntimeConfig, Watcher};
 use crate::store::Store;
 
 /// The file of settings at a deployment's root.
@@ -112,6 +112,9 @@ pub struct Deployment {
     pub projects: Projects,
     /// What executions run with.
     pub pipeline: Pipeline,
+    /// Keeps the plugins in step with their directory, once [`Deployment::watch_plugins`]
+    /// started it.
+    plugin_watcher: Option<Watcher>,
 }
 
 impl Deployment {
@@ -138,16 +141,29 @@ impl Deployment {
         let registry = Arc::new(Registry::new(runtime));
         let plugins_dir = within(&settings.plugins);
         if plugins_dir.is_dir() {
-            for (file, loaded) in registry.load_dir(&plugins_dir)? {
-                if let Err(error) = loaded {
-                    // The plugin is missing from the registry; a project that uses it says so.
-                    tracing::warn!(file = %file.display(), "plugin not loaded: {error:#}");
-                }
-            }
+            // The registry logs and records each refusal; a project that uses a plugin that is
+            // missing says so.
+            registry.load_dir(&plugins_dir)?;
         }
         let executions_dir = data_dir.join("executions");
         let pipeline = Pipeline { catalog, registry, store, executions_dir, natives: Default::default() };
-        Ok(Deployment { dir: dir.to_owned(), settings, projects, pipeline })
+        Ok(Deployment { dir: dir.to_owned(), settings, projects, pipeline, plugin_watcher: None })
+    }
+
+    /// Watches the plugin directory from now until the deployment is dropped: a new or changed
+    /// plugin is compiled, checked and started on the watcher's thread, then swapped in; a
+    /// removed one is unloaded (see [`Watcher`]). For a server; an execution from the command
+    /// line keeps the versions it opened with.
+    pub fn watch_plugins(&mut self) -> Result<()> {
+        let plugins_dir = within(&self.dir, &self.settings.plugins);
+        if !plugins_dir.is_dir() {
+            tracing::warn!(dir = %plugins_dir.display(), "no plugin directory to watch: plugins appear after a restart");
+            return Ok(());
+        }
+        let watcher = Watcher::start(self.pipeline.registry.clone(), &plugins_dir, Watcher::DEFAULT_DEBOUNCE)?;
+        tracing::info!(dir = %plugins_dir.display(), "watching the plugin directory: changed plugins are reloaded");
+        self.plugin_watcher = Some(watcher);
+        Ok(())
     }
 
     /// The data directory.

@@ -1,6 +1,6 @@
 //! The management API (JSON, admin role): recurring jobs, messages, executions and their
-//! errors, and client registrations. What an operator's tooling needs to watch the queue and
-//! find out why a message failed.
+//! errors, client registrations, and the plugins serving. What an operator's tooling needs to
+//! watch the queue, find out why a message failed, and see whether a new plugin version took.
 //!
 //! ```text
 //! GET    /manage/jobs                         every job
@@ -19,6 +19,8 @@
 //! PUT    /manage/clients/{id}                 change roles, companies, name, enabled
 //! DELETE /manage/clients/{id}
 //! POST   /manage/clients/{id}/secret          a new secret, once
+//! GET    /manage/plugins                      every plugin file: the version serving, its
+//!                                             content hash, the last refusal and why
 //! ```
 //!
 //! An admin hands out only what it holds: it may register a client, or change, remove or
@@ -42,6 +44,7 @@ use super::{ApiError, ApiResult, AppState};
 use crate::auth::{Client, Companies, NewClient, Role};
 use crate::jobs::job::parse_activity;
 use crate::jobs::{Job, MessageQuery, MessageStatus};
+use crate::plugin::{LoadFailure, PluginStatus};
 use crate::store::Execution;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -56,6 +59,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/clients", get(clients).post(add_client))
         .route("/clients/{id}", get(client).put(set_client).delete(remove_client))
         .route("/clients/{id}/secret", post(reset_secret))
+        .route("/plugins", get(plugins))
 }
 
 /// An admin caller, or 403.
@@ -323,4 +327,45 @@ async fn reset_secret(State(state): State<AppState>, caller: Caller, Path(id): P
     let auth = state.auth.clone();
     let secret = tokio::task::spawn_blocking(move || auth.reset_secret(&id)).await.map_err(anyhow::Error::from)??;
     Ok(axum::Json(json!({ "secret": secret })).into_response())
+}
+
+/// Every plugin file of the deployment, in file-name order, as the registry sees it now.
+/// Plugins serve every company, so only an admin granted every company sees them.
+async fn plugins(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    admin(&caller)?;
+    if !caller.may_see_scope(None) {
+        return Err(ApiError::forbidden("Plugins serve every company: only an admin granted every company sees them."));
+    }
+    let status = state.jobs.deployment().pipeline.registry.status();
+    let value: Vec<_> = status.iter().map(plugin_json).collect();
+    Ok(axum::Json(json!({ "value": value })).into_response())
+}
+
+/// One plugin file: `file` (its name in the plugin directory), `current` (`name@version`
+/// serving, or null), `content_hash` (BLAKE3 of its component), `since` (when it began
+/// serving), `previous` (what a restore brings back) and `last_refusal` (`at`, `version`,
+/// `reason`; kept after a later version loads, so compare `at` with `since`). Reasons name
+/// files relative to the plugin directory.
+fn plugin_json(status: &PluginStatus) -> serde_json::Value {
+    let dir = status.file.parent().map(|dir| format!("{}/", dir.display())).unwrap_or_default();
+    let refusal = |failure: &LoadFailure| {
+        json!({
+            "at": timestamp(failure.at),
+            "version": failure.version,
+            "reason": failure.reason.replace(&dir, ""),
+        })
+    };
+    json!({
+        "file": status.file.file_name().map(|name| name.to_string_lossy()),
+        "current": status.current,
+        "content_hash": status.content_hash,
+        "since": status.since.map(timestamp),
+        "previous": status.previous,
+        "last_refusal": status.last_refusal.as_ref().map(refusal),
+    })
+}
+
+/// RFC 3339 in UTC, to the millisecond.
+fn timestamp(time: std::time::SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(time).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

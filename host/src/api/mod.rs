@@ -87,8 +87,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `config.listen`, opens the deployment, its job service and the auth state (the
-    /// signing key is made on first start and kept in the data directory).
+    /// Binds `config.listen`, opens the deployment (and watches its plugin directory for as
+    /// long as the server lives), its job service and the auth state (the signing key is made
+    /// on first start and kept in the data directory).
     pub async fn bind(config: &ServerConfig) -> Result<Server> {
         let listener =
             TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -103,7 +104,9 @@ impl Server {
         }
         // Opening compiles plugins and reads directories: off the async threads.
         let (jobs, auth) = tokio::task::spawn_blocking(move || -> Result<(Jobs, Auth)> {
-            let deployment = Deployment::open(&deployment_dir, data.as_deref())?;
+            let mut deployment = Deployment::open(&deployment_dir, data.as_deref())?;
+            // While it serves, the plugin directory is watched: new versions swap in.
+            deployment.watch_plugins()?;
             let data = deployment.data_dir();
             let auth = Auth::open(&data.join("server.db"), &data.join("keys").join("signing.pem"), auth_settings)?;
             Ok((Jobs::open(deployment, jobs_settings)?, auth))

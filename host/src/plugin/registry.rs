@@ -1,17 +1,23 @@
 //! The registry: which plugin version serves each (entity, role). Swaps are atomic and never
-//! interrupt a call (a call holds its own `Arc<Plugin>`), a version that fails to load never
-//! replaces a working one, and the previous version of each plugin is kept for a restore.
+//! interrupt a call (a call holds its own `Arc<Plugin>`), a version that fails to load or to
+//! start never replaces a working one, and the previous version of each plugin is kept for a
+//! restore.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context as _, Result, bail};
 use arc_swap::ArcSwap;
 
-use super::manifest::Role;
-use super::runtime::{Plugin, Runtime};
+use super::manifest::{Manifest, Role};
+use super::runtime::{CallError, CallErrorKind, Plugin, Runtime};
+
+/// How long a new version's start check waits for a free call slot. Under load the plugin's
+/// own calls may hold its whole share of the pool for a while; a good version must not be
+/// refused as "busy" for that.
+const START_CHECK_PATIENCE: Duration = Duration::from_secs(10);
 
 /// The current plugins, and the history needed to restore or explain them.
 #[derive(Debug)]
@@ -21,6 +27,9 @@ pub struct Registry {
     routes: ArcSwap<Routes>,
     /// Changes are made one at a time under this lock; compiling happens outside it.
     slots: Mutex<BTreeMap<PathBuf, Slot>>,
+    /// One load at a time, from reading the files to the swap: two loads of one file racing
+    /// (the watcher's and a rescan's) could otherwise swap the older version in last.
+    loading: Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -33,15 +42,24 @@ struct Routes {
 #[derive(Debug, Default)]
 struct Slot {
     current: Option<Arc<Plugin>>,
+    /// When `current` began serving.
+    since: Option<SystemTime>,
     previous: Option<Arc<Plugin>>,
+    /// The last refusal, cleared when a version loads.
     failure: Option<LoadFailure>,
+    /// The last refusal, kept after a later version loads.
+    last_refusal: Option<LoadFailure>,
+    /// The hash of the files as last read, whatever became of them.
+    seen: Option<blake3::Hash>,
 }
 
-/// Why the last attempt to load a plugin file failed.
+/// Why a version of a plugin file was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadFailure {
     /// When it was tried.
     pub at: SystemTime,
+    /// `name@version` the refused files declared, when their manifest could be read.
+    pub version: Option<String>,
     /// The whole error, sentence by sentence.
     pub reason: String,
 }
@@ -53,16 +71,23 @@ pub struct PluginStatus {
     pub file: PathBuf,
     /// `name@version` serving now, if any.
     pub current: Option<String>,
+    /// BLAKE3 of the current version's component.
+    pub content_hash: Option<String>,
+    /// When the current version began serving.
+    pub since: Option<SystemTime>,
     /// `name@version` a restore would bring back.
     pub previous: Option<String>,
-    /// The last failed load, if it came after the current version was loaded.
+    /// The last refusal, if it came after the current version was loaded: why the file's
+    /// newest content does not serve.
     pub failure: Option<LoadFailure>,
+    /// The last refusal, even one a later version has since replaced.
+    pub last_refusal: Option<LoadFailure>,
 }
 
 impl Registry {
     /// An empty registry loading through `runtime`.
     pub fn new(runtime: Runtime) -> Registry {
-        Registry { runtime, routes: ArcSwap::default(), slots: Mutex::default() }
+        Registry { runtime, routes: ArcSwap::default(), slots: Mutex::default(), loading: Mutex::default() }
     }
 
     /// The runtime plugins are loaded with.
@@ -95,15 +120,7 @@ impl Registry {
 
     /// Loads every `.wasm` in `dir`; a file that fails is recorded and the others go on.
     pub fn load_dir(&self, dir: &Path) -> Result<Vec<(PathBuf, Result<Arc<Plugin>>)>> {
-        // Canonical, so the files named here match the paths the watcher reports.
-        let dir = dir.canonicalize().with_context(|| format!("no plugin directory {}", dir.display()))?;
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .with_context(|| format!("cannot read plugin directory {}", dir.display()))?
-            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-            .filter(|path| path.extension().is_some_and(|ext| ext == "wasm"))
-            .collect();
-        files.sort();
-        Ok(files
+        Ok(wasm_files(&canonical(dir)?)?
             .into_iter()
             .map(|file| {
                 let result = self.load_file(&file);
@@ -112,41 +129,129 @@ impl Registry {
             .collect())
     }
 
-    /// Compiles and checks `file`, then makes it the current version of its slot. On failure
-    /// the working version stays and the failure is recorded.
+    /// Brings the registry in step with `dir`: loads each `.wasm` whose files changed since
+    /// the registry last read them (whether that version loaded or was refused; the others
+    /// are only read and hashed) and unloads each plugin whose `.wasm` is gone. For when
+    /// changes may have been missed: before a watch began, or when the watch lost events.
+    pub fn sync_dir(&self, dir: &Path) -> Result<()> {
+        let dir = canonical(dir)?;
+        let files = wasm_files(&dir)?;
+        let gone: Vec<PathBuf> =
+            self.lock().keys().filter(|file| file.parent() == Some(&dir) && !files.contains(file)).cloned().collect();
+        for file in gone {
+            self.unload_file(&file);
+        }
+        for file in files {
+            let _loading = self.loading.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let read = PluginFiles::read(&file);
+            let seen = |slot: &Slot| read.as_ref().is_ok_and(|read| slot.seen == Some(read.hash));
+            if self.lock().get(&file).is_some_and(seen) {
+                continue;
+            }
+            // A refusal is recorded and logged; the other files go on.
+            let _ = self.load(&file, read);
+        }
+        Ok(())
+    }
+
+    /// Reads, compiles and checks `file` with its manifest, runs its start (instantiation
+    /// under the manifest's limits, constructors included), then makes it the current version
+    /// of its slot. A version identical to the current one changes nothing. A refusal is
+    /// recorded with its reason, and the current version, if any, goes on serving.
     pub fn load_file(&self, file: &Path) -> Result<Arc<Plugin>> {
-        let loaded = self.runtime.load(file).map(Arc::new);
+        let _loading = self.loading.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.load(file, PluginFiles::read(file))
+    }
+
+    /// [`Registry::load_file`] on the files as `read`; the caller holds `loading`.
+    fn load(&self, file: &Path, read: Result<PluginFiles>) -> Result<Arc<Plugin>> {
+        let seen = read.as_ref().ok().map(|read| read.hash);
+        let read = read.and_then(|read| Ok((read.manifest(file)?, read.wasm)));
+        let version = read.as_ref().ok().map(|(manifest, _)| manifest.id());
+        let prepared = read.and_then(|(manifest, wasm)| self.prepare(file, manifest, &wasm));
         let mut slots = self.lock();
-        let result = loaded.and_then(|plugin| {
-            check_conflicts(&slots, file, &plugin)?;
-            Ok(plugin)
+        let result = prepared.and_then(|prepared| match prepared {
+            Prepared::Unchanged(plugin) => Ok((plugin, false)),
+            Prepared::New(plugin) => check_conflicts(&slots, file, &plugin).map(|()| (plugin, true)),
         });
         let slot = slots.entry(file.to_owned()).or_default();
+        slot.seen = seen;
         match result {
-            Ok(plugin) => {
-                tracing::info!(plugin = plugin.id(), file = %file.display(), "plugin loaded");
-                slot.previous = slot.current.replace(plugin.clone());
+            Ok((plugin, false)) => {
+                tracing::debug!(plugin = plugin.id(), file = %file.display(), "plugin unchanged");
+                // Whatever was refused since, the files hold the serving version again.
+                slot.failure = None;
+                Ok(plugin)
+            }
+            Ok((plugin, true)) => {
+                match &slot.current {
+                    Some(old) => tracing::info!(
+                        plugin = plugin.id(),
+                        replaced = old.id(),
+                        file = %file.display(),
+                        "plugin {} now serves in place of {}",
+                        plugin.id(),
+                        old.id()
+                    ),
+                    None => tracing::info!(plugin = plugin.id(), file = %file.display(), "plugin loaded"),
+                }
+                slot.previous = slot.current.replace(plugin.clone()).or(slot.previous.take());
+                slot.since = Some(SystemTime::now());
                 slot.failure = None;
                 self.publish(&slots);
                 Ok(plugin)
             }
             Err(error) => {
                 let reason = format!("{error:#}");
-                tracing::error!(file = %file.display(), "plugin not loaded; the working version stays: {reason}");
-                slot.failure = Some(LoadFailure { at: SystemTime::now(), reason });
+                let refused = version.as_deref().unwrap_or("the new version");
+                match &slot.current {
+                    Some(current) => tracing::warn!(
+                        file = %file.display(),
+                        serving = current.id(),
+                        "{refused} was refused; {} goes on serving: {reason}",
+                        current.id()
+                    ),
+                    None => tracing::error!(
+                        file = %file.display(),
+                        "{refused} was refused and nothing serves from this file: {reason}"
+                    ),
+                }
+                let failure = LoadFailure { at: SystemTime::now(), version, reason };
+                slot.failure = Some(failure.clone());
+                slot.last_refusal = Some(failure);
                 Err(error)
             }
         }
     }
 
-    /// Unloads the plugin of `file` (it was deleted); its version is kept for a restore.
+    /// The plugin in `file` (`wasm` with `manifest`), ready to swap in, or the current version
+    /// when the files hold it already.
+    fn prepare(&self, file: &Path, manifest: Manifest, wasm: &[u8]) -> Result<Prepared> {
+        let current = self.lock().get(file).and_then(|slot| slot.current.clone());
+        if let Some(current) = current
+            && current.content_hash() == blake3::hash(wasm).to_hex().as_str()
+            && *current.manifest() == manifest
+        {
+            return Ok(Prepared::Unchanged(current));
+        }
+        let plugin = self
+            .runtime
+            .load_bytes(wasm, manifest)
+            .with_context(|| format!("cannot load plugin {}", file.display()))?;
+        start_check(&plugin).with_context(|| format!("plugin {} cannot start within its limits", file.display()))?;
+        Ok(Prepared::New(Arc::new(plugin)))
+    }
+
+    /// Unloads the plugin of `file` (its `.wasm` was removed); its version is kept for a
+    /// restore.
     pub fn unload_file(&self, file: &Path) {
         let mut slots = self.lock();
-        if let Some(slot) = slots.get_mut(file)
-            && let Some(plugin) = slot.current.take()
-        {
-            tracing::info!(plugin = plugin.id(), file = %file.display(), "plugin unloaded");
+        let Some(slot) = slots.get_mut(file) else { return };
+        slot.seen = None;
+        if let Some(plugin) = slot.current.take() {
+            tracing::info!(plugin = plugin.id(), file = %file.display(), "plugin unloaded: its file was removed");
             slot.previous = Some(plugin);
+            slot.since = None;
             self.publish(&slots);
         }
     }
@@ -166,6 +271,7 @@ impl Registry {
         check_conflicts(&slots, &file, &previous)?;
         let slot = slots.entry(file).or_default();
         slot.previous = slot.current.replace(previous.clone());
+        slot.since = Some(SystemTime::now());
         tracing::info!(plugin = previous.id(), "previous plugin version restored");
         self.publish(&slots);
         Ok(previous)
@@ -179,8 +285,11 @@ impl Registry {
             .map(|(file, slot)| PluginStatus {
                 file: file.clone(),
                 current: id(&slot.current),
+                content_hash: slot.current.as_ref().map(|plugin| plugin.content_hash().to_owned()),
+                since: slot.since,
                 previous: id(&slot.previous),
                 failure: slot.failure.clone(),
+                last_refusal: slot.last_refusal.clone(),
             })
             .collect()
     }
@@ -203,6 +312,74 @@ impl Registry {
         // Every change is made on a copy of the routes and published whole, so a panic while
         // the lock was held cannot have left the routes half-changed.
         self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A plugin's two files as read from disk.
+struct PluginFiles {
+    manifest: String,
+    wasm: Vec<u8>,
+    /// Of both, to tell whether either changed.
+    hash: blake3::Hash,
+}
+
+impl PluginFiles {
+    /// The `.wasm` file and the manifest beside it.
+    fn read(file: &Path) -> Result<PluginFiles> {
+        let manifest_path = file.with_extension("toml");
+        let manifest = std::fs::read_to_string(&manifest_path)
+            .with_context(|| format!("cannot read manifest {}", manifest_path.display()))?;
+        let wasm = std::fs::read(file).with_context(|| format!("cannot read plugin {}", file.display()))?;
+        let hash = blake3::Hasher::new()
+            .update(&(manifest.len() as u64).to_le_bytes())
+            .update(manifest.as_bytes())
+            .update(&wasm)
+            .finalize();
+        Ok(PluginFiles { manifest, wasm, hash })
+    }
+
+    /// The manifest, parsed and checked, of the `.wasm` `file`.
+    fn manifest(&self, file: &Path) -> Result<Manifest> {
+        Manifest::parse(&self.manifest)
+            .with_context(|| format!("invalid manifest {}", file.with_extension("toml").display()))
+    }
+}
+
+/// What a load found in a plugin file.
+enum Prepared {
+    /// The version serving already.
+    Unchanged(Arc<Plugin>),
+    /// A new version, compiled and started.
+    New(Arc<Plugin>),
+}
+
+/// `dir` as the registry names it: canonical, so the files named here match the paths the
+/// watcher reports.
+fn canonical(dir: &Path) -> Result<PathBuf> {
+    dir.canonicalize().with_context(|| format!("no plugin directory {}", dir.display()))
+}
+
+/// The `.wasm` files in `dir`, in name order.
+fn wasm_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read plugin directory {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "wasm"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Starts `plugin` once in a fresh store under its manifest's limits: its memories and tables
+/// are made and its start code runs, so a version that cannot start is refused here instead
+/// of failing every call. Waits out a busy pool, up to [`START_CHECK_PATIENCE`].
+fn start_check(plugin: &Plugin) -> Result<(), CallError> {
+    let deadline = Instant::now() + START_CHECK_PATIENCE;
+    loop {
+        match plugin.instantiate() {
+            Err(CallError { kind: CallErrorKind::Busy { .. }, .. }) if Instant::now() < deadline => continue,
+            result => return result,
+        }
     }
 }
 

@@ -36,7 +36,8 @@ pub enum PluginCommand {
         #[arg(long, default_value = "plugins-out")]
         out: PathBuf,
     },
-    /// Load a plugin, check it against its manifest, and print what it offers.
+    /// Load a plugin, check it against its manifest, start it once under its limits, and
+    /// print what it offers.
     Check {
         /// The `.wasm` file; its manifest is the `.toml` beside it.
         file: PathBuf,
@@ -110,7 +111,13 @@ pub fn run(command: PluginCommand, out: &mut dyn Write) -> Outcome {
         }
         PluginCommand::Check { file, cache } => {
             let plugin = runtime_for(&file, cache).and_then(|runtime| runtime.load(&file)).map_err(unusable)?;
-            plugin.instantiate().map_err(failed)?;
+            // The start a server runs before it swaps a version in: a plugin that cannot start
+            // within its limits is as unusable as one that does not compile.
+            plugin
+                .instantiate()
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("plugin {} cannot start within its limits", file.display()))
+                .map_err(unusable)?;
             describe(&plugin, out).map_err(unusable)?;
             Ok(Exit::Success)
         }
