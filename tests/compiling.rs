@@ -1,25 +1,38 @@
 //! Loading is bounded: a component over the size limit is refused before it is parsed, and a
 //! compile bomb (a small component that takes the compiler most of a minute and gigabytes) is
-//! compiled in a compiler process that stops at the time or memory limit. What compiled once
-//! is loaded from the cache after a restart, and by `wharf plugin check | run`, without
-//! starting a compiler.
+//! compiled in a compiler process that stops at the time or memory limit, while the server
+//! goes on answering. What compiled once is loaded from the cache after a restart, and by
+//! `wharf plugin check | run`, without starting a compiler.
 //!
 //! The compiler process is this test binary again, running [`compile_child_compiles_one_component`]
-//! (as the `wharf` binary runs `wharf plugin compile`).
+//! (as the `wharf` binary runs `wharf plugin compile`); a real server is this binary running
+//! [`serve_child_serves_until_killed`].
 
+use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+use wharf::auth::{Auth, AuthSettings, Companies, NewClient, Role};
 use wharf::plugin::{Compiler, LoadLimits, NoEntities, Plugin, Runtime, RuntimeConfig};
 use wharf::run::{Exit, execute};
 use wharf_plugin_sdk::{BatchBuilder, Context};
 use wharf_tests::{install, plugin, root};
 
+use crate::imports::deployment;
+
 /// Set in a compiler process: the arguments of `wharf`, one a line.
 const COMPILE_CHILD: &str = "WHARF_TEST_COMPILE_CHILD";
+
+/// Set in a server process: its deployment directory.
+const SERVE_CHILD: &str = "WHARF_TEST_COMPILING_SERVE_CHILD";
+
+/// The URL the server process names itself by (its tokens' issuer and audience), whatever
+/// port it listens on.
+const PUBLIC_URL: &str = "http://wharf.compiling.test";
 
 /// Values the compile bomb keeps live at once: a 7.5 MB component that took an unbounded
 /// compile 48 s and 2.4 GiB of memory (debug build, dependencies optimised).
@@ -40,6 +53,24 @@ fn compile_child_compiles_one_component() {
         }
     };
     std::process::exit(exit as i32);
+}
+
+/// The server process's half of the server test: `wharf serve` over the deployment in
+/// [`SERVE_CHILD`], compiling with this binary as `wharf` would with itself, until killed.
+#[test]
+fn serve_child_serves_until_killed() {
+    let Some(dir) = std::env::var_os(SERVE_CHILD) else { return };
+    // A parent that dies without killing its server closes this pipe; the server goes with it.
+    std::thread::spawn(|| {
+        let _ = std::io::stdin().read_to_end(&mut Vec::new());
+        std::process::exit(3);
+    });
+    Compiler::set_process_default(test_compiler(Arc::default()));
+    let dir = dir.into_string().expect("a UTF-8 path");
+    let argv = ["wharf", "serve", "--deployment", &dir, "--listen", "127.0.0.1:0", "--public-url", PUBLIC_URL];
+    if let Err(failure) = execute(argv, &mut std::io::stdout()) {
+        panic!("wharf serve failed: {:#}", failure.error);
+    }
 }
 
 /// A compiler that is this test binary running [`compile_child_compiles_one_component`];
@@ -291,4 +322,125 @@ fn plugin_check_in_a_deployment_compiles_into_the_deployments_cache() {
     let (exit, out) = wharf(&["plugin", "check", wasm.to_str().expect("a UTF-8 path")]);
     assert_eq!(exit, Exit::Success, "{out}");
     assert_eq!(artifacts(&dir.path().join("data/cache")).len(), 1, "compiled into the deployment's cache");
+}
+
+/// A `wharf serve` process (this binary, see [`serve_child_serves_until_killed`]); killed
+/// when dropped.
+struct ServeProcess {
+    child: Child,
+    url: String,
+}
+
+impl ServeProcess {
+    fn start(deployment: &Path) -> ServeProcess {
+        let mut child = Command::new(this_binary())
+            .args(["--exact", "compiling::serve_child_serves_until_killed", "--nocapture", "--test-threads=1"])
+            .env(SERVE_CHILD, deployment)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the server process starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (sender, listening) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(start) = line.find("listening on ") {
+                    let address = line[start + "listening on ".len()..].split(' ').next().unwrap_or_default();
+                    let _ = sender.send(address.to_owned());
+                }
+            }
+        });
+        let url = listening.recv_timeout(Duration::from_secs(120)).expect("the server listens");
+        ServeProcess { child, url }
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_server_keeps_answering_while_a_compile_bomb_is_compiled_and_refused() {
+    let (dir, deployment) = deployment();
+    drop(deployment);
+    let settings = dir.path().join("wharf.toml");
+    let mut text = std::fs::read_to_string(&settings).expect("settings");
+    text.push_str("\n[loading]\nmax_compile_memory_mib = 256\nmax_compile_time = \"60s\"\n");
+    std::fs::write(&settings, text).expect("settings");
+    let data = dir.path().join("data");
+    let auth_settings =
+        AuthSettings { issuer: PUBLIC_URL.into(), audience: PUBLIC_URL.into(), ..AuthSettings::default() };
+    let auth = Auth::open(&data.join("server.db"), &data.join("keys/signing.pem"), auth_settings).expect("auth");
+    let registration = NewClient {
+        id: Some("ops".into()),
+        name: "ops".into(),
+        roles: [Role::Admin].into(),
+        companies: Companies::All,
+        enabled: true,
+    };
+    let (_, secret) = auth.add_client(registration).expect("the admin registers");
+    drop(auth);
+
+    let server = ServeProcess::start(dir.path());
+    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).build().expect("a client");
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "ops"),
+        ("client_secret", secret.as_str()),
+        ("scope", &format!("{PUBLIC_URL}/.default")),
+    ];
+    let token: Value = http
+        .post(format!("{}/tenant/oauth2/v2.0/token", server.url))
+        .form(&form)
+        .send()
+        .and_then(|response| response.error_for_status())
+        .and_then(|response| response.json())
+        .expect("a token");
+    let token = token["access_token"].as_str().expect("an access token").to_owned();
+    let bomb_refusal = || -> Option<String> {
+        let plugins: Value = http
+            .get(format!("{}/manage/plugins", server.url))
+            .bearer_auth(&token)
+            .send()
+            .and_then(|response| response.json())
+            .ok()?;
+        let bomb = plugins["value"].as_array()?.iter().find(|plugin| plugin["file"] == "bomb.wasm")?;
+        bomb["last_refusal"]["reason"].as_str().map(str::to_owned)
+    };
+
+    // The bomb arrives as an operator would place it: manifest, then component, by rename.
+    let staging = tempfile::tempdir_in(dir.path()).expect("staging");
+    let staged = install("customer-csv-mapper", staging.path(), "bomb", |manifest| manifest);
+    std::fs::write(&staged, compile_bomb(BOMB_VALUES)).expect("the bomb");
+    let plugins = dir.path().join("plugins");
+    std::fs::rename(staged.with_extension("toml"), plugins.join("bomb.toml")).expect("place the manifest");
+    std::fs::rename(&staged, plugins.join("bomb.wasm")).expect("place the bomb");
+
+    let started = Instant::now();
+    let (mut answers, mut slowest) = (0, Duration::ZERO);
+    // A refusal for another reason (the manifest read before its component landed) is not
+    // the one awaited.
+    let mut other_refusal = None;
+    let reason = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the bomb was not refused at a compile limit; last refusal: {other_refusal:?}"
+        );
+        let asked = Instant::now();
+        let health = http.get(format!("{}/health", server.url)).send().expect("the server answers");
+        assert_eq!((health.status().as_u16(), health.text().expect("a body").as_str()), (200, "ok"));
+        (answers, slowest) = (answers + 1, slowest.max(asked.elapsed()));
+        match bomb_refusal() {
+            Some(reason) if reason.contains("limit on compile") => break reason,
+            Some(reason) => other_refusal = Some(reason),
+            None => {}
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_contains(&reason, "needed more than the 256 MiB limit on compile memory");
+    eprintln!("{answers} health checks during the bomb ({:?}), the slowest {slowest:?}", started.elapsed());
+    assert!(slowest < Duration::from_secs(1), "the server kept answering at once: slowest {slowest:?}");
 }
