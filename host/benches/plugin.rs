@@ -1,5 +1,6 @@
 //! The plugin runtime benchmark: the batch encoding against the same mapping compiled
-//! natively, instantiation, loading from the artifact cache, and hot-swap latency.
+//! natively, instantiation, loading from the artifact cache, hot-swap latency, and how much
+//! a plugin's calls notice another plugin saturating its share of the instance pool.
 //!
 //! Every figure comes from this one run, and the encodings are reported as ratios against
 //! native code measured alternately with them, because these machines are shared and noisy.
@@ -116,6 +117,12 @@ fn main() {
     let (swap_median, swap_max) = hot_swap(&runtime, &bytes_wasm, swaps);
     headlines.push(("hot_swap".into(), swap_median.as_secs_f64() * 1e3, "ms"));
     headlines.push(("hot_swap.max".into(), swap_max.as_secs_f64() * 1e3, "ms"));
+
+    let hostile_wasm = built(root.join("tests/plugins/hostile"), "plugins");
+    let (alone, crowded) = pool_isolation(cache.path(), &bytes_wasm, &hostile_wasm, scale.pick(400, 30));
+    headlines.push(("pool.isolation.p99_alone".into(), alone.as_secs_f64() * 1e6, "us"));
+    headlines.push(("pool.isolation.p99_beside_saturated".into(), crowded.as_secs_f64() * 1e6, "us"));
+    headlines.push(("pool.isolation".into(), crowded.as_secs_f64() / alone.as_secs_f64(), "x"));
 
     for (name, value, unit) in headlines {
         println!("bench: {name} = {value:.3} {unit}");
@@ -320,6 +327,62 @@ fn measure_alternately<const N: usize>(sampling: Sampling, mut runs: [&mut dyn F
         samples[index].sort();
         samples[index][sampling.samples / 2]
     })
+}
+
+/// The p99 of `calls` calls of the customer mapper (batch 256) alone, and while a plugin whose
+/// calls each hold a slot for their whole time limit (the hostile plugin, sleeping) is called
+/// by three times as many threads as its share of the pool: the share keeps the flood to
+/// itself, so the mapper should not notice.
+fn pool_isolation(cache: &Path, mapper_wasm: &Path, hostile_wasm: &Path, calls: usize) -> (Duration, Duration) {
+    let config = RuntimeConfig {
+        cache_dir: Some(cache.to_owned()),
+        max_concurrent_calls: 16,
+        max_calls_per_plugin: 4,
+        ..RuntimeConfig::default()
+    };
+    let runtime = Runtime::new(&config, Arc::new(NoEntities)).expect("runtime");
+    let mapper = runtime.load(mapper_wasm).expect("the mapper loads");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sleeper_wasm = dir.path().join("sleeper.wasm");
+    std::fs::copy(hostile_wasm, &sleeper_wasm).expect("copy");
+    let manifest = std::fs::read_to_string(hostile_wasm.with_extension("toml")).expect("manifest");
+    std::fs::write(sleeper_wasm.with_extension("toml"), manifest.replace("attack = \"none\"", "attack = \"sleep\""))
+        .expect("manifest");
+    let sleeper = runtime.load(&sleeper_wasm).expect("the sleeper loads");
+    let batch = compact_batch(&source_rows(256));
+    let one_byte = {
+        let mut builder = BatchBuilder::new(["a"]);
+        builder.push_row(&["1".into()]);
+        builder.finish()
+    };
+    let p99 = |calls: usize| {
+        let mut times: Vec<Duration> = (0..calls)
+            .map(|_| {
+                let started = Instant::now();
+                std::hint::black_box(mapper.map(&Context::default(), &batch).expect("the mapper answers"));
+                started.elapsed()
+            })
+            .collect();
+        times.sort();
+        times[(times.len() * 99 / 100).min(times.len() - 1)]
+    };
+    let alone = p99(calls);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let crowded = std::thread::scope(|scope| {
+        for _ in 0..3 * config.max_calls_per_plugin {
+            scope.spawn(|| {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    // Each call sleeps to its time limit, or waits for a slot and is refused.
+                    let _ = sleeper.map(&Context::default(), &one_byte);
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let crowded = p99(calls);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        crowded
+    });
+    (alone, crowded)
 }
 
 /// From a new version's file landing in a watched directory to that version serving, over
