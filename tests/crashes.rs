@@ -66,6 +66,17 @@ struct ServeProcess {
 }
 
 impl ServeProcess {
+    /// Enqueues the example setup package (groups and customers) to its job with `token`.
+    fn enqueue_setup_package(&self, token: &str) -> reqwest::blocking::Response {
+        let package = std::fs::read(self.dir.path().join("samples/contoso-setup.zip")).expect("the sample package");
+        self.http
+            .post(self.at(&format!("/api/connector/enqueue/{SETUP_JOB}")))
+            .bearer_auth(token)
+            .body(package)
+            .send()
+            .expect("enqueue answers")
+    }
+
     /// Prepares a copy of the example deployment (jobs on 100 ms recurrences), lets `edit`
     /// change it, and registers [`FABRIKAM`] and [`OPS`] with the server's URL as issuer and
     /// audience. Does not start the server.
@@ -540,14 +551,7 @@ fn an_ack_with_a_receipt_from_before_a_redelivery_is_refused_after_a_restart_and
     server.config = Some(server.dir.path().join("server.toml"));
     server.start();
     let (token, admin) = (server.token(FABRIKAM), server.token(OPS));
-    let package = std::fs::read(server.dir.path().join("samples/contoso-setup.zip")).expect("the sample package");
-    let response = server
-        .http
-        .post(server.at(&format!("/api/connector/enqueue/{SETUP_JOB}")))
-        .bearer_auth(&token)
-        .body(package)
-        .send()
-        .expect("enqueue answers");
+    let response = server.enqueue_setup_package(&token);
     assert_eq!(response.status(), 200, "the customers arrive, so the export job queues a file");
     let dequeue = |server: &ServeProcess| {
         let response = server
@@ -670,14 +674,7 @@ fn an_export_killed_between_its_watermark_and_its_message_delivers_every_row_exa
         server.fault = Some(point);
         server.start();
         let (token, admin) = (server.token(FABRIKAM), server.token(OPS));
-        let package = std::fs::read(server.dir.path().join("samples/contoso-setup.zip")).expect("the sample package");
-        let response = server
-            .http
-            .post(server.at(&format!("/api/connector/enqueue/{SETUP_JOB}")))
-            .bearer_auth(&token)
-            .body(package)
-            .send()
-            .expect("enqueue answers");
+        let response = server.enqueue_setup_package(&token);
         assert_eq!(response.status(), 200, "the customers arrive, so the export job finds rows");
         let import = response.text().expect("a message id").trim_matches('"').to_owned();
         let stopped = format!("{FAULT}: stopped at {point}");

@@ -38,30 +38,11 @@ pub struct ExportOutcome {
 
 /// Whether an export saves its watermarks itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Watermarks {
+pub(super) enum Watermarks {
     /// Once the output is in place: it is delivered.
     Save,
     /// Never: the caller saves them once it has delivered the output.
     Return,
-}
-
-impl Pipeline {
-    /// [`Pipeline::export`], except that the watermarks are returned in
-    /// [`ExportOutcome::watermarks`] and not saved. For a caller that delivers the output
-    /// somewhere the store cannot commit together with, such as the server's queue: it saves
-    /// them only once the delivery is committed (see [`Store::stage_watermarks`]), so that a
-    /// crash in between neither loses the rows read nor sends them twice.
-    ///
-    /// [`Store::stage_watermarks`]: crate::store::Store::stage_watermarks
-    pub fn export_deferred(
-        &self,
-        project: &Project,
-        out: &Path,
-        options: &RunOptions,
-        progress: &dyn Progress,
-    ) -> Result<ExportOutcome> {
-        run_with(self, project, out, options, progress, Watermarks::Return)
-    }
 }
 
 /// One entity's exported file, in the staging directory.
@@ -76,16 +57,6 @@ struct Exported {
 }
 
 pub(super) fn run(
-    pipeline: &Pipeline,
-    project: &Project,
-    out: &Path,
-    options: &RunOptions,
-    progress: &dyn Progress,
-) -> Result<ExportOutcome> {
-    run_with(pipeline, project, out, options, progress, Watermarks::Save)
-}
-
-fn run_with(
     pipeline: &Pipeline,
     project: &Project,
     out: &Path,

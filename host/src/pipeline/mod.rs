@@ -179,7 +179,24 @@ impl Pipeline {
         options: &RunOptions,
         progress: &dyn Progress,
     ) -> Result<ExportOutcome> {
-        export::run(self, project, out, options, progress)
+        export::run(self, project, out, options, progress, export::Watermarks::Save)
+    }
+
+    /// [`Pipeline::export`], except that the watermarks are returned in
+    /// [`ExportOutcome::watermarks`] and not saved. For a caller that delivers the output
+    /// somewhere the store cannot commit together with, such as the server's queue: it saves
+    /// them only once the delivery is committed (see [`Store::stage_watermarks`]), so that a
+    /// crash in between neither loses the rows read nor sends them twice.
+    ///
+    /// [`Store::stage_watermarks`]: crate::store::Store::stage_watermarks
+    pub fn export_deferred(
+        &self,
+        project: &Project,
+        out: &Path,
+        options: &RunOptions,
+        progress: &dyn Progress,
+    ) -> Result<ExportOutcome> {
+        export::run(self, project, out, options, progress, export::Watermarks::Return)
     }
 
     /// The directory of an execution's files. An id that [`check_execution_id`] refuses names
