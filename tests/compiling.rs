@@ -19,7 +19,7 @@ use serde_json::Value;
 use wharf::auth::{Auth, AuthSettings, Companies, NewClient, Role};
 use wharf::plugin::{Compiler, LoadLimits, NoEntities, Plugin, Runtime, RuntimeConfig};
 use wharf::run::{Exit, execute};
-use wharf_plugin_sdk::{BatchBuilder, Context};
+use wharf_plugin_sdk::Context;
 use wharf_tests::{install, plugin, root};
 
 use crate::imports::deployment;
@@ -175,19 +175,7 @@ fn assert_contains(text: &str, expected: &str) {
 
 /// Maps one customer: shows a loaded mapper works.
 fn maps_a_customer(plugin: &Plugin) {
-    let columns = ["cust_no", "company_name", "street", "postcode", "city", "country", "phone", "credit_limit"];
-    let mut input = BatchBuilder::new(columns);
-    input.push_row(&[
-        "c1".into(),
-        "Contoso".into(),
-        "".into(),
-        "".into(),
-        "".into(),
-        "US".into(),
-        "".into(),
-        "".into(),
-    ]);
-    let mapped = plugin.map(&Context::default(), &input.finish()).expect("the mapper maps");
+    let mapped = plugin.map(&Context::default(), &wharf_tests::one_customer()).expect("the mapper maps");
     assert_eq!(mapped.outputs[0].batch.len(), 1, "one customer: {mapped:?}");
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use wharf::plugin::{Registry, Role, Watcher};
 use wharf::run::{Exit, execute};
-use wharf_plugin_sdk::{BatchBuilder, Context, ValueRef};
+use wharf_plugin_sdk::{Context, ValueRef};
 use wharf_tests::{install, plugin, runtime};
 
 use crate::server::{FABRIKAM, OPS, TestServer};
@@ -30,27 +30,7 @@ fn eventually(what: &str, mut done: impl FnMut() -> bool) {
 /// The account a customer mapper makes of `c1`: its prefix tells the version apart.
 fn account(registry: &Registry) -> Result<String, String> {
     let plugin = registry.get("Customer", Role::Mapper).ok_or("no customer mapper")?;
-    let mut input = BatchBuilder::new([
-        "cust_no",
-        "company_name",
-        "street",
-        "postcode",
-        "city",
-        "country",
-        "phone",
-        "credit_limit",
-    ]);
-    input.push_row(&[
-        "c1".into(),
-        "Contoso".into(),
-        "".into(),
-        "".into(),
-        "".into(),
-        "US".into(),
-        "".into(),
-        "".into(),
-    ]);
-    let mapped = plugin.map(&Context::default(), &input.finish()).map_err(|error| error.to_string())?;
+    let mapped = plugin.map(&Context::default(), &wharf_tests::one_customer()).map_err(|error| error.to_string())?;
     let batch = &mapped.outputs[0].batch;
     if let Some(error) = mapped.errors.first() {
         return Err(error.message.clone());

@@ -113,3 +113,20 @@ pub fn check_golden(actual: &str, expected: &Path) {
         expected.display()
     );
 }
+
+/// A batch of one customer (`c1`, Contoso, US) in the customer mapper's source columns.
+pub fn one_customer() -> wharf_plugin_sdk::Batch {
+    let columns = ["cust_no", "company_name", "street", "postcode", "city", "country", "phone", "credit_limit"];
+    let mut input = wharf_plugin_sdk::BatchBuilder::new(columns);
+    input.push_row(&[
+        "c1".into(),
+        "Contoso".into(),
+        "".into(),
+        "".into(),
+        "".into(),
+        "US".into(),
+        "".into(),
+        "".into(),
+    ]);
+    input.finish()
+}
