@@ -453,6 +453,11 @@ fn find_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
 
 impl<R: Read> Read for CsvInput<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // csv drops a byte order mark at the start of its first read when that read holds 3
+        // bytes or more. `text::decode` has dropped the document's mark already, so a U+FEFF
+        // left is the first field's text: the first read hands over one byte.
+        let first = self.chunk_start == 0 && self.chunk.is_empty();
+        let buf = if first { buf.get_mut(..1).unwrap_or_default() } else { buf };
         let read = self.inner.read(buf)?;
         let bytes = buf.get(..read).unwrap_or_default();
         if bytes.is_empty() {
@@ -489,7 +494,8 @@ fn is_unclosed_quote(error: &io::Error) -> bool {
 /// Writes rows as delimited text with `columns`: a header row when `options.header`, CRLF line
 /// ends (D365 rejects LF-only files), fields quoted only when they need it, and UTF-16 LE with
 /// its byte order mark when `options.encoding` is `Utf16Le` (`CSV-Unicode`), else UTF-8
-/// without one.
+/// without one — unless the document's first field begins with U+FEFF, which a reader would
+/// take for a byte order mark and drop: then the document starts with one.
 pub fn writer<'a, W: Write + Send + 'a>(
     output: W,
     options: &CsvOptions,
@@ -498,7 +504,7 @@ pub fn writer<'a, W: Write + Send + 'a>(
     options.check()?;
     let output: Box<dyn Write + Send + 'a> = match options.encoding {
         Encoding::Utf16Le => Box::new(text::encode_utf16le_bom(output).context("cannot write the byte order mark")?),
-        Encoding::Auto | Encoding::Utf8 => Box::new(output),
+        Encoding::Auto | Encoding::Utf8 => Box::new(MarkedIfNeeded { output, started: false }),
     };
     let mut builder = csv::WriterBuilder::new();
     builder.delimiter(options.delimiter).terminator(csv::Terminator::CRLF).buffer_capacity(BUFFER_BYTES);
@@ -533,6 +539,30 @@ struct CsvWriter<W: Write> {
     /// The text of the number being written; one buffer for the whole document.
     number: Vec<u8>,
     rows_written: u64,
+}
+
+/// UTF-8 output that starts with a byte order mark when its text begins with U+FEFF, which a
+/// reader would otherwise take for the mark and drop. The CSV writer hands over its buffer
+/// (`BUFFER_BYTES`) or the whole document at once, so the first write holds the first bytes.
+struct MarkedIfNeeded<W> {
+    output: W,
+    started: bool,
+}
+
+impl<W: Write> Write for MarkedIfNeeded<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if !self.started && !bytes.is_empty() {
+            self.started = true;
+            if bytes.starts_with(&text::UTF8_BOM) {
+                self.output.write_all(&text::UTF8_BOM)?;
+            }
+        }
+        self.output.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.output.flush()
+    }
 }
 
 /// Whether `field` can be written without a text qualifier: a delimiter or a line break would
@@ -861,6 +891,24 @@ mod tests {
         let (output, batches) = round_trip(&options, &columns, &rows);
         assert_eq!(output.get(..6), Some(&[0xFF, 0xFE, b'N', 0, b'a', 0][..]));
         assert_eq!(cells(&batches), vec![texts(&["Zoë 😀", "semi;colon|pipe"]), texts(&["", "日本"])]);
+    }
+
+    #[test]
+    fn a_first_field_that_begins_with_a_byte_order_mark_keeps_it_through_a_write_and_a_read() {
+        let bom = "\u{feff}";
+        let named = vec![format!("{bom}Id"), "Name".to_owned()];
+        let (output, batches) = round_trip(&CsvOptions::default(), &named, &[vec!["1".into(), "a".into()]]);
+        assert!(output.starts_with(&[0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF]), "{output:?}");
+        assert_eq!(batches[0].columns(), named.as_slice());
+
+        let headless = CsvOptions { header: false, columns: vec!["A".into(), "B".into()], ..CsvOptions::default() };
+        let first = format!("{bom}x");
+        let (output, batches) = round_trip(&headless, &headless.columns, &[vec![first.as_str().into(), "y".into()]]);
+        assert_eq!(output.iter().filter(|&&byte| byte == 0xEF).count(), 2, "{output:?}");
+        assert_eq!(cells(&batches), vec![texts(&[&first, "y"])]);
+
+        let (output, _) = round_trip(&CsvOptions::default(), &["Id".to_owned()], &[vec![first.as_str().into()]]);
+        assert!(output.starts_with(b"Id\r\n"), "only the document's first field can be taken for a mark");
     }
 
     #[test]

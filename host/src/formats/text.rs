@@ -15,7 +15,7 @@ use wharf_plugin_sdk::{Batch, ValueRef};
 /// text at 32,768 characters, so a longer field is a broken or hostile file, not data.
 pub const DEFAULT_MAX_FIELD_BYTES: usize = 1 << 20;
 
-const UTF8_BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+pub(crate) const UTF8_BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 const UTF16LE_BOM: [u8; 2] = [0xFF, 0xFE];
 const UTF16BE_BOM: [u8; 2] = [0xFE, 0xFF];
 
