@@ -1,8 +1,8 @@
-//! Coverage-guided fuzzing of every parser that reads clients' input, for a bounded time per
-//! target: builds the fuzz crate (`tests/fuzz/`, one libFuzzer target per parser) and runs
-//! each target from its seed corpus, `tests/fuzz/corpus/<target>/`. A crash, a hang (an input
-//! running over 10 s), memory past 2 GiB or a stack overflow fails the test, which prints the
-//! input libFuzzer saved and its report.
+//! Coverage-guided fuzzing of every parser that reads clients' input: builds the fuzz crate
+//! (`tests/fuzz/`, one libFuzzer target per parser) and runs each target from its seed corpus,
+//! `tests/fuzz/corpus/<target>/`. A crash, a hang (an input running over 10 s), memory past
+//! 2 GiB or a stack overflow fails the test, which prints the input libFuzzer saved and its
+//! report.
 //!
 //! The build uses stable Rust: `tests/fuzz/rustc-wrapper.sh` adds LLVM's coverage
 //! instrumentation (the flags cargo-fuzz passes) to `wharf` and the targets only, in a target
@@ -11,10 +11,18 @@
 //! would overflow in the server overflows here. Build and fuzzers run under `nice`: the other
 //! tests of the run come first.
 //!
-//! `WHARF_FUZZ_SECONDS` sets the time per target (20 s unless set), `WHARF_FUZZ_TARGETS` a
-//! comma-separated list of targets to run (all unless set). New corpus entries go to
-//! `target/fuzz/corpus/<target>/`, kept across runs; crashing inputs to
-//! `target/fuzz/artifacts/<target>/`.
+//! Two modes:
+//! - **Checking** (the default, what the test command runs): a fixed number of inputs per
+//!   target from a fixed random seed, starting from the seeds alone. The same code meets the
+//!   same inputs on every run, so the test fails only when a change breaks a parser, never
+//!   because this run happened to wander somewhere new.
+//! - **Exploring** (`WHARF_FUZZ_SECONDS=<n>`): `n` seconds per target from a new seed, starting
+//!   from the seeds and everything earlier explorations kept in `target/fuzz/corpus/<target>/`.
+//!   What it finds is fixed, and its input added to the seeds, so checking covers it from then
+//!   on.
+//!
+//! `WHARF_FUZZ_TARGETS` is a comma-separated list of targets to run (all unless set). Crashing
+//! inputs go to `target/fuzz/artifacts/<target>/`.
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
@@ -37,9 +45,19 @@ const TARGETS: [(&str, &str); 9] = [
     ("lenient_json", "api::lenient_json"),
 ];
 
-/// Seconds per target when `WHARF_FUZZ_SECONDS` is not set: enough to pass the seeds and
-/// find shallow bugs on every run; nine targets take three minutes.
-const DEFAULT_SECONDS: u64 = 20;
+/// Inputs per target when checking: the slowest target (csv, about 12,000 inputs a second
+/// under CI's load) takes under 20 s, all nine about a minute.
+const CHECK_RUNS: u64 = 200_000;
+
+/// The random seed when checking.
+const CHECK_SEED: u64 = 1;
+
+/// How long each target runs.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Checking,
+    Exploring { seconds: u64 },
+}
 
 /// The stack of a server thread (tokio's and std's default), in KiB.
 const STACK_KIB: u32 = 2048;
@@ -56,11 +74,11 @@ struct Run {
 
 #[test]
 fn no_parser_of_client_input_crashes_under_coverage_guided_fuzzing() {
-    let seconds = match std::env::var("WHARF_FUZZ_SECONDS") {
-        Ok(text) => {
-            text.trim().parse::<u64>().unwrap_or_else(|_| panic!("WHARF_FUZZ_SECONDS={text:?} is not a number"))
-        }
-        Err(_) => DEFAULT_SECONDS,
+    let mode = match std::env::var("WHARF_FUZZ_SECONDS") {
+        Ok(text) => Mode::Exploring {
+            seconds: text.trim().parse().unwrap_or_else(|_| panic!("WHARF_FUZZ_SECONDS={text:?} is not a number")),
+        },
+        Err(_) => Mode::Checking,
     };
     let chosen: Option<Vec<String>> = std::env::var("WHARF_FUZZ_TARGETS")
         .ok()
@@ -80,7 +98,7 @@ fn no_parser_of_client_input_crashes_under_coverage_guided_fuzzing() {
         if chosen.as_ref().is_some_and(|chosen| !chosen.iter().any(|name| name == target)) {
             continue;
         }
-        match run(&dir, target, seconds) {
+        match run(&dir, target, mode) {
             Ok(run) => {
                 let executions = run.executions.unwrap_or_else(|| {
                     panic!("{target}: libFuzzer printed no final statistics; see {}", log_path(&dir, target).display())
@@ -130,10 +148,19 @@ fn log_path(dir: &Path, target: &str) -> PathBuf {
     dir.join("logs").join(format!("{target}.log"))
 }
 
-/// Runs `target` for `seconds`; a failure is the message to fail the test with.
-fn run(dir: &Path, target: &str, seconds: u64) -> Result<Run, String> {
+/// Runs `target` as `mode` says; a failure is the message to fail the test with.
+fn run(dir: &Path, target: &str, mode: Mode) -> Result<Run, String> {
     let seeds = root().join("tests/fuzz/corpus").join(target);
-    let corpus = dir.join("corpus").join(target);
+    let (corpus, limits) = match mode {
+        Mode::Checking => {
+            let corpus = dir.join("check").join(target);
+            let _ = fs::remove_dir_all(&corpus);
+            (corpus, [format!("-runs={CHECK_RUNS}"), format!("-seed={CHECK_SEED}")])
+        }
+        Mode::Exploring { seconds } => {
+            (dir.join("corpus").join(target), [format!("-max_total_time={seconds}"), "-seed=0".to_owned()])
+        }
+    };
     let artifacts = dir.join("artifacts").join(target);
     let log = log_path(dir, target);
     for created in [&corpus, &artifacts, &dir.join("logs")] {
@@ -150,7 +177,7 @@ fn run(dir: &Path, target: &str, seconds: u64) -> Result<Run, String> {
         .arg(&binary)
         .arg(&corpus)
         .arg(&seeds)
-        .arg(format!("-max_total_time={seconds}"))
+        .args(&limits)
         .arg("-print_final_stats=1")
         .arg("-timeout=10")
         .arg("-rss_limit_mb=2048")
