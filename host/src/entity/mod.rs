@@ -7,6 +7,7 @@
 //! `dataAreaId` field that is part of their key.
 pub mod convert;
 mod definition;
+pub mod infer;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,6 +1,7 @@
 //! The command line: parses arguments, runs a command, and maps its outcome to an exit code
 //! scripts can rely on (see [`Exit`]).
 pub mod client;
+pub mod entity;
 pub mod execution;
 pub mod plugin;
 pub mod serve;
@@ -82,6 +83,9 @@ enum Command {
     /// Register and manage the clients that may call the server.
     #[command(subcommand)]
     Client(client::ClientCommand),
+    /// Draft entity definitions to review, from a data package.
+    #[command(subcommand)]
+    Entity(entity::EntityCommand),
 }
 
 /// Runs `wharf` with `args` (the first is the program name), writing results to `out`.
@@ -105,6 +109,7 @@ where
         Command::Export(args) => execution::export(args, out),
         Command::Serve(args) => serve::run(args, out),
         Command::Client(command) => client::run(command, out),
+        Command::Entity(command) => entity::run(command, out),
     }
 }
 
