@@ -603,6 +603,160 @@ fn package_api_imports_an_uploaded_package_and_exports_one_as_ris_does() {
     assert!(entities.contains(&"Customer groups") && entities.contains(&"Customers V3"), "{entities:?}");
 }
 
+/// The real package D365 exported (wire spec, section 9): Microsoft's
+/// `usmf_asset-major-types-01.zip`, data project `Asset-Major-Types`, one Excel file.
+const D365_PACKAGE: &str = "tests/data/packages/usmf_asset-major-types-01.zip";
+
+/// A server whose deployment has the real package's entity under its public field names, as
+/// an operator declares it, and an export project like the D365 data project that wrote it.
+fn asset_major_types_server() -> TestServer {
+    TestServer::start_with(|config| {
+        let entity = "name = \"AssetMajorType\"\nentity_set = \"AssetMajorTypes\"\nlabel = \"Fixed asset major type\"\n\
+                      key = [\"MajorTypeId\"]\n\n[[field]]\nname = \"MajorTypeId\"\ntype = \"string\"\nmax_length = 20\n\n\
+                      [[field]]\nname = \"Description\"\ntype = \"string\"\nmax_length = 60\n";
+        std::fs::write(config.deployment.join("entities/asset-major-type.toml"), entity).expect("entity");
+        let project = "name = \"Asset-Major-Types\"\noperation = \"export\"\n\n[[entity]]\nentity = \"AssetMajorType\"\n\
+                       format = \"EXCEL\"\n";
+        std::fs::write(config.deployment.join("projects/asset-major-types.toml"), project).expect("project");
+    })
+}
+
+/// RIS's export job for `project` in `usmf`: ExportToPackage, status until settled,
+/// GetExportedPackageUrl until it is there, and the package downloaded without a bearer.
+fn ris_export(server: &TestServer, ris: &Session, project: &str) -> Vec<u8> {
+    let chosen = format!("{project}-2024-01-01_10-00-00-{}", Uuid::new_v4());
+    let request = json!({
+        "definitionGroupId": project,
+        "packageName": chosen,
+        "executionId": chosen,
+        "reExecute": false,
+        "legalEntityId": "usmf",
+    });
+    assert_eq!(ris.action_text("ExportToPackage", &request.to_string()), chosen);
+    assert_eq!(ris.settled_execution(&chosen, false), "Succeeded");
+    let body = json!({ "executionId": chosen }).to_string();
+    let url = poll("the exported package", || {
+        Some(ris.action_text("GetExportedPackageUrl", &body)).filter(|url| !url.is_empty())
+    });
+    let package = server.http.get(&url).send().expect("the package link answers");
+    assert_eq!(package.status(), 200, "GET without Authorization");
+    package.bytes().expect("a zip").to_vec()
+}
+
+/// The names of a zip's entries, in archive order.
+fn entry_names(package: &[u8]) -> Vec<String> {
+    let archive = zip::ZipArchive::new(Cursor::new(package)).expect("a zip");
+    archive.file_names().map(|name| name.expect("a UTF-8 name").into_owned()).collect()
+}
+
+fn entry_bytes(package: &[u8], name: &str) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(package)).expect("a zip");
+    let mut entry = archive.by_name(name).unwrap_or_else(|error| panic!("{name}: {error}"));
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut entry, &mut bytes).expect("inflates");
+    bytes
+}
+
+/// An XML document of D365's (UTF-16 LE with a byte order mark), element by element: one
+/// line per start, empty element and text, with its path and attributes, so two documents
+/// compare element by element and a difference names its element.
+fn xml_elements(bytes: &[u8]) -> Vec<String> {
+    use quick_xml::events::Event;
+    let units = bytes.strip_prefix(&[0xFF, 0xFE]).expect("UTF-16 LE with a byte order mark, as D365 writes");
+    let units: Vec<u16> = units.chunks_exact(2).map(|pair| u16::from_le_bytes([pair[0], pair[1]])).collect();
+    let text = String::from_utf16(&units).expect("UTF-16");
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let (mut path, mut lines) = (Vec::<String>::new(), Vec::new());
+    let describe = |path: &[String], start: &quick_xml::events::BytesStart<'_>| {
+        let attributes: Vec<String> = start
+            .attributes()
+            .map(|attribute| {
+                let attribute = attribute.expect("an attribute");
+                let key = attribute.key.as_ref().to_owned();
+                format!("{key}={}", attribute.value)
+            })
+            .collect();
+        let name = start.name().as_ref().to_owned();
+        format!("{}/{name} [{}]", path.join("/"), attributes.join(" "))
+    };
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(start) => {
+                lines.push(describe(&path, &start));
+                path.push(start.name().as_ref().to_owned());
+            }
+            Event::Empty(empty) => lines.push(format!("{} (empty)", describe(&path, &empty))),
+            Event::Text(content) => lines.push(format!("{} = {}", path.join("/"), &*content)),
+            Event::GeneralRef(reference) => {
+                lines.push(format!("{} = &{};", path.join("/"), &*reference));
+            }
+            Event::End(_) => {
+                path.pop();
+            }
+            Event::Eof => return lines,
+            other => panic!("D365 writes no {other:?}"),
+        }
+    }
+}
+
+/// An Excel data file: its sheets, and the first one's header and rows as text.
+fn workbook(bytes: Vec<u8>) -> (Vec<String>, Vec<String>, Vec<Vec<String>>) {
+    use wharf::formats::excel::{ExcelOptions, reader, sheet_names};
+    let sheets = sheet_names(Cursor::new(bytes.clone())).expect("a workbook");
+    let (mut columns, mut rows) = (Vec::new(), Vec::new());
+    for batch in reader(Cursor::new(bytes), &ExcelOptions::default(), 100).expect("a sheet") {
+        let batch = batch.expect("rows");
+        columns = batch.columns().to_vec();
+        rows.extend(batch.rows().map(|row| row.fields().map(|(_, value)| value.to_owned().to_string()).collect()));
+    }
+    (sheets, columns, rows)
+}
+
+/// Checks that `exported` has the shape of D365's `original`: the same entries in the same
+/// order, `Manifest.xml` and `PackageHeader.xml` the same element by element (and byte for
+/// byte), and the data file the same sheet, header and rows.
+fn assert_shaped_as_d365(original: &[u8], exported: &[u8]) {
+    assert_eq!(entry_names(exported), entry_names(original));
+    for document in ["Manifest.xml", "PackageHeader.xml"] {
+        let (want, got) = (entry_bytes(original, document), entry_bytes(exported, document));
+        assert_eq!(xml_elements(&got), xml_elements(&want), "{document}, element by element");
+        assert_eq!(got, want, "{document}, byte for byte");
+    }
+    let data = "Fixed asset major type.xlsx";
+    assert_eq!(workbook(entry_bytes(exported, data)), workbook(entry_bytes(original, data)), "{data}");
+}
+
+#[test]
+fn a_real_d365_package_imported_and_exported_again_has_d365s_shape_and_imports_again() {
+    let original = std::fs::read(wharf_tests::root().join(D365_PACKAGE)).expect("the real package");
+    let (sheets, columns, rows) = workbook(entry_bytes(&original, "Fixed asset major type.xlsx"));
+    assert_eq!(
+        (sheets, columns, rows.len()),
+        (vec!["Fixed_asset_major_type".to_owned()], vec!["MAJORTYPEID".to_owned(), "DESCRIPTION".to_owned()], 11)
+    );
+
+    let server = asset_major_types_server();
+    let ris = Session::new(&server, FABRIKAM);
+    let execution = ris.import_package(original.clone());
+    assert_eq!(ris.settled_execution(&execution, false), "Succeeded");
+    let exported = ris_export(&server, &ris, "Asset-Major-Types");
+    assert_shaped_as_d365(&original, &exported);
+
+    // RIS's ExecutionMonitor reads the manifest's entity names; D365's DataContractSerializer
+    // reads it whole, as Wharf's typed reader does.
+    let reader = PackageReader::open(Cursor::new(exported.clone()), &ZipLimits::default()).expect("a package");
+    let listed: Vec<&str> = reader.manifest().entities.iter().map(|entity| entity.entity_name.as_str()).collect();
+    assert_eq!(listed, ["Fixed asset major type"]);
+
+    // Round trip: the exported package imports into a fresh server, which exports it again
+    // in D365's shape.
+    let fresh = asset_major_types_server();
+    let ris = Session::new(&fresh, FABRIKAM);
+    let execution = ris.import_package(exported);
+    assert_eq!(ris.settled_execution(&execution, false), "Succeeded");
+    assert_shaped_as_d365(&original, &ris_export(&fresh, &ris, "Asset-Major-Types"));
+}
+
 #[test]
 fn error_keys_files_hold_the_rejected_rows_of_an_import_and_nothing_for_a_clean_one() {
     let server = TestServer::start();

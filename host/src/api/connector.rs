@@ -213,7 +213,8 @@ async fn dequeue(State(state): State<AppState>, caller: Caller, Path(path): Path
         "DownloadLocation": location,
         "IsDownLoadFileExist": message.file_uploaded,
         "FileDownLoadErrorMessage": message.error.clone().unwrap_or_default(),
-        "LastDequeueDateTime": lease.previous_dequeue,
+        // "Blank for the first dequeue" (wire spec, section 1.2): D365's empty date, not null.
+        "LastDequeueDateTime": date_or_empty(lease.previous_dequeue.as_deref()),
     }))
     .into_response())
 }
@@ -316,7 +317,19 @@ pub(super) async fn visible_message(state: &AppState, caller: &Caller, id: &str)
     Ok(message.filter(|message| caller.may_see_scope(message.company.as_deref())))
 }
 
-/// D365's `DataJobStatusDetail` of a message.
+/// D365's empty date: what it writes where a date has no value yet. Its clients declare these
+/// members as non-nullable `DateTime` (RIS's `DataJobStatus`, `EntityExecutionStatus`), and
+/// Newtonsoft throws on a null there, so a date Wharf does not have yet is this, never null.
+pub(super) const EMPTY_DATE: &str = "1900-01-01T00:00:00Z";
+
+/// `date`, or D365's empty date.
+fn date_or_empty(date: Option<&str>) -> &str {
+    date.unwrap_or(EMPTY_DATE)
+}
+
+/// D365's `DataJobStatusDetail` of a message. Every member RIS declares non-nullable (dates,
+/// counts, states) has a value, and strings are empty rather than null, whether the message
+/// is still in flight or done.
 async fn data_job_status(state: &AppState, job: &Job, message: &Message) -> ApiResult<serde_json::Value> {
     let execution = match &message.execution_id {
         Some(id) => {
@@ -331,15 +344,15 @@ async fn data_job_status(state: &AppState, job: &Job, message: &Message) -> ApiR
         .map(|entity| {
             json!({
                 "EntityName": entity.entity,
-                "Company": entity.company,
+                "Company": entity.company.as_deref().unwrap_or_default(),
                 "StagingRecords": entity.staging_records,
                 "StagingStatus": entity.staging_status,
                 "StagingErrorCount": entity.staging_error_count,
                 "TargetRecords": entity.target_records,
                 "TargetStatus": entity.target_status,
                 "TargetErrorCount": entity.target_error_count,
-                "ExecutionStartedDateTime": entity.started,
-                "ExecutionCompletedDateTime": entity.completed,
+                "ExecutionStartedDateTime": date_or_empty(entity.started.as_deref()),
+                "ExecutionCompletedDateTime": date_or_empty(entity.completed.as_deref()),
             })
         })
         .collect();
@@ -350,15 +363,28 @@ async fn data_job_status(state: &AppState, job: &Job, message: &Message) -> ApiR
         }
         (None, None) => format!("Message {} is {}.", message.message_id, message.status.as_str()),
     };
+    // The state answers in D365's names only; the log keeps Wharf's finer status.
+    let log = match (message.status, message.direction) {
+        (MessageStatus::Poisoned, Operation::Import) => format!(
+            "Message {} is poisoned: its processing was attempted {} times; it is not processed again. {log}",
+            message.message_id, message.retry_count
+        ),
+        (MessageStatus::Poisoned, Operation::Export) => format!(
+            "Message {} is poisoned: it was delivered {} times without an ack; it is not handed out again. {log}",
+            message.message_id, message.dequeue_count
+        ),
+        _ => log,
+    };
+    let started = message.processing_started_date_time.as_deref().unwrap_or(&message.enqueue_date_time);
     Ok(json!({
         "DataJobStatus": {
             "DataProject": job.project,
             "DataJobIdentifier": job.name,
-            "ExternalIdentifier": message.external_correlation_id,
-            "ExecutionIdentifier": message.execution_id,
-            "DataJobStartedDateTime": message.processing_started_date_time.clone().unwrap_or_else(|| message.enqueue_date_time.clone()),
-            "DataJobCompletedDateTime": message.processing_completed_date_time,
-            "DataJobState": message.status.data_job_state(),
+            "ExternalIdentifier": message.external_correlation_id.as_deref().unwrap_or_default(),
+            "ExecutionIdentifier": message.execution_id.as_deref().unwrap_or_default(),
+            "DataJobStartedDateTime": started,
+            "DataJobCompletedDateTime": date_or_empty(message.processing_completed_date_time.as_deref()),
+            "DataJobState": message.status.data_job_state(message.direction),
         },
         "ExecutionLog": log,
         "ExecutionDetail": details,

@@ -1,5 +1,6 @@
-//! The REST surface: D365's recurring-integrations connector, its data-package API, the OAuth
-//! token endpoint and Wharf's management API. The only module that names axum types.
+//! The REST surface: D365's recurring-integrations connector, its data-package API, its
+//! metadata service, the OAuth token endpoint and Wharf's management API. The only module
+//! that names axum types.
 //!
 //! Every route but the token endpoint, the health check and the signed blob links needs a
 //! bearer token ([`caller::Caller`]); connector routes also need the job's authorization
@@ -11,6 +12,7 @@ mod connections;
 mod connector;
 pub mod error;
 mod manage;
+mod metadata;
 mod odata;
 mod packages;
 mod services;
@@ -21,7 +23,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -60,12 +62,14 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let connector = connector::routes();
     Router::new()
+        .route("/", get(environment))
         .route("/health", get(health))
         .merge(token::routes())
         .nest("/api/connector", connector.clone())
         // D365's own examples put a language segment first (`/en/api/connector/…`).
         .nest("/{lang}/api/connector", connector)
         .merge(packages::routes())
+        .merge(metadata::routes())
         .merge(odata::routes(&state))
         .merge(services::routes())
         .nest("/manage", manage::routes())
@@ -175,6 +179,23 @@ impl Server {
 
 async fn health() -> &'static str {
     "ok"
+}
+
+/// The environment root. RIS's connection check GETs it with its bearer token (and without
+/// following redirects) and reports the environment up on 200; D365 answers its web client
+/// there. Wharf has no web client, so it names itself and where its services are.
+async fn environment(State(state): State<AppState>, _caller: caller::Caller) -> Response {
+    let url = &state.public_url;
+    axum::Json(serde_json::json!({
+        "Name": "Wharf",
+        "Version": env!("CARGO_PKG_VERSION"),
+        "OData": format!("{url}/data"),
+        "Connector": format!("{url}/api/connector"),
+        "Services": format!("{url}/api/services"),
+        "Metadata": format!("{url}/Metadata/DataEntities"),
+        "Management": format!("{url}/manage"),
+    }))
+    .into_response()
 }
 
 async fn not_found() -> ApiError {

@@ -133,9 +133,22 @@ async fn action(
             let blob = state.jobs.error_keys(&execution.id, &required("entityName")?).await?;
             Ok(envelope(&state, Value::String(blob.map(|blob| link(&state, &blob)).unwrap_or_default())))
         }
+        "GetExecutionSummaryPageUrl" => {
+            let execution = execution(&state, &caller, &required("executionId")?).await?;
+            // D365 links its execution summary form; Wharf's page for an execution is the
+            // management API's, which shows its entities, counts and states.
+            let id = percent_encoding::utf8_percent_encode(&execution.id, UNRESERVED);
+            Ok(envelope(&state, Value::String(format!("{}/manage/executions/{id}", state.public_url))))
+        }
+        // D365 builds its data management framework's entity list here, once per environment.
+        // Wharf's entity list is the deployment's, read at start and on every reload, so there
+        // is nothing left to build: the action succeeds, with no content, as a D365 action
+        // without a return value answers.
+        "InitializeDataManagement" | "InitializeDataManagementAsync" => Ok(StatusCode::NO_CONTENT.into_response()),
         "GetMessageStatus" => {
             let message = job_message(&state, &caller, &required("messageId")?).await?;
-            Ok(envelope(&state, Value::String(message.status.as_str().to_owned())))
+            // D365's names only, which clients' wait loops know (see `MessageStatus::d365_name`).
+            Ok(envelope(&state, Value::String(message.status.d365_name(message.direction).to_owned())))
         }
         "GetExecutionIdByMessageId" => {
             let message = job_message(&state, &caller, &required("_messageId")?).await?;

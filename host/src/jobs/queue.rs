@@ -95,8 +95,25 @@ impl MessageStatus {
         MessageStatus::ALL.into_iter().find(|status| status.as_str().eq_ignore_ascii_case(&name))
     }
 
-    /// The `DataJobState` of the job-status contract.
-    pub fn data_job_state(self) -> &'static str {
+    /// The value D365's `GetMessageStatus` answers for a message of `direction` in this status:
+    /// only the names D365 clients know (wire spec, section 1.5, and RIS's
+    /// `IntegrationActivityMessageStatus`, which also has `Downloaded`), so that their wait
+    /// loops end. `Poisoned` is Wharf's own: it becomes the final failure D365 would report at
+    /// the step that kept failing. An import never got through processing, so it failed before
+    /// any record was written (`PreProcessingError`); an export was produced but never
+    /// delivered, the step after processing (`PostProcessingFailed`). The management API and
+    /// the job status log keep saying `Poisoned`.
+    pub fn d365_name(self, direction: Operation) -> &'static str {
+        match (self, direction) {
+            (MessageStatus::Poisoned, Operation::Import) => "PreProcessingError",
+            (MessageStatus::Poisoned, Operation::Export) => "PostProcessingFailed",
+            (status, _) => status.as_str(),
+        }
+    }
+
+    /// The `DataJobState` of the job-status contract for a message of `direction` in this
+    /// status; `Poisoned` as in [`MessageStatus::d365_name`].
+    pub fn data_job_state(self, direction: Operation) -> &'static str {
         match self {
             MessageStatus::Enqueued => "Enqueued",
             MessageStatus::Dequeued => "Dequeued",
@@ -106,7 +123,11 @@ impl MessageStatus {
             MessageStatus::Processed => "Processed",
             MessageStatus::ProcessedWithErrors => "ProcessedWithErrors",
             MessageStatus::PostProcessingFailed => "PostProcessError",
-            MessageStatus::PreProcessingError | MessageStatus::Poisoned => "PreProcessError",
+            MessageStatus::PreProcessingError => "PreProcessError",
+            MessageStatus::Poisoned => match direction {
+                Operation::Import => "PreProcessError",
+                Operation::Export => "PostProcessError",
+            },
         }
     }
 }
