@@ -1,6 +1,12 @@
 //! Export: store rows (all, or changed since the project's watermark) → filter plugin →
 //! mapper plugin (entity → partner shape) → writer → a file, a directory or a data package.
 //!
+//! A data package is written in the shape D365 exports (wire spec, section 3.2): columns
+//! under the entity's staging field names (`MAJORTYPEID`, not `MajorTypeId`), no company
+//! column when the export is one company's (D365 exports run in one legal entity, and its
+//! files carry none: the package imports into the company its importer names), and a field
+//! map of those columns.
+//!
 //! Files are written into a staging directory beside the output and moved into place only
 //! when every entity is done, so a failed export leaves no half-written file, and watermarks
 //! move only after the output is in place. An export whose output is delivered further
@@ -11,13 +17,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result, anyhow};
-use wharf_plugin_sdk::Batch;
+use wharf_plugin_sdk::{Batch, BatchBuilder, ValueRef};
 
 use super::document::DocumentFormat;
 use super::{Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, now};
-use crate::entity::Entity;
+use crate::entity::{COMPANY_FIELD, Entity};
 use crate::formats::RowWriter;
-use crate::formats::package::{Manifest, PackageEntity, PackageHeader, PackageWriter};
+use crate::formats::package::{EntityMap, Manifest, PackageEntity, PackageHeader, PackageWriter};
 use crate::store::{EntityExecutionState, Execution, ExecutionStatus, Operation, ReadQuery, Watermark};
 
 /// What an export produced.
@@ -51,6 +57,8 @@ struct Exported {
     settings: ProjectEntity,
     format: DocumentFormat,
     file: PathBuf,
+    /// The columns the file was written with.
+    columns: Vec<String>,
     rows: u64,
     /// The watermark to save once the output is in place.
     watermark: Option<u64>,
@@ -96,12 +104,18 @@ fn export(
         .tempdir_in(parent)
         .with_context(|| format!("cannot create a staging directory in {}", parent.display()))?;
 
+    let as_package = project.package || super::is_zip(out);
     let mut exported = Vec::with_capacity(project.entities.len());
     for settings in &project.entities {
         let entity = pipeline.catalog.require(&settings.entity)?.clone();
         let mut stat = super::entity_execution(&entity.label, company);
         stat.staging_status = EntityExecutionState::Executing;
-        let result = export_entity(pipeline, project, settings, &entity, staging.path(), options, company, progress);
+        let shape = match as_package {
+            true => Shape::Staging { company },
+            false => Shape::Entity,
+        };
+        let target = Target { dir: staging.path(), shape };
+        let result = export_entity(pipeline, project, settings, &entity, &target, options, company, progress);
         stat.completed = Some(now());
         match result {
             Ok(file) => {
@@ -126,7 +140,6 @@ fn export(
     if rows == 0 && project.skip_when_empty {
         return Ok((None, 0, Vec::new()));
     }
-    let as_package = project.package || super::is_zip(out);
     if as_package {
         let package = staging.path().join("package.zip");
         write_package(project, &exported, &package)?;
@@ -155,13 +168,84 @@ fn replace(from: &Path, to: &Path) -> Result<()> {
     std::fs::rename(from, to).with_context(|| format!("cannot move the export into place at {}", to.display()))
 }
 
+/// Where an entity's file goes, and in which shape.
+struct Target<'a> {
+    /// The staging directory.
+    dir: &'a Path,
+    shape: Shape<'a>,
+}
+
+/// The columns an exported file has.
+#[derive(Clone, Copy)]
+enum Shape<'a> {
+    /// The rows as they come: entity field names, the company column included.
+    Entity,
+    /// As D365 writes a package's files: staging field names, and no company column when
+    /// the export is `company`'s alone.
+    Staging { company: Option<&'a str> },
+}
+
+impl Shape<'_> {
+    /// The columns `columns` become in this shape, with the position each comes from.
+    fn columns(self, entity: &Entity, columns: &[String]) -> Vec<(usize, String)> {
+        let Shape::Staging { company } = self else {
+            return columns.iter().cloned().enumerate().collect();
+        };
+        columns
+            .iter()
+            .enumerate()
+            // The real D365 package of a company-specific entity (wire spec, section 9: its
+            // major types belong to `usmf`) has no DATAAREAID column. An export of every
+            // company keeps it: without it, rows of two companies with one key would land on
+            // each other when the package is imported.
+            .filter(|(_, column)| {
+                !(company.is_some() && entity.company_scoped && column.eq_ignore_ascii_case(COMPANY_FIELD))
+            })
+            .map(|(index, column)| {
+                let name = match entity.field_index(column) {
+                    Some(_) => staging_name(column),
+                    None => column.clone(),
+                };
+                (index, name)
+            })
+            .collect()
+    }
+}
+
+/// A field's name in D365's staging table and in the files and field maps of its packages:
+/// the entity field's name in capitals (wire spec, section 3.2: `EntityField` is UPPERCASE,
+/// and the real package's columns are `MAJORTYPEID`, `DESCRIPTION`).
+fn staging_name(field: &str) -> String {
+    field.to_ascii_uppercase()
+}
+
+/// `batch` with the columns `shaped` picks, under their new names.
+fn reshaped(batch: Batch, shaped: &[(usize, String)]) -> Result<Batch> {
+    let names: Vec<String> = shaped.iter().map(|(_, name)| name.clone()).collect();
+    if shaped.iter().enumerate().all(|(position, (index, _))| position == *index)
+        && shaped.len() == batch.columns().len()
+    {
+        // Only renamed: the encoded rows stay as they are.
+        let (_, data) = batch.into_parts();
+        return Batch::from_parts(names, data).context("cannot rename the exported columns");
+    }
+    let mut builder = BatchBuilder::with_capacity(names, batch.len(), batch.data().len());
+    let mut cells: Vec<ValueRef<'_>> = Vec::with_capacity(shaped.len());
+    for row in batch.rows() {
+        cells.clear();
+        cells.extend(shaped.iter().map(|(index, _)| row.value(*index)));
+        builder.push_row(&cells);
+    }
+    Ok(builder.finish())
+}
+
 #[expect(clippy::too_many_arguments, reason = "one call site, each argument a different concern")]
 fn export_entity(
     pipeline: &Pipeline,
     project: &Project,
     settings: &ProjectEntity,
     entity: &Arc<Entity>,
-    staging: &Path,
+    target: &Target<'_>,
     options: &RunOptions,
     company: Option<&str>,
     progress: &dyn Progress,
@@ -176,11 +260,11 @@ fn export_entity(
     let reader = pipeline.store.read(entity, &query)?;
     let up_to = reader.up_to_version();
     let name = settings.file.clone().unwrap_or_else(|| format!("{}.{}", entity.label, format.extension()));
-    let file = staging.join(super::file_name_safe(&name));
+    let file = target.dir.join(super::file_name_safe(&name));
     progress.entity_started(&entity.label, pipeline.store.count(entity, company)?, 0);
 
     let context = call_context(&entity.name, company, options);
-    let mut writer: Option<Box<dyn RowWriter>> = None;
+    let mut writer: Option<(Box<dyn RowWriter>, Vec<(usize, String)>)> = None;
     let mut rows = 0u64;
     for batch in reader {
         let batch = batch?;
@@ -199,25 +283,30 @@ fn export_entity(
         progress.advanced(read, 0);
         let Some(batch) = batch.filter(|batch| !batch.is_empty()) else { continue };
         if writer.is_none() {
-            writer = Some(format.writer(&file, batch.columns(), entity)?);
+            let shaped = target.shape.columns(entity, batch.columns());
+            let names: Vec<String> = shaped.iter().map(|(_, name)| name.clone()).collect();
+            writer = Some((format.writer(&file, &names, entity)?, shaped));
         }
-        if let Some(writer) = writer.as_mut() {
-            writer.write_batch(&batch)?;
+        if let Some((writer, shaped)) = writer.as_mut() {
+            rows += batch.len() as u64;
+            writer.write_batch(&reshaped(batch, shaped)?)?;
         }
-        rows += batch.len() as u64;
     }
-    let writer = match writer {
+    let (writer, shaped) = match writer {
         Some(writer) => writer,
         // No rows: the file still has its header, so a partner sees an empty export, not
         // a missing one.
         None => {
             let columns: Vec<String> = entity.fields.iter().map(|field| field.name.clone()).collect();
-            format.writer(&file, &columns, entity)?
+            let shaped = target.shape.columns(entity, &columns);
+            let names: Vec<String> = shaped.iter().map(|(_, name)| name.clone()).collect();
+            (format.writer(&file, &names, entity)?, shaped)
         }
     };
     writer.finish()?;
+    let columns = shaped.into_iter().map(|(_, name)| name).collect();
     let watermark = settings.incremental.then_some(up_to);
-    Ok(Exported { entity: entity.clone(), settings: settings.clone(), format, file, rows, watermark })
+    Ok(Exported { entity: entity.clone(), settings: settings.clone(), format, file, columns, rows, watermark })
 }
 
 /// The partner-shaped rows a mapper makes of entity rows (its one output), if any.
@@ -247,17 +336,26 @@ fn write_package(project: &Project, exported: &[Exported], path: &Path) -> Resul
             .with_context(|| format!("cannot add {name} to the package"))?;
         entities.push(package_entity(file, &name));
     }
-    let manifest =
-        Manifest { definition_group_name: project.name.clone(), description: project.description.clone(), entities };
-    let header = PackageHeader { description: project.name.clone(), ..PackageHeader::default() };
+    // D365 writes the data project's description into both documents; the real package's
+    // project was described by its name, as a project here without a description is.
+    let description = match project.description.trim() {
+        "" => project.name.clone(),
+        _ => project.description.clone(),
+    };
+    let manifest = Manifest { definition_group_name: project.name.clone(), description: description.clone(), entities };
+    let header = PackageHeader { description, ..PackageHeader::default() };
     let mut sink = package.finish(&manifest, &header)?;
     std::io::Write::flush(&mut sink).context("cannot write the package")?;
     Ok(())
 }
 
+/// The manifest's entry for one exported file, as D365 writes it for an entity of a data
+/// project: a field map of exactly the file's columns, in the order of their names (the real
+/// package lists `DESCRIPTION` before `MAJORTYPEID`, against the file's column order), and a
+/// validated mapping (`ValidationStatus` `Yes`: the map is the file's own columns).
 fn package_entity(file: &Exported, name: &str) -> PackageEntity {
-    let field_maps =
-        file.entity.fields.iter().map(|field| crate::formats::package::EntityMap::identity(&field.name)).collect();
+    let mut field_maps: Vec<EntityMap> = file.columns.iter().map(|column| EntityMap::identity(column)).collect();
+    field_maps.sort_by(|left, right| left.entity_field.cmp(&right.entity_field));
     PackageEntity {
         entity_name: file.entity.label.clone(),
         input_file_path: name.to_owned(),
@@ -265,6 +363,10 @@ fn package_entity(file: &Exported, name: &str) -> PackageEntity {
         execution_unit: file.settings.execution_unit as i32,
         level_in_execution_unit: file.settings.level as i32,
         sequence_in_level: file.settings.sequence as i32,
+        fail_level_on_error: file.settings.fail_level_on_error,
+        run_business_logic: file.settings.run_business_logic,
+        run_business_validation: file.settings.run_business_validation,
+        validation_status: "Yes".to_owned(),
         field_maps: Some(field_maps),
         ..PackageEntity::default()
     }

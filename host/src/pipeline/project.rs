@@ -103,6 +103,14 @@ pub struct ProjectEntity {
     /// Stop the levels after this one when this entity has rejected rows.
     #[serde(default)]
     pub fail_level_on_error: bool,
+    /// Export: whether D365 runs the entity's insert and update logic when it imports the
+    /// package (`RunBusinessLogic` in its manifest). On by default, as in D365's own packages.
+    #[serde(default = "yes")]
+    pub run_business_logic: bool,
+    /// Export: whether D365 runs the entity's `validateWrite` when it imports the package
+    /// (`RunBusinessValidation`). On by default, as in D365's own packages.
+    #[serde(default = "yes")]
+    pub run_business_validation: bool,
     /// Transform plugin applied to the whole document first.
     pub transform: Option<String>,
     /// Mapper plugin: import, source rows → entity rows; export, entity rows → partner rows.
