@@ -5,7 +5,9 @@
 use std::io::{Cursor, Write as _};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use reqwest::blocking::{RequestBuilder, Response};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 use wharf::formats::package::{PackageReader, PackageWriter, ZipLimits};
@@ -15,22 +17,121 @@ use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS, SETUP_JOB, 
 /// The Customer groups entity's id holds 10 characters; this one has 17.
 const TOO_LONG_GROUP_ID: &str = "GROUP-ID-TOO-LONG";
 
-/// `DataJobState` as RIS's `ContractEnums.cs` declares it.
-const DATA_JOB_STATES: [&str; 9] = [
+/// D365's empty date, where a date has no value yet.
+const EMPTY_DATE: &str = "1900-01-01T00:00:00Z";
+
+/// RIS's `DataJobStatusDetail` (`Common/Contracts/DataJobStatusDetail.cs`), deserialized as
+/// its ProcessingMonitor does: `JsonConvert.DeserializeObject<DataJobStatusDetail>(text, new
+/// StringEnumConverter())`. A null where the C# type is a value type (`DateTime`, `int`, an
+/// enum) makes Newtonsoft throw, and so does this. Its strings are nullable in C#; Wharf
+/// promises empty strings rather than nulls, and these types hold it to that.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct DataJobStatusDetail {
+    data_job_status: DataJobStatus,
+    execution_log: String,
+    execution_detail: Vec<EntityExecutionStatus>,
+}
+
+/// RIS's `DataJobStatus`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct DataJobStatus {
+    data_project: String,
+    data_job_identifier: String,
+    external_identifier: String,
+    execution_identifier: String,
+    data_job_started_date_time: DateTime<Utc>,
+    data_job_completed_date_time: DateTime<Utc>,
+    data_job_state: DataJobState,
+}
+
+/// RIS's `EntityExecutionStatus`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct EntityExecutionStatus {
+    entity_name: String,
+    company: String,
+    staging_records: i32,
+    staging_status: EntityExecutionState,
+    staging_error_count: i32,
+    target_records: i32,
+    target_status: EntityExecutionState,
+    target_error_count: i32,
+    execution_started_date_time: DateTime<Utc>,
+    execution_completed_date_time: DateTime<Utc>,
+}
+
+/// `DataJobState` as RIS's `ContractEnums.cs` declares it, read by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+enum DataJobState {
+    Enqueued,
+    Dequeued,
+    Downloaded,
+    Acked,
+    InProcess,
+    Processed,
+    ProcessedWithErrors,
+    PostProcessError,
+    PreProcessError,
+}
+
+impl DataJobState {
+    /// Whether RIS's ProcessingMonitor stops polling: it acts on these and waits on the rest.
+    fn is_final(self) -> bool {
+        matches!(
+            self,
+            DataJobState::Processed
+                | DataJobState::ProcessedWithErrors
+                | DataJobState::PostProcessError
+                | DataJobState::PreProcessError
+        )
+    }
+}
+
+/// `EntityExecutionState` as RIS's `ContractEnums.cs` declares it, read by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+enum EntityExecutionState {
+    NotStarted,
+    Waiting,
+    Executing,
+    Error,
+    Finished,
+    Ready,
+    NotRun,
+    Cancelling,
+    Canceled,
+    Hold,
+}
+
+/// A dequeue answer: the six members a C# client of the connector declares, with
+/// `LastDequeueDateTime` as the `DateTime` it is in D365's message record (RIS's `DataMessage`
+/// reads `CorrelationId`, `PopReceipt` and `DownloadLocation` of it).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct DequeueAnswer {
+    correlation_id: Uuid,
+    pop_receipt: String,
+    download_location: String,
+    is_down_load_file_exist: bool,
+    file_down_load_error_message: String,
+    last_dequeue_date_time: DateTime<Utc>,
+}
+
+/// The values d365fo.integrations' `Get-D365DmfMessageStatus` waits for: it polls until one
+/// of the final ones comes (wire spec, section 1.5, RIS's `IntegrationActivityMessageStatus`).
+const MESSAGE_STATUSES: [&str; 10] = [
     "Enqueued",
     "Dequeued",
     "Downloaded",
     "Acked",
-    "InProcess",
+    "Preprocessing",
+    "Processing",
     "Processed",
+    "PreProcessingError",
     "ProcessedWithErrors",
-    "PostProcessError",
-    "PreProcessError",
+    "PostProcessingFailed",
 ];
-
-/// `EntityExecutionState` as RIS's `ContractEnums.cs` declares it.
-const ENTITY_EXECUTION_STATES: [&str; 10] =
-    ["NotStarted", "Waiting", "Executing", "Error", "Finished", "Ready", "NotRun", "Cancelling", "Canceled", "Hold"];
 
 /// A client's session: the server and the bearer token it fetched the way MSAL does.
 struct Session<'a> {
@@ -118,28 +219,26 @@ impl<'a> Session<'a> {
         value.as_str().unwrap_or_else(|| panic!("{name}: value {value} is not a string")).to_owned()
     }
 
-    /// `DataJobStatusDetail` of message `id` (unquoted), as RIS builds the query.
-    fn job_status(&self, activity: &str, id: &str) -> Value {
+    /// `DataJobStatusDetail` of message `id` (unquoted), as RIS builds the query and reads it.
+    fn job_status(&self, activity: &str, id: &str) -> DataJobStatusDetail {
         let response = self.get(&format!("/api/connector/jobstatus/{activity}?jobId={id}"));
         assert_eq!(response.status(), 200, "jobstatus of {id}");
-        response.json().expect("a DataJobStatusDetail")
+        let text = response.text().expect("a body");
+        serde_json::from_str(&text).unwrap_or_else(|error| panic!("not a DataJobStatusDetail ({error}): {text}"))
     }
 
     /// RIS's ProcessingMonitor: job status until `DataJobState` leaves the running states.
-    fn settled_job_status(&self, activity: &str, id: &str) -> Value {
+    fn settled_job_status(&self, activity: &str, id: &str) -> DataJobStatusDetail {
         poll(&format!("message {id} to settle"), || {
-            let status = self.job_status(activity, id);
-            let state = status["DataJobStatus"]["DataJobState"].as_str().unwrap_or_default().to_owned();
-            assert!(DATA_JOB_STATES.contains(&state.as_str()), "not a DataJobState: {status}");
-            ["Processed", "ProcessedWithErrors", "PostProcessError", "PreProcessError"]
-                .contains(&state.as_str())
-                .then_some(status)
+            Some(self.job_status(activity, id)).filter(|status| status.data_job_status.data_job_state.is_final())
         })
     }
 
     /// `GetMessageStatus`, as d365fo.integrations sends it (single quotes).
     fn message_status(&self, id: &str) -> String {
-        self.action_text("GetMessageStatus", &format!("{{'messageId':'{id}'}}"))
+        let status = self.action_text("GetMessageStatus", &format!("{{'messageId':'{id}'}}"));
+        assert!(MESSAGE_STATUSES.contains(&status.as_str()), "not a D365 message status: {status}");
+        status
     }
 
     /// One `GET dequeue`: the message, or `None` on 204.
@@ -301,63 +400,40 @@ fn message_id(response: Response) -> String {
     id
 }
 
-/// Whether `text` is a UTC time as RFC 3339 writes it (`2024-01-01T10:00:00Z`, or with
-/// fractions of a second), which Newtonsoft reads into a `DateTime`.
-fn is_timestamp(text: &str) -> bool {
-    let Some(text) = text.strip_suffix('Z') else { return false };
-    let (seconds, fraction) = text.split_once('.').unwrap_or((text, "0"));
-    let shape = seconds.bytes().zip("0000-00-00T00:00:00".bytes());
-    seconds.len() == 19
-        && shape
-            .into_iter()
-            .all(|(byte, expected)| if expected == b'0' { byte.is_ascii_digit() } else { byte == expected })
-        && !fraction.is_empty()
-        && fraction.bytes().all(|byte| byte.is_ascii_digit())
+/// The dequeue answer `message`, typed as clients declare it.
+fn check_dequeue_answer(message: &Value) -> DequeueAnswer {
+    let answer: DequeueAnswer = serde_json::from_value(message.clone())
+        .unwrap_or_else(|error| panic!("not a dequeue answer ({error}): {message}"));
+    assert!(!answer.pop_receipt.is_empty(), "{message}");
+    answer
 }
 
-fn assert_timestamp(value: &Value, what: &str) {
-    assert!(value.as_str().is_some_and(is_timestamp), "{what} is a UTC time: {value}");
+/// Checks one `ExecutionDetail` entry of a finished execution, with the record counts
+/// `[staging, staging errors, target, target errors]`.
+fn check_execution_detail(detail: &EntityExecutionStatus, counts: [i32; 4]) {
+    assert_eq!(detail.entity_name, "Customer groups", "{detail:?}");
+    assert_eq!(detail.company, "usmf", "{detail:?}");
+    let actual = [detail.staging_records, detail.staging_error_count, detail.target_records, detail.target_error_count];
+    assert_eq!(actual, counts, "{detail:?}");
+    assert!(detail.execution_started_date_time > empty_date(), "{detail:?}");
+    assert!(detail.execution_completed_date_time >= detail.execution_started_date_time, "{detail:?}");
 }
 
-/// The six members a dequeue answer has, typed as clients declare them.
-fn check_dequeue_answer(message: &Value) {
-    let mut members: Vec<&str> = message.as_object().expect("an object").keys().map(String::as_str).collect();
-    members.sort_unstable();
-    assert_eq!(
-        members,
-        [
-            "CorrelationId",
-            "DownloadLocation",
-            "FileDownLoadErrorMessage",
-            "IsDownLoadFileExist",
-            "LastDequeueDateTime",
-            "PopReceipt"
-        ],
-        "{message}"
-    );
-    Uuid::parse_str(message["CorrelationId"].as_str().expect("a CorrelationId")).expect("CorrelationId is a GUID");
-    assert!(message["PopReceipt"].as_str().is_some_and(|receipt| !receipt.is_empty()), "{message}");
-    assert!(message["IsDownLoadFileExist"].is_boolean(), "{message}");
-    assert!(message["FileDownLoadErrorMessage"].is_string(), "{message}");
-    let last = &message["LastDequeueDateTime"];
-    assert!(last.is_null() || last.as_str().is_some_and(is_timestamp), "{message}");
+/// D365's empty date as a `DateTime`.
+fn empty_date() -> DateTime<Utc> {
+    EMPTY_DATE.parse().expect("a date")
 }
 
-/// Checks one `ExecutionDetail` entry as RIS's `EntityExecutionStatus` reads it, with the
-/// record counts `[staging, staging errors, target, target errors]`.
-fn check_execution_detail(detail: &Value, counts: [u64; 4]) {
-    assert_eq!(detail["EntityName"], "Customer groups", "{detail}");
-    assert_eq!(detail["Company"], "usmf", "{detail}");
-    let names = ["StagingRecords", "StagingErrorCount", "TargetRecords", "TargetErrorCount"];
-    for (name, count) in names.into_iter().zip(counts) {
-        assert_eq!(detail[name], count, "{name}: {detail}");
-    }
-    for state in ["StagingStatus", "TargetStatus"] {
-        let name = detail[state].as_str().unwrap_or_default();
-        assert!(ENTITY_EXECUTION_STATES.contains(&name), "{state} is an EntityExecutionState: {detail}");
-    }
-    assert_timestamp(&detail["ExecutionStartedDateTime"], "ExecutionStartedDateTime");
-    assert_timestamp(&detail["ExecutionCompletedDateTime"], "ExecutionCompletedDateTime");
+/// RIS's `CreateLinkToExecutionSummaryPage` after a successful import: GetExecutionSummaryPageUrl
+/// with its execution id, the value written to a `.url` file. The page answers (for an admin).
+fn check_execution_summary_page(server: &TestServer, ris: &Session, execution: &str) {
+    let url = ris.action_text("GetExecutionSummaryPageUrl", &json!({ "executionId": execution }).to_string());
+    assert!(url.starts_with(&server.at("/manage/executions/")), "{url}");
+    let ops = Session::new(server, OPS);
+    let page = ops.authorized(server.http.get(&url));
+    assert_eq!(page.status(), 200, "{url}");
+    let page: Value = page.json().expect("the execution");
+    assert_eq!(page["id"], execution, "{page}");
 }
 
 /// Enqueues contoso-setup.zip on the package job, as d365fo.integrations does (application/zip,
@@ -371,7 +447,7 @@ fn import_setup(client: &Session) {
         sample("contoso-setup.zip"),
     ));
     let status = client.settled_job_status(SETUP_JOB, &id);
-    assert_eq!(status["DataJobStatus"]["DataJobState"], "Processed", "{status}");
+    assert_eq!(status.data_job_status.data_job_state, DataJobState::Processed, "{status:?}");
 }
 
 /// A message as the management API shows it.
@@ -389,20 +465,19 @@ fn ris_upload_job_enqueues_a_file_and_follows_its_job_status_to_processed() {
     let id = message_id(ris.enqueue(&path, Some("customer-groups.csv"), None, sample("customer-groups.csv")));
 
     let status = ris.settled_job_status(GROUPS_JOB, &id);
-    let job = &status["DataJobStatus"];
-    assert_eq!(job["DataJobState"], "Processed", "{status}");
-    assert_eq!(job["DataProject"], "Customer groups", "{status}");
-    assert_eq!(job["DataJobIdentifier"], "Customer groups from Fabrikam", "{status}");
-    assert_eq!(job["ExternalIdentifier"], "customer-groups.csv", "{status}");
-    assert!(job["ExecutionIdentifier"].as_str().is_some_and(|execution| !execution.is_empty()), "{status}");
-    assert_timestamp(&job["DataJobStartedDateTime"], "DataJobStartedDateTime");
-    assert_timestamp(&job["DataJobCompletedDateTime"], "DataJobCompletedDateTime");
-    assert!(status["ExecutionLog"].is_string(), "{status}");
-    let details = status["ExecutionDetail"].as_array().expect("ExecutionDetail is an array");
-    assert_eq!(details.len(), 1, "{status}");
+    let job = &status.data_job_status;
+    assert_eq!(job.data_job_state, DataJobState::Processed, "{status:?}");
+    assert_eq!(job.data_project, "Customer groups", "{status:?}");
+    assert_eq!(job.data_job_identifier, "Customer groups from Fabrikam", "{status:?}");
+    assert_eq!(job.external_identifier, "customer-groups.csv", "{status:?}");
+    assert!(!job.execution_identifier.is_empty(), "{status:?}");
+    assert!(job.data_job_started_date_time > empty_date(), "{status:?}");
+    assert!(job.data_job_completed_date_time >= job.data_job_started_date_time, "{status:?}");
+    let details = &status.execution_detail;
+    assert_eq!(details.len(), 1, "{status:?}");
     check_execution_detail(&details[0], [6, 0, 6, 0]);
-    assert_eq!(details[0]["StagingStatus"], "Finished", "{status}");
-    assert_eq!(details[0]["TargetStatus"], "Finished", "{status}");
+    assert_eq!(details[0].staging_status, EntityExecutionState::Finished, "{status:?}");
+    assert_eq!(details[0].target_status, EntityExecutionState::Finished, "{status:?}");
     assert_eq!(ris.message_status(&id), "Processed");
 }
 
@@ -417,9 +492,9 @@ fn ris_upload_job_reads_the_execution_errors_of_a_file_with_a_bad_row_by_message
     let id = verbatim.replace('"', "");
 
     let status = ris.settled_job_status(GROUPS_JOB, &id);
-    assert_eq!(status["DataJobStatus"]["DataJobState"], "ProcessedWithErrors", "{status}");
-    let details = status["ExecutionDetail"].as_array().expect("ExecutionDetail is an array");
-    assert_eq!(details.len(), 1, "{status}");
+    assert_eq!(status.data_job_status.data_job_state, DataJobState::ProcessedWithErrors, "{status:?}");
+    let details = &status.execution_detail;
+    assert_eq!(details.len(), 1, "{status:?}");
     // The bad row never reaches staging: D365 counts it as a staging error.
     check_execution_detail(&details[0], [1, 1, 1, 0]);
     assert_eq!(ris.message_status(&id), "ProcessedWithErrors");
@@ -450,13 +525,14 @@ fn ris_download_job_dequeues_until_204_downloads_with_the_bearer_and_acks() {
     }
     let mut exported = String::new();
     for message in &messages {
-        assert_eq!(message["IsDownLoadFileExist"], true, "{message}");
-        assert_eq!(message["FileDownLoadErrorMessage"], "", "{message}");
-        assert!(message["LastDequeueDateTime"].is_null(), "first dequeue: {message}");
-        let location = message["DownloadLocation"].as_str().expect("a DownloadLocation");
+        let answer = check_dequeue_answer(message);
+        assert!(answer.is_down_load_file_exist, "{message}");
+        assert_eq!(answer.file_down_load_error_message, "", "{message}");
+        assert_eq!(answer.last_dequeue_date_time, empty_date(), "blank on the first dequeue: {message}");
+        let location = answer.download_location.as_str();
         let activity = format!("%7B{}%7D", CUSTOMERS_EXPORT_JOB.to_uppercase());
         assert!(location.starts_with(&server.at(&format!("/api/connector/download/{activity}?"))), "{location}");
-        let id = message["CorrelationId"].as_str().expect("a CorrelationId");
+        let id = &answer.correlation_id.to_string();
         assert!(location.contains(&format!("correlation-id={id}")), "{location}");
 
         // RIS rewrites http to https; a test server has no TLS, so the link is used as given.
@@ -496,7 +572,7 @@ fn ris_download_job_dequeues_until_204_downloads_with_the_bearer_and_acks() {
     let package = setup_package_with("Customers V3.xml", xml.as_bytes());
     let enqueue = format!("/api/connector/enqueue/{SETUP_JOB}");
     let id = message_id(ris.enqueue(&enqueue, Some("changed.zip"), Some("application/zip"), package));
-    assert_eq!(ris.settled_job_status(SETUP_JOB, &id)["DataJobStatus"]["DataJobState"], "Processed");
+    assert_eq!(ris.settled_job_status(SETUP_JOB, &id).data_job_status.data_job_state, DataJobState::Processed);
     let message = ris.dequeue_first(CUSTOMERS_EXPORT_JOB);
     let download = ris.authorized(server.http.get(message["DownloadLocation"].as_str().expect("a location")));
     let csv = download.text().expect("a CSV");
@@ -515,14 +591,15 @@ fn an_unacked_message_comes_back_after_the_visibility_timeout_with_a_new_receipt
     let first = client.dequeue_first(CUSTOMERS_EXPORT_JOB);
     let dequeued = Instant::now();
     let id = first["CorrelationId"].as_str().expect("an id").to_owned();
-    assert!(first["LastDequeueDateTime"].is_null(), "{first}");
     assert!(client.dequeue(CUSTOMERS_EXPORT_JOB).is_none(), "hidden while leased");
 
     let second = poll("the message to come back", || client.dequeue(CUSTOMERS_EXPORT_JOB));
     assert!(dequeued.elapsed() >= Duration::from_millis(300), "came back after {:?}", dequeued.elapsed());
     assert_eq!(second["CorrelationId"], id.as_str(), "{second}");
     assert_ne!(second["PopReceipt"], first["PopReceipt"], "a new receipt");
-    assert_timestamp(&second["LastDequeueDateTime"], "LastDequeueDateTime on a second dequeue");
+    let (first_answer, second_answer) = (check_dequeue_answer(&first), check_dequeue_answer(&second));
+    assert_eq!(first_answer.last_dequeue_date_time, empty_date(), "blank on the first dequeue: {first}");
+    assert!(second_answer.last_dequeue_date_time > empty_date(), "the first dequeue's time on the second: {second}");
 
     let stale = json!({ "CorrelationId": id, "PopReceipt": first["PopReceipt"] });
     assert_eq!(client.ack(CUSTOMERS_EXPORT_JOB, &stale).status(), 400, "a stale receipt");
@@ -563,6 +640,72 @@ fn a_message_delivered_max_deliveries_times_without_an_ack_is_poisoned() {
     assert_eq!(message["DequeueCount"], 2, "{message}");
     std::thread::sleep(Duration::from_millis(150));
     assert!(client.dequeue(CUSTOMERS_EXPORT_JOB).is_none(), "a poisoned message is never handed out again");
+
+    // Clients hear D365's final failure for an export that was never delivered; the job
+    // status log says why in Wharf's words.
+    assert_eq!(client.message_status(&id), "PostProcessingFailed");
+    let status = client.job_status(CUSTOMERS_EXPORT_JOB, &id);
+    assert_eq!(status.data_job_status.data_job_state, DataJobState::PostProcessError, "{status:?}");
+    assert!(status.execution_log.contains("poisoned"), "{status:?}");
+}
+
+#[test]
+fn job_status_of_a_message_still_enqueued_has_d365_empty_dates_where_ris_reads_non_nullable_ones() {
+    let server = TestServer::start();
+    let client = Session::new(&server, FABRIKAM);
+    let ops = Session::new(&server, OPS);
+    // A job processing once an hour: its first run takes the empty queue, and a message
+    // enqueued after it stays Enqueued.
+    let activity = Uuid::new_v4().to_string();
+    let job = json!({
+        "activity": activity,
+        "name": "Hourly customer groups",
+        "project": "Customer groups",
+        "direction": "import",
+        "mode": "file",
+        "entity": "Customer groups",
+        "processing": "1h",
+        "monitoring": "1h",
+        "authorized": [{ "client": FABRIKAM }],
+    });
+    assert_eq!(ops.post_json("/manage/jobs", &job.to_string()).status(), 201);
+    std::thread::sleep(Duration::from_millis(300));
+    let path = format!("/api/connector/enqueue/{activity}?company=USMF&entity=Customer%20groups");
+    let id = message_id(client.enqueue(&path, None, None, sample("customer-groups.csv")));
+
+    let status = client.job_status(&activity, &id);
+    let job = &status.data_job_status;
+    assert_eq!(job.data_job_state, DataJobState::Enqueued, "{status:?}");
+    assert_eq!(job.data_job_completed_date_time, empty_date(), "{status:?}");
+    assert!(job.data_job_started_date_time > empty_date(), "the enqueue time: {status:?}");
+    assert_eq!((job.external_identifier.as_str(), job.execution_identifier.as_str()), ("", ""), "{status:?}");
+    assert!(status.execution_detail.is_empty(), "{status:?}");
+    assert_eq!(client.message_status(&id), "Enqueued");
+}
+
+#[test]
+fn job_status_answers_read_as_ris_types_them_at_every_poll_until_processed() {
+    let server = TestServer::start();
+    let ris = Session::new(&server, FABRIKAM);
+    let path = format!("/api/connector/enqueue/{GROUPS_JOB}?company=USMF&entity=Customer%20groups");
+    let id = message_id(ris.enqueue(&path, Some("polled.csv"), None, sample("customer-groups.csv")));
+    // Every answer on the way, Enqueued and InProcess included, reads into RIS's types
+    // (`job_status` panics on one that does not).
+    let mut seen = Vec::new();
+    let status = poll("the message to settle", || {
+        let status = ris.job_status(GROUPS_JOB, &id);
+        let state = status.data_job_status.data_job_state;
+        if seen.last() != Some(&state) {
+            seen.push(state);
+        }
+        state.is_final().then_some(status)
+    });
+    assert_eq!(status.data_job_status.data_job_state, DataJobState::Processed, "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|state| [DataJobState::Enqueued, DataJobState::InProcess, DataJobState::Processed].contains(state)),
+        "{seen:?}"
+    );
 }
 
 #[test]
@@ -575,6 +718,7 @@ fn package_api_imports_an_uploaded_package_and_exports_one_as_ris_does() {
     assert_eq!(ris.settled_execution(&execution, true), "Succeeded", "single-quoted body");
     let errors = ris.action_text("GetExecutionErrors", &json!({ "executionId": execution }).to_string());
     assert_eq!(serde_json::from_str::<Value>(&errors).expect("JSON"), json!([]), "no errors: {errors}");
+    check_execution_summary_page(&server, &ris, &execution);
 
     // RIS's export job: the execution id it chose is the package's name too.
     let chosen = format!("Contoso export-2024-01-01_10-00-00-{}", Uuid::new_v4());
@@ -823,8 +967,8 @@ fn enqueue_is_idempotent_on_identifier_and_body_and_takes_the_language_prefix() 
 
     let status = client.get(&format!("/en/api/connector/jobstatus/{GROUPS_JOB}?jobId={first}"));
     assert_eq!(status.status(), 200, "jobstatus under the language prefix");
-    let status: Value = status.json().expect("a DataJobStatusDetail");
-    assert_eq!(status["DataJobStatus"]["ExternalIdentifier"], "groups.csv", "{status}");
+    let status: DataJobStatusDetail = status.json().expect("a DataJobStatusDetail");
+    assert_eq!(status.data_job_status.external_identifier, "groups.csv", "{status:?}");
 }
 
 #[test]
@@ -864,8 +1008,9 @@ fn management_api_creates_jobs_lists_messages_and_executions_and_refuses_deploym
     let path = format!("/api/connector/enqueue/{activity}");
     let good = message_id(client.enqueue(&path, Some("good.csv"), None, sample("customer-groups.csv")));
     let bad = message_id(client.enqueue(&path, Some("bad.csv"), None, groups_with_a_bad_row()));
-    assert_eq!(client.settled_job_status(&activity, &good)["DataJobStatus"]["DataJobState"], "Processed");
-    assert_eq!(client.settled_job_status(&activity, &bad)["DataJobStatus"]["DataJobState"], "ProcessedWithErrors");
+    let state = |id: &str| client.settled_job_status(&activity, id).data_job_status.data_job_state;
+    assert_eq!(state(&good), DataJobState::Processed);
+    assert_eq!(state(&bad), DataJobState::ProcessedWithErrors);
 
     let processed: Value = ops.get("/manage/messages?status=Processed").json().expect("messages");
     let processed = processed["value"].as_array().expect("a list");
@@ -927,4 +1072,110 @@ fn ris_connection_check_gets_500_for_the_all_zero_activity_once_authenticated() 
     assert_eq!(checked.status(), 500);
     let body: Value = checked.json().expect("OData error JSON");
     assert!(body["error"]["message"].as_str().is_some_and(|message| message.contains("all-zero")), "{body}");
+}
+
+/// A data entity as d365fo.integrations' `Get-D365DmfDataEntity` reads D365's metadata service:
+/// `$res.Value | Sort-Object -Property Name`, and with `-OutNamesOnly` the three names.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DataEntity {
+    name: String,
+    public_entity_name: String,
+    public_collection_name: String,
+    data_management_enabled: bool,
+    is_read_only: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct DataEntities {
+    value: Vec<DataEntity>,
+}
+
+#[test]
+fn d365fo_integrations_lists_the_data_entities_and_finds_them_by_part_of_a_name() {
+    let server = TestServer::start();
+    let client = Session::new(&server, FABRIKAM);
+    // `Get-D365DmfDataEntity`: GET `<SystemUrl>/metadata/DataEntities`, bearer only.
+    let list = |query: &str| -> Vec<DataEntity> {
+        let response = client.get(&format!("/metadata/DataEntities{query}"));
+        assert_eq!(response.status(), 200, "{query}");
+        let text = response.text().expect("a body");
+        let entities: DataEntities =
+            serde_json::from_str(&text).unwrap_or_else(|error| panic!("not a list of data entities ({error}): {text}"));
+        entities.value
+    };
+    let all = list("");
+    let groups = all.iter().find(|entity| entity.public_collection_name == "CustomerGroups").expect("customer groups");
+    assert_eq!((groups.name.as_str(), groups.public_entity_name.as_str()), ("CustomerGroup", "CustomerGroup"));
+    assert!(groups.data_management_enabled && !groups.is_read_only, "{groups:?}");
+    assert!(all.iter().any(|entity| entity.public_collection_name == "CustomersV3"), "{all:?}");
+
+    // `-EntityNameContains customer`, as its UriBuilder escapes it (spaces only).
+    let contains = "?$filter=(contains(tolower(Name),%20tolower('customer'))%20or%20contains(tolower(PublicEntityName),\
+                    %20tolower('customer'))%20or%20contains(tolower(PublicCollectionName),%20tolower('customer')))";
+    let mut found: Vec<String> = list(contains).into_iter().map(|entity| entity.public_collection_name).collect();
+    found.sort_unstable();
+    let mut expected: Vec<String> = all
+        .iter()
+        .filter(|entity| {
+            [&entity.name, &entity.public_entity_name, &entity.public_collection_name]
+                .iter()
+                .any(|name| name.to_lowercase().contains("customer"))
+        })
+        .map(|entity| entity.public_collection_name.clone())
+        .collect();
+    expected.sort_unstable();
+    assert!(expected.len() >= 2 && expected.len() < all.len(), "the filter must choose: {expected:?}");
+    assert_eq!(found, expected);
+    // `-ODataQuery ' and IsReadOnly eq true'` appended: nothing is read-only.
+    assert!(list(&format!("{contains}%20and%20IsReadOnly%20eq%20true")).is_empty());
+
+    let anonymous = server.http.get(server.at("/metadata/DataEntities")).send().expect("answers");
+    assert_eq!(anonymous.status(), 401);
+    let unknown = client.get("/Metadata/DataEntities?$filter=NoSuchMember%20eq%20'x'");
+    assert_eq!(unknown.status(), 400, "a member no data entity has");
+}
+
+#[test]
+fn d365fo_integrations_initializes_data_management_with_an_empty_body() {
+    let server = TestServer::start();
+    let client = Session::new(&server, FABRIKAM);
+    for action in ["InitializeDataManagement", "InitializeDataManagementAsync"] {
+        // `Invoke-D365DmfInit`: POST with -ContentType 'application/json' -Body '{}'.
+        let request = server
+            .http
+            .post(server.at(&format!("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.{action}")))
+            .header("Content-Type", "application/json")
+            .body("{}");
+        let response = client.authorized(request);
+        assert_eq!(response.status(), 204, "{action}");
+    }
+    let ops_only = server
+        .http
+        .post(
+            server.at("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.InitializeDataManagement"),
+        )
+        .body("{}")
+        .send()
+        .expect("answers");
+    assert_eq!(ops_only.status(), 401, "a bearer token is needed, as for every action");
+}
+
+#[test]
+fn ris_connection_check_reads_the_environment_root_with_its_token() {
+    let server = TestServer::start();
+    let ris = Session::new(&server, FABRIKAM);
+    // `GetRequestAsync(new Uri(settings.AosUri))`, redirects not followed: 200 means "up".
+    let root = ris.authorized(
+        reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client")
+            .get(format!("{}/", server.url)),
+    );
+    assert_eq!(root.status(), 200);
+    let root: Value = root.json().expect("JSON");
+    assert_eq!(root["OData"], server.at("/data"), "{root}");
+    let anonymous = server.http.get(server.at("/")).send().expect("answers");
+    assert_eq!(anonymous.status(), 401);
 }
