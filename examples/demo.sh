@@ -25,12 +25,15 @@ done
 rm -rf "$deployment/data" # a fresh store and queue for every demo run
 
 step "register two clients (their secrets are shown once)"
-echo "\$ wharf client add fabrikam-erp --role data-management --company usmf"
-"$wharf" client add fabrikam-erp --name "Fabrikam ERP" --role data-management --company usmf | tee target/demo/client.txt
+# The example jobs authorize Fabrikam ERP's id, so it is given; without --id a new GUID is made.
+client_id=0f7c5d2e-8b3a-4e61-9d4f-2a1b6c8e3f57
+echo "\$ wharf client add 'Fabrikam ERP' --id $client_id --role data-management --company usmf"
+"$wharf" client add "Fabrikam ERP" --id $client_id --role data-management --company usmf | tee target/demo/client.txt
 secret=$(awk '/client secret/ {print $3}' target/demo/client.txt)
-"$wharf" client add ops --name Operations --role admin --company '*' > target/demo/ops.txt
+"$wharf" client add Operations --role admin --company '*' > target/demo/ops.txt
+ops_id=$(awk '/client id/ {print $3}' target/demo/ops.txt)
 ops_secret=$(awk '/client secret/ {print $3}' target/demo/ops.txt)
-echo "(and an admin client, ops, for the management API)"
+echo "(and an admin client, Operations, for the management API)"
 
 step "start the server: wharf serve --config examples/server.toml"
 "$wharf" serve --config examples/server.toml > target/demo/server.out 2> target/demo/server.log &
@@ -74,7 +77,7 @@ setup=b0b5401e-56ca-4dc8-b566-84389a001236
 export_job=5acd8121-d4e1-4cf8-b31f-9713de3e3627
 
 step "get a token (OAuth 2.0 client credentials, the Entra v1 form)"
-call -X POST "$base/contoso/oauth2/token" -d grant_type=client_credentials -d client_id=fabrikam-erp \
+call -X POST "$base/contoso/oauth2/token" -d grant_type=client_credentials -d client_id=$client_id \
   -d "client_secret=$secret" -d "resource=$base"
 token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' target/demo/answer)
 auth=(-H "Authorization: Bearer $token")
@@ -132,8 +135,8 @@ call -X POST "$base/api/connector/ack/$export_job" "${auth[@]}" -H "Content-Type
   --data-binary @target/demo/dequeue
 call "$base/api/connector/dequeue/$export_job" "${auth[@]}"
 
-step "the operator's view: messages through the management API (admin client ops)"
-ops_token=$(curl -sS -X POST "$base/contoso/oauth2/v2.0/token" -d grant_type=client_credentials -d client_id=ops \
+step "the operator's view: messages through the management API (admin client Operations)"
+ops_token=$(curl -sS -X POST "$base/contoso/oauth2/v2.0/token" -d grant_type=client_credentials -d client_id=$ops_id \
   -d "client_secret=$ops_secret" -d "scope=$base/.default" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 curl -sS -H "Authorization: Bearer $ops_token" "$base/manage/messages" | python3 -c '
 import json, sys
@@ -143,10 +146,10 @@ for m in json.load(sys.stdin)["value"]:
 step "the server keeps serving"
 cat <<TEXT
 URL:           $base
-client id:     fabrikam-erp
+client id:     $client_id
 client secret: $secret
 token:         curl -X POST $base/contoso/oauth2/token -d grant_type=client_credentials \\
-                 -d client_id=fabrikam-erp -d client_secret=$secret -d resource=$base
+                 -d client_id=$client_id -d client_secret=$secret -d resource=$base
 logs:          target/demo/server.log
 Ctrl-C stops it (work under way finishes first).
 TEXT

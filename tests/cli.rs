@@ -115,3 +115,36 @@ fn export_writes_the_file_and_says_how_many_rows() {
     assert!(out.contains(&format!("wrote 6 rows to {}", out_file.display())), "{out}");
     assert!(out_file.is_file());
 }
+
+#[test]
+fn client_add_mints_a_guid_id_keeps_the_name_for_people_and_takes_an_existing_id() {
+    let (dir, _) = crate::imports::deployment();
+    let deployment = path(dir.path());
+    let (exit, out) = wharf(&[
+        "client",
+        "add",
+        "Fabrikam ERP",
+        "--role",
+        "data-management",
+        "--company",
+        "usmf",
+        "--deployment",
+        deployment,
+    ]);
+    assert_eq!(exit, Exit::Success, "{out}");
+    let id = out.lines().find_map(|line| line.strip_prefix("client id:")).expect("the id").trim().to_owned();
+    let guid = uuid::Uuid::parse_str(&id).unwrap_or_else(|_| panic!("RIS reads client ids as GUIDs: {out}"));
+    assert_eq!(id, guid.to_string(), "lowercase, unbraced: {out}");
+    assert!(out.contains("client name:   Fabrikam ERP"), "{out}");
+
+    // Deployments registered before keep their ids.
+    let (exit, out) =
+        wharf(&["client", "add", "--id", "fabrikam-erp", "--company", "usmf", "--deployment", deployment]);
+    assert_eq!(exit, Exit::Success, "{out}");
+    assert!(out.contains("client id:     fabrikam-erp"), "{out}");
+
+    let (exit, listed) = wharf(&["client", "list", "--deployment", deployment]);
+    assert_eq!(exit, Exit::Success, "{listed}");
+    assert!(listed.lines().any(|line| line.starts_with(&format!("{id}\tFabrikam ERP\t"))), "{listed}");
+    assert!(listed.lines().any(|line| line.starts_with("fabrikam-erp\t")), "{listed}");
+}

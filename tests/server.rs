@@ -11,8 +11,9 @@ use wharf::auth::{Auth, Companies, NewClient, Role};
 
 use crate::imports::deployment;
 
-/// A data-management client granted company `usmf`, on every example job's policy.
-pub const FABRIKAM: &str = "fabrikam-erp";
+/// A data-management client granted company `usmf`, on every example job's policy (Fabrikam
+/// ERP, whose id is a GUID as D365 clients' are).
+pub const FABRIKAM: &str = "0f7c5d2e-8b3a-4e61-9d4f-2a1b6c8e3f57";
 /// An admin granted every company, on no job's policy.
 pub const OPS: &str = "ops";
 

@@ -24,7 +24,7 @@ use support::{Running, Scale, load, prepare, token};
 const GROUPS_JOB: &str = "6d31e09f-0249-459f-94f0-aad9c2c47b64";
 const CUSTOMERS_EXPORT_JOB: &str = "5acd8121-d4e1-4cf8-b31f-9713de3e3627";
 /// The client on both jobs' authorization policies.
-const CLIENT: &str = "fabrikam-erp";
+const CLIENT: &str = "0f7c5d2e-8b3a-4e61-9d4f-2a1b6c8e3f57";
 
 fn main() -> Result<()> {
     let scale = Scale::of_this_run();

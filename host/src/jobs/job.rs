@@ -16,7 +16,7 @@
 //! skip_when_empty = true                             # exports: no message when no rows
 //!
 //! [[authorized]]                                     # the authorization policy
-//! client = "fabrikam-erp"
+//! client = "0f7c5d2e-8b3a-4e61-9d4f-2a1b6c8e3f57"             # a client id
 //! enabled = true
 //! ```
 

@@ -52,11 +52,13 @@ pub struct DataArgs {
 /// `wharf client add`.
 #[derive(Debug, Args)]
 pub struct AddArgs {
-    /// The client id (a GUID is made when none is given).
+    /// A name for people, shown by `wharf client list`; the client id is a new GUID.
+    pub name: Option<String>,
+    /// The client id, instead of a new GUID: an Entra application id to accept its tokens
+    /// under, or an existing deployment's id. D365 client ids are Entra application ids, and
+    /// RIS reads its client id as a GUID, so other ids work only with clients that do not.
+    #[arg(long)]
     pub id: Option<String>,
-    /// A name for people.
-    #[arg(long, default_value = "")]
-    pub name: String,
     /// A role: admin, data-management (repeat for several).
     #[arg(long = "role", value_parser = parse_role)]
     pub roles: Vec<Role>,
@@ -86,13 +88,14 @@ pub fn run(command: ClientCommand, out: &mut dyn std::io::Write) -> Outcome {
             };
             let registration = NewClient {
                 id: args.id,
-                name: args.name,
+                name: args.name.unwrap_or_default(),
                 roles: args.roles.into_iter().collect::<BTreeSet<_>>(),
                 companies,
                 enabled: true,
             };
             let (client, secret) = auth.add_client(registration).map_err(unusable)?;
             writeln!(out, "client id:     {}", client.id).map_err(failed)?;
+            writeln!(out, "client name:   {}", client.name).map_err(failed)?;
             writeln!(out, "client secret: {secret}").map_err(failed)?;
         }
         ClientCommand::List(data) => {

@@ -48,8 +48,11 @@ pub fn run(args: ServeArgs, out: &mut dyn std::io::Write) -> Outcome {
         let address = server.local_addr().map_err(failed)?;
         writeln!(out, "listening on http://{address} (public URL {})", server.public_url()).map_err(failed)?;
         if server.auth().clients().is_empty() {
-            writeln!(out, "no clients are registered yet: add one with `wharf client add <id> --role admin`")
-                .map_err(failed)?;
+            writeln!(
+                out,
+                "no clients are registered yet: add one with `wharf client add <name> --role admin --company '*'`"
+            )
+            .map_err(failed)?;
         }
         out.flush().map_err(failed)?;
         server.run(shutdown_signal()).await.map_err(failed)?;
