@@ -34,6 +34,10 @@ mod odata_client;
 mod odata_filter_differential;
 /// `$metadata` against the OASIS CSDL schemas and a real OData client's metadata reader.
 mod odata_metadata;
+/// `odata.metadata=full` and `none` as Olingo's client asks for them and reads them.
+mod odata_metadata_levels;
+/// Navigation by path, `$value`, deep inserts, `$expand=*` and `If-None-Match`.
+mod odata_paths;
 /// Data packages: D365's manifest and header bytes, lenient reading, hostile zips refused.
 mod packages;
 /// Hot reload under load: swaps, broken versions, deletes, restores.

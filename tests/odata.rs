@@ -8,37 +8,44 @@ use serde_json::{Value, json};
 use crate::server::{FABRIKAM, OPS, TestServer};
 
 /// A server with the example deployment and an OData client for `client`.
-struct OData {
-    server: TestServer,
+pub(crate) struct OData {
+    pub(crate) server: TestServer,
 }
 
 impl OData {
-    fn start() -> OData {
+    pub(crate) fn start() -> OData {
         OData { server: TestServer::start() }
     }
 
-    fn request(&self, client: &str, method: reqwest::Method, path: &str) -> RequestBuilder {
+    pub(crate) fn request(&self, client: &str, method: reqwest::Method, path: &str) -> RequestBuilder {
         self.server
             .http
             .request(method, self.server.at(&format!("/data/{path}")))
             .bearer_auth(self.server.token(client))
     }
 
-    fn get(&self, client: &str, path: &str) -> Response {
+    pub(crate) fn get(&self, client: &str, path: &str) -> Response {
         self.request(client, reqwest::Method::GET, path).send().expect("the server answers")
     }
 
-    fn json(&self, client: &str, path: &str) -> Value {
+    pub(crate) fn json(&self, client: &str, path: &str) -> Value {
         let response = self.get(client, path);
         assert_eq!(response.status(), 200, "GET {path}");
         response.json().expect("JSON")
     }
 
-    fn post(&self, client: &str, path: &str, body: &Value) -> Response {
+    pub(crate) fn post(&self, client: &str, path: &str, body: &Value) -> Response {
         self.request(client, reqwest::Method::POST, path).json(body).send().expect("the server answers")
     }
 
-    fn customer(&self, client: &str, account: &str, group: &str, credit: &str, company: Option<&str>) -> Response {
+    pub(crate) fn customer(
+        &self,
+        client: &str,
+        account: &str,
+        group: &str,
+        credit: &str,
+        company: Option<&str>,
+    ) -> Response {
         let mut body = json!({
             "CustomerAccount": account,
             "OrganizationName": format!("Organization {account}"),
@@ -69,7 +76,7 @@ impl OData {
     }
 }
 
-fn error_message(response: Response) -> String {
+pub(crate) fn error_message(response: Response) -> String {
     let body: Value = response.json().expect("OData error JSON");
     body["error"]["innererror"]["message"].as_str().expect("innererror.message").to_owned()
 }
@@ -505,5 +512,4 @@ fn expand_reaches_related_rows_one_level_deep() {
     assert_eq!(line["Header"], json!({"BOMName": "usmf BOM-1"}));
     assert_eq!(odata.get(FABRIKAM, "BillOfMaterialsHeaders?$expand=Lines($expand=Header)").status(), 501);
     assert_eq!(odata.get(FABRIKAM, "BillOfMaterialsHeaders?$expand=Nothing").status(), 400);
-    assert_eq!(odata.get(FABRIKAM, "BillOfMaterialsHeaders(dataAreaId='usmf',BOMId='BOM-1')/Lines").status(), 501);
 }

@@ -13,7 +13,8 @@ use super::{ApiError, ApiResult, AppState};
 use crate::odata::{self, Method};
 
 /// Request headers the service reads; the rest are not passed in.
-const READ_HEADERS: [&str; 6] = ["if-match", "prefer", "content-type", "accept", "odata-maxversion", "odata-version"];
+const READ_HEADERS: [&str; 7] =
+    ["if-match", "if-none-match", "prefer", "content-type", "accept", "odata-maxversion", "odata-version"];
 
 /// `/data`, `/data/` and everything under it (routes with static segments, such as the data
 /// package actions, take precedence).

@@ -28,6 +28,7 @@ use crate::auth::Caller;
 use crate::entity::{Catalog, Entity};
 use crate::plugin::Registry;
 use crate::store::Store;
+use json::Metadata;
 use syntax::{QueryOptions, Segment};
 
 pub use metadata::NAMESPACE;
@@ -147,6 +148,18 @@ impl Response {
 
     fn with_header(mut self, name: &str, value: impl Into<String>) -> Response {
         self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// The answer with its JSON `Content-Type` naming the metadata level it was written at,
+    /// which clients read to know what control information to expect (OData JSON Format 4.0
+    /// §3.1).
+    fn at_level(mut self, level: Metadata) -> Response {
+        for (name, value) in &mut self.headers {
+            if name.eq_ignore_ascii_case("Content-Type") && value == JSON {
+                level.content_type().clone_into(value);
+            }
+        }
         self
     }
 }
@@ -274,6 +287,12 @@ enum Target<'a> {
     Count(Arc<Entity>),
     Entity(Arc<Entity>, &'a syntax::Key),
     Property(Arc<Entity>, &'a syntax::Key, &'a str),
+    /// `{Set}({key})/{Property}/$value`.
+    RawValue(Arc<Entity>, &'a syntax::Key, &'a str),
+    /// `{Set}({key})/{Navigation}`.
+    Navigation(Arc<Entity>, &'a syntax::Key, &'a str),
+    /// `{Set}({key})/{Navigation}/$count`.
+    NavigationCount(Arc<Entity>, &'a syntax::Key, &'a str),
     Action(Arc<Entity>, Option<&'a syntax::Key>, &'a str),
 }
 
@@ -309,10 +328,15 @@ impl Service {
         {
             return Err(Error::new(406, format!("$format={format} is not offered; use json.")));
         }
+        let level = Metadata::requested(options.format.as_deref(), request.header("Accept"))?;
         let catalog = self.catalog();
-        match (self.target(&catalog, &segments)?, request.method) {
+        let response = match (self.target(&catalog, &segments)?, request.method) {
             (Target::ServiceDocument, Method::Get) => {
-                Ok(Response::json(200, &metadata::service_document(&catalog, request.root)))
+                let mut document = metadata::service_document(&catalog, request.root);
+                if let Some(document) = document.as_object_mut().filter(|_| !level.has_context()) {
+                    document.remove("@odata.context");
+                }
+                Ok(Response::json(200, &document))
             }
             (Target::Metadata, Method::Get) => Ok(Response {
                 status: 200,
@@ -325,22 +349,34 @@ impl Service {
                 Err(Error::bad_request("A batch cannot hold another batch."))
             }
             (Target::Batch, Method::Post) => self.batch(request),
-            (Target::Collection(entity), Method::Get) => self.read_collection(request, &entity, &options),
-            (Target::Count(entity), Method::Get) => self.count(request, &entity, &options),
-            (Target::Entity(entity, key), Method::Get) => self.read_entity(request, &entity, key, &options),
+            (Target::Collection(entity), Method::Get) => self.read_collection(request, &entity, &options, None, level),
+            (Target::Count(entity), Method::Get) => self.count(request, &entity, &options, None),
+            (Target::Entity(entity, key), Method::Get) => self.read_entity(request, &entity, key, &options, level),
             (Target::Property(entity, key, property), Method::Get) => {
-                self.read_property(request, &entity, key, property)
+                self.read_property(request, &entity, key, property, level)
             }
-            (Target::Collection(entity), Method::Post) => self.in_unit(|unit| self.create(request, &entity, unit)),
+            (Target::RawValue(entity, key, property), Method::Get) => {
+                self.read_raw_value(request, &entity, key, property)
+            }
+            (Target::Navigation(entity, key, name), Method::Get) => {
+                self.read_navigation(request, &entity, key, name, &options, level, false)
+            }
+            (Target::NavigationCount(entity, key, name), Method::Get) => {
+                self.read_navigation(request, &entity, key, name, &options, level, true)
+            }
+            (Target::Collection(entity), Method::Post) => {
+                self.in_unit(|unit| self.create(request, &entity, level, unit))
+            }
             (Target::Entity(entity, key), Method::Patch | Method::Put) => {
-                self.in_unit(|unit| self.update(request, &entity, key, unit))
+                self.in_unit(|unit| self.update(request, &entity, key, level, unit))
             }
             (Target::Entity(entity, key), Method::Delete) => {
                 self.in_unit(|unit| self.delete(request, &entity, key, unit))
             }
-            (Target::Action(entity, key, action), Method::Post) => self.action(request, &entity, key, action),
+            (Target::Action(entity, key, action), Method::Post) => self.action(request, &entity, key, action, level),
             _ => Err(Error::new(405, "The resource does not answer this method.")),
-        }
+        }?;
+        Ok(response.at_level(level))
     }
 
     /// What the path names.
@@ -368,13 +404,23 @@ impl Service {
                 let entity = entity_set(set)?;
                 match action_name(name) {
                     Some(action) => Target::Action(entity, Some(key), action),
-                    None if entity.relations.iter().any(|relation| relation.name == *name) => {
-                        return Err(Error::not_implemented(format!(
-                            "Navigating to {name} is not supported; use $expand={name}."
-                        )));
-                    }
+                    None if is_navigation(&entity, name) => Target::Navigation(entity, key, name),
                     None => Target::Property(entity, key, name),
                 }
+            }
+            [Segment::Name(set), Segment::Key(key), Segment::Name(name), Segment::Value] => {
+                let entity = entity_set(set)?;
+                if is_navigation(&entity, name) {
+                    return Err(Error::bad_request(format!("{name} leads to entities, which have no $value.")));
+                }
+                Target::RawValue(entity, key, name)
+            }
+            [Segment::Name(set), Segment::Key(key), Segment::Name(name), Segment::Count] => {
+                let entity = entity_set(set)?;
+                if !entity.relations.iter().any(|relation| relation.name == *name && relation.many) {
+                    return Err(Error::bad_request(format!("$count follows a collection; {name} is not one.")));
+                }
+                Target::NavigationCount(entity, key, name)
             }
             _ => return Err(Error::not_implemented("This resource path is not supported.")),
         })
@@ -493,16 +539,21 @@ impl Service {
     fn change(&self, request: &Request<'_>, unit: &mut crate::store::StoreUnit) -> Result<Response, Error> {
         check_versions(request)?;
         let segments = syntax::parse_path(request.path)?;
+        let options = syntax::parse_query(request.query)?;
+        let level = Metadata::requested(options.format.as_deref(), request.header("Accept"))?;
         let catalog = self.catalog();
-        match (self.target(&catalog, &segments)?, request.method) {
-            (Target::Collection(entity), Method::Post) => self.create(request, &entity, unit),
-            (Target::Entity(entity, key), Method::Patch | Method::Put) => self.update(request, &entity, key, unit),
+        let response = match (self.target(&catalog, &segments)?, request.method) {
+            (Target::Collection(entity), Method::Post) => self.create(request, &entity, level, unit),
+            (Target::Entity(entity, key), Method::Patch | Method::Put) => {
+                self.update(request, &entity, key, level, unit)
+            }
             (Target::Entity(entity, key), Method::Delete) => self.delete(request, &entity, key, unit),
             (Target::Action(..), _) => {
                 Err(Error::not_implemented("Actions cannot run inside a change set; send them outside it."))
             }
             _ => Err(Error::bad_request("A change set holds only POST, PATCH, PUT and DELETE of entities.")),
-        }
+        }?;
+        Ok(response.at_level(level))
     }
 
     /// An operation's method, resource path and query, from its absolute or relative URL.
@@ -540,6 +591,7 @@ impl Service {
         entity: &Entity,
         key: Option<&syntax::Key>,
         action: &str,
+        level: Metadata,
     ) -> Result<Response, Error> {
         let key = key.map(|key| query::Translator::new(entity).key(key)).transpose()?;
         let parameters = if request.body.iter().all(u8::is_ascii_whitespace) {
@@ -551,6 +603,14 @@ impl Service {
         let company = self.default_company(request.caller);
         let result = self.actions.invoke_bound(entity, action, key, company.as_deref(), parameters, request.caller)?;
         let Some(result) = result else { return Ok(Response::empty(204)) };
+        if !level.has_context() {
+            let body = format!("{{\"value\":{}}}", result.get());
+            return Ok(Response {
+                status: 200,
+                headers: vec![("Content-Type".into(), JSON.into())],
+                body: body.into_bytes(),
+            });
+        }
         // The result is spliced in as the plugin wrote it, not rebuilt as a tree.
         let context = format!("{}/$metadata#{}", request.root, edm_name(&actions::shallow(&result)));
         let context = serde_json::Value::String(context);
@@ -568,6 +628,11 @@ fn edm_name(value: &serde_json::Value) -> &'static str {
         serde_json::Value::String(_) => "Edm.String",
         _ => "Edm.Untyped",
     }
+}
+
+/// Whether `name` is one of `entity`'s navigation properties.
+fn is_navigation(entity: &Entity, name: &str) -> bool {
+    entity.relations.iter().any(|relation| relation.name == name)
 }
 
 /// A failed operation's response.

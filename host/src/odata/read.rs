@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use wharf_plugin_sdk::Value;
 
-use super::json::{EntityJson, Expanded, RowJson, etag};
+use super::json::{EntityJson, Expanded, Metadata, RowJson, etag, etag_matches, value_type_name};
 use super::query::Translator;
 use super::syntax::{ExpandItem, Key, QueryOptions};
 use super::{Error, Request, Response, Service, cross_company};
@@ -28,8 +28,8 @@ struct PageToken {
 /// A collection answer.
 #[derive(Serialize)]
 struct Collection<'a> {
-    #[serde(rename = "@odata.context")]
-    context: String,
+    #[serde(rename = "@odata.context", skip_serializing_if = "Option::is_none")]
+    context: Option<String>,
     #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
     count: Option<u64>,
     value: Vec<RowJson<'a>>,
@@ -74,15 +74,19 @@ impl Service {
         })
     }
 
-    /// `GET /data/{Set}`.
+    /// `GET /data/{Set}`, or with `related` the rows a navigation path reaches
+    /// (`/data/{Set}({key})/{Navigation}`): its condition stands in for the caller's company
+    /// scope, as the row it starts from is in scope already.
     pub(super) fn read_collection(
         &self,
         request: &Request<'_>,
         entity: &Entity,
         options: &QueryOptions,
+        related: Option<Condition>,
+        level: Metadata,
     ) -> Result<Response, Error> {
         let translator = Translator::new(entity);
-        let condition = self.condition(request, entity, options)?;
+        let condition = self.condition_within(request, entity, options, related)?;
         let (selected, _) = translator.select(&options.select)?;
         let order = translator.order(&options.orderby)?;
         let expand = self.expansions(entity, &options.expand)?;
@@ -126,10 +130,12 @@ impl Service {
                 values: &row.values,
                 selected: &selected,
                 etag: Some(etag(row.version)),
-                expanded: expanded_json(expanded),
+                expanded: expanded_json(expanded, level, request.root),
+                metadata: level,
+                root: request.root,
             })
             .collect();
-        let context = context(request, entity, options, &selected, &expand);
+        let context = level.has_context().then(|| context(request, entity, options, &selected, &expand));
         let mut response = Response::json(200, &Collection { context, count, value, next_link });
         if request.header("Prefer").and_then(max_page_size).is_some() {
             response = response.with_header("Preference-Applied", format!("odata.maxpagesize={page_size}"));
@@ -143,14 +149,32 @@ impl Service {
         preferred.map_or(self.settings.max_page_size, |size| size.clamp(1, self.settings.max_page_size))
     }
 
-    /// `GET /data/{Set}/$count`: the bare number, as `text/plain`.
+    /// The condition of a collection request whose rows a navigation path may have narrowed
+    /// already (see [`Service::read_collection`]).
+    fn condition_within(
+        &self,
+        request: &Request<'_>,
+        entity: &Entity,
+        options: &QueryOptions,
+        related: Option<Condition>,
+    ) -> Result<Condition, Error> {
+        match (related, &options.filter) {
+            (None, _) => self.condition(request, entity, options),
+            (Some(related), None) => Ok(related),
+            (Some(related), Some(filter)) => Ok(related.and(Translator::new(entity).filter(filter)?)),
+        }
+    }
+
+    /// `GET /data/{Set}/$count` (or `{Set}({key})/{Navigation}/$count`, with `related` as for
+    /// [`Service::read_collection`]): the bare number, as `text/plain`.
     pub(super) fn count(
         &self,
         request: &Request<'_>,
         entity: &Entity,
         options: &QueryOptions,
+        related: Option<Condition>,
     ) -> Result<Response, Error> {
-        let condition = self.condition(request, entity, options)?;
+        let condition = self.condition_within(request, entity, options, related)?;
         let count = self.store.query_count(entity, &condition)?;
         Ok(Response {
             status: 200,
@@ -184,29 +208,85 @@ impl Service {
         entity: &Entity,
         key: &Key,
         options: &QueryOptions,
+        level: Metadata,
+    ) -> Result<Response, Error> {
+        let (_, row) = self.keyed_row(request.caller, entity, key)?;
+        self.entity_answer(request, entity, &row, options, level)
+    }
+
+    /// One row as an entity answer with its `$select` and `$expand`, or 304 when the client
+    /// holds it already: `If-None-Match` naming its ETag, or `*` (it exists), answers a `GET`
+    /// with 304 Not Modified and the ETag (RFC 7232 §3.2, OData 4.0 Part 1 §8.2.5).
+    fn entity_answer(
+        &self,
+        request: &Request<'_>,
+        entity: &Entity,
+        row: &QueryRow,
+        options: &QueryOptions,
+        level: Metadata,
     ) -> Result<Response, Error> {
         if options.filter.is_some() || !options.orderby.is_empty() || options.top.is_some() || options.skip.is_some() {
             return Err(Error::bad_request(
                 "$filter, $orderby, $top and $skip apply to collections, not to one entity.",
             ));
         }
-        let (_, row) = self.keyed_row(request.caller, entity, key)?;
+        let tag = etag(row.version);
+        if request.header("If-None-Match").is_some_and(|held| etag_matches(held, row.version)) {
+            return Ok(Response::empty(304).with_header("ETag", tag));
+        }
         let (selected, _) = Translator::new(entity).select(&options.select)?;
         let expand = self.expansions(entity, &options.expand)?;
-        let expanded =
-            self.expand_rows(request, entity, std::slice::from_ref(&row), &expand)?.pop().unwrap_or_default();
-        let tag = etag(row.version);
+        let expanded = self.expand_rows(request, entity, std::slice::from_ref(row), &expand)?.pop().unwrap_or_default();
         let body = EntityJson {
-            context: format!("{}/$entity", context(request, entity, options, &selected, &expand)),
+            context: level
+                .has_context()
+                .then(|| format!("{}/$entity", context(request, entity, options, &selected, &expand))),
             row: RowJson {
                 entity,
                 values: &row.values,
                 selected: &selected,
                 etag: Some(tag.clone()),
-                expanded: expanded_json(&expanded),
+                expanded: expanded_json(&expanded, level, request.root),
+                metadata: level,
+                root: request.root,
             },
         };
         Ok(Response::json(200, &body).with_header("ETag", tag))
+    }
+
+    /// `GET /data/{Set}({key})/{Navigation}`: the related rows, answered as a collection with
+    /// its query options (to-many) or as one entity (to-one, 204 when there is none, OData 4.0
+    /// Part 1 §11.2.6); with `count`, `…/{Navigation}/$count`. The context URL names the
+    /// entity set the navigation property is bound to (§10.2).
+    pub(super) fn read_navigation(
+        &self,
+        request: &Request<'_>,
+        entity: &Entity,
+        key: &Key,
+        name: &str,
+        options: &QueryOptions,
+        level: Metadata,
+        count: bool,
+    ) -> Result<Response, Error> {
+        let relation = entity
+            .relations
+            .iter()
+            .find(|relation| relation.name == name)
+            .ok_or_else(|| Error::not_found(format!("{} has no navigation property {name}.", entity.name)))?;
+        let (_, row) = self.keyed_row(request.caller, entity, key)?;
+        let related = self.related_rows(request, entity, relation)?;
+        let condition = related.condition(&row);
+        if count {
+            return self.count(request, &related.target, options, Some(condition));
+        }
+        if relation.many {
+            return self.read_collection(request, &related.target, options, Some(condition), level);
+        }
+        let query = Query { condition, order: Vec::new(), after: None, offset: 0, limit: 1 };
+        match self.store.query(&related.target, &query)?.into_iter().next() {
+            Some(row) => self.entity_answer(request, &related.target, &row, options, level),
+            None => Ok(Response::empty(204)),
+        }
     }
 
     /// `GET /data/{Set}({key})/{Property}`.
@@ -216,6 +296,7 @@ impl Service {
         entity: &Entity,
         key: &Key,
         property: &str,
+        level: Metadata,
     ) -> Result<Response, Error> {
         let (index, field) = Translator::new(entity).field(property)?;
         let (_, row) = self.keyed_row(request.caller, entity, key)?;
@@ -224,13 +305,52 @@ impl Service {
             return Ok(Response::empty(204));
         }
         let selected = [index];
-        let row_json = RowJson { entity, values: &row.values, selected: &selected, etag: None, expanded: Vec::new() };
+        let row_json = RowJson {
+            entity,
+            values: &row.values,
+            selected: &selected,
+            etag: None,
+            expanded: Vec::new(),
+            metadata: Metadata::Minimal,
+            root: request.root,
+        };
         let mut object = serde_json::to_value(&row_json).map_err(anyhow::Error::from)?;
         let value = object.get_mut(&field.name).map(serde_json::Value::take).unwrap_or_default();
-        let key_text =
-            request.path.split_once('(').map_or("", |(_, rest)| rest.split_once(')').map_or("", |(key, _)| key));
-        let context = format!("{}/$metadata#{}({key_text})/{}", request.root, entity.entity_set, field.name);
-        Ok(Response::json(200, &serde_json::json!({ "@odata.context": context, "value": value })))
+        let mut answer = serde_json::Map::new();
+        if level.has_context() {
+            let key_text =
+                request.path.split_once('(').map_or("", |(_, rest)| rest.split_once(')').map_or("", |(key, _)| key));
+            let context = format!("{}/$metadata#{}({key_text})/{}", request.root, entity.entity_set, field.name);
+            answer.insert("@odata.context".into(), context.into());
+        }
+        if level == Metadata::Full
+            && let Some(type_name) = value_type_name(&field.field_type)
+        {
+            answer.insert("@odata.type".into(), type_name.into());
+        }
+        answer.insert("value".into(), value);
+        Ok(Response::json(200, &answer))
+    }
+
+    /// `GET /data/{Set}({key})/{Property}/$value`: the value alone as `text/plain` (OData 4.0
+    /// Part 1 §11.2.4.1), in the form its JSON has without quotes; 204 when it is null.
+    pub(super) fn read_raw_value(
+        &self,
+        request: &Request<'_>,
+        entity: &Entity,
+        key: &Key,
+        property: &str,
+    ) -> Result<Response, Error> {
+        let (index, _) = Translator::new(entity).field(property)?;
+        let (_, row) = self.keyed_row(request.caller, entity, key)?;
+        match row.values.get(index) {
+            None | Some(Value::Null) => Ok(Response::empty(204)),
+            Some(value) => Ok(Response {
+                status: 200,
+                headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
+                body: value.to_string().into_bytes(),
+            }),
+        }
     }
 
     /// The relations `$expand` names, with their options checked.
@@ -240,6 +360,7 @@ impl Service {
         items: &'e [ExpandItem],
     ) -> Result<Vec<(&'e Relation, &'e ExpandItem)>, Error> {
         let mut expansions = Vec::with_capacity(items.len());
+        let mut star = None;
         for item in items {
             let [name] = item.path.as_slice() else {
                 return Err(Error::not_implemented(
@@ -247,7 +368,10 @@ impl Service {
                 ));
             };
             if name == "*" {
-                return Err(Error::not_implemented("$expand=* is not supported; name the navigation properties."));
+                if star.replace(item).is_some() {
+                    return Err(Error::bad_request("$expand names * twice."));
+                }
+                continue;
             }
             let relation = entity
                 .relations
@@ -267,7 +391,43 @@ impl Service {
             }
             expansions.push((relation, item));
         }
+        // `*` expands every navigation property no other item names (OData 4.0 Part 2
+        // §5.1.2); the ABNF gives it no options but `$levels`, which the service does not offer.
+        if let Some(item) = star {
+            if let Some(option) = item.options.unsupported.first() {
+                return Err(Error::not_implemented(format!(
+                    "The query option {option} is not supported inside $expand."
+                )));
+            }
+            if item.options != QueryOptions::default() {
+                return Err(Error::bad_request(
+                    "$expand=* takes no options; name the navigation property to give it some.",
+                ));
+            }
+            for relation in &entity.relations {
+                if !expansions.iter().any(|(seen, _)| seen.name == relation.name) {
+                    expansions.push((relation, item));
+                }
+            }
+        }
         Ok(expansions)
+    }
+
+    /// How the rows `relation` leads to are found from a row of `entity`.
+    fn related_rows(&self, request: &Request<'_>, entity: &Entity, relation: &Relation) -> Result<RelatedRows, Error> {
+        let target = self.catalog().require(&relation.entity).map_err(Error::from)?.clone();
+        let mut links = Vec::with_capacity(relation.fields.len() + 1);
+        for (local, remote) in relation.field_pairs(entity, &target) {
+            let (Some(local), Some(remote)) = (entity.field_index(local), target.field_index(remote)) else {
+                return Err(anyhow::anyhow!("relation {} names a field that does not exist", relation.name).into());
+            };
+            links.push((local, remote));
+        }
+        // Between company-scoped entities the pairs match the row's company; a shared
+        // entity's relation to company-scoped rows reaches the caller's companies.
+        let scope =
+            (!entity.company_scoped && target.company_scoped).then(|| self.scope(request.caller, &target, true));
+        Ok(RelatedRows { target, links, scope })
     }
 
     /// For each row, the rows of each relation `$expand` names.
@@ -279,9 +439,9 @@ impl Service {
         expansions: &[(&Relation, &ExpandItem)],
     ) -> Result<Vec<Vec<Expansion>>, Error> {
         let mut expanded: Vec<Vec<Expansion>> = rows.iter().map(|_| Vec::with_capacity(expansions.len())).collect();
-        let catalog = self.catalog();
         for (relation, item) in expansions {
-            let target = catalog.require(&relation.entity).map_err(Error::from)?.clone();
+            let related = self.related_rows(request, entity, relation)?;
+            let target = &related.target;
             let translator = Translator::new(&target);
             let (selected, _) = translator.select(&item.options.select)?;
             let order = translator.order(&item.options.orderby)?;
@@ -291,24 +451,9 @@ impl Service {
             };
             let most = self.settings.max_expanded_rows;
             let limit = if relation.many { item.options.top.map_or(most, |top| top.min(most)) } else { 1 };
-            let mut links = Vec::with_capacity(relation.fields.len() + 1);
-            for (local, remote) in relation.field_pairs(entity, &target) {
-                let (Some(local), Some(remote)) = (entity.field_index(local), target.field_index(remote)) else {
-                    return Err(anyhow::anyhow!("relation {} names a field that does not exist", relation.name).into());
-                };
-                links.push((local, remote));
-            }
-            // Between company-scoped entities the pairs match the row's company; a shared
-            // entity's relation to company-scoped rows reaches the caller's companies.
-            let scope =
-                (!entity.company_scoped && target.company_scoped).then(|| self.scope(request.caller, &target, true));
             for (row, expansions) in rows.iter().zip(expanded.iter_mut()) {
-                let mut condition = scope.clone().unwrap_or(Condition::True);
-                for &(local, remote) in &links {
-                    condition = condition.and(equals(remote, row.values.get(local)));
-                }
                 let query = Query {
-                    condition: condition.and(nested.clone()),
+                    condition: related.condition(row).and(nested.clone()),
                     order: order.clone(),
                     after: None,
                     offset: item.options.skip.unwrap_or(0),
@@ -319,11 +464,31 @@ impl Service {
                     entity: target.clone(),
                     selected: selected.clone(),
                     many: relation.many,
-                    rows: self.store.query(&target, &query)?,
+                    rows: self.store.query(target, &query)?,
                 });
             }
         }
         Ok(expanded)
+    }
+}
+
+/// The rows one relation leads to, as conditions on its target entity.
+struct RelatedRows {
+    /// The entity the relation leads to.
+    target: std::sync::Arc<Entity>,
+    /// Pairs of (field index in the row's entity, field index in the target) that must match.
+    links: Vec<(usize, usize)>,
+    /// The companies a shared entity's relation reaches, when it leads to company-scoped rows.
+    scope: Option<Condition>,
+}
+
+impl RelatedRows {
+    /// The condition the related rows of `row` meet.
+    fn condition(&self, row: &QueryRow) -> Condition {
+        let start = self.scope.clone().unwrap_or(Condition::True);
+        self.links
+            .iter()
+            .fold(start, |condition, &(local, remote)| condition.and(equals(remote, row.values.get(local))))
     }
 }
 
@@ -342,23 +507,25 @@ struct Expansion {
     rows: Vec<QueryRow>,
 }
 
-/// One related row as JSON.
-fn related_json<'a>(expansion: &'a Expansion, row: &'a QueryRow) -> RowJson<'a> {
+/// One related row as JSON; with full metadata it carries its ETag as a row read alone does.
+fn related_json<'a>(expansion: &'a Expansion, row: &'a QueryRow, level: Metadata, root: &'a str) -> RowJson<'a> {
     RowJson {
         entity: &expansion.entity,
         values: &row.values,
         selected: &expansion.selected,
-        etag: None,
+        etag: (level == Metadata::Full).then(|| etag(row.version)),
         expanded: Vec::new(),
+        metadata: level,
+        root,
     }
 }
 
 /// A row's expansions as JSON.
-fn expanded_json(expansions: &[Expansion]) -> Vec<(&str, Expanded<'_>)> {
+fn expanded_json<'a>(expansions: &'a [Expansion], level: Metadata, root: &'a str) -> Vec<(&'a str, Expanded<'a>)> {
     expansions
         .iter()
         .map(|expansion| {
-            let json = |row| related_json(expansion, row);
+            let json = |row| related_json(expansion, row, level, root);
             let value = if expansion.many {
                 Expanded::Many(expansion.rows.iter().map(json).collect())
             } else {

@@ -5,7 +5,9 @@
 
 use wharf_plugin_sdk::{BatchBuilder, Context, Value, ValueRef};
 
-use super::json::{EntityJson, RowJson, body_fields, etag};
+use super::json::{
+    EntityJson, Expanded, Metadata, RowJson, body_fields, deep_body, etag, etag_matches, inline_fields, key_text,
+};
 use super::query::Translator;
 use super::read::row_company;
 use super::syntax::Key;
@@ -17,14 +19,88 @@ use crate::store::StoreUnit;
 
 impl Service {
     /// `POST /data/{Set}`: 201 with the created entity and its `Location`, or 204 with
-    /// `Prefer: return=minimal`.
+    /// `Prefer: return=minimal`. Related rows inline in the body (a deep insert) are created in
+    /// the same unit of work, linked to the new row through the relation's fields, and come
+    /// back expanded in the answer (OData 4.0 Part 1 §11.4.2.2): all are created or none.
     pub(super) fn create(
         &self,
         request: &Request<'_>,
         entity: &Entity,
+        metadata: Metadata,
         unit: &mut StoreUnit,
     ) -> Result<Response, Error> {
-        let mut fields = body_fields(entity, request.body)?;
+        let (fields, inline) = deep_body(entity, request.body)?;
+        let (key, row, version) = self.insert(request, entity, fields, unit)?;
+        let catalog = self.catalog();
+        let mut created = Vec::with_capacity(inline.len());
+        for (name, objects) in inline {
+            let relation = entity
+                .relations
+                .iter()
+                .find(|relation| relation.name == name)
+                .ok_or_else(|| Error::bad_request(format!("{} has no navigation property {name}.", entity.name)))?;
+            let target = catalog.require(&relation.entity).map_err(Error::from)?.clone();
+            let mut rows = Vec::with_capacity(objects.len());
+            for object in objects {
+                let mut fields = inline_fields(&target, object)?;
+                // The relation's fields tie the related row to this one: it takes this row's
+                // values, and may repeat them but not contradict them.
+                for (local, remote) in relation.field_pairs(entity, &target) {
+                    let value =
+                        row.iter().find(|(name, _)| name == local).map_or(Value::Null, |(_, value)| value.clone());
+                    match fields.iter().find(|(name, _)| name == remote) {
+                        Some((_, given)) if normalized(remote, given) != value => {
+                            return Err(Error::bad_request(format!(
+                                "{name}: {remote} is {given}, but the {} it belongs to has {value}.",
+                                entity.name
+                            )));
+                        }
+                        Some(_) => {}
+                        None => fields.push((remote.to_owned(), value)),
+                    }
+                }
+                let (_, related, version) = self.insert(request, &target, fields, unit)?;
+                rows.push((related.into_iter().map(|(_, value)| value).collect::<Vec<Value>>(), version));
+            }
+            created.push((relation, target, rows));
+        }
+        let location = format!("{}/{}({})", request.root, entity.entity_set, key_text(entity, &key));
+        let tag = etag(version);
+        if prefers_minimal(request) {
+            return Ok(Response::empty(204)
+                .with_header("Location", location.clone())
+                .with_header("OData-EntityId", location)
+                .with_header("ETag", tag)
+                .with_header("Preference-Applied", "return=minimal"));
+        }
+        let selections: Vec<Vec<usize>> =
+            created.iter().map(|(_, target, _)| (0..target.fields.len()).collect()).collect();
+        let expanded = created
+            .iter()
+            .zip(&selections)
+            .map(|((relation, target, rows), selected)| {
+                let json = |row| created_json(target, selected, row, metadata, request.root);
+                let value = if relation.many {
+                    Expanded::Many(rows.iter().map(json).collect())
+                } else {
+                    Expanded::One(rows.first().map(|row| Box::new(json(row))))
+                };
+                (relation.name.as_str(), value)
+            })
+            .collect();
+        Ok(entity_response(request, entity, 201, &row, &tag, metadata, expanded).with_header("Location", location))
+    }
+
+    /// Inserts one new row into the unit: the company filled in (the caller's default when
+    /// the body names none) and checked against the caller's grants, defaults filled in, the
+    /// entity's filter run. Returns the row's key, the row as stored and its version.
+    fn insert(
+        &self,
+        request: &Request<'_>,
+        entity: &Entity,
+        mut fields: Fields,
+        unit: &mut StoreUnit,
+    ) -> Result<(Fields, Fields, u64), Error> {
         if entity.company_scoped {
             let company = match fields.iter_mut().find(|(name, _)| name == COMPANY_FIELD) {
                 Some((_, value)) => {
@@ -54,16 +130,7 @@ impl Service {
         let (row, version) = unit
             .versioned(&entity.name, &key)?
             .ok_or_else(|| Error::internal(&anyhow::anyhow!("a created {} cannot be read back", entity.name)))?;
-        let location = format!("{}/{}({})", request.root, entity.entity_set, key_text(entity, &key));
-        let tag = etag(version);
-        if prefers_minimal(request) {
-            return Ok(Response::empty(204)
-                .with_header("Location", location.clone())
-                .with_header("OData-EntityId", location)
-                .with_header("ETag", tag)
-                .with_header("Preference-Applied", "return=minimal"));
-        }
-        Ok(entity_response(request, entity, 201, &row, &tag).with_header("Location", location))
+        Ok((key, row, version))
     }
 
     /// `PATCH` (merge the body into the row) or `PUT` (replace every field but the key).
@@ -72,6 +139,7 @@ impl Service {
         request: &Request<'_>,
         entity: &Entity,
         key: &Key,
+        metadata: Metadata,
         unit: &mut StoreUnit,
     ) -> Result<Response, Error> {
         let (key, current, version) = self.current(request, entity, key, unit)?;
@@ -111,7 +179,7 @@ impl Service {
             .ok_or_else(|| Error::internal(&anyhow::anyhow!("an updated {} cannot be read back", entity.name)))?;
         let tag = etag(version);
         if prefers_representation(request) {
-            return Ok(entity_response(request, entity, 200, &row, &tag)
+            return Ok(entity_response(request, entity, 200, &row, &tag, metadata, Vec::new())
                 .with_header("Preference-Applied", "return=representation"));
         }
         Ok(Response::empty(204).with_header("ETag", tag))
@@ -193,18 +261,18 @@ fn normalized(name: &str, value: &Value) -> Value {
 }
 
 /// `If-Match`: `*` or the row's current ETag; anything else is a lost update and answers 412.
+/// `If-None-Match` guards a change the other way (RFC 7232 §3.2): `*` or the current ETag
+/// means the client expected no such row, or any other version, and answers 412 too.
 fn check_if_match(request: &Request<'_>, version: u64) -> Result<(), Error> {
-    let Some(expected) = request.header("If-Match") else {
-        return Ok(());
-    };
-    let current = etag(version);
-    let strong = current.trim_start_matches("W/");
-    let matches = expected.split(',').map(str::trim).any(|tag| tag == "*" || tag == current || tag == strong);
-    if matches {
-        Ok(())
-    } else {
-        Err(Error::new(412, "The entity has changed since you read it (its ETag no longer matches If-Match)."))
+    if let Some(expected) = request.header("If-Match")
+        && !etag_matches(expected, version)
+    {
+        return Err(Error::new(412, "The entity has changed since you read it (its ETag no longer matches If-Match)."));
     }
+    if request.header("If-None-Match").is_some_and(|unexpected| etag_matches(unexpected, version)) {
+        return Err(Error::new(412, "The entity exists in the version If-None-Match names."));
+    }
+    Ok(())
 }
 
 /// A store refusal as the client's error: a taken key is a conflict, everything else the
@@ -231,55 +299,40 @@ fn prefers_representation(request: &Request<'_>) -> bool {
     prefers(request, "return=representation")
 }
 
-/// A key as URL key-predicate text: `dataAreaId='usmf',CustomerAccount='C-1'`.
-fn key_text(entity: &Entity, key: &Fields) -> String {
-    let parts: Vec<String> = key
-        .iter()
-        .map(|(name, value)| {
-            let literal = match value {
-                Value::Integer(number) => number.to_string(),
-                Value::Boolean(flag) => flag.to_string(),
-                Value::Decimal(text) => text.clone(),
-                other => {
-                    let text = other.to_string();
-                    let guid = entity
-                        .field_index(name)
-                        .and_then(|index| entity.fields.get(index))
-                        .is_some_and(|field| field.field_type == crate::entity::FieldType::Guid);
-                    if guid {
-                        text
-                    } else {
-                        format!("'{}'", percent_encoding::utf8_percent_encode(&text.replace('\'', "''"), KEY_ESCAPE))
-                    }
-                }
-            };
-            format!("{name}={literal}")
-        })
-        .collect();
-    parts.join(",")
+/// A row a deep insert created, as JSON: its values in field order and its version.
+fn created_json<'a>(
+    entity: &'a Entity,
+    selected: &'a [usize],
+    (values, version): &'a (Vec<Value>, u64),
+    metadata: Metadata,
+    root: &'a str,
+) -> RowJson<'a> {
+    RowJson { entity, values, selected, etag: Some(etag(*version)), expanded: Vec::new(), metadata, root }
 }
 
-/// Characters a key's text cannot carry unescaped in a URL path.
-const KEY_ESCAPE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'?')
-    .add(b'<')
-    .add(b'>')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
-
-/// An entity answer with its context and ETag.
-fn entity_response(request: &Request<'_>, entity: &Entity, status: u16, row: &Fields, tag: &str) -> Response {
+/// An entity answer with its context and ETag, and the related rows a deep insert created.
+fn entity_response(
+    request: &Request<'_>,
+    entity: &Entity,
+    status: u16,
+    row: &Fields,
+    tag: &str,
+    metadata: Metadata,
+    expanded: Vec<(&str, Expanded<'_>)>,
+) -> Response {
     let values: Vec<Value> = row.iter().map(|(_, value)| value.clone()).collect();
     let selected: Vec<usize> = (0..entity.fields.len()).collect();
     let body = EntityJson {
-        context: format!("{}/$metadata#{}/$entity", request.root, entity.entity_set),
-        row: RowJson { entity, values: &values, selected: &selected, etag: Some(tag.to_owned()), expanded: Vec::new() },
+        context: metadata.has_context().then(|| format!("{}/$metadata#{}/$entity", request.root, entity.entity_set)),
+        row: RowJson {
+            entity,
+            values: &values,
+            selected: &selected,
+            etag: Some(tag.to_owned()),
+            expanded,
+            metadata,
+            root: request.root,
+        },
     };
     Response::json(status, &body).with_header("ETag", tag)
 }
