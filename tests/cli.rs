@@ -84,6 +84,126 @@ fn import_exits_4_with_a_summary_naming_the_error_file_when_rows_are_rejected() 
     assert!(out.contains("error file: ") && out.contains("Inventory on-hand-errors.csv"), "{out}");
 }
 
+/// Runs `wharf entity from-package <package> <args>`.
+fn from_package(package: &Path, args: &[&str]) -> (Exit, String) {
+    wharf(&[&["entity", "from-package", path(package)][..], args].concat())
+}
+
+/// A package of one CSV entity, `Rows`, whose data file holds `content`.
+fn csv_package(dir: &Path, content: &[u8]) -> std::path::PathBuf {
+    use std::io::Write as _;
+    use wharf::formats::package::{EntityMap, Manifest, PackageEntity, PackageHeader, PackageWriter};
+    let entity = PackageEntity {
+        entity_name: "Rows".to_owned(),
+        input_file_path: "Rows.csv".to_owned(),
+        source_format: "CSV".to_owned(),
+        field_maps: Some(vec![EntityMap::identity("ID"), EntityMap::identity("VALUE")]),
+        ..PackageEntity::default()
+    };
+    let manifest = Manifest { entities: vec![entity], ..Manifest::default() };
+    let mut writer = PackageWriter::new(std::io::Cursor::new(Vec::new()));
+    writer.start_entity_file("Rows.csv").expect("an entry").write_all(content).expect("written");
+    let bytes = writer.finish(&manifest, &PackageHeader::default()).expect("a package").into_inner();
+    let package = dir.join(format!("rows-{}.zip", content.len()));
+    std::fs::write(&package, bytes).expect("written");
+    package
+}
+
+#[test]
+fn entity_from_package_drafts_the_real_packages_entity_which_imports_it_once_moved_into_place() {
+    let (dir, deployment) = super::imports::deployment();
+    drop(deployment);
+    let real = root().join("tests/data/packages/usmf_asset-major-types-01.zip");
+    let drafts = dir.path().join("drafts");
+
+    let (exit, printed) = from_package(&real, &[]);
+    assert_eq!(exit, Exit::Success, "{printed}");
+    assert!(printed.starts_with("# Drafted by `wharf entity from-package`"), "{printed}");
+    assert!(!drafts.exists(), "without --out nothing is written");
+
+    let (exit, out) = from_package(&real, &["--entity", "fixed ASSET major type", "--out", path(&drafts)]);
+    assert_eq!(exit, Exit::Success, "{out}");
+    let draft = drafts.join("fixed-asset-major-type.toml.draft");
+    assert!(out.contains(&format!("drafted {}", draft.display())) && out.contains("review it"), "{out}");
+    let text = std::fs::read_to_string(&draft).expect("the draft");
+    assert_eq!(text, printed.trim_end_matches('\n').to_owned() + "\n", "the file is what was printed");
+    for reason in [
+        "REVIEW IT BEFORE USE",
+        "max_length = 20  # longest value: 11 characters",
+        "max_length = 30  # longest value: 24 characters",
+        "The key is MAJORTYPEID: the first column with a value, a different one, in every row.",
+        "company = true is a guess",
+    ] {
+        assert!(text.contains(reason), "{reason:?} not in:\n{text}");
+    }
+    let entity = wharf::entity::Entity::parse(&text, "the draft").expect("a valid definition");
+    assert_eq!((entity.name.as_str(), entity.label.as_str()), ("FixedAssetMajorType", "Fixed asset major type"));
+    let fields: Vec<(&str, &wharf::entity::FieldType)> =
+        entity.fields.iter().map(|field| (field.name.as_str(), &field.field_type)).collect();
+    let string = |length| wharf::entity::FieldType::String { max_length: Some(length) };
+    assert_eq!(fields, [("dataAreaId", &string(4)), ("MAJORTYPEID", &string(20)), ("DESCRIPTION", &string(30))]);
+    let key: Vec<&str> = entity.key_fields().map(|field| field.name.as_str()).collect();
+    assert_eq!(key, ["dataAreaId", "MAJORTYPEID"]);
+
+    // A draft is never written over a file, reviewed or not.
+    let (exit, error) = from_package(&real, &["--out", path(&drafts)]);
+    assert_eq!(exit, Exit::Unusable);
+    assert!(error.contains("a draft never replaces a file"), "{error}");
+
+    // Reviewed and moved into place, it imports the package it came from.
+    std::fs::rename(&draft, dir.path().join("entities/fixed-asset-major-type.toml")).expect("moved");
+    let args = ["import", path(&real), "--project", "Contoso setup", "--quiet", "--deployment", path(dir.path())];
+    let (exit, out) = wharf(&args);
+    assert_eq!(exit, Exit::Success, "{out}");
+    assert!(out.contains("Fixed asset major type: read 11, imported 11 (inserted 11, updated 0), rejected 0"), "{out}");
+}
+
+#[test]
+fn entity_from_package_explains_hostile_packages_and_mixed_columns_without_panicking() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mixed = csv_package(dir.path(), b"ID,VALUE\r\n1,12\r\n2,abc\r\n3,2.5\r\n");
+    let (exit, out) = from_package(&mixed, &[]);
+    assert_eq!(exit, Exit::Success, "{out}");
+    assert!(out.contains("name = \"VALUE\"\ntype = \"string\"  # mixed: 1 integer, 1 text, 1 decimal"), "{out}");
+    assert!(out.contains("key = [\"ID\"]"), "{out}");
+
+    let mut huge = b"ID,VALUE\r\n1,".to_vec();
+    // Letters that do not repeat, so the entry stays within the zip's compression-ratio limit
+    // and the value itself is what is too big.
+    let mut state = 1u64;
+    huge.extend((0..2 << 20).map(|_| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        b'a' + ((state >> 33) % 26) as u8
+    }));
+    huge.extend(b"\r\n");
+    let broken_manifest = dir.path().join("broken.zip");
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("Manifest.xml", zip::write::SimpleFileOptions::default()).expect("an entry");
+    std::io::Write::write_all(&mut zip, b"<DataManagementPackageManifest><PackageEntityList>").expect("written");
+    std::fs::write(&broken_manifest, zip.finish().expect("a zip").into_inner()).expect("written");
+    let cases = [
+        (csv_package(dir.path(), b""), vec![], "Rows.csv (CSV) has no rows: there is nothing to infer types from"),
+        (
+            csv_package(dir.path(), b"ID,VALUE\r\n"),
+            vec![],
+            "Rows.csv (CSV) has no rows: there is nothing to infer types from",
+        ),
+        (csv_package(dir.path(), &huge), vec![], "cannot read Rows.csv"),
+        (broken_manifest, vec![], "is not a usable data package: invalid Manifest.xml"),
+        (
+            mixed.clone(),
+            vec!["--entity", "Customers"],
+            "the manifest has no entity \"Customers\" (it lists [\"Rows\"])",
+        ),
+        (dir.path().join("missing.zip"), vec![], "cannot open"),
+    ];
+    for (package, args, reason) in cases {
+        let (exit, error) = from_package(&package, &args);
+        assert_eq!(exit, Exit::Unusable, "{}: {error}", package.display());
+        assert!(error.contains(reason), "{}: {reason:?} not in {error:?}", package.display());
+    }
+}
+
 #[test]
 fn import_exits_1_when_the_run_fails_and_3_for_an_unknown_project() {
     let (dir, deployment) = super::imports::deployment();

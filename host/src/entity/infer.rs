@@ -255,13 +255,15 @@ impl Inference {
 
     /// The draft definition of entity `label`, explained in comments for its reviewer;
     /// `origin` says where the rows came from (first comment line). An error when there were
-    /// no columns, or no rows to infer anything from.
+    /// no rows to infer anything from, or no columns.
     pub fn draft(&self, label: &str, origin: &str) -> Result<String> {
+        // A reader yields no batch for a file without rows, so an empty file and one with
+        // only a header both come here without rows.
+        if self.rows == 0 {
+            bail!("{origin} has no rows: there is nothing to infer types from");
+        }
         if self.columns.is_empty() {
             bail!("{origin} has no columns");
-        }
-        if self.rows == 0 {
-            bail!("{origin} has no rows: types cannot be inferred from its header alone");
         }
         let name = entity_name(label)?;
         let key = self.columns.iter().find(|column| column.distinct.is_some());
@@ -567,9 +569,11 @@ mod tests {
         let mut inference = Inference::new();
         inference.add(&batch(&["A"], &[]), &|_| None).expect("added");
         let error = inference.draft("Empty", "empty.csv").expect_err("no rows");
-        assert_eq!(error.to_string(), "empty.csv has no rows: types cannot be inferred from its header alone");
-        let error = Inference::new().draft("Empty", "empty.csv").expect_err("no columns");
-        assert_eq!(error.to_string(), "empty.csv has no columns");
+        assert_eq!(error.to_string(), "empty.csv has no rows: there is nothing to infer types from");
+        let mut inference = Inference::new();
+        inference.add(&batch(&["DATAAREAID"], &[&["usmf"]]), &|_| None).expect("added");
+        let error = inference.draft("Companies", "companies.csv").expect_err("no columns");
+        assert_eq!(error.to_string(), "companies.csv has no columns");
         let error = entity_name("—").expect_err("no letters");
         assert!(error.to_string().contains("no ASCII letters or digits"), "{error}");
     }

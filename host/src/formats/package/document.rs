@@ -82,12 +82,15 @@ pub struct Element {
 pub struct DocumentReader<'a> {
     text: &'a str,
     reader: Reader<&'a [u8]>,
+    /// The elements handed out by [`next_child`](Self::next_child) and not yet ended, so a
+    /// document cut off inside one is an error, not a shorter document.
+    open: Vec<String>,
 }
 
 impl<'a> DocumentReader<'a> {
     /// A walker over `text`, positioned before the root element.
     pub fn new(text: &'a str) -> Self {
-        Self { text, reader: Reader::from_str(text) }
+        Self { text, reader: Reader::from_str(text), open: Vec::new() }
     }
 
     /// Where byte `offset` of the decoded text is, as line and column: a byte offset would
@@ -112,14 +115,25 @@ impl<'a> DocumentReader<'a> {
     }
 
     /// The next child element of the element being read, or `None` at its end (or at the end
-    /// of the document, for the root). Whitespace, comments and processing instructions
+    /// of a document that has ended every element it started; ending inside one is an error). Whitespace, comments and processing instructions
     /// between elements are passed over.
     pub fn next_child(&mut self) -> Result<Option<Element>> {
         loop {
             match self.event()? {
-                Event::Start(start) => return Ok(Some(element(&start, false)?)),
+                Event::Start(start) => {
+                    let element = element(&start, false)?;
+                    self.open.push(element.name.clone());
+                    return Ok(Some(element));
+                }
                 Event::Empty(start) => return Ok(Some(element(&start, true)?)),
-                Event::End(_) | Event::Eof => return Ok(None),
+                Event::End(_) => {
+                    self.open.pop();
+                    return Ok(None);
+                }
+                Event::Eof => match self.open.last() {
+                    Some(name) => bail!("the document ends inside <{name}>"),
+                    None => return Ok(None),
+                },
                 Event::Text(text) if text.xml10_content().trim().is_empty() => {}
                 Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
                     bail!("text between elements at {}", self.position(self.reader.buffer_position()))
@@ -156,7 +170,10 @@ impl<'a> DocumentReader<'a> {
                 // XML has no way to write U+0000, not even as a reference: text holding it
                 // could not be written back.
                 Event::End(_) if content.contains('\0') => bail!("<{}> holds the character U+0000", element.name),
-                Event::End(_) => return Ok(content),
+                Event::End(_) => {
+                    self.open.pop();
+                    return Ok(content);
+                }
                 Event::Start(child) | Event::Empty(child) => {
                     bail!("<{}> holds an element <{}> where text belongs", element.name, local_name(&child))
                 }
@@ -190,6 +207,7 @@ impl<'a> DocumentReader<'a> {
                 _ => {}
             }
         }
+        self.open.pop();
         Ok(())
     }
 
@@ -442,6 +460,18 @@ mod tests {
             r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><A>&lol2;</A>"#;
         let error = DocumentReader::new(billion_laughs).root(&["A"]).expect_err("doctype");
         assert!(error.to_string().contains("DOCTYPE"), "{error}");
+    }
+
+    #[test]
+    fn a_document_cut_off_inside_an_element_is_an_error_not_a_shorter_document() {
+        let mut document = DocumentReader::new("<A><List><B>text</B>");
+        document.root(&["A"]).expect("root");
+        let list = document.next_child().expect("read").expect("list");
+        assert_eq!(list.name, "List");
+        let item = document.next_child().expect("read").expect("b");
+        assert_eq!(document.text(&item).expect("text"), "text");
+        let error = document.next_child().expect_err("cut off");
+        assert_eq!(error.to_string(), "the document ends inside <List>");
     }
 
     #[test]
