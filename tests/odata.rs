@@ -267,6 +267,93 @@ fn query_options_filter_select_order_page_and_count() {
     assert!(second.get("@odata.nextLink").is_none());
 }
 
+/// A customer as the .NET OData client's generated proxy types it: only the members read here,
+/// non-optional where `$metadata` says the property is not nullable.
+#[derive(Debug, serde::Deserialize)]
+struct Customer {
+    #[serde(rename = "CustomerAccount")]
+    account: String,
+    #[serde(rename = "AddressCity")]
+    city: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Customers {
+    value: Vec<Customer>,
+}
+
+#[test]
+fn boolean_functions_compared_with_true_or_false_filter_as_the_clients_writing_them_mean() {
+    let odata = OData::start();
+    for (account, city) in [("N-1", Some("Seattle")), ("N-2", Some("Redmond")), ("N-3", None)] {
+        let mut body = json!({"CustomerAccount": account, "OrganizationName": account, "CustomerGroupId": "10"});
+        if let Some(city) = city {
+            body["AddressCity"] = json!(city);
+        }
+        assert_eq!(odata.post(FABRIKAM, "CustomersV3", &body).status(), 201);
+    }
+    // LINQ's `Where(c => c.AddressCity.StartsWith("Sea") == true)` and its kin, as the .NET
+    // OData client and Simple.OData.Client write them. A function of a missing city is null:
+    // equal to neither true nor false, different from both.
+    let cases: [(&str, &[&str]); 9] = [
+        ("startswith(AddressCity,'Sea') eq true", &["N-1"]),
+        ("startswith(AddressCity,'Sea') eq false", &["N-2"]),
+        ("startswith(AddressCity,'Sea') ne true", &["N-2", "N-3"]),
+        ("startswith(AddressCity,'Sea') ne false", &["N-1", "N-3"]),
+        ("true eq endswith(AddressCity,'mond')", &["N-2"]),
+        ("false eq contains(AddressCity,'att')", &["N-2"]),
+        ("not (contains(AddressCity,'att') eq true)", &["N-2", "N-3"]),
+        ("(contains(AddressCity,'e') eq true) eq true and CustomerAccount ne 'N-1'", &["N-2"]),
+        ("(CustomerAccount eq 'N-3') eq false", &["N-1", "N-2"]),
+    ];
+    for (filter, expected) in cases {
+        let response =
+            odata.get(FABRIKAM, &format!("CustomersV3?$filter={filter}&$select=CustomerAccount,AddressCity"));
+        assert_eq!(response.status(), 200, "{filter}");
+        let customers: Customers = response.json().expect("customers");
+        let accounts: Vec<&str> = customers.value.iter().map(|customer| customer.account.as_str()).collect();
+        assert_eq!(accounts, expected, "{filter}");
+        if filter == "startswith(AddressCity,'Sea') ne true" {
+            assert_eq!(customers.value[1].city, None, "N-3 has no city");
+        }
+    }
+    for (filter, status) in [("startswith(AddressCity,'Sea') eq 'true'", 400), ("contains(AddressCity,'a') eq 1", 400)]
+    {
+        assert_eq!(odata.get(FABRIKAM, &format!("CustomersV3?$filter={filter}")).status(), status, "{filter}");
+    }
+}
+
+#[test]
+fn an_unsupported_request_answers_501_and_is_counted_for_operators() {
+    let odata = OData::start();
+    let status = || {
+        let response = odata.server.http.get(odata.server.at("/manage/status")).bearer_auth(odata.server.token(OPS));
+        let body: Value = response.send().expect("answers").json().expect("JSON");
+        body["odata_unsupported_requests"].as_u64().expect("a count")
+    };
+    assert_eq!(status(), 0);
+    assert_eq!(odata.get(FABRIKAM, "CustomersV3?$search=blue").status(), 501);
+    assert_eq!(odata.get(FABRIKAM, "CustomersV3?$filter=CustomerGroupId in ('10','20')").status(), 501);
+    assert_eq!(odata.get(FABRIKAM, "CustomersV3?$filter=NoSuchField eq 1").status(), 400, "not counted");
+    assert_eq!(status(), 2);
+    // An operation of a batch answered 501 counts too, though the batch answers 200.
+    let root = format!("{}/data", odata.server.url);
+    let body = format!(
+        "--batch_1\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nGET {root}/CustomersV3?$search=blue HTTP/1.1\r\n\r\n\r\n--batch_1--\r\n"
+    );
+    let batch = odata
+        .request(FABRIKAM, reqwest::Method::POST, "$batch")
+        .header("Content-Type", "multipart/mixed; boundary=batch_1")
+        .body(body)
+        .send()
+        .expect("answers");
+    assert_eq!(batch.status(), 200);
+    assert!(batch.text().expect("text").contains("HTTP/1.1 501"));
+    assert_eq!(status(), 3);
+    let forbidden = odata.server.http.get(odata.server.at("/manage/status")).bearer_auth(odata.server.token(FABRIKAM));
+    assert_eq!(forbidden.send().expect("answers").status(), 403, "an operator's view");
+}
+
 #[test]
 fn companies_scope_reads_and_writes() {
     let mut odata = OData::start();
@@ -284,7 +371,25 @@ fn companies_scope_reads_and_writes() {
 
     let outside = "CustomersV3(dataAreaId='usrt',CustomerAccount='S-3')";
     assert_eq!(odata.get(FABRIKAM, outside).status(), 404, "a company outside the grant looks absent");
-    assert_eq!(odata.get("retail", outside).status(), 200);
+    // A key in a granted company other than the default one is outside the default scope, as
+    // D365 scopes reads; d365fo.integrations' -CrossCompany sends the same URL with
+    // `?&cross-company=true` (Get-D365ODataEntityDataByKey) or `?cross-company=true`.
+    assert_eq!(odata.get("retail", outside).status(), 404, "retail's default company is demf");
+    let row: Value = odata.json("retail", &format!("{outside}?&cross-company=true"));
+    assert_eq!((row["dataAreaId"].as_str(), row["CustomerAccount"].as_str()), (Some("usrt"), Some("S-3")));
+    assert_eq!(odata.get(FABRIKAM, &format!("{outside}?cross-company=true")).status(), 404, "still not granted");
+    let renamed = |client: &str, query: &str, name: &str| {
+        odata
+            .request(client, reqwest::Method::PATCH, &format!("{outside}{query}"))
+            .json(&json!({"OrganizationName": name}))
+            .send()
+            .expect("answers")
+            .status()
+    };
+    assert_eq!(renamed(OPS, "", "Without cross-company"), 404, "Update-D365ODataEntity without -CrossCompany");
+    assert_eq!(renamed(OPS, "?cross-company=true", "Renamed"), 204, "Update-D365ODataEntity -CrossCompany");
+    let read = odata.json(OPS, &format!("{outside}?cross-company=true"));
+    assert_eq!(read["OrganizationName"], "Renamed");
     let patch = odata
         .request(FABRIKAM, reqwest::Method::PATCH, outside)
         .json(&json!({"AddressCity": "X"}))
@@ -295,7 +400,19 @@ fn companies_scope_reads_and_writes() {
     let foreign = odata.customer(FABRIKAM, "S-5", "10", "1", Some("usrt"));
     assert_eq!(foreign.status(), 403);
     assert_eq!(odata.count(OPS, "?cross-company=true"), 4, "nothing was written");
-    assert!(odata.get(OPS, outside).json::<Value>().expect("JSON")["AddressCity"].is_null());
+    let outside_read = odata.get(OPS, &format!("{outside}?cross-company=true"));
+    assert!(outside_read.json::<Value>().expect("JSON")["AddressCity"].is_null());
+
+    // A delete by such a key, without and with the option.
+    let demf = "CustomersV3(dataAreaId='demf',CustomerAccount='S-4')";
+    let delete = |query: &str| {
+        let path = format!("{demf}{query}");
+        odata.request(OPS, reqwest::Method::DELETE, &path).send().expect("answers").status()
+    };
+    assert_eq!(delete(""), 404);
+    assert_eq!(odata.count(OPS, "?cross-company=true"), 4, "the default scope deleted nothing");
+    assert_eq!(delete("?cross-company=true"), 204);
+    assert_eq!(odata.count(OPS, "?cross-company=true"), 3);
 }
 
 #[test]
@@ -512,4 +629,46 @@ fn expand_reaches_related_rows_one_level_deep() {
     assert_eq!(line["Header"], json!({"BOMName": "usmf BOM-1"}));
     assert_eq!(odata.get(FABRIKAM, "BillOfMaterialsHeaders?$expand=Lines($expand=Header)").status(), 501);
     assert_eq!(odata.get(FABRIKAM, "BillOfMaterialsHeaders?$expand=Nothing").status(), 400);
+}
+
+#[test]
+fn context_urls_follow_odata_4_0_for_sets_projections_expansions_entities_and_properties() {
+    let odata = OData::start();
+    let header = json!({"dataAreaId": "usmf", "BOMId": "BOM-1", "BOMName": "Heater"});
+    assert_eq!(odata.post(FABRIKAM, "BillOfMaterialsHeaders", &header).status(), 201);
+    let line = json!({"dataAreaId": "usmf", "BOMId": "BOM-1", "LineNumber": 1, "ItemNumber": "A", "Quantity": 2});
+    assert_eq!(odata.post(FABRIKAM, "BillOfMaterialsLines", &line).status(), 201);
+    let root = format!("{}/data/$metadata#", odata.server.url);
+    // Part 1 §10.2 and §10.7–10.10; the first is D365's own answer to the same shape of request
+    // (`#SalesOrderHeadersV2(SalesOrderNumber,SalesOrderLines,SalesOrderLines(InventoryLotId,…))`).
+    let cases = [
+        (
+            "BillOfMaterialsHeaders?$select=BOMId&$expand=Lines($select=ItemNumber)",
+            "BillOfMaterialsHeaders(BOMId,Lines,Lines(ItemNumber))",
+        ),
+        (
+            "BillOfMaterialsHeaders?$expand=Lines($select=ItemNumber,Quantity)",
+            "BillOfMaterialsHeaders(Lines(ItemNumber,Quantity))",
+        ),
+        ("BillOfMaterialsHeaders?$select=BOMId&$expand=Lines", "BillOfMaterialsHeaders(BOMId,Lines)"),
+        ("BillOfMaterialsHeaders?$expand=Lines", "BillOfMaterialsHeaders"),
+        ("BillOfMaterialsHeaders?$select=BOMName,BOMId", "BillOfMaterialsHeaders(BOMId,BOMName)"),
+        ("BillOfMaterialsHeaders", "BillOfMaterialsHeaders"),
+        (
+            "BillOfMaterialsHeaders(dataAreaId='usmf',BOMId='BOM-1')?$select=BOMName&$expand=Lines($select=ItemNumber)",
+            "BillOfMaterialsHeaders(BOMName,Lines,Lines(ItemNumber))/$entity",
+        ),
+        ("BillOfMaterialsHeaders(dataAreaId='usmf',BOMId='BOM-1')", "BillOfMaterialsHeaders/$entity"),
+        // §10.13: the entity's canonical URL, keys in the order the key declares them.
+        (
+            "BillOfMaterialsHeaders(BOMId='BOM-1',dataAreaId='usmf')/BOMName",
+            "BillOfMaterialsHeaders(dataAreaId='usmf',BOMId='BOM-1')/BOMName",
+        ),
+    ];
+    for (path, expected) in cases {
+        let body = odata.json(FABRIKAM, path);
+        let context = body["@odata.context"].as_str().expect("a context URL");
+        assert_eq!(context.strip_prefix(&root), Some(expected), "{path}");
+        assert!(!context.contains("()"), "4.01's empty parentheses in a 4.0 answer: {context}");
+    }
 }

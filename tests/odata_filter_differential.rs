@@ -103,7 +103,15 @@ impl Generator {
             1 => {
                 let function = self.random.pick(&["contains", "startswith", "endswith", "matchesPattern"]);
                 let (text, pattern) = (self.text(depth.saturating_sub(1)), self.string());
-                format!("{function}({text},{}{pattern})", self.comma_space())
+                let call = format!("{function}({text},{}{pattern})", self.comma_space());
+                // Client libraries compare a Boolean function with a Boolean (LINQ's
+                // `Name.StartsWith("A") == true`), on either side.
+                let (comparison, flag) = (self.random.pick(&["eq", "ne"]), self.random.pick(&["true", "false"]));
+                match self.random.below(4) {
+                    0 => format!("{call}{}{flag}", self.operator(comparison)),
+                    1 => format!("{flag}{}{call}", self.operator(comparison)),
+                    _ => call,
+                }
             }
             2 => format!("{}{}", self.property(), self.in_list()),
             3 | 4 => {

@@ -20,6 +20,7 @@ mod token;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use axum::Router;
@@ -29,6 +30,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::Value;
 use tokio::net::TcpListener;
+use tower_http::classify::ServerErrorsFailureClass;
 
 pub use config::{Limits, ServerConfig};
 pub use error::{ApiError, ApiResult};
@@ -78,8 +80,20 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::map_response(odata_rejections))
         // Routes that take large bodies stream them and set their own limit.
         .layer(DefaultBodyLimit::max(state.limits.max_action_body_bytes))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().on_failure(log_failure))
         .with_state(state)
+}
+
+/// How a 5xx answer is logged. A 501 answers valid OData that Wharf does not offer: the
+/// client's request, not a server fault, so it is logged at debug (the OData service counts
+/// it and logs it at info) where tower-http would log it as an error and page an operator.
+fn log_failure(class: ServerErrorsFailureClass, latency: Duration, _span: &tracing::Span) {
+    match class {
+        ServerErrorsFailureClass::StatusCode(StatusCode::NOT_IMPLEMENTED) => {
+            tracing::debug!(latency = ?latency, "response refused: not implemented");
+        }
+        class => tracing::error!(classification = %class, latency = ?latency, "response failed"),
+    }
 }
 
 /// A server bound to its address, ready to run.
@@ -87,7 +101,7 @@ pub fn router(state: AppState) -> Router {
 pub struct Server {
     listener: TcpListener,
     state: AppState,
-    grace: std::time::Duration,
+    grace: Duration,
 }
 
 impl Server {
@@ -294,5 +308,53 @@ pub(crate) fn string_member(object: &Value, name: &str) -> Option<String> {
         Value::Number(number) => Some(number.to_string()),
         Value::Bool(flag) => Some(flag.to_string()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A log destination the test reads back.
+    #[derive(Debug, Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Sink {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().expect("the sink is not poisoned").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What `log_failure` logs at error level for an answer with `status`.
+    fn errors_logged(status: StatusCode) -> String {
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::ERROR)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let class = ServerErrorsFailureClass::StatusCode(status);
+            log_failure(class, Duration::from_millis(3), &tracing::Span::none());
+        });
+        let bytes = sink.0.lock().expect("the sink is not poisoned").clone();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[test]
+    fn a_501_is_not_logged_as_an_error_but_a_500_is() {
+        assert_eq!(errors_logged(StatusCode::NOT_IMPLEMENTED), "");
+        let logged = errors_logged(StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(logged.contains("ERROR") && logged.contains("response failed"), "{logged}");
+        assert!(logged.contains("500"), "{logged}");
     }
 }

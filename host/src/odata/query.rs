@@ -100,6 +100,20 @@ impl<'e> Translator<'e> {
     }
 
     fn comparison(&self, operator: BinaryOp, left: &Expr, right: &Expr) -> Result<Condition, Error> {
+        // `startswith(Name,'A') eq true`, `true eq endswith(…)`: OData's grammar lets a
+        // condition be compared with a Boolean, and client libraries write it so (LINQ's
+        // `x.Name.StartsWith("A") == true`).
+        if matches!(operator, BinaryOp::Eq | BinaryOp::Ne) {
+            match (left, right) {
+                (condition, Expr::Literal(Literal::Boolean(flag)))
+                | (Expr::Literal(Literal::Boolean(flag)), condition)
+                    if is_condition(condition) =>
+                {
+                    return self.condition_compared(condition, operator == BinaryOp::Eq, *flag);
+                }
+                _ => {}
+            }
+        }
         let (left_term, left_kind) = self.term(left)?;
         let (right_term, right_kind) = self.term(right)?;
         let comparison = match operator {
@@ -137,6 +151,31 @@ impl<'e> Translator<'e> {
             return Ok(if comparison == Comparison::Eq { matches } else { Condition::Not(Box::new(matches)) });
         }
         Ok(Condition::Compare(comparison, left_term, right_term))
+    }
+
+    /// `condition eq flag` (`equal`) or `condition ne flag`, with OData's nulls: a string
+    /// function of a missing value is null, neither true nor false (Part 2 §5.1.1.5), and null
+    /// equals neither `true` nor `false` but differs from both (§5.1.1.1.1–2). So `eq false`
+    /// holds only where the function's operands have values, and `ne false` also where they do
+    /// not. Other conditions are never null here: comparisons with a missing value are false,
+    /// as the store's `not` treats them.
+    fn condition_compared(&self, condition: &Expr, equal: bool, flag: bool) -> Result<Condition, Error> {
+        let holds = self.filter(condition)?;
+        let mut known = Condition::True;
+        if let Expr::Call(_, arguments) = condition {
+            for argument in arguments.iter().filter(|argument| !matches!(argument, Expr::Literal(_))) {
+                let value = self.text_term(argument)?;
+                known = known.and(Condition::Compare(Comparison::Ne, value, Term::Value(Value::Null)));
+            }
+        }
+        let is_false = Condition::Not(Box::new(holds.clone())).and(known);
+        let not = |condition| Condition::Not(Box::new(condition));
+        Ok(match (equal, flag) {
+            (true, true) => holds,
+            (false, true) => not(holds),
+            (true, false) => is_false,
+            (false, false) => not(is_false),
+        })
     }
 
     /// A term that must hold text.
@@ -414,6 +453,28 @@ impl<'e> Translator<'e> {
             )));
         }
         Ok(fields)
+    }
+}
+
+/// Whether an expression is a condition rather than a value: what [`Translator::filter`]
+/// takes and [`Translator::term`] refuses.
+fn is_condition(expr: &Expr) -> bool {
+    match expr {
+        Expr::Call(name, _) => matches!(name.as_str(), "contains" | "startswith" | "endswith"),
+        Expr::Binary(operator, ..) => matches!(
+            operator,
+            BinaryOp::And
+                | BinaryOp::Or
+                | BinaryOp::Eq
+                | BinaryOp::Ne
+                | BinaryOp::Gt
+                | BinaryOp::Ge
+                | BinaryOp::Lt
+                | BinaryOp::Le
+                | BinaryOp::Has
+        ),
+        Expr::Not(_) | Expr::In(..) | Expr::Lambda { .. } => true,
+        Expr::Literal(_) | Expr::Property(_) | Expr::Negate(_) => false,
     }
 }
 

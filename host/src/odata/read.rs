@@ -6,12 +6,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use wharf_plugin_sdk::Value;
 
-use super::json::{EntityJson, Expanded, Metadata, RowJson, etag, etag_matches, value_type_name};
+use super::json::{EntityJson, Expanded, Metadata, RowJson, etag, etag_matches, key_text, value_type_name};
 use super::query::Translator;
-use super::syntax::{ExpandItem, Key, QueryOptions};
+use super::syntax::{self, ExpandItem, Key, QueryOptions};
 use super::{Error, Request, Response, Service, cross_company};
 use crate::auth::{Caller, Companies};
-use crate::entity::{COMPANY_FIELD, Entity, FieldType, Relation};
+use crate::entity::{COMPANY_FIELD, Catalog, Entity, FieldType, Relation};
 use crate::plugin::entities::Fields;
 use crate::store::{Comparison, Condition, Order, Query, QueryRow, Term};
 
@@ -135,7 +135,8 @@ impl Service {
                 root: request.root,
             })
             .collect();
-        let context = level.has_context().then(|| context(request, entity, options, &selected, &expand));
+        let context =
+            level.has_context().then(|| context(request, &self.catalog(), entity, options, &selected, &expand));
         let mut response = Response::json(200, &Collection { context, count, value, next_link });
         if request.header("Prefer").and_then(max_page_size).is_some() {
             response = response.with_header("Preference-Applied", format!("odata.maxpagesize={page_size}"));
@@ -183,12 +184,32 @@ impl Service {
         })
     }
 
-    /// The row a key names, with its version, or 404 (also for companies the caller may not
-    /// see).
-    pub(super) fn keyed_row(&self, caller: &Caller, entity: &Entity, key: &Key) -> Result<(Fields, QueryRow), Error> {
+    /// Whether a key naming `company` is in the request's scope, which is the scope of a
+    /// collection read: the caller's default company, or with `cross-company=true` every
+    /// company it is granted. D365 documents that "by default, OData returns only data that
+    /// belongs to the user's default company" (spec §5, Company scope), and a key is no
+    /// exception: d365fo.integrations answers a 404 by key with "try using the -CrossCompany
+    /// parameter", which adds `cross-company=true` to the same URL.
+    pub(super) fn in_scope(&self, request: &Request<'_>, company: &str) -> bool {
+        let cross_company = syntax::parse_query(request.query).is_ok_and(|options| cross_company(&options));
+        if cross_company {
+            request.caller.may_see(company)
+        } else {
+            self.default_company(request.caller).as_deref() == Some(company)
+        }
+    }
+
+    /// The row a key names, with its version, or 404 (also for companies outside the
+    /// request's scope, see [`Service::in_scope`]).
+    pub(super) fn keyed_row(
+        &self,
+        request: &Request<'_>,
+        entity: &Entity,
+        key: &Key,
+    ) -> Result<(Fields, QueryRow), Error> {
         let key = Translator::new(entity).key(key)?;
         if let Some(company) = row_company(entity, &key)
-            && !caller.may_see(&company)
+            && !self.in_scope(request, &company)
         {
             return Err(not_found(entity));
         }
@@ -210,7 +231,7 @@ impl Service {
         options: &QueryOptions,
         level: Metadata,
     ) -> Result<Response, Error> {
-        let (_, row) = self.keyed_row(request.caller, entity, key)?;
+        let (_, row) = self.keyed_row(request, entity, key)?;
         self.entity_answer(request, entity, &row, options, level)
     }
 
@@ -240,7 +261,7 @@ impl Service {
         let body = EntityJson {
             context: level
                 .has_context()
-                .then(|| format!("{}/$entity", context(request, entity, options, &selected, &expand))),
+                .then(|| format!("{}/$entity", context(request, &self.catalog(), entity, options, &selected, &expand))),
             row: RowJson {
                 entity,
                 values: &row.values,
@@ -273,7 +294,7 @@ impl Service {
             .iter()
             .find(|relation| relation.name == name)
             .ok_or_else(|| Error::not_found(format!("{} has no navigation property {name}.", entity.name)))?;
-        let (_, row) = self.keyed_row(request.caller, entity, key)?;
+        let (_, row) = self.keyed_row(request, entity, key)?;
         let related = self.related_rows(request, entity, relation)?;
         let condition = related.condition(&row);
         if count {
@@ -299,7 +320,7 @@ impl Service {
         level: Metadata,
     ) -> Result<Response, Error> {
         let (index, field) = Translator::new(entity).field(property)?;
-        let (_, row) = self.keyed_row(request.caller, entity, key)?;
+        let (key, row) = self.keyed_row(request, entity, key)?;
         let value = row.values.get(index).cloned().unwrap_or(Value::Null);
         if value == Value::Null {
             return Ok(Response::empty(204));
@@ -318,8 +339,13 @@ impl Service {
         let value = object.get_mut(&field.name).map(serde_json::Value::take).unwrap_or_default();
         let mut answer = serde_json::Map::new();
         if level.has_context() {
-            let key_text =
-                request.path.split_once('(').map_or("", |(_, rest)| rest.split_once(')').map_or("", |(key, _)| key));
+            // The entity's canonical URL, then the property (Part 1 §10.13): the key as the
+            // entity's key declares it, however the request spelled or ordered it.
+            let key: Fields = entity
+                .key_fields()
+                .filter_map(|field| key.iter().find(|(name, _)| *name == field.name).cloned())
+                .collect();
+            let key_text = key_text(entity, &key);
             let context = format!("{}/$metadata#{}({key_text})/{}", request.root, entity.entity_set, field.name);
             answer.insert("@odata.context".into(), context.into());
         }
@@ -342,7 +368,7 @@ impl Service {
         property: &str,
     ) -> Result<Response, Error> {
         let (index, _) = Translator::new(entity).field(property)?;
-        let (_, row) = self.keyed_row(request.caller, entity, key)?;
+        let (_, row) = self.keyed_row(request, entity, key)?;
         match row.values.get(index) {
             None | Some(Value::Null) => Ok(Response::empty(204)),
             Some(value) => Ok(Response {
@@ -551,23 +577,45 @@ fn max_page_size(prefer: &str) -> Option<u64> {
     })
 }
 
-/// The context URL of a collection: the set, with the selected properties when `$select`
-/// narrowed them (D365's form: `#Set(A,B,Nav,Nav(C))`).
+/// The context URL of a collection: the set, with its projection when `$select` narrows it or
+/// an expansion has its own `$select` (OData 4.0 Part 1 §10.7–10.10): `#Set(A,B,Nav,Nav(C))`,
+/// D365's form. Each selected property once; an expanded navigation property by its name when
+/// `$select` narrows the set (it is part of what each row holds, as D365 lists it), and with
+/// its own projection in parentheses only when the expansion's `$select` narrows it. `Nav()`
+/// is 4.01's mark of an expansion without options, which a 4.0 response leaves out.
 fn context(
     request: &Request<'_>,
+    catalog: &Catalog,
     entity: &Entity,
     options: &QueryOptions,
     selected: &[usize],
     expand: &[(&Relation, &ExpandItem)],
 ) -> String {
     let mut context = format!("{}/$metadata#{}", request.root, entity.entity_set);
-    if !options.select.is_empty() && selected.len() < entity.fields.len() {
-        let mut names: Vec<String> =
-            selected.iter().filter_map(|&index| entity.fields.get(index)).map(|field| field.name.clone()).collect();
-        for (relation, _) in expand {
-            names.push(relation.name.clone());
-            names.push(format!("{}()", relation.name));
+    let narrowed = !options.select.is_empty() && selected.len() < entity.fields.len();
+    let mut names: Vec<String> = Vec::new();
+    if narrowed {
+        names.extend(selected.iter().filter_map(|&index| entity.fields.get(index)).map(|field| field.name.clone()));
+    }
+    let explicitly_selected = Translator::new(entity).select(&options.select).map(|(_, relations)| relations);
+    for relation in explicitly_selected.unwrap_or_default() {
+        if !expand.iter().any(|(expanded, _)| expanded.name == relation) {
+            names.push(relation);
         }
+    }
+    for (relation, item) in expand {
+        if narrowed {
+            names.push(relation.name.clone());
+        }
+        let Some(target) = catalog.get(&relation.entity) else { continue };
+        let Ok((nested, _)) = Translator::new(target).select(&item.options.select) else { continue };
+        if !item.options.select.is_empty() && nested.len() < target.fields.len() {
+            let fields: Vec<&str> =
+                nested.iter().filter_map(|&index| target.fields.get(index)).map(|field| field.name.as_str()).collect();
+            names.push(format!("{}({})", relation.name, fields.join(",")));
+        }
+    }
+    if !names.is_empty() {
         context.push('(');
         context.push_str(&names.join(","));
         context.push(')');

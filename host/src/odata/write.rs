@@ -199,8 +199,9 @@ impl Service {
         Ok(Response::empty(204))
     }
 
-    /// The row a key names inside the unit, with its version; 404 when there is none or it
-    /// belongs to a company the caller may not see.
+    /// The row a key names inside the unit, with its version; 404 when there is none or its
+    /// company is outside the request's scope (the caller's default company, or with
+    /// `cross-company=true` its granted ones: see [`Service::in_scope`]).
     fn current(
         &self,
         request: &Request<'_>,
@@ -213,7 +214,7 @@ impl Service {
             Error::not_found(format!("There is no such {} (or it belongs to a company you may not see).", entity.name))
         };
         if let Some(company) = row_company(entity, &key)
-            && !request.caller.may_see(&company)
+            && !self.in_scope(request, &company)
         {
             return Err(missing());
         }
