@@ -125,6 +125,58 @@ fn the_example_metadata_is_valid_csdl() {
     assert_eq!(report.trim(), "valid");
 }
 
+/// The primitive types of OData 4.0 (CSDL 4.0 §4.4) that Wharf may name; `Edm.Untyped` is
+/// 4.01's and a 4.0 client does not know it.
+const PRIMITIVES_4_0: [&str; 16] = [
+    "Edm.Binary",
+    "Edm.Boolean",
+    "Edm.Byte",
+    "Edm.Date",
+    "Edm.DateTimeOffset",
+    "Edm.Decimal",
+    "Edm.Double",
+    "Edm.Duration",
+    "Edm.Guid",
+    "Edm.Int16",
+    "Edm.Int32",
+    "Edm.Int64",
+    "Edm.SByte",
+    "Edm.Single",
+    "Edm.String",
+    "Edm.TimeOfDay",
+];
+
+#[test]
+fn every_type_the_metadata_names_is_an_odata_4_0_primitive_or_declared_in_it() {
+    let dir = TempDir::new().expect("temporary directory");
+    let document = std::fs::read_to_string(example_metadata(dir.path())).expect("read the document");
+    let attribute = |name: &str, tag: &str| -> Vec<String> {
+        document
+            .split(&format!("<{tag} "))
+            .skip(1)
+            .filter_map(|element| format!(" {element}").split(&format!(" {name}=\"")).nth(1).map(str::to_owned))
+            .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+            .collect()
+    };
+    let declared: Vec<String> = ["EntityType", "EnumType", "ComplexType"]
+        .iter()
+        .flat_map(|tag| attribute("Name", tag))
+        .map(|name| format!("Microsoft.Dynamics.DataEntities.{name}"))
+        .collect();
+    let named: Vec<String> = ["Property", "NavigationProperty", "Parameter", "ReturnType"]
+        .iter()
+        .flat_map(|tag| attribute("Type", tag))
+        .collect();
+    assert!(named.iter().any(|name| name == "Edm.String"), "the scan finds types: {named:?}");
+    for name in &named {
+        let element = name.strip_prefix("Collection(").and_then(|rest| rest.strip_suffix(')')).unwrap_or(name);
+        assert!(
+            PRIMITIVES_4_0.contains(&element) || declared.iter().any(|declared| declared == element),
+            "{name} is neither an OData 4.0 primitive nor declared in the document"
+        );
+    }
+}
+
 #[test]
 fn the_schema_check_refuses_broken_metadata() {
     let dir = TempDir::new().expect("temporary directory");

@@ -432,7 +432,26 @@ fn a_bill_of_materials_is_approved_through_its_odata_action() {
 
     let (status, body) = post(&server, FABRIKAM, approve, r#"{"approver":"000123"}"#);
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["value"], json!({ "BOMId": "B-1", "approved": true, "lines": 1 }));
+    // Read as a client generated from `$metadata` reads it: the result is declared Edm.String
+    // (an `object` without members), and the string is the plugin's JSON.
+    #[derive(Debug, serde::Deserialize)]
+    struct Answer {
+        #[serde(rename = "@odata.context")]
+        context: String,
+        value: String,
+    }
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Approval {
+        #[serde(rename = "BOMId")]
+        bom_id: String,
+        approved: bool,
+        lines: i64,
+    }
+    let answer: Answer = serde_json::from_value(body).expect("an Edm.String result");
+    assert!(answer.context.ends_with("/data/$metadata#Edm.String"), "{}", answer.context);
+    let approval: Approval = serde_json::from_str(&answer.value).expect("the plugin's JSON");
+    assert_eq!(approval, Approval { bom_id: "B-1".into(), approved: true, lines: 1 });
     let key = [("dataAreaId", "usmf".into()), ("BOMId", "B-1".into())];
     assert_eq!(field(&store, "BillOfMaterialsHeader", &key, "ApproverPersonnelNumber"), Some("000123".into()));
 

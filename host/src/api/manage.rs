@@ -21,6 +21,7 @@
 //! POST   /manage/clients/{id}/secret          a new secret, once
 //! GET    /manage/plugins                      every plugin file: the version serving, its
 //!                                             content hash, the last refusal and why
+//! GET    /manage/status                       counters since the server started
 //! ```
 //!
 //! An admin hands out only what it holds: it may register a client, or change, remove or
@@ -60,6 +61,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/clients/{id}", get(client).put(set_client).delete(remove_client))
         .route("/clients/{id}/secret", post(reset_secret))
         .route("/plugins", get(plugins))
+        .route("/status", get(status))
 }
 
 /// An admin caller, or 403.
@@ -339,6 +341,14 @@ async fn plugins(State(state): State<AppState>, caller: Caller) -> ApiResult<Res
     let status = state.jobs.deployment().pipeline.registry.status();
     let value: Vec<_> = status.iter().map(plugin_json).collect();
     Ok(axum::Json(json!({ "value": value })).into_response())
+}
+
+/// What the server counted since it started: `odata_unsupported_requests`, the OData requests
+/// and `$batch` operations answered 501 (valid OData that Wharf does not offer). Those are
+/// logged at info, not as errors, so this is where an operator sees what clients miss.
+async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    admin(&caller)?;
+    Ok(axum::Json(json!({ "odata_unsupported_requests": state.odata.unsupported_requests() })).into_response())
 }
 
 /// One plugin file: `file` (its name in the plugin directory), `current` (`name@version`

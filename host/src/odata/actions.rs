@@ -397,6 +397,12 @@ fn checked(param_type: ParamType, value: Json) -> Result<Json, String> {
             let field = Field { name: String::new(), field_type, required: true, default: None };
             Ok(Json::String(parse_value(&field, text, &ParseOptions::default())?.to_string()))
         }
+        // `$metadata` declares objects and arrays as Edm.String holding JSON (see
+        // `metadata::edm`), so a typed client sends the JSON as text; the plugin gets it parsed.
+        (None, Json::String(text)) if matches!(param_type, ParamType::Object | ParamType::Array) => {
+            let parsed: Json = serde_json::from_str(text).map_err(|_| "got a string that is not JSON".to_owned())?;
+            check_type(param_type, &parsed).map(|()| parsed)
+        }
         _ => check_type(param_type, &value).map(|()| value),
     }
 }

@@ -306,23 +306,23 @@ fn property_type(field_type: &FieldType) -> String {
 }
 
 /// The CSDL type of an action's parameter or result.
-fn edm(param_type: ParamType) -> &'static str {
+///
+/// A manifest's `object` and `array` say "any JSON" and declare no members, and OData 4.0 has
+/// no type for that: Edm.Untyped is 4.01's, the abstract Edm.ComplexType needs an
+/// `@odata.type` naming a concrete type, and an open complex type per action would be answered
+/// as bare members (JSON Format §11), where D365's clients and run-time OData clients such as
+/// python-odata read an action's result from `value`. So such values travel as Edm.String
+/// holding the JSON text: every 4.0 client, typed or not, reads it from `value` and hands the
+/// caller a string to parse; a parameter may be sent either way (see `actions::checked`).
+pub(super) fn edm(param_type: ParamType) -> &'static str {
     match param_type {
-        ParamType::String => "Edm.String",
+        ParamType::String | ParamType::Object | ParamType::Array => "Edm.String",
         ParamType::Integer => "Edm.Int64",
         ParamType::Decimal => "Edm.Decimal",
         ParamType::Boolean => "Edm.Boolean",
         ParamType::Date => "Edm.Date",
         ParamType::Datetime => "Edm.DateTimeOffset",
         ParamType::Guid => "Edm.Guid",
-        // Any JSON value. OData 4.0 has no type for "any object" or "any array": its abstract
-        // Edm.ComplexType promises a structured value typed by `@odata.type`, and Edm.String a
-        // string, and a client would send either rather than the JSON the plugin expects.
-        // Edm.Untyped (from 4.01) says exactly this; the CSDL schemas accept it, .NET's OData
-        // library reads it, and python-odata passes values of types it does not know through
-        // as they are.
-        ParamType::Object => "Edm.Untyped",
-        ParamType::Array => "Collection(Edm.Untyped)",
     }
 }
 
@@ -499,13 +499,13 @@ fields = { OrderId = "OrderId" }
       <Action Name="approve" IsBound="true">
         <Parameter Name="_this" Type="Microsoft.Dynamics.DataEntities.Header" Nullable="false"/>
         <Parameter Name="comment" Type="Edm.String"/>
-        <Parameter Name="details" Type="Edm.Untyped"/>
+        <Parameter Name="details" Type="Edm.String"/>
         <ReturnType Type="Edm.Boolean"/>
       </Action>
       <Action Name="closeAll" IsBound="true">
         <Parameter Name="_this" Type="Collection(Microsoft.Dynamics.DataEntities.Header)" Nullable="false"/>
         <Parameter Name="fee" Type="Edm.Decimal" Scale="variable"/>
-        <ReturnType Type="Collection(Edm.Untyped)"/>
+        <ReturnType Type="Edm.String"/>
       </Action>
       <EntityContainer Name="Container">
         <Annotation Term="Org.OData.Capabilities.V1.ConformanceLevel" EnumMember="Org.OData.Capabilities.V1.ConformanceLevelType/Minimal"/>

@@ -20,13 +20,14 @@ mod write;
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::Caller;
 use crate::entity::{Catalog, Entity};
-use crate::plugin::Registry;
+use crate::plugin::{ParamType, Registry};
 use crate::store::Store;
 use json::Metadata;
 use syntax::{QueryOptions, Segment};
@@ -269,6 +270,8 @@ pub struct Service {
     settings: Arc<Settings>,
     /// Where rows without a named company go, and what a caller sees without `cross-company`.
     default_company: Option<String>,
+    /// Requests (and `$batch` operations) answered 501, since the service started.
+    unsupported: Arc<AtomicU64>,
 }
 
 /// Where a request stands: sent on its own, or as an operation of a `$batch`.
@@ -301,7 +304,31 @@ impl Service {
     pub fn new(store: Store, registry: Arc<Registry>, settings: Settings, default_company: Option<String>) -> Service {
         let default_company = default_company.map(|company| company.to_ascii_lowercase());
         let actions = actions::Actions::new(registry.clone(), store.clone(), default_company.clone());
-        Service { store, registry, actions, settings: Arc::new(settings), default_company }
+        Service {
+            store,
+            registry,
+            actions,
+            settings: Arc::new(settings),
+            default_company,
+            unsupported: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// How many requests and `$batch` operations were answered 501 (valid OData the service
+    /// does not offer) since it started: what clients ask for that Wharf lacks.
+    pub fn unsupported_requests(&self) -> u64 {
+        self.unsupported.load(Ordering::Relaxed)
+    }
+
+    /// The answer to a refused request. A 501 is counted and logged at info, not as an error:
+    /// a client asking for what the service does not offer is no fault of the server, and
+    /// nothing an operator should be paged for.
+    fn refusal(&self, request: &Request<'_>, error: Error) -> Response {
+        if error.status == 501 {
+            self.unsupported.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(path = request.path, query = request.query, "unsupported OData request: {}", error.message);
+        }
+        error.into()
     }
 
     /// The entities served.
@@ -311,7 +338,9 @@ impl Service {
 
     /// Answers one request.
     pub fn handle(&self, request: &Request<'_>) -> Response {
-        self.answer(request, Place::Top).unwrap_or_else(Response::from).with_header("OData-Version", "4.0")
+        self.answer(request, Place::Top)
+            .unwrap_or_else(|error| self.refusal(request, error))
+            .with_header("OData-Version", "4.0")
     }
 
     /// Answers `request`, sent on its own or as an operation of a batch (`place`).
@@ -518,11 +547,12 @@ impl Service {
                 match unit {
                     None => self
                         .answer(&request, Place::InBatch)
-                        .unwrap_or_else(Response::from)
+                        .unwrap_or_else(|error| self.refusal(&request, error))
                         .with_header("OData-Version", "4.0"),
-                    Some(unit) => {
-                        self.change(&request, unit).unwrap_or_else(Response::from).with_header("OData-Version", "4.0")
-                    }
+                    Some(unit) => self
+                        .change(&request, unit)
+                        .unwrap_or_else(|error| self.refusal(&request, error))
+                        .with_header("OData-Version", "4.0"),
                 }
             }
             Err(error) => error.into(),
@@ -594,6 +624,12 @@ impl Service {
         level: Metadata,
     ) -> Result<Response, Error> {
         let key = key.map(|key| query::Translator::new(entity).key(key)).transpose()?;
+        // A row's action reaches what reading the row reaches.
+        if let Some(company) = key.as_ref().and_then(|key| read::row_company(entity, key))
+            && !self.in_scope(request, &company)
+        {
+            return Err(Error::not_found(format!("There is no such {}.", entity.name)));
+        }
         let parameters = if request.body.iter().all(u8::is_ascii_whitespace) {
             serde_json::Value::Object(serde_json::Map::new())
         } else {
@@ -601,32 +637,45 @@ impl Service {
                 .map_err(|error| Error::bad_request(format!("The parameters are not a JSON object: {error}.")))?
         };
         let company = self.default_company(request.caller);
+        let returns = self.declared_result(entity, action, key.is_none());
         let result = self.actions.invoke_bound(entity, action, key, company.as_deref(), parameters, request.caller)?;
         let Some(result) = result else { return Ok(Response::empty(204)) };
+        // Objects and arrays travel as the JSON text, as `$metadata` declares them (see
+        // `metadata::edm`); other results are spliced in as the plugin wrote them, not rebuilt.
+        let value = match returns {
+            Some(ParamType::Object | ParamType::Array) | None => {
+                serde_json::to_string(result.get()).map_err(anyhow::Error::from)?
+            }
+            Some(_) => result.get().to_owned(),
+        };
+        let type_name = returns.map_or("Edm.String", metadata::edm);
         if !level.has_context() {
-            let body = format!("{{\"value\":{}}}", result.get());
+            let body = format!("{{\"value\":{value}}}");
             return Ok(Response {
                 status: 200,
                 headers: vec![("Content-Type".into(), JSON.into())],
                 body: body.into_bytes(),
             });
         }
-        // The result is spliced in as the plugin wrote it, not rebuilt as a tree.
-        let context = format!("{}/$metadata#{}", request.root, edm_name(&actions::shallow(&result)));
-        let context = serde_json::Value::String(context);
-        let body = format!("{{\"@odata.context\":{context},\"value\":{}}}", result.get());
+        // An operation's result: `#{type-name}` (OData 4.0 Part 1 §10.16).
+        let context = serde_json::Value::String(format!("{}/$metadata#{type_name}", request.root));
+        let body = format!("{{\"@odata.context\":{context},\"value\":{value}}}");
         Ok(Response { status: 200, headers: vec![("Content-Type".into(), JSON.into())], body: body.into_bytes() })
     }
-}
 
-/// The Edm type name of an action's JSON result, for its context URL.
-fn edm_name(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Bool(_) => "Edm.Boolean",
-        serde_json::Value::Number(number) if number.is_i64() => "Edm.Int64",
-        serde_json::Value::Number(_) => "Edm.Decimal",
-        serde_json::Value::String(_) => "Edm.String",
-        _ => "Edm.Untyped",
+    /// The result type `$metadata` declares for action `action` bound to `entity`'s rows (or
+    /// to its set, when `collection`).
+    fn declared_result(&self, entity: &Entity, action: &str, collection: bool) -> Option<ParamType> {
+        actions::declarations(&self.registry)
+            .into_iter()
+            .find(|declaration| {
+                let (bound, on_set) = match &declaration.binding {
+                    metadata::BoundTo::Entity(bound) => (bound, false),
+                    metadata::BoundTo::Collection(bound) => (bound, true),
+                };
+                declaration.name == action && on_set == collection && entity.answers_to(bound)
+            })
+            .and_then(|declaration| declaration.returns)
     }
 }
 
