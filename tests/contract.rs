@@ -10,6 +10,7 @@ use reqwest::blocking::{RequestBuilder, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
+use wharf::api::config::TlsFiles;
 use wharf::formats::package::{PackageReader, PackageWriter, ZipLimits};
 
 use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS, SETUP_JOB, TestServer};
@@ -1178,4 +1179,46 @@ fn ris_connection_check_reads_the_environment_root_with_its_token() {
     assert_eq!(root["OData"], server.at("/data"), "{root}");
     let anonymous = server.http.get(server.at("/")).send().expect("answers");
     assert_eq!(anonymous.status(), 401);
+}
+
+#[test]
+fn over_tls_download_links_are_https_and_d365fo_integrations_downloads_them_as_minted() {
+    let server = TestServer::start_with(|config| {
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).expect("a certificate");
+        let (certificate, key) = (config.deployment.join("wharf.crt"), config.deployment.join("wharf.key"));
+        std::fs::write(&certificate, certified.cert.pem()).expect("write the certificate");
+        std::fs::write(&key, certified.signing_key.serialize_pem()).expect("write the key");
+        config.tls = Some(TlsFiles { certificate, key });
+        config.limits.header_read_timeout = Duration::from_millis(500);
+    });
+    assert!(server.url.starts_with("https://127.0.0.1:"), "{}", server.url);
+    // The token, the enqueue, the job status and the dequeue all go over TLS.
+    let client = Session::new(&server, FABRIKAM);
+    import_setup(&client);
+    let message = client.dequeue_first(CUSTOMERS_EXPORT_JOB);
+    let location = check_dequeue_answer(&message).download_location;
+    assert!(location.starts_with(&server.at("/api/connector/download/")), "{location}");
+
+    // d365fo.integrations' Get-DmfFile: an http:// link becomes https:// with every ":80"
+    // deleted; an https link is used as it is.
+    let used = match location.strip_prefix("http://") {
+        Some(rest) => format!("https://{}", rest.replace(":80", "")),
+        None => location.clone(),
+    };
+    assert_eq!(used, location);
+    let download = client.authorized(server.http.get(&used));
+    assert_eq!(download.status(), 200);
+    assert!(download.text().expect("a CSV").contains("CustomerAccount"));
+
+    // Plain HTTP on the TLS port gets no answer, and the connection limits hold before the
+    // handshake: a connection that never starts it is closed at the head's deadline.
+    let address = server.url.trim_start_matches("https://").to_owned();
+    let plain = reqwest::blocking::Client::new().get(format!("http://{address}/health")).send();
+    assert!(plain.is_err(), "{plain:?}");
+    let mut silent = std::net::TcpStream::connect(&address).expect("connects");
+    silent.set_read_timeout(Some(Duration::from_secs(10))).expect("a read timeout");
+    let opened = Instant::now();
+    let read = std::io::Read::read(&mut silent, &mut [0; 16]).expect("closed, not timed out");
+    assert_eq!(read, 0, "closed without an answer");
+    assert!(opened.elapsed() < Duration::from_secs(5), "closed after {:?}", opened.elapsed());
 }

@@ -24,7 +24,7 @@ pub const CUSTOMERS_EXPORT_JOB: &str = "5acd8121-d4e1-4cf8-b31f-9713de3e3627";
 
 /// A running server; stops (gracefully) when dropped.
 pub struct TestServer {
-    /// `http://127.0.0.1:{port}`.
+    /// `http://127.0.0.1:{port}` (`https://` with `[tls]`).
     pub url: String,
     /// The deployment directory (its `data/` holds the stores).
     pub dir: tempfile::TempDir,
@@ -58,7 +58,13 @@ impl TestServer {
         // minute's token budget go at once. The tests of the budget set their own.
         config.limits.token_burst = config.limits.token_requests_per_minute;
         edit(&mut config);
-        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().expect("a client");
+        let mut http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60));
+        // A server with `[tls]` is trusted by its certificate, as a client is told to trust it.
+        if let Some(tls) = &config.tls {
+            let pem = std::fs::read(&tls.certificate).expect("the server's certificate");
+            http = http.add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("a PEM certificate"));
+        }
+        let http = http.build().expect("a client");
         let (url, auth, stop, thread) = run(config.clone());
         let mut server = TestServer {
             url,
@@ -174,7 +180,8 @@ fn run(config: ServerConfig) -> (String, Auth, oneshot::Sender<()>, std::thread:
                 Ok(server) => server,
                 Err(error) => return started.send(Err(format!("{error:#}"))).expect("the test waits"),
             };
-            let url = format!("http://{}", server.local_addr().expect("an address"));
+            let scheme = if server.serves_tls() { "https" } else { "http" };
+            let url = format!("{scheme}://{}", server.local_addr().expect("an address"));
             started.send(Ok((url, server.auth().clone()))).expect("the test waits");
             server
                 .run(async move {

@@ -7,6 +7,10 @@
 //! public_url = "https://wharf.example.com"  # what links and token audiences say
 //! shutdown_grace = "30s"
 //!
+//! [tls]                                     # serve HTTPS instead of HTTP
+//! certificate = "tls/wharf.crt"             # PEM: the certificate, then its chain
+//! key = "tls/wharf.key"                     # PEM: its private key (PKCS#8, PKCS#1 or SEC1)
+//!
 //! [limits]
 //! max_body_bytes = 536870912                # enqueue and package uploads
 //! max_action_body_bytes = 1048576           # JSON bodies of actions and management calls
@@ -50,8 +54,11 @@ pub struct ServerConfig {
     /// The data directory, when not the deployment's.
     pub data: Option<PathBuf>,
     /// The URL clients reach the server by, without a trailing slash: download links, upload
-    /// links and the token audience start with it. Defaults to `http://{listen}`.
+    /// links and the token audience start with it. Defaults to `http://{listen}`, or
+    /// `https://{listen}` with `[tls]`.
     pub public_url: Option<String>,
+    /// Serve HTTPS with this certificate, rather than plain HTTP.
+    pub tls: Option<TlsFiles>,
     /// How long a shutdown waits for executions under way.
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
@@ -63,6 +70,21 @@ pub struct ServerConfig {
     pub auth: AuthSettings,
     /// The OData service.
     pub odata: crate::odata::Settings,
+}
+
+/// The `[tls]` table: PEM files, relative to the configuration file.
+///
+/// D365 is reached over HTTPS on the default port, and its clients count on it: RIS rewrites
+/// every download link to https without a port, and d365fo.integrations rewrites `http://` to
+/// `https://` and deletes `:80` wherever it occurs. So Wharf serves TLS itself (or sits behind
+/// a TLS proxy, with `public_url` the proxy's URL).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// The server's certificate followed by its chain, PEM.
+    pub certificate: PathBuf,
+    /// The certificate's private key, PEM.
+    pub key: PathBuf,
 }
 
 /// Limits on what requests may cost.
@@ -132,6 +154,7 @@ impl Default for ServerConfig {
             deployment: PathBuf::from("."),
             data: None,
             public_url: None,
+            tls: None,
             shutdown_grace: Duration::from_secs(30),
             limits: Limits::default(),
             jobs: JobSettings::default(),
@@ -149,6 +172,8 @@ impl ServerConfig {
         let base = path.parent().unwrap_or(Path::new("."));
         config.deployment = base.join(&config.deployment);
         config.data = config.data.map(|data| base.join(data));
+        config.tls =
+            config.tls.map(|tls| TlsFiles { certificate: base.join(tls.certificate), key: base.join(tls.key) });
         Ok(config)
     }
 
@@ -156,6 +181,7 @@ impl ServerConfig {
     pub fn public_url(&self, bound: SocketAddr) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
+            None if self.tls.is_some() => format!("https://{bound}"),
             None => format!("http://{bound}"),
         }
     }

@@ -19,6 +19,10 @@
 //! A connection the server ends after answering a request whose body it did not read (a 401,
 //! a 413, a 507) is not simply closed: see [`LINGER`].
 //!
+//! With `[tls]`, a connection's TLS handshake runs in its own task, under the deadline for its
+//! first request head and closable for room like any connection still waiting for one; HTTP
+//! then runs over the TLS stream exactly as over a plain socket.
+//!
 //! hyper's own `header_read_timeout` is not used: its clock runs whenever hyper waits for a
 //! head, the wait between requests included, so it cannot tell a slow head from a kept-alive
 //! connection, and hyper gives no way to close a connection from outside, which the cap needs.
@@ -52,6 +56,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, Re
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use super::Limits;
@@ -84,11 +89,13 @@ struct Timeouts {
     idle: Duration,
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then stops accepting and waits
-/// for the connections to finish the requests under way (each closes when idle).
+/// Serves `router` on `listener` (over TLS with `tls`) until `shutdown` completes, then stops
+/// accepting and waits for the connections to finish the requests under way (each closes
+/// when idle).
 pub(super) async fn serve(
     listener: TcpListener,
     router: Router,
+    tls: Option<TlsAcceptor>,
     limits: &Limits,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
@@ -152,8 +159,12 @@ pub(super) async fn serve(
         let registered = Registered { open: open.clone(), id: next_id };
         open.insert(next_id, connection.clone());
         next_id += 1;
-        let task = run_connection(stream, remote, router.clone(), connection, timeouts, stop.clone(), registered);
-        tasks.spawn(task);
+        let accepted =
+            Accepted { stream, remote, router: router.clone(), connection, timeouts, stop: stop.clone(), registered };
+        match &tls {
+            None => tasks.spawn(serve_connection(accepted)),
+            Some(tls) => tasks.spawn(handshake(tls.clone(), accepted)),
+        };
     }
     drop(listener);
     stop.cancel();
@@ -203,16 +214,62 @@ fn log_panic(ended: Option<Result<(), tokio::task::JoinError>>) {
     }
 }
 
-/// Serves one connection until it ends, times out, is closed for room, or the server stops.
-async fn run_connection(
-    stream: TcpStream,
+/// An accepted connection, its stream a TCP socket or a TLS stream over one.
+struct Accepted<S> {
+    stream: S,
     remote: SocketAddr,
     router: Router,
     connection: Arc<Connection>,
     timeouts: Timeouts,
     stop: CancellationToken,
-    _registered: Registered,
-) {
+    registered: Registered,
+}
+
+/// Runs the TLS handshake of `accepted`, then serves it over TLS. The handshake is bounded
+/// by the deadline for the first request head, which runs from the accept, and gives way
+/// when the connection is closed for room or the server stops.
+async fn handshake(tls: TlsAcceptor, accepted: Accepted<TcpStream>) {
+    let Accepted { stream, remote, router, connection, timeouts, stop, registered } = accepted;
+    let deadline = connection.deadline(timeouts);
+    let stream = tokio::select! {
+        handshake = tls.accept(stream) => match handshake {
+            Ok(stream) => stream,
+            Err(error) => {
+                tracing::debug!(%remote, "TLS handshake failed: {error}");
+                return;
+            }
+        },
+        () = sleep_until(deadline) => {
+            tracing::debug!(%remote, "closed a connection that did not finish its TLS handshake in time");
+            return;
+        }
+        () = closed_for_room(&connection) => {
+            tracing::debug!(%remote, "closed a connection in its TLS handshake, to make room");
+            return;
+        }
+        () = stop.cancelled() => return,
+    };
+    serve_connection(Accepted { stream, remote, router, connection, timeouts, stop, registered }).await;
+}
+
+/// Resolves once `connection` is closed for room.
+async fn closed_for_room(connection: &Connection) {
+    loop {
+        let woken = connection.wake.notified();
+        if connection.closed_for_room() {
+            return;
+        }
+        woken.await;
+    }
+}
+
+/// Serves one connection until it ends, times out, is closed for room, or the server stops.
+async fn serve_connection<S>(accepted: Accepted<S>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    // Held until the connection ends, however it ends: it gives up its place in `Open`.
+    let Accepted { stream, remote, router, connection, timeouts, stop, registered: _registered } = accepted;
     let io = TokioIo::new(Watched { stream, connection: connection.clone() });
     let router = TowerToHyperService::new(router);
     let watched = connection.clone();
@@ -276,7 +333,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 /// Shuts the server's side of `stream` and reads what the client still sends, for at most
 /// [`LINGER`] and [`LINGER_BYTES`] or until the connection is closed for room.
-async fn linger(mut stream: TcpStream, connection: &Connection) {
+async fn linger(mut stream: impl AsyncRead + AsyncWrite + Unpin, connection: &Connection) {
     if stream.shutdown().await.is_err() {
         return;
     }
@@ -289,14 +346,9 @@ async fn linger(mut stream: TcpStream, connection: &Connection) {
             }
         }
     };
-    let closed_for_room = async {
-        while !connection.closed_for_room() {
-            connection.wake.notified().await;
-        }
-    };
     tokio::select! {
         () = drain => {}
-        () = closed_for_room => {}
+        () = closed_for_room(connection) => {}
         () = tokio::time::sleep(LINGER) => {}
     }
 }
@@ -490,14 +542,14 @@ impl Drop for RequestGuard {
     }
 }
 
-/// The socket, telling its connection when bytes arrive.
+/// The socket (or the TLS stream over it), telling its connection when bytes arrive.
 #[derive(Debug)]
-struct Watched {
-    stream: TcpStream,
+struct Watched<S> {
+    stream: S,
     connection: Arc<Connection>,
 }
 
-impl AsyncRead for Watched {
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(self: Pin<&mut Self>, context: &mut Context<'_>, buffer: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buffer.filled().len();
@@ -509,7 +561,7 @@ impl AsyncRead for Watched {
     }
 }
 
-impl AsyncWrite for Watched {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(self: Pin<&mut Self>, context: &mut Context<'_>, bytes: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().stream).poll_write(context, bytes)
     }

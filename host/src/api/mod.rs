@@ -16,6 +16,7 @@ mod metadata;
 mod odata;
 mod packages;
 mod services;
+mod tls;
 mod token;
 
 use std::net::SocketAddr;
@@ -100,6 +101,8 @@ fn log_failure(class: ServerErrorsFailureClass, latency: Duration, _span: &traci
 #[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
+    /// With `[tls]`: the handshake every connection makes first.
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     state: AppState,
     grace: Duration,
 }
@@ -109,6 +112,8 @@ impl Server {
     /// long as the server lives), its job service and the auth state (the signing key is made
     /// on first start and kept in the data directory).
     pub async fn bind(config: &ServerConfig) -> Result<Server> {
+        // A certificate that cannot be used stops the start, before anything listens.
+        let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
         let listener =
             TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
         let public_url: Arc<str> = config.public_url(listener.local_addr()?).into();
@@ -148,7 +153,7 @@ impl Server {
             odata,
             odata_body_limit: config.odata.max_batch_bytes,
         };
-        Ok(Server { listener, state, grace: config.shutdown_grace })
+        Ok(Server { listener, tls, state, grace: config.shutdown_grace })
     }
 
     /// The job service it runs.
@@ -166,6 +171,11 @@ impl Server {
         Ok(self.listener.local_addr()?)
     }
 
+    /// Whether it serves HTTPS (`[tls]`) rather than plain HTTP.
+    pub fn serves_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// The public URL it hands out.
     pub fn public_url(&self) -> &str {
         &self.state.public_url
@@ -179,7 +189,8 @@ impl Server {
         let limits = self.state.limits.clone();
         let app = router(self.state);
         // Not `axum::serve`: it keeps idle connections for ever (see `connections`).
-        connections::serve(self.listener, app, &limits, shutdown).await.context("the server failed")?;
+        let tls = self.tls.map(tokio_rustls::TlsAcceptor::from);
+        connections::serve(self.listener, app, tls, &limits, shutdown).await.context("the server failed")?;
         tracing::info!("stopped accepting requests; waiting for executions under way");
         jobs.stop();
         let _ = scheduler.await;

@@ -46,7 +46,8 @@ pub fn run(args: ServeArgs, out: &mut dyn std::io::Write) -> Outcome {
     runtime.block_on(async {
         let server = Server::bind(&config).await.map_err(unusable)?;
         let address = server.local_addr().map_err(failed)?;
-        writeln!(out, "listening on http://{address} (public URL {})", server.public_url()).map_err(failed)?;
+        let scheme = if server.serves_tls() { "https" } else { "http" };
+        writeln!(out, "listening on {scheme}://{address} (public URL {})", server.public_url()).map_err(failed)?;
         if server.auth().clients().is_empty() {
             writeln!(
                 out,
