@@ -175,6 +175,9 @@ struct Target<'a> {
     shape: Shape<'a>,
 }
 
+/// An exported file's columns: for each, its position in the rows it comes from and its name.
+type ShapedColumns = Vec<(usize, String)>;
+
 /// The columns an exported file has.
 #[derive(Clone, Copy)]
 enum Shape<'a> {
@@ -187,7 +190,7 @@ enum Shape<'a> {
 
 impl Shape<'_> {
     /// The columns `columns` become in this shape, with the position each comes from.
-    fn columns(self, entity: &Entity, columns: &[String]) -> Vec<(usize, String)> {
+    fn columns(self, entity: &Entity, columns: &[String]) -> ShapedColumns {
         let Shape::Staging { company } = self else {
             return columns.iter().cloned().enumerate().collect();
         };
@@ -264,7 +267,7 @@ fn export_entity(
     progress.entity_started(&entity.label, pipeline.store.count(entity, company)?, 0);
 
     let context = call_context(&entity.name, company, options);
-    let mut writer: Option<(Box<dyn RowWriter>, Vec<(usize, String)>)> = None;
+    let mut writer: Option<(Box<dyn RowWriter>, ShapedColumns)> = None;
     let mut rows = 0u64;
     for batch in reader {
         let batch = batch?;
