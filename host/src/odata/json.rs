@@ -468,12 +468,8 @@ type = "integer"
     #[test]
     fn full_metadata_names_the_type_id_links_and_every_type_json_does_not_show() {
         let entity = customer();
-        let values = [
-            Value::String("usmf".into()),
-            Value::String("C 1".into()),
-            Value::Decimal("10.50".into()),
-            Value::Null,
-        ];
+        let values =
+            [Value::String("usmf".into()), Value::String("C 1".into()), Value::Decimal("10.50".into()), Value::Null];
         let row = |metadata| RowJson {
             entity: &entity,
             values: &values,

@@ -388,10 +388,10 @@ impl Service {
                 self.read_raw_value(request, &entity, key, property)
             }
             (Target::Navigation(entity, key, name), Method::Get) => {
-                self.read_navigation(request, &entity, key, name, &options, level, false)
+                self.read_navigation(request, &entity, key, name, &options, level)
             }
             (Target::NavigationCount(entity, key, name), Method::Get) => {
-                self.read_navigation(request, &entity, key, name, &options, level, true)
+                self.count_navigation(request, &entity, key, name, &options)
             }
             (Target::Collection(entity), Method::Post) => {
                 self.in_unit(|unit| self.create(request, &entity, level, unit))

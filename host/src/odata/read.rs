@@ -277,8 +277,8 @@ impl Service {
 
     /// `GET /data/{Set}({key})/{Navigation}`: the related rows, answered as a collection with
     /// its query options (to-many) or as one entity (to-one, 204 when there is none, OData 4.0
-    /// Part 1 §11.2.6); with `count`, `…/{Navigation}/$count`. The context URL names the
-    /// entity set the navigation property is bound to (§10.2).
+    /// Part 1 §11.2.6). The context URL names the entity set the navigation property is bound
+    /// to (§10.2).
     pub(super) fn read_navigation(
         &self,
         request: &Request<'_>,
@@ -287,8 +287,40 @@ impl Service {
         name: &str,
         options: &QueryOptions,
         level: Metadata,
-        count: bool,
     ) -> Result<Response, Error> {
+        let (related, condition, many) = self.navigation(request, entity, key, name)?;
+        if many {
+            return self.read_collection(request, &related.target, options, Some(condition), level);
+        }
+        let query = Query { condition, order: Vec::new(), after: None, offset: 0, limit: 1 };
+        match self.store.query(&related.target, &query)?.into_iter().next() {
+            Some(row) => self.entity_answer(request, &related.target, &row, options, level),
+            None => Ok(Response::empty(204)),
+        }
+    }
+
+    /// `GET /data/{Set}({key})/{Navigation}/$count`.
+    pub(super) fn count_navigation(
+        &self,
+        request: &Request<'_>,
+        entity: &Entity,
+        key: &Key,
+        name: &str,
+        options: &QueryOptions,
+    ) -> Result<Response, Error> {
+        let (related, condition, _) = self.navigation(request, entity, key, name)?;
+        self.count(request, &related.target, options, Some(condition))
+    }
+
+    /// Where `{Set}({key})/{Navigation}` leads: the relation's rows, the condition those of
+    /// this key's row meet, and whether there may be many. 404 when the row is out of reach.
+    fn navigation(
+        &self,
+        request: &Request<'_>,
+        entity: &Entity,
+        key: &Key,
+        name: &str,
+    ) -> Result<(RelatedRows, Condition, bool), Error> {
         let relation = entity
             .relations
             .iter()
@@ -297,17 +329,7 @@ impl Service {
         let (_, row) = self.keyed_row(request, entity, key)?;
         let related = self.related_rows(request, entity, relation)?;
         let condition = related.condition(&row);
-        if count {
-            return self.count(request, &related.target, options, Some(condition));
-        }
-        if relation.many {
-            return self.read_collection(request, &related.target, options, Some(condition), level);
-        }
-        let query = Query { condition, order: Vec::new(), after: None, offset: 0, limit: 1 };
-        match self.store.query(&related.target, &query)?.into_iter().next() {
-            Some(row) => self.entity_answer(request, &related.target, &row, options, level),
-            None => Ok(Response::empty(204)),
-        }
+        Ok((related, condition, relation.many))
     }
 
     /// `GET /data/{Set}({key})/{Property}`.
@@ -468,7 +490,7 @@ impl Service {
         for (relation, item) in expansions {
             let related = self.related_rows(request, entity, relation)?;
             let target = &related.target;
-            let translator = Translator::new(&target);
+            let translator = Translator::new(target);
             let (selected, _) = translator.select(&item.options.select)?;
             let order = translator.order(&item.options.orderby)?;
             let nested = match &item.options.filter {
