@@ -20,7 +20,7 @@ use crate::entity::convert::{ParseOptions, parse_value};
 use crate::entity::{COMPANY_FIELD, Catalog, Entity, Field, FieldType};
 use crate::plugin::entities::Fields;
 use crate::plugin::manifest::{ActionBinding, ActionParameter, ActionTarget};
-use crate::plugin::{CallError, CallErrorKind, Entities, ParamType, Plugin, Registry, UnitOfWork};
+use crate::plugin::{CallError, CallErrorKind, Entities, ParamType, Plugin, Registry, UnitOfWork, ValueType};
 use crate::store::Store;
 
 /// The input member that carries the bound row's key to an instance-bound action; the SDK's
@@ -170,10 +170,13 @@ impl Actions {
                     .binding
                     .parameters
                     .iter()
-                    .map(|parameter| json!({ "Name": parameter.name, "Type": parameter.param_type.name() }))
+                    .map(|parameter| described(&parameter.name, &parameter.value_type))
                     .collect();
-                let returns = exposed.binding.returns.map_or("void", ParamType::name);
-                Ok(json!({ "Parameters": parameters, "Return": { "Name": "return", "Type": returns } }))
+                let returns = match &exposed.binding.returns {
+                    Some(returns) => described("return", returns),
+                    None => json!({ "Name": "return", "Type": "void" }),
+                };
+                Ok(json!({ "Parameters": parameters, "Return": returns }))
             }
             _ => Err(no_service(path)),
         }
@@ -270,12 +273,14 @@ impl Actions {
         let granted = Granted { store: self.store.clone(), scope: Arc::new(Scope::new(self.store.catalog(), caller)) };
         let action = exposed.action.as_str();
         match exposed.plugin.invoke(ctx, action, &Json::Object(input), &granted) {
-            Ok(output) => Ok(match exposed.binding.returns {
+            Ok(output) => Ok(match &exposed.binding.returns {
+                // A result with declared members was checked before its changes were committed
+                // (see `Plugin::invoke`); of any other only the top is checked, and only after.
                 Some(returns) => {
-                    if let Err(problem) = check_type(returns, &shallow(&output)) {
+                    if let Err(problem) = check_type(returns.param_type, &shallow(&output)) {
                         // The changes are committed by now: the call succeeded, whatever it says.
                         let plugin = exposed.plugin.id();
-                        tracing::warn!(plugin, "action {action} should return {} and {problem}", a(returns));
+                        tracing::warn!(plugin, "action {action} should return {returns} and {problem}");
                     }
                     Some(output).filter(|output| output.get() != "null")
                 }
@@ -304,7 +309,7 @@ pub fn declarations(registry: &Registry) -> Vec<ActionDecl> {
             Some(ActionDecl {
                 name: exposed.action,
                 binding: if collection { BoundTo::Collection(entity) } else { BoundTo::Entity(entity) },
-                parameters: exposed.binding.parameters.into_iter().map(|p| (p.name, p.param_type)).collect(),
+                parameters: exposed.binding.parameters.into_iter().map(|p| (p.name, p.value_type)).collect(),
                 returns: exposed.binding.returns,
             })
         })
@@ -364,17 +369,15 @@ fn parameters(action: &str, binding: &ActionBinding, params: Json) -> Result<Map
         return Err(ActionError::BadRequest(format!("{action} has no parameter {unknown}; its parameters: {takes}.")));
     }
     let mut input = Map::new();
-    for ActionParameter { name, param_type } in &binding.parameters {
+    for ActionParameter { name, value_type } in &binding.parameters {
         let value = match given.remove(name) {
             None | Some(Json::Null) => {
                 return Err(ActionError::BadRequest(format!(
-                    "Parameter {name} of {action} is missing; it takes {}.",
-                    a(*param_type)
+                    "Parameter {name} of {action} is missing; it takes {value_type}."
                 )));
             }
-            Some(value) => checked(*param_type, value).map_err(|problem| {
-                let expected = a(*param_type);
-                ActionError::BadRequest(format!("Parameter {name} of {action} must be {expected}: {problem}."))
+            Some(value) => checked(value_type, value).map_err(|problem| {
+                ActionError::BadRequest(format!("Parameter {name} of {action} must be {value_type}: {problem}."))
             })?,
         };
         input.insert(name.clone(), value);
@@ -382,9 +385,14 @@ fn parameters(action: &str, binding: &ActionBinding, params: Json) -> Result<Map
     Ok(input)
 }
 
-/// `value` if it is a `param_type`, with text forms normalised as the store keeps them; else
+/// `value` if it is a `value_type`, with text forms normalised as the store keeps them; else
 /// what is wrong with it.
-fn checked(param_type: ParamType, value: Json) -> Result<Json, String> {
+fn checked(value_type: &ValueType, value: Json) -> Result<Json, String> {
+    let param_type = value_type.param_type;
+    if value_type.complex.is_some() {
+        // An object with declared members is a complex type in `$metadata`, sent as JSON.
+        return value_type.check(&value).map(|()| value);
+    }
     let text_form = match param_type {
         ParamType::Decimal => Some(FieldType::Decimal { scale: None }),
         ParamType::Date => Some(FieldType::Date),
@@ -407,11 +415,19 @@ fn checked(param_type: ParamType, value: Json) -> Result<Json, String> {
     }
 }
 
-/// "a string", "an integer": a type's name for sentences.
-fn a(param_type: ParamType) -> String {
-    let name = param_type.name();
-    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
-    format!("{article} {name}")
+/// A parameter, result or member as custom-service discovery describes it: its name and
+/// type, and the members of an object with declared members (the form D365 gives a data
+/// contract's name, with its members added so a caller can see the contract).
+fn described(name: &str, value_type: &ValueType) -> Json {
+    let Some(complex) = &value_type.complex else {
+        return json!({ "Name": name, "Type": value_type.param_type.name() });
+    };
+    let type_name = match value_type.param_type {
+        ParamType::Array => format!("Collection({})", complex.name),
+        _ => complex.name.clone(),
+    };
+    let members: Vec<Json> = complex.members.iter().map(|member| described(&member.name, &member.value_type)).collect();
+    json!({ "Name": name, "Type": type_name, "Members": members })
 }
 
 /// Whether `value` has the JSON shape of `param_type` (text forms unchecked), or what it is.
@@ -631,7 +647,10 @@ mod tests {
             target: ActionTarget::Service { group: "G".into(), service: "S".into() },
             parameters: parameters
                 .iter()
-                .map(|(name, param_type)| ActionParameter { name: (*name).into(), param_type: *param_type })
+                .map(|(name, param_type)| ActionParameter {
+                    name: (*name).into(),
+                    value_type: ValueType::plain(*param_type),
+                })
                 .collect(),
             returns: None,
             read_only: false,

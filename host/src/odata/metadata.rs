@@ -7,15 +7,16 @@
 //! written in the catalog's order, enums by name and actions by binding and name, so the same
 //! deployment always gives the same bytes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
+use std::sync::Arc;
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, Event};
 use serde_json::{Value, json};
 
 use crate::entity::{Catalog, Entity, FieldType, Relation};
-use crate::plugin::ParamType;
+use crate::plugin::{ComplexType, ParamType, ValueType};
 
 /// The namespace of every type, enum and action, as in D365.
 pub const NAMESPACE: &str = "Microsoft.Dynamics.DataEntities";
@@ -42,9 +43,9 @@ pub struct ActionDecl {
     /// What the action is bound to.
     pub binding: BoundTo,
     /// The parameters after the binding parameter, by name, in order.
-    pub parameters: Vec<(String, ParamType)>,
+    pub parameters: Vec<(String, ValueType)>,
     /// The type of the result, `None` when the action returns nothing.
-    pub returns: Option<ParamType>,
+    pub returns: Option<ValueType>,
 }
 
 /// What a bound action is called on.
@@ -80,11 +81,12 @@ pub fn service_document(catalog: &Catalog, service_root: &str) -> Value {
     })
 }
 
-/// `$metadata`: the CSDL XML document describing `catalog` and `actions`.
+/// `$metadata`: the CSDL XML document describing `catalog` and `actions`, with a complex type
+/// for each object type the actions declare members for.
 ///
-/// An action bound to an entity the catalog does not have, or declared a second time with the
-/// same name and binding, is left out, so the document stays valid whatever the plugins
-/// declare.
+/// An action bound to an entity the catalog does not have, declared a second time with the
+/// same name and binding, or declaring a complex type whose name another type of the document
+/// has, is left out, so the document stays valid whatever the plugins declare.
 pub fn csdl(catalog: &Catalog, actions: &[ActionDecl]) -> String {
     let mut output = Vec::new();
     // A Vec takes every write, so writing cannot fail.
@@ -129,6 +131,23 @@ fn write_schema<W: io::Write>(writer: &mut Writer<W>, catalog: &Catalog, actions
         .collect();
     bound.sort_by(|a, b| action_order(a).cmp(&action_order(b)));
     bound.dedup_by(|a, b| action_order(a) == action_order(b));
+    let mut taken: BTreeSet<&str> = catalog.iter().map(|entity| entity.name.as_str()).collect();
+    taken.extend(enums(catalog).into_keys());
+    let mut complex_types: BTreeMap<String, Arc<ComplexType>> = BTreeMap::new();
+    bound.retain(|(_, action)| {
+        let declared = action_complex_types(action);
+        let fits = declared.iter().all(|complex| {
+            !taken.contains(complex.name.as_str())
+                && complex_types.get(&complex.name).is_none_or(|known| **known == **complex)
+        });
+        if fits {
+            complex_types.extend(declared.into_iter().map(|complex| (complex.name.clone(), complex)));
+        }
+        fits
+    });
+    for complex in complex_types.values() {
+        write_complex_type(writer, complex)?;
+    }
     for (entity, action) in bound {
         write_action(writer, entity, action)?;
     }
@@ -245,6 +264,29 @@ fn partner<'e>(entity: &Entity, relation: &Relation, related: &'e Entity) -> Opt
     back.next().is_none().then_some(first)
 }
 
+/// Every complex type `action`'s parameters and result declare.
+fn action_complex_types(action: &ActionDecl) -> Vec<Arc<ComplexType>> {
+    let parameters = action.parameters.iter().map(|(_, value_type)| value_type);
+    parameters.chain(&action.returns).flat_map(ValueType::complex_types).collect()
+}
+
+/// A declared object type: a property per member, `Nullable="false"` unless the member may be
+/// null.
+fn write_complex_type<W: io::Write>(writer: &mut Writer<W>, complex: &ComplexType) -> io::Result<()> {
+    element(writer, "ComplexType", &[("Name", &complex.name)], |writer| {
+        for member in &complex.members {
+            let type_name = edm(&member.value_type);
+            let mut attributes = vec![("Name", member.name.as_str()), ("Type", type_name.as_str())];
+            if !member.nullable {
+                attributes.push(("Nullable", "false"));
+            }
+            attributes.extend_from_slice(facets(member.value_type.param_type));
+            empty(writer, "Property", &attributes)?;
+        }
+        Ok(())
+    })
+}
+
 fn write_action<W: io::Write>(writer: &mut Writer<W>, entity: &Entity, action: &ActionDecl) -> io::Result<()> {
     let bound_type = match &action.binding {
         BoundTo::Entity(_) => format!("{NAMESPACE}.{}", entity.name),
@@ -252,14 +294,16 @@ fn write_action<W: io::Write>(writer: &mut Writer<W>, entity: &Entity, action: &
     };
     element(writer, "Action", &[("Name", &action.name), ("IsBound", "true")], |writer| {
         empty(writer, "Parameter", &[("Name", BINDING_PARAMETER), ("Type", &bound_type), ("Nullable", "false")])?;
-        for (name, param_type) in &action.parameters {
-            let mut attributes = vec![("Name", name.as_str()), ("Type", edm(*param_type))];
-            attributes.extend_from_slice(facets(*param_type));
+        for (name, value_type) in &action.parameters {
+            let type_name = edm(value_type);
+            let mut attributes = vec![("Name", name.as_str()), ("Type", type_name.as_str())];
+            attributes.extend_from_slice(facets(value_type.param_type));
             empty(writer, "Parameter", &attributes)?;
         }
-        if let Some(returns) = action.returns {
-            let mut attributes = vec![("Type", edm(returns))];
-            attributes.extend_from_slice(facets(returns));
+        if let Some(returns) = &action.returns {
+            let type_name = edm(returns);
+            let mut attributes = vec![("Type", type_name.as_str())];
+            attributes.extend_from_slice(facets(returns.param_type));
             empty(writer, "ReturnType", &attributes)?;
         }
         Ok(())
@@ -305,16 +349,28 @@ fn property_type(field_type: &FieldType) -> String {
     }
 }
 
-/// The CSDL type of an action's parameter or result.
+/// The CSDL type of an action's parameter or result, or of a complex type's member.
 ///
-/// A manifest's `object` and `array` say "any JSON" and declare no members, and OData 4.0 has
-/// no type for that: Edm.Untyped is 4.01's, the abstract Edm.ComplexType needs an
-/// `@odata.type` naming a concrete type, and an open complex type per action would be answered
-/// as bare members (JSON Format §11), where D365's clients and run-time OData clients such as
+/// An object with declared members is its complex type, and an array of them a collection of
+/// it: typed clients generate a class from it, as they do for D365's data contracts.
+///
+/// A manifest's `object` and `array` without members say "any JSON", and OData 4.0 has no
+/// type for that: Edm.Untyped is 4.01's, the abstract Edm.ComplexType needs an `@odata.type`
+/// naming a concrete type, and an open complex type per action would be answered as bare
+/// members (JSON Format §11), where D365's clients and run-time OData clients such as
 /// python-odata read an action's result from `value`. So such values travel as Edm.String
 /// holding the JSON text: every 4.0 client, typed or not, reads it from `value` and hands the
 /// caller a string to parse; a parameter may be sent either way (see `actions::checked`).
-pub(super) fn edm(param_type: ParamType) -> &'static str {
+pub(super) fn edm(value_type: &ValueType) -> String {
+    match (&value_type.complex, value_type.param_type) {
+        (Some(complex), ParamType::Array) => format!("Collection({NAMESPACE}.{})", complex.name),
+        (Some(complex), _) => format!("{NAMESPACE}.{}", complex.name),
+        (None, param_type) => primitive(param_type).to_owned(),
+    }
+}
+
+/// The Edm primitive type of a type without declared members.
+fn primitive(param_type: ParamType) -> &'static str {
     match param_type {
         ParamType::String | ParamType::Object | ParamType::Array => "Edm.String",
         ParamType::Integer => "Edm.Int64",
@@ -439,8 +495,11 @@ fields = { OrderId = "OrderId" }
         ActionDecl {
             name: "approve".into(),
             binding: BoundTo::Entity("Header".into()),
-            parameters: vec![("comment".into(), ParamType::String), ("details".into(), ParamType::Object)],
-            returns: Some(ParamType::Boolean),
+            parameters: vec![
+                ("comment".into(), ValueType::plain(ParamType::String)),
+                ("details".into(), ValueType::plain(ParamType::Object)),
+            ],
+            returns: Some(ValueType::plain(ParamType::Boolean)),
         }
     }
 
@@ -449,8 +508,8 @@ fields = { OrderId = "OrderId" }
             name: "closeAll".into(),
             // By entity set, as a manifest may name it.
             binding: BoundTo::Collection("Headers".into()),
-            parameters: vec![("fee".into(), ParamType::Decimal)],
-            returns: Some(ParamType::Array),
+            parameters: vec![("fee".into(), ValueType::plain(ParamType::Decimal))],
+            returns: Some(ValueType::plain(ParamType::Array)),
         }
     }
 
@@ -536,9 +595,93 @@ fields = { OrderId = "OrderId" }
 
     #[test]
     fn values_that_are_not_identifiers_are_escaped() {
-        let hostile = ActionDecl { parameters: vec![("a\"<b>&c".into(), ParamType::String)], ..approve() };
+        let hostile =
+            ActionDecl { parameters: vec![("a\"<b>&c".into(), ValueType::plain(ParamType::String))], ..approve() };
         let document = csdl(&catalog(), &[hostile]);
         assert!(document.contains(r#"<Parameter Name="a&quot;&lt;b&gt;&amp;c" Type="Edm.String"/>"#), "{document}");
+    }
+
+    fn complex(name: &str, members: &[(&str, ValueType, bool)]) -> Arc<ComplexType> {
+        let members = members
+            .iter()
+            .map(|(name, value_type, nullable)| crate::plugin::Member {
+                name: (*name).into(),
+                value_type: value_type.clone(),
+                nullable: *nullable,
+            })
+            .collect();
+        Arc::new(ComplexType { name: name.into(), members })
+    }
+
+    /// `approve` answering a `Approval` with its lines, and `closeAll` a collection of them.
+    fn with_complex_types() -> [ActionDecl; 2] {
+        let line = complex("ApprovedLine", &[("LineNumber", ValueType::plain(ParamType::Integer), false)]);
+        let lines = ValueType { param_type: ParamType::Array, complex: Some(line.clone()) };
+        let approval = complex(
+            "Approval",
+            &[
+                ("OrderId", ValueType::plain(ParamType::String), false),
+                ("Fee", ValueType::plain(ParamType::Decimal), true),
+                ("Lines", lines.clone(), false),
+            ],
+        );
+        let request = complex("Request", &[("Approver", ValueType::plain(ParamType::String), false)]);
+        let approve = ActionDecl {
+            parameters: vec![("request".into(), ValueType { param_type: ParamType::Object, complex: Some(request) })],
+            returns: Some(ValueType { param_type: ParamType::Object, complex: Some(approval) }),
+            ..approve()
+        };
+        [approve, ActionDecl { returns: Some(lines), ..close_all() }]
+    }
+
+    #[test]
+    fn declared_objects_are_complex_types_that_parameters_and_results_name() {
+        let document = csdl(&catalog(), &with_complex_types());
+        let expected = r#"      <ComplexType Name="Approval">
+        <Property Name="OrderId" Type="Edm.String" Nullable="false"/>
+        <Property Name="Fee" Type="Edm.Decimal" Scale="variable"/>
+        <Property Name="Lines" Type="Collection(Microsoft.Dynamics.DataEntities.ApprovedLine)" Nullable="false"/>
+      </ComplexType>
+      <ComplexType Name="ApprovedLine">
+        <Property Name="LineNumber" Type="Edm.Int64" Nullable="false"/>
+      </ComplexType>
+      <ComplexType Name="Request">
+        <Property Name="Approver" Type="Edm.String" Nullable="false"/>
+      </ComplexType>
+      <Action Name="approve" IsBound="true">
+        <Parameter Name="_this" Type="Microsoft.Dynamics.DataEntities.Header" Nullable="false"/>
+        <Parameter Name="request" Type="Microsoft.Dynamics.DataEntities.Request"/>
+        <ReturnType Type="Microsoft.Dynamics.DataEntities.Approval"/>
+      </Action>
+      <Action Name="closeAll" IsBound="true">
+        <Parameter Name="_this" Type="Collection(Microsoft.Dynamics.DataEntities.Header)" Nullable="false"/>
+        <Parameter Name="fee" Type="Edm.Decimal" Scale="variable"/>
+        <ReturnType Type="Collection(Microsoft.Dynamics.DataEntities.ApprovedLine)"/>
+      </Action>
+"#;
+        assert!(document.contains(expected), "{document}");
+    }
+
+    #[test]
+    fn an_action_whose_complex_type_name_another_type_has_is_left_out() {
+        let [approve, close_all] = with_complex_types();
+        // Another plugin's `ApprovedLine` with other members, and a type named like an entity.
+        let other_line = complex("ApprovedLine", &[("Number", ValueType::plain(ParamType::String), false)]);
+        let clashing = ActionDecl {
+            returns: Some(ValueType { param_type: ParamType::Array, complex: Some(other_line) }),
+            ..close_all.clone()
+        };
+        let entity_named = complex("Line", &[("Number", ValueType::plain(ParamType::String), false)]);
+        let shadowing = ActionDecl {
+            name: "shadow".into(),
+            returns: Some(ValueType { param_type: ParamType::Object, complex: Some(entity_named) }),
+            ..approve.clone()
+        };
+        let document = csdl(&catalog(), &[approve.clone(), clashing, shadowing]);
+        assert_eq!(document.matches("<ComplexType ").count(), 3, "{document}");
+        assert!(!document.contains("closeAll") && !document.contains("shadow"), "{document}");
+        assert!(document.contains(r#"<Property Name="LineNumber" Type="Edm.Int64" Nullable="false"/>"#));
+        assert_eq!(csdl(&catalog(), &[approve, close_all]), csdl(&catalog(), &with_complex_types()));
     }
 
     #[test]

@@ -27,7 +27,7 @@ use serde_json::json;
 
 use crate::auth::Caller;
 use crate::entity::{Catalog, Entity};
-use crate::plugin::{ParamType, Registry};
+use crate::plugin::{ParamType, Registry, ValueType};
 use crate::store::Store;
 use json::Metadata;
 use syntax::{QueryOptions, Segment};
@@ -640,32 +640,39 @@ impl Service {
         let returns = self.declared_result(entity, action, key.is_none());
         let result = self.actions.invoke_bound(entity, action, key, company.as_deref(), parameters, request.caller)?;
         let Some(result) = result else { return Ok(Response::empty(204)) };
-        // Objects and arrays travel as the JSON text, as `$metadata` declares them (see
-        // `metadata::edm`); other results are spliced in as the plugin wrote them, not rebuilt.
-        let value = match returns {
-            Some(ParamType::Object | ParamType::Array) | None => {
-                serde_json::to_string(result.get()).map_err(anyhow::Error::from)?
-            }
-            Some(_) => result.get().to_owned(),
-        };
-        let type_name = returns.map_or("Edm.String", metadata::edm);
-        if !level.has_context() {
-            let body = format!("{{\"value\":{value}}}");
-            return Ok(Response {
-                status: 200,
-                headers: vec![("Content-Type".into(), JSON.into())],
-                body: body.into_bytes(),
-            });
-        }
+        let plain = ValueType::plain(ParamType::String);
+        let returns = returns.unwrap_or(plain);
         // An operation's result: `#{type-name}` (OData 4.0 Part 1 §10.16).
-        let context = serde_json::Value::String(format!("{}/$metadata#{type_name}", request.root));
-        let body = format!("{{\"@odata.context\":{context},\"value\":{value}}}");
+        let type_name = metadata::edm(&returns);
+        let context =
+            level.has_context().then(|| serde_json::Value::String(format!("{}/$metadata#{type_name}", request.root)));
+        // The plugin's result is spliced in as it wrote it, not rebuilt: one with declared
+        // members was checked against them before its changes were committed.
+        let body = match (&returns.complex, returns.param_type) {
+            // A complex value is its own members, the context first (OData 4.0 JSON Format
+            // §11, "Individual Property": a complex property or operation result "is
+            // represented as a complex value"), as D365 answers a data contract.
+            (Some(_), ParamType::Object) => match context {
+                Some(context) => {
+                    let members = result.get().trim_start().strip_prefix('{').unwrap_or_default();
+                    let separator = if members.trim_start().starts_with('}') { "" } else { "," };
+                    format!("{{\"@odata.context\":{context}{separator}{members}")
+                }
+                None => result.get().to_owned(),
+            },
+            // Objects and arrays without members travel as the JSON text, as `$metadata`
+            // declares them (see `metadata::edm`); a collection and a primitive in `value`.
+            (None, ParamType::Object | ParamType::Array) => {
+                wrapped(context, &serde_json::to_string(result.get()).map_err(anyhow::Error::from)?)
+            }
+            _ => wrapped(context, result.get()),
+        };
         Ok(Response { status: 200, headers: vec![("Content-Type".into(), JSON.into())], body: body.into_bytes() })
     }
 
     /// The result type `$metadata` declares for action `action` bound to `entity`'s rows (or
     /// to its set, when `collection`).
-    fn declared_result(&self, entity: &Entity, action: &str, collection: bool) -> Option<ParamType> {
+    fn declared_result(&self, entity: &Entity, action: &str, collection: bool) -> Option<ValueType> {
         actions::declarations(&self.registry)
             .into_iter()
             .find(|declaration| {
@@ -676,6 +683,15 @@ impl Service {
                 declaration.name == action && on_set == collection && entity.answers_to(bound)
             })
             .and_then(|declaration| declaration.returns)
+    }
+}
+
+/// `{"@odata.context":…,"value":…}`: an operation's primitive or collection result (OData 4.0
+/// JSON Format §11), without the context at `odata.metadata=none`.
+fn wrapped(context: Option<serde_json::Value>, value: &str) -> String {
+    match context {
+        Some(context) => format!("{{\"@odata.context\":{context},\"value\":{value}}}"),
+        None => format!("{{\"value\":{value}}}"),
     }
 }
 

@@ -4,9 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
-use serde::Deserialize;
+use serde::de::{self, IntoDeserializer as _};
+use serde::{Deserialize, Deserializer};
+
+pub use super::complex::{ComplexType, Member, ValueType};
 
 /// The contract version this host speaks; a component's exports must carry it.
 pub const CONTRACT_VERSION: &str = "0.1.0";
@@ -65,9 +69,9 @@ pub enum ParamType {
     Datetime,
     /// A GUID.
     Guid,
-    /// Any JSON object.
+    /// A JSON object: any, or one with declared members (see [`ValueType`]).
     Object,
-    /// Any JSON array.
+    /// A JSON array: of anything, or of objects with declared members.
     Array,
 }
 
@@ -102,14 +106,30 @@ impl fmt::Display for ParamType {
 /// [action.approve]
 /// bound = "BillOfMaterialsHeader"   # one row of this entity's set; `collection = true` for the set
 /// parameters = [{ name = "approver", type = "string" }]
-/// returns = "object"                # without it the call answers with no content
+/// returns = "boolean"               # without it the call answers with no content
 ///
 /// [action.onHand]
 /// service = "InventoryServices/InventoryService"
 /// parameters = [{ name = "itemNumber", type = "string" }]
-/// returns = "object"
 /// read_only = true                  # only reads: runs alongside other calls, cannot write
+/// # An object with declared members: `$metadata` declares the complex type `InventoryOnHand`
+/// # (an array of such objects: `type = "array"`), and the plugin's result must fit it.
+/// # `returns = "object"` alone is any JSON object.
+/// [action.onHand.returns]
+/// type = "object"
+/// type_name = "InventoryOnHand"
+/// members = [
+///     { name = "itemNumber", type = "string" },
+///     { name = "availableQuantity", type = "decimal" },
+///     { name = "note", type = "string", nullable = true },    # may be null or left out
+///     { name = "warehouses", type = "array", type_name = "WarehouseOnHand", members = [
+///         { name = "warehouseId", type = "string" },
+///     ] },
+/// ]
 /// ```
+///
+/// A parameter declares members the same way:
+/// `{ name = "request", type = "object", type_name = "ApprovalRequest", members = [...] }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionBinding {
     /// Where the action is called.
@@ -117,7 +137,7 @@ pub struct ActionBinding {
     /// Its parameters, in declaration order; every one is required.
     pub parameters: Vec<ActionParameter>,
     /// The type of its result; `None` when it returns nothing callers see.
-    pub returns: Option<ParamType>,
+    pub returns: Option<ValueType>,
     /// Whether it only reads. A writing action's unit of work is a write transaction, and
     /// those take turns; a read-only action's unit reads a snapshot alongside everything else
     /// and refuses writes.
@@ -146,14 +166,12 @@ pub enum ActionTarget {
 }
 
 /// One declared parameter of an action.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionParameter {
     /// The member of the JSON body that carries it.
     pub name: String,
     /// What its value must be.
-    #[serde(rename = "type")]
-    pub param_type: ParamType,
+    pub value_type: ValueType,
 }
 
 /// Resource caps for every call of a plugin.
@@ -240,16 +258,143 @@ struct BindingFile {
     collection: bool,
     service: Option<String>,
     #[serde(default)]
-    parameters: Vec<ActionParameter>,
-    returns: Option<ParamType>,
+    parameters: Vec<ParameterFile>,
+    returns: Option<ReturnsFile>,
     #[serde(default)]
     read_only: bool,
 }
 
+/// A type as a manifest writes it: a name, with the members of an object or of an array's
+/// objects.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypeFile {
+    #[serde(rename = "type")]
+    param_type: ParamType,
+    type_name: Option<String>,
+    members: Option<Vec<MemberFile>>,
+}
+
+// Parameters and members spell out their type's keys: serde's `flatten` would let unknown
+// keys through.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParameterFile {
+    name: String,
+    #[serde(rename = "type")]
+    param_type: ParamType,
+    type_name: Option<String>,
+    members: Option<Vec<MemberFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberFile {
+    name: String,
+    #[serde(rename = "type")]
+    param_type: ParamType,
+    type_name: Option<String>,
+    members: Option<Vec<MemberFile>>,
+    #[serde(default)]
+    nullable: bool,
+}
+
+/// `returns`: a type's name (`returns = "object"`), or a table that also declares members.
+struct ReturnsFile(TypeFile);
+
+impl<'de> Deserialize<'de> for ReturnsFile {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Returns;
+        impl<'de> de::Visitor<'de> for Returns {
+            type Value = ReturnsFile;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a type such as \"object\", or a table with `type`, `type_name` and `members`")
+            }
+
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<ReturnsFile, E> {
+                let param_type = ParamType::deserialize(name.into_deserializer())?;
+                Ok(ReturnsFile(TypeFile { param_type, type_name: None, members: None }))
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, table: A) -> Result<ReturnsFile, A::Error> {
+                TypeFile::deserialize(de::value::MapAccessDeserializer::new(table)).map(ReturnsFile)
+            }
+        }
+        deserializer.deserialize_any(Returns)
+    }
+}
+
+/// How deep declared objects may nest: a data contract of D365 nests a level or two, and a
+/// bound keeps a hostile manifest from recursing the checks without end.
+const MAX_NESTING: usize = 4;
+
+/// The complex types a manifest declares so far, by name, with where each was first declared.
+type Declared = BTreeMap<String, (Arc<ComplexType>, String)>;
+
+impl TypeFile {
+    /// The type declared at `at` (e.g. `action.approve.returns`), `depth` objects deep, its
+    /// complex types checked and recorded in `declared`.
+    fn value_type(self, at: &str, depth: usize, declared: &mut Declared) -> Result<ValueType> {
+        let (type_name, members) = match (self.type_name, self.members) {
+            (None, None) => return Ok(ValueType::plain(self.param_type)),
+            (Some(type_name), Some(members)) => (type_name, members),
+            (None, Some(_)) => {
+                bail!("{at} declares members, so it needs `type_name`: the name `$metadata` gives its type")
+            }
+            (Some(type_name), None) => bail!("{at}: type_name {type_name} needs `members`, the type's members"),
+        };
+        if !matches!(self.param_type, ParamType::Object | ParamType::Array) {
+            bail!("{at} is a {}; only an object, or an array of objects, declares members", self.param_type);
+        }
+        if !is_identifier(&type_name) {
+            bail!("{at}: type_name '{type_name}' must be an identifier (letters, digits and '_')");
+        }
+        if members.is_empty() {
+            bail!("{at}: type {type_name} declares no members; leave out `type_name` and `members` for any JSON");
+        }
+        if depth >= MAX_NESTING {
+            bail!("{at}: objects nest deeper than {MAX_NESTING} levels");
+        }
+        let mut checked: Vec<Member> = Vec::with_capacity(members.len());
+        for member in members {
+            let name = member.name;
+            if !is_identifier(&name) {
+                bail!("{at}: member name '{name}' must be an identifier (letters, digits and '_')");
+            }
+            if checked.iter().any(|seen| seen.name == name) {
+                bail!("{at} declares member {name} twice");
+            }
+            // A member is a property of a complex type, and OData 4.0 has no property type for
+            // "any JSON" (see `odata::metadata::edm`).
+            if matches!(member.param_type, ParamType::Object | ParamType::Array) && member.members.is_none() {
+                bail!(
+                    "{at}: member {name} is an {} without members; declare its `type_name` and `members`",
+                    member.param_type
+                );
+            }
+            let type_file =
+                TypeFile { param_type: member.param_type, type_name: member.type_name, members: member.members };
+            let value_type = type_file.value_type(&format!("{at}.members.{name}"), depth + 1, declared)?;
+            checked.push(Member { name, value_type, nullable: member.nullable });
+        }
+        let complex = Arc::new(ComplexType { name: type_name.clone(), members: checked });
+        if let Some((first, first_at)) = declared.get(&type_name) {
+            if **first != *complex {
+                bail!("type {type_name} is declared at {first_at} and again at {at} with other members");
+            }
+            // The same type again: one declaration serves both.
+            return Ok(ValueType { param_type: self.param_type, complex: Some(first.clone()) });
+        }
+        declared.insert(type_name, (complex.clone(), at.to_owned()));
+        Ok(ValueType { param_type: self.param_type, complex: Some(complex) })
+    }
+}
+
 impl BindingFile {
     /// The binding of action `action`, its target checked for form (not yet against the
-    /// manifest's entities).
-    fn binding(self, action: &str) -> Result<ActionBinding> {
+    /// manifest's entities), its complex types recorded in `declared`.
+    fn binding(self, action: &str, declared: &mut Declared) -> Result<ActionBinding> {
         let target = match (self.bound, self.service) {
             (Some(entity), None) => ActionTarget::Entity { entity, collection: self.collection },
             (None, Some(path)) if !self.collection => {
@@ -266,7 +411,25 @@ impl BindingFile {
             (Some(_), Some(_)) => bail!("action.{action} sets both `bound` and `service`; an action has one of them"),
             (None, None) => bail!("action.{action} needs `bound = \"<entity>\"` or `service = \"<Group>/<Service>\"`"),
         };
-        Ok(ActionBinding { target, parameters: self.parameters, returns: self.returns, read_only: self.read_only })
+        let parameters = self
+            .parameters
+            .into_iter()
+            .map(|parameter| {
+                let at = format!("action.{action}.parameters.{}", parameter.name);
+                let type_file = TypeFile {
+                    param_type: parameter.param_type,
+                    type_name: parameter.type_name,
+                    members: parameter.members,
+                };
+                let value_type = type_file.value_type(&at, 0, declared)?;
+                Ok(ActionParameter { name: parameter.name, value_type })
+            })
+            .collect::<Result<_>>()?;
+        let returns = self
+            .returns
+            .map(|ReturnsFile(returns)| returns.value_type(&format!("action.{action}.returns"), 0, declared))
+            .transpose()?;
+        Ok(ActionBinding { target, parameters, returns, read_only: self.read_only })
     }
 }
 
@@ -298,11 +461,16 @@ impl Manifest {
             };
             config.insert(key, text);
         }
+        let mut declared = Declared::new();
         let bindings = file
             .bindings
             .into_iter()
-            .map(|(action, binding)| Ok((action.clone(), binding.binding(&action)?)))
+            .map(|(action, binding)| Ok((action.clone(), binding.binding(&action, &mut declared)?)))
             .collect::<Result<_>>()?;
+        if let Some(entity) = file.entities.iter().find(|entity| declared.contains_key(*entity)) {
+            let (_, at) = &declared[entity];
+            bail!("{at}: type_name {entity} is also an entity's name; `$metadata` needs one name per type");
+        }
         let manifest = Manifest {
             name: file.name,
             version: file.version,
@@ -397,6 +565,20 @@ impl Manifest {
         })
     }
 
+    /// Every complex type the plugin's actions declare, each name once.
+    pub fn complex_types(&self) -> Vec<Arc<ComplexType>> {
+        let mut types: Vec<Arc<ComplexType>> = Vec::new();
+        for binding in self.bindings.values() {
+            let parameters = binding.parameters.iter().map(|parameter| &parameter.value_type);
+            for complex in parameters.chain(&binding.returns).flat_map(ValueType::complex_types) {
+                if !types.iter().any(|known| known.name == complex.name) {
+                    types.push(complex);
+                }
+            }
+        }
+        types
+    }
+
     /// `name@version`, as logs and errors name the plugin.
     pub fn id(&self) -> String {
         format!("{}@{}", self.name, self.version)
@@ -449,10 +631,13 @@ mod tests {
         let manifest = Manifest::parse(&text).expect("valid");
         let approve = &manifest.bindings["approve"];
         assert_eq!(approve.target, ActionTarget::Entity { entity: "BillOfMaterialsHeader".into(), collection: false });
-        let parameters: Vec<(&str, ParamType)> =
-            approve.parameters.iter().map(|p| (p.name.as_str(), p.param_type)).collect();
-        assert_eq!(parameters, [("approver", ParamType::String), ("at", ParamType::Datetime)]);
-        assert_eq!(approve.returns, Some(ParamType::Object));
+        let parameters: Vec<(&str, ValueType)> =
+            approve.parameters.iter().map(|p| (p.name.as_str(), p.value_type.clone())).collect();
+        assert_eq!(
+            parameters,
+            [("approver", ValueType::plain(ParamType::String)), ("at", ValueType::plain(ParamType::Datetime))]
+        );
+        assert_eq!(approve.returns, Some(ValueType::plain(ParamType::Object)));
         let count = &manifest.bindings["count"];
         assert_eq!(count.target, ActionTarget::Service { group: "Boms".into(), service: "BomService".into() });
         assert!(count.parameters.is_empty());
@@ -493,6 +678,107 @@ mod tests {
                 "unknown variant `text`",
             ),
             (&format!("[action.approve]\n{bound}\nreturn = \"object\"\n"), "unknown field `return`"),
+        ] {
+            let error = format!("{:#}", Manifest::parse(&format!("{ACTIONS}{table}")).expect_err(expected));
+            assert!(error.contains(expected), "{table}: {error}");
+        }
+    }
+
+    const APPROVAL: &str = "[action.approve]\nbound = \"BillOfMaterialsHeader\"\n\
+        parameters = [{ name = \"request\", type = \"object\", type_name = \"ApprovalRequest\", members = [\n\
+            { name = \"approver\", type = \"string\" },\n\
+            { name = \"note\", type = \"string\", nullable = true },\n\
+        ] }]\n\
+        [action.approve.returns]\ntype = \"object\"\ntype_name = \"BomApproval\"\nmembers = [\n\
+            { name = \"bomId\", type = \"string\" },\n\
+            { name = \"lines\", type = \"array\", type_name = \"ApprovedLine\", members = [\n\
+                { name = \"lineNumber\", type = \"integer\" },\n\
+            ] },\n\
+        ]\n\
+        [action.count]\nservice = \"Boms/BomService\"\n\
+        returns = { type = \"array\", type_name = \"ApprovedLine\", members = [{ name = \"lineNumber\", type = \"integer\" }] }\n";
+
+    #[test]
+    fn objects_and_arrays_of_objects_declare_their_members_with_a_type_name() {
+        let manifest = Manifest::parse(&format!("{ACTIONS}{APPROVAL}")).expect("valid");
+        let approve = &manifest.bindings["approve"];
+        let request = approve.parameters[0].value_type.complex.as_ref().expect("declared members");
+        assert_eq!(request.name, "ApprovalRequest");
+        let members: Vec<(&str, bool)> = request.members.iter().map(|m| (m.name.as_str(), m.nullable)).collect();
+        assert_eq!(members, [("approver", false), ("note", true)]);
+        let returns = approve.returns.as_ref().expect("a result");
+        assert_eq!(returns.param_type, ParamType::Object);
+        let names: Vec<String> = returns.complex_types().iter().map(|complex| complex.name.clone()).collect();
+        assert_eq!(names, ["BomApproval", "ApprovedLine"]);
+        // The same type declared again with the same members is one type.
+        let count = manifest.bindings["count"].returns.as_ref().expect("a result");
+        assert_eq!(count.param_type, ParamType::Array);
+        assert_eq!(count.complex_types(), returns.complex_types()[1..]);
+    }
+
+    #[test]
+    fn declared_members_that_cannot_be_served_are_refused_with_the_reason() {
+        let bound = "[action.approve]\nbound = \"BillOfMaterialsHeader\"\n";
+        let returns = |table: &str| format!("{bound}returns = {{ {table} }}\n");
+        let member = "members = [{ name = \"a\", type = \"string\" }]";
+        for (table, expected) in [
+            (
+                returns(&format!("type = \"object\", {member}")),
+                "action.approve.returns declares members, so it needs `type_name`",
+            ),
+            (returns("type = \"object\", type_name = \"A\""), "type_name A needs `members`"),
+            (returns("type = \"object\", type_name = \"A\", members = []"), "type A declares no members"),
+            (returns(&format!("type = \"string\", type_name = \"A\", {member}")), "is a string; only an object"),
+            (
+                returns(&format!("type = \"object\", type_name = \"A B\", {member}")),
+                "type_name 'A B' must be an identifier",
+            ),
+            (
+                returns("type = \"object\", type_name = \"A\", members = [{ name = \"a-b\", type = \"string\" }]"),
+                "member name 'a-b' must be an identifier",
+            ),
+            (
+                returns(
+                    "type = \"object\", type_name = \"A\", members = [{ name = \"a\", type = \"string\" }, { name = \"a\", type = \"integer\" }]",
+                ),
+                "declares member a twice",
+            ),
+            (
+                returns("type = \"object\", type_name = \"A\", members = [{ name = \"a\", type = \"object\" }]"),
+                "action.approve.returns: member a is an object without members",
+            ),
+            (
+                returns("type = \"object\", type_name = \"A\", members = [{ name = \"a\", type = \"text\" }]"),
+                "unknown variant `text`",
+            ),
+            (
+                returns(
+                    "type = \"object\", type_name = \"A\", members = [{ name = \"a\", type = \"string\", optional = true }]",
+                ),
+                "unknown field `optional`",
+            ),
+            (returns("type = \"object\", name = \"A\""), "unknown field `name`"),
+            (format!("{bound}returns = \"record\"\n"), "unknown variant `record`"),
+            (
+                returns(&format!("type = \"object\", type_name = \"BillOfMaterialsLine\", {member}")),
+                "type_name BillOfMaterialsLine is also an entity's name",
+            ),
+            (
+                format!(
+                    "{bound}parameters = [{{ name = \"p\", type = \"object\", type_name = \"A\", {member} }}]\n\
+                     returns = {{ type = \"object\", type_name = \"A\", members = [{{ name = \"b\", type = \"string\" }}] }}\n"
+                ),
+                "type A is declared at action.approve.parameters.p and again at action.approve.returns with other members",
+            ),
+            (
+                returns(
+                    "type = \"object\", type_name = \"A\", members = [{ name = \"b\", type = \"object\", type_name = \"B\", members = [\
+                     { name = \"c\", type = \"object\", type_name = \"C\", members = [\
+                     { name = \"d\", type = \"object\", type_name = \"D\", members = [\
+                     { name = \"e\", type = \"object\", type_name = \"E\", members = [{ name = \"f\", type = \"string\" }] }] }] }] }]",
+                ),
+                "objects nest deeper than 4 levels",
+            ),
         ] {
             let error = format!("{:#}", Manifest::parse(&format!("{ACTIONS}{table}")).expect_err(expected));
             assert!(error.contains(expected), "{table}: {error}");

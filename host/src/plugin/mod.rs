@@ -5,6 +5,7 @@
 mod bindings;
 mod cache;
 mod compile;
+mod complex;
 mod convert;
 pub mod entities;
 pub mod manifest;
@@ -14,7 +15,7 @@ mod state;
 
 pub use compile::{Compiler, LoadLimits, compile_to_file};
 pub use entities::{Entities, MemoryEntities, NoEntities, ReadOnly, UnitOfWork};
-pub use manifest::{CONTRACT_VERSION, Limits, Manifest, ParamType, Role};
+pub use manifest::{CONTRACT_VERSION, ComplexType, Limits, Manifest, Member, ParamType, Role, ValueType};
 pub use runtime::{CallError, CallErrorKind, EntityRows, MapOutput, Plugin, Runtime, RuntimeConfig, engine_config};
 mod registry;
 mod watcher;

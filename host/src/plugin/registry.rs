@@ -383,9 +383,10 @@ fn start_check(plugin: &Plugin) -> Result<(), CallError> {
     }
 }
 
-/// Refuses a plugin whose name, (entity, role) pairs or custom-service operations another
-/// file's plugin already has. (Two bound actions cannot collide: an action is bound to one of
-/// its plugin's entities, and one action plugin serves an entity.)
+/// Refuses a plugin whose name, (entity, role) pairs, custom-service operations or complex
+/// types (under the same name, with other members) another file's plugin already has. (Two
+/// bound actions cannot collide: an action is bound to one of its plugin's entities, and one
+/// action plugin serves an entity.)
 fn check_conflicts(slots: &BTreeMap<PathBuf, Slot>, file: &Path, plugin: &Plugin) -> Result<()> {
     let manifest = plugin.manifest();
     for (other_file, slot) in slots.iter().filter(|(other, _)| *other != file) {
@@ -405,6 +406,20 @@ fn check_conflicts(slots: &BTreeMap<PathBuf, Slot>, file: &Path, plugin: &Plugin
         {
             bail!(
                 "the custom service operation {operation} is already served by {} ({})",
+                other.id(),
+                other_file.display()
+            );
+        }
+        // `$metadata` and discovery give one type per name.
+        let declared = theirs.complex_types();
+        if let Some(ours) = manifest
+            .complex_types()
+            .into_iter()
+            .find(|ours| declared.iter().any(|theirs| theirs.name == ours.name && **theirs != **ours))
+        {
+            bail!(
+                "type {} is already declared with other members by {} ({})",
+                ours.name,
                 other.id(),
                 other_file.display()
             );

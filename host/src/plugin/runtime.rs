@@ -503,6 +503,17 @@ impl Plugin {
         self.check_output(output.len())?;
         let output = serde_json::value::RawValue::from_string(output)
             .map_err(|error| self.error(CallErrorKind::Malformed(format!("result is not JSON: {error}"))))?;
+        // A result with declared members is what `$metadata` and typed clients were promised:
+        // one that breaks the promise is refused before anything is committed. (`null` is no
+        // result, answered with no content.)
+        let declared = self.manifest.bindings.get(name).and_then(|binding| binding.returns.as_ref());
+        if let Some(returns) = declared.filter(|returns| returns.complex.is_some())
+            && output.get() != "null"
+        {
+            returns.check_text(output.get()).map_err(|problem| {
+                self.error(CallErrorKind::Malformed(format!("result is not {returns}: {problem}")))
+            })?;
+        }
         if let Some(unit) = unit {
             unit.commit().map_err(|error| self.error(CallErrorKind::Host(format!("cannot commit: {error:#}"))))?;
         }
