@@ -50,5 +50,3 @@ mod server;
 mod services;
 /// Repository rules that keep the code readable.
 mod tidy;
-/// XSLT stylesheets in the sandbox: applied in order, confined to their folder, failing whole.
-mod xslt;

@@ -7,7 +7,7 @@ use std::process::Command;
 use tempfile::TempDir;
 use wharf::entity::Catalog;
 use wharf::odata::metadata::{ActionDecl, BoundTo, csdl};
-use wharf::plugin::ParamType;
+use wharf::plugin::{Manifest, ParamType, ValueType};
 use wharf_tests::{external, root};
 
 /// Validates the document (argument 2) against the schema (argument 1); on failure prints
@@ -77,22 +77,38 @@ print(json.dumps({"sets": sets, "enums": enums, "actions": actions}))
 server.shutdown()
 "#;
 
+/// The result an example plugin's manifest declares for `action`.
+fn declared_result(plugin: &str, action: &str) -> ValueType {
+    let manifest = Manifest::read(&root().join(format!("plugins/{plugin}/wharf-plugin.toml"))).expect("manifest");
+    manifest.bindings[action].returns.clone().expect("a declared result")
+}
+
 /// The example deployment's `$metadata`, with an action bound to a row and one bound to the
-/// entity set, written to a file in `dir`.
+/// entity set, written to a file in `dir`. They take and return objects with and without
+/// declared members: the bill-of-materials approval's result, and a collection of the
+/// on-hand lookup's (which nests a collection of warehouses).
 fn example_metadata(dir: &Path) -> PathBuf {
     let catalog = Catalog::load_dir(&root().join("examples/deployment/entities")).expect("example entities");
+    let on_hand = declared_result("inventory-action", "onHand");
     let actions = [
         ActionDecl {
             name: "approve".into(),
             binding: BoundTo::Entity("BillOfMaterialsHeader".into()),
-            parameters: vec![("approver".into(), ParamType::String), ("details".into(), ParamType::Object)],
-            returns: Some(ParamType::Boolean),
+            parameters: vec![
+                ("approver".into(), ValueType::plain(ParamType::String)),
+                ("details".into(), ValueType::plain(ParamType::Object)),
+                ("request".into(), declared_result("inventory-action", "reserve")),
+            ],
+            returns: Some(declared_result("bom-approval", "approve")),
         },
         ActionDecl {
             name: "reserve".into(),
             binding: BoundTo::Collection("InventoryOnHand".into()),
-            parameters: vec![("quantity".into(), ParamType::Decimal), ("lines".into(), ParamType::Array)],
-            returns: Some(ParamType::Object),
+            parameters: vec![
+                ("quantity".into(), ValueType::plain(ParamType::Decimal)),
+                ("lines".into(), ValueType::plain(ParamType::Array)),
+            ],
+            returns: Some(ValueType { param_type: ParamType::Array, ..on_hand }),
         },
     ];
     let path = dir.join("metadata.xml");
@@ -168,6 +184,15 @@ fn every_type_the_metadata_names_is_an_odata_4_0_primitive_or_declared_in_it() {
         .flat_map(|tag| attribute("Type", tag))
         .collect();
     assert!(named.iter().any(|name| name == "Edm.String"), "the scan finds types: {named:?}");
+    // The declared objects are named by what they are, not as JSON text.
+    for complex in [
+        "Microsoft.Dynamics.DataEntities.BomApproval",
+        "Microsoft.Dynamics.DataEntities.InventoryReservationResult",
+        "Collection(Microsoft.Dynamics.DataEntities.InventoryOnHandResult)",
+        "Collection(Microsoft.Dynamics.DataEntities.WarehouseOnHand)",
+    ] {
+        assert!(named.iter().any(|name| name == complex), "{complex} is not among {named:?}");
+    }
     for name in &named {
         let element = name.strip_prefix("Collection(").and_then(|rest| rest.strip_suffix(')')).unwrap_or(name);
         assert!(
@@ -237,6 +262,6 @@ fn python_odata_reflects_the_entity_sets_relations_enums_and_actions() {
     );
     // python-odata takes only a binding parameter called `bindingParameter` for one; D365 calls
     // it `_this`, so the client lists the actions with `_this` among their parameters.
-    assert_eq!(reflected["actions"]["approve"], serde_json::json!(["_this", "approver", "details"]));
+    assert_eq!(reflected["actions"]["approve"], serde_json::json!(["_this", "approver", "details", "request"]));
     assert_eq!(reflected["actions"]["reserve"], serde_json::json!(["_this", "lines", "quantity"]));
 }

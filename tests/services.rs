@@ -10,7 +10,7 @@ use wharf::auth::{Caller, Companies};
 use wharf::entity::Catalog;
 use wharf::odata::actions::{ActionError, Actions, declarations};
 use wharf::odata::metadata::{ActionDecl, BoundTo};
-use wharf::plugin::{CallErrorKind, Entities, MemoryEntities, ParamType, Registry};
+use wharf::plugin::{CallErrorKind, Entities, MemoryEntities, ParamType, Registry, ValueType};
 use wharf::store::Store;
 use wharf_plugin_sdk::{Context, Value};
 use wharf_tests::{install, plugin, runtime};
@@ -138,9 +138,18 @@ fn discovery_lists_groups_services_operations_and_their_parameters_as_d365_does(
         get(&server, FABRIKAM, INVENTORY),
         (200, json!({ "Operations": [{ "Name": "onHand" }, { "Name": "reserve" }] }))
     );
+    // The result's data contract by name, as D365 names it, with its members.
     let expected = json!({
         "Parameters": [{ "Name": "itemNumber", "Type": "string" }, { "Name": "siteId", "Type": "string" }],
-        "Return": { "Name": "return", "Type": "object" }
+        "Return": { "Name": "return", "Type": "InventoryOnHandResult", "Members": [
+            { "Name": "itemNumber", "Type": "string" },
+            { "Name": "siteId", "Type": "string" },
+            { "Name": "availableQuantity", "Type": "decimal" },
+            { "Name": "warehouses", "Type": "Collection(WarehouseOnHand)", "Members": [
+                { "Name": "warehouseId", "Type": "string" },
+                { "Name": "availableQuantity", "Type": "decimal" },
+            ] },
+        ] }
     });
     assert_eq!(get(&server, FABRIKAM, &format!("{INVENTORY}/onHand")), (200, expected.clone()));
     // Names match without regard to case, as D365's do.
@@ -392,6 +401,44 @@ fn an_action_sees_and_changes_only_the_callers_companies() {
 }
 
 #[test]
+fn a_result_without_its_declared_members_is_malformed_and_commits_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The manifest promises a member the plugin does not return.
+    let wasm = install("bom-approval", dir.path(), "bom-approval", |manifest| {
+        manifest.replace(
+            "{ name = \"lines\", type = \"integer\" },",
+            "{ name = \"lines\", type = \"integer\" },\n    { name = \"approvedBy\", type = \"string\" },",
+        )
+    });
+    let plugin = runtime().load(&wasm).expect("loads");
+    let entities = bill(&["2"], "No");
+    let ctx = Context { entity: "BillOfMaterialsHeader".into(), ..Context::default() };
+    let input = json!({ "approver": "000123", "@key": { "BOMId": "B-1" } });
+    let error = plugin.invoke(&ctx, "approve", &input, &entities).expect_err("malformed");
+    let CallErrorKind::Malformed(problem) = &error.kind else { panic!("not malformed: {error}") };
+    assert!(
+        problem.starts_with("result is not a BomApproval object: BomApproval lacks member approvedBy"),
+        "{problem}"
+    );
+    assert_eq!(header_field(&entities, "IsApproved"), Some(Value::String("No".into())));
+    assert_eq!(header_field(&entities, "ApproverPersonnelNumber"), None);
+}
+
+#[test]
+fn a_second_plugin_declaring_a_type_of_the_same_name_with_other_members_is_refused_at_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = install("inventory-action", dir.path(), "inventory-action", |manifest| manifest);
+    let second = install("bom-approval", dir.path(), "bom-approval", |manifest| {
+        manifest.replace("type_name = \"BomApproval\"", "type_name = \"InventoryOnHandResult\"")
+    });
+    let registry = Registry::new(runtime().clone());
+    registry.load_file(&first).expect("the first loads");
+    let error = registry.load_file(&second).expect_err("the second collides");
+    let expected = "type InventoryOnHandResult is already declared with other members by inventory-action@1.0.0";
+    assert!(format!("{error:#}").contains(expected), "{error:#}");
+}
+
+#[test]
 fn a_second_plugin_offering_the_same_service_operation_is_refused_at_load() {
     let dir = tempfile::tempdir().expect("tempdir");
     let first = install("inventory-action", dir.path(), "inventory-action", |manifest| manifest);
@@ -432,26 +479,23 @@ fn a_bill_of_materials_is_approved_through_its_odata_action() {
 
     let (status, body) = post(&server, FABRIKAM, approve, r#"{"approver":"000123"}"#);
     assert_eq!(status, 200, "{body}");
-    // Read as a client generated from `$metadata` reads it: the result is declared Edm.String
-    // (an `object` without members), and the string is the plugin's JSON.
-    #[derive(Debug, serde::Deserialize)]
-    struct Answer {
+    // Read as a client generated from `$metadata` reads it: the result is the complex type
+    // BomApproval, answered as its members beside the context (OData 4.0 JSON Format §11), into
+    // the class generated from it, which has no other members (as OData Connected Service
+    // generates it, the .NET client refuses a property its type does not declare).
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct BomApproval {
         #[serde(rename = "@odata.context")]
         context: String,
-        value: String,
-    }
-    #[derive(Debug, PartialEq, serde::Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Approval {
         #[serde(rename = "BOMId")]
         bom_id: String,
         approved: bool,
         lines: i64,
     }
-    let answer: Answer = serde_json::from_value(body).expect("an Edm.String result");
-    assert!(answer.context.ends_with("/data/$metadata#Edm.String"), "{}", answer.context);
-    let approval: Approval = serde_json::from_str(&answer.value).expect("the plugin's JSON");
-    assert_eq!(approval, Approval { bom_id: "B-1".into(), approved: true, lines: 1 });
+    let approval: BomApproval = serde_json::from_value(body).expect("a BomApproval");
+    let context = server.at("/data/$metadata#Microsoft.Dynamics.DataEntities.BomApproval");
+    assert_eq!(approval, BomApproval { context, bom_id: "B-1".into(), approved: true, lines: 1 });
     let key = [("dataAreaId", "usmf".into()), ("BOMId", "B-1".into())];
     assert_eq!(field(&store, "BillOfMaterialsHeader", &key, "ApproverPersonnelNumber"), Some("000123".into()));
 
@@ -580,8 +624,13 @@ fn a_bound_action_runs_on_the_row_its_key_names_within_the_callers_companies() {
     let approve = ActionDecl {
         name: "approve".into(),
         binding: BoundTo::Entity("BillOfMaterialsHeader".into()),
-        parameters: vec![("approver".into(), ParamType::String)],
-        returns: Some(ParamType::Object),
+        parameters: vec![("approver".into(), ValueType::plain(ParamType::String))],
+        returns: pipeline
+            .registry
+            .by_name("bom-approval")
+            .and_then(|plugin| plugin.manifest().bindings["approve"].returns.clone()),
     };
+    let returns = approve.returns.as_ref().and_then(|returns| returns.complex.as_ref()).expect("declared members");
+    assert_eq!(returns.name, "BomApproval");
     assert_eq!(declarations(&pipeline.registry), [approve]);
 }

@@ -12,14 +12,13 @@ pub fn root() -> PathBuf {
 }
 
 /// The example plugins every test may load, built once per run with `wharf plugin build`.
-pub const EXAMPLE_PLUGINS: [&str; 7] = [
+pub const EXAMPLE_PLUGINS: [&str; 6] = [
     "customer-csv-mapper",
     "sales-order-xml-mapper",
     "company-filter",
     "order-xml-transform",
     "inventory-action",
     "bom-approval",
-    "xslt-transform",
 ];
 
 /// The plugins the tests build to attack the host.

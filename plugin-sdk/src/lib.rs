@@ -234,6 +234,9 @@ pub trait Transform {
 ///
 /// The manifest's `[action.<name>]` tables say how callers reach each action and which
 /// parameters it takes; the host checks the parameters' presence and types before the call.
+/// A result whose members the table declares (`returns = { type = "object", type_name = …,
+/// members = […] }`) must have exactly those members, each of its type: otherwise the call
+/// fails as malformed and nothing is committed.
 /// What the call sees depends on where it comes from:
 ///
 /// | Called as | `ctx.entity` | `ctx.company` | `input` |

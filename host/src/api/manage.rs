@@ -13,7 +13,6 @@
 //! GET    /manage/executions?limit=&offset=
 //! GET    /manage/executions/{id}
 //! GET    /manage/executions/{id}/errors?limit=&offset=
-//! …      /manage/executions/{id}/staging, /copy   the rows an import kept in staging (`staging`)
 //! GET    /manage/clients                      registrations (never secrets)
 //! POST   /manage/clients                      register one: the answer holds its secret, once
 //! GET    /manage/clients/{id}
@@ -63,7 +62,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/clients/{id}/secret", post(reset_secret))
         .route("/plugins", get(plugins))
         .route("/status", get(status))
-        .merge(super::staging::routes())
 }
 
 /// An admin caller, or 403.

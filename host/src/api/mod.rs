@@ -16,7 +16,6 @@ mod metadata;
 mod odata;
 mod packages;
 mod services;
-mod staging;
 mod tls;
 mod token;
 

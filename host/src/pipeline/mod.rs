@@ -13,7 +13,6 @@ pub mod document;
 mod export;
 mod import;
 pub mod project;
-pub mod stylesheet;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -138,10 +137,6 @@ pub struct RunOptions {
     pub message: Option<String>,
     /// The sender's correlation id.
     pub correlation_id: Option<String>,
-    /// Stop after staging: rows are validated and kept in the execution's staging (rejected
-    /// ones with their errors) and nothing reaches the target until the execution is copied
-    /// there; D365's `execute=false` and "import to staging only".
-    pub staging_only: bool,
 }
 
 /// Hears how an execution advances, e.g. to draw a progress bar. Called from the thread
@@ -218,7 +213,7 @@ impl Pipeline {
     }
 
     /// The plugin named `name`, which must serve `role`.
-    pub(crate) fn plugin(&self, name: &str, role: Role) -> Result<Arc<Plugin>> {
+    fn plugin(&self, name: &str, role: Role) -> Result<Arc<Plugin>> {
         let Some(plugin) = self.registry.by_name(name) else {
             let failure = self.registry.status().into_iter().find_map(|status| {
                 let stem = status.file.file_stem().map(|stem| stem.to_string_lossy().into_owned());
@@ -376,7 +371,7 @@ fn entity_execution(entity: &str, company: Option<&str>) -> EntityExecution {
 }
 
 /// The current time, as executions record it.
-pub fn now() -> String {
+fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
