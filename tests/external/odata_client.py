@@ -24,11 +24,15 @@ root, token = sys.argv[1], sys.argv[2]
 # Every request the client sends, as "METHOD path?query -> status" relative to the service
 # root, with the query decoded, so the report shows how the client paged and what it called.
 sent = []
+# The bodies of the answers to action calls, as the server sent them.
+action_answers = []
 
 
 def record(response, *args, **kwargs):
     url = unquote(response.request.url).removeprefix(root)
     sent.append(f"{response.request.method} {url} -> {response.status_code}")
+    if response.request.method == "POST" and "/Microsoft.Dynamics.DataEntities." in url:
+        action_answers.append(response.text)
 
 
 session = requests.Session()
@@ -214,6 +218,7 @@ setattr(service.types["Microsoft.Dynamics.DataEntities.BillOfMaterialsHeader"], 
 approved, approve_requests = requests_of(lambda: bom.approve(approver="000123"))
 report["approve"] = {
     "result": approved,
+    "answer": action_answers[-1],
     "requests": approve_requests,
     "again": refusal(lambda: bom.approve(approver="000124")),
 }
