@@ -6,7 +6,7 @@ use wharf::run::{Exit, execute};
 use wharf_tests::{hostile, plugin, root};
 
 /// Runs `wharf <args>`; returns the exit code and what it printed (or the error).
-fn wharf(args: &[&str]) -> (Exit, String) {
+pub(crate) fn wharf(args: &[&str]) -> (Exit, String) {
     let mut out = Vec::new();
     let outcome = execute(std::iter::once("wharf").chain(args.iter().copied()), &mut out);
     match outcome {
@@ -15,7 +15,7 @@ fn wharf(args: &[&str]) -> (Exit, String) {
     }
 }
 
-fn path(path: &Path) -> &str {
+pub(crate) fn path(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
 

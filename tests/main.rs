@@ -48,5 +48,7 @@ mod security;
 mod server;
 /// Custom services and bound actions: parameters checked, units of work committed only on success.
 mod services;
+/// Imports stopped at staging: rows reviewed, corrected or dropped, then copied to the target.
+mod staging;
 /// Repository rules that keep the code readable.
 mod tidy;

@@ -48,7 +48,7 @@ const NO_JOB: &str = "00000000-1111-4222-8333-444444444444";
 const ACTIONS: &str = "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.";
 
 /// Sends `body` with `token` (none: no Authorization header).
-fn send(
+pub(crate) fn send(
     server: &TestServer,
     token: Option<&str>,
     method: Method,
@@ -64,21 +64,21 @@ fn send(
     request.send().expect("the server answers")
 }
 
-fn get(server: &TestServer, token: &str, path: &str) -> Response {
+pub(crate) fn get(server: &TestServer, token: &str, path: &str) -> Response {
     send(server, Some(token), Method::GET, path, Vec::new())
 }
 
-fn post(server: &TestServer, token: &str, path: &str, body: impl Into<reqwest::blocking::Body>) -> Response {
+pub(crate) fn post(server: &TestServer, token: &str, path: &str, body: impl Into<reqwest::blocking::Body>) -> Response {
     send(server, Some(token), Method::POST, path, body)
 }
 
 /// Calls package action `name` with JSON `body`.
-fn action(server: &TestServer, token: &str, name: &str, body: &Value) -> Response {
+pub(crate) fn action(server: &TestServer, token: &str, name: &str, body: &Value) -> Response {
     post(server, token, &format!("{ACTIONS}{name}"), body.to_string())
 }
 
 /// The JSON body of a 2xx `response`.
-fn ok_json(response: Response, what: &str) -> Value {
+pub(crate) fn ok_json(response: Response, what: &str) -> Value {
     let status = response.status();
     let text = response.text().expect("a body");
     assert!(status.is_success(), "{what}: {status} {text}");
@@ -86,7 +86,7 @@ fn ok_json(response: Response, what: &str) -> Value {
 }
 
 /// Asserts that `response` is an OData error with `status` and returns its message.
-fn odata_error(response: Response, status: u16, what: &str) -> String {
+pub(crate) fn odata_error(response: Response, status: u16, what: &str) -> String {
     let actual = response.status().as_u16();
     let content_type =
         response.headers().get("content-type").and_then(|value| value.to_str().ok()).unwrap_or("").to_owned();
@@ -128,7 +128,7 @@ fn stored(server: &TestServer, ops: &str) -> Stored {
 }
 
 /// The message `id` as the management API shows it.
-fn message(server: &TestServer, ops: &str, id: &str) -> Value {
+pub(crate) fn message(server: &TestServer, ops: &str, id: &str) -> Value {
     ok_json(get(server, ops, &format!("/manage/messages/{id}")), "a message")
 }
 
@@ -137,12 +137,12 @@ fn seconds_now() -> u64 {
 }
 
 /// The sample document `name` of the example deployment.
-fn sample(server: &TestServer, name: &str) -> Vec<u8> {
+pub(crate) fn sample(server: &TestServer, name: &str) -> Vec<u8> {
     std::fs::read(server.dir.path().join("samples").join(name)).expect("a sample")
 }
 
 /// A job for the management API.
-fn job(activity: &str, project: &str, direction: &str, mode: &str, company: &str, client: &str) -> Value {
+pub(crate) fn job(activity: &str, project: &str, direction: &str, mode: &str, company: &str, client: &str) -> Value {
     let mut job = json!({
         "activity": activity,
         "project": project,
@@ -967,7 +967,7 @@ fn malformed_and_deeply_nested_json_is_refused_with_400_and_the_server_stays_up(
 }
 
 /// An upload link from `GetAzureWriteUrl`.
-fn upload_link(server: &TestServer, token: &str) -> String {
+pub(crate) fn upload_link(server: &TestServer, token: &str) -> String {
     let answer =
         ok_json(action(server, token, "GetAzureWriteUrl", &json!({ "uniqueFileName": "setup" })), "GetAzureWriteUrl");
     let inner: Value = serde_json::from_str(answer["value"].as_str().expect("a string")).expect("JSON in the string");
