@@ -307,6 +307,15 @@ fn export_entity(
         }
     };
     writer.finish()?;
+    let stylesheets: Vec<String> = project.stylesheets.iter().chain(&settings.stylesheets).cloned().collect();
+    if !stylesheets.is_empty() {
+        let folder = project.stylesheet_dir.as_deref().context("stylesheets are read from a deployment's folder")?;
+        let content = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        let name = file.file_name().map(|name| name.to_string_lossy().into_owned());
+        let document = wharf_plugin_sdk::Document { format: format.plugin_name().to_owned(), name, content };
+        let output = super::stylesheet::apply(pipeline, folder, &stylesheets, &context, document)?;
+        std::fs::write(&file, output.content).with_context(|| format!("cannot write {}", file.display()))?;
+    }
     let columns = shaped.into_iter().map(|(_, name)| name).collect();
     let watermark = settings.incremental.then_some(up_to);
     Ok(Exported { entity: entity.clone(), settings: settings.clone(), format, file, columns, rows, watermark })

@@ -37,6 +37,8 @@ struct Work {
     order: (u32, u32, u32),
     fail_level_on_error: bool,
     stages: Stages,
+    /// XSLT stylesheets applied to the document before anything else, the project's first.
+    stylesheets: Vec<String>,
     /// Rows, counted by reading the document once before anything is written.
     rows: u64,
 }
@@ -145,7 +147,18 @@ fn prepare(
     works.sort_by_key(|work| work.order);
     // Entities reading one document through one transform share its output.
     let mut transformed_files: HashMap<(String, PathBuf), PathBuf> = HashMap::new();
+    let mut styled_files: HashMap<(Vec<String>, PathBuf), PathBuf> = HashMap::new();
     for work in &mut works {
+        if !work.stylesheets.is_empty() {
+            let key = (work.stylesheets.clone(), work.file.clone());
+            work.file = match styled_files.get(&key) {
+                Some(file) => file.clone(),
+                None => {
+                    let file = styled(pipeline, project, work, options, company, dir, styled_files.len())?;
+                    styled_files.entry(key).or_insert(file).clone()
+                }
+            };
+        }
         if let Some(transform) = work.stages.transform.clone() {
             let key = (transform.id().to_owned(), work.file.clone());
             work.file = match transformed_files.get(&key) {
@@ -189,6 +202,7 @@ fn file_work(pipeline: &Pipeline, project: &Project, settings: &ProjectEntity, p
         .with_context(|| format!("project {}, entity {}", project.name, entity.name))?;
     Ok(Work {
         stages: Stages::of(pipeline, Some(settings))?,
+        stylesheets: project.stylesheets.iter().chain(&settings.stylesheets).cloned().collect(),
         sources: settings.field_sources(),
         parse: settings.parse.clone(),
         file: path.to_owned(),
@@ -234,6 +248,12 @@ fn package_works(pipeline: &Pipeline, project: &Project, path: &Path, dir: &Path
             .with_context(|| format!("cannot read {} from the package", listed.input_file_path))?;
         works.push(Work {
             stages: Stages::of(pipeline, settings)?,
+            stylesheets: project
+                .stylesheets
+                .iter()
+                .chain(settings.map_or(&[][..], |settings| &settings.stylesheets))
+                .cloned()
+                .collect(),
             parse: settings.map(|settings| settings.parse.clone()).unwrap_or_default(),
             file: extracted,
             order: (
@@ -255,6 +275,35 @@ fn package_works(pipeline: &Pipeline, project: &Project, path: &Path, dir: &Path
 /// one sorts first.
 fn execution_order(number: i32) -> u32 {
     u32::try_from(number).unwrap_or(0)
+}
+
+/// Runs the document through its XSLT stylesheets; the result is the document to import. A
+/// stylesheet that fails fails the whole import before a row is written.
+fn styled(
+    pipeline: &Pipeline,
+    project: &Project,
+    work: &Work,
+    options: &RunOptions,
+    company: Option<&str>,
+    dir: &Path,
+    number: usize,
+) -> Result<PathBuf> {
+    let folder = project.stylesheet_dir.as_deref().context("stylesheets are read from a deployment's folder")?;
+    let size = std::fs::metadata(&work.file).with_context(|| format!("cannot read {}", work.file.display()))?.len();
+    if size > MAX_TRANSFORM_DOCUMENT_BYTES {
+        bail!(
+            "{} is {size} bytes; stylesheets take documents up to {MAX_TRANSFORM_DOCUMENT_BYTES}",
+            file_label(&work.file)
+        );
+    }
+    let content = std::fs::read(&work.file).with_context(|| format!("cannot read {}", work.file.display()))?;
+    let document = Document { format: work.format.plugin_name().to_owned(), name: Some(file_label(&work.file)), content };
+    let context = call_context(&work.entity.name, company, options);
+    let output = super::stylesheet::apply(pipeline, folder, &work.stylesheets, &context, document)
+        .with_context(|| format!("{} document {}", work.entity.name, file_label(&work.file)))?;
+    let path = dir.join(format!("{}-styled.{}", number + 1, work.format.extension()));
+    std::fs::write(&path, output.content).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
 }
 
 /// Runs the document through its transform plugin; the result is the document to import.

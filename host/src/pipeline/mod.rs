@@ -13,6 +13,7 @@ pub mod document;
 mod export;
 mod import;
 pub mod project;
+pub mod stylesheet;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -213,7 +214,7 @@ impl Pipeline {
     }
 
     /// The plugin named `name`, which must serve `role`.
-    fn plugin(&self, name: &str, role: Role) -> Result<Arc<Plugin>> {
+    pub(crate) fn plugin(&self, name: &str, role: Role) -> Result<Arc<Plugin>> {
         let Some(plugin) = self.registry.by_name(name) else {
             let failure = self.registry.status().into_iter().find_map(|status| {
                 let stem = status.file.file_stem().map(|stem| stem.to_string_lossy().into_owned());

@@ -59,8 +59,17 @@ pub struct Project {
     #[serde(default)]
     pub skip_when_empty: bool,
     /// The entities, processed in (execution unit, level, sequence) order.
+    /// XSLT stylesheets (files of the deployment's `stylesheets/` folder) applied in order to
+    /// every document: on import before it is parsed, on export after it is written. Each
+    /// entity's own `stylesheets` follow these.
+    #[serde(default)]
+    pub stylesheets: Vec<String>,
+    /// The entities, processed in (execution unit, level, sequence) order.
     #[serde(rename = "entity")]
     pub entities: Vec<ProjectEntity>,
+    /// The deployment's stylesheet folder, set when the project is loaded from a deployment.
+    #[serde(skip)]
+    pub stylesheet_dir: Option<std::path::PathBuf>,
 }
 
 fn yes() -> bool {
@@ -111,6 +120,10 @@ pub struct ProjectEntity {
     /// (`RunBusinessValidation`). On by default, as in D365's own packages.
     #[serde(default = "yes")]
     pub run_business_validation: bool,
+    /// XSLT stylesheets applied in order to this entity's document, after the project's:
+    /// on import before the transform plugin and the parser, on export after the writer.
+    #[serde(default)]
+    pub stylesheets: Vec<String>,
     /// Transform plugin applied to the whole document first.
     pub transform: Option<String>,
     /// Mapper plugin: import, source rows → entity rows; export, entity rows → partner rows.
@@ -213,8 +226,9 @@ impl Projects {
         for path in files {
             let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
             let stem = path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
-            let project =
+            let mut project =
                 Project::parse(&text, &stem).with_context(|| format!("invalid project {}", path.display()))?;
+            project.stylesheet_dir = dir.parent().map(|deployment| deployment.join(super::stylesheet::STYLESHEET_DIR));
             project.check(catalog)?;
             if projects.iter().any(|known: &Project| known.name.eq_ignore_ascii_case(&project.name)) {
                 bail!("two projects are named {}", project.name);

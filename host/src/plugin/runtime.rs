@@ -464,9 +464,20 @@ impl Plugin {
 
     /// Reshapes a document.
     pub fn transform(&self, ctx: &Context, input: Document) -> Result<Document, CallError> {
+        self.transform_with_config(ctx, input, None)
+    }
+
+    /// Reshapes a document, the plugin's `config` answering `call_config`'s values first.
+    pub fn transform_with_config(
+        &self,
+        ctx: &Context,
+        input: Document,
+        call_config: Option<Arc<std::collections::HashMap<String, String>>>,
+    ) -> Result<Document, CallError> {
         let pre = self.role(self.roles.transform.as_ref(), Role::Transform)?;
         let document = convert::document_in(input);
         let output = self.call(|store| {
+            store.data_mut().call_config = call_config;
             let plugin = pre.instantiate(&mut *store)?;
             plugin.wharf_plugin_transform().call_transform(&mut *store, &convert::context(ctx), &document)
         })?;

@@ -51,6 +51,9 @@ pub(crate) struct CallState {
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
     log_bytes: usize,
+    /// Values this call adds to the manifest's `[config]` (the stylesheet files an XSLT
+    /// transform may read), answered before the manifest's own.
+    pub(super) call_config: Option<Arc<std::collections::HashMap<String, String>>>,
 }
 
 impl CallState {
@@ -94,6 +97,7 @@ impl CallState {
             stdout,
             stderr,
             log_bytes: 0,
+            call_config: None,
         }
     }
 
@@ -243,6 +247,9 @@ impl host::Host for CallState {
     }
 
     fn config(&mut self, key: String) -> Option<String> {
+        if let Some(value) = self.call_config.as_ref().and_then(|config| config.get(&key)) {
+            return Some(value.clone());
+        }
         self.manifest.config.get(&key).cloned()
     }
 
