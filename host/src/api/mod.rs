@@ -16,6 +16,7 @@ mod metadata;
 mod odata;
 mod packages;
 mod services;
+mod staging;
 mod tls;
 mod token;
 

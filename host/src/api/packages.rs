@@ -61,11 +61,9 @@ async fn action(
         "ImportFromPackage" | "ImportFromPackageAsync" => {
             let url = required("packageUrl")?;
             let blob = uploaded(&state, &caller, &url).await?;
-            if member(&body, "execute").and_then(Value::as_bool) == Some(false) {
-                return Err(ApiError::bad_request(
-                    "Wharf imports straight to the target: execute=false (stop at staging) is not supported.",
-                ));
-            }
+            // execute=false stops at staging, for review and a copy to the target through
+            // /manage/executions/{id}/staging; absent, it runs through, as D365 clients expect.
+            let staging_only = member(&body, "execute").and_then(Value::as_bool) == Some(false);
             let company = granted_company(&state, &caller, parameter("legalEntityId"))?;
             let request = PackageImport {
                 project: required("definitionGroupId")?,
@@ -73,6 +71,7 @@ async fn action(
                 execution_id: parameter("executionId"),
                 company,
                 companies: granted_companies(&caller),
+                staging_only,
             };
             let id = state
                 .jobs
@@ -186,7 +185,7 @@ fn granted_company(state: &AppState, caller: &Caller, legal_entity: Option<Strin
 
 /// The companies rows of the caller's executions may name: its grants, or any when it is
 /// granted every company.
-fn granted_companies(caller: &Caller) -> Option<std::sync::Arc<[String]>> {
+pub(super) fn granted_companies(caller: &Caller) -> Option<std::sync::Arc<[String]>> {
     match &caller.companies {
         Companies::All => None,
         Companies::Only(companies) => Some(companies.iter().map(|company| company.to_ascii_lowercase()).collect()),

@@ -293,16 +293,7 @@ impl RowConverter {
     /// Converts `input`. Returns the rows that passed (columns: the entity's fields), the input
     /// row each came from, and one error per rejected row (its first problem).
     pub fn convert(&self, input: &Batch) -> (Batch, Vec<u32>, Vec<RowError>) {
-        let columns: Vec<Option<usize>> = self
-            .entity
-            .fields
-            .iter()
-            .zip(&self.sources)
-            .map(|(field, source)| {
-                let wanted = source.column.as_deref().unwrap_or(&field.name);
-                input.columns().iter().position(|column| column.eq_ignore_ascii_case(wanted))
-            })
-            .collect();
+        let columns = self.columns(input);
         let names = self.entity.fields.iter().map(|field| field.name.clone());
         let mut builder = BatchBuilder::with_capacity(names, input.len(), input.data().len());
         let mut source_rows = Vec::with_capacity(input.len());
@@ -330,6 +321,35 @@ impl RowConverter {
             }
         }
         (builder.finish(), source_rows, errors)
+    }
+
+    /// What row `row` of `input` holds for each entity field, by field name, after value
+    /// conversions and before type conversion: what a rejected row looked like to the entity.
+    pub fn source_values(&self, input: &Batch, row: usize) -> Vec<(String, Value)> {
+        let Some(row) = input.row(row) else { return Vec::new() };
+        let columns = self.columns(input);
+        let fields = self.entity.fields.iter().zip(&self.sources).zip(columns);
+        fields
+            .filter_map(|((field, source), column)| {
+                let cell = row.value(column?);
+                let converted = cell.as_str().and_then(|text| source.values.get(text));
+                let value = converted.map_or_else(|| cell.to_owned(), |text| Value::String(text.clone()));
+                Some((field.name.clone(), value))
+            })
+            .collect()
+    }
+
+    /// Per entity field, the column of `input` it reads, when there is one.
+    fn columns(&self, input: &Batch) -> Vec<Option<usize>> {
+        self.entity
+            .fields
+            .iter()
+            .zip(&self.sources)
+            .map(|(field, source)| {
+                let wanted = source.column.as_deref().unwrap_or(&field.name);
+                input.columns().iter().position(|column| column.eq_ignore_ascii_case(wanted))
+            })
+            .collect()
     }
 
     fn cell<'a>(&'a self, index: usize, field: &Field, cell: Option<ValueRef<'a>>) -> Result<Cell<'a>, String> {

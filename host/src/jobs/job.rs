@@ -14,6 +14,7 @@
 //! monitoring = "5m"                                  # monitoring recurrence
 //! in_order = true                                    # process files one at a time, oldest first
 //! skip_when_empty = true                             # exports: no message when no rows
+//! staging_only = false                               # imports: stop at staging for review
 //!
 //! [[authorized]]                                     # the authorization policy
 //! client = "0f7c5d2e-8b3a-4e61-9d4f-2a1b6c8e3f57"             # a client id
@@ -66,6 +67,10 @@ pub struct Job {
     /// Exports: queue nothing when no rows were exported.
     #[serde(default)]
     pub skip_when_empty: bool,
+    /// Imports: stop each message's execution after staging (D365's "import to staging only"),
+    /// for an operator to review and copy to the target.
+    #[serde(default)]
+    pub staging_only: bool,
     /// The authorization policy: the clients that may use the job.
     #[serde(default)]
     pub authorized: Vec<Authorized>,
@@ -146,6 +151,11 @@ impl Job {
                 project.name
             );
         }
+        ensure!(
+            !self.staging_only || self.direction == Operation::Import,
+            "job {}: only an import stops at staging",
+            self.name
+        );
         self.company = self.company.as_ref().map(|company| company.to_ascii_lowercase());
         Ok(())
     }

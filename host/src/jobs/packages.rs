@@ -22,6 +22,8 @@ pub struct PackageImport {
     pub company: String,
     /// The only companies rows may name; `None`: any.
     pub companies: Option<std::sync::Arc<[String]>>,
+    /// `execute=false`: stop at staging.
+    pub staging_only: bool,
 }
 
 /// An `ExportToPackage` request, checked.
@@ -57,6 +59,7 @@ impl Jobs {
                 company: Some(request.company),
                 companies: request.companies,
                 execution_id: Some(execution.id.clone()),
+                staging_only: request.staging_only,
                 ..RunOptions::default()
             };
             let project = jobs.deployment().projects.require(&project.name)?;

@@ -167,6 +167,7 @@ impl Jobs {
             job: Some(job.activity.to_string()),
             message: Some(message.message_id.to_string()),
             correlation_id: message.external_correlation_id.clone(),
+            staging_only: job.staging_only,
         };
         deployment.pipeline.import(project, &input, &options, &Silent)
     }

@@ -14,7 +14,10 @@ use crate::entity::convert::FieldSource;
 use crate::entity::{Entity, ParseOptions, RowConverter};
 use crate::formats::package::{PackageReader, ValueMap, ZipLimits};
 use crate::plugin::MapOutput;
-use crate::store::{EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError, Writer};
+use crate::store::{
+    EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError, StagedError, StagedRow,
+    TransferStatus, WriteBatch, Writer, json_value,
+};
 
 /// Batches in flight between two stages: enough to keep both busy, few enough that memory
 /// stays a handful of batches.
@@ -104,7 +107,8 @@ fn finish(pipeline: &Pipeline, mut execution: Execution) -> Result<Execution> {
         entity.staging_status == EntityExecutionState::Error || entity.target_status == EntityExecutionState::Error
     });
     let rejected = execution.entities.iter().any(|e| e.staging_error_count > 0 || e.target_error_count > 0);
-    let skipped = execution.entities.iter().any(|entity| entity.target_status == EntityExecutionState::NotRun);
+    // Entities stopped at staging wait for the target; those skipped never started staging.
+    let skipped = execution.entities.iter().any(|entity| entity.staging_status == EntityExecutionState::NotRun);
     execution.status = match (failed, rejected || skipped) {
         (true, _) => ExecutionStatus::Failed,
         (false, true) => ExecutionStatus::PartiallySucceeded,
@@ -342,6 +346,10 @@ struct Ready {
     rows: Vec<(Arc<Entity>, Batch)>,
     /// Rejected rows: (row in the source batch, entity, field, message).
     rejected: Vec<(u32, String, Option<String>, String)>,
+    /// Staging only: per batch of `rows`, the source batch row of each row.
+    rows_sources: Vec<Vec<u32>>,
+    /// Staging only: the values of rows conversion rejected, by (source batch row, entity name).
+    rejected_values: HashMap<(u32, String), Vec<(String, wharf_plugin_sdk::Value)>>,
     /// Rows per entity that passed conversion, including those the filter dropped.
     staged: Vec<(Arc<Entity>, u64)>,
     /// Rows in the source batch.
@@ -396,9 +404,11 @@ impl EntityRun<'_> {
         let completed = now();
         let failure = result.err();
         let state = if failure.is_some() { EntityExecutionState::Error } else { EntityExecutionState::Finished };
+        // Rows kept in staging wait there for the copy to the target.
+        let target = if self.options.staging_only && failure.is_none() { EntityExecutionState::NotRun } else { state };
         for entity in &mut stats {
             entity.staging_status = state;
-            entity.target_status = state;
+            entity.target_status = target;
             entity.completed = Some(completed.clone());
         }
         let rejected = stats.iter().any(|entity| entity.staging_error_count > 0 || entity.target_error_count > 0);
@@ -488,6 +498,8 @@ impl EntityRun<'_> {
         };
         let mut rows = Vec::with_capacity(outputs.len());
         let mut staged = Vec::with_capacity(outputs.len());
+        let staging_only = self.options.staging_only;
+        let (mut rows_sources, mut rejected_values) = (Vec::new(), HashMap::new());
         for (name, batch, source_rows) in outputs {
             let converter = match converters.get(name) {
                 Some(converter) => converter,
@@ -497,11 +509,19 @@ impl EntityRun<'_> {
                 }
             };
             let entity = converter.entity().clone();
-            let (converted, _, errors) = converter.convert(batch);
+            let (converted, converted_rows, errors) = converter.convert(batch);
             let source_row = |row: u32| source_rows.and_then(|rows| rows.get(row as usize).copied()).unwrap_or(row);
             for RowError { row, field, message } in errors {
+                if staging_only {
+                    let values = converter.source_values(batch, row as usize);
+                    rejected_values.insert((source_row(row), entity.name.clone()), values);
+                }
                 rejected.push((source_row(row), entity.label.clone(), field, message));
             }
+            let mut sources: Vec<u32> = match staging_only {
+                true => converted_rows.into_iter().map(source_row).collect(),
+                false => Vec::new(),
+            };
             staged.push((entity.clone(), converted.len() as u64));
             let filter = match filters.get(&entity.name) {
                 Some(filter) => filter.clone(),
@@ -515,15 +535,20 @@ impl EntityRun<'_> {
                 Some(filter) if !converted.is_empty() => {
                     let context = call_context(&entity.name, self.company, self.options);
                     let keep = filter.keep(&context, &converted)?;
+                    if staging_only {
+                        let mut kept = keep.iter();
+                        sources.retain(|_| kept.next().copied().unwrap_or(false));
+                    }
                     retain(&converted, &keep)
                 }
                 _ => converted,
             };
             rows.push((entity, converted));
+            rows_sources.push(sources);
         }
         let source_len = source.len() as u64;
         let source = (!rejected.is_empty()).then_some(source);
-        Ok(Ready { first_row, source, rows, rejected, staged, source_len, bytes })
+        Ok(Ready { first_row, source, rows, rejected, rows_sources, rejected_values, staged, source_len, bytes })
     }
 
     /// The converter for rows of entity `name`, with the project's field map when it lists
@@ -587,7 +612,11 @@ impl EntityRun<'_> {
                 }
             }
             let mut transaction = writer.transaction()?;
-            for batch in &batches {
+            for batch in batches.iter().filter(|_| self.options.staging_only) {
+                self.stage_rows(&mut transaction, batch)?;
+                transaction.record_errors(self.id, &self.records(batch))?;
+            }
+            for batch in batches.iter().filter(|_| !self.options.staging_only) {
                 for (entity, rows) in &batch.rows {
                     let upserted = transaction
                         .upsert(entity, rows)
@@ -620,6 +649,55 @@ impl EntityRun<'_> {
         }
         if let Some(file) = error_file {
             file.finish()?;
+        }
+        Ok(())
+    }
+
+    /// Keeps a ready batch in the execution's staging instead of the target: its rows as
+    /// converted, and its rejected rows with their values and errors.
+    fn stage_rows(&self, transaction: &mut WriteBatch<'_>, ready: &Ready) -> Result<()> {
+        for ((entity, rows), sources) in ready.rows.iter().zip(&ready.rows_sources) {
+            let staged: Vec<StagedRow> = rows
+                .rows()
+                .zip(sources)
+                .map(|(row, source)| StagedRow {
+                    entity: entity.name.clone(),
+                    number: 0,
+                    record: ready.first_row + u64::from(*source),
+                    status: TransferStatus::NotStarted,
+                    values: (rows.columns().iter().enumerate())
+                        .map(|(column, name)| (name.clone(), json_value(row.value(column))))
+                        .collect(),
+                    errors: Vec::new(),
+                })
+                .collect();
+            transaction.stage(self.id, &entity.name, &staged)?;
+        }
+        // One staged row per rejected source row and entity, with every reason given for it.
+        let mut rejected: Vec<StagedRow> = Vec::new();
+        for (row, label, field, message) in &ready.rejected {
+            let entity = self.pipeline.catalog.get(label).map_or_else(|| label.clone(), |entity| entity.name.clone());
+            let record = ready.first_row + u64::from(*row);
+            let error = StagedError { field: field.clone(), message: message.clone() };
+            if let Some(known) = rejected.iter_mut().find(|staged| staged.record == record && staged.entity == entity) {
+                known.errors.push(error);
+                continue;
+            }
+            let values = match ready.rejected_values.get(&(*row, entity.clone())) {
+                Some(values) => values.iter().map(|(name, value)| (name.clone(), json_value(value.as_ref()))).collect(),
+                // A row the mapper rejected has only its source columns.
+                None => match ready.source.as_ref().and_then(|source| source.row(*row as usize).map(|r| (source, r))) {
+                    Some((source, source_row)) => (source.columns().iter().enumerate())
+                        .map(|(column, name)| (name.clone(), json_value(source_row.value(column))))
+                        .collect(),
+                    None => serde_json::Map::new(),
+                },
+            };
+            let status = TransferStatus::Error;
+            rejected.push(StagedRow { entity, number: 0, record, status, values, errors: vec![error] });
+        }
+        for row in &rejected {
+            transaction.stage(self.id, &row.entity, std::slice::from_ref(row))?;
         }
         Ok(())
     }

@@ -138,6 +138,10 @@ pub struct RunOptions {
     pub message: Option<String>,
     /// The sender's correlation id.
     pub correlation_id: Option<String>,
+    /// Stop after staging: rows are validated and kept in the execution's staging (rejected
+    /// ones with their errors) and nothing reaches the target until the execution is copied
+    /// there; D365's `execute=false` and "import to staging only".
+    pub staging_only: bool,
 }
 
 /// Hears how an execution advances, e.g. to draw a progress bar. Called from the thread
@@ -372,7 +376,7 @@ fn entity_execution(entity: &str, company: Option<&str>) -> EntityExecution {
 }
 
 /// The current time, as executions record it.
-fn now() -> String {
+pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 

@@ -231,8 +231,6 @@ pub struct Manifest {
     pub config: BTreeMap<String, String>,
     /// Caps for every call.
     pub limits: Limits,
-    /// The web services the plugin may call (`[outbound]`), for mappers and actions.
-    pub outbound: super::outbound::Permissions,
 }
 
 #[derive(Deserialize)]
@@ -250,8 +248,6 @@ struct ManifestFile {
     config: BTreeMap<String, toml::Value>,
     #[serde(default)]
     limits: Limits,
-    #[serde(default)]
-    outbound: super::outbound::Permissions,
 }
 
 #[derive(Deserialize)]
@@ -484,7 +480,6 @@ impl Manifest {
             bindings,
             config,
             limits: file.limits,
-            outbound: file.outbound,
         };
         manifest.check()?;
         Ok(manifest)
@@ -529,11 +524,6 @@ impl Manifest {
         }
         if limits.output_mib == 0 || limits.output_mib > max.output_mib {
             bail!("limits.output_mib must be 1..={}", max.output_mib);
-        }
-        self.outbound.check()?;
-        if !self.outbound.allow.is_empty() && !self.roles.iter().any(|role| matches!(role, Role::Mapper | Role::Action))
-        {
-            bail!("[outbound] is for mappers and actions; this plugin is neither");
         }
         Ok(())
     }

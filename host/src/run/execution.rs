@@ -41,6 +41,9 @@ pub struct ImportArgs {
     /// The entity a document holds, when the project has several.
     #[arg(long)]
     pub entity: Option<String>,
+    /// Stop after staging: review with `wharf staging`, then copy to the target.
+    #[arg(long)]
+    pub staging_only: bool,
     #[command(flatten)]
     pub deployment: DeploymentArgs,
 }
@@ -60,7 +63,8 @@ pub struct ExportArgs {
 
 /// Runs `wharf import`.
 pub fn import(args: ImportArgs, out: &mut dyn Write) -> Outcome {
-    let (deployment, options) = open(&args.deployment)?;
+    let (deployment, mut options) = open(&args.deployment)?;
+    options.staging_only = args.staging_only;
     let project = project(&deployment, &args.project, Operation::Import)?;
     if !args.input.exists() {
         return Err(unusable(anyhow::anyhow!("no such file {}", args.input.display())));
@@ -107,7 +111,7 @@ fn project<'d>(deployment: &'d Deployment, name: &str, operation: Operation) -> 
 }
 
 /// Prints the execution's summary; the exit code says how it went.
-fn summarize(
+pub(super) fn summarize(
     execution: &Execution,
     deployment: &Deployment,
     elapsed: Duration,

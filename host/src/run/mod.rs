@@ -5,6 +5,7 @@ pub mod entity;
 pub mod execution;
 pub mod plugin;
 pub mod serve;
+pub mod staging;
 
 use std::process::ExitCode;
 
@@ -86,6 +87,9 @@ enum Command {
     /// Draft entity definitions to review, from a data package.
     #[command(subcommand)]
     Entity(entity::EntityCommand),
+    /// Review an execution stopped at staging: list, correct or drop rows, copy to the target.
+    #[command(subcommand)]
+    Staging(staging::StagingCommand),
 }
 
 /// Runs `wharf` with `args` (the first is the program name), writing results to `out`.
@@ -110,6 +114,7 @@ where
         Command::Serve(args) => serve::run(args, out),
         Command::Client(command) => client::run(command, out),
         Command::Entity(command) => entity::run(command, out),
+        Command::Staging(command) => staging::run(command, out),
     }
 }
 

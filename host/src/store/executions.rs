@@ -247,51 +247,7 @@ impl Store {
     pub fn save_execution(&self, execution: &Execution) -> Result<()> {
         self.with_connection(|connection| {
             let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            transaction
-                .prepare_cached(
-                    "INSERT INTO wharf_executions (id, project, operation, status, started, completed, company)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (id) DO UPDATE SET project = excluded.project, operation = excluded.operation,
-                     status = excluded.status, started = excluded.started, completed = excluded.completed,
-                     company = excluded.company",
-                )?
-                .execute((
-                    &execution.id,
-                    &execution.project,
-                    execution.operation.name(),
-                    execution.status.name(),
-                    &execution.started,
-                    &execution.completed,
-                    &execution.company,
-                ))?;
-            transaction
-                .prepare_cached("DELETE FROM wharf_execution_entities WHERE execution = ?1")?
-                .execute([&execution.id])?;
-            let mut insert = transaction.prepare_cached(
-                "INSERT INTO wharf_execution_entities (execution, position, entity, company, staging_records,
-                     staging_status, staging_error_count, target_records, target_status, target_error_count,
-                     started, completed, inserted, updated)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?;
-            for (position, entity) in execution.entities.iter().enumerate() {
-                insert.execute(rusqlite::params![
-                    &execution.id,
-                    i64::try_from(position)?,
-                    &entity.entity,
-                    &entity.company,
-                    sql_count(entity.staging_records, "staging_records")?,
-                    entity.staging_status.name(),
-                    sql_count(entity.staging_error_count, "staging_error_count")?,
-                    sql_count(entity.target_records, "target_records")?,
-                    entity.target_status.name(),
-                    sql_count(entity.target_error_count, "target_error_count")?,
-                    &entity.started,
-                    &entity.completed,
-                    sql_count(entity.inserted, "inserted")?,
-                    sql_count(entity.updated, "updated")?,
-                ])?;
-            }
-            drop(insert);
+            write_execution(&transaction, execution)?;
             transaction.commit()?;
             Ok(())
         })
@@ -320,7 +276,7 @@ impl Store {
     }
 
     /// Removes the executions that started before `before` (RFC 3339, UTC) and that have
-    /// ended, with their entities and rejected records; returns their ids. D365's job history
+    /// ended, with their entities, rejected records and staged rows; returns their ids. D365's job history
     /// cleanup, which keeps a recurring job's executions from piling up.
     pub fn remove_executions_before(&self, before: &str) -> Result<Vec<String>> {
         self.with_connection(|connection| {
@@ -337,6 +293,7 @@ impl Store {
                     .prepare_cached("DELETE FROM wharf_execution_entities WHERE execution = ?1")?
                     .execute([id])?;
                 transaction.prepare_cached("DELETE FROM wharf_execution_errors WHERE execution = ?1")?.execute([id])?;
+                super::staging::remove_staging(&transaction, id)?;
             }
             transaction.commit()?;
             Ok(ids)
@@ -383,7 +340,57 @@ impl Store {
     }
 }
 
-fn read_execution(connection: &Connection, id: &str) -> Result<Option<Execution>> {
+/// Saves `execution` and its entities in `transaction`, replacing what was saved under its ID.
+pub(super) fn write_execution(transaction: &Connection, execution: &Execution) -> Result<()> {
+    transaction
+        .prepare_cached(
+            "INSERT INTO wharf_executions (id, project, operation, status, started, completed, company)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET project = excluded.project, operation = excluded.operation,
+             status = excluded.status, started = excluded.started, completed = excluded.completed,
+             company = excluded.company",
+        )?
+        .execute((
+            &execution.id,
+            &execution.project,
+            execution.operation.name(),
+            execution.status.name(),
+            &execution.started,
+            &execution.completed,
+            &execution.company,
+        ))?;
+    transaction
+        .prepare_cached("DELETE FROM wharf_execution_entities WHERE execution = ?1")?
+        .execute([&execution.id])?;
+    let mut insert = transaction.prepare_cached(
+        "INSERT INTO wharf_execution_entities (execution, position, entity, company, staging_records,
+             staging_status, staging_error_count, target_records, target_status, target_error_count,
+             started, completed, inserted, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    for (position, entity) in execution.entities.iter().enumerate() {
+        insert.execute(rusqlite::params![
+            &execution.id,
+            i64::try_from(position)?,
+            &entity.entity,
+            &entity.company,
+            sql_count(entity.staging_records, "staging_records")?,
+            entity.staging_status.name(),
+            sql_count(entity.staging_error_count, "staging_error_count")?,
+            sql_count(entity.target_records, "target_records")?,
+            entity.target_status.name(),
+            sql_count(entity.target_error_count, "target_error_count")?,
+            &entity.started,
+            &entity.completed,
+            sql_count(entity.inserted, "inserted")?,
+            sql_count(entity.updated, "updated")?,
+        ])?;
+    }
+    drop(insert);
+    Ok(())
+}
+
+pub(super) fn read_execution(connection: &Connection, id: &str) -> Result<Option<Execution>> {
     let mut statement = connection.prepare_cached(
         "SELECT project, operation, status, started, completed, company FROM wharf_executions WHERE id = ?1",
     )?;

@@ -14,6 +14,7 @@ mod executions;
 mod query;
 mod read;
 mod schema;
+mod staging;
 mod units;
 mod values;
 mod write;
@@ -33,6 +34,7 @@ use crate::entity::{COMPANY_FIELD, Catalog, Entity};
 pub use executions::{EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError};
 pub use query::{Arithmetic, Comparison, Condition, Function, MAX_TERM_DEPTH, Order, Query, QueryRow, Term, TooDeep};
 pub use read::{ReadQuery, RowReader};
+pub use staging::{StagedError, StagedRow, StagingError, TransferStatus, json_value};
 pub use units::StoreUnit;
 pub use write::{Upserted, WriteBatch, Writer};
 
@@ -57,7 +59,7 @@ const WRITER_CACHE_KIB: i64 = 64 * 1024;
 const STORE_FORMAT: i64 = 1;
 
 /// The meta tables: the version counter and format, recorded entity definitions, export
-/// watermarks and executions. Entity tables are named `entity_<Name>`, so they never collide.
+/// watermarks, executions and the rows executions keep in staging. Entity tables are named `entity_<Name>`, so they never collide.
 const META_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS wharf_meta (
     name TEXT PRIMARY KEY,
@@ -115,6 +117,16 @@ CREATE TABLE IF NOT EXISTS wharf_execution_errors (
     message TEXT NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS wharf_execution_errors_by_execution ON wharf_execution_errors (execution);
+CREATE TABLE IF NOT EXISTS wharf_staging (
+    execution TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    record INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    row_values TEXT NOT NULL,
+    errors TEXT NOT NULL,
+    PRIMARY KEY (execution, entity, number)
+) STRICT, WITHOUT ROWID;
 ";
 
 /// How far an export of `project` has read `entity`'s changes: every change up to `version`.

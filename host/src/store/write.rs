@@ -177,6 +177,11 @@ impl WriteBatch<'_> {
         Ok(())
     }
 
+    /// The transaction, for the other parts of the store that write in it.
+    pub(super) fn sql(&self) -> &Transaction<'_> {
+        &self.transaction
+    }
+
     /// Commits the transaction and returns its version.
     pub fn commit(self) -> Result<u64> {
         self.transaction.commit().with_context(|| format!("cannot commit version {}", self.version))?;

@@ -1,0 +1,518 @@
+//! Staging: the rows of an import that stopped before the target (D365's `execute=false` and
+//! "import to staging only"), kept per execution with their errors until an operator has
+//! looked at them, corrected or dropped the bad ones, and copied the execution to the target.
+//!
+//! A staged row is an entity row as the converter made it (its values as JSON), or, for a row
+//! that was rejected, the values it had before conversion with the reasons it was rejected.
+//! Copying converts every row again against the entity as it is defined now, so a row is
+//! validated when it enters staging, when it is corrected and when it leaves; only rows that
+//! pass reach the target, all in one transaction.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use rusqlite::{Connection, Row, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+use wharf_plugin_sdk::{Batch, BatchBuilder, RowError, Value, ValueRef};
+
+use super::executions::{
+    EntityExecution, EntityExecutionState, Execution, ExecutionStatus, RecordError, read_execution, write_execution,
+};
+use super::{Store, WriteBatch};
+use crate::entity::{Entity, ParseOptions, RowConverter};
+
+/// Rows converted and written per page while an execution is copied to the target.
+const COPY_PAGE_ROWS: usize = 5_000;
+
+/// Where a staged row stands, named as D365's `DMFTransferStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TransferStatus {
+    /// Valid, waiting to be copied to the target.
+    NotStarted,
+    /// Rejected: its errors say why. Correct it or drop it; it is not copied as it is.
+    Error,
+    /// Copied to the target.
+    Completed,
+}
+
+impl TransferStatus {
+    fn name(self) -> &'static str {
+        match self {
+            TransferStatus::NotStarted => "NotStarted",
+            TransferStatus::Error => "Error",
+            TransferStatus::Completed => "Completed",
+        }
+    }
+
+    fn from_name(name: &str) -> Result<TransferStatus> {
+        [TransferStatus::NotStarted, TransferStatus::Error, TransferStatus::Completed]
+            .into_iter()
+            .find(|status| status.name() == name)
+            .with_context(|| format!("the store holds an unknown transfer status {name:?}"))
+    }
+}
+
+/// One row of an execution's staging.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StagedRow {
+    /// The entity's name.
+    pub entity: String,
+    /// The row's number among the entity's staged rows of the execution (from 1).
+    pub number: u64,
+    /// The record of the source it came from (1-based, header excluded).
+    pub record: u64,
+    /// Where it stands.
+    pub status: TransferStatus,
+    /// Field (or, for a row a mapper rejected, source column) → value.
+    pub values: Map<String, Json>,
+    /// Why it was rejected; empty for a valid row.
+    pub errors: Vec<StagedError>,
+}
+
+/// One reason a staged row was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StagedError {
+    /// The field at fault, when one is.
+    pub field: Option<String>,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// Why a staging request was refused; the API answers each with its own status.
+#[derive(Debug, thiserror::Error)]
+pub enum StagingError {
+    /// No such execution, entity or row.
+    #[error("{0}")]
+    NotFound(String),
+    /// The correction does not make a valid row.
+    #[error("{0}")]
+    Invalid(String),
+    /// The execution is not (or no longer) waiting in staging.
+    #[error("{0}")]
+    Conflict(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] anyhow::Error),
+}
+
+impl From<rusqlite::Error> for StagingError {
+    fn from(error: rusqlite::Error) -> Self {
+        StagingError::Store(error.into())
+    }
+}
+
+/// A cell as JSON: text-stored types as strings, numbers and booleans as themselves.
+pub fn json_value(value: ValueRef<'_>) -> Json {
+    match value {
+        ValueRef::Null => Json::Null,
+        ValueRef::String(text) | ValueRef::Decimal(text) | ValueRef::Date(text) | ValueRef::DateTime(text) => {
+            Json::String(text.to_owned())
+        }
+        ValueRef::Integer(number) => Json::from(number),
+        ValueRef::Float(number) => serde_json::Number::from_f64(number).map_or(Json::Null, Json::Number),
+        ValueRef::Boolean(flag) => Json::Bool(flag),
+    }
+}
+
+/// JSON as a cell for the converter, which parses text into the field's type.
+fn cell(field: &str, json: &Json) -> Result<Value, String> {
+    Ok(match json {
+        Json::Null => Value::Null,
+        Json::String(text) => Value::String(text.clone()),
+        Json::Bool(flag) => Value::Boolean(*flag),
+        Json::Number(number) => match number.as_i64() {
+            Some(integer) => Value::Integer(integer),
+            None => Value::Float(number.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::Array(_) | Json::Object(_) => return Err(format!("field {field}: a list or object is not a value")),
+    })
+}
+
+/// One batch of `rows`, with the entity's fields as columns (looked up without case).
+fn batch_of(entity: &Entity, rows: &[&Map<String, Json>]) -> Result<Batch, String> {
+    let mut builder = BatchBuilder::new(entity.fields.iter().map(|field| field.name.clone()));
+    for values in rows {
+        let cells = entity
+            .fields
+            .iter()
+            .map(|field| {
+                let found = values.iter().find(|(name, _)| name.eq_ignore_ascii_case(&field.name));
+                found.map_or(Ok(Value::Null), |(_, json)| cell(&field.name, json))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let refs: Vec<ValueRef<'_>> = cells.iter().map(Value::as_ref).collect();
+        builder.push_row(&refs);
+    }
+    Ok(builder.finish())
+}
+
+/// The converter that validates staged rows of `entity`: fields by name, the execution's
+/// company for rows that name none, and only `companies` when the caller's grants end.
+fn converter(entity: &Arc<Entity>, company: Option<&str>, companies: Option<Arc<[String]>>) -> Result<RowConverter> {
+    Ok(RowConverter::new(entity.clone(), HashMap::new(), ParseOptions::default(), company.map(str::to_owned))?
+        .only_companies(companies))
+}
+
+fn error_text(error: &RowError) -> String {
+    match &error.field {
+        Some(field) => format!("field {field}: {}", error.message),
+        None => error.message.clone(),
+    }
+}
+
+fn sql_number(number: u64) -> Result<i64> {
+    i64::try_from(number).with_context(|| format!("{number} is too large"))
+}
+
+fn read_row(row: &Row<'_>) -> Result<StagedRow> {
+    let values: String = row.get("row_values")?;
+    let errors: String = row.get("errors")?;
+    let number: i64 = row.get("number")?;
+    let record: i64 = row.get("record")?;
+    Ok(StagedRow {
+        entity: row.get("entity")?,
+        number: u64::try_from(number).context("the store holds a negative staged row number")?,
+        record: u64::try_from(record).context("the store holds a negative record number")?,
+        status: TransferStatus::from_name(&row.get::<_, String>("status")?)?,
+        values: serde_json::from_str(&values).context("the store holds a staged row that is not JSON")?,
+        errors: serde_json::from_str(&errors).context("the store holds staged errors that are not JSON")?,
+    })
+}
+
+fn select_row(connection: &Connection, execution: &str, entity: &str, number: u64) -> Result<Option<StagedRow>> {
+    let mut statement = connection
+        .prepare_cached("SELECT * FROM wharf_staging WHERE execution = ?1 AND entity = ?2 AND number = ?3")?;
+    let mut rows = statement.query((execution, entity, sql_number(number)?))?;
+    rows.next()?.map(read_row).transpose()
+}
+
+fn update_row(connection: &Connection, execution: &str, row: &StagedRow) -> Result<()> {
+    connection
+        .prepare_cached(
+            "UPDATE wharf_staging SET status = ?4, row_values = ?5, errors = ?6
+             WHERE execution = ?1 AND entity = ?2 AND number = ?3",
+        )?
+        .execute((
+            execution,
+            &row.entity,
+            sql_number(row.number)?,
+            row.status.name(),
+            serde_json::to_string(&row.values)?,
+            serde_json::to_string(&row.errors)?,
+        ))?;
+    Ok(())
+}
+
+/// Whether entity record `entity` of `execution` stopped after staging and waits for the target.
+fn waiting(entity: &EntityExecution) -> bool {
+    entity.staging_status == EntityExecutionState::Finished && entity.target_status == EntityExecutionState::NotRun
+}
+
+impl WriteBatch<'_> {
+    /// Keeps `rows` of `entity` in `execution`'s staging, in this transaction; their numbers
+    /// follow the entity's rows staged before (the numbers given are ignored).
+    pub fn stage(&mut self, execution: &str, entity: &str, rows: &[StagedRow]) -> Result<()> {
+        let mut statement = self.sql().prepare_cached(
+            "INSERT INTO wharf_staging (execution, entity, number, record, status, row_values, errors)
+             VALUES (?1, ?2,
+                 (SELECT coalesce(max(number), 0) + 1 FROM wharf_staging WHERE execution = ?1 AND entity = ?2),
+                 ?3, ?4, ?5, ?6)",
+        )?;
+        for row in rows {
+            statement
+                .execute((
+                    execution,
+                    entity,
+                    sql_number(row.record)?,
+                    row.status.name(),
+                    serde_json::to_string(&row.values)?,
+                    serde_json::to_string(&row.errors)?,
+                ))
+                .with_context(|| format!("cannot stage record {} of {entity}", row.record))?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// `limit` staged rows of `execution` after skipping `offset` (only rejected ones when
+    /// `errors_only`), by entity and number, with how many there are in all.
+    pub fn staged_rows(
+        &self,
+        execution: &str,
+        errors_only: bool,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<StagedRow>)> {
+        // Beyond i64::MAX there is nothing to skip to or return anyway.
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let status = if errors_only { Some(TransferStatus::Error.name()) } else { None };
+        self.with_connection(|connection| {
+            let total: i64 = connection
+                .prepare_cached(
+                    "SELECT count(*) FROM wharf_staging WHERE execution = ?1 AND (?2 IS NULL OR status = ?2)",
+                )?
+                .query_row((execution, status), |row| row.get(0))?;
+            let mut statement = connection.prepare_cached(
+                "SELECT * FROM wharf_staging WHERE execution = ?1 AND (?2 IS NULL OR status = ?2)
+                 ORDER BY entity, number LIMIT ?3 OFFSET ?4",
+            )?;
+            let mut rows = statement.query((execution, status, limit, offset))?;
+            let mut staged = Vec::new();
+            while let Some(row) = rows.next()? {
+                staged.push(read_row(row)?);
+            }
+            Ok((u64::try_from(total).context("a negative count")?, staged))
+        })
+        .with_context(|| format!("cannot read the staging of execution {execution}"))
+    }
+
+    /// Corrects staged row `number` of `entity` in `execution`: `changes` (field → value, `null`
+    /// to clear one) go over its values, and the result must convert into a valid row of the
+    /// entity (into one of `companies`, when given), which it becomes, waiting to be copied.
+    /// The row's error records go with its errors.
+    pub fn correct_staged_row(
+        &self,
+        execution: &str,
+        entity: &str,
+        number: u64,
+        changes: &Map<String, Json>,
+        companies: Option<Arc<[String]>>,
+    ) -> Result<StagedRow, StagingError> {
+        let entity = self.staged_entity(entity)?;
+        self.with_staging(|connection| {
+            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let execution = waiting_execution(&transaction, execution)?;
+            let mut row = found_row(&transaction, &execution.id, &entity.name, number)?;
+            if row.status == TransferStatus::Completed {
+                return Err(StagingError::Conflict(format!(
+                    "row {number} of {} is in the target already",
+                    entity.name
+                )));
+            }
+            if let Some(unknown) = changes.keys().find(|name| entity.field_index(name).is_none()) {
+                return Err(StagingError::Invalid(format!("{unknown} is not a field of {}", entity.name)));
+            }
+            let mut values = row.values.clone();
+            for (name, value) in changes {
+                values.retain(|known, _| !known.eq_ignore_ascii_case(name));
+                values.insert(name.clone(), value.clone());
+            }
+            let batch = batch_of(&entity, &[&values]).map_err(StagingError::Invalid)?;
+            let (converted, _, errors) = converter(&entity, execution.company.as_deref(), companies)?.convert(&batch);
+            if let Some(error) = errors.first() {
+                return Err(StagingError::Invalid(format!("the corrected row is not valid: {}", error_text(error))));
+            }
+            let converted = converted.row(0).context("the converter returned no row")?;
+            row.values = entity
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(column, field)| (field.name.clone(), json_value(converted.value(column))))
+                .collect();
+            row.status = TransferStatus::NotStarted;
+            row.errors.clear();
+            update_row(&transaction, &execution.id, &row)?;
+            forget_errors(&transaction, &execution.id, &entity, row.record)?;
+            transaction.commit().context("cannot commit a corrected row")?;
+            Ok(row)
+        })
+    }
+
+    /// Drops staged row `number` of `entity` from `execution`'s staging, with its error
+    /// records: it will not be copied.
+    pub fn drop_staged_row(&self, execution: &str, entity: &str, number: u64) -> Result<(), StagingError> {
+        let entity = self.staged_entity(entity)?;
+        self.with_staging(|connection| {
+            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let execution = waiting_execution(&transaction, execution)?;
+            let row = found_row(&transaction, &execution.id, &entity.name, number)?;
+            if row.status == TransferStatus::Completed {
+                return Err(StagingError::Conflict(format!(
+                    "row {number} of {} is in the target already",
+                    entity.name
+                )));
+            }
+            transaction
+                .prepare_cached("DELETE FROM wharf_staging WHERE execution = ?1 AND entity = ?2 AND number = ?3")?
+                .execute((&execution.id, &entity.name, sql_number(number)?))?;
+            forget_errors(&transaction, &execution.id, &entity, row.record)?;
+            transaction.commit().context("cannot commit a dropped row")?;
+            Ok(())
+        })
+    }
+
+    /// Copies `execution` from staging to the target: every valid row of every entity waiting
+    /// in staging is converted again and upserted, in one transaction with the execution's new
+    /// record (D365's staging → target step), so it is copied wholly once or not at all. Rows
+    /// that fail now are marked rejected with their reason; rows still rejected stay behind.
+    pub fn copy_to_target(
+        &self,
+        execution: &str,
+        companies: Option<Arc<[String]>>,
+        now: &str,
+    ) -> Result<Execution, StagingError> {
+        let catalog = self.catalog();
+        let mut writer = self.writer()?;
+        let mut batch = writer.transaction()?;
+        let mut execution = waiting_execution(batch.sql(), execution)?;
+        let mut failed_rows = 0u64;
+        for record in execution.entities.iter_mut().filter(|record| waiting(record)) {
+            let entity = catalog
+                .get(&record.entity)
+                .with_context(|| format!("entity {} is no longer defined", record.entity))?
+                .clone();
+            let converter = converter(&entity, record.company.as_deref(), companies.clone())?;
+            let mut after = 0u64;
+            loop {
+                let page = batch.waiting_rows(&execution.id, &entity.name, after)?;
+                let Some(last) = page.last() else { break };
+                after = last.number;
+                let values: Vec<&Map<String, Json>> = page.iter().map(|row| &row.values).collect();
+                let mut rejected: Vec<(usize, String, Option<String>)> = Vec::new();
+                let (converted, kept) = match batch_of(&entity, &values) {
+                    Ok(rows) => {
+                        let (converted, kept, errors) = converter.convert(&rows);
+                        for error in errors {
+                            rejected.push((error.row as usize, error.message.clone(), error.field.clone()));
+                        }
+                        (converted, kept)
+                    }
+                    // A row the store holds always has JSON values; one per page fails alone.
+                    Err(message) => {
+                        rejected.extend((0..page.len()).map(|index| (index, message.clone(), None)));
+                        (BatchBuilder::new(entity.fields.iter().map(|field| field.name.clone())).finish(), Vec::new())
+                    }
+                };
+                let upserted = batch.upsert(&entity, &converted)?;
+                record.target_records += upserted.inserted + upserted.updated + upserted.unchanged;
+                record.inserted += upserted.inserted;
+                record.updated += upserted.updated;
+                for index in kept {
+                    let mut row = page[index as usize].clone();
+                    row.status = TransferStatus::Completed;
+                    update_row(batch.sql(), &execution.id, &row)?;
+                }
+                let mut errors = Vec::with_capacity(rejected.len());
+                for (index, message, field) in rejected {
+                    let mut row = page[index].clone();
+                    row.status = TransferStatus::Error;
+                    row.errors = vec![StagedError { field: field.clone(), message: message.clone() }];
+                    update_row(batch.sql(), &execution.id, &row)?;
+                    errors.push(RecordError { entity: record.entity.clone(), record: row.record, field, message });
+                }
+                record.target_error_count += errors.len() as u64;
+                failed_rows += errors.len() as u64;
+                batch.record_errors(&execution.id, &errors)?;
+            }
+            record.staging_error_count = batch.rejected_rows(&execution.id, &entity.name)? - record.target_error_count;
+            record.target_status = EntityExecutionState::Finished;
+            record.completed = Some(now.to_owned());
+        }
+        let left_behind = execution.entities.iter().any(|record| record.staging_error_count > 0);
+        let copied: u64 = execution.entities.iter().map(|record| record.target_records).sum();
+        execution.status = match (failed_rows > 0 || left_behind, copied) {
+            (false, _) => ExecutionStatus::Succeeded,
+            (true, 0) => ExecutionStatus::Failed,
+            (true, _) => ExecutionStatus::PartiallySucceeded,
+        };
+        execution.completed = Some(now.to_owned());
+        write_execution(batch.sql(), &execution)?;
+        batch.commit()?;
+        Ok(execution)
+    }
+
+    /// Runs `work` on a connection of the store, as `with_connection` does, keeping its error.
+    fn with_staging<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StagingError>,
+    ) -> Result<T, StagingError> {
+        let mut connection = self.take_connection()?;
+        let result = work(&mut connection);
+        self.give_back(connection);
+        result
+    }
+
+    /// The entity called `name`, as staged rows name it.
+    fn staged_entity(&self, name: &str) -> Result<Arc<Entity>, StagingError> {
+        self.catalog().get(name).cloned().ok_or_else(|| StagingError::NotFound(format!("no entity {name}")))
+    }
+}
+
+impl WriteBatch<'_> {
+    /// The next page of rows of `entity` waiting to be copied, after number `after`.
+    fn waiting_rows(&self, execution: &str, entity: &str, after: u64) -> Result<Vec<StagedRow>> {
+        let mut statement = self.sql().prepare_cached(
+            "SELECT * FROM wharf_staging WHERE execution = ?1 AND entity = ?2 AND number > ?3 AND status = ?4
+             ORDER BY number LIMIT ?5",
+        )?;
+        let limit = i64::try_from(COPY_PAGE_ROWS)?;
+        let mut rows =
+            statement.query((execution, entity, sql_number(after)?, TransferStatus::NotStarted.name(), limit))?;
+        let mut page = Vec::new();
+        while let Some(row) = rows.next()? {
+            page.push(read_row(row)?);
+        }
+        Ok(page)
+    }
+
+    /// How many rows of `entity` in `execution`'s staging are rejected.
+    fn rejected_rows(&self, execution: &str, entity: &str) -> Result<u64> {
+        let count: i64 = self
+            .sql()
+            .prepare_cached("SELECT count(*) FROM wharf_staging WHERE execution = ?1 AND entity = ?2 AND status = ?3")?
+            .query_row((execution, entity, TransferStatus::Error.name()), |row| row.get(0))?;
+        u64::try_from(count).context("a negative count")
+    }
+}
+
+/// Execution `id`, which must have entities waiting in staging.
+fn waiting_execution(connection: &Connection, id: &str) -> Result<Execution, StagingError> {
+    let execution =
+        read_execution(connection, id)?.ok_or_else(|| StagingError::NotFound(format!("no execution {id}")))?;
+    if execution.entities.iter().any(waiting) {
+        return Ok(execution);
+    }
+    let staged: bool = connection
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM wharf_staging WHERE execution = ?1)")?
+        .query_row([id], |row| row.get(0))
+        .map_err(anyhow::Error::from)?;
+    Err(StagingError::Conflict(match staged {
+        true => format!("execution {id} has been copied to the target already"),
+        false => format!("execution {id} did not stop at staging"),
+    }))
+}
+
+/// Staged row `number` of `entity` in `execution`, or not found.
+fn found_row(connection: &Connection, execution: &str, entity: &str, number: u64) -> Result<StagedRow, StagingError> {
+    select_row(connection, execution, entity, number)?
+        .ok_or_else(|| StagingError::NotFound(format!("execution {execution} has no staged row {number} of {entity}")))
+}
+
+/// Removes the error records of `record` of `entity` in `execution`, once its row is corrected
+/// or dropped: the execution's errors are those still standing.
+fn forget_errors(connection: &Connection, execution: &str, entity: &Entity, record: u64) -> Result<()> {
+    let still_staged: bool = connection
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM wharf_staging WHERE execution = ?1 AND entity = ?2 AND record = ?3
+                 AND status = 'Error')",
+        )?
+        .query_row((execution, &entity.name, sql_number(record)?), |row| row.get(0))?;
+    if !still_staged {
+        connection
+            .prepare_cached(
+                "DELETE FROM wharf_execution_errors WHERE execution = ?1 AND entity IN (?2, ?3) AND record = ?4",
+            )?
+            .execute((execution, &entity.label, &entity.name, sql_number(record)?))?;
+    }
+    Ok(())
+}
+
+/// Removes `execution`'s staging, in the transaction of `connection` that removes the execution.
+pub(super) fn remove_staging(connection: &Connection, execution: &str) -> Result<()> {
+    connection.prepare_cached("DELETE FROM wharf_staging WHERE execution = ?1")?.execute([execution])?;
+    Ok(())
+}
