@@ -42,6 +42,8 @@ mod odata_paths;
 mod packages;
 /// Hot reload under load: swaps, broken versions, deletes, restores.
 mod reload;
+/// Plugins calling web services: allow-lists, closed addresses, redirects, timeouts, caps, secrets.
+mod outbound;
 /// Who may reach what over HTTP, bad tokens, request budgets and hostile input.
 mod security;
 /// A real server on a free port, for the modules that talk HTTP.

@@ -80,12 +80,12 @@ fn hostile_server() -> (TestServer, Store) {
     (server, store)
 }
 
-fn get(server: &TestServer, client: &str, path: &str) -> (u16, Json) {
+pub(crate) fn get(server: &TestServer, client: &str, path: &str) -> (u16, Json) {
     let response = server.http.get(server.at(path)).bearer_auth(server.token(client)).send().expect("an answer");
     answer(response)
 }
 
-fn post(server: &TestServer, client: &str, path: &str, body: &str) -> (u16, Json) {
+pub(crate) fn post(server: &TestServer, client: &str, path: &str, body: &str) -> (u16, Json) {
     let response = server
         .http
         .post(server.at(path))
@@ -105,7 +105,7 @@ fn answer(response: reqwest::blocking::Response) -> (u16, Json) {
 }
 
 /// The message of an OData error answer.
-fn message(body: &Json) -> &str {
+pub(crate) fn message(body: &Json) -> &str {
     body["error"]["innererror"]["message"].as_str().unwrap_or_else(|| panic!("not an OData error: {body}"))
 }
 

@@ -11,6 +11,7 @@
 //!   data/             the store, the compiled-plugin cache, execution files (created)
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use serde::Deserialize;
 
 use crate::entity::Catalog;
 use crate::pipeline::{Pipeline, Projects};
-use crate::plugin::{LoadLimits, Registry, Runtime, RuntimeConfig, Watcher};
+use crate::plugin::{LoadLimits, Outbound, OutboundSettings, Registry, Runtime, RuntimeConfig, SecretSource, Watcher};
 use crate::store::Store;
 
 /// The file of settings at a deployment's root.
@@ -51,6 +52,13 @@ pub struct Settings {
     /// Plugin calls that may run at once for one plugin: its share of the pool. A call past
     /// it waits up to a second, then fails as busy (503 with `Retry-After` over HTTP).
     pub max_calls_per_plugin: u32,
+    /// What plugins' calls to web services may reach beyond their manifests' own rules:
+    /// trusted CAs, networks opened, and per plugin narrower rules and granted secrets
+    /// (`[outbound]`; see [`OutboundSettings`]).
+    pub outbound: OutboundSettings,
+    /// Where secrets' values come from, by name (`[secrets]`: `name = { env = "VAR" }` or
+    /// `{ file = "path" }`). Plugins name secrets; they never see their values.
+    pub secrets: BTreeMap<String, SecretSource>,
 }
 
 impl Default for Settings {
@@ -66,6 +74,8 @@ impl Default for Settings {
             loading: LoadLimits::default(),
             max_plugin_calls: RuntimeConfig::default().max_concurrent_calls,
             max_calls_per_plugin: RuntimeConfig::default().max_calls_per_plugin,
+            outbound: OutboundSettings::default(),
+            secrets: BTreeMap::new(),
         }
     }
 }
@@ -135,6 +145,7 @@ impl Deployment {
             load_limits: settings.loading,
             max_concurrent_calls: settings.max_plugin_calls.max(1),
             max_calls_per_plugin: settings.max_calls_per_plugin.max(1),
+            outbound: Arc::new(Outbound::new(dir, &settings.outbound, &settings.secrets)?),
             ..RuntimeConfig::default()
         };
         let runtime = Runtime::new(&runtime_config, Arc::new(store.clone()))?;

@@ -48,8 +48,9 @@
 //! ```
 //!
 //! Limits: every call runs in a fresh instance with the memory, time and output size its
-//! manifest allows. There are no files, no network, no environment variables: what a plugin
-//! needs comes through [`host`] and, for actions, [`unit_of_work`].
+//! manifest allows. There are no files, no sockets, no environment variables: what a plugin
+//! needs comes through [`host`], for actions [`unit_of_work`], and for mappers and actions the
+//! web services its manifest allows through [`outbound`].
 #![deny(missing_docs)]
 
 mod batch;
@@ -58,6 +59,7 @@ mod bindings;
 mod convert;
 mod error;
 pub mod host;
+pub mod outbound;
 pub mod unit_of_work;
 mod value;
 

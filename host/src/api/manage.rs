@@ -357,7 +357,9 @@ async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<Resp
 /// serving, or null), `content_hash` (BLAKE3 of its component), `since` (when it began
 /// serving), `previous` (what a restore brings back) and `last_refusal` (`at`, `version`,
 /// `reason`; kept after a later version loads, so compare `at` with `since`). Reasons name
-/// files relative to the plugin directory.
+/// files relative to the plugin directory. `outbound` lists its calls to web services since
+/// the server started, per host: `requests` sent (redirects included), `denied` before
+/// sending, `failed` without a whole answer, `bytes_received`.
 fn plugin_json(status: &PluginStatus) -> serde_json::Value {
     let dir = status.file.parent().map(|dir| format!("{}/", dir.display())).unwrap_or_default();
     let refusal = |failure: &LoadFailure| {
@@ -376,6 +378,13 @@ fn plugin_json(status: &PluginStatus) -> serde_json::Value {
         "last_refusal": status.last_refusal.as_ref().map(refusal),
     })
 }
+        "outbound": status.outbound.iter().map(|count| json!({
+            "host": count.host,
+            "requests": count.requests,
+            "denied": count.denied,
+            "failed": count.failed,
+            "bytes_received": count.bytes_received,
+        })).collect::<Vec<_>>(),
 
 /// RFC 3339 in UTC, to the millisecond.
 fn timestamp(time: std::time::SystemTime) -> String {

@@ -17,6 +17,7 @@ pub mod mapper {
         with: {
             "wharf:plugin/types": super::imports::wharf::plugin::types,
             "wharf:plugin/host": super::imports::wharf::plugin::host,
+            "wharf:plugin/outbound": super::imports::wharf::plugin::outbound,
         },
     });
 }
@@ -51,8 +52,9 @@ pub mod action {
             "wharf:plugin/types": super::imports::wharf::plugin::types,
             "wharf:plugin/host": super::imports::wharf::plugin::host,
             "wharf:plugin/unit-of-work": super::imports::wharf::plugin::unit_of_work,
+            "wharf:plugin/outbound": super::imports::wharf::plugin::outbound,
         },
     });
 }
 
-pub use imports::wharf::plugin::{host, types, unit_of_work};
+pub use imports::wharf::plugin::{host, outbound, types, unit_of_work};

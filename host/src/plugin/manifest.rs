@@ -231,6 +231,8 @@ pub struct Manifest {
     pub config: BTreeMap<String, String>,
     /// Caps for every call.
     pub limits: Limits,
+    /// The web services the plugin may call (`[outbound]`), for mappers and actions.
+    pub outbound: super::outbound::Permissions,
 }
 
 #[derive(Deserialize)]
@@ -248,6 +250,8 @@ struct ManifestFile {
     config: BTreeMap<String, toml::Value>,
     #[serde(default)]
     limits: Limits,
+    #[serde(default)]
+    outbound: super::outbound::Permissions,
 }
 
 #[derive(Deserialize)]
@@ -480,6 +484,7 @@ impl Manifest {
             bindings,
             config,
             limits: file.limits,
+            outbound: file.outbound,
         };
         manifest.check()?;
         Ok(manifest)
@@ -524,6 +529,11 @@ impl Manifest {
         }
         if limits.output_mib == 0 || limits.output_mib > max.output_mib {
             bail!("limits.output_mib must be 1..={}", max.output_mib);
+        }
+        self.outbound.check()?;
+        if !self.outbound.allow.is_empty() && !self.roles.iter().any(|role| matches!(role, Role::Mapper | Role::Action))
+        {
+            bail!("[outbound] is for mappers and actions; this plugin is neither");
         }
         Ok(())
     }

@@ -9,12 +9,14 @@ mod complex;
 mod convert;
 pub mod entities;
 pub mod manifest;
+pub mod outbound;
 mod runtime;
 mod shares;
 mod state;
 
 pub use compile::{Compiler, LoadLimits, compile_to_file};
 pub use entities::{Entities, MemoryEntities, NoEntities, ReadOnly, UnitOfWork};
+pub use outbound::{Outbound, OutboundCount, OutboundSettings, PluginGrant, SecretSource};
 pub use manifest::{CONTRACT_VERSION, ComplexType, Limits, Manifest, Member, ParamType, Role, ValueType};
 pub use runtime::{CallError, CallErrorKind, EntityRows, MapOutput, Plugin, Runtime, RuntimeConfig, engine_config};
 mod registry;

@@ -12,6 +12,7 @@ use anyhow::{Context as _, Result, bail};
 use arc_swap::ArcSwap;
 
 use super::manifest::{Manifest, Role};
+use super::outbound::OutboundCount;
 use super::runtime::{CallError, CallErrorKind, Plugin, Runtime};
 
 /// How long a new version's start check waits for a free call slot. Under load the plugin's
@@ -82,6 +83,9 @@ pub struct PluginStatus {
     pub failure: Option<LoadFailure>,
     /// The last refusal, even one a later version has since replaced.
     pub last_refusal: Option<LoadFailure>,
+    /// The current version's calls to web services since the server started (all versions of
+    /// the plugin together), one entry per host.
+    pub outbound: Vec<OutboundCount>,
 }
 
 impl Registry {
@@ -290,6 +294,11 @@ impl Registry {
                 previous: id(&slot.previous),
                 failure: slot.failure.clone(),
                 last_refusal: slot.last_refusal.clone(),
+                outbound: slot
+                    .current
+                    .as_ref()
+                    .map(|plugin| self.runtime.outbound().counts(&plugin.manifest().name))
+                    .unwrap_or_default(),
             })
             .collect()
     }

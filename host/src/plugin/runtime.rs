@@ -17,6 +17,7 @@ use super::compile::{self, Compiler, LoadLimits};
 use super::convert;
 use super::entities::{Entities, NoEntities, UnitOfWork};
 use super::manifest::{CONTRACT_VERSION, Limits, Manifest, Role};
+use super::outbound::{Outbound, OutboundCall};
 use super::shares::Shares;
 use super::state::CallState;
 
@@ -49,6 +50,9 @@ pub struct RuntimeConfig {
     /// `None` compiles in this process, where only the size limit holds. Defaults to the
     /// process's compiler: the `wharf` binary itself, in `wharf` (see [`Compiler`]).
     pub compiler: Option<Compiler>,
+    /// What plugins' calls to web services may reach: the operator's rules, open networks,
+    /// trusted CAs and secrets. Defaults to nothing opened and no secrets.
+    pub outbound: Arc<Outbound>,
 }
 
 impl Default for RuntimeConfig {
@@ -60,6 +64,7 @@ impl Default for RuntimeConfig {
             busy_wait: Duration::from_secs(1),
             load_limits: LoadLimits::default(),
             compiler: Compiler::process_default(),
+            outbound: Arc::default(),
         }
     }
 }
@@ -110,6 +115,7 @@ struct RuntimeInner {
     compiler: Option<Compiler>,
     entities: Arc<dyn Entities>,
     shares: Shares,
+    outbound: Arc<Outbound>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -153,8 +159,14 @@ impl Runtime {
             .context("cannot start the epoch ticker")?;
         let shares =
             Shares::new(config.max_concurrent_calls as usize, config.max_calls_per_plugin as usize, config.busy_wait);
-        let (load_limits, compiler) = (config.load_limits, config.compiler.clone());
-        Ok(Runtime { inner: Arc::new(RuntimeInner { engine, linker, cache, load_limits, compiler, entities, shares }) })
+        let (load_limits, compiler, outbound) = (config.load_limits, config.compiler.clone(), config.outbound.clone());
+        let inner = RuntimeInner { engine, linker, cache, load_limits, compiler, entities, shares, outbound };
+        Ok(Runtime { inner: Arc::new(inner) })
+    }
+
+    /// What plugins' calls to web services came to, and the secrets to keep out of logs.
+    pub fn outbound(&self) -> &Outbound {
+        &self.inner.outbound
     }
 
     /// A runtime with default settings and no entity data.
@@ -399,6 +411,7 @@ impl Plugin {
         let pre = self.role(self.roles.mapper.as_ref(), Role::Mapper)?;
         let batch = row_batch(input);
         let mapped = self.call(|store| {
+            store.data_mut().outbound.permit();
             let plugin = pre.instantiate(&mut *store)?;
             plugin.wharf_plugin_mapper().call_map(&mut *store, &convert::context(ctx), &batch)
         })?;
@@ -507,6 +520,7 @@ impl Plugin {
         let unit = unit.map_err(|error| self.error(CallErrorKind::Host(format!("{error:#}"))))?;
         let input = input.to_string();
         let (output, unit) = self.call_in_unit(Some(unit), |store| {
+            store.data_mut().outbound.permit();
             let plugin = pre.instantiate(&mut *store)?;
             plugin.wharf_plugin_action().call_invoke(&mut *store, &convert::context(ctx), name, &input)
         })?;
@@ -536,8 +550,10 @@ impl Plugin {
     }
 
     /// What the plugin returned, with an error it reported made a `Failed` call.
+    /// Its message may quote a web service's answer, so secrets are redacted from it.
     fn returned<T>(&self, result: Result<T, PluginError>) -> Result<T, CallError> {
-        result.map_err(|error| self.error(CallErrorKind::Failed(error.message)))
+        let redact = |message: String| self.runtime.inner.outbound.redact(&message);
+        result.map_err(|error| self.error(CallErrorKind::Failed(redact(error.message))))
     }
 
     fn error(&self, kind: CallErrorKind) -> CallError {
@@ -568,7 +584,8 @@ impl Plugin {
             let waited_ms = inner.shares.wait().as_millis() as u64;
             return Err(self.error(CallErrorKind::Busy { waited_ms }));
         };
-        let state = CallState::new(self.manifest.clone(), self.id.clone(), inner.entities.clone(), unit);
+        let outbound = OutboundCall::new(inner.outbound.clone(), self.name.clone());
+        let state = CallState::new(self.manifest.clone(), self.id.clone(), inner.entities.clone(), unit, outbound);
         let mut store = Store::new(&inner.engine, state);
         store.limiter(|state| &mut state.limiter);
         let limits = self.manifest.limits;

@@ -15,6 +15,7 @@ use super::bindings::{host, types, unit_of_work};
 use super::convert::{fields_in, fields_out};
 use super::entities::{Entities, UnitOfWork};
 use super::manifest::Manifest;
+use super::outbound::OutboundCall;
 
 /// Log and stdio bytes one call may produce. A plugin that logs in a loop must not fill the
 /// host's disk; past this its lines are dropped and one warning says so.
@@ -38,14 +39,15 @@ pub(crate) struct CallState {
     /// When the call started: its monotonic clock's zero.
     started: Instant,
     /// When the call must end: no wait a plugin asks for lasts past it.
-    deadline: Instant,
+    pub(super) deadline: Instant,
     /// Whether the plugin asked to wait past the deadline (and was woken at it instead).
     pub(super) waited_past_deadline: bool,
     wasi: WasiCtx,
     table: ResourceTable,
     pub(super) limiter: Limiter,
-    manifest: Arc<Manifest>,
-    plugin: Arc<str>,
+    pub(super) manifest: Arc<Manifest>,
+    /// `name@version`, which logs go by.
+    pub(super) plugin: Arc<str>,
     entities: Arc<dyn Entities>,
     pub(super) unit: Option<Box<dyn UnitOfWork>>,
     stdout: MemoryOutputPipe,
@@ -54,6 +56,8 @@ pub(crate) struct CallState {
     /// Values this call adds to the manifest's `[config]` (the stylesheet files an XSLT
     /// transform may read), answered before the manifest's own.
     pub(super) call_config: Option<Arc<std::collections::HashMap<String, String>>>,
+    /// Calls to web services: whether this call may make them, and how many it made.
+    pub(super) outbound: OutboundCall,
 }
 
 impl CallState {
@@ -62,6 +66,7 @@ impl CallState {
         plugin: Arc<str>,
         entities: Arc<dyn Entities>,
         unit: Option<Box<dyn UnitOfWork>>,
+        outbound: OutboundCall,
     ) -> CallState {
         let stdout = MemoryOutputPipe::new(LOG_BUDGET);
         let stderr = MemoryOutputPipe::new(LOG_BUDGET);
@@ -98,14 +103,16 @@ impl CallState {
             stderr,
             log_bytes: 0,
             call_config: None,
+            outbound,
         }
     }
 
     /// Sends what the plugin printed to the host's log and returns the stderr text, which
     /// holds a Rust plugin's panic message.
     pub(super) fn flush_stdio(&self) -> String {
-        let stderr = String::from_utf8_lossy(&self.stderr.contents()).into_owned();
-        for line in String::from_utf8_lossy(&self.stdout.contents()).lines() {
+        // What a plugin prints may hold a secret a web service echoed back.
+        let stderr = self.outbound.redact(&String::from_utf8_lossy(&self.stderr.contents()));
+        for line in self.outbound.redact(&String::from_utf8_lossy(&self.stdout.contents())).lines() {
             tracing::info!(plugin = %self.plugin, stream = "stdout", "{line}");
         }
         for line in stderr.lines() {
@@ -238,6 +245,7 @@ impl host::Host for CallState {
             return;
         }
         let plugin = &*self.plugin;
+        let message = self.outbound.redact(&message);
         match level {
             host::Level::Debug => tracing::debug!(plugin, "{message}"),
             host::Level::Info => tracing::info!(plugin, "{message}"),

@@ -16,7 +16,7 @@ use super::{Exit, Failure, Outcome, failed, unusable};
 use crate::deployment::{SETTINGS_FILE, Settings};
 use crate::formats;
 use crate::plugin::{
-    Entities, Manifest, MemoryEntities, NoEntities, Plugin, Role, Runtime, RuntimeConfig, compile_to_file,
+    Entities, Manifest, MemoryEntities, NoEntities, Outbound, Plugin, Role, Runtime, RuntimeConfig, compile_to_file,
 };
 
 /// The manifest file in a plugin crate's directory.
@@ -148,15 +148,20 @@ pub fn run(command: PluginCommand, out: &mut dyn Write) -> Outcome {
 /// else where the deployment whose plugin directory holds `file` keeps them (so a server on
 /// that deployment starts without compiling what was checked, and the other way round), else
 /// in the user's cache directory; a command that finds the plugin there compiles nothing. The
-/// deployment's load limits hold too.
+/// deployment's load limits hold too, and its `[outbound]` and `[secrets]`, so a plugin that
+/// calls web services reaches what it would in the server.
 fn runtime_for(file: &Path, cache: Option<PathBuf>) -> Result<Runtime> {
     let deployment = deployment_of(file);
     let cache_dir = cache.or_else(|| match &deployment {
         Some((dir, settings)) => Some(settings.cache_dir(dir)),
         None => user_cache_dir(),
     });
-    let load_limits = deployment.map(|(_, settings)| settings.loading).unwrap_or_default();
-    let config = RuntimeConfig { cache_dir, load_limits, ..RuntimeConfig::default() };
+    let load_limits = deployment.as_ref().map(|(_, settings)| settings.loading).unwrap_or_default();
+    let outbound = match &deployment {
+        Some((dir, settings)) => Arc::new(Outbound::new(dir, &settings.outbound, &settings.secrets)?),
+        None => Arc::default(),
+    };
+    let config = RuntimeConfig { cache_dir, load_limits, outbound, ..RuntimeConfig::default() };
     Runtime::new(&config, Arc::new(NoEntities)).or_else(|error| {
         // A cache this user may not use (another user's deployment) only costs a compile.
         let Some(dir) = &config.cache_dir else { return Err(error) };

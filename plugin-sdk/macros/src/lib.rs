@@ -20,6 +20,10 @@ pub fn bindings_for_role(input: TokenStream) -> TokenStream {
     // Only actions import the unit of work, and wit-bindgen refuses a mapping nothing uses.
     let unit_of_work = (role == "action")
         .then(|| quote!("wharf:plugin/unit-of-work@0.1.0": ::wharf_plugin_sdk::__private::wit::unit_of_work,));
+    // Only mappers and actions may call web services.
+    let outbound = ["mapper", "action"]
+        .contains(&role.as_str())
+        .then(|| quote!("wharf:plugin/outbound@0.1.0": ::wharf_plugin_sdk::__private::wit::outbound,));
     quote! {
         #[doc(hidden)]
         #[allow(unsafe_code, missing_docs, unused_qualifications, clippy::all)]
@@ -32,6 +36,7 @@ pub fn bindings_for_role(input: TokenStream) -> TokenStream {
                     "wharf:plugin/types@0.1.0": ::wharf_plugin_sdk::__private::wit::types,
                     "wharf:plugin/host@0.1.0": ::wharf_plugin_sdk::__private::wit::host,
                     #unit_of_work
+                    #outbound
                 },
             });
         }
