@@ -222,6 +222,13 @@ fn a_staging_only_job_waits_for_wharf_staging_to_fix_drop_and_copy() {
     });
     let execution = message(&server, &ops, &message_id)["ExecutionId"].as_str().expect("an execution").to_owned();
     assert!(!groups(&server, &token).contains(&"S1".to_owned()), "a staging-only job writes nothing to the target");
+    let job_status = || {
+        let url = format!("/api/connector/jobstatus/{activity}?jobId={message_id}");
+        let status = ok_json(get(&server, &token, &url), "the job status");
+        let detail = status["ExecutionDetail"][0].clone();
+        (detail["StagingStatus"].clone(), detail["TargetStatus"].clone(), detail["TargetRecords"].clone())
+    };
+    assert_eq!(job_status(), (json!("Finished"), json!("NotRun"), json!(0)), "staged, not in the target");
 
     let deployment = path(server.dir.path()).to_owned();
     let cli = |args: &[&str]| {
@@ -265,6 +272,7 @@ fn a_staging_only_job_waits_for_wharf_staging_to_fix_drop_and_copy() {
     assert!(out.contains("already"), "{out}");
     let record = entity_record(&server, &ops, &execution, "Customer groups");
     assert_eq!((&record["target_status"], &record["target_records"]), (&json!("Finished"), &json!(2)), "{record}");
+    assert_eq!(job_status(), (json!("Finished"), json!("Finished"), json!(2)), "the job status after the copy");
 }
 
 #[test]
