@@ -27,7 +27,7 @@ const SERVE_CHILD: &str = "WHARF_TEST_SERVE_CHILD";
 
 /// The server's test seam (`host/src/jobs/scheduler.rs`): a process started with
 /// `WHARF_FAULT=<point>` stops at that point, says so on stderr and waits to be killed.
-const FAULT: &str = "WHARF_FAULT";
+pub(crate) const FAULT: &str = "WHARF_FAULT";
 
 /// A file-mode import job of customer groups that processes once an hour, so the enqueue test
 /// measures the queue and not imports (the scheduler still processes once, at each start).
@@ -52,22 +52,22 @@ fn crash_child_serves_until_killed() {
 
 /// A `wharf serve` process over a deployment of its own, on a port chosen once so that its
 /// URL (the tokens' issuer and audience) stays the same across restarts.
-struct ServeProcess {
-    dir: tempfile::TempDir,
+pub(crate) struct ServeProcess {
+    pub(crate) dir: tempfile::TempDir,
     url: String,
     port: u16,
-    config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// The [`FAULT`] point of the next start, if any.
-    fault: Option<&'static str>,
+    pub(crate) fault: Option<&'static str>,
     secrets: HashMap<String, String>,
-    http: reqwest::blocking::Client,
+    pub(crate) http: reqwest::blocking::Client,
     child: Option<Child>,
     starts: usize,
 }
 
 impl ServeProcess {
     /// Enqueues the example setup package (groups and customers) to its job with `token`.
-    fn enqueue_setup_package(&self, token: &str) -> reqwest::blocking::Response {
+    pub(crate) fn enqueue_setup_package(&self, token: &str) -> reqwest::blocking::Response {
         let package = std::fs::read(self.dir.path().join("samples/contoso-setup.zip")).expect("the sample package");
         self.http
             .post(self.at(&format!("/api/connector/enqueue/{SETUP_JOB}")))
@@ -80,7 +80,7 @@ impl ServeProcess {
     /// Prepares a copy of the example deployment (jobs on 100 ms recurrences), lets `edit`
     /// change it, and registers [`FABRIKAM`] and [`OPS`] with the server's URL as issuer and
     /// audience. Does not start the server.
-    fn prepare(edit: impl FnOnce(&Path)) -> ServeProcess {
+    pub(crate) fn prepare(edit: impl FnOnce(&Path)) -> ServeProcess {
         let (dir, deployment) = deployment();
         drop(deployment);
         copy_jobs(dir.path());
@@ -112,7 +112,7 @@ impl ServeProcess {
     }
 
     /// Starts `wharf serve` and waits for its `listening on` line.
-    fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         assert!(self.child.is_none(), "the server is already running");
         self.starts += 1;
         let mut args = vec![
@@ -167,28 +167,28 @@ impl ServeProcess {
     }
 
     /// SIGKILL, then waits for the process to be gone.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             child.kill().expect("kill -9");
             child.wait().expect("the killed server is reaped");
         }
     }
 
-    fn data(&self) -> PathBuf {
+    pub(crate) fn data(&self) -> PathBuf {
         self.dir.path().join("data")
     }
 
     /// The stderr of the latest start.
-    fn log(&self) -> PathBuf {
+    pub(crate) fn log(&self) -> PathBuf {
         self.dir.path().join(format!("serve-{}.log", self.starts))
     }
 
-    fn at(&self, path: &str) -> String {
+    pub(crate) fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)
     }
 
     /// A token for client `id` from the server's v2 token endpoint.
-    fn token(&self, id: &str) -> String {
+    pub(crate) fn token(&self, id: &str) -> String {
         let response = self
             .http
             .post(self.at("/tenant/oauth2/v2.0/token"))
@@ -206,7 +206,7 @@ impl ServeProcess {
     }
 
     /// The status of message `id` through the package API's `GetMessageStatus`.
-    fn message_status(&self, token: &str, id: &str) -> String {
+    pub(crate) fn message_status(&self, token: &str, id: &str) -> String {
         let response = self
             .http
             .post(self.at("/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GetMessageStatus"))
@@ -220,7 +220,7 @@ impl ServeProcess {
     }
 
     /// Message `id` as the management API shows it.
-    fn message(&self, admin: &str, id: &str) -> Value {
+    pub(crate) fn message(&self, admin: &str, id: &str) -> Value {
         let response =
             self.http.get(self.at(&format!("/manage/messages/{id}"))).bearer_auth(admin).send().expect("answers");
         assert_eq!(response.status(), 200, "message {id}");
@@ -228,7 +228,7 @@ impl ServeProcess {
     }
 
     /// Waits until `check` holds, for at most `seconds`.
-    fn wait_for(&self, what: &str, seconds: u64, mut check: impl FnMut() -> bool) {
+    pub(crate) fn wait_for(&self, what: &str, seconds: u64, mut check: impl FnMut() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(seconds);
         while !check() {
             assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -281,8 +281,8 @@ impl Random {
 
 /// One row of `queue_messages`, as read from the database file after a kill.
 #[derive(Debug)]
-struct StoredMessage {
-    external_id: Option<String>,
+pub(crate) struct StoredMessage {
+    pub(crate) external_id: Option<String>,
     in_file: bool,
     size: u64,
     inline_size: Option<u64>,
@@ -290,7 +290,7 @@ struct StoredMessage {
 
 /// Every message of `activity` in the server database at `path`, after checking the file's
 /// integrity. The server must not be running.
-fn stored_messages(path: &Path, activity: &str) -> HashMap<String, StoredMessage> {
+pub(crate) fn stored_messages(path: &Path, activity: &str) -> HashMap<String, StoredMessage> {
     let database = wharf::jobs::Database::open(path).expect("the server database opens after a kill");
     let integrity = database
         .read(|connection| {
@@ -322,7 +322,7 @@ fn stored_messages(path: &Path, activity: &str) -> HashMap<String, StoredMessage
 }
 
 /// The names of the entries of `dir`.
-fn names(dir: &Path) -> Vec<String> {
+pub(crate) fn names(dir: &Path) -> Vec<String> {
     match std::fs::read_dir(dir) {
         Ok(entries) => entries.map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned()).collect(),
         Err(_) => Vec::new(),

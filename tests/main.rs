@@ -10,6 +10,8 @@ mod compiling;
 mod contract;
 /// A real `wharf serve` process killed with SIGKILL keeps every promise it made before.
 mod crashes;
+/// Inbound and outbound folders: files taken once, archived or refused with a reason, crashes included.
+mod folders;
 /// Every format reader against its sample documents and golden renderings.
 mod formats;
 /// Every parser of clients' input under coverage-guided fuzzing, for a bounded time per parser.

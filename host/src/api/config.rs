@@ -25,6 +25,7 @@
 //!
 //! [jobs]
 //! workers = 2
+//! folder_roots = ["/srv/wharf/files"]       # jobs' inbound and outbound folders stay inside
 //! visibility_timeout = "30m"
 //! max_deliveries = 5
 //! retention = "7days"
@@ -172,6 +173,7 @@ impl ServerConfig {
         let base = path.parent().unwrap_or(Path::new("."));
         config.deployment = base.join(&config.deployment);
         config.data = config.data.map(|data| base.join(data));
+        config.jobs.folder_roots = config.jobs.folder_roots.iter().map(|root| base.join(root)).collect();
         config.tls =
             config.tls.map(|tls| TlsFiles { certificate: base.join(tls.certificate), key: base.join(tls.key) });
         Ok(config)

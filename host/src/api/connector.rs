@@ -2,7 +2,6 @@
 //! under `/api/connector/` (and `/{lang}/api/connector/`), with the bodies and quirks real
 //! clients depend on (see the wire spec, section 1).
 
-use std::io::Cursor;
 use std::sync::Arc;
 
 use axum::Router;
@@ -17,9 +16,8 @@ use serde_json::json;
 
 use super::caller::Caller;
 use super::{ApiError, ApiResult, AppState, lenient_json, odata_json, string_member};
-use crate::formats::package::{ZipLimits, check_zip};
-use crate::jobs::bodies::Content;
 use crate::jobs::job::parse_activity;
+use crate::jobs::intake::EnqueueError;
 use crate::jobs::queue::now_millis;
 use crate::jobs::{AckOutcome, Job, Message, MessageStatus, Mode, NewMessage};
 use crate::store::Operation;
@@ -149,15 +147,6 @@ async fn enqueue(
         receiver.push(&chunk).await?;
     }
     let body = receiver.finish().await?;
-    if job.mode == Mode::Package {
-        // A package that would be refused when processed is refused now, before it is stored.
-        if let Err(error) = check_package(&body.content).await {
-            if let Content::File(path) = &body.content {
-                let _ = tokio::fs::remove_file(path).await;
-            }
-            return Err(ApiError::bad_request(format!("The data package is refused: {error:#}.")));
-        }
-    }
     let message = NewMessage {
         activity: job.activity,
         direction: Operation::Import,
@@ -170,28 +159,15 @@ async fn enqueue(
         execution: None,
         error: None,
     };
-    let bodies = state.jobs.bodies().clone();
-    let (id, repeated) = state
-        .jobs
-        .queue()
-        .enqueue(message, body, move |temporary, name| bodies.keep(temporary, name).map(drop))
-        .await?;
+    let (id, repeated) = state.jobs.enqueue(&job, message, body).await.map_err(|error| match error {
+        EnqueueError::Refused(reason) => ApiError::bad_request(reason),
+        EnqueueError::Failed(error) => ApiError::from(error),
+    })?;
     if repeated {
         tracing::info!(message = %id, "an enqueue repeated an earlier one; answered with its message id");
     }
     // The message id as a JSON string, quotes included, as D365 answers.
     Ok(([(header::CONTENT_TYPE, "application/json; charset=utf-8")], format!("\"{id}\"")).into_response())
-}
-
-async fn check_package(content: &Content) -> anyhow::Result<()> {
-    let limits = ZipLimits::default();
-    match content {
-        Content::Inline(bytes) => check_zip(&mut Cursor::new(bytes), &limits),
-        Content::File(path) => {
-            let path = path.clone();
-            tokio::task::spawn_blocking(move || check_zip(&mut std::fs::File::open(&path)?, &limits)).await?
-        }
-    }
 }
 
 async fn dequeue(State(state): State<AppState>, caller: Caller, Path(path): Path<ActivityPath>) -> ApiResult<Response> {

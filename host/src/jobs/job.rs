@@ -19,6 +19,13 @@
 //! [[authorized]]                                     # the authorization policy
 //! client = "0f7c5d2e-8b3a-4e61-9d4f-2a1b6c8e3f57"             # a client id
 //! enabled = true
+//!
+//! [inbound]                                          # imports: also take files dropped here
+//! folder = "/srv/wharf/files/fabrikam/in"            # inside a `[jobs] folder_roots` root
+//! stable_for = "2s"                                  # see `folders::Inbound` for the rest
+//!
+//! [outbound]                                         # exports: deliver files here, acknowledged
+//! folder = "/srv/wharf/files/fabrikam/out"
 //! ```
 
 use std::collections::BTreeMap;
@@ -29,6 +36,7 @@ use anyhow::{Context as _, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::folders::{Inbound, Outbound};
 use crate::entity::Catalog;
 use crate::pipeline::{Project, Projects};
 use crate::store::Operation;
@@ -74,6 +82,12 @@ pub struct Job {
     /// The authorization policy: the clients that may use the job.
     #[serde(default)]
     pub authorized: Vec<Authorized>,
+    /// Imports: a folder whose complete files are enqueued as they land.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbound: Option<Inbound>,
+    /// Exports: a folder each exported file is written to, which acknowledges its message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound: Option<Outbound>,
     /// Where the job is defined; set by whoever loads it.
     #[serde(skip_deserializing, default)]
     pub source: JobSource,
@@ -151,6 +165,21 @@ impl Job {
                 project.name
             );
         }
+        ensure!(
+            self.inbound.is_none() || self.direction == Operation::Import,
+            "job {}: only an import job takes files from an inbound folder",
+            self.name
+        );
+        ensure!(
+            self.outbound.is_none() || self.direction == Operation::Export,
+            "job {}: only an export job writes files to an outbound folder",
+            self.name
+        );
+        ensure!(
+            self.inbound.is_none() || self.mode == Mode::Package || self.entity.is_some(),
+            "job {}: a file-mode job with an inbound folder needs `entity`, the entity of its files",
+            self.name
+        );
         ensure!(
             !self.staging_only || self.direction == Operation::Import,
             "job {}: only an import stops at staging",

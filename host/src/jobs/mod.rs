@@ -12,6 +12,8 @@
 pub mod blobs;
 pub mod bodies;
 pub mod database;
+pub mod folders;
+pub mod intake;
 pub mod job;
 pub mod packages;
 pub mod queue;
@@ -44,6 +46,9 @@ pub struct JobSettings {
     /// How often the scheduler looks for due jobs.
     #[serde(with = "humantime_serde")]
     pub tick: Duration,
+    /// The directories jobs' inbound and outbound folders must be inside (none: jobs may
+    /// name no folder). Only the operator decides these; no client names a path.
+    pub folder_roots: Vec<std::path::PathBuf>,
     /// The queue's rules.
     #[serde(flatten)]
     pub queue: QueueSettings,
@@ -54,6 +59,7 @@ impl Default for JobSettings {
         JobSettings {
             workers: std::thread::available_parallelism().map_or(2, usize::from),
             tick: Duration::from_millis(200),
+            folder_roots: Vec::new(),
             queue: QueueSettings::default(),
         }
     }
@@ -82,12 +88,15 @@ struct Inner {
     running: Mutex<HashSet<Uuid>>,
     /// Set to `true` to stop taking new work.
     stopping: watch::Sender<bool>,
+    /// The jobs' inbound folders, watched until [`Jobs::stop`].
+    inbound: Mutex<Vec<folders::InboundWatcher>>,
 }
 
 impl Jobs {
     /// Opens the job service of `deployment`: its `jobs/` directory, the server database in
     /// its data directory, and what a previous process left (bodies without rows are removed;
-    /// messages it was processing are looked at by the first monitoring pass).
+    /// messages it was processing are looked at by the first monitoring pass). Starts watching
+    /// the jobs' inbound folders, whose enqueues run on the calling async runtime.
     pub fn open(deployment: Deployment, settings: JobSettings) -> Result<Jobs> {
         let data = deployment.data_dir();
         let database = Database::open(&data.join("server.db"))?;
@@ -97,6 +106,7 @@ impl Jobs {
 
         let catalog = deployment.pipeline.catalog.clone();
         let mut jobs = job::load_dir(&deployment.jobs_dir(), &deployment.projects, &catalog)?;
+        folders::resolve(&mut jobs, &deployment.dir, &settings.folder_roots)?;
         for mut job in stored_jobs(&database)? {
             if let Some(file) = jobs.get(&job.activity) {
                 tracing::warn!(activity = %job.activity, "job {} from the management API is hidden by the deployment's job {}", job.name, file.name);
@@ -126,9 +136,15 @@ impl Jobs {
             in_flight: Mutex::new(HashSet::new()),
             running: Mutex::new(HashSet::new()),
             stopping: watch::Sender::new(false),
+            inbound: Mutex::new(Vec::new()),
             settings,
         };
-        Ok(Jobs { inner: Arc::new(inner) })
+        let jobs = Jobs { inner: Arc::new(inner) };
+        // Watched from before the server answers, so that a file renamed in once it does is
+        // seen being renamed in.
+        let watchers = folders::watch_all(&jobs)?;
+        *jobs.inner.inbound.lock().unwrap_or_else(PoisonError::into_inner) = watchers;
+        Ok(jobs)
     }
 
     /// The deployment the jobs run in.
@@ -173,6 +189,10 @@ impl Jobs {
             bail!("job {} is defined in the deployment's jobs directory; change it there", job.activity);
         }
         job.source = JobSource::Api;
+        // Folders are the operator's to choose, in the deployment's files: no client names a path.
+        if job.inbound.is_some() || job.outbound.is_some() {
+            bail!("job {}: folders are set in the deployment's jobs directory, not through the API", job.activity);
+        }
         job.check(&self.inner.deployment.projects, &self.inner.deployment.pipeline.catalog)?;
         let definition = serde_json::to_string(&job)?;
         let activity = job.activity.to_string();
@@ -223,6 +243,7 @@ impl Jobs {
     /// Stops taking new work. Executions under way finish; [`idle`](Self::idle) says when.
     pub fn stop(&self) {
         self.inner.stopping.send_replace(true);
+        self.inner.inbound.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
 
     /// Waits until no execution runs, or `grace` has passed; `false` when work was still

@@ -358,6 +358,21 @@ impl Queue {
         })
     }
 
+    /// Adds an export's message whose file was written to the job's outbound folder as
+    /// `message.external_id`: committed acknowledged (by `"outbound folder"`), in one write,
+    /// so no client ever dequeues it.
+    pub fn add_delivered_blocking(&self, id: Uuid, message: NewMessage, hash: [u8; 32], size: u64) -> Result<Uuid> {
+        self.database.write_blocking(move |connection| {
+            let message = NewMessage { status: MessageStatus::Acked, ..message };
+            insert(connection, id, Uuid::new_v4(), &message, &hash, size, None)?;
+            connection.execute(
+                "UPDATE queue_messages SET acked_at = enqueued_at, ack_user = 'outbound folder' WHERE id = ?1",
+                [id.to_string()],
+            )?;
+            Ok(id)
+        })
+    }
+
     /// Whether message `id` is in the queue (blocking: call it off the async runtime).
     pub fn contains_blocking(&self, id: Uuid) -> Result<bool> {
         self.database.read(|connection| {

@@ -15,7 +15,7 @@ use anyhow::{Context as _, Result};
 use uuid::Uuid;
 
 use super::queue::{NewMessage, format_millis, millis, now_millis};
-use super::{Job, Jobs, Message, MessageStatus, Mode, sync_file};
+use super::{Job, Jobs, Message, MessageStatus, Mode, folders, sync_file};
 use crate::pipeline::{Input, RunOptions, Silent, new_execution_id};
 use crate::store::{Execution, ExecutionStatus, Operation};
 
@@ -240,9 +240,24 @@ impl Jobs {
                 let file = std::fs::File::open(&output).context("cannot read an export")?;
                 let hash = blake3::Hasher::new().update_reader(file).context("cannot hash an export")?.finalize();
                 let size = std::fs::metadata(&output)?.len();
-                self.bodies().keep(&output, &id.to_string())?;
+                let body = self.bodies().keep(&output, &id.to_string())?;
+                // An outbound folder gets the file before the message is committed, and the
+                // message is committed acknowledged: a crash in between leaves a file and no
+                // message, and the rows go out again with the next export (at least once).
+                if let Some(outbound) = &job.outbound {
+                    let name = folders::export_name(job, id, &extension);
+                    if let Err(error) = folders::deliver(outbound, &body, &name) {
+                        let _ = store.discard_watermarks(&id.to_string());
+                        return Err(error);
+                    }
+                    message.external_id = Some(name);
+                }
                 fault_point("export-before-queue");
-                if let Err(error) = self.queue().add_blocking(id, message, *hash.as_bytes(), size) {
+                let added = match job.outbound {
+                    Some(_) => self.queue().add_delivered_blocking(id, message, *hash.as_bytes(), size),
+                    None => self.queue().add_blocking(id, message, *hash.as_bytes(), size),
+                };
+                if let Err(error) = added {
                     // Not queued: the rows go out with the next export. Should dropping the
                     // watermarks fail too, the next export's settling drops them.
                     let _ = store.discard_watermarks(&id.to_string());
@@ -360,7 +375,7 @@ impl Jobs {
 /// `WHARF_FAULT=<point>`, the thread that reaches `point` says so on stderr and stops there for
 /// good, so that the test can SIGKILL the process exactly between two steps. Nothing else reads
 /// the variable, and no operator has a reason to set it.
-fn fault_point(point: &str) {
+pub(super) fn fault_point(point: &str) {
     if std::env::var_os("WHARF_FAULT").is_some_and(|fault| fault == point) {
         eprintln!("WHARF_FAULT: stopped at {point}; waiting to be killed");
         loop {

@@ -1,5 +1,5 @@
 //! Hot reload: watches the plugin directory and loads, replaces or unloads plugins as their
-//! files change. The only user of `notify`.
+//! files change. One of the two users of `notify`, with `jobs::folders`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
