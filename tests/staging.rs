@@ -14,6 +14,7 @@ use wharf::run::Exit;
 use wharf::store::Store;
 
 use crate::cli::{path, wharf};
+use crate::imports::deployment;
 use crate::security::{action, get, job, message, odata_error, ok_json, post, sample, send, upload_link};
 use crate::server::{FABRIKAM, OPS, TestServer};
 
@@ -289,4 +290,35 @@ fn the_retention_removes_staged_rows_with_their_execution() {
     assert!(count() > 0, "the rows are staged before the retention ends");
     server.wait_for("the retention to remove the staging", || count() == 0);
     assert!(store.execution(&id).expect("reads").is_none(), "and the execution with it");
+}
+
+#[test]
+fn wharf_import_stops_at_staging_when_asked_or_when_its_project_says_so() {
+    for project in [&["--project", "Customer groups", "--staging-only"][..], &["--project", "Customer groups, staged"]]
+    {
+        let (dir, deployment) = deployment();
+        let definition = std::fs::read_to_string(dir.path().join("projects/customer-groups.toml")).expect("a project");
+        let staged =
+            definition.replace("name = \"Customer groups\"", "name = \"Customer groups, staged\"\nstaging_only = true");
+        std::fs::write(dir.path().join("projects/customer-groups-staged.toml"), staged).expect("a project");
+        let root = path(dir.path()).to_owned();
+        let sample = path(&dir.path().join("samples/customer-groups.csv")).to_owned();
+        let entity = deployment.pipeline.catalog.require("CustomerGroup").expect("the entity").clone();
+        let rows = || deployment.pipeline.store.count(&entity, None).expect("a count");
+
+        let mut args = vec!["import", sample.as_str(), "--deployment", root.as_str(), "--company", "usmf", "--quiet"];
+        args.extend(project);
+        let (exit, out) = wharf(&args);
+        assert_eq!(exit, Exit::Success, "{project:?}: {out}");
+        assert_eq!(rows(), 0, "{project:?}: nothing reaches the target before the copy");
+        // `execution <id>: <status>`; ids hold the project's name, spaces and all.
+        let first = out.lines().next().and_then(|line| line.strip_prefix("execution ")).expect("the summary");
+        let execution = first.rsplit_once(": ").expect("an execution id").0.to_owned();
+        let (exit, out) = wharf(&["staging", "list", &execution, "--deployment", &root]);
+        assert_eq!(exit, Exit::Success, "{out}");
+        assert!(out.contains("NotStarted") && !out.contains("Error"), "{out}");
+        let (exit, out) = wharf(&["staging", "copy", &execution, "--deployment", &root]);
+        assert_eq!(exit, Exit::Success, "{out}");
+        assert!(rows() > 0, "{project:?}: the copy fills the target");
+    }
 }

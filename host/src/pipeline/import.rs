@@ -53,6 +53,8 @@ pub(super) fn run(
     options: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Execution> {
+    let staging_only = options.staging_only || project.staging_only;
+    let options = &RunOptions { staging_only, ..options.clone() };
     let mut execution = super::start_execution(pipeline, project, options, Operation::Import)?;
     let (id, company) = (execution.id.clone(), execution.company.clone());
     let dir = pipeline.execution_dir(&id)?;

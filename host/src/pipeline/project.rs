@@ -52,6 +52,10 @@ pub struct Project {
     pub batch_size: usize,
     /// The company rows get when they name none.
     pub company: Option<String>,
+    /// Import: stop after staging, for an operator to review and copy to the target (D365's
+    /// "import to staging only"; see `wharf staging`).
+    #[serde(default)]
+    pub staging_only: bool,
     /// Export: write a data package even for one entity.
     #[serde(default)]
     pub package: bool,
