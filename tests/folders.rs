@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::io::Write as _;
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -119,6 +120,8 @@ fn complete_files_of_any_name_are_enqueued_once_and_archived_and_unfinished_or_h
     std::fs::write(groups.join(".hidden.csv"), groups_csv("HIDDEN", 1)).expect("a hidden file");
     std::os::unix::fs::symlink(&outside, groups.join("link.csv")).expect("a symbolic link");
     std::fs::create_dir(groups.join("directory.csv")).expect("a directory");
+    let not_utf8 = std::ffi::OsStr::from_bytes(b"latin1 \xe9t\xe9.csv");
+    std::fs::write(groups.join(not_utf8), groups_csv("LATIN", 1)).expect("a name that is not UTF-8");
     let fifo = std::process::Command::new("mkfifo").arg(groups.join("pipe.csv")).status().expect("mkfifo runs");
     assert!(fifo.success(), "mkfifo");
 
@@ -160,6 +163,7 @@ fn complete_files_of_any_name_are_enqueued_once_and_archived_and_unfinished_or_h
     for left in [".hidden.csv", "link.csv", "directory.csv", "pipe.csv"] {
         assert!(groups.join(left).symlink_metadata().is_ok(), "{left} was touched");
     }
+    assert!(groups.join(not_utf8).exists(), "the file whose name is not UTF-8 was touched");
     assert_eq!(std::fs::read_to_string(&outside).expect("outside"), groups_csv("SECRET", 1));
     assert!(names(&groups.join("error")).is_empty(), "nothing refused: {:?}", names(&groups.join("error")));
     server.kill();
@@ -198,6 +202,21 @@ fn a_refused_file_goes_to_the_error_folder_with_its_reason() {
     assert!(packages.join("archive/contoso setup.zip").exists());
     let refused = server.job_messages(&admin, SETUP_JOB);
     assert_eq!(refused.len(), 1, "a refused file makes no message: {refused:?}");
+
+    // No client names a folder: a job made through the management API may have none.
+    let job = serde_json::json!({
+        "activity": "9b2e4f60-1d3c-4a5b-8e7f-0a1b2c3d4e5f",
+        "project": "Customer groups",
+        "direction": "import",
+        "mode": "file",
+        "entity": "Customer groups",
+        "inbound": { "folder": "/etc" },
+    });
+    let response = server.http.post(server.at("/manage/jobs")).bearer_auth(&admin).json(&job).send().expect("answers");
+    assert_eq!(response.status(), 400, "a job with a folder from a client");
+    let text = response.text().expect("a body");
+    assert!(text.contains("folders are set in the deployment's jobs directory"), "{text}");
+    server.kill();
 }
 
 #[test]
