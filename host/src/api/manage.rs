@@ -376,8 +376,6 @@ fn plugin_json(status: &PluginStatus) -> serde_json::Value {
         "since": status.since.map(timestamp),
         "previous": status.previous,
         "last_refusal": status.last_refusal.as_ref().map(refusal),
-    })
-}
         "outbound": status.outbound.iter().map(|count| json!({
             "host": count.host,
             "requests": count.requests,
@@ -385,6 +383,8 @@ fn plugin_json(status: &PluginStatus) -> serde_json::Value {
             "failed": count.failed,
             "bytes_received": count.bytes_received,
         })).collect::<Vec<_>>(),
+    })
+}
 
 /// RFC 3339 in UTC, to the millisecond.
 fn timestamp(time: std::time::SystemTime) -> String {
