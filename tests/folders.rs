@@ -220,35 +220,39 @@ fn a_refused_file_goes_to_the_error_folder_with_its_reason() {
 }
 
 #[test]
-fn a_file_killed_between_its_enqueue_and_its_archiving_is_enqueued_once_after_a_restart() {
-    let mut server = prepare();
-    server.fault = Some("folder-after-enqueue");
-    server.start();
-    let name = "crash groups ß.csv";
-    server.drop_file("groups", name, groups_csv("CRASH", 4).as_bytes());
-    let stopped = format!("{FAULT}: stopped at folder-after-enqueue");
-    server.wait_for("the enqueue to reach its fault point", 60, || {
-        std::fs::read_to_string(server.log()).is_ok_and(|log| log.contains(&stopped))
-    });
-    server.kill();
-    let groups = server.files().join("groups");
-    assert!(groups.join(".processing").join(name).exists(), "the claimed file waits in .processing");
-    assert!(names(&groups.join("archive")).is_empty(), "nothing was archived before the kill");
-    let database = server.data().join("server.db");
-    let at_kill = stored_messages(&database, GROUPS_JOB);
-    assert_eq!(at_kill.len(), 1, "the enqueue was committed before the kill");
+fn a_file_killed_after_its_claim_or_its_enqueue_is_enqueued_once_and_archived_after_a_restart() {
+    // Killed after the claim (nothing enqueued yet) and after the enqueue (not yet archived).
+    for (point, enqueued) in [("folder-after-claim", 0), ("folder-after-enqueue", 1)] {
+        let mut server = prepare();
+        server.fault = Some(point);
+        server.start();
+        let name = "crash groups ß.csv";
+        server.drop_file("groups", name, groups_csv("CRASH", 4).as_bytes());
+        let stopped = format!("{FAULT}: stopped at {point}");
+        server.wait_for(&format!("the file to reach {point}"), 60, || {
+            std::fs::read_to_string(server.log()).is_ok_and(|log| log.contains(&stopped))
+        });
+        server.kill();
+        let groups = server.files().join("groups");
+        assert!(groups.join(".processing").join(name).exists(), "{point}: the claimed file waits in .processing");
+        assert!(names(&groups.join("archive")).is_empty(), "{point}: nothing was archived before the kill");
+        let database = server.data().join("server.db");
+        let at_kill = stored_messages(&database, GROUPS_JOB);
+        assert_eq!(at_kill.len(), enqueued, "{point}: messages committed before the kill");
 
-    server.fault = None;
-    server.start();
-    let admin = server.token(OPS);
-    let message = server.processed(&admin, GROUPS_JOB, name);
-    assert_eq!(message["TotalRecords"], 4, "{message}");
-    assert!(at_kill.contains_key(message["MessageId"].as_str().expect("an id")), "the message from before the kill");
-    server.wait_for_file(&groups.join("archive").join(name));
-    assert!(names(&groups.join(".processing")).is_empty(), "nothing is left claimed");
-    server.kill();
-    let stored = stored_messages(&database, GROUPS_JOB);
-    assert_eq!(stored.len(), 1, "enqueued once, not again after the restart: {stored:?}");
+        server.fault = None;
+        server.start();
+        let admin = server.token(OPS);
+        let message = server.processed(&admin, GROUPS_JOB, name);
+        assert_eq!(message["TotalRecords"], 4, "{point}: {message}");
+        let id = message["MessageId"].as_str().expect("an id");
+        assert!(enqueued == 0 || at_kill.contains_key(id), "{point}: the message from before the kill");
+        server.wait_for_file(&groups.join("archive").join(name));
+        assert!(names(&groups.join(".processing")).is_empty(), "{point}: nothing is left claimed");
+        server.kill();
+        let stored = stored_messages(&database, GROUPS_JOB);
+        assert_eq!(stored.len(), 1, "{point}: enqueued once, and not again after the restart: {stored:?}");
+    }
 }
 
 #[test]

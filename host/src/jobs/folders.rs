@@ -416,6 +416,7 @@ impl Folder {
             }
             return;
         }
+        fault_point("folder-after-claim");
         self.settle(name);
     }
 

@@ -371,7 +371,7 @@ impl Jobs {
     }
 }
 
-/// A test seam for the crash tests (`tests/crashes.rs`): in a process started with
+/// A test seam for the crash tests (`tests/crashes.rs`, `tests/folders.rs`): in a process started with
 /// `WHARF_FAULT=<point>`, the thread that reaches `point` says so on stderr and stops there for
 /// good, so that the test can SIGKILL the process exactly between two steps. Nothing else reads
 /// the variable, and no operator has a reason to set it.
