@@ -1,7 +1,8 @@
 //! Inbound and outbound folders, through a real `wharf serve` process: complete files of any
 //! name are enqueued once and archived, unfinished and hostile ones are left alone, refused ones
 //! go to the error folder with their reason, a kill between an enqueue and its archiving loses
-//! and repeats nothing, and an export lands whole in its outbound folder, acknowledged.
+//! and repeats nothing, an export lands whole in its outbound folder, acknowledged, and no
+//! folder outside the configuration's roots is ever used.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -311,4 +312,35 @@ fn an_export_lands_whole_in_its_outbound_folder_and_its_message_is_acknowledged(
         .expect("dequeue answers");
     assert_eq!(dequeue.status(), 204, "a delivered export is not handed out again");
     server.kill();
+}
+
+#[test]
+fn wharf_serve_refuses_to_start_with_a_folder_outside_the_allowed_roots() {
+    let (dir, _) = crate::imports::deployment();
+    crate::server::copy_jobs(dir.path());
+    std::fs::create_dir_all(dir.path().join("files")).expect("the folder root");
+    let job = dir.path().join("jobs/customer-groups.toml");
+    let text = std::fs::read_to_string(&job).expect("an example job");
+    let serve = |config: &str| {
+        std::fs::write(dir.path().join("server.toml"), config).expect("write the config");
+        let args = ["wharf", "serve", "--config"].map(str::to_owned).into_iter().chain([
+            dir.path().join("server.toml").display().to_string(),
+            "--deployment".to_owned(),
+            dir.path().display().to_string(),
+            "--listen".to_owned(),
+            "127.0.0.1:0".to_owned(),
+        ]);
+        let failure = wharf::run::execute(args, &mut Vec::new()).expect_err("the start is refused");
+        format!("{:#}", failure.error)
+    };
+    let outside = dir.path().join("outside");
+    std::fs::write(&job, format!("{text}\n[inbound]\nfolder = {:?}\n", outside.display().to_string())).expect("job");
+    let error = serve("[jobs]\nfolder_roots = [\"files\"]\n");
+    assert!(error.contains("is not inside any of the allowed folder roots"), "{error}");
+    assert!(!outside.exists(), "nothing is created outside the roots");
+    let error = serve("");
+    assert!(error.contains("the server's configuration allows none"), "{error}");
+    std::fs::write(&job, format!("{text}\n[inbound]\nfolder = \"files/../outside\"\n")).expect("job");
+    let error = serve("[jobs]\nfolder_roots = [\"files\"]\n");
+    assert!(error.contains("may not contain `..`"), "{error}");
 }
