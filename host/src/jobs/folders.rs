@@ -214,8 +214,9 @@ enum Wake {
     Stop,
 }
 
-/// Starts watching the inbound folder of every job that has one, after settling what a
-/// previous process claimed. Must be called within the async runtime enqueues run on.
+/// Starts watching the inbound folder of every job that has one; each folder's thread first
+/// settles what a previous process claimed. Must be called within the async runtime that
+/// enqueues run on.
 pub(super) fn watch_all(jobs: &Jobs) -> Result<Vec<InboundWatcher>> {
     let runtime = tokio::runtime::Handle::try_current().context("inbound folders need the async runtime")?;
     let mut watchers = Vec::new();
