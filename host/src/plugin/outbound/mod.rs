@@ -273,3 +273,52 @@ impl reqwest::dns::Resolve for CheckedResolver {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(text: &str) -> OutboundSettings {
+        toml::from_str(text).expect("settings")
+    }
+
+    fn from_file(file: &str) -> BTreeMap<String, SecretSource> {
+        BTreeMap::from([("api_key".to_owned(), SecretSource { env: None, file: Some(file.into()) })])
+    }
+
+    #[test]
+    fn secrets_are_read_at_start_redacted_everywhere_and_never_printed() {
+        let dir = tempfile::tempdir().expect("a directory");
+        std::fs::write(dir.path().join("key"), "s3cr3t-value\n").expect("the key");
+        let outbound = Outbound::new(dir.path(), &settings("plugins.p.secrets = [\"api_key\"]"), &from_file("key"))
+            .expect("the settings hold");
+        assert_eq!(outbound.secret("p", "api_key"), Some("s3cr3t-value"));
+        assert_eq!(outbound.secret("other", "api_key"), None, "granted to p only");
+        assert_eq!(outbound.redact("key s3cr3t-value, again s3cr3t-value"), "key [redacted], again [redacted]");
+        assert!(!format!("{outbound:?}").contains("s3cr3t"), "{outbound:?}");
+    }
+
+    #[test]
+    fn settings_naming_missing_secrets_or_files_are_refused_with_the_name() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let error = Outbound::new(dir.path(), &settings("plugins.p.secrets = [\"nope\"]"), &BTreeMap::new())
+            .expect_err("an undefined secret");
+        assert_eq!(error.to_string(), "outbound.plugins.p grants secret nope, which [secrets] does not define");
+        let error =
+            Outbound::new(dir.path(), &OutboundSettings::default(), &from_file("missing")).expect_err("a missing file");
+        assert!(error.to_string().starts_with("secret api_key: cannot read "), "{error}");
+        let unset = BTreeMap::from([(
+            "api_key".to_owned(),
+            SecretSource { env: Some("WHARF_TEST_SURELY_UNSET_VARIABLE".into()), file: None },
+        )]);
+        let error = Outbound::new(dir.path(), &OutboundSettings::default(), &unset).expect_err("an unset variable");
+        assert_eq!(
+            error.to_string(),
+            "secret api_key: environment variable WHARF_TEST_SURELY_UNSET_VARIABLE is not set"
+        );
+        let error = Outbound::new(dir.path(), &settings("ca_certificates = [\"none.pem\"]"), &BTreeMap::new())
+            .expect_err("a missing CA");
+        assert!(error.to_string().starts_with("cannot read CA certificate "), "{error}");
+        assert!(toml::from_str::<OutboundSettings>("open_networks = [\"10.0.0.0/33\"]").is_err());
+    }
+}

@@ -269,4 +269,22 @@ mod tests {
         assert_eq!(refusal("127.0.0.2".parse().expect("an address"), &open), None);
         assert!(refusal("10.0.0.1".parse().expect("an address"), &open).is_some());
     }
+
+    #[test]
+    fn manifests_give_outbound_rules_to_mappers_and_actions_only_within_the_hosts_caps() {
+        let manifest = |roles: &str, outbound: &str| {
+            crate::plugin::Manifest::parse(&format!(
+                "name = \"p\"\nversion = \"1\"\nroles = [{roles}]\nentities = [\"E\"]\n{outbound}"
+            ))
+        };
+        let rule = "[[outbound.allow]]\nhost = \"api.example\"\n";
+        let mapper = manifest("\"mapper\"", rule).expect("a mapper may call out");
+        assert_eq!(mapper.outbound.allow[0].ports, vec![443]);
+        assert_eq!(mapper.outbound.max_requests, 4);
+        let error = manifest("\"filter\"", rule).expect_err("a filter may not");
+        assert_eq!(error.to_string(), "[outbound] is for mappers and actions; this plugin is neither");
+        let error = manifest("\"mapper\"", "[outbound]\nmax_requests = 1000\n").expect_err("over the cap");
+        assert_eq!(error.to_string(), "outbound.max_requests must be between 1 and 64");
+        assert!(manifest("\"mapper\"", "[outbound]\nsecret = \"abc\"\n").is_err(), "no secrets in manifests");
+    }
 }
