@@ -656,13 +656,12 @@ impl EntityRun<'_> {
     }
 
     /// Keeps a ready batch in the execution's staging instead of the target: its rows as
-    /// converted, and its rejected rows with their values and errors.
+    /// converted, and its rejected rows with their values and errors, numbered in source order.
     fn stage_rows(&self, transaction: &mut WriteBatch<'_>, ready: &Ready) -> Result<()> {
+        let mut staged: Vec<StagedRow> = Vec::new();
         for ((entity, rows), sources) in ready.rows.iter().zip(&ready.rows_sources) {
-            let staged: Vec<StagedRow> = rows
-                .rows()
-                .zip(sources)
-                .map(|(row, source)| StagedRow {
+            staged.extend(rows.rows().zip(sources).map(|(row, source)| {
+                StagedRow {
                     entity: entity.name.clone(),
                     number: 0,
                     record: ready.first_row + u64::from(*source),
@@ -671,16 +670,16 @@ impl EntityRun<'_> {
                         .map(|(column, name)| (name.clone(), json_value(row.value(column))))
                         .collect(),
                     errors: Vec::new(),
-                })
-                .collect();
-            transaction.stage(self.id, &entity.name, &staged)?;
+                }
+            }));
         }
         // One staged row per rejected source row and entity, with every reason given for it.
-        let mut rejected: Vec<StagedRow> = Vec::new();
+        let valid = staged.len();
         for (row, label, field, message) in &ready.rejected {
             let entity = self.pipeline.catalog.get(label).map_or_else(|| label.clone(), |entity| entity.name.clone());
             let record = ready.first_row + u64::from(*row);
             let error = StagedError { field: field.clone(), message: message.clone() };
+            let rejected = &mut staged[valid..];
             if let Some(known) = rejected.iter_mut().find(|staged| staged.record == record && staged.entity == entity) {
                 known.errors.push(error);
                 continue;
@@ -696,10 +695,12 @@ impl EntityRun<'_> {
                 },
             };
             let status = TransferStatus::Error;
-            rejected.push(StagedRow { entity, number: 0, record, status, values, errors: vec![error] });
+            staged.push(StagedRow { entity, number: 0, record, status, values, errors: vec![error] });
         }
-        for row in &rejected {
-            transaction.stage(self.id, &row.entity, std::slice::from_ref(row))?;
+        // Stable: rows a mapper made from one source record keep their order.
+        staged.sort_by(|a, b| (&a.entity, a.record).cmp(&(&b.entity, b.record)));
+        for rows in staged.chunk_by(|a, b| a.entity == b.entity) {
+            transaction.stage(self.id, &rows[0].entity, rows)?;
         }
         Ok(())
     }

@@ -214,17 +214,20 @@ impl WriteBatch<'_> {
     /// Keeps `rows` of `entity` in `execution`'s staging, in this transaction; their numbers
     /// follow the entity's rows staged before (the numbers given are ignored).
     pub fn stage(&mut self, execution: &str, entity: &str, rows: &[StagedRow]) -> Result<()> {
+        let last: i64 = self
+            .sql()
+            .prepare_cached("SELECT coalesce(max(number), 0) FROM wharf_staging WHERE execution = ?1 AND entity = ?2")?
+            .query_row((execution, entity), |row| row.get(0))?;
         let mut statement = self.sql().prepare_cached(
             "INSERT INTO wharf_staging (execution, entity, number, record, status, row_values, errors)
-             VALUES (?1, ?2,
-                 (SELECT coalesce(max(number), 0) + 1 FROM wharf_staging WHERE execution = ?1 AND entity = ?2),
-                 ?3, ?4, ?5, ?6)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        for row in rows {
+        for (number, row) in (last + 1..).zip(rows) {
             statement
                 .execute((
                     execution,
                     entity,
+                    number,
                     sql_number(row.record)?,
                     row.status.name(),
                     serde_json::to_string(&row.values)?,
@@ -391,11 +394,14 @@ impl Store {
                 record.target_records += upserted.inserted + upserted.updated + upserted.unchanged;
                 record.inserted += upserted.inserted;
                 record.updated += upserted.updated;
+                let mut completed = batch.sql().prepare_cached(
+                    "UPDATE wharf_staging SET status = ?4 WHERE execution = ?1 AND entity = ?2 AND number = ?3",
+                )?;
                 for index in kept {
-                    let mut row = page[index as usize].clone();
-                    row.status = TransferStatus::Completed;
-                    update_row(batch.sql(), &execution.id, &row)?;
+                    let number = sql_number(page[index as usize].number)?;
+                    completed.execute((&execution.id, &entity.name, number, TransferStatus::Completed.name()))?;
                 }
+                drop(completed);
                 let mut errors = Vec::with_capacity(rejected.len());
                 for (index, message, field) in rejected {
                     let mut row = page[index].clone();
