@@ -107,7 +107,9 @@ fn patch(server: &TestServer, token: &str, path: &str, body: &str) -> reqwest::b
 fn execute_false_stops_at_staging_and_the_operator_corrects_drops_and_copies_once() {
     let mut server = TestServer::start();
     server.register("demf-admin", &[Role::Admin], &["demf"]);
+    server.register("usmf-admin", &[Role::Admin], &["usmf"]);
     let (token, ops, other) = (server.token(FABRIKAM), server.token(OPS), server.token("demf-admin"));
+    let own = server.token("usmf-admin");
     let id = import_package(&server, &token, setup_package(&server, GROUPS), false);
 
     assert_eq!(settled(&server, &token, &id), "PartiallySucceeded", "two groups were rejected in staging");
@@ -131,6 +133,7 @@ fn execute_false_stops_at_staging_and_the_operator_corrects_drops_and_copies_onc
     let page = staged(&server, &ops, &id, "?errors=true&limit=1&offset=1");
     assert_eq!((page["count"].clone(), page["value"].as_array().map(Vec::len)), (json!(2), Some(1)), "{page}");
     let (two, three) = (number_of(&rejected, "S2"), number_of(&rejected, "S3-MUCH-TOO-LONG"));
+    assert_eq!((number_of(&all, "S1"), two, three), (1, 2, 3), "rows are numbered in source order");
     let two_row = rejected["value"].as_array().expect("rows").iter().find(|row| row["number"] == two).expect("S2");
     assert_eq!(two_row["status"], "Error");
     assert_eq!(two_row["errors"][0]["field"], "IsSalesTaxIncludedInPrice", "{two_row}");
@@ -148,6 +151,9 @@ fn execute_false_stops_at_staging_and_the_operator_corrects_drops_and_copies_onc
     ] {
         odata_error(patch(&server, &ops, &row(two), body), 400, what);
     }
+    let moved = r#"{"IsSalesTaxIncludedInPrice": "Yes", "dataAreaId": "demf"}"#;
+    let refused = odata_error(patch(&server, &own, &row(two), moved), 400, "a correction into another company");
+    assert!(refused.contains("demf"), "{refused}");
     odata_error(patch(&server, &ops, &row(999), r#"{"Description": "x"}"#), 404, "an unknown row");
     let unknown_entity = format!("{}/staging/NoSuchEntity/1", execution_path(&id));
     odata_error(patch(&server, &ops, &unknown_entity, r#"{"Description": "x"}"#), 404, "an unknown entity");
