@@ -403,3 +403,41 @@ fn a_secret_the_operator_did_not_grant_is_refused_before_anything_is_sent() {
     assert_eq!(message(&body), "request denied: secret credit_api_key is not granted to plugin credit-check-ungranted");
     assert!(partner.seen().is_empty(), "nothing reached the partner: {:?}", partner.seen());
 }
+
+/// Set in a child process: the arguments of `wharf plugin run`, one a line.
+const RUN_CHILD: &str = "WHARF_TEST_OUTBOUND_PLUGIN_RUN";
+
+/// The child's half of the log test: `wharf plugin run` with `wharf`'s log on stderr. Does
+/// nothing in a normal run.
+#[test]
+fn outbound_child_runs_a_plugin_from_the_command_line() {
+    let Some(args) = std::env::var_os(RUN_CHILD) else { return };
+    let args = args.into_string().expect("arguments are UTF-8");
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).init();
+    let argv = ["wharf", "plugin", "run"].into_iter().map(str::to_owned).chain(args.lines().map(str::to_owned));
+    if let Err(failure) = wharf::run::execute(argv, &mut std::io::stdout()) {
+        eprintln!("wharf plugin run failed: {:#}", failure.error);
+    }
+}
+
+#[test]
+fn secrets_stay_out_of_the_log_while_every_request_is_logged() {
+    let partner = Partner::start();
+    let server = credit_server(&partner, true);
+    let input = server.dir.path().join("echo.json");
+    std::fs::write(&input, json!({ "customerAccount": "ECHO", "amount": "10" }).to_string()).expect("the input");
+    let plugin = server.dir.path().join("plugins/credit-check.wasm");
+    let args = format!("{}\n--input\n{}", plugin.display(), input.display());
+    let child = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args(["--exact", "outbound::outbound_child_runs_a_plugin_from_the_command_line", "--nocapture"])
+        .env(RUN_CHILD, args)
+        .output()
+        .expect("the child runs");
+    let (stdout, log) = (String::from_utf8_lossy(&child.stdout), String::from_utf8_lossy(&child.stderr));
+    // The key reached the partner, which quoted it back; the plugin logged the quote.
+    assert_eq!(partner.seen()[0].authorization.as_deref(), Some(format!("Bearer {API_KEY}").as_str()));
+    assert!(log.contains("credit check for ECHO: the credit service answered 401"), "{log}");
+    assert!(log.contains("key Bearer [redacted] is not valid"), "{log}");
+    assert!(log.contains("outbound request") && log.contains("host=localhost") && log.contains("status=401"), "{log}");
+    assert!(!log.contains(API_KEY) && !stdout.contains(API_KEY), "the key was printed:\n{stdout}\n{log}");
+}
