@@ -441,3 +441,10 @@ fn secrets_stay_out_of_the_log_while_every_request_is_logged() {
     assert!(log.contains("outbound request") && log.contains("host=localhost") && log.contains("status=401"), "{log}");
     assert!(!log.contains(API_KEY) && !stdout.contains(API_KEY), "the key was printed:\n{stdout}\n{log}");
 }
+
+#[test]
+fn plugin_check_shows_what_a_plugin_may_call() {
+    let (exit, out) = crate::cli::wharf(&["plugin", "check", crate::cli::path(&wharf_tests::plugin("credit-check"))]);
+    assert_eq!(exit, wharf::run::Exit::Success, "{out}");
+    assert!(out.contains("outbound  POST https://credit.partner.example:443 /v2/credit-checks\n"), "{out}");
+}
