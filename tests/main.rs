@@ -42,10 +42,10 @@ mod odata_metadata_levels;
 mod odata_paths;
 /// Data packages: D365's manifest and header bytes, lenient reading, hostile zips refused.
 mod packages;
-/// Hot reload under load: swaps, broken versions, deletes, restores.
-mod reload;
 /// Plugins calling web services: allow-lists, closed addresses, redirects, timeouts, caps, secrets.
 mod outbound;
+/// Hot reload under load: swaps, broken versions, deletes, restores.
+mod reload;
 /// Who may reach what over HTTP, bad tokens, request budgets and hostile input.
 mod security;
 /// A real server on a free port, for the modules that talk HTTP.

@@ -21,11 +21,11 @@ pub const EXAMPLE_PLUGINS: [&str; 6] = [
     "bom-approval",
 ];
 
-/// The plugins the tests build to attack the host.
 /// Example plugins built with the others but installed only by the tests that use them: a
 /// credit check needs a partner's web service that no other test runs.
 pub const EXTRA_EXAMPLE_PLUGINS: [&str; 1] = ["credit-check"];
 
+/// The plugins the tests build to attack the host.
 pub const TEST_PLUGINS: [&str; 4] = ["hostile", "hostile-action", "future-contract", "raw-mapper"];
 
 /// The directory holding every built plugin (`<name>.wasm` with `<name>.toml`), building
@@ -38,8 +38,8 @@ pub fn plugin_dir() -> &'static Path {
         let out = target.join("plugins");
         let crates = EXAMPLE_PLUGINS
             .iter()
-            .map(|name| root.join("plugins").join(name))
             .chain(&EXTRA_EXAMPLE_PLUGINS)
+            .map(|name| root.join("plugins").join(name))
             .chain(TEST_PLUGINS.iter().map(|name| root.join("tests/plugins").join(name)));
         for crate_dir in crates {
             wharf::run::plugin::build(&crate_dir, &out, Some(&target))

@@ -273,12 +273,6 @@ fn describe(plugin: &Plugin, out: &mut dyn Write) -> Result<()> {
     }
     writeln!(out, "exports   {}", list(plugin.exports()))?;
     let limits = manifest.limits;
-    // What the plugin may call, as an operator reviewing it before deployment wants to see.
-    for rule in &manifest.outbound.allow {
-        let ports: Vec<String> = rule.ports.iter().map(ToString::to_string).collect();
-        let (methods, paths) = (rule.methods.join("|"), rule.paths.join(", "));
-        writeln!(out, "outbound  {methods} https://{}:{} {paths}", rule.host, ports.join("|"))?;
-    }
     writeln!(
         out,
         "limits    memory {} MiB, time {} ms, output {} MiB",
@@ -286,6 +280,12 @@ fn describe(plugin: &Plugin, out: &mut dyn Write) -> Result<()> {
     )?;
     let config: Vec<String> = manifest.config.iter().map(|(key, value)| format!("{key}={value}")).collect();
     writeln!(out, "config    {}", list(&config))?;
+    // What the plugin may call, as an operator reviewing it before deployment wants to see.
+    for rule in &manifest.outbound.allow {
+        let ports: Vec<String> = rule.ports.iter().map(ToString::to_string).collect();
+        let (methods, paths) = (rule.methods.join("|"), rule.paths.join(", "));
+        writeln!(out, "outbound  {methods} https://{}:{} {paths}", rule.host, ports.join("|"))?;
+    }
     writeln!(out, "blake3    {}", plugin.content_hash())?;
     Ok(())
 }
