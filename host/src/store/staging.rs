@@ -482,6 +482,9 @@ fn waiting_execution(connection: &Connection, id: &str) -> Result<Execution, Sta
     if execution.entities.iter().any(waiting) {
         return Ok(execution);
     }
+    if execution.completed.is_none() {
+        return Err(StagingError::Conflict(format!("execution {id} is still running")));
+    }
     let staged: bool = connection
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM wharf_staging WHERE execution = ?1)")?
         .query_row([id], |row| row.get(0))
@@ -521,4 +524,153 @@ fn forget_errors(connection: &Connection, execution: &str, entity: &Entity, reco
 pub(super) fn remove_staging(connection: &Connection, execution: &str) -> Result<()> {
     connection.prepare_cached("DELETE FROM wharf_staging WHERE execution = ?1")?.execute([execution])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::entity::Catalog;
+    use crate::store::Operation;
+
+    const ORDER: &str = r#"
+name = "Order"
+entity_set = "Orders"
+label = "Orders"
+key = ["OrderId"]
+
+[[field]]
+name = "OrderId"
+type = "string"
+max_length = 8
+
+[[field]]
+name = "Amount"
+type = "decimal"
+scale = 2
+
+[[field]]
+name = "Lines"
+type = "integer"
+
+[[field]]
+name = "Rush"
+type = "boolean"
+
+[[field]]
+name = "Due"
+type = "date"
+"#;
+
+    fn values(json: Json) -> Map<String, Json> {
+        json.as_object().expect("an object").clone()
+    }
+
+    /// A store with two staged rows of one execution waiting for the target: a valid one and
+    /// one a mapper rejected, which has only its source columns.
+    fn staged_store() -> (tempfile::TempDir, Store) {
+        let directory = tempfile::tempdir().expect("a temporary directory");
+        let store = Store::open(&directory.path().join("wharf.db")).expect("the store opens");
+        let entity = Entity::parse(ORDER, "a test").expect("the entity");
+        store.prepare(&Catalog::new(vec![entity]).expect("a catalog")).expect("prepared");
+        let mut entity = EntityExecution {
+            entity: "Orders".into(),
+            company: Some("usmf".into()),
+            staging_records: 1,
+            staging_status: EntityExecutionState::Finished,
+            staging_error_count: 1,
+            target_records: 0,
+            target_status: EntityExecutionState::NotRun,
+            target_error_count: 0,
+            started: None,
+            completed: None,
+            inserted: 0,
+            updated: 0,
+        };
+        entity.completed = Some("2026-01-01T00:00:00.000Z".into());
+        let execution = Execution {
+            id: "x".into(),
+            project: "Orders".into(),
+            operation: Operation::Import,
+            status: ExecutionStatus::PartiallySucceeded,
+            started: "2026-01-01T00:00:00.000Z".into(),
+            completed: Some("2026-01-01T00:00:01.000Z".into()),
+            company: Some("usmf".into()),
+            entities: vec![entity],
+        };
+        store.save_execution(&execution).expect("saved");
+        let valid = StagedRow {
+            entity: "Order".into(),
+            number: 0,
+            record: 1,
+            status: TransferStatus::NotStarted,
+            values: values(
+                json!({ "OrderId": "A1", "Amount": "12.50", "Lines": 3, "Rush": true, "Due": "2026-02-01" }),
+            ),
+            errors: Vec::new(),
+        };
+        let rejected = StagedRow {
+            record: 2,
+            status: TransferStatus::Error,
+            values: values(json!({ "ORDER_NO": "A2", "AMT": "x" })),
+            errors: vec![StagedError { field: None, message: "the mapper refused it".into() }],
+            ..valid.clone()
+        };
+        let mut writer = store.writer().expect("a writer");
+        let mut batch = writer.transaction().expect("a transaction");
+        batch.stage("x", "Order", &[valid, rejected]).expect("staged");
+        batch.commit().expect("committed");
+        (directory, store)
+    }
+
+    #[test]
+    fn a_row_a_mapper_rejected_is_corrected_by_entity_fields_and_every_type_survives_the_copy() {
+        let (_directory, store) = staged_store();
+        let wrong = values(json!({ "OrderId": "A2", "Amount": "1.234" }));
+        let refused = store.correct_staged_row("x", "Orders", 2, &wrong, None);
+        assert!(matches!(&refused, Err(StagingError::Invalid(message)) if message.contains("Amount")), "{refused:?}");
+        let fixed = values(json!({ "OrderId": "A2", "Amount": 7, "Lines": "4", "Rush": "No", "Due": "2026-03-01" }));
+        let row = store.correct_staged_row("x", "Orders", 2, &fixed, None).expect("a valid correction");
+        assert_eq!(
+            row.values,
+            values(json!({
+                "dataAreaId": "usmf", "OrderId": "A2", "Amount": "7", "Lines": 4, "Rush": false, "Due": "2026-03-01",
+            }))
+        );
+
+        let copied = store.copy_to_target("x", None, "2026-01-01T00:00:02.000Z").expect("the copy");
+        assert_eq!(copied.status, ExecutionStatus::Succeeded);
+        let record = &copied.entities[0];
+        assert_eq!((record.target_records, record.inserted, record.staging_error_count), (2, 2, 0));
+        assert_eq!(record.target_status, EntityExecutionState::Finished);
+        let entity = store.catalog().require("Order").expect("the entity").clone();
+        assert_eq!(store.count(&entity, None).expect("a count"), 2);
+        assert!(matches!(store.copy_to_target("x", None, "now"), Err(StagingError::Conflict(_))));
+        let (_, rows) = store.staged_rows("x", false, 0, 10).expect("the rows");
+        assert!(rows.iter().all(|row| row.status == TransferStatus::Completed), "{rows:?}");
+    }
+
+    #[test]
+    fn rows_left_rejected_stay_behind_and_make_the_copy_partial() {
+        let (_directory, store) = staged_store();
+        let copied = store.copy_to_target("x", None, "2026-01-01T00:00:02.000Z").expect("the copy");
+        assert_eq!(copied.status, ExecutionStatus::PartiallySucceeded);
+        assert_eq!((copied.entities[0].target_records, copied.entities[0].staging_error_count), (1, 1));
+        let (count, rows) = store.staged_rows("x", true, 0, 10).expect("the rejected rows");
+        assert_eq!((count, rows[0].record), (1, 2));
+    }
+
+    #[test]
+    fn a_running_execution_and_an_unknown_one_are_refused() {
+        let (_directory, store) = staged_store();
+        let mut running = store.execution("x").expect("reads").expect("the execution");
+        running.completed = None;
+        running.entities[0].target_status = EntityExecutionState::Executing;
+        store.save_execution(&running).expect("saved");
+        let refused = store.drop_staged_row("x", "Order", 1);
+        assert!(matches!(&refused, Err(StagingError::Conflict(message)) if message.contains("running")), "{refused:?}");
+        assert!(matches!(store.copy_to_target("y", None, "now"), Err(StagingError::NotFound(_))));
+        assert!(matches!(store.drop_staged_row("x", "Nothing", 1), Err(StagingError::NotFound(_))));
+    }
 }
