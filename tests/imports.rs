@@ -13,7 +13,7 @@ use wharf_tests::{EXAMPLE_PLUGINS, plugin, root, runtime};
 pub fn deployment() -> (tempfile::TempDir, Deployment) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let example = root().join("examples/deployment");
-    for sub in ["entities", "projects", "samples"] {
+    for sub in ["entities", "projects", "samples", "stylesheets", "stylesheets/common"] {
         copy_dir(&example.join(sub), &dir.path().join(sub));
     }
     let plugins = dir.path().join("plugins");
@@ -35,6 +35,9 @@ fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("directory");
     for entry in std::fs::read_dir(from).expect("read directory") {
         let path = entry.expect("entry").path();
+        if path.is_dir() {
+            continue;
+        }
         std::fs::copy(&path, to.join(path.file_name().expect("name"))).expect("copy");
     }
 }

@@ -12,13 +12,14 @@ pub fn root() -> PathBuf {
 }
 
 /// The example plugins every test may load, built once per run with `wharf plugin build`.
-pub const EXAMPLE_PLUGINS: [&str; 6] = [
+pub const EXAMPLE_PLUGINS: [&str; 7] = [
     "customer-csv-mapper",
     "sales-order-xml-mapper",
     "company-filter",
     "order-xml-transform",
     "inventory-action",
     "bom-approval",
+    "xslt-transform",
 ];
 
 /// Example plugins built with the others but installed only by the tests that use them: a

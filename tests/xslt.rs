@@ -3,11 +3,14 @@
 
 use std::path::Path;
 
+use serde_json::{Value, json};
 use wharf::pipeline::{Input, RunOptions, Silent};
 use wharf::run::{Exit, execute};
 use wharf::store::ExecutionStatus;
 
 use super::imports::{deployment, import, rows, sample};
+use super::security::{get, job, message, ok_json, post};
+use super::server::{FABRIKAM, OPS, TestServer};
 
 /// Runs `wharf <args>`; returns the exit code and what it printed (or the error).
 fn wharf(args: &[&str]) -> (Exit, String) {
@@ -288,4 +291,114 @@ fn first_difference(actual: &[u8], expected: &[u8]) -> String {
         String::from_utf8_lossy(&bytes[at.min(bytes.len())..(at + 40).min(bytes.len())]).replace('\n', "\\n")
     };
     format!("at byte {at}, got {:?}, expected {:?}", show(actual), show(expected))
+}
+
+/// The sales order numbers the server's OData service shows.
+fn order_numbers(server: &TestServer, token: &str) -> Vec<String> {
+    let orders = ok_json(get(server, token, "/data/SalesOrderHeadersV2?$select=SalesOrderNumber"), "the orders");
+    let mut numbers: Vec<String> = orders["value"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|order| order["SalesOrderNumber"].as_str().expect("a number").to_owned())
+        .collect();
+    numbers.sort();
+    numbers
+}
+
+/// Enqueues `document` to the job `activity` and waits until its message is done with;
+/// returns the message as the management API shows it.
+fn enqueue_and_settle(server: &TestServer, token: &str, ops: &str, activity: &str, document: Vec<u8>) -> Value {
+    let enqueued = post(server, token, &format!("/api/connector/enqueue/{activity}"), document);
+    let id = ok_json(enqueued, "an enqueue").as_str().expect("a message id").to_owned();
+    server.wait_for("the message to be processed", || {
+        !["Enqueued", "Processing"].contains(&message(server, ops, &id)["Status"].as_str().unwrap_or_default())
+    });
+    message(server, ops, &id)
+}
+
+#[test]
+fn wharf_serve_imports_an_enqueued_document_through_the_projects_stylesheet_and_fails_one_that_loops() {
+    let server = TestServer::start();
+    let (token, ops) = (server.token(FABRIKAM), server.token(OPS));
+    let activity = "7b3e9f41-2c6d-4e8a-9a1b-5d4c3f2e1a0b";
+    let mut definition = job(activity, "Fabrikam orders (XSLT)", "import", "file", "usmf", FABRIKAM);
+    // A job taking files names the entity they hold: the orders, whose lines stay behind.
+    definition["entity"] = json!("Sales order headers V2");
+    assert_eq!(post(&server, &ops, "/manage/jobs", definition.to_string()).status(), 201);
+
+    let processed = enqueue_and_settle(
+        &server,
+        &token,
+        &ops,
+        activity,
+        std::fs::read(server.dir.path().join("samples/fabrikam-orders.xml")).expect("sample"),
+    );
+    assert_eq!((&processed["Status"], &processed["TotalRecords"]), (&json!("Processed"), &json!(3)), "{processed}");
+    assert_eq!(order_numbers(&server, &token), ["4711", "4712", "4713"], "the partner's orders, reshaped and imported");
+
+    // Stylesheets are read at each execution: the deployment's copy now recurses forever.
+    std::fs::write(
+        server.dir.path().join("stylesheets/fabrikam-orders.xsl"),
+        "<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\">\n\
+         <xsl:template match=\"/\"><xsl:call-template name=\"again\"/></xsl:template>\n\
+         <xsl:template name=\"again\">\n<xsl:call-template name=\"again\"/>\n</xsl:template>\n\
+         </xsl:stylesheet>\n",
+    )
+    .expect("stylesheet");
+    let document = "<Orders><Order number=\"9001\" buyer=\"FAB-01\" currency=\"EUR\" deliveryDate=\"01.12.2026\">\
+                    <Lines><Line no=\"1\" sku=\"T0004\" qty=\"1\" price=\"3\" unit=\"ea\"/></Lines></Order></Orders>";
+    let failed = enqueue_and_settle(&server, &token, &ops, activity, document.as_bytes().to_vec());
+    // D365's status for a message that failed before a row reached staging.
+    assert_eq!(failed["Status"], "PreProcessingError", "{failed}");
+    assert_eq!(order_numbers(&server, &token), ["4711", "4712", "4713"], "nothing of the failed document is written");
+    let execution = failed["ExecutionId"].as_str().expect("an execution");
+    let errors = ok_json(get(&server, &ops, &format!("/manage/executions/{execution}/errors")), "errors");
+    let text = errors.to_string();
+    assert!(
+        text.contains("stylesheet fabrikam-orders.xsl") && text.contains("infinite template recursion"),
+        "the error names the stylesheet and the fault: {text}"
+    );
+    assert!(text.contains("fabrikam-orders.xsl line 4"), "and the line: {text}");
+}
+
+/// A copy of the example deployment whose plugin directory has no XSLT transform, finding
+/// built-in plugins in `builtins`.
+fn without_the_xslt_plugin(builtins: &Path) -> tempfile::TempDir {
+    let (dir, deployment) = deployment();
+    drop(deployment);
+    for extension in ["wasm", "toml"] {
+        std::fs::remove_file(dir.path().join(format!("plugins/xslt-transform.{extension}"))).expect("remove");
+    }
+    let settings = dir.path().join("wharf.toml");
+    let text = std::fs::read_to_string(&settings).expect("settings");
+    std::fs::write(&settings, format!("builtins = {:?}\n{text}", path(builtins))).expect("settings");
+    dir
+}
+
+#[test]
+fn a_deployment_without_its_own_copy_uses_the_built_in_xslt_transform() {
+    let dir = without_the_xslt_plugin(wharf_tests::plugin_dir());
+    let file = dir.path().join("samples/fabrikam-orders.xml");
+    let args = ["import", path(&file), "--project", "Fabrikam orders (XSLT)", "--deployment", path(dir.path())];
+    let (exit, out) = wharf(&args);
+    assert_eq!(exit, Exit::RowsRejected, "one order has a bad line: {out}");
+    let deployment = wharf::deployment::Deployment::open(dir.path(), None).expect("deployment");
+    assert!(rows(&deployment, "SalesOrderHeader").iter().any(|row| row.contains("SalesOrderNumber=4711")));
+}
+
+#[test]
+fn a_missing_built_in_xslt_transform_fails_with_the_command_that_builds_it() {
+    let empty = tempfile::tempdir().expect("an empty folder");
+    let dir = without_the_xslt_plugin(empty.path());
+    let file = dir.path().join("samples/fabrikam-orders.xml");
+    let args = ["import", path(&file), "--project", "Fabrikam orders (XSLT)", "--deployment", path(dir.path())];
+    let (exit, out) = wharf(&args);
+    assert_ne!(exit, Exit::Success, "{out}");
+    assert!(out.contains("wharf plugin build plugins/xslt-transform --out ~/.cache/wharf/plugins"), "{out}");
+    // Projects without stylesheets run as before.
+    let groups = dir.path().join("samples/customer-groups.csv");
+    let (exit, out) =
+        wharf(&["import", path(&groups), "--project", "Customer groups", "--deployment", path(dir.path())]);
+    assert_eq!(exit, Exit::Success, "{out}");
 }

@@ -19,6 +19,7 @@ use anyhow::{Context as _, Result};
 use serde::Deserialize;
 
 use crate::entity::Catalog;
+use crate::pipeline::stylesheet::{XSLT_BUILD, XSLT_PLUGIN};
 use crate::pipeline::{Pipeline, Projects};
 use crate::plugin::{LoadLimits, Outbound, OutboundSettings, Registry, Runtime, RuntimeConfig, SecretSource, Watcher};
 use crate::store::Store;
@@ -42,6 +43,10 @@ pub struct Settings {
     pub data: PathBuf,
     /// The compiled-plugin cache, when not `data/cache` (several deployments may share one).
     pub cache: Option<PathBuf>,
+    /// Where built-in plugins (the XSLT transform) are found when the plugin directory has no
+    /// copy of its own: default the user's plugin cache, `~/.cache/wharf/plugins`, where
+    /// `wharf plugin build plugins/xslt-transform --out ~/.cache/wharf/plugins` puts it.
+    pub builtins: Option<PathBuf>,
     /// The company rows get when neither the command nor the project names one.
     pub default_company: Option<String>,
     /// Limits on loading a plugin: its size, and the time and memory compiling it may take
@@ -70,6 +75,7 @@ impl Default for Settings {
             plugins: "plugins".into(),
             data: "data".into(),
             cache: None,
+            builtins: None,
             default_company: None,
             loading: LoadLimits::default(),
             max_plugin_calls: RuntimeConfig::default().max_concurrent_calls,
@@ -109,6 +115,20 @@ impl Settings {
     pub fn cache_dir(&self, dir: &Path) -> PathBuf {
         self.cache.as_deref().map_or_else(|| self.data_dir(dir).join("cache"), |cache| within(dir, cache))
     }
+
+    /// Where the deployment in `dir` finds built-in plugins its plugin directory lacks.
+    pub fn builtins_dir(&self, dir: &Path) -> Option<PathBuf> {
+        self.builtins.as_deref().map(|builtins| within(dir, builtins)).or_else(user_plugin_cache)
+    }
+}
+
+/// The user's plugin cache: `$XDG_CACHE_HOME/wharf/plugins`, else `~/.cache/wharf/plugins`;
+/// `None` without either. The command line keeps compiled plugins there, and built-in plugins
+/// are built into it once, out of the way of the commands that use them.
+pub fn user_plugin_cache() -> Option<PathBuf> {
+    let absolute = |name: &str| std::env::var_os(name).map(PathBuf::from).filter(|path| path.is_absolute());
+    let cache = absolute("XDG_CACHE_HOME").or_else(|| absolute("HOME").map(|home| home.join(".cache")))?;
+    Some(cache.join("wharf").join("plugins"))
 }
 
 /// An opened deployment: its definitions checked, its plugins loaded, its store ready.
@@ -156,6 +176,7 @@ impl Deployment {
             // missing says so.
             registry.load_dir(&plugins_dir)?;
         }
+        load_builtins(&registry, &projects, settings.builtins_dir(dir).as_deref());
         let executions_dir = data_dir.join("executions");
         let pipeline = Pipeline { catalog, registry, store, executions_dir, natives: Default::default() };
         Ok(Deployment { dir: dir.to_owned(), settings, projects, pipeline, plugin_watcher: None })
@@ -185,6 +206,27 @@ impl Deployment {
     /// The directory of recurring jobs.
     pub fn jobs_dir(&self) -> PathBuf {
         within(&self.dir, &self.settings.jobs)
+    }
+}
+
+/// Loads the built-in XSLT transform from `builtins` when a project lists stylesheets and the
+/// plugin directory has no copy of its own. Built ahead of time, by the demo or once by the
+/// operator: a deployment never waits on a C toolchain. When it is not there, the projects
+/// that need it fail with the command that builds it, and the others run.
+fn load_builtins(registry: &Registry, projects: &Projects, builtins: Option<&Path>) {
+    let stylesheets = |project: &crate::pipeline::Project| {
+        !project.stylesheets.is_empty() || project.entities.iter().any(|entity| !entity.stylesheets.is_empty())
+    };
+    if !projects.iter().any(stylesheets) || registry.by_name(XSLT_PLUGIN).is_some() {
+        return;
+    }
+    let Some(file) = builtins.map(|dir| dir.join(format!("{XSLT_PLUGIN}.wasm"))).filter(|file| file.is_file()) else {
+        tracing::warn!("projects list stylesheets, but the built-in XSLT transform is not built: {XSLT_BUILD}");
+        return;
+    };
+    // A refusal is recorded with its reason, which the projects' errors repeat.
+    if let Ok(plugin) = registry.load_file(&file) {
+        tracing::info!(plugin = plugin.id(), file = %file.display(), "the built-in XSLT transform is loaded");
     }
 }
 

@@ -23,6 +23,12 @@ pub const STYLESHEET_DIR: &str = "stylesheets";
 /// The name of the built-in XSLT transform plugin.
 pub const XSLT_PLUGIN: &str = "xslt-transform";
 
+/// What to do when the XSLT transform is missing: the one command that builds it where every
+/// deployment of this user finds it (see [`crate::deployment::Settings::builtins`]).
+pub const XSLT_BUILD: &str = "stylesheets run in the built-in XSLT transform; build it once with \
+     `wharf plugin build plugins/xslt-transform --out ~/.cache/wharf/plugins` (or into the deployment's \
+     plugin directory)";
+
 /// Most bytes the stylesheet folder may hold: all of it goes into every call.
 const MAX_FOLDER_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -41,19 +47,12 @@ pub fn apply(
     if names.is_empty() {
         return Ok(document);
     }
-    let plugin = pipeline.plugin(XSLT_PLUGIN, Role::Transform).context(
-        "stylesheets need the XSLT transform plugin: build it into the plugin directory with \
-         `wharf plugin build plugins/xslt-transform <plugin dir>`",
-    )?;
+    let plugin = pipeline.plugin(XSLT_PLUGIN, Role::Transform).context(XSLT_BUILD)?;
     let files = read_folder(folder)?;
     for name in names {
-        if !files.contains_key(&format!("{FILE_KEY}{name}")) {
-            bail!("stylesheet {name} is not in {}", folder.display());
-        }
-        let mut config = files.clone();
-        config.insert("xslt.stylesheet".into(), name.clone());
+        let config = call_config(&files, folder, name)?;
         document = plugin
-            .transform_with_config(context, document, Some(Arc::new(config)))
+            .transform_with_config(context, document, Some(config))
             .map_err(|error| anyhow::anyhow!("stylesheet {name} failed: {error}"))?;
     }
     Ok(document)
@@ -62,8 +61,24 @@ pub fn apply(
 /// The config key prefix the plugin reads files under.
 const FILE_KEY: &str = "xslt.file:";
 
-/// Every file of `folder`, keyed `xslt.file:<path relative to the folder, with '/'>`.
-fn read_folder(folder: &Path) -> Result<HashMap<String, String>> {
+/// The config key naming the stylesheet a call applies.
+const STYLESHEET_KEY: &str = "xslt.stylesheet";
+
+/// The call config that applies stylesheet `name` of `folder`, whose files [`read_folder`]
+/// read: what [`Plugin::transform_with_config`](crate::plugin::Plugin::transform_with_config)
+/// of the XSLT plugin takes.
+pub fn call_config(files: &HashMap<String, String>, folder: &Path, name: &str) -> Result<Arc<HashMap<String, String>>> {
+    if !files.contains_key(&format!("{FILE_KEY}{name}")) {
+        bail!("stylesheet {name} is not in {}", folder.display());
+    }
+    let mut config = files.clone();
+    config.insert(STYLESHEET_KEY.into(), name.to_owned());
+    Ok(Arc::new(config))
+}
+
+/// Every file of `folder`, keyed `xslt.file:<path relative to the folder, with '/'>`, within
+/// the folder's limits on files and bytes.
+pub fn read_folder(folder: &Path) -> Result<HashMap<String, String>> {
     let mut files = HashMap::new();
     let mut total = 0u64;
     let mut pending: Vec<PathBuf> = vec![folder.to_owned()];

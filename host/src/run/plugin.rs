@@ -154,7 +154,7 @@ fn runtime_for(file: &Path, cache: Option<PathBuf>) -> Result<Runtime> {
     let deployment = deployment_of(file);
     let cache_dir = cache.or_else(|| match &deployment {
         Some((dir, settings)) => Some(settings.cache_dir(dir)),
-        None => user_cache_dir(),
+        None => crate::deployment::user_plugin_cache(),
     });
     let load_limits = deployment.as_ref().map(|(_, settings)| settings.loading).unwrap_or_default();
     let outbound = match &deployment {
@@ -181,13 +181,6 @@ fn deployment_of(file: &Path) -> Option<(PathBuf, Settings)> {
     let settings = Settings::load(dir, None).ok()?;
     let named = settings.plugins_dir(dir).canonicalize().ok()?;
     (named == plugin_dir).then(|| (dir.to_owned(), settings))
-}
-
-/// `$XDG_CACHE_HOME/wharf/plugins`, else `~/.cache/wharf/plugins`; `None` without either.
-fn user_cache_dir() -> Option<PathBuf> {
-    let absolute = |name: &str| std::env::var_os(name).map(PathBuf::from).filter(|path| path.is_absolute());
-    let cache = absolute("XDG_CACHE_HOME").or_else(|| absolute("HOME").map(|home| home.join(".cache")))?;
-    Some(cache.join("wharf").join("plugins"))
 }
 
 /// Builds the plugin crate in `crate_dir` for `wasm32-wasip2` and places `<name>.wasm` and

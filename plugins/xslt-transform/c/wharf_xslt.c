@@ -38,6 +38,13 @@ extern void wharf_xslt_free_file(unsigned char *bytes, size_t len);
 static char error_text[ERROR_CAPACITY];
 static size_t error_length;
 
+/* Set when an allocation failed: the sandbox refused to grow memory past the plugin's limit.
+ * What libxml2 and libxslt report after that is a consequence (a name that could not be
+ * copied "is missing"), so the run's message says what happened first. */
+static int out_of_memory;
+
+#define OUT_OF_MEMORY "out of memory: the document and its transformed copy outgrew the plugin's memory limit\n"
+
 static void keep_error_text(const char *text, size_t length) {
     size_t room = ERROR_CAPACITY - 1 - error_length;
     if (length > room) length = room;
@@ -48,6 +55,7 @@ static void keep_error_text(const char *text, size_t length) {
 
 static void generic_error(void *context, const char *format, ...) {
     (void)context;
+    if (out_of_memory) return;
     char line[1024];
     va_list arguments;
     va_start(arguments, format);
@@ -58,6 +66,13 @@ static void generic_error(void *context, const char *format, ...) {
 
 static void structured_error(void *context, const xmlError *error) {
     (void)context;
+    if (error->code == XML_ERR_NO_MEMORY && !out_of_memory) {
+        out_of_memory = 1;
+        error_length = 0;
+        keep_error_text(OUT_OF_MEMORY, sizeof OUT_OF_MEMORY - 1);
+        return;
+    }
+    if (out_of_memory) return;
     char line[1200];
     const char *file = error->file != NULL ? error->file : "the document";
     int length = snprintf(line, sizeof line, "%s line %d: %s", file, error->line,
@@ -163,6 +178,7 @@ struct wharf_xslt_result {
 void wharf_xslt_apply(const char *name, const unsigned char *input, size_t input_length,
                       struct wharf_xslt_result *result) {
     initialize();
+    out_of_memory = 0;
     error_length = 0;
     error_text[0] = 0;
     xmlSetStructuredErrorFunc(NULL, structured_error);
