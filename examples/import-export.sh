@@ -38,6 +38,9 @@ cat "$deployment"/data/executions/Northwind*/*-errors.csv
 step "partner XML: one document becomes sales order headers and their lines"
 rejects_ok "$wharf" import "$samples/fabrikam-orders.xml" --project "Fabrikam orders"
 
+step "the same partner XML reshaped by an XSLT 1.0 stylesheet, run in the sandbox: $deployment/stylesheets/fabrikam-orders.xsl"
+rejects_ok "$wharf" import "$samples/fabrikam-orders.xml" --project "Fabrikam orders (XSLT)"
+
 step "an Excel workbook, XML-Element, NDJSON and a fixed-width report"
 rejects_ok "$wharf" import "$samples/products.xlsx" --project "Products"
 "$wharf" import "$samples/purchase-order-headers.xml" --project "Purchase orders" --entity PurchaseOrderHeader

@@ -8,6 +8,7 @@
 //!   projects/*.toml   one data project per file
 //!   jobs/*.toml       recurring jobs (for `wharf serve`)
 //!   plugins/          *.wasm components with their *.toml manifests
+//!   stylesheets/      XSLT stylesheets projects apply (run by the built-in XSLT transform)
 //!   data/             the store, the compiled-plugin cache, execution files (created)
 //! ```
 
