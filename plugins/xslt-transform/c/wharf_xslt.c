@@ -211,6 +211,11 @@ void wharf_xslt_apply(const char *name, const unsigned char *input, size_t input
     xsltSetCtxtSecurityPrefs(prefs, context);
     xmlDocPtr output = xsltApplyStylesheetUser(sheet, document, NULL, NULL, NULL, context);
     int stopped = context->state != XSLT_STATE_OK;
+    /* The source tree is done with. Freed before the result is serialized, as xsltproc does, so
+     * that both trees and the serialized bytes are never in the plugin's memory at once. */
+    xsltFreeTransformContext(context);
+    xsltFreeSecurityPrefs(prefs);
+    xmlFreeDoc(document);
     if (output != NULL && !stopped) {
         xmlChar *bytes = NULL;
         int length = 0;
@@ -222,9 +227,6 @@ void wharf_xslt_apply(const char *name, const unsigned char *input, size_t input
     }
     if (result->failed && error_length == 0) generic_error(NULL, "stylesheet %s failed with no message\n", name);
     if (output != NULL) xmlFreeDoc(output);
-    xsltFreeTransformContext(context);
-    xsltFreeSecurityPrefs(prefs);
-    xmlFreeDoc(document);
     xsltFreeStylesheet(sheet);
 }
 
