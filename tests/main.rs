@@ -56,3 +56,5 @@ mod services;
 mod staging;
 /// Repository rules that keep the code readable.
 mod tidy;
+/// XSLT stylesheets in the sandbox: applied in order, confined to their folder, failing whole.
+mod xslt;

@@ -62,7 +62,6 @@ pub struct Project {
     /// Export: write nothing when no rows are selected.
     #[serde(default)]
     pub skip_when_empty: bool,
-    /// The entities, processed in (execution unit, level, sequence) order.
     /// XSLT stylesheets (files of the deployment's `stylesheets/` folder) applied in order to
     /// every document: on import before it is parsed, on export after it is written. Each
     /// entity's own `stylesheets` follow these.
