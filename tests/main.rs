@@ -40,10 +40,10 @@ mod odata_metadata;
 mod odata_metadata_levels;
 /// Navigation by path, `$value`, deep inserts, `$expand=*` and `If-None-Match`.
 mod odata_paths;
-/// Data packages: D365's manifest and header bytes, lenient reading, hostile zips refused.
-mod packages;
 /// Plugins calling web services: allow-lists, closed addresses, redirects, timeouts, caps, secrets.
 mod outbound;
+/// Data packages: D365's manifest and header bytes, lenient reading, hostile zips refused.
+mod packages;
 /// Hot reload under load: swaps, broken versions, deletes, restores.
 mod reload;
 /// Who may reach what over HTTP, bad tokens, request budgets and hostile input.

@@ -16,8 +16,8 @@ use serde_json::json;
 
 use super::caller::Caller;
 use super::{ApiError, ApiResult, AppState, lenient_json, odata_json, string_member};
-use crate::jobs::job::parse_activity;
 use crate::jobs::intake::EnqueueError;
+use crate::jobs::job::parse_activity;
 use crate::jobs::queue::now_millis;
 use crate::jobs::{AckOutcome, Job, Message, MessageStatus, Mode, NewMessage};
 use crate::store::Operation;

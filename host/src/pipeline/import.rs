@@ -303,7 +303,8 @@ fn styled(
         );
     }
     let content = std::fs::read(&work.file).with_context(|| format!("cannot read {}", work.file.display()))?;
-    let document = Document { format: work.format.plugin_name().to_owned(), name: Some(file_label(&work.file)), content };
+    let document =
+        Document { format: work.format.plugin_name().to_owned(), name: Some(file_label(&work.file)), content };
     let context = call_context(&work.entity.name, company, options);
     let output = super::stylesheet::apply(pipeline, folder, &work.stylesheets, &context, document)
         .with_context(|| format!("{} document {}", work.entity.name, file_label(&work.file)))?;
