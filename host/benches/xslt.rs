@@ -54,7 +54,8 @@ fn main() -> Result<()> {
     let (_runtime, plugin) = sandboxed(&wasm, &root.join("target/bench-plugins/cache"))?;
 
     let folder = root.join("examples/deployment/stylesheets");
-    let config = stylesheet::call_config(&stylesheet::read_folder(&folder)?, &folder, STYLESHEET)?;
+    let mut config = Arc::new(stylesheet::read_folder(&folder)?);
+    stylesheet::choose(&mut config, &folder, STYLESHEET)?;
     let input = work.path().join("orders.xml");
     let orders = generate(&input, (megabytes * MB) as usize)?;
     let content = std::fs::read(&input)?;

@@ -48,11 +48,11 @@ pub fn apply(
         return Ok(document);
     }
     let plugin = pipeline.plugin(XSLT_PLUGIN, Role::Transform).context(XSLT_BUILD)?;
-    let files = read_folder(folder)?;
+    let mut config = Arc::new(read_folder(folder)?);
     for name in names {
-        let config = call_config(&files, folder, name)?;
+        choose(&mut config, folder, name)?;
         document = plugin
-            .transform_with_config(context, document, Some(config))
+            .transform_with_config(context, document, Some(config.clone()))
             .map_err(|error| anyhow::anyhow!("stylesheet {name} failed: {error}"))?;
     }
     Ok(document)
@@ -64,16 +64,17 @@ const FILE_KEY: &str = "xslt.file:";
 /// The config key naming the stylesheet a call applies.
 const STYLESHEET_KEY: &str = "xslt.stylesheet";
 
-/// The call config that applies stylesheet `name` of `folder`, whose files [`read_folder`]
-/// read: what [`Plugin::transform_with_config`](crate::plugin::Plugin::transform_with_config)
-/// of the XSLT plugin takes.
-pub fn call_config(files: &HashMap<String, String>, folder: &Path, name: &str) -> Result<Arc<HashMap<String, String>>> {
-    if !files.contains_key(&format!("{FILE_KEY}{name}")) {
+/// Makes `config`, the files of `folder` as [`read_folder`] read them, the call config that
+/// applies stylesheet `name`: what
+/// [`Plugin::transform_with_config`](crate::plugin::Plugin::transform_with_config) of the XSLT
+/// plugin takes. The files are copied only while an earlier call still holds them, so the
+/// stylesheets of one document share one copy of the folder.
+pub fn choose(config: &mut Arc<HashMap<String, String>>, folder: &Path, name: &str) -> Result<()> {
+    if !config.contains_key(&format!("{FILE_KEY}{name}")) {
         bail!("stylesheet {name} is not in {}", folder.display());
     }
-    let mut config = files.clone();
-    config.insert(STYLESHEET_KEY.into(), name.to_owned());
-    Ok(Arc::new(config))
+    Arc::make_mut(config).insert(STYLESHEET_KEY.into(), name.to_owned());
+    Ok(())
 }
 
 /// Every file of `folder`, keyed `xslt.file:<path relative to the folder, with '/'>`, within
