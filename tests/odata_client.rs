@@ -172,18 +172,8 @@ fn check_bill_of_materials(report: &Value) {
     // `value` (odata/action.py, `_callable`), so it hands over nothing, as it would against
     // D365; its application reads the answer it received, here into the type `$metadata` names.
     assert_eq!(approve["result"], Value::Null, "python-odata reads complex results now: check them");
-    #[derive(Debug, PartialEq, serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct BomApproval {
-        #[serde(rename = "@odata.context")]
-        context: String,
-        #[serde(rename = "BOMId")]
-        bom_id: String,
-        approved: bool,
-        lines: i64,
-    }
     let answer = approve["answer"].as_str().expect("the answer's body");
-    let approval: BomApproval = serde_json::from_str(answer).expect("a BomApproval");
+    let approval: crate::services::BomApproval = serde_json::from_str(answer).expect("a BomApproval");
     assert!(approval.context.ends_with("/data/$metadata#Microsoft.Dynamics.DataEntities.BomApproval"), "{answer}");
     assert_eq!((approval.bom_id.as_str(), approval.approved, approval.lines), ("B-100", true, 3));
     assert_eq!(

@@ -461,6 +461,20 @@ fn a_second_plugin_offering_the_same_service_operation_is_refused_at_load() {
     assert_eq!(offered, ["inventory-action@1.0.0 onHand", "inventory-action@1.0.0 reserve"]);
 }
 
+/// The example approval's result as a client generated from `$metadata` has it: the complex
+/// type BomApproval with no other members (as OData Connected Service generates it, the .NET
+/// client refuses a property its type does not declare).
+#[derive(Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BomApproval {
+    #[serde(rename = "@odata.context")]
+    pub(crate) context: String,
+    #[serde(rename = "BOMId")]
+    pub(crate) bom_id: String,
+    pub(crate) approved: bool,
+    pub(crate) lines: i64,
+}
+
 #[test]
 fn a_bill_of_materials_is_approved_through_its_odata_action() {
     let server = TestServer::start();
@@ -483,16 +497,6 @@ fn a_bill_of_materials_is_approved_through_its_odata_action() {
     // BomApproval, answered as its members beside the context (OData 4.0 JSON Format §11), into
     // the class generated from it, which has no other members (as OData Connected Service
     // generates it, the .NET client refuses a property its type does not declare).
-    #[derive(Debug, PartialEq, serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct BomApproval {
-        #[serde(rename = "@odata.context")]
-        context: String,
-        #[serde(rename = "BOMId")]
-        bom_id: String,
-        approved: bool,
-        lines: i64,
-    }
     let approval: BomApproval = serde_json::from_value(body).expect("a BomApproval");
     let context = server.at("/data/$metadata#Microsoft.Dynamics.DataEntities.BomApproval");
     assert_eq!(approval, BomApproval { context, bom_id: "B-1".into(), approved: true, lines: 1 });
