@@ -246,6 +246,19 @@ async fn signed(state: &AppState, path: &LinkPath, signature: &Signature) -> Api
     state.jobs.blobs().get(id, token).await?.ok_or_else(not_found)
 }
 
+/// Reads and drops up to `limit` bytes of a refused body: a client still sending it then reads
+/// the refusal, where a connection closed under its upload would reset before the answer.
+async fn discard(body: Body, limit: u64) {
+    let mut stream = body.into_data_stream();
+    let mut read = 0;
+    while let Ok(Some(chunk)) = stream.try_next().await {
+        read += chunk.len() as u64;
+        if read > limit {
+            break;
+        }
+    }
+}
+
 /// `PUT` of an upload, as to an Azure block blob: the body streams to disk.
 async fn upload(
     State(state): State<AppState>,
@@ -260,8 +273,12 @@ async fn upload(
     let used =
         || ApiError::new(StatusCode::CONFLICT, "This upload link has been used; ask GetAzureWriteUrl for another.");
     // Claimed before the size is looked at again, so of two bodies sent at once one wins.
-    let _claim = state.jobs.blobs().claim_upload(blob.id).ok_or_else(used)?;
+    let Some(_claim) = state.jobs.blobs().claim_upload(blob.id) else {
+        discard(body, state.limits.max_body_bytes).await;
+        return Err(used());
+    };
     if state.jobs.blobs().get(blob.id, &blob.token).await?.is_none_or(|blob| blob.size.is_some()) {
+        discard(body, state.limits.max_body_bytes).await;
         return Err(used());
     }
     let files = state.jobs.blobs().files().clone();
