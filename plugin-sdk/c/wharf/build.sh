@@ -44,6 +44,12 @@ python=${PYTHON:-python3}
 command -v "$python" >/dev/null 2>&1 || fail "python3 is missing: it installs and runs the C compiler (the ziglang package)"
 mkdir -p "$tools"
 
+# Renames a finished install $1 to $2, atomically; when another build got there first (the
+# rename refuses a folder that exists), its copy stays and this one is dropped.
+publish() {
+    "$python" -c 'import os, sys; os.rename(sys.argv[1], sys.argv[2])' "$1" "$2" 2>/dev/null || rm -rf "$1"
+}
+
 # Installs PyPI package $2 into $tools/$1 once; a half-done install never takes the name.
 pip_tool() {
     [ -d "$tools/$1" ] && return 0
@@ -51,7 +57,7 @@ pip_tool() {
     partial="$tools/$1.partial.$$"
     "$python" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
         --target "$partial" "$2" >&2 || { rm -rf "$partial"; fail "pip install $2 failed"; }
-    mv "$partial" "$tools/$1" 2>/dev/null || rm -rf "$partial"
+    publish "$partial" "$tools/$1"
 }
 
 # Copies the WASI preview 1 adapter out of its crate, fetched by cargo, once.
@@ -80,7 +86,7 @@ print(next(os.path.dirname(p["manifest_path"]) for p in packages
         { rm -rf "$partial"; fail "cargo could not fetch wasi-preview1-component-adapter-provider $ADAPTER"; }
     cp "$crate/artefacts/wasi_snapshot_preview1.reactor.wasm" "$partial/"
     rm -rf "$partial/src" "$partial/Cargo.toml" "$partial/Cargo.lock"
-    mv "$partial" "$dir" 2>/dev/null || rm -rf "$partial"
+    publish "$partial" "$dir"
 }
 
 pip_tool "ziglang-$ZIGLANG" "ziglang==$ZIGLANG"
