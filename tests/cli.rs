@@ -268,3 +268,37 @@ fn client_add_mints_a_guid_id_keeps_the_name_for_people_and_takes_an_existing_id
     assert!(listed.lines().any(|line| line.starts_with(&format!("{id}\tFabrikam ERP\t"))), "{listed}");
     assert!(listed.lines().any(|line| line.starts_with("fabrikam-erp\t")), "{listed}");
 }
+
+#[test]
+fn build_runs_a_manifests_build_command_and_says_when_it_fails_or_leaves_nothing() {
+    let project = tempfile::tempdir().expect("tempdir");
+    let out = tempfile::tempdir().expect("tempdir");
+    let built = plugin("company-filter");
+    let manifest = std::fs::read_to_string(built.with_extension("toml")).expect("manifest");
+    let with_build = |command: &str| {
+        let build = format!("\n[build]\ncommand = \"{command}\"\noutput = \"out/plugin.wasm\"\n");
+        std::fs::write(project.path().join("wharf-plugin.toml"), format!("{manifest}{build}")).expect("write");
+    };
+    let args = ["plugin", "build", path(project.path()), "--out", path(out.path())];
+
+    with_build(&format!("mkdir -p out && cp {} out/plugin.wasm", path(&built)));
+    let (exit, report) = wharf(&args);
+    assert_eq!(exit, Exit::Success, "{report}");
+    assert!(report.contains("built company-filter@1.0.0"), "{report}");
+    assert_eq!(
+        std::fs::read(out.path().join("company-filter.wasm")).expect("placed"),
+        std::fs::read(&built).expect("built")
+    );
+
+    with_build("exit 7");
+    let (exit, error) = wharf(&args);
+    assert_eq!(exit, Exit::Unusable);
+    assert!(error.contains("the build command of") && error.contains("failed (exit status: 7): exit 7"), "{error}");
+
+    // The component of the first build is removed before a build runs, so it cannot pass for
+    // the output of a command that made none.
+    with_build("true");
+    let (exit, error) = wharf(&args);
+    assert_eq!(exit, Exit::Unusable);
+    assert!(error.contains("left no component at"), "{error}");
+}

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
@@ -233,6 +233,51 @@ pub struct Manifest {
     pub limits: Limits,
     /// The web services the plugin may call (`[outbound]`), for mappers and actions.
     pub outbound: super::outbound::Permissions,
+    /// How `wharf plugin build` builds a plugin that is not a Cargo crate (`[build]`); the
+    /// runtime never reads it.
+    pub build: Option<BuildCommand>,
+    /// What `wharf plugin test` holds each case to (`[budgets]`); the runtime never reads it.
+    pub budgets: Budgets,
+}
+
+/// `[budgets]`: what one golden case of `wharf plugin test` may cost at most. Each is optional;
+/// a case's own `[budgets]` overrides the manifest's, key by key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Budgets {
+    /// Fuel (about one per WebAssembly instruction) per input row.
+    pub fuel_per_row: Option<u64>,
+    /// The most linear memory one call may hold, in MiB.
+    pub peak_memory_mib: Option<u32>,
+    /// Wall-clock time of the case's calls together, in milliseconds.
+    pub wall_ms: Option<u64>,
+    /// The component's size, in KiB.
+    pub component_kib: Option<u64>,
+    /// Time to instantiate the component in a fresh store, in microseconds.
+    pub instantiate_us: Option<u64>,
+}
+
+impl Budgets {
+    /// These budgets with every one `other` sets taken from it.
+    pub fn overridden_by(self, other: Budgets) -> Budgets {
+        Budgets {
+            fuel_per_row: other.fuel_per_row.or(self.fuel_per_row),
+            peak_memory_mib: other.peak_memory_mib.or(self.peak_memory_mib),
+            wall_ms: other.wall_ms.or(self.wall_ms),
+            component_kib: other.component_kib.or(self.component_kib),
+            instantiate_us: other.instantiate_us.or(self.instantiate_us),
+        }
+    }
+}
+
+/// `[build]`: the command that builds a plugin written in a language other than Rust.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildCommand {
+    /// Run with `sh -c` in the plugin's folder.
+    pub command: String,
+    /// Where the command leaves the component, relative to the plugin's folder.
+    pub output: PathBuf,
 }
 
 #[derive(Deserialize)]
@@ -252,6 +297,9 @@ struct ManifestFile {
     limits: Limits,
     #[serde(default)]
     outbound: super::outbound::Permissions,
+    build: Option<BuildCommand>,
+    #[serde(default)]
+    budgets: Budgets,
 }
 
 #[derive(Deserialize)]
@@ -485,6 +533,8 @@ impl Manifest {
             config,
             limits: file.limits,
             outbound: file.outbound,
+            build: file.build,
+            budgets: file.budgets,
         };
         manifest.check()?;
         Ok(manifest)
@@ -531,6 +581,14 @@ impl Manifest {
             bail!("limits.output_mib must be 1..={}", max.output_mib);
         }
         self.outbound.check()?;
+        if let Some(build) = &self.build {
+            if build.command.trim().is_empty() {
+                bail!("build.command must not be empty");
+            }
+            if build.output.as_os_str().is_empty() || build.output.is_absolute() {
+                bail!("build.output must be a path inside the plugin's folder, such as \"plugin.wasm\"");
+            }
+        }
         if !self.outbound.allow.is_empty() && !self.roles.iter().any(|role| matches!(role, Role::Mapper | Role::Action))
         {
             bail!("[outbound] is for mappers and actions; this plugin is neither");
@@ -605,7 +663,17 @@ mod tests {
     fn defaults_fill_what_a_minimal_manifest_leaves_out() {
         let manifest = Manifest::parse(MINIMAL).expect("valid");
         assert_eq!(manifest.limits, Limits::default());
+        assert_eq!(manifest.budgets, Budgets::default());
         assert_eq!(manifest.id(), "m@1");
+    }
+
+    #[test]
+    fn budgets_are_read_and_a_case_overrides_them_key_by_key() {
+        let manifest =
+            Manifest::parse(&format!("{MINIMAL}[budgets]\nfuel_per_row = 500\nwall_ms = 20\n")).expect("valid");
+        let case = Budgets { wall_ms: Some(5), peak_memory_mib: Some(2), ..Budgets::default() };
+        let budgets = manifest.budgets.overridden_by(case);
+        assert_eq!((budgets.fuel_per_row, budgets.wall_ms, budgets.peak_memory_mib), (Some(500), Some(5), Some(2)));
     }
 
     #[test]
@@ -622,6 +690,10 @@ mod tests {
             (format!("{MINIMAL}[limits]\nmemory_mib = 4096\n"), "memory_mib must be"),
             (MINIMAL.replace("\"m\"", "\"My Plugin\""), "lowercase"),
             (MINIMAL.replace("[\"mapper\"]", "[\"action\"]"), "lists its actions"),
+            (format!("{MINIMAL}[build]\ncommand = \"make\"\n"), "missing field `output`"),
+            (format!("{MINIMAL}[budgets]\nfuel = 10\n"), "unknown field `fuel`"),
+            (format!("{MINIMAL}[build]\ncommand = \" \"\noutput = \"p.wasm\"\n"), "build.command must not be empty"),
+            (format!("{MINIMAL}[build]\ncommand = \"make\"\noutput = \"/tmp/p.wasm\"\n"), "inside the plugin's folder"),
         ] {
             let error = format!("{:#}", Manifest::parse(&text).expect_err(expected));
             assert!(error.contains(expected), "{error}");

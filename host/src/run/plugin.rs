@@ -15,6 +15,7 @@ use wharf_plugin_sdk::{Batch, Context, Document, Value, ValueRef};
 use super::{Exit, Failure, Outcome, failed, unusable};
 use crate::deployment::{SETTINGS_FILE, Settings};
 use crate::formats;
+use crate::plugin::manifest::BuildCommand;
 use crate::plugin::{
     Entities, Manifest, MemoryEntities, NoEntities, Outbound, Plugin, Role, Runtime, RuntimeConfig, compile_to_file,
 };
@@ -74,6 +75,10 @@ pub enum PluginCommand {
         #[arg(long, env = "WHARF_PLUGIN_CACHE")]
         cache: Option<PathBuf>,
     },
+    /// Build a plugin and run its golden cases (`cases/<case>/`) under a server's engine
+    /// configuration: a diff for each case whose output differs from its `expected.json`, and
+    /// its measured cost held to the `[budgets]` of the manifest or the case.
+    Test(super::harness::TestArgs),
     /// Compile a component read from stdin into `--out`, within a memory limit it sets on
     /// itself: the compiler process a runtime starts (see `wharf::plugin::Compiler`).
     #[command(hide = true)]
@@ -132,11 +137,12 @@ pub fn run(command: PluginCommand, out: &mut dyn Write) -> Outcome {
                 None => Box::new(NoEntities),
             };
             let plugin = runtime_for(&file, cache).and_then(|runtime| runtime.load(&file)).map_err(unusable)?;
-            let options = RunOptions { role, action, entity, company };
+            let options = RunOptions { role, action, entity, company, ..RunOptions::default() };
             let report = run_sample(&plugin, &input, &options, data.as_ref())?;
             writeln!(out, "{}", serde_json::to_string_pretty(&report.output).unwrap_or_default()).map_err(unusable)?;
             Ok(if report.rejected > 0 { Exit::RowsRejected } else { Exit::Success })
         }
+        PluginCommand::Test(args) => super::harness::run(args, out),
         PluginCommand::Compile { out, max_memory_mib, max_time_ms } => {
             compile_to_file(&out, max_memory_mib, Duration::from_millis(max_time_ms)).map_err(unusable)?;
             Ok(Exit::Success)
@@ -150,7 +156,7 @@ pub fn run(command: PluginCommand, out: &mut dyn Write) -> Outcome {
 /// in the user's cache directory; a command that finds the plugin there compiles nothing. The
 /// deployment's load limits hold too, and its `[outbound]` and `[secrets]`, so a plugin that
 /// calls web services reaches what it would in the server.
-fn runtime_for(file: &Path, cache: Option<PathBuf>) -> Result<Runtime> {
+pub(super) fn runtime_for(file: &Path, cache: Option<PathBuf>) -> Result<Runtime> {
     let deployment = deployment_of(file);
     let cache_dir = cache.or_else(|| match &deployment {
         Some((dir, settings)) => Some(settings.cache_dir(dir)),
@@ -183,13 +189,62 @@ fn deployment_of(file: &Path) -> Option<(PathBuf, Settings)> {
     (named == plugin_dir).then(|| (dir.to_owned(), settings))
 }
 
-/// Builds the plugin crate in `crate_dir` for `wasm32-wasip2` and places `<name>.wasm` and
-/// `<name>.toml` in `plugin_dir`, each written by rename so a watching host never sees half a
-/// file. `target_dir` overrides where cargo builds. Returns the `.wasm` path.
+/// Builds the plugin in `crate_dir` and places `<name>.wasm` and `<name>.toml` in
+/// `plugin_dir`, each written by rename so a watching host never sees half a file. A manifest
+/// with `[build]` names its own command (plugins in Python, JavaScript, C); without one the
+/// folder is a Cargo crate, built for `wasm32-wasip2`, with `target_dir` overriding where cargo
+/// builds. Returns the `.wasm` path.
 pub fn build(crate_dir: &Path, plugin_dir: &Path, target_dir: Option<&Path>) -> Result<PathBuf> {
     let manifest_path = crate_dir.join(CRATE_MANIFEST);
     let manifest = Manifest::read(&manifest_path)?;
+    let built = match &manifest.build {
+        Some(build) => run_build_command(crate_dir, build)?,
+        None => build_crate(crate_dir, target_dir)?,
+    };
+    std::fs::create_dir_all(plugin_dir).with_context(|| format!("cannot create {}", plugin_dir.display()))?;
+    let wasm = plugin_dir.join(format!("{}.wasm", manifest.name));
+    // Manifest first: a watcher that wakes on the component then finds the matching manifest.
+    place(&manifest_path, &wasm.with_extension("toml"))?;
+    place(&built, &wasm)?;
+    Ok(wasm)
+}
+
+/// Runs a manifest's `[build]` command in `dir` and returns the component it left.
+fn run_build_command(dir: &Path, build: &BuildCommand) -> Result<PathBuf> {
+    let output = dir.join(&build.output);
+    // A component left by an earlier build must not pass for this one's.
+    match std::fs::remove_file(&output) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            return Err(error).with_context(|| format!("cannot remove the old {}", output.display()));
+        }
+        _ => {}
+    }
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(&build.command)
+        .current_dir(dir)
+        // The build's chatter goes where cargo's does, keeping stdout for what `wharf` reports.
+        .stdout(std::io::stderr())
+        .status()
+        .context("cannot run sh for the manifest's build command")?;
+    if !status.success() {
+        bail!("the build command of {} failed ({status}): {}", dir.display(), build.command);
+    }
+    if !output.is_file() {
+        bail!("the build command of {} left no component at {}", dir.display(), output.display());
+    }
+    Ok(output)
+}
+
+/// Builds the Cargo crate in `crate_dir` for `wasm32-wasip2` and returns the component.
+fn build_crate(crate_dir: &Path, target_dir: Option<&Path>) -> Result<PathBuf> {
     let cargo_toml = crate_dir.join("Cargo.toml");
+    if !cargo_toml.is_file() {
+        bail!(
+            "{} has no Cargo.toml, and its {CRATE_MANIFEST} no [build] command saying how to build it",
+            crate_dir.display()
+        );
+    }
     let metadata = cargo(target_dir)
         .args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path"])
         .arg(&cargo_toml)
@@ -225,13 +280,7 @@ pub fn build(crate_dir: &Path, plugin_dir: &Path, target_dir: Option<&Path>) -> 
             crate_dir.display()
         );
     }
-    let built = target.join("wasm32-wasip2/release").join(format!("{}.wasm", package_name.replace('-', "_")));
-    std::fs::create_dir_all(plugin_dir).with_context(|| format!("cannot create {}", plugin_dir.display()))?;
-    let wasm = plugin_dir.join(format!("{}.wasm", manifest.name));
-    // Manifest first: a watcher that wakes on the component then finds the matching manifest.
-    place(&manifest_path, &wasm.with_extension("toml"))?;
-    place(&built, &wasm)?;
-    Ok(wasm)
+    Ok(target.join("wasm32-wasip2/release").join(format!("{}.wasm", package_name.replace('-', "_"))))
 }
 
 fn cargo(target_dir: Option<&Path>) -> Command {
@@ -294,6 +343,10 @@ pub struct RunOptions {
     pub entity: Option<String>,
     /// The company of the call.
     pub company: Option<String>,
+    /// The recurring job (activity id) of the call.
+    pub job: Option<String>,
+    /// How a CSV sample is laid out.
+    pub csv: formats::csv::CsvOptions,
 }
 
 /// What a plugin made of a sample.
@@ -303,6 +356,8 @@ pub struct SampleReport {
     pub output: Json,
     /// Input rows rejected.
     pub rejected: usize,
+    /// Input rows: a CSV sample's data rows; 1 for a whole document or an action's parameters.
+    pub rows: usize,
 }
 
 /// Runs `plugin` on the sample file `input`. Rows are numbered from 1 (the first data row).
@@ -317,6 +372,7 @@ pub fn run_sample(
     let ctx = Context {
         entity: options.entity.clone().unwrap_or_else(|| manifest.entities[0].clone()),
         company: options.company.clone(),
+        job: options.job.clone(),
         ..Context::default()
     };
     let read = || std::fs::read(input).with_context(|| format!("cannot read {}", input.display())).map_err(unusable);
@@ -326,7 +382,7 @@ pub fn run_sample(
         Role::Mapper | Role::Filter => {
             let bytes = read()?;
             let batches: Vec<Batch> = if format == "csv" {
-                formats::csv::reader(bytes.as_slice(), &formats::csv::CsvOptions::default(), SAMPLE_BATCH_ROWS)
+                formats::csv::reader(bytes.as_slice(), &options.csv, SAMPLE_BATCH_ROWS)
                     .and_then(|batches| batches.collect::<Result<_>>())
                     .map_err(unusable)?
             } else {
@@ -344,14 +400,14 @@ pub fn run_sample(
             let output = plugin.transform(&ctx, document).map_err(failed)?;
             let content = String::from_utf8_lossy(&output.content).into_owned();
             let output = json!({ "format": output.format, "name": output.name, "content": content });
-            Ok(SampleReport { output, rejected: 0 })
+            Ok(SampleReport { output, rejected: 0, rows: 1 })
         }
         Role::Action => {
             let params: Json = serde_json::from_slice(&read()?).context("the sample is not JSON").map_err(unusable)?;
             let action = options.action.as_deref().unwrap_or(&manifest.actions[0]);
             let output = plugin.invoke(&ctx, action, &params, entities).map_err(failed)?;
             let output = serde_json::from_str(output.get()).context("the action's result").map_err(failed)?;
-            Ok(SampleReport { output, rejected: 0 })
+            Ok(SampleReport { output, rejected: 0, rows: 1 })
         }
     }
 }
@@ -383,7 +439,7 @@ fn map_sample(plugin: &Plugin, ctx: &Context, batches: &[Batch]) -> Result<Sampl
     }
     let rejected = errors.len();
     let rows: Map<String, Json> = entities.into_iter().map(|(entity, rows)| (entity, Json::Array(rows))).collect();
-    Ok(SampleReport { output: json!({ "rows": rows, "errors": errors }), rejected })
+    Ok(SampleReport { output: json!({ "rows": rows, "errors": errors }), rejected, rows: first_row - 1 })
 }
 
 fn filter_sample(plugin: &Plugin, ctx: &Context, batches: &[Batch]) -> Result<SampleReport> {
@@ -395,7 +451,7 @@ fn filter_sample(plugin: &Plugin, ctx: &Context, batches: &[Batch]) -> Result<Sa
         }
         first_row += batch.len();
     }
-    Ok(SampleReport { output: json!({ "kept": kept, "dropped": dropped }), rejected: 0 })
+    Ok(SampleReport { output: json!({ "kept": kept, "dropped": dropped }), rejected: 0, rows: first_row - 1 })
 }
 
 /// A cell as JSON: text stays text (decimals too, so no precision is lost).
