@@ -30,3 +30,16 @@ fn every_source_file_starts_with_a_doc_comment_saying_what_it_is_for() {
         .collect();
     assert!(missing.is_empty(), "files without a leading `//!` line: {missing:?}");
 }
+
+#[test]
+fn the_sdk_carries_an_identical_copy_of_the_contract() {
+    // The SDK's macros read their own copy so the SDK builds outside this repository; a
+    // plugin built against a copy that drifted would disagree with the host it loads into.
+    let contract = std::fs::read_to_string(root().join("wit/wharf.wit")).expect("wit/wharf.wit");
+    let copy = std::fs::read_to_string(root().join("plugin-sdk/macros/wit/wharf.wit")).expect("the SDK's copy");
+    assert!(
+        copy == contract,
+        "plugin-sdk/macros/wit/wharf.wit differs from wit/wharf.wit: copy it over \
+         (cp wit/wharf.wit plugin-sdk/macros/wit/wharf.wit)"
+    );
+}

@@ -1,7 +1,4 @@
 //! Generated bindings of the `imports` world: the contract's types and host imports, shared by
-//! every role's export bindings.
+//! every role's export bindings. The WIT is the copy the macros crate carries.
 
-wit_bindgen::generate!({
-    path: "../wit",
-    world: "wharf:plugin/imports",
-});
+wharf_plugin_sdk_macros::imports_bindings!();

@@ -7,7 +7,10 @@ use std::fmt;
 /// Make one with [`Row::error`](crate::Row::error), which attaches the row index and field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
-    /// The row's index in the input batch (0-based).
+    /// The row's index in the input batch, 0-based (the batch's first row is 0), as
+    /// [`Row::index`](crate::Row::index) gives it. `wharf plugin run`, execution errors and
+    /// error files show the 1-based data row of the whole document instead (the first row
+    /// after the header is 1).
     pub row: u32,
     /// The field at fault, when there is one.
     pub field: Option<String>,
@@ -31,8 +34,8 @@ impl RowError {
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.field {
-            Some(field) => write!(f, "row {}, field {field}: {}", self.row, self.message),
-            None => write!(f, "row {}: {}", self.row, self.message),
+            Some(field) => write!(f, "batch row index {}, field {field}: {}", self.row, self.message),
+            None => write!(f, "batch row index {}: {}", self.row, self.message),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! and read-only entity lookups.
 //!
 //! Compiled for anything but WebAssembly (a plugin's own native tests and benchmarks), there
-//! is no host: log lines go to stderr, `config` finds nothing and `lookup` fails.
+//! is no host: log lines go to stderr, `config` finds nothing and `lookup` fails, unless the
+//! test installed a [`TestHost`](crate::testing::TestHost) with values and rows.
 
 #[cfg(target_arch = "wasm32")]
 use crate::bindings::wharf::plugin::host as wit;
@@ -34,7 +35,9 @@ pub fn log(level: Level, message: &str) {
         wit::log(level, message);
     }
     #[cfg(not(target_arch = "wasm32"))]
-    eprintln!("{level:?}: {message}");
+    if !crate::testing::log(level, message) {
+        eprintln!("{level:?}: {message}");
+    }
 }
 
 /// A value from the `[config]` table of this plugin's manifest.
@@ -42,10 +45,7 @@ pub fn config(key: &str) -> Option<String> {
     #[cfg(target_arch = "wasm32")]
     return wit::config(key);
     #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = key;
-        None
-    }
+    crate::testing::config(key)
 }
 
 /// Reads the committed row of `entity` whose key fields equal `key`, for reference checks
@@ -56,8 +56,5 @@ pub fn lookup(entity: &str, key: &[(&str, ValueRef<'_>)]) -> Result<Option<Recor
         .map(|row| row.map(crate::convert::record))
         .map_err(PluginError::new);
     #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = (entity, key);
-        Err(PluginError::new("entity lookups need the Wharf host"))
-    }
+    crate::testing::read(entity, key)
 }

@@ -47,6 +47,9 @@
 //! # assert_eq!(vendors.row(0).unwrap().get("Blocked"), Some(ValueRef::Boolean(true)));
 //! ```
 //!
+//! Native tests (`cargo test`) call the role trait directly; [`testing::TestHost`] gives them
+//! the configuration values and entity rows the host would.
+//!
 //! Limits: every call runs in a fresh instance with the memory, time and output size its
 //! manifest allows. There are no files, no sockets, no environment variables: what a plugin
 //! needs comes through [`host`], for actions [`unit_of_work`], and for mappers and actions the
@@ -60,8 +63,14 @@ mod convert;
 mod error;
 pub mod host;
 pub mod outbound;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
 pub mod unit_of_work;
 mod value;
+
+/// The JSON crate actions take their parameters and give their results in, so a plugin
+/// needs no dependency of its own for `json!`.
+pub use serde_json;
 
 pub use batch::{Batch, BatchBuilder, BatchError, Row};
 pub use error::{PluginError, RowError};

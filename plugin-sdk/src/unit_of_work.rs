@@ -1,7 +1,9 @@
 //! The unit of work an action runs in: reads and changes to the entities its manifest lists,
 //! committed only when the action returns `Ok`.
 //!
-//! Compiled for anything but WebAssembly there is no host, and every call fails.
+//! Compiled for anything but WebAssembly there is no host, and every call fails, unless the
+//! test installed a [`TestHost`](crate::testing::TestHost) whose rows stand in for the
+//! entities (changes are applied at once; there is no rollback).
 
 #[cfg(target_arch = "wasm32")]
 use crate::bindings::wharf::plugin::unit_of_work as wit;
@@ -17,7 +19,7 @@ pub fn read(entity: &str, key: &Fields<'_>) -> Result<Option<Record>, PluginErro
     #[cfg(target_arch = "wasm32")]
     return wit::read(entity, &fields(key)).map(|row| row.map(record)).map_err(PluginError::new);
     #[cfg(not(target_arch = "wasm32"))]
-    no_host(entity, key)
+    crate::testing::read(entity, key)
 }
 
 /// The rows of `entity` whose fields equal every criterion, at most `limit`, in key order.
@@ -27,10 +29,7 @@ pub fn find(entity: &str, criteria: &Fields<'_>, limit: u32) -> Result<Vec<Recor
         .map(|rows| rows.into_iter().map(record).collect())
         .map_err(PluginError::new);
     #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = limit;
-        no_host(entity, criteria)
-    }
+    crate::testing::find(entity, criteria, limit)
 }
 
 /// Adds a row to `entity`. Fails when its key is taken or a required field is missing.
@@ -38,7 +37,7 @@ pub fn insert(entity: &str, row: &Fields<'_>) -> Result<(), PluginError> {
     #[cfg(target_arch = "wasm32")]
     return wit::insert(entity, &fields(row)).map_err(PluginError::new);
     #[cfg(not(target_arch = "wasm32"))]
-    no_host(entity, row)
+    crate::testing::insert(entity, row)
 }
 
 /// Changes `changes` in the row of `entity` whose key fields equal `key`.
@@ -46,13 +45,5 @@ pub fn update(entity: &str, key: &Fields<'_>, changes: &Fields<'_>) -> Result<()
     #[cfg(target_arch = "wasm32")]
     return wit::update(entity, &fields(key), &fields(changes)).map_err(PluginError::new);
     #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = changes;
-        no_host(entity, key)
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn no_host<T>(entity: &str, _: &Fields<'_>) -> Result<T, PluginError> {
-    Err(PluginError::new(format!("the unit of work over {entity} needs the Wharf host")))
+    crate::testing::update(entity, key, changes)
 }

@@ -1,12 +1,26 @@
-//! Generates a plugin's export bindings for one role world, from the workspace's one copy of
-//! the WIT. Used through `wharf-plugin-sdk`'s `export_*!` macros, never directly.
+//! Generates a plugin's export bindings for one role world, from the copy of the WIT this
+//! crate carries. Used through `wharf-plugin-sdk`'s `export_*!` macros, never directly.
 
 use proc_macro::TokenStream;
 use quote::quote;
 
-/// Where the contract lives, fixed when this crate is built so plugin crates anywhere on disk
-/// read the same WIT as the host.
-const WIT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../wit");
+/// Where the contract lives: inside this crate's own package, so the crate works unpacked
+/// anywhere (a registry, the user's cache), not only inside a checkout of Wharf. The copy is
+/// held identical to the repository's `wit/wharf.wit` by a tidy test.
+const WIT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/wit");
+
+/// `imports_bindings!()` expands to the bindings of world `wharf:plugin/imports`: the
+/// contract's types and host imports, which the SDK generates once for every role to share.
+#[proc_macro]
+pub fn imports_bindings(_input: TokenStream) -> TokenStream {
+    quote! {
+        ::wit_bindgen::generate!({
+            path: #WIT_DIR,
+            world: "wharf:plugin/imports",
+        });
+    }
+    .into()
+}
 
 /// `bindings_for_role!(mapper)` expands to a hidden module `__wharf_bindings` holding the
 /// bindings of world `wharf:plugin/mapper-plugin`, sharing the SDK's types and host imports.
