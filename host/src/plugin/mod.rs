@@ -16,9 +16,11 @@ mod state;
 
 pub use compile::{Compiler, LoadLimits, compile_to_file};
 pub use entities::{Entities, MemoryEntities, NoEntities, ReadOnly, UnitOfWork};
-pub use manifest::{CONTRACT_VERSION, ComplexType, Limits, Manifest, Member, ParamType, Role, ValueType};
+pub use manifest::{Budgets, CONTRACT_VERSION, ComplexType, Limits, Manifest, Member, ParamType, Role, ValueType};
 pub use outbound::{Outbound, OutboundCount, OutboundSettings, PluginGrant, SecretSource};
-pub use runtime::{CallError, CallErrorKind, EntityRows, MapOutput, Plugin, Runtime, RuntimeConfig, engine_config};
+pub use runtime::{
+    CallCost, CallError, CallErrorKind, EntityRows, MapOutput, Plugin, Runtime, RuntimeConfig, engine_config,
+};
 mod registry;
 mod watcher;
 

@@ -2,7 +2,7 @@
 //! it: a fresh store per call with memory, time and output caps.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
@@ -53,6 +53,10 @@ pub struct RuntimeConfig {
     /// What plugins' calls to web services may reach: the operator's rules, open networks,
     /// trusted CAs and secrets. Defaults to nothing opened and no secrets.
     pub outbound: Arc<Outbound>,
+    /// Counts what each call costs, fuel (instructions) and peak memory, for
+    /// [`Plugin::take_cost`]. Metering fuel slows every call by about a tenth, so it is for
+    /// `wharf plugin test`'s second run of a case, never for serving.
+    pub measure: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -65,6 +69,7 @@ impl Default for RuntimeConfig {
             load_limits: LoadLimits::default(),
             compiler: Compiler::process_default(),
             outbound: Arc::default(),
+            measure: false,
         }
     }
 }
@@ -98,6 +103,9 @@ pub fn engine_config(config: &RuntimeConfig) -> Config {
     if std::env::var_os("WHARF_PERFMAP").is_some() {
         engine_config.profiler(wasmtime::ProfilingStrategy::PerfMap);
     }
+    if config.measure {
+        engine_config.consume_fuel(true);
+    }
     engine_config
 }
 
@@ -116,6 +124,7 @@ struct RuntimeInner {
     entities: Arc<dyn Entities>,
     shares: Shares,
     outbound: Arc<Outbound>,
+    measure: bool,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -160,7 +169,9 @@ impl Runtime {
         let shares =
             Shares::new(config.max_concurrent_calls as usize, config.max_calls_per_plugin as usize, config.busy_wait);
         let (load_limits, compiler, outbound) = (config.load_limits, config.compiler.clone(), config.outbound.clone());
-        let inner = RuntimeInner { engine, linker, cache, load_limits, compiler, entities, shares, outbound };
+        let measure = config.measure;
+        let inner =
+            RuntimeInner { engine, linker, cache, load_limits, compiler, entities, shares, outbound, measure };
         Ok(Runtime { inner: Arc::new(inner) })
     }
 
@@ -229,6 +240,7 @@ impl Runtime {
             exports,
             roles,
             instance_pre,
+            cost: self.inner.measure.then(Mutex::default),
             runtime: self.clone(),
         })
     }
@@ -292,7 +304,23 @@ pub struct Plugin {
     exports: Vec<String>,
     roles: Roles,
     instance_pre: InstancePre<CallState>,
+    /// What its calls cost, counted when its runtime measures.
+    cost: Option<Mutex<CallCost>>,
     runtime: Runtime,
+}
+
+/// The fuel a measured call starts with: more than any call can burn before its time limit.
+const MEASURING_FUEL: u64 = u64::MAX;
+
+/// What the calls of a plugin cost, counted by a measuring runtime ([`RuntimeConfig::measure`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallCost {
+    /// Calls made, failed ones included.
+    pub calls: u64,
+    /// Fuel the calls consumed: about one unit per WebAssembly instruction run.
+    pub fuel: u64,
+    /// The most linear memory, all of the instance's memories together, that one call held.
+    pub peak_memory_bytes: usize,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -398,6 +426,13 @@ impl Plugin {
     /// The component's exports, as the component model names them.
     pub fn exports(&self) -> &[String] {
         &self.exports
+    }
+
+    /// What this plugin's calls cost since it was loaded or last asked, counting anew from
+    /// here; `None` unless its runtime measures ([`RuntimeConfig::measure`]).
+    pub fn take_cost(&self) -> Option<CallCost> {
+        let cost = self.cost.as_ref()?;
+        Some(std::mem::take(&mut *cost.lock().unwrap_or_else(std::sync::PoisonError::into_inner)))
     }
 
     /// Instantiates the component in a fresh store, with this plugin's limits, and drops it:
@@ -591,9 +626,13 @@ impl Plugin {
         let limits = self.manifest.limits;
         let ticks = Duration::from_millis(limits.timeout_ms).as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64 + 1;
         store.set_epoch_deadline(ticks);
+        if self.cost.is_some() {
+            store.set_fuel(MEASURING_FUEL).map_err(|error| self.error(CallErrorKind::Host(format!("{error:#}"))))?;
+        }
         let started = std::time::Instant::now();
         let result = run(&mut store);
         let elapsed = started.elapsed();
+        self.count_cost(&store);
         let stderr = store.data().flush_stdio();
         match result {
             Ok(_) if store.data().waited_past_deadline => {
@@ -603,6 +642,15 @@ impl Plugin {
             Ok(output) => Ok((output, store.data_mut().unit.take())),
             Err(error) => Err(self.error(self.classify(store.data(), error, &stderr, elapsed))),
         }
+    }
+
+    /// Adds a finished call's fuel and peak memory to the plugin's cost, when it is counted.
+    fn count_cost(&self, store: &Store<CallState>) {
+        let Some(cost) = &self.cost else { return };
+        let mut cost = cost.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cost.calls += 1;
+        cost.fuel += MEASURING_FUEL - store.get_fuel().unwrap_or(MEASURING_FUEL);
+        cost.peak_memory_bytes = cost.peak_memory_bytes.max(store.data().limiter.peak_bytes());
     }
 
     fn classify(&self, state: &CallState, error: wasmtime::Error, stderr: &str, elapsed: Duration) -> CallErrorKind {

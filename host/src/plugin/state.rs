@@ -87,7 +87,8 @@ impl CallState {
             .insecure_random_seed(u128::from(RANDOM_SEED))
             .max_random_size(MAX_RANDOM_BYTES as u64)
             .build();
-        let limiter = Limiter { memory_bytes: manifest.limits.memory_bytes(), memory_hit: false };
+        let limiter =
+            Limiter { memory_bytes: manifest.limits.memory_bytes(), memory_hit: false, held_bytes: 0, peak_bytes: 0 };
         CallState {
             started,
             deadline: started + Duration::from_millis(manifest.limits.timeout_ms),
@@ -215,16 +216,32 @@ impl WasiView for CallState {
 }
 
 /// Caps a call's memory and remembers whether the cap was hit, so a trap that follows can be
-/// reported as what it is.
+/// reported as what it is, and the most memory the call held (`wharf plugin test`'s figure).
 pub(super) struct Limiter {
     memory_bytes: usize,
     pub(super) memory_hit: bool,
+    /// Linear memory the call's instances hold now, all memories together.
+    held_bytes: usize,
+    /// The most `held_bytes` has been.
+    peak_bytes: usize,
+}
+
+impl Limiter {
+    /// The most linear memory the call held at once, in bytes.
+    pub(super) fn peak_bytes(&self) -> usize {
+        self.peak_bytes
+    }
 }
 
 impl ResourceLimiter for Limiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         let allowed = desired <= self.memory_bytes;
         self.memory_hit |= !allowed;
+        if allowed {
+            // Memories only grow, and a new one grows from 0 to its initial size.
+            self.held_bytes += desired.saturating_sub(current);
+            self.peak_bytes = self.peak_bytes.max(self.held_bytes);
+        }
         Ok(allowed)
     }
 

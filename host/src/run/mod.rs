@@ -3,6 +3,7 @@
 pub mod client;
 pub mod entity;
 pub mod execution;
+pub mod harness;
 pub mod plugin;
 pub mod serve;
 pub mod staging;
