@@ -5,6 +5,8 @@ imports, so every use goes through :func:`imports`, which says clearly what is m
 instead of failing at import time. Outside a component (a plugin's own tests) there are none.
 """
 
+import datetime
+import decimal
 import importlib
 
 from .errors import PluginError
@@ -12,38 +14,52 @@ from .values import Date, DateTime, Decimal, datetime_text, decimal_text
 
 __all__ = ["imports", "in_component", "to_fields", "from_fields"]
 
+_INTERFACES = ("types", "host", "unit_of_work", "outbound")
 
-_IN_COMPONENT = None
+
+def _load(name):
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+# Imported now, not at the first call: componentize-py runs this import when it builds the
+# component and snapshots the result, and at run time a component has no files to import
+# from. An interface the role's world does not have stays None.
+_IMPORTS = {interface: _load(f"wit_world.imports.{interface}") for interface in _INTERFACES}
+_MAPPER = _load("wit_world.exports.mapper")
+_TYPES = _load("componentize_py_types")
 
 
 def in_component():
     """Whether this code runs inside a component built by componentize-py."""
-    global _IN_COMPONENT
-    if _IN_COMPONENT is None:
-        try:
-            importlib.import_module("wit_world")
-            _IN_COMPONENT = True
-        except ImportError:
-            _IN_COMPONENT = False
-    return _IN_COMPONENT
+    return _IMPORTS["types"] is not None
 
 
 def imports(interface):
     """The generated module of imported ``interface`` (``host``, ``types``, ``outbound``,
     ``unit_of_work``); :class:`PluginError` when this plugin's world does not import it."""
-    try:
-        return importlib.import_module(f"wit_world.imports.{interface}")
-    except ImportError:
-        raise PluginError(
-            f"this plugin's role cannot use wharf:plugin/{interface.replace('_', '-')}"
-        ) from None
+    module = _IMPORTS.get(interface)
+    if module is None:
+        raise PluginError(f"this plugin's role cannot use wharf:plugin/{interface.replace('_', '-')}")
+    return module
+
+
+def mapper_exports():
+    """The generated module of the exported ``mapper`` interface."""
+    if _MAPPER is None:
+        raise PluginError("this plugin is not built for the mapper role")
+    return _MAPPER
+
+
+def err_type():
+    """componentize-py's ``Err``, the exception a WIT ``result``'s error travels in."""
+    return _TYPES.Err
 
 
 def to_value(value):
     """A Python value as a WIT ``value`` (see :mod:`wharf_plugin.values`)."""
-    import datetime
-    import decimal
-
     types = imports("types")
     if value is None:
         return types.Value_Null()

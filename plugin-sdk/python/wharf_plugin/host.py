@@ -79,8 +79,7 @@ def lookup(entity, key):
     if not _wit.in_component():
         rows = native_entities.get(entity, [])
         return next((dict(row) for row in rows if all(row.get(k) == v for k, v in key.items())), None)
-    from componentize_py_types import Err
-
+    Err = _wit.err_type()
     try:
         row = _wit.imports("host").lookup(entity, _wit.to_fields(key))
     except Err as failure:

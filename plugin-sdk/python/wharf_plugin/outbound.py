@@ -75,8 +75,7 @@ def send(method, url, headers=None, secret_headers=None, body=b"", json=None):
     ``(secret name, prefix)``; ``json`` (any JSON value) replaces ``body`` and sets
     ``Content-Type``.
     """
-    from componentize_py_types import Err
-
+    Err = _wit.err_type()
     wit = _wit.imports("outbound")
     headers = dict(headers or {})
     if json is not None:

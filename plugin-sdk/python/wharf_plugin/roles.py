@@ -19,7 +19,7 @@ plugin: it traps, and its traceback goes to the host's log.
 
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import _wit
 from .batch import Batch, BatchBuilder
@@ -179,8 +179,7 @@ def _context(ctx):
 
 def _failure(error):
     """The ``Err`` that fails a call with ``error``'s message."""
-    from componentize_py_types import Err
-
+    Err = _wit.err_type()
     message = error.message if isinstance(error, PluginError) else str(error)
     return Err(_wit.imports("types").PluginError(message))
 
@@ -257,7 +256,7 @@ def row_mapper(entity, fields):
 
 
 def _wit_mapped(mapped):
-    wit = sys.modules.get("wit_world.exports.mapper") or __import__("wit_world.exports.mapper", fromlist=["x"])
+    wit = _wit.mapper_exports()
     types = _wit.imports("types")
     outputs = []
     for rows in mapped.outputs:

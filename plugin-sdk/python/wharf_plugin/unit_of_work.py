@@ -12,8 +12,7 @@ __all__ = ["read", "find", "insert", "update"]
 
 
 def _call(function, *args):
-    from componentize_py_types import Err
-
+    Err = _wit.err_type()
     try:
         return getattr(_wit.imports("unit_of_work"), function)(*args)
     except Err as failure:
