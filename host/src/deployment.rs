@@ -23,6 +23,7 @@ use crate::entity::Catalog;
 use crate::pipeline::stylesheet::{XSLT_BUILD, XSLT_PLUGIN};
 use crate::pipeline::{Pipeline, Projects};
 use crate::plugin::{LoadLimits, Outbound, OutboundSettings, Registry, Runtime, RuntimeConfig, SecretSource, Watcher};
+use crate::releases::QuarantineSettings;
 use crate::store::Store;
 
 /// The file of settings at a deployment's root.
@@ -65,6 +66,9 @@ pub struct Settings {
     /// Where secrets' values come from, by name (`[secrets]`: `name = { env = "VAR" }` or
     /// `{ file = "path" }`). Plugins name secrets; they never see their values.
     pub secrets: BTreeMap<String, SecretSource>,
+    /// When a serving plugin version whose traps or limit hits spike is taken out of service
+    /// and the previous version restored (`[quarantine]`; see [`QuarantineSettings`]).
+    pub quarantine: QuarantineSettings,
 }
 
 impl Default for Settings {
@@ -83,6 +87,7 @@ impl Default for Settings {
             max_calls_per_plugin: RuntimeConfig::default().max_calls_per_plugin,
             outbound: OutboundSettings::default(),
             secrets: BTreeMap::new(),
+            quarantine: QuarantineSettings::default(),
         }
     }
 }

@@ -15,5 +15,6 @@ pub mod jobs;
 pub mod odata;
 pub mod pipeline;
 pub mod plugin;
+pub mod releases;
 pub mod run;
 pub mod store;

@@ -23,6 +23,8 @@
 //! GET    /manage/plugins                      every plugin file: the version serving, its
 //!                                             content hash, the last refusal and why
 //! GET    /manage/status                       counters since the server started
+//! …      /manage/plugins/replay, /canaries, /decisions, /{name}/canary   replay, canaries
+//!                                             and release decisions (`releases`)
 //! ```
 //!
 //! An admin hands out only what it holds: it may register a client, or change, remove or
@@ -64,6 +66,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/plugins", get(plugins))
         .route("/status", get(status))
         .merge(super::staging::routes())
+        .merge(super::releases::routes())
 }
 
 /// An admin caller, or 403.
@@ -342,7 +345,8 @@ async fn plugins(State(state): State<AppState>, caller: Caller) -> ApiResult<Res
     }
     let status = state.jobs.deployment().pipeline.registry.status();
     let value: Vec<_> = status.iter().map(plugin_json).collect();
-    Ok(axum::Json(json!({ "value": value })).into_response())
+    let canaries = state.jobs.releases().canaries();
+    Ok(axum::Json(json!({ "value": value, "canaries": canaries })).into_response())
 }
 
 /// What the server counted since it started: `odata_unsupported_requests`, the OData requests

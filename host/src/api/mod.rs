@@ -15,6 +15,7 @@ mod manage;
 mod metadata;
 mod odata;
 mod packages;
+mod releases;
 mod services;
 mod staging;
 mod tls;

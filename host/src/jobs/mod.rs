@@ -36,6 +36,7 @@ pub use job::{Authorized, Job, JobSource, Mode};
 pub use queue::{AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, Queue, QueueSettings};
 
 use crate::deployment::Deployment;
+use crate::releases::Releases;
 
 /// How the job service runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +91,8 @@ struct Inner {
     stopping: watch::Sender<bool>,
     /// The jobs' inbound folders, watched until [`Jobs::stop`].
     inbound: Mutex<Vec<folders::InboundWatcher>>,
+    /// Canaries, quarantine and the record of their decisions.
+    releases: Arc<Releases>,
 }
 
 impl Jobs {
@@ -126,6 +129,13 @@ impl Jobs {
             tracing::info!("removed {removed} body files that no message names (left by a crash)");
         }
         let workers = settings.workers.max(1);
+        let releases = Releases::open(
+            database.clone(),
+            deployment.pipeline.registry.clone(),
+            &deployment.dir,
+            deployment.settings.plugins_dir(&deployment.dir),
+            deployment.settings.quarantine,
+        )?;
         let inner = Inner {
             deployment,
             queue,
@@ -137,6 +147,7 @@ impl Jobs {
             running: Mutex::new(HashSet::new()),
             stopping: watch::Sender::new(false),
             inbound: Mutex::new(Vec::new()),
+            releases,
             settings,
         };
         let jobs = Jobs { inner: Arc::new(inner) };
@@ -165,6 +176,11 @@ impl Jobs {
     /// The package API's blobs.
     pub fn blobs(&self) -> &Blobs {
         &self.inner.blobs
+    }
+
+    /// Canaries, quarantine and their decisions.
+    pub fn releases(&self) -> &Arc<Releases> {
+        &self.inner.releases
     }
 
     /// The service's settings.
@@ -264,7 +280,8 @@ impl Jobs {
     }
 }
 
-fn stored_jobs(database: &Database) -> Result<Vec<Job>> {
+/// The jobs defined through the management API, as `database` keeps them.
+pub(crate) fn stored_jobs(database: &Database) -> Result<Vec<Job>> {
     let definitions = database.read(|connection| {
         let mut statement = connection.prepare("SELECT definition FROM queue_jobs")?;
         let rows = statement.query_map([], |row| row.get::<_, String>(0))?;

@@ -169,7 +169,11 @@ impl Jobs {
             correlation_id: message.external_correlation_id.clone(),
             staging_only: job.staging_only,
         };
-        deployment.pipeline.import(project, &input, &options, &Silent)
+        // A running canary of a plugin the project uses may take this execution.
+        let (pipeline, ticket) = self.releases().route(&deployment.pipeline, project);
+        let execution = pipeline.import(project, &input, &options, &Silent);
+        self.releases().finished(ticket, execution.as_ref().ok());
+        execution
     }
 
     /// Runs `job`'s export and queues its file for dequeue (or, when the export failed, a

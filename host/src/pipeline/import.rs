@@ -31,12 +31,12 @@ const MAX_GROUPED_BATCHES: usize = 8;
 const MAX_TRANSFORM_DOCUMENT_BYTES: u64 = 256 << 20;
 
 /// One entity's document and how to import it.
-struct Work {
-    entity: Arc<Entity>,
-    format: DocumentFormat,
+pub(super) struct Work {
+    pub(super) entity: Arc<Entity>,
+    pub(super) format: DocumentFormat,
     sources: HashMap<String, FieldSource>,
     parse: ParseOptions,
-    file: PathBuf,
+    pub(super) file: PathBuf,
     order: (u32, u32, u32),
     fail_level_on_error: bool,
     stages: Stages,
@@ -138,7 +138,7 @@ fn record_failure(pipeline: &Pipeline, execution: &str, record: RecordError) -> 
 }
 
 /// Works out, checks and counts every document of the input, in execution order.
-fn prepare(
+pub(super) fn prepare(
     pipeline: &Pipeline,
     project: &Project,
     input: &super::Input,
@@ -340,15 +340,15 @@ fn transformed(
 }
 
 /// What the stage thread hands the writer: one source batch's rows, ready to store.
-struct Ready {
+pub(super) struct Ready {
     /// The source row number of the batch's first row.
-    first_row: u64,
+    pub(super) first_row: u64,
     /// The source batch, kept for the error file when a row was rejected.
     source: Option<Batch>,
     /// Converted, filtered rows per entity, in the order they must be written.
-    rows: Vec<(Arc<Entity>, Batch)>,
+    pub(super) rows: Vec<(Arc<Entity>, Batch)>,
     /// Rejected rows: (row in the source batch, entity, field, message).
-    rejected: Vec<(u32, String, Option<String>, String)>,
+    pub(super) rejected: Vec<(u32, String, Option<String>, String)>,
     /// Staging only: per batch of `rows`, the source batch row of each row.
     rows_sources: Vec<Vec<u32>>,
     /// Staging only: the values of rows conversion rejected, by (source batch row, entity name).
@@ -356,19 +356,19 @@ struct Ready {
     /// Rows per entity that passed conversion, including those the filter dropped.
     staged: Vec<(Arc<Entity>, u64)>,
     /// Rows in the source batch.
-    source_len: u64,
+    pub(super) source_len: u64,
     /// Bytes of the document read so far.
     bytes: u64,
 }
 
-struct EntityRun<'r> {
-    pipeline: &'r Pipeline,
-    project: &'r Project,
-    work: &'r Work,
-    options: &'r RunOptions,
-    company: Option<&'r str>,
-    id: &'r str,
-    dir: &'r Path,
+pub(super) struct EntityRun<'r> {
+    pub(super) pipeline: &'r Pipeline,
+    pub(super) project: &'r Project,
+    pub(super) work: &'r Work,
+    pub(super) options: &'r RunOptions,
+    pub(super) company: Option<&'r str>,
+    pub(super) id: &'r str,
+    pub(super) dir: &'r Path,
 }
 
 /// How an entity's import ended.
@@ -470,7 +470,9 @@ impl EntityRun<'_> {
         }
     }
 
-    fn stage_batch(
+    /// Maps, converts and filters one source batch: everything an import does to it short of
+    /// writing it.
+    pub(super) fn stage_batch(
         &self,
         first_row: u64,
         source: Batch,

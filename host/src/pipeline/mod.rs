@@ -10,6 +10,7 @@
 //!
 //! Knows nothing of HTTP or schedules: the CLI and the job scheduler both call [`Pipeline`].
 pub mod document;
+mod dry_run;
 mod export;
 mod import;
 pub mod project;
@@ -19,10 +20,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, bail};
 use wharf_plugin_sdk::{Batch, Context, Document};
 
 pub use document::DocumentFormat;
+pub use dry_run::{DryFailure, DryReject, DryRun};
 pub use export::ExportOutcome;
 pub use project::{Project, ProjectEntity, Projects};
 
@@ -70,14 +72,14 @@ enum Stage {
 impl Stage {
     fn map(&self, context: &Context, batch: &Batch) -> Result<MapOutput> {
         match self {
-            Stage::Plugin(plugin) => plugin.map(context, batch).map_err(|error| anyhow!("{error}")),
+            Stage::Plugin(plugin) => plugin.map(context, batch).map_err(anyhow::Error::from),
             Stage::Native(native) => native.map(context, batch),
         }
     }
 
     fn keep(&self, context: &Context, batch: &Batch) -> Result<Vec<bool>> {
         match self {
-            Stage::Plugin(plugin) => plugin.keep(context, batch).map_err(|error| anyhow!("{error}")),
+            Stage::Plugin(plugin) => plugin.keep(context, batch).map_err(anyhow::Error::from),
             Stage::Native(native) => native.keep(context, batch),
         }
     }
@@ -265,7 +267,7 @@ impl Stages {
 
 /// Runs `document` through a transform plugin.
 fn transform(plugin: &Plugin, context: &Context, document: Document) -> Result<Document> {
-    plugin.transform(context, document).map_err(|error| anyhow!("{error}"))
+    plugin.transform(context, document).map_err(anyhow::Error::from)
 }
 
 /// The longest execution id a client may choose.

@@ -9,6 +9,7 @@ mod complex;
 mod convert;
 pub mod entities;
 pub mod manifest;
+mod observe;
 pub mod outbound;
 mod runtime;
 mod shares;
@@ -24,5 +25,6 @@ pub use runtime::{
 mod registry;
 mod watcher;
 
+pub use observe::{CallObserver, Fault};
 pub use registry::{LoadFailure, PluginStatus, Registry};
 pub use watcher::Watcher;

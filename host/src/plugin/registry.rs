@@ -281,6 +281,30 @@ impl Registry {
         Ok(previous)
     }
 
+    /// A registry of the versions serving now, except that `plugin` serves in place of the
+    /// version with its name (or beside the others, when none has it): what a replay, or a
+    /// canary's share of executions, runs with. It shares nothing with this one but the
+    /// runtime: later changes to either do not reach the other.
+    pub fn with_version(&self, plugin: Arc<Plugin>) -> Result<Registry> {
+        let mut slots: BTreeMap<PathBuf, Slot> = self
+            .lock()
+            .iter()
+            .map(|(file, slot)| {
+                (file.clone(), Slot { current: slot.current.clone(), since: slot.since, ..Slot::default() })
+            })
+            .collect();
+        let name = &plugin.manifest().name;
+        let serving = slots.iter().find(|(_, slot)| slot.current.as_ref().is_some_and(|p| p.manifest().name == *name));
+        let file = serving.map_or_else(|| PathBuf::from(format!("{name}.wasm")), |(file, _)| file.clone());
+        check_conflicts(&slots, &file, &plugin)?;
+        let slot = slots.entry(file).or_default();
+        slot.previous = slot.current.replace(plugin);
+        let registry = Registry::new(self.runtime.clone());
+        registry.publish(&slots);
+        *registry.lock() = slots;
+        Ok(registry)
+    }
+
     /// Every plugin file seen, with its versions and last failure.
     pub fn status(&self) -> Vec<PluginStatus> {
         let id = |plugin: &Option<Arc<Plugin>>| plugin.as_ref().map(|p| p.id().to_owned());

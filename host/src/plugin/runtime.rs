@@ -125,6 +125,8 @@ struct RuntimeInner {
     shares: Shares,
     outbound: Arc<Outbound>,
     measure: bool,
+    /// Hears every call's outcome (see [`Runtime::observe_calls`]).
+    observers: super::observe::Observers,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -170,14 +172,22 @@ impl Runtime {
             Shares::new(config.max_concurrent_calls as usize, config.max_calls_per_plugin as usize, config.busy_wait);
         let (load_limits, compiler, outbound) = (config.load_limits, config.compiler.clone(), config.outbound.clone());
         let measure = config.measure;
+        let observers = super::observe::Observers::default();
         let inner =
-            RuntimeInner { engine, linker, cache, load_limits, compiler, entities, shares, outbound, measure };
+            RuntimeInner { engine, linker, cache, load_limits, compiler, entities, shares, outbound, measure, observers };
         Ok(Runtime { inner: Arc::new(inner) })
     }
 
     /// What plugins' calls to web services came to, and the secrets to keep out of logs.
     pub fn outbound(&self) -> &Outbound {
         &self.inner.outbound
+    }
+
+    /// Has `observer` hear the outcome of every call of a plugin this runtime loaded, for as
+    /// long as it lives (the runtime keeps only a weak reference). `false` when the runtime
+    /// has an observer already: one is set once, by whoever serves the plugins.
+    pub fn observe_calls(&self, observer: &Arc<dyn super::observe::CallObserver>) -> bool {
+        self.inner.observers.set(observer)
     }
 
     /// A runtime with default settings and no entity data.
@@ -598,7 +608,9 @@ impl Plugin {
     fn check_output(&self, bytes: usize) -> Result<(), CallError> {
         let limits = self.manifest.limits;
         if bytes > limits.output_bytes() {
-            return Err(self.error(CallErrorKind::Output { bytes, limit_mib: limits.output_mib }));
+            let kind = CallErrorKind::Output { bytes, limit_mib: limits.output_mib };
+            self.runtime.inner.observers.faulted(self, &kind);
+            return Err(self.error(kind));
         }
         Ok(())
     }
@@ -634,14 +646,16 @@ impl Plugin {
         let elapsed = started.elapsed();
         self.count_cost(&store);
         let stderr = store.data().flush_stdio();
-        match result {
+        let outcome = match result {
             Ok(_) if store.data().waited_past_deadline => {
                 let limit_ms = self.manifest.limits.timeout_ms;
                 Err(self.error(CallErrorKind::Timeout { limit_ms, elapsed_ms: elapsed.as_millis() as u64 }))
             }
             Ok(output) => Ok((output, store.data_mut().unit.take())),
             Err(error) => Err(self.error(self.classify(store.data(), error, &stderr, elapsed))),
-        }
+        };
+        inner.observers.called(self, outcome.as_ref().err().map(|error| &error.kind));
+        outcome
     }
 
     /// Adds a finished call's fuel and peak memory to the plugin's cost, when it is counted.

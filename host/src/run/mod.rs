@@ -5,6 +5,7 @@ pub mod entity;
 pub mod execution;
 pub mod harness;
 pub mod plugin;
+pub mod replay;
 pub mod serve;
 pub mod staging;
 
@@ -27,6 +28,9 @@ pub enum Exit {
     Unusable = 3,
     /// The run completed, but some rows were rejected.
     RowsRejected = 4,
+    /// `wharf plugin replay`: the candidate would change what imports do (rows, rejects,
+    /// failures or faults).
+    CandidateDiffers = 5,
 }
 
 impl From<Exit> for ExitCode {

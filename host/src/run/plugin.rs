@@ -79,6 +79,10 @@ pub enum PluginCommand {
     /// configuration: a diff for each case whose output differs from its `expected.json`, and
     /// its measured cost held to the `[budgets]` of the manifest or the case.
     Test(super::harness::TestArgs),
+    /// Replay a candidate version over a job's recorded inbound messages beside the version
+    /// serving now, writing nothing, and report what would differ: rows per entity, rejects
+    /// appearing or fixed, traps and limit hits, cost per row. Exits 5 when anything differs.
+    Replay(super::replay::ReplayArgs),
     /// Compile a component read from stdin into `--out`, within a memory limit it sets on
     /// itself: the compiler process a runtime starts (see `wharf::plugin::Compiler`).
     #[command(hide = true)]
@@ -143,6 +147,7 @@ pub fn run(command: PluginCommand, out: &mut dyn Write) -> Outcome {
             Ok(if report.rejected > 0 { Exit::RowsRejected } else { Exit::Success })
         }
         PluginCommand::Test(args) => super::harness::run(args, out),
+        PluginCommand::Replay(args) => super::replay::run(args, out),
         PluginCommand::Compile { out, max_memory_mib, max_time_ms } => {
             compile_to_file(&out, max_memory_mib, Duration::from_millis(max_time_ms)).map_err(unusable)?;
             Ok(Exit::Success)
