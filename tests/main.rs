@@ -18,10 +18,14 @@ mod formats;
 mod fuzz;
 /// Every example plugin against its golden files.
 mod golden;
+/// `wharf plugin test`: example plugins' cases, diffs, `--bless`, budgets, traps and timeouts.
+mod harness;
 /// Plugins that attack the host (loops, bombs, escapes, malformed results) are stopped.
 mod hostile;
 /// Imports and exports through the pipeline into a real store, crashes included.
 mod imports;
+/// Plugins in Python, JavaScript and C: built by their own toolchains, run like their Rust twins.
+mod languages;
 /// The server's life: graceful stops, restarts, retention.
 mod lifecycle;
 /// Loading refuses broken components and manifests with messages that say why.
@@ -46,12 +50,18 @@ mod outbound;
 mod packages;
 /// Hot reload under load: swaps, broken versions, deletes, restores.
 mod reload;
+/// Replay before promote, canaries rolled back or promoted, quarantine after a trap spike.
+mod releases;
 /// Who may reach what over HTTP, bad tokens, request budgets and hostile input.
 mod security;
+/// `wharf plugin new`: every role and language from an empty folder to a passing `wharf plugin test`.
+mod scaffold;
 /// A real server on a free port, for the modules that talk HTTP.
 mod server;
 /// Custom services and bound actions: parameters checked, units of work committed only on success.
 mod services;
+/// Signed plugins: refused without a good signature by a trusted key, over component and manifest.
+mod signing;
 /// Imports stopped at staging: rows reviewed, corrected or dropped, then copied to the target.
 mod staging;
 /// Repository rules that keep the code readable.

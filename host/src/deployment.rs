@@ -22,7 +22,10 @@ use serde::Deserialize;
 use crate::entity::Catalog;
 use crate::pipeline::stylesheet::{XSLT_BUILD, XSLT_PLUGIN};
 use crate::pipeline::{Pipeline, Projects};
-use crate::plugin::{LoadLimits, Outbound, OutboundSettings, Registry, Runtime, RuntimeConfig, SecretSource, Watcher};
+use crate::plugin::{
+    LoadLimits, Outbound, OutboundSettings, Registry, Runtime, RuntimeConfig, SecretSource, Signing, SigningSettings,
+    Watcher,
+};
 use crate::releases::QuarantineSettings;
 use crate::store::Store;
 
@@ -66,6 +69,9 @@ pub struct Settings {
     /// Where secrets' values come from, by name (`[secrets]`: `name = { env = "VAR" }` or
     /// `{ file = "path" }`). Plugins name secrets; they never see their values.
     pub secrets: BTreeMap<String, SecretSource>,
+    /// The keys plugins are signed with, and whether every plugin must be (`[signing]`; see
+    /// [`SigningSettings`]).
+    pub signing: SigningSettings,
     /// When a serving plugin version whose traps or limit hits spike is taken out of service
     /// and the previous version restored (`[quarantine]`; see [`QuarantineSettings`]).
     pub quarantine: QuarantineSettings,
@@ -87,6 +93,7 @@ impl Default for Settings {
             max_calls_per_plugin: RuntimeConfig::default().max_calls_per_plugin,
             outbound: OutboundSettings::default(),
             secrets: BTreeMap::new(),
+            signing: SigningSettings::default(),
             quarantine: QuarantineSettings::default(),
         }
     }
@@ -172,6 +179,7 @@ impl Deployment {
             max_concurrent_calls: settings.max_plugin_calls.max(1),
             max_calls_per_plugin: settings.max_calls_per_plugin.max(1),
             outbound: Arc::new(Outbound::new(dir, &settings.outbound, &settings.secrets)?),
+            signing: Signing::new(dir, &settings.signing)?.map(Arc::new),
             ..RuntimeConfig::default()
         };
         let runtime = Runtime::new(&runtime_config, Arc::new(store.clone()))?;

@@ -170,7 +170,7 @@ impl Registry {
     /// [`Registry::load_file`] on the files as `read`; the caller holds `loading`.
     fn load(&self, file: &Path, read: Result<PluginFiles>) -> Result<Arc<Plugin>> {
         let seen = read.as_ref().ok().map(|read| read.hash);
-        let read = read.and_then(|read| Ok((read.manifest(file)?, read.wasm)));
+        let read = read.and_then(|read| Ok((read.manifest(file, &self.runtime)?, read.wasm)));
         let version = read.as_ref().ok().map(|(manifest, _)| manifest.id());
         let prepared = read.and_then(|(manifest, wasm)| self.prepare(file, manifest, &wasm));
         let mut slots = self.lock();
@@ -352,6 +352,8 @@ impl Registry {
 struct PluginFiles {
     manifest: String,
     wasm: Vec<u8>,
+    /// The `.minisig` beside the component, if any.
+    signature: Option<String>,
     /// Of both, to tell whether either changed.
     hash: blake3::Hash,
 }
@@ -363,16 +365,22 @@ impl PluginFiles {
         let manifest = std::fs::read_to_string(&manifest_path)
             .with_context(|| format!("cannot read manifest {}", manifest_path.display()))?;
         let wasm = std::fs::read(file).with_context(|| format!("cannot read plugin {}", file.display()))?;
+        let signature = super::signature::read_signature(file)?;
         let hash = blake3::Hasher::new()
             .update(&(manifest.len() as u64).to_le_bytes())
             .update(manifest.as_bytes())
             .update(&wasm)
+            .update(signature.as_deref().unwrap_or_default().as_bytes())
             .finalize();
-        Ok(PluginFiles { manifest, wasm, hash })
+        Ok(PluginFiles { manifest, wasm, signature, hash })
     }
 
-    /// The manifest, parsed and checked, of the `.wasm` `file`.
-    fn manifest(&self, file: &Path) -> Result<Manifest> {
+    /// The manifest, parsed and checked, of the `.wasm` `file`, once the files' signature
+    /// passes `runtime`'s check.
+    fn manifest(&self, file: &Path, runtime: &Runtime) -> Result<Manifest> {
+        runtime
+            .check_signature(file, &self.wasm, &self.manifest, self.signature.as_deref())
+            .with_context(|| format!("cannot load plugin {}", file.display()))?;
         Manifest::parse(&self.manifest)
             .with_context(|| format!("invalid manifest {}", file.with_extension("toml").display()))
     }

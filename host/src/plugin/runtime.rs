@@ -19,6 +19,7 @@ use super::entities::{Entities, NoEntities, UnitOfWork};
 use super::manifest::{CONTRACT_VERSION, Limits, Manifest, Role};
 use super::outbound::{Outbound, OutboundCall};
 use super::shares::Shares;
+use super::signature::Signing;
 use super::state::CallState;
 
 /// What the host counts against a call's output limit for each record it returns (an
@@ -53,6 +54,8 @@ pub struct RuntimeConfig {
     /// What plugins' calls to web services may reach: the operator's rules, open networks,
     /// trusted CAs and secrets. Defaults to nothing opened and no secrets.
     pub outbound: Arc<Outbound>,
+    /// The keys plugins must be signed with, if any (`[signing]`; see [`Signing`]).
+    pub signing: Option<Arc<Signing>>,
     /// Counts what each call costs, fuel (instructions) and peak memory, for
     /// [`Plugin::take_cost`]. Metering fuel slows every call by about a tenth, so it is for
     /// `wharf plugin test`'s second run of a case, never for serving.
@@ -69,6 +72,7 @@ impl Default for RuntimeConfig {
             load_limits: LoadLimits::default(),
             compiler: Compiler::process_default(),
             outbound: Arc::default(),
+            signing: None,
             measure: false,
         }
     }
@@ -124,6 +128,7 @@ struct RuntimeInner {
     entities: Arc<dyn Entities>,
     shares: Shares,
     outbound: Arc<Outbound>,
+    signing: Option<Arc<Signing>>,
     measure: bool,
     /// Hears every call's outcome (see [`Runtime::observe_calls`]).
     observers: super::observe::Observers,
@@ -171,10 +176,22 @@ impl Runtime {
         let shares =
             Shares::new(config.max_concurrent_calls as usize, config.max_calls_per_plugin as usize, config.busy_wait);
         let (load_limits, compiler, outbound) = (config.load_limits, config.compiler.clone(), config.outbound.clone());
-        let measure = config.measure;
+        let (measure, signing) = (config.measure, config.signing.clone());
         let observers = super::observe::Observers::default();
         let inner =
-            RuntimeInner { engine, linker, cache, load_limits, compiler, entities, shares, outbound, measure, observers };
+            RuntimeInner {
+            engine,
+            linker,
+            cache,
+            load_limits,
+            compiler,
+            entities,
+            shares,
+            outbound,
+            signing,
+            measure,
+            observers,
+        };
         Ok(Runtime { inner: Arc::new(inner) })
     }
 
@@ -195,12 +212,27 @@ impl Runtime {
         Runtime::new(&RuntimeConfig::default(), Arc::new(NoEntities))
     }
 
-    /// Loads `path` (a `.wasm` component) with the manifest beside it (same name, `.toml`).
+    /// Loads `path` (a `.wasm` component) with the manifest beside it (same name, `.toml`),
+    /// and its signature when the runtime checks signatures.
     pub fn load(&self, path: &Path) -> Result<Plugin> {
         let manifest_path = path.with_extension("toml");
-        let manifest = Manifest::read(&manifest_path)?;
+        let text = std::fs::read_to_string(&manifest_path)
+            .with_context(|| format!("cannot read manifest {}", manifest_path.display()))?;
         let wasm = std::fs::read(path).with_context(|| format!("cannot read plugin {}", path.display()))?;
+        let signature = super::signature::read_signature(path)?;
+        self.check_signature(path, &wasm, &text, signature.as_deref())
+            .with_context(|| format!("cannot load plugin {}", path.display()))?;
+        let manifest = Manifest::parse(&text).with_context(|| format!("invalid manifest {}", manifest_path.display()))?;
         self.load_bytes(&wasm, manifest).with_context(|| format!("cannot load plugin {}", path.display()))
+    }
+
+    /// Checks component `wasm` of `file` and its manifest's `text` against `signature` (the
+    /// text of its `.minisig`), when this runtime's deployment trusts signing keys.
+    pub fn check_signature(&self, file: &Path, wasm: &[u8], text: &str, signature: Option<&str>) -> Result<()> {
+        match &self.inner.signing {
+            Some(signing) => signing.check(file, wasm, text, signature),
+            None => Ok(()),
+        }
     }
 
     /// Compiles (or takes from the cache) `wasm` within the load limits and checks it against

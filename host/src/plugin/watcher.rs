@@ -65,8 +65,7 @@ impl Watcher {
                     .iter()
                     .filter(|event| changes_content(&event.kind))
                     .flat_map(|event| event.paths.iter())
-                    .filter(|path| path.extension().is_some_and(|ext| ext == "wasm" || ext == "toml"))
-                    .map(|path| path.with_extension("wasm"))
+                    .filter_map(|path| plugin_file(path))
                     .collect();
                 for file in files {
                     if file.exists() {
@@ -104,5 +103,15 @@ fn changes_content(kind: &EventKind) -> bool {
 fn sync(registry: &Registry, dir: &Path) {
     if let Err(error) = registry.sync_dir(dir) {
         tracing::error!("cannot read the plugin directory again: {error:#}");
+    }
+}
+
+/// The component a changed file belongs to: itself, the `.wasm` of a manifest (`.toml`) or of a
+/// signature (`.wasm.minisig`); `None` for any other file.
+fn plugin_file(path: &Path) -> Option<PathBuf> {
+    match path.extension()?.to_str()? {
+        "wasm" | "toml" => Some(path.with_extension("wasm")),
+        "minisig" => Some(path.with_extension("")).filter(|wasm| wasm.extension().is_some_and(|ext| ext == "wasm")),
+        _ => None,
     }
 }

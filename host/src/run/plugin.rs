@@ -15,7 +15,9 @@ use wharf_plugin_sdk::{Batch, Context, Document, Value, ValueRef};
 use super::{Exit, Failure, Outcome, failed, unusable};
 use crate::deployment::{SETTINGS_FILE, Settings};
 use crate::formats;
+use crate::pipeline::DocumentFormat;
 use crate::plugin::manifest::BuildCommand;
+use crate::plugin::signature::{self, Signing};
 use crate::plugin::{
     Entities, Manifest, MemoryEntities, NoEntities, Outbound, Plugin, Role, Runtime, RuntimeConfig, compile_to_file,
 };
@@ -48,13 +50,21 @@ pub enum PluginCommand {
         cache: Option<PathBuf>,
     },
     /// Run a plugin on a sample file and print its output and row errors.
+    ///
+    /// Rows are numbered as people count them: `source_row`, `row`, `kept` and `dropped` are
+    /// 1-based data rows of the whole sample (the first row after the header is 1), while the
+    /// plugin itself sees 0-based indexes into each batch of 256 rows.
     Run {
         /// The `.wasm` file; its manifest is the `.toml` beside it.
         file: PathBuf,
-        /// The sample: CSV for mappers and filters (other files reach a mapper whole), any
-        /// document for transforms, a JSON object of parameters for actions.
+        /// The sample: CSV for mappers and filters (other files reach a mapper whole, unless
+        /// `--format` names their reader), any document for transforms, a JSON object of
+        /// parameters for actions.
         #[arg(long)]
         input: PathBuf,
+        /// How the sample is read: a project's format and options.
+        #[command(flatten)]
+        sample: super::sample::SampleArgs,
         /// The role to run, when the plugin has several.
         #[arg(long)]
         role: Option<Role>,
@@ -83,6 +93,42 @@ pub enum PluginCommand {
     /// serving now, writing nothing, and report what would differ: rows per entity, rejects
     /// appearing or fixed, traps and limit hits, cost per row. Exits 5 when anything differs.
     Replay(super::replay::ReplayArgs),
+    /// Make a plugin project in a new folder: its source, manifest, a sample input, one
+    /// golden case under `cases/` and a README, ready for `wharf plugin test`.
+    New {
+        /// The new folder; its last component is the plugin's name (lowercase letters,
+        /// digits and '-').
+        path: PathBuf,
+        /// What the plugin does.
+        #[arg(long)]
+        role: Role,
+        /// The language it is written in.
+        #[arg(long, default_value = "rust")]
+        lang: super::scaffold::Language,
+        /// Where a Rust project's SDK is unpacked (default: `wharf/sdk/<version>` in the
+        /// user's cache, `$XDG_CACHE_HOME` or `~/.cache`).
+        #[arg(long, env = super::scaffold::SDK_DIR_VARIABLE)]
+        sdk_dir: Option<PathBuf>,
+    },
+    /// Sign a plugin (its component and its manifest) with a minisign secret key, writing
+    /// `<name>.wasm.minisig` beside it for deployments that list the key in
+    /// `[signing] trusted_keys`.
+    Sign {
+        /// The `.wasm` file; its manifest is the `.toml` beside it.
+        file: PathBuf,
+        /// The minisign secret key (`wharf plugin keygen`, or `minisign -G`).
+        #[arg(long)]
+        key: PathBuf,
+        /// The password of an encrypted key (asked for on the terminal when absent).
+        #[arg(long, env = "WHARF_SIGNING_KEY_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Make a minisign key pair for signing plugins: `<prefix>.key`, the secret to keep off
+    /// the servers, and `<prefix>.pub`, for `[signing] trusted_keys`.
+    Keygen {
+        /// Where the keys go, without extension.
+        prefix: PathBuf,
+    },
     /// Compile a component read from stdin into `--out`, within a memory limit it sets on
     /// itself: the compiler process a runtime starts (see `wharf::plugin::Compiler`).
     #[command(hide = true)]
@@ -130,7 +176,7 @@ pub fn run(command: PluginCommand, out: &mut dyn Write) -> Outcome {
             describe(&plugin, out).map_err(unusable)?;
             Ok(Exit::Success)
         }
-        PluginCommand::Run { file, input, role, action, entity, company, entities, cache } => {
+        PluginCommand::Run { file, input, sample, role, action, entity, company, entities, cache } => {
             let data: Box<dyn Entities> = match entities {
                 Some(path) => Box::new(
                     std::fs::read_to_string(&path)
@@ -141,13 +187,33 @@ pub fn run(command: PluginCommand, out: &mut dyn Write) -> Outcome {
                 None => Box::new(NoEntities),
             };
             let plugin = runtime_for(&file, cache).and_then(|runtime| runtime.load(&file)).map_err(unusable)?;
-            let options = RunOptions { role, action, entity, company, ..RunOptions::default() };
+            let mut options = RunOptions { role, action, entity, company, ..RunOptions::default() };
+            match sample.format(&input).map_err(unusable)? {
+                Some(DocumentFormat::Csv(csv)) => options.csv = csv,
+                reader => options.reader = reader,
+            }
             let report = run_sample(&plugin, &input, &options, data.as_ref())?;
             writeln!(out, "{}", serde_json::to_string_pretty(&report.output).unwrap_or_default()).map_err(unusable)?;
             Ok(if report.rejected > 0 { Exit::RowsRejected } else { Exit::Success })
         }
         PluginCommand::Test(args) => super::harness::run(args, out),
         PluginCommand::Replay(args) => super::replay::run(args, out),
+        PluginCommand::New { path, role, lang, sdk_dir } => {
+            let project = super::scaffold::create(&path, role, lang, sdk_dir.as_deref())?;
+            super::scaffold::describe(&project, role, lang, out).map_err(unusable)?;
+            Ok(Exit::Success)
+        }
+        PluginCommand::Sign { file, key, password } => {
+            let signature = signature::sign(&file, &key, password).map_err(unusable)?;
+            writeln!(out, "signed {} -> {}", file.display(), signature.display()).map_err(unusable)?;
+            Ok(Exit::Success)
+        }
+        PluginCommand::Keygen { prefix } => {
+            let (secret, public) = signature::keygen(&prefix).map_err(unusable)?;
+            writeln!(out, "secret key {} (keep it off the servers)\npublic key {}", secret.display(), public.display())
+                .map_err(unusable)?;
+            Ok(Exit::Success)
+        }
         PluginCommand::Compile { out, max_memory_mib, max_time_ms } => {
             compile_to_file(&out, max_memory_mib, Duration::from_millis(max_time_ms)).map_err(unusable)?;
             Ok(Exit::Success)
@@ -172,7 +238,11 @@ pub(super) fn runtime_for(file: &Path, cache: Option<PathBuf>) -> Result<Runtime
         Some((dir, settings)) => Arc::new(Outbound::new(dir, &settings.outbound, &settings.secrets)?),
         None => Arc::default(),
     };
-    let config = RuntimeConfig { cache_dir, load_limits, outbound, ..RuntimeConfig::default() };
+    let signing = match &deployment {
+        Some((dir, settings)) => Signing::new(dir, &settings.signing)?.map(Arc::new),
+        None => None,
+    };
+    let config = RuntimeConfig { cache_dir, load_limits, outbound, signing, ..RuntimeConfig::default() };
     Runtime::new(&config, Arc::new(NoEntities)).or_else(|error| {
         // A cache this user may not use (another user's deployment) only costs a compile.
         let Some(dir) = &config.cache_dir else { return Err(error) };
@@ -277,6 +347,9 @@ fn build_crate(crate_dir: &Path, target_dir: Option<&Path>) -> Result<PathBuf> {
         .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
         .arg(&cargo_toml)
         .args(["--package", package_name])
+        // Cargo reads `.cargo/config.toml` from the folder it runs in, not the manifest's: the
+        // crate's own must apply (`wharf plugin new` patches the SDK dependency there).
+        .current_dir(cargo_toml.parent().unwrap_or(crate_dir))
         .status()
         .context("cannot run cargo")?;
     if !status.success() {
@@ -295,7 +368,8 @@ fn cargo(target_dir: Option<&Path>) -> Command {
         command.env_remove(name);
     }
     if let Some(dir) = target_dir {
-        command.env("CARGO_TARGET_DIR", dir);
+        // Absolute: cargo may run in another folder than this process.
+        command.env("CARGO_TARGET_DIR", std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned()));
     }
     command
 }
@@ -352,6 +426,10 @@ pub struct RunOptions {
     pub job: Option<String>,
     /// How a CSV sample is laid out.
     pub csv: formats::csv::CsvOptions,
+    /// The reader of a mapper's or filter's sample in another format (XML, JSON, Excel,
+    /// fixed width); `None` reads a `.csv` file with `csv` and hands any other whole to the
+    /// plugin.
+    pub reader: Option<DocumentFormat>,
 }
 
 /// What a plugin made of a sample.
@@ -386,10 +464,22 @@ pub fn run_sample(
     match role {
         Role::Mapper | Role::Filter => {
             let bytes = read()?;
-            let batches: Vec<Batch> = if format == "csv" {
-                formats::csv::reader(bytes.as_slice(), &options.csv, SAMPLE_BATCH_ROWS)
-                    .and_then(|batches| batches.collect::<Result<_>>())
+            let batches: Vec<Batch> = if let Some(reader) = &options.reader {
+                reader
+                    .open(input, SAMPLE_BATCH_ROWS)
+                    .and_then(|document| document.batches.collect::<Result<_>>())
+                    .with_context(|| format!("cannot read {} as {}", input.display(), reader.d365_name()))
                     .map_err(unusable)?
+            } else if format == "csv" {
+                let batches = formats::csv::reader(bytes.as_slice(), &options.csv, SAMPLE_BATCH_ROWS)
+                    .and_then(|batches| batches.collect::<Result<Vec<_>>>())
+                    .map_err(unusable)?;
+                // One column named `a;b;c` is a delimiter mistake, not data: say so before a
+                // mapper rejects every row for fields it cannot find.
+                if let Some(hint) = super::sample::delimiter_hint(&batches, &options.csv) {
+                    return Err(unusable(anyhow::anyhow!("{}: {hint}", input.display())));
+                }
+                batches
             } else {
                 let text = String::from_utf8(bytes).context("the sample is not UTF-8 text").map_err(unusable)?;
                 vec![formats::document_batch(&name, &text)]
