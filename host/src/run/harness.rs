@@ -72,7 +72,8 @@ pub fn run(args: TestArgs, out: &mut dyn Write) -> Outcome {
         failed += usize::from(!passed);
     }
     let passed = cases.len() - failed;
-    writeln!(out, "{} cases: {passed} passed, {failed} failed", cases.len()).map_err(unusable)?;
+    let count = if cases.len() == 1 { "1 case".to_owned() } else { format!("{} cases", cases.len()) };
+    writeln!(out, "{count}: {passed} passed, {failed} failed").map_err(unusable)?;
     Ok(if failed == 0 { Exit::Success } else { Exit::Failed })
 }
 
