@@ -6,6 +6,8 @@ pub mod execution;
 pub mod harness;
 pub mod plugin;
 pub mod replay;
+pub mod sample;
+pub mod scaffold;
 pub mod serve;
 pub mod staging;
 
