@@ -227,3 +227,18 @@ fn malformed_results_from_a_plugin_that_skips_the_sdk_are_refused() {
     }
     good_call();
 }
+
+#[test]
+fn a_result_that_points_many_entries_at_the_same_bytes_is_stopped_while_it_is_copied() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A hundred thousand row errors sharing one 1 MiB message: 100 GB if the host copied them.
+    let wasm = attacker("raw-mapper", dir.path(), "aliased-errors");
+    let plugin = runtime().load(&wasm).expect("loads");
+    let started = Instant::now();
+    let error = plugin.map(&Context::default(), &input(&["a"], &["1"])).expect_err("refused");
+    let limit = plugin.manifest().limits;
+    let copied = limit.output_bytes() * wharf::plugin::LIFT_FACTOR;
+    assert_eq!(error.kind, CallErrorKind::Output { bytes: copied, limit_mib: limit.output_mib }, "{error}");
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    good_call();
+}

@@ -20,10 +20,11 @@ pub use compile::{Compiler, LoadLimits, compile_to_file};
 pub use entities::{Entities, MemoryEntities, NoEntities, ReadOnly, UnitOfWork};
 pub use manifest::{Budgets, CONTRACT_VERSION, ComplexType, Limits, Manifest, Member, ParamType, Role, ValueType};
 pub use outbound::{Outbound, OutboundCount, OutboundSettings, PluginGrant, SecretSource};
-pub use signature::{Signing, SigningSettings};
 pub use runtime::{
-    CallCost, CallError, CallErrorKind, EntityRows, MapOutput, Plugin, Runtime, RuntimeConfig, engine_config,
+    CallCost, CallError, CallErrorKind, EntityRows, LIFT_FACTOR, MapOutput, Plugin, Runtime, RuntimeConfig,
+    engine_config,
 };
+pub use signature::{Signing, SigningSettings};
 mod registry;
 mod watcher;
 

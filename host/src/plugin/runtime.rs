@@ -27,6 +27,14 @@ use super::state::CallState;
 /// the host.
 const RECORD_OVERHEAD: usize = 64;
 
+/// How much a call's result may cost the host to copy out of the guest, as a multiple of its
+/// output limit. wasmtime counts every string's bytes and every list's elements at their host
+/// size as it copies them ("hostcall fuel") and stops at this budget, so a result the guest
+/// makes small by pointing many entries at the same bytes (a million row errors sharing one
+/// 1 MiB message) never grows the host past it. A result within the output limit, counted
+/// with [`RECORD_OVERHEAD`] per record, costs at most 1.5 times the limit to copy.
+pub const LIFT_FACTOR: usize = 2;
+
 /// Row errors a mapper may return per input row, as the contract says.
 const MAX_ERRORS_PER_ROW: usize = 64;
 
@@ -178,8 +186,7 @@ impl Runtime {
         let (load_limits, compiler, outbound) = (config.load_limits, config.compiler.clone(), config.outbound.clone());
         let (measure, signing) = (config.measure, config.signing.clone());
         let observers = super::observe::Observers::default();
-        let inner =
-            RuntimeInner {
+        let inner = RuntimeInner {
             engine,
             linker,
             cache,
@@ -222,7 +229,8 @@ impl Runtime {
         let signature = super::signature::read_signature(path)?;
         self.check_signature(path, &wasm, &text, signature.as_deref())
             .with_context(|| format!("cannot load plugin {}", path.display()))?;
-        let manifest = Manifest::parse(&text).with_context(|| format!("invalid manifest {}", manifest_path.display()))?;
+        let manifest =
+            Manifest::parse(&text).with_context(|| format!("invalid manifest {}", manifest_path.display()))?;
         self.load_bytes(&wasm, manifest).with_context(|| format!("cannot load plugin {}", path.display()))
     }
 
@@ -399,9 +407,10 @@ pub enum CallErrorKind {
         limit_mib: u32,
     },
     /// The call returned more than its output limit.
-    #[error("returned {bytes} bytes, over its output limit of {limit_mib} MiB")]
+    #[error("returned at least {bytes} bytes, over its output limit of {limit_mib} MiB")]
     Output {
-        /// What it returned.
+        /// What it returned; when the host stopped copying the result (see [`LIFT_FACTOR`]),
+        /// what it had copied by then.
         bytes: usize,
         /// The limit.
         limit_mib: u32,
@@ -670,6 +679,8 @@ impl Plugin {
         let limits = self.manifest.limits;
         let ticks = Duration::from_millis(limits.timeout_ms).as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64 + 1;
         store.set_epoch_deadline(ticks);
+        // Bounds what copying the result, and each host call's arguments, may allocate.
+        store.set_hostcall_fuel(limits.output_bytes() * LIFT_FACTOR);
         if self.cost.is_some() {
             store.set_fuel(MEASURING_FUEL).map_err(|error| self.error(CallErrorKind::Host(format!("{error:#}"))))?;
         }
@@ -705,6 +716,10 @@ impl Plugin {
             return CallErrorKind::Memory { limit_mib: limits.memory_mib };
         }
         let error = anyhow::Error::from(error);
+        // wasmtime's error for a copy past the store's hostcall fuel is a private type.
+        if error.chain().any(|cause| cause.to_string().contains("fuel allocated for hostcalls has been exhausted")) {
+            return CallErrorKind::Output { bytes: limits.output_bytes() * LIFT_FACTOR, limit_mib: limits.output_mib };
+        }
         let panic = panic_message(stderr);
         match error.downcast_ref::<Trap>() {
             Some(Trap::Interrupt) => {

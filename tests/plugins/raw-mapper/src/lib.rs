@@ -18,6 +18,22 @@ fn one_cell(text: &[u8]) -> Vec<u8> {
     rows
 }
 
+/// A hundred thousand row errors whose messages all point at one 1 MiB buffer: 3.4 MB of guest
+/// memory that would be 100 GB if the host copied every message. (Each alias is freed again
+/// by the call's post-return, which a host that refuses the result never runs.)
+fn aliased_errors() -> Vec<RowError> {
+    let mut message = std::mem::ManuallyDrop::new("x".repeat(1 << 20));
+    let (ptr, len, capacity) = (message.as_mut_ptr(), message.len(), message.capacity());
+    (0..100_000)
+        .map(|_| RowError {
+            row: 0,
+            field: None,
+            // SAFETY: none; this plugin exists to hand the host memory it should refuse to copy.
+            message: unsafe { String::from_raw_parts(ptr, len, capacity) },
+        })
+        .collect()
+}
+
 impl Guest for RawMapper {
     fn map(_ctx: CallContext, input: RowBatch) -> Result<Mapped, PluginError> {
         let attack = host::config("attack").unwrap_or_default();
@@ -36,6 +52,7 @@ impl Guest for RawMapper {
             "error-out-of-range" => {
                 (one_cell(b"ok"), vec![0], vec![RowError { row: 99, field: None, message: "x".into() }])
             }
+            "aliased-errors" => (one_cell(b"ok"), vec![0], aliased_errors()),
             other => return Err(PluginError { message: format!("unknown attack {other}") }),
         };
         let batch = RowBatch { columns, rows };
