@@ -340,6 +340,11 @@ typedef enum wharf_found {
 wharf_found wharf_lookup(const char *entity, const wharf_field *key, size_t key_count,
                          wharf_fields *row, wharf_error *error);
 
+/* Web services (mappers and actions, within the manifest's `[[outbound.allow]]`): call the
+ * generated `wharf_plugin_outbound_send` of "wharf_bindings.h" directly; the request is
+ * borrowed, and the response or error it fills is yours to free with
+ * `wharf_plugin_outbound_response_free` or `wharf_plugin_outbound_outbound_error_free`. */
+
 #ifdef WHARF_ROLE_ACTION
 /* The action's unit of work: every change is committed when `wharf_invoke` returns true and
  * thrown away otherwise. Only entities the manifest lists can be touched. */
