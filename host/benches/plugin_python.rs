@@ -1,0 +1,149 @@
+//! What a plugin written in Python costs: the Python company filter (`plugins/company-filter-py`,
+//! a CPython component built by componentize-py) against its Rust twin (`plugins/company-filter`)
+//! on the same batches, measured alternately in this one run.
+//!
+//! Every call runs in a fresh instance, as in the server. CPython's instance is started from the
+//! snapshot componentize-py took at build time (interpreter up, SDK and plugin imported), so a
+//! call pays for the instance's memory and the plugin's work, not for Python's start-up.
+//!
+//! Run with `cargo bench -p wharf --bench plugin_python`; `cargo test` runs it in quick mode
+//! (short samples). It ends with `bench: <name> = <value> <unit>` lines.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wharf::plugin::{LoadLimits, NoEntities, Plugin, Runtime, RuntimeConfig};
+use wharf_plugin_sdk::{Batch, BatchBuilder, Context, ValueRef};
+
+mod support;
+use support::Scale;
+
+/// The batch size the figures are given at: what the pipeline sends a filter.
+const BATCH: usize = 256;
+
+/// How long to measure: samples of at least `time` each, the median taken.
+#[derive(Debug, Clone, Copy)]
+struct Sampling {
+    samples: usize,
+    time: Duration,
+}
+
+fn main() {
+    let scale = Scale::of_this_run();
+    let sampling = scale.pick(
+        Sampling { samples: 9, time: Duration::from_millis(400) },
+        Sampling { samples: 3, time: Duration::from_millis(20) },
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_owned();
+    let work = root.join("target/bench-plugins");
+    eprintln!("building the Rust and the Python company filters ...");
+    let built = |name: &str| {
+        let dir = root.join("plugins").join(name);
+        wharf::run::plugin::build(&dir, &work.join("plugins"), Some(&work.join("plugins")))
+            .unwrap_or_else(|error| panic!("cannot build {}: {error:#}", dir.display()))
+    };
+    let rust_wasm = built("company-filter");
+    let python_wasm = built("company-filter-py");
+
+    // Compiled components are kept between runs: an unoptimised build (quick mode under
+    // `cargo test`) takes a minute to compile CPython's 18 MiB on a busy machine, which is
+    // why the limit on compile time is raised too.
+    let load_limits = LoadLimits { max_compile_time: Duration::from_secs(600), ..LoadLimits::default() };
+    let config = RuntimeConfig { cache_dir: Some(work.join("cache")), load_limits, ..RuntimeConfig::default() };
+    let runtime = Runtime::new(&config, Arc::new(NoEntities)).expect("runtime");
+    let rust = runtime.load(&rust_wasm).expect("the Rust filter loads");
+    let python = runtime.load(&python_wasm).expect("the Python filter loads");
+
+    let ctx = Context { entity: "Customer".into(), company: Some("usmf".into()), ..Context::default() };
+    let mut headlines = Vec::new();
+    println!("{:>6} {:>8} {:>12} {:>12} {:>10}", "batch", "plugin", "us/call", "us/row", "vs rust");
+    for size in [1, BATCH] {
+        let batch = customers(size);
+        let answers = rust.keep(&ctx, &batch).expect("the Rust filter answers");
+        assert_eq!(python.keep(&ctx, &batch).expect("the Python filter answers"), answers, "the twins disagree");
+        let [rust_time, python_time] = measure_alternately(
+            sampling,
+            [&mut || drop(std::hint::black_box(rust.keep(&ctx, &batch).expect("call"))), &mut || {
+                drop(std::hint::black_box(python.keep(&ctx, &batch).expect("call")))
+            }],
+        );
+        let ratio = python_time.as_secs_f64() / rust_time.as_secs_f64();
+        for (name, time) in [("rust", rust_time), ("python", python_time)] {
+            let per_call = time.as_secs_f64() * 1e6;
+            let over = time.as_secs_f64() / rust_time.as_secs_f64();
+            println!("{size:>6} {name:>8} {per_call:>12.1} {:>12.2} {over:>9.1}x", per_call / size as f64);
+        }
+        if size == BATCH {
+            headlines.push(("plugin.python.call_us".to_owned(), python_time.as_secs_f64() * 1e6, "us"));
+            headlines.push(("plugin.rust_filter.call_us".to_owned(), rust_time.as_secs_f64() * 1e6, "us"));
+            headlines.push(("plugin.python.over_rust".to_owned(), ratio, "x"));
+            headlines.push(("plugin.python.row_us".to_owned(), python_time.as_secs_f64() * 1e6 / size as f64, "us"));
+        } else {
+            headlines.push(("plugin.python.call_us.batch1".to_owned(), python_time.as_secs_f64() * 1e6, "us"));
+        }
+    }
+    let [rust_start, python_start] =
+        measure_alternately(sampling, [&mut || instantiate(&rust), &mut || instantiate(&python)]);
+    headlines.push(("plugin.python.instantiate_us".to_owned(), python_start.as_secs_f64() * 1e6, "us"));
+    headlines.push(("plugin.rust_filter.instantiate_us".to_owned(), rust_start.as_secs_f64() * 1e6, "us"));
+    let size = |wasm: &Path| std::fs::metadata(wasm).expect("a component").len() as f64 / (1 << 20) as f64;
+    headlines.push(("plugin.python.component_mib".to_owned(), size(&python_wasm), "MiB"));
+    headlines.push(("plugin.rust_filter.component_mib".to_owned(), size(&rust_wasm), "MiB"));
+
+    for (name, value, unit) in headlines {
+        println!("bench: {name} = {value:.3} {unit}");
+    }
+}
+
+fn instantiate(plugin: &Plugin) {
+    plugin.instantiate().expect("instantiates");
+}
+
+/// `rows` portal customers of three companies (one in upper case), a third of them inactive.
+fn customers(rows: usize) -> Batch {
+    const COMPANIES: [&str; 3] = ["usmf", "USMF", "demf"];
+    const STATUSES: [&str; 5] = ["Active", "Blocked", "", "Closed", "active"];
+    let mut builder = BatchBuilder::new(["CustomerAccount", "Name", "dataAreaId", "Status"]);
+    for n in 0..rows {
+        let (account, name) = (format!("US-{n:05}"), format!("Customer {n} Trading Company"));
+        builder.push_row(&[
+            ValueRef::String(&account),
+            ValueRef::String(&name),
+            ValueRef::String(COMPANIES[n % 3]),
+            ValueRef::String(STATUSES[n % 5]),
+        ]);
+    }
+    builder.finish()
+}
+
+/// The median time of one run of each of `runs`, sampled in turn so that a noisy neighbour
+/// slows all of them alike.
+fn measure_alternately<const N: usize>(sampling: Sampling, mut runs: [&mut dyn FnMut(); N]) -> [Duration; N] {
+    let iterations: Vec<u32> = runs
+        .iter_mut()
+        .map(|run| {
+            let started = Instant::now();
+            let mut count = 0;
+            while started.elapsed() < sampling.time / 4 || count < 3 {
+                run();
+                count += 1;
+            }
+            (count * 4).max(1)
+        })
+        .collect();
+    let mut samples = vec![Vec::with_capacity(sampling.samples); N];
+    for _ in 0..sampling.samples {
+        for (index, run) in runs.iter_mut().enumerate() {
+            let started = Instant::now();
+            for _ in 0..iterations[index] {
+                run();
+            }
+            samples[index].push(started.elapsed() / iterations[index]);
+        }
+    }
+    std::array::from_fn(|index| {
+        samples[index].sort();
+        samples[index][sampling.samples / 2]
+    })
+}
