@@ -20,8 +20,6 @@ mod fuzz;
 mod golden;
 /// `wharf plugin test`: example plugins' cases, diffs, `--bless`, budgets, traps and timeouts.
 mod harness;
-/// `wharf plugin test`: example plugins' cases, diffs, `--bless`, budgets, traps and timeouts.
-mod harness;
 /// Plugins that attack the host (loops, bombs, escapes, malformed results) are stopped.
 mod hostile;
 /// Imports and exports through the pipeline into a real store, crashes included.
