@@ -335,7 +335,9 @@ impl std::fmt::Debug for ErrorFile {
     }
 }
 
-/// The error file's own columns, before the source's.
+/// The error file's own columns, before the source's. `RecordId` (D365's name for it) is the
+/// rejected row's 1-based data row in the document, the first row after the header being 1;
+/// plugins name rows by their 0-based index in a batch, which the import turns into this.
 const ERROR_COLUMNS: [&str; 4] = ["RecordId", "Entity", "Field", "ErrorMessage"];
 
 impl ErrorFile {
