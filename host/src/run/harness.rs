@@ -405,7 +405,7 @@ fn run_case(bench: &Bench, case: &Case) -> Result<(CallResult, Figures)> {
         Err(failure) => match failure.error.downcast_ref::<CallError>() {
             Some(error) => (
                 CallResult { output: json!({ "error": error_message(&error.kind) }), error: Some(error.kind.clone()) },
-                None,
+                whole_input(&serving, case).then_some(1),
             ),
             None => return Err(failure.error),
         },
@@ -423,6 +423,15 @@ fn run_case(bench: &Bench, case: &Case) -> Result<(CallResult, Figures)> {
         component_bytes: bench.wasm.len(),
     };
     Ok((outcome, figures))
+}
+
+/// Whether `case`'s input reaches the plugin whole, as one row: an action's parameters, a
+/// transform's document, a mapper's document that is not CSV. (A CSV's rows are counted as
+/// they are read, which a failed call may cut short.)
+fn whole_input(plugin: &Plugin, case: &Case) -> bool {
+    let role = case.options.role.unwrap_or(plugin.manifest().roles[0]);
+    let csv = case.input.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
+    matches!(role, Role::Action | Role::Transform) || (!csv && case.options.reader.is_none())
 }
 
 /// The median time to instantiate `plugin` in a fresh store, after one start to warm up.
