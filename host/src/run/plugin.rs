@@ -64,7 +64,7 @@ pub enum PluginCommand {
         input: PathBuf,
         /// How the sample is read: a project's format and options.
         #[command(flatten)]
-        sample: super::sample::SampleArgs,
+        sample: Box<super::sample::SampleArgs>,
         /// The role to run, when the plugin has several.
         #[arg(long)]
         role: Option<Role>,
