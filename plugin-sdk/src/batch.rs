@@ -211,7 +211,9 @@ pub struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    /// The row's index in its batch (0-based).
+    /// The row's index in its batch, 0-based. People see rows numbered otherwise: `wharf
+    /// plugin run`, execution errors and error files show the 1-based data row of the whole
+    /// document (the first row after the header is 1).
     pub fn index(&self) -> u32 {
         self.index as u32
     }

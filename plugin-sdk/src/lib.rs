@@ -155,7 +155,7 @@ impl EntityRows {
         self.batch.clone().finish()
     }
 
-    /// For each row, the index of the input row it came from.
+    /// For each row, the 0-based index in the input batch of the row it came from.
     pub fn source_rows(&self) -> &[u32] {
         &self.source_rows
     }
