@@ -141,6 +141,13 @@ impl ArmCounts {
     }
 }
 
+/// The arm of execution `n` (from 0) of a canary taking `share`: the candidate when it
+/// brings the candidate's count up to the next whole `share` of the executions so far.
+fn arm_of(n: u64, share: f64) -> Arm {
+    let n = n as f64;
+    if ((n + 1.0) * share).floor() > (n * share).floor() { Arm::Candidate } else { Arm::Serving }
+}
+
 fn ratio(part: u64, whole: u64) -> f64 {
     if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
 }
@@ -203,9 +210,7 @@ impl Canary {
     /// The arm of the next execution: exactly `share` of them, spread evenly, go to the
     /// candidate.
     pub fn next_arm(&self) -> Arm {
-        let n = self.routed.fetch_add(1, Ordering::Relaxed) as f64;
-        let share = self.request.share;
-        if ((n + 1.0) * share).floor() > (n * share).floor() { Arm::Candidate } else { Arm::Serving }
+        arm_of(self.routed.fetch_add(1, Ordering::Relaxed), self.request.share)
     }
 
     /// Counts an execution of `arm`: its rows and rejects, or its failure.
@@ -315,5 +320,38 @@ impl Canary {
             },
             "counts": { "serving": serving.json(), "candidate": candidate.json() },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exactly_the_share_of_executions_goes_to_the_candidate_spread_evenly() {
+        for (share, executions, expected) in [(0.1, 100, 10), (0.5, 10, 5), (1.0, 7, 7), (0.25, 9, 2), (0.3, 10, 3)] {
+            let arms: Vec<Arm> = (0..executions).map(|n| arm_of(n, share)).collect();
+            let candidate = arms.iter().filter(|arm| **arm == Arm::Candidate).count();
+            assert_eq!(candidate, expected, "share {share} of {executions}");
+        }
+        let halves: Vec<Arm> = (0..4).map(|n| arm_of(n, 0.5)).collect();
+        assert_eq!(halves, [Arm::Serving, Arm::Candidate, Arm::Serving, Arm::Candidate]);
+    }
+
+    #[test]
+    fn requests_no_canary_can_run_with_are_refused() {
+        let request: CanaryRequest = serde_json::from_str(r#"{"candidate": "x.wasm"}"#).expect("defaults");
+        assert_eq!((request.share, request.window), (0.1, Duration::from_secs(600)));
+        request.check().expect("the defaults run");
+        for body in [
+            r#"{"candidate": "x.wasm", "share": 0}"#,
+            r#"{"candidate": "x.wasm", "share": 1.5}"#,
+            r#"{"candidate": "x.wasm", "window": "0s"}"#,
+            r#"{"candidate": "x.wasm", "max_trap_rate": 2}"#,
+        ] {
+            let request: CanaryRequest = serde_json::from_str(body).expect("parses");
+            assert!(request.check().is_err(), "{body}");
+        }
+        assert!(serde_json::from_str::<CanaryRequest>(r#"{"candidate": "x.wasm", "shares": 0.5}"#).is_err());
     }
 }

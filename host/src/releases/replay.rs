@@ -463,3 +463,61 @@ pub fn parse_since(text: &str) -> Result<i64> {
     })?;
     Ok(crate::jobs::queue::now_millis() - crate::jobs::queue::millis(back))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(rows: &[(&str, Json)]) -> BTreeMap<String, Map<String, Json>> {
+        rows.iter().map(|(key, row)| (key.to_string(), row.as_object().expect("an object").clone())).collect()
+    }
+
+    #[test]
+    fn rows_are_compared_by_key_with_the_fields_that_differ_as_examples() {
+        let serving = rows(&[
+            ("a", serde_json::json!({ "K": "a", "G": "DOM", "N": 1 })),
+            ("b", serde_json::json!({ "K": "b", "G": "INTL", "N": 2 })),
+            ("c", serde_json::json!({ "K": "c", "G": "DOM", "N": 3 })),
+        ]);
+        let candidate = rows(&[
+            ("a", serde_json::json!({ "K": "a", "G": "INTL", "N": 1 })),
+            ("b", serde_json::json!({ "K": "b", "G": "INTL", "N": 2 })),
+            ("d", serde_json::json!({ "K": "d", "G": "DOM", "N": 4 })),
+        ]);
+        let diff = diff_rows(&serving, &candidate);
+        assert_eq!((diff.added, diff.removed, diff.changed), (1, 1, 1));
+        let shown: Vec<(&str, Option<&str>)> =
+            diff.examples.iter().map(|example| (example.key.as_str(), example.field.as_deref())).collect();
+        assert_eq!(shown, [("a", Some("G")), ("c", None), ("d", None)]);
+        assert_eq!(
+            (diff.examples[0].serving.clone(), diff.examples[0].candidate.clone()),
+            (Json::from("DOM"), Json::from("INTL"))
+        );
+        assert_eq!(diff_rows(&serving, &serving), EntityDiff::default());
+    }
+
+    #[test]
+    fn rejects_are_matched_by_entity_and_row_whatever_their_message() {
+        let reject = |row: u64, message: &str| DryReject {
+            entity: "Customers".into(),
+            row,
+            field: None,
+            message: message.into(),
+        };
+        let serving = [reject(1, "bad"), reject(2, "bad")];
+        let candidate = [reject(2, "worse"), reject(3, "new")];
+        let rows = |rejects: Vec<Reject>| rejects.iter().map(|reject| reject.row).collect::<Vec<_>>();
+        assert_eq!(rows(only_in(&candidate, &serving)), [3]);
+        assert_eq!(rows(only_in(&serving, &candidate)), [1]);
+    }
+
+    #[test]
+    fn since_takes_a_time_or_a_duration_back_from_now() {
+        assert_eq!(parse_since("2026-01-31T08:00:00Z").expect("a time"), 1_769_846_400_000);
+        let hour_ago = parse_since("1h").expect("a duration");
+        let expected = crate::jobs::queue::now_millis() - 3_600_000;
+        assert!((hour_ago - expected).abs() < 5_000, "{hour_ago} vs {expected}");
+        let error = parse_since("yesterday").expect_err("neither").to_string();
+        assert!(error.contains("neither an RFC 3339 time"), "{error}");
+    }
+}
