@@ -196,6 +196,20 @@ fn a_trap_a_timeout_and_the_memory_limit_are_reported_as_such() {
 }
 
 #[test]
+fn a_case_reads_its_input_with_its_csv_options_and_overrides_the_manifests_config() {
+    let dir = project("company-filter", |manifest| manifest);
+    let case = add_case(dir.path(), "semicolons", "{\"kept\": [1, 2, 4], \"dropped\": [3, 5]}", None);
+    let input = std::fs::read_to_string(case.join("input.csv")).expect("input");
+    std::fs::write(case.join("input.csv"), input.replace(',', ";")).expect("input");
+    // Only `closed` is inactive here, so the blocked row 2 is kept.
+    let case_toml = "company = \"usmf\"\n[config]\ninactive = \"closed\"\n[csv]\ndelimiter = \";\"\n";
+    std::fs::write(case.join("case.toml"), case_toml).expect("case.toml");
+    let (exit, report) = plugin_test(dir.path(), &[]);
+    assert_eq!(exit, Exit::Success, "{report}");
+    assert!(report.contains("case semicolons ... ok") && report.contains("rows 5,"), "{report}");
+}
+
+#[test]
 fn a_case_expecting_the_failure_it_gets_passes() {
     let dir = project("hostile", |manifest| manifest.replace("attack = \"none\"", "attack = \"loop\""));
     add_case(dir.path(), "loops", "{\"error\": \"stopped at its time limit of 300 ms\"}", None);
