@@ -343,6 +343,7 @@ fn build_crate(crate_dir: &Path, target_dir: Option<&Path>) -> Result<PathBuf> {
         Some(dir) => dir.to_owned(),
         None => PathBuf::from(metadata["target_directory"].as_str().context("no target directory")?),
     };
+    ensure_wasm_target(crate_dir)?;
     let status = cargo(target_dir)
         .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
         .arg(&cargo_toml)
@@ -359,6 +360,31 @@ fn build_crate(crate_dir: &Path, target_dir: Option<&Path>) -> Result<PathBuf> {
         );
     }
     Ok(target.join("wasm32-wasip2/release").join(format!("{}.wasm", package_name.replace('-', "_"))))
+}
+
+/// Adds the `wasm32-wasip2` target to the toolchain that builds `crate_dir` when it lacks it,
+/// as a fresh rustup toolchain does (it has only the host's target, and nothing installs one
+/// behind the user's back). Without rustup, a distribution's Rust, there is nothing to add
+/// it with, and cargo's error says what is missing.
+fn ensure_wasm_target(crate_dir: &Path) -> Result<()> {
+    const TARGET: &str = "wasm32-wasip2";
+    let rustup = || {
+        let mut command = Command::new("rustup");
+        command.current_dir(crate_dir);
+        command
+    };
+    let Ok(installed) = rustup().args(["target", "list", "--installed"]).output() else { return Ok(()) };
+    let listed = String::from_utf8_lossy(&installed.stdout).lines().any(|line| line.trim() == TARGET);
+    if !installed.status.success() || listed {
+        return Ok(());
+    }
+    // Its progress goes where cargo's does, keeping stdout for what `wharf` reports.
+    let status =
+        rustup().args(["target", "add", TARGET]).stdout(std::io::stderr()).status().context("cannot run rustup")?;
+    if !status.success() {
+        bail!("rustup could not add the {TARGET} target plugins are built for (`rustup target add {TARGET}`)");
+    }
+    Ok(())
 }
 
 fn cargo(target_dir: Option<&Path>) -> Command {
