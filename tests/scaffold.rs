@@ -204,6 +204,17 @@ fn run_reads_a_sample_with_the_delimiter_and_header_options_of_a_project() {
     let output: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(output, serde_json::json!({ "kept": [2], "dropped": [1] }));
 
+    // Other formats go through a project's readers, with their options.
+    let xml = temp.path().join("customers.xml");
+    let records = "<CUST><CustomerAccount>C-1</CustomerAccount><Status>inactive</Status></CUST>\
+                   <CUST><CustomerAccount>C-2</CustomerAccount><Status>active</Status></CUST>";
+    std::fs::write(&xml, format!("<Document>{records}</Document>")).expect("write");
+    let args = ["--format", "XML-Element", "--record", "CUST"];
+    let (exit, out) = wharf(&[&["plugin", "run", path(&filter), "--input", path(&xml)][..], &args[..]].concat());
+    assert_eq!(exit, Exit::Success, "{out}");
+    let output: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(output, serde_json::json!({ "kept": [2], "dropped": [1] }));
+
     // An option the format does not take is refused by the project's own parser.
     let (exit, error) =
         wharf(&["plugin", "run", path(&filter), "--input", path(&sample), "--format", "JSON", "--delimiter", ";"]);
