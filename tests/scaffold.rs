@@ -221,3 +221,24 @@ fn run_reads_a_sample_with_the_delimiter_and_header_options_of_a_project() {
     assert_eq!(exit, Exit::Unusable, "{error}");
     assert!(error.contains("delimiter"), "{error}");
 }
+
+#[test]
+fn the_sdk_unpacked_alone_builds_its_documentation_without_warnings() {
+    // Outside any checkout, as a partner's machine has it: nothing may reach back into the
+    // repository (the contract comes from the macros crate's own copy).
+    let sdk = tempfile::tempdir().expect("tempdir");
+    wharf::run::scaffold::unpack_rust_sdk(sdk.path()).expect("unpacks");
+    let output = std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["doc", "--no-deps", "--quiet"])
+        .current_dir(sdk.path())
+        .env("CARGO_TARGET_DIR", shared_dir("doc"))
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .expect("cargo runs");
+    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "cargo doc of the unpacked SDK failed:\n{report}");
+    let index = shared_dir("doc").join("doc/wharf_plugin_sdk/testing/struct.TestHost.html");
+    assert!(index.is_file(), "no page for TestHost: {report}");
+}
