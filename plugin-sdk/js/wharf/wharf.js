@@ -348,7 +348,9 @@ export class Batch {
   cellStarts(cells) {
     const starts = new Uint32Array(cells + 1);
     if (LITTLE_ENDIAN) {
-      starts.set(new Uint32Array(this.bytes.slice(this.cellsEnd, this.cellsEnd + 4 * cells).buffer));
+      // A copy of its own (Node's Buffer.slice would share the whole pool's buffer).
+      const offsets = new Uint8Array(this.bytes.subarray(this.cellsEnd, this.cellsEnd + 4 * cells));
+      starts.set(new Uint32Array(offsets.buffer));
     } else {
       for (let cell = 0; cell < cells; cell++) starts[cell] = this.view.getUint32(this.cellsEnd + 4 * cell, true);
     }
