@@ -138,8 +138,24 @@ class Batch:
         if column is None:
             raise KeyError(f"the batch has no column {name}")
         width = len(self.columns)
-        cell = self._cell
-        return [cell(row * width + column) for row in range(self._rows)]
+        offsets = self._offsets
+        data = self._data
+        last = len(offsets) - 1
+        values = []
+        append = values.append
+        # Text is most cells: decoded here without a call per cell; the rest (and any cell
+        # that does not decode) go through the checked decoder.
+        for cell in range(column, last + 1, width):
+            start = offsets[cell]
+            end = offsets[cell + 1] if cell < last else self._cells_end
+            if end > start and data[start] == _TAG_STRING:
+                try:
+                    append(str(data[start + 1 : end], "utf-8"))
+                    continue
+                except UnicodeDecodeError:
+                    pass
+            append(self._cell(cell))
+        return values
 
     def _cell(self, cell):
         """Decodes cell number ``cell`` (row by row), checking it."""
