@@ -19,11 +19,14 @@ use crate::pipeline::DocumentFormat;
 use crate::plugin::manifest::BuildCommand;
 use crate::plugin::signature::{self, Signing};
 use crate::plugin::{
-    Entities, Manifest, MemoryEntities, NoEntities, Outbound, Plugin, Role, Runtime, RuntimeConfig, compile_to_file,
+    Entities, LoadLimits, Manifest, MemoryEntities, NoEntities, Outbound, Plugin, Role, Runtime, RuntimeConfig,
+    compile_to_file,
 };
 
 /// The manifest file in a plugin crate's directory.
 pub const CRATE_MANIFEST: &str = "wharf-plugin.toml";
+/// How long compiling a plugin outside a deployment may take (`plugin test`, `run`, `check`).
+const AUTHOR_COMPILE_TIME: Duration = Duration::from_secs(300);
 /// Rows per batch when running a plugin on a sample.
 const SAMPLE_BATCH_ROWS: usize = 256;
 
@@ -233,7 +236,12 @@ pub(super) fn runtime_for(file: &Path, cache: Option<PathBuf>) -> Result<Runtime
         Some((dir, settings)) => Some(settings.cache_dir(dir)),
         None => crate::deployment::user_plugin_cache(),
     });
-    let load_limits = deployment.as_ref().map(|(_, settings)| settings.loading).unwrap_or_default();
+    // Outside a deployment the author's own component is compiled on the author's machine: a
+    // CPython component (18 MiB) can take longer than a server's 30 s on a busy one.
+    let load_limits = deployment.as_ref().map(|(_, settings)| settings.loading).unwrap_or(LoadLimits {
+        max_compile_time: AUTHOR_COMPILE_TIME,
+        ..LoadLimits::default()
+    });
     let outbound = match &deployment {
         Some((dir, settings)) => Arc::new(Outbound::new(dir, &settings.outbound, &settings.secrets)?),
         None => Arc::default(),
