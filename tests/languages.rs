@@ -262,41 +262,10 @@ writeFileSync(`${dir}/copy.bin`, Batch.fromRows(batch.columns, values).bytes);
 
 #[test]
 fn the_javascript_sdk_reads_and_writes_row_batches_byte_for_byte_as_the_rust_sdk_does() {
-    let columns = ["Text", "Integer", "Decimal", "Float", "Boolean", "Date", "DateTime", "Note"];
-    let mut builder = wharf_plugin_sdk::BatchBuilder::new(columns);
-    builder.push_row(&[
-        ValueRef::String("Århus ✓ \"quoted\""),
-        ValueRef::Integer(i64::MIN),
-        ValueRef::Decimal("-1234.50"),
-        ValueRef::Float(0.1),
-        ValueRef::Boolean(true),
-        ValueRef::Date("2026-11-21"),
-        ValueRef::DateTime("2026-11-21T08:30:00Z"),
-        ValueRef::Null,
-    ]);
-    builder.push_row(&[
-        ValueRef::String(""),
-        ValueRef::Integer(9_007_199_254_740_993),
-        ValueRef::Decimal("0"),
-        ValueRef::Float(-2.0),
-        ValueRef::Boolean(false),
-        ValueRef::Date("1900-01-01"),
-        ValueRef::DateTime("1999-12-31T23:59:59Z"),
-        ValueRef::Integer(-42),
-    ]);
-    let batch = builder.finish();
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("columns.json"), serde_json::to_string(&columns).expect("json")).expect("write");
-    std::fs::write(dir.path().join("rows.bin"), batch.data()).expect("write");
     let sdk = root().join("plugin-sdk/js/wharf/wharf.js");
-    let output = Command::new("node")
-        .args(["--input-type=module", "-e", JS_BATCH_ROUND_TRIP])
-        .env("WHARF_SDK", format!("file://{}", sdk.display()))
-        .env("BATCH_DIR", dir.path())
-        .output()
-        .expect("node runs (Node 18 or newer is needed for JavaScript plugins)");
-    assert!(output.status.success(), "node failed: {}", String::from_utf8_lossy(&output.stderr));
-    let cells: Value = serde_json::from_slice(&output.stdout).expect("node printed JSON");
+    let mut node = Command::new("node");
+    node.args(["--input-type=module", "-e", JS_BATCH_ROUND_TRIP]).env("WHARF_SDK", format!("file://{}", sdk.display()));
+    let cells = round_trip_every_kind(9_007_199_254_740_993, &mut node, "node (Node 18 or newer)");
     let expected = serde_json::json!([
         [
             ["string", "Århus ✓ \"quoted\""],
@@ -320,8 +289,6 @@ fn the_javascript_sdk_reads_and_writes_row_batches_byte_for_byte_as_the_rust_sdk
         ]
     ]);
     assert_eq!(cells, expected);
-    let copy = std::fs::read(dir.path().join("copy.bin")).expect("node wrote the copy");
-    assert_eq!(copy, batch.data(), "the JavaScript SDK wrote the batch differently");
 }
 
 #[test]
@@ -356,41 +323,9 @@ with open(os.path.join(folder, "copy.bin"), "wb") as file:
 
 #[test]
 fn the_python_sdk_reads_and_writes_row_batches_byte_for_byte_as_the_rust_sdk_does() {
-    let columns = ["Text", "Integer", "Decimal", "Float", "Boolean", "Date", "DateTime", "Note"];
-    let mut builder = wharf_plugin_sdk::BatchBuilder::new(columns);
-    builder.push_row(&[
-        ValueRef::String("Århus ✓ \"quoted\""),
-        ValueRef::Integer(i64::MIN),
-        ValueRef::Decimal("-1234.50"),
-        ValueRef::Float(0.1),
-        ValueRef::Boolean(true),
-        ValueRef::Date("2026-11-21"),
-        ValueRef::DateTime("2026-11-21T08:30:00Z"),
-        ValueRef::Null,
-    ]);
-    builder.push_row(&[
-        ValueRef::String(""),
-        ValueRef::Integer(i64::MAX),
-        ValueRef::Decimal("0"),
-        ValueRef::Float(-2.0),
-        ValueRef::Boolean(false),
-        ValueRef::Date("1900-01-01"),
-        ValueRef::DateTime("1999-12-31T23:59:59Z"),
-        ValueRef::Integer(-42),
-    ]);
-    let batch = builder.finish();
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("columns.json"), serde_json::to_string(&columns).expect("json")).expect("write");
-    std::fs::write(dir.path().join("rows.bin"), batch.data()).expect("write");
-    let output = Command::new("python3")
-        .args(["-c", PYTHON_BATCH_ROUND_TRIP])
-        .env("PYTHONPATH", root().join("plugin-sdk/python"))
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("BATCH_DIR", dir.path())
-        .output()
-        .expect("python3 runs (Python plugins need it)");
-    assert!(output.status.success(), "python3 failed: {}", String::from_utf8_lossy(&output.stderr));
-    let cells: Value = serde_json::from_slice(&output.stdout).expect("python3 printed JSON");
+    let mut python = Command::new("python3");
+    python.args(["-c", PYTHON_BATCH_ROUND_TRIP]).env("PYTHONPATH", root().join("plugin-sdk/python"));
+    let cells = round_trip_every_kind(i64::MAX, python.env("PYTHONDONTWRITEBYTECODE", "1"), "python3");
     let expected = serde_json::json!([
         [
             ["string", "Århus ✓ \"quoted\""],
@@ -414,6 +349,45 @@ fn the_python_sdk_reads_and_writes_row_batches_byte_for_byte_as_the_rust_sdk_doe
         ]
     ]);
     assert_eq!(cells, expected);
-    let copy = std::fs::read(dir.path().join("copy.bin")).expect("python3 wrote the copy");
-    assert_eq!(copy, batch.data(), "the Python SDK wrote the batch differently");
+}
+
+/// Hands a batch of every kind of value (with `large` as its second row's integer) to
+/// `reader`, a command that finds `columns.json` and `rows.bin` in the folder `BATCH_DIR`,
+/// prints each cell's kind and value as JSON, and writes the batch again from those values to
+/// `copy.bin`. Checks the copy is the Rust SDK's batch byte for byte; returns what it printed.
+fn round_trip_every_kind(large: i64, reader: &mut Command, what: &str) -> Value {
+    let columns = ["Text", "Integer", "Decimal", "Float", "Boolean", "Date", "DateTime", "Note"];
+    let mut builder = wharf_plugin_sdk::BatchBuilder::new(columns);
+    builder.push_row(&[
+        ValueRef::String("Århus ✓ \"quoted\""),
+        ValueRef::Integer(i64::MIN),
+        ValueRef::Decimal("-1234.50"),
+        ValueRef::Float(0.1),
+        ValueRef::Boolean(true),
+        ValueRef::Date("2026-11-21"),
+        ValueRef::DateTime("2026-11-21T08:30:00Z"),
+        ValueRef::Null,
+    ]);
+    builder.push_row(&[
+        ValueRef::String(""),
+        ValueRef::Integer(large),
+        ValueRef::Decimal("0"),
+        ValueRef::Float(-2.0),
+        ValueRef::Boolean(false),
+        ValueRef::Date("1900-01-01"),
+        ValueRef::DateTime("1999-12-31T23:59:59Z"),
+        ValueRef::Integer(-42),
+    ]);
+    let batch = builder.finish();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("columns.json"), serde_json::to_string(&columns).expect("json")).expect("write");
+    std::fs::write(dir.path().join("rows.bin"), batch.data()).expect("write");
+    let output = reader.env("BATCH_DIR", dir.path()).output().unwrap_or_else(|error| panic!("{what} runs: {error}"));
+    assert!(output.status.success(), "{what} failed: {}", String::from_utf8_lossy(&output.stderr));
+    let cells =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{what} printed no JSON: {error}"));
+    let copy =
+        std::fs::read(dir.path().join("copy.bin")).unwrap_or_else(|error| panic!("{what} wrote no copy: {error}"));
+    assert_eq!(copy, batch.data(), "{what} wrote the batch differently");
+    cells
 }

@@ -20,7 +20,7 @@ use wharf::plugin::{NoEntities, Plugin, Registry, Role, Runtime, RuntimeConfig, 
 use wharf_plugin_sdk::{Batch, BatchBuilder, Context, RowError, ValueRef};
 
 mod support;
-use support::Scale;
+use support::{Sampling, Scale, measure_alternately};
 
 mod typed {
     wasmtime::component::bindgen!({
@@ -289,44 +289,6 @@ impl TypedPlugin {
         let instance = self.pre.instantiate(&mut store).expect("instantiates");
         instance.wharf_bench_typed_rows_mapper().call_map(&mut store, batch).expect("call")
     }
-}
-
-/// How many samples a measurement takes, and about how long each is.
-#[derive(Debug, Clone, Copy)]
-struct Sampling {
-    samples: usize,
-    time: Duration,
-}
-
-/// Median time per run of each closure, measured in alternating samples so that whatever else
-/// the machine does falls on all of them alike.
-fn measure_alternately<const N: usize>(sampling: Sampling, mut runs: [&mut dyn FnMut(); N]) -> [Duration; N] {
-    let iterations: Vec<u32> = runs
-        .iter_mut()
-        .map(|run| {
-            let started = Instant::now();
-            let mut count = 0;
-            while started.elapsed() < sampling.time / 4 || count < 3 {
-                run();
-                count += 1;
-            }
-            (count * 4).max(1)
-        })
-        .collect();
-    let mut samples = vec![Vec::with_capacity(sampling.samples); N];
-    for _ in 0..sampling.samples {
-        for (index, run) in runs.iter_mut().enumerate() {
-            let started = Instant::now();
-            for _ in 0..iterations[index] {
-                run();
-            }
-            samples[index].push(started.elapsed() / iterations[index]);
-        }
-    }
-    std::array::from_fn(|index| {
-        samples[index].sort();
-        samples[index][sampling.samples / 2]
-    })
 }
 
 /// The p99 of `calls` calls of the customer mapper (batch 256) alone, and while a plugin whose

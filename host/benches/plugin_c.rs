@@ -10,14 +10,14 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use customer_csv_mapper::{Settings, map_batch};
 use wharf::plugin::{NoEntities, Plugin, Runtime, RuntimeConfig};
 use wharf_plugin_sdk::{Batch, BatchBuilder, Context, ValueRef};
 
 mod support;
-use support::Scale;
+use support::{Sampling, Scale, measure_alternately};
 
 const BATCH_SIZES: [usize; 3] = [1, 256, 4096];
 /// Quick mode's: the size of the headline figure.
@@ -122,41 +122,4 @@ fn check_same_output(rust: &Plugin, c: &Plugin, settings: &Settings, batch: &Bat
     assert_eq!(from_c.outputs[0].batch, native_rows, "the C mapper's rows differ from native");
     assert_eq!(from_c.outputs[0].source_rows, native_sources);
     assert_eq!(from_c.errors, errors, "the C mapper's rejects differ from native");
-}
-
-#[derive(Clone, Copy)]
-struct Sampling {
-    samples: usize,
-    time: Duration,
-}
-
-/// Median time per run of each closure, measured in alternating samples so that whatever else
-/// the machine does falls on all of them alike.
-fn measure_alternately<const N: usize>(sampling: Sampling, mut runs: [&mut dyn FnMut(); N]) -> [Duration; N] {
-    let iterations: Vec<u32> = runs
-        .iter_mut()
-        .map(|run| {
-            let started = Instant::now();
-            let mut count = 0;
-            while started.elapsed() < sampling.time / 4 || count < 3 {
-                run();
-                count += 1;
-            }
-            (count * 4).max(1)
-        })
-        .collect();
-    let mut samples = vec![Vec::with_capacity(sampling.samples); N];
-    for _ in 0..sampling.samples {
-        for (index, run) in runs.iter_mut().enumerate() {
-            let started = Instant::now();
-            for _ in 0..iterations[index] {
-                run();
-            }
-            samples[index].push(started.elapsed() / iterations[index]);
-        }
-    }
-    std::array::from_fn(|index| {
-        samples[index].sort();
-        samples[index][sampling.samples / 2]
-    })
 }

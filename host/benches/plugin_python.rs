@@ -11,23 +11,16 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use wharf::plugin::{LoadLimits, NoEntities, Plugin, Runtime, RuntimeConfig};
-use wharf_plugin_sdk::{Batch, BatchBuilder, Context, ValueRef};
+use wharf_plugin_sdk::Context;
 
 mod support;
-use support::Scale;
+use support::{Sampling, Scale, measure_alternately, portal_customers};
 
 /// The batch size the figures are given at: what the pipeline sends a filter.
 const BATCH: usize = 256;
-
-/// How long to measure: samples of at least `time` each, the median taken.
-#[derive(Debug, Clone, Copy)]
-struct Sampling {
-    samples: usize,
-    time: Duration,
-}
 
 fn main() {
     let scale = Scale::of_this_run();
@@ -59,7 +52,7 @@ fn main() {
     let mut headlines = Vec::new();
     println!("{:>6} {:>8} {:>12} {:>12} {:>10}", "batch", "plugin", "us/call", "us/row", "vs rust");
     for size in [1, BATCH] {
-        let batch = customers(size);
+        let batch = portal_customers(size);
         let answers = rust.keep(&ctx, &batch).expect("the Rust filter answers");
         assert_eq!(python.keep(&ctx, &batch).expect("the Python filter answers"), answers, "the twins disagree");
         let [rust_time, python_time] = measure_alternately(
@@ -98,52 +91,4 @@ fn main() {
 
 fn instantiate(plugin: &Plugin) {
     plugin.instantiate().expect("instantiates");
-}
-
-/// `rows` portal customers of three companies (one in upper case), a third of them inactive.
-fn customers(rows: usize) -> Batch {
-    const COMPANIES: [&str; 3] = ["usmf", "USMF", "demf"];
-    const STATUSES: [&str; 5] = ["Active", "Blocked", "", "Closed", "active"];
-    let mut builder = BatchBuilder::new(["CustomerAccount", "Name", "dataAreaId", "Status"]);
-    for n in 0..rows {
-        let (account, name) = (format!("US-{n:05}"), format!("Customer {n} Trading Company"));
-        builder.push_row(&[
-            ValueRef::String(&account),
-            ValueRef::String(&name),
-            ValueRef::String(COMPANIES[n % 3]),
-            ValueRef::String(STATUSES[n % 5]),
-        ]);
-    }
-    builder.finish()
-}
-
-/// The median time of one run of each of `runs`, sampled in turn so that a noisy neighbour
-/// slows all of them alike.
-fn measure_alternately<const N: usize>(sampling: Sampling, mut runs: [&mut dyn FnMut(); N]) -> [Duration; N] {
-    let iterations: Vec<u32> = runs
-        .iter_mut()
-        .map(|run| {
-            let started = Instant::now();
-            let mut count = 0;
-            while started.elapsed() < sampling.time / 4 || count < 3 {
-                run();
-                count += 1;
-            }
-            (count * 4).max(1)
-        })
-        .collect();
-    let mut samples = vec![Vec::with_capacity(sampling.samples); N];
-    for _ in 0..sampling.samples {
-        for (index, run) in runs.iter_mut().enumerate() {
-            let started = Instant::now();
-            for _ in 0..iterations[index] {
-                run();
-            }
-            samples[index].push(started.elapsed() / iterations[index]);
-        }
-    }
-    std::array::from_fn(|index| {
-        samples[index].sort();
-        samples[index][sampling.samples / 2]
-    })
 }

@@ -16,7 +16,10 @@ use wharf::api::{Server, ServerConfig};
 use wharf::auth::{Companies, NewClient, Role};
 use wharf::jobs::Jobs;
 
+mod measure;
 mod scale;
+#[allow(unused_imports, reason = "only the plugin benchmarks time calls against each other")]
+pub use measure::{Sampling, measure_alternately, portal_customers};
 pub use scale::Scale;
 
 /// `wharf serve`'s code on a runtime of its own (the clients get another), with one client
