@@ -8,6 +8,7 @@
 //! and scheduler), [`odata`] (the OData entity service), [`api`] (the REST surface), [`run`] (the command line).
 pub mod api;
 pub mod auth;
+pub mod backend;
 pub mod deployment;
 pub mod entity;
 pub mod formats;

@@ -32,6 +32,10 @@
 //!
 //! [auth]
 //! token_lifetime = "1h"
+//!
+//! [database]                                # replicas sharing one PostgreSQL (else SQLite)
+//! url = "postgres://wharf@db.example.com/wharf"
+//! pool_size = 16
 //! ```
 
 use std::net::SocketAddr;
@@ -71,6 +75,8 @@ pub struct ServerConfig {
     pub auth: AuthSettings,
     /// The OData service.
     pub odata: crate::odata::Settings,
+    /// Where shared state lives: SQLite in the data directory unless a PostgreSQL URL is set.
+    pub database: crate::backend::DatabaseSettings,
 }
 
 /// The `[tls]` table: PEM files, relative to the configuration file.
@@ -161,6 +167,7 @@ impl Default for ServerConfig {
             jobs: JobSettings::default(),
             auth: AuthSettings::default(),
             odata: crate::odata::Settings::default(),
+            database: crate::backend::DatabaseSettings::default(),
         }
     }
 }

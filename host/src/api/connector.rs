@@ -225,16 +225,7 @@ async fn download(
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
         (header::CONTENT_LENGTH, HeaderValue::from(message.size)),
     ];
-    let queue = state.jobs.queue().clone();
-    let inline = tokio::task::spawn_blocking(move || queue.inline_body(id)).await.map_err(anyhow::Error::from)??;
-    let body = match inline {
-        Some(bytes) => Body::from(bytes),
-        None => {
-            let file =
-                tokio::fs::File::open(state.jobs.bodies().path(&id.to_string())).await.map_err(|_| not_found())?;
-            Body::from_stream(tokio_util::io::ReaderStream::new(file))
-        }
-    };
+    let body = Body::from_stream(state.jobs.queue().body(id).await.map_err(|_| not_found())?);
     Ok((headers, body).into_response())
 }
 

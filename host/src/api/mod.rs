@@ -127,14 +127,20 @@ impl Server {
                 *value = public_url.to_string();
             }
         }
+        let backend = crate::backend::Backend::open(&config.database).await?;
         // Opening compiles plugins and reads directories: off the async threads.
         let (jobs, auth) = tokio::task::spawn_blocking(move || -> Result<(Jobs, Auth)> {
             let mut deployment = Deployment::open(&deployment_dir, data.as_deref())?;
             // While it serves, the plugin directory is watched: new versions swap in.
             deployment.watch_plugins()?;
             let data = deployment.data_dir();
-            let auth = Auth::open(&data.join("server.db"), &data.join("keys").join("signing.pem"), auth_settings)?;
-            Ok((Jobs::open(deployment, jobs_settings)?, auth))
+            let auth = Auth::open(
+                &crate::backend::Backend::Sqlite,
+                &data.join("server.db"),
+                &data.join("keys").join("signing.pem"),
+                auth_settings,
+            )?;
+            Ok((Jobs::open(deployment, jobs_settings, &backend)?, auth))
         })
         .await
         .context("opening the deployment panicked")??;

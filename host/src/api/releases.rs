@@ -19,6 +19,7 @@
 //! Candidates are named by their `.wasm` file name in the deployment's `candidates/`
 //! directory; no client names a path.
 
+use anyhow::Context as _;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -94,11 +95,14 @@ async fn replay_candidate(
         let deployment = jobs.deployment();
         let candidate = replay::load_candidate(&deployment.pipeline.registry, &file)?;
         let project = deployment.projects.require(&job.project)?;
+        let database = jobs.queue().database().context(
+            "replay reads the recorded messages from the embedded queue; this server keeps its queue in PostgreSQL",
+        )?;
         let replay = Replay {
             pipeline: &deployment.pipeline,
             job: &job,
             project,
-            database: jobs.queue().database(),
+            database,
             bodies: jobs.bodies(),
         };
         replay.run(candidate, selection)

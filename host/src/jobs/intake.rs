@@ -35,9 +35,7 @@ impl Jobs {
             }
             return Err(EnqueueError::Refused(format!("The data package is refused: {error:#}.")));
         }
-        let bodies = self.bodies().clone();
-        let keep = move |temporary: &std::path::Path, name: &str| bodies.keep(temporary, name).map(drop);
-        Ok(self.queue().enqueue(message, body, keep).await?)
+        Ok(self.queue().enqueue(message, body).await?)
     }
 }
 

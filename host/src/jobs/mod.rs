@@ -35,6 +35,7 @@ pub use database::Database;
 pub use job::{Authorized, Job, JobSource, Mode};
 pub use queue::{AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, Queue, QueueSettings};
 
+use crate::backend::Backend;
 use crate::deployment::Deployment;
 use crate::releases::Releases;
 
@@ -77,8 +78,10 @@ pub struct Jobs {
 struct Inner {
     deployment: Deployment,
     settings: JobSettings,
+    /// This process's server database: the queue's with SQLite, and the blobs' and the plugin
+    /// decisions' with either backend.
+    database: Database,
     queue: Queue,
-    bodies: Bodies,
     blobs: Blobs,
     jobs: RwLock<BTreeMap<Uuid, Arc<Job>>>,
     /// Bounds the executions running at once.
@@ -100,17 +103,23 @@ impl Jobs {
     /// its data directory, and what a previous process left (bodies without rows are removed;
     /// messages it was processing are looked at by the first monitoring pass). Starts watching
     /// the jobs' inbound folders, whose enqueues run on the calling async runtime.
-    pub fn open(deployment: Deployment, settings: JobSettings) -> Result<Jobs> {
+    /// With PostgreSQL as `backend`, the queue, its bodies and the jobs made through the API
+    /// live there, shared with the other replicas; the package API's blobs and the plugin
+    /// decisions stay in this replica's data directory.
+    pub fn open(deployment: Deployment, settings: JobSettings, backend: &Backend) -> Result<Jobs> {
         let data = deployment.data_dir();
         let database = Database::open(&data.join("server.db"))?;
-        let queue = Queue::new(database.clone(), settings.queue.clone());
         let bodies = Bodies::open(&data.join("queue"))?;
+        let queue = match backend {
+            Backend::Sqlite => Queue::new(database.clone(), bodies.clone(), settings.queue.clone()),
+            Backend::Postgres(postgres) => Queue::postgres(postgres.clone(), bodies.clone(), settings.queue.clone()),
+        };
         let blobs = Blobs::open(database.clone(), &data.join("blobs"))?;
 
         let catalog = deployment.pipeline.catalog.clone();
         let mut jobs = job::load_dir(&deployment.jobs_dir(), &deployment.projects, &catalog)?;
         folders::resolve(&mut jobs, &deployment.dir, &settings.folder_roots)?;
-        for mut job in stored_jobs(&database)? {
+        for mut job in stored_jobs(&queue)? {
             if let Some(file) = jobs.get(&job.activity) {
                 tracing::warn!(activity = %job.activity, "job {} from the management API is hidden by the deployment's job {}", job.name, file.name);
                 continue;
@@ -138,8 +147,8 @@ impl Jobs {
         )?;
         let inner = Inner {
             deployment,
+            database,
             queue,
-            bodies,
             blobs,
             jobs: RwLock::new(jobs.into_iter().map(|(activity, job)| (activity, Arc::new(job))).collect()),
             workers: Arc::new(Semaphore::new(workers)),
@@ -168,9 +177,9 @@ impl Jobs {
         &self.inner.queue
     }
 
-    /// Where message bodies live.
+    /// Where message bodies arrive (and, with SQLite, live).
     pub fn bodies(&self) -> &Bodies {
-        &self.inner.bodies
+        self.inner.queue.bodies()
     }
 
     /// The package API's blobs.
@@ -210,20 +219,7 @@ impl Jobs {
             bail!("job {}: folders are set in the deployment's jobs directory, not through the API", job.activity);
         }
         job.check(&self.inner.deployment.projects, &self.inner.deployment.pipeline.catalog)?;
-        let definition = serde_json::to_string(&job)?;
-        let activity = job.activity.to_string();
-        self.inner
-            .queue
-            .database()
-            .write(move |connection| {
-                connection.execute(
-                    "INSERT INTO queue_jobs (activity, definition) VALUES (?1, ?2)
-                     ON CONFLICT (activity) DO UPDATE SET definition = excluded.definition",
-                    [activity, definition],
-                )?;
-                Ok(())
-            })
-            .await?;
+        self.inner.queue.put_job_definition(job.activity, serde_json::to_string(&job)?).await?;
         let job = Arc::new(job);
         self.inner.jobs.write().unwrap_or_else(PoisonError::into_inner).insert(job.activity, job.clone());
         Ok(job)
@@ -238,15 +234,7 @@ impl Jobs {
             }
             Some(_) => {}
         }
-        let key = activity.to_string();
-        self.inner
-            .queue
-            .database()
-            .write(move |connection| {
-                connection.execute("DELETE FROM queue_jobs WHERE activity = ?1", [key])?;
-                Ok(())
-            })
-            .await?;
+        self.inner.queue.delete_job_definition(activity).await?;
         self.inner.jobs.write().unwrap_or_else(PoisonError::into_inner).remove(&activity);
         Ok(true)
     }
@@ -272,7 +260,7 @@ impl Jobs {
 
     /// Closes the database after the work has stopped.
     pub fn close(&self) {
-        self.inner.queue.database().close();
+        self.inner.database.close();
     }
 
     fn stopping(&self) -> watch::Receiver<bool> {
@@ -280,14 +268,10 @@ impl Jobs {
     }
 }
 
-/// The jobs defined through the management API, as `database` keeps them.
-pub(crate) fn stored_jobs(database: &Database) -> Result<Vec<Job>> {
-    let definitions = database.read(|connection| {
-        let mut statement = connection.prepare("SELECT definition FROM queue_jobs")?;
-        let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    })?;
-    definitions
+/// The jobs defined through the management API, as `queue` keeps them.
+pub(crate) fn stored_jobs(queue: &Queue) -> Result<Vec<Job>> {
+    queue
+        .job_definitions_blocking()?
         .iter()
         .map(|definition| serde_json::from_str(definition).context("the server database holds a malformed job"))
         .collect()

@@ -4,6 +4,9 @@
 //! - Dequeue leases an export message: it hands out a fresh pop receipt and hides the message
 //!   for the visibility timeout; an unacknowledged message comes back after it.
 //! - Ack needs the current receipt; a stale one changes nothing.
+//! - Processing an import message is a lease too: its claim hands out a fresh receipt, and the
+//!   execution and the outcome are recorded only under that receipt (a fencing token), so a
+//!   process that lost the message changes nothing.
 //! - A message delivered (exports) or processed (imports) more than `max_deliveries` times is
 //!   poisoned: it stays, says so in its status, and is not handed out again.
 //! - Enqueue is idempotent on (job, external identifier, body): a client that repeats an
@@ -11,18 +14,28 @@
 //!   The same identifier with another body is a new message, since clients send file names
 //!   there and the same name comes back with new content every day.
 //!
-//! Times are milliseconds since the epoch from this host's clock; the store has one host.
+//! Two backends keep it, each with its SQL in one place: the server's SQLite database for one
+//! process (`queue/sqlite.rs`), or PostgreSQL for replicas that share it
+//! (`queue/postgres.rs`). Callers see one [`Queue`].
+mod postgres;
+mod sqlite;
 
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use rusqlite::{Connection, OptionalExtension as _, Row, params};
+use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::bodies::{Body, Content};
+use super::bodies::{Bodies, Body, Content};
 use super::database::Database;
+use crate::backend::Postgres;
 use crate::store::Operation;
+
+pub use postgres::CHANNEL;
+
 
 /// A message's status. The names are those of D365's message status, plus `Downloaded` (from
 /// its job-status contract) and `Poisoned`.
@@ -250,15 +263,42 @@ pub struct MessageQuery {
     pub offset: Option<u32>,
 }
 
-const COLUMNS: &str = "id, activity, operation, entity, company, external_id, status, enqueued_at, enqueue_user,
-    processing_started, processing_completed, last_dequeue, last_download, acked_at, ack_user, retry_count,
-    dequeue_count, execution, records, error, body_size, blob, pop_receipt";
 
-/// Queue operations over the server database.
+/// A message's body, chunk by chunk.
+pub type BodyStream = Pin<Box<dyn Stream<Item = Result<bytes::Bytes>> + Send>>;
+
+/// A message's body as a file, for the pipeline, which reads files: the kept file itself, or
+/// a temporary copy removed when this is dropped.
+#[derive(Debug)]
+pub enum BodyFile {
+    /// The file the queue keeps.
+    Kept(PathBuf),
+    /// A copy made for this processing.
+    Temporary(tempfile::TempPath),
+}
+
+impl BodyFile {
+    /// Where the body is.
+    pub fn path(&self) -> &Path {
+        match self {
+            BodyFile::Kept(path) => path,
+            BodyFile::Temporary(path) => path,
+        }
+    }
+}
+
+/// The queue: its messages, their bodies, and the rules it hands them out by. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Queue {
-    database: Database,
+    backend: Backend,
+    bodies: Bodies,
     settings: QueueSettings,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite(sqlite::SqliteQueue),
+    Postgres(postgres::PgQueue),
 }
 
 /// How the queue keeps and hands out messages.
@@ -276,6 +316,11 @@ pub struct QueueSettings {
     /// How often expired messages are removed.
     #[serde(with = "humantime_serde")]
     pub cleanup_interval: Duration,
+    /// How long a replica holds an import message it processes without renewing its lease
+    /// (PostgreSQL): it renews every third of this while it works, and when it dies or
+    /// freezes, another replica takes the message over once this has passed.
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
 }
 
 impl Default for QueueSettings {
@@ -286,448 +331,360 @@ impl Default for QueueSettings {
             max_deliveries: 5,
             retention: Duration::from_secs(7 * 24 * 60 * 60),
             cleanup_interval: Duration::from_secs(60 * 60),
+            lease: Duration::from_secs(60),
         }
     }
 }
 
+
 impl Queue {
-    /// The queue in `database`.
-    pub fn new(database: Database, settings: QueueSettings) -> Queue {
-        Queue { database, settings }
+    /// The queue in the server's SQLite `database`, with large bodies in `bodies`.
+    pub fn new(database: Database, bodies: Bodies, settings: QueueSettings) -> Queue {
+        Queue { backend: Backend::Sqlite(sqlite::SqliteQueue { database }), bodies, settings }
     }
 
-    /// The database under it.
-    pub fn database(&self) -> &Database {
-        &self.database
+    /// The queue in a PostgreSQL database that replicas share; `bodies` holds only the files
+    /// on their way in or out.
+    pub fn postgres(postgres: Postgres, bodies: Bodies, settings: QueueSettings) -> Queue {
+        Queue { backend: Backend::Postgres(postgres::PgQueue { postgres }), bodies, settings }
     }
 
-    /// Adds a message with `body` (inline, or a synced file that `keep` moves into place
-    /// under the new message's name). Returns the message id, and whether it is an earlier
-    /// message's (an idempotent repeat: the new body was not kept).
-    pub async fn enqueue(
-        &self,
-        message: NewMessage,
-        body: Body,
-        keep: impl FnOnce(&std::path::Path, &str) -> Result<()> + Send + 'static,
-    ) -> Result<(Uuid, bool)> {
-        // A repeat whose body went to a file is caught before that file is kept under a new
-        // name; inline bodies need only the check inside the writer below.
-        if let (Some(external_id), Content::File(_)) = (&message.external_id, &body.content) {
-            let (activity, external_id, hash) = (message.activity.to_string(), external_id.clone(), body.hash);
-            let earlier = self
-                .database
-                .read_async(move |connection| earlier_message(connection, &activity, &external_id, &hash))
-                .await?;
-            if let Some(earlier) = earlier {
-                discard(&body);
-                return Ok((earlier, true));
-            }
+    /// The server's SQLite database, when that is the backend.
+    pub fn database(&self) -> Option<&Database> {
+        match &self.backend {
+            Backend::Sqlite(queue) => Some(&queue.database),
+            Backend::Postgres(_) => None,
         }
+    }
+
+    /// The PostgreSQL database, when that is the backend.
+    pub fn postgres_database(&self) -> Option<&Postgres> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(queue) => Some(&queue.postgres),
+        }
+    }
+
+    /// Where bodies arrive and (with SQLite) are kept.
+    pub fn bodies(&self) -> &Bodies {
+        &self.bodies
+    }
+
+    /// Adds a message with `body` (inline, or a synced temporary file). Returns the message
+    /// id, and whether it is an earlier message's (an idempotent repeat: the new body was not
+    /// kept).
+    pub async fn enqueue(&self, message: NewMessage, body: Body) -> Result<(Uuid, bool)> {
         let id = Uuid::new_v4();
-        let blob = Uuid::new_v4();
-        let inline = match body.content {
-            Content::Inline(bytes) => Some(bytes),
-            Content::File(path) => {
-                let name = id.to_string();
-                tokio::task::spawn_blocking(move || keep(&path, &name)).await.context("keeping a body panicked")??;
-                None
-            }
-        };
-        let (hash, size) = (body.hash, body.size);
-        self.database
-            .write(move |connection| {
-                // Checked inside the writer, where writes take turns: two identical enqueues
-                // racing each other still make one message.
-                if let Some(external_id) = &message.external_id
-                    && let Some(earlier) =
-                        earlier_message(connection, &message.activity.to_string(), external_id, &hash)?
+        match &self.backend {
+            Backend::Sqlite(queue) => {
+                // A repeat whose body went to a file is caught before that file is kept under
+                // a new name; inline bodies need only the check inside the writer.
+                if let (Some(external_id), Content::File(_)) = (&message.external_id, &body.content)
+                    && let Some(earlier) = queue.earlier(message.activity, external_id.clone(), body.hash).await?
                 {
+                    discard(&body);
                     return Ok((earlier, true));
                 }
-                insert(connection, id, blob, &message, &hash, size, inline.as_deref())?;
-                Ok((id, false))
-            })
-            .await
+                let inline = match body.content {
+                    Content::Inline(bytes) => Some(bytes),
+                    Content::File(path) => {
+                        let (bodies, name) = (self.bodies.clone(), id.to_string());
+                        tokio::task::spawn_blocking(move || bodies.keep(&path, &name))
+                            .await
+                            .context("keeping a body panicked")??;
+                        None
+                    }
+                };
+                queue.insert(id, message, body.hash, body.size, inline).await
+            }
+            Backend::Postgres(queue) => {
+                let source = match &body.content {
+                    Content::Inline(bytes) => postgres::Source::Bytes(bytes),
+                    Content::File(path) => postgres::Source::File(path),
+                };
+                let inserted = queue.insert(id, &message, &body.hash, body.size, source).await;
+                discard(&body);
+                inserted
+            }
+        }
     }
 
-    /// Adds a message for a body already in place under its name (`id`): an export's file.
-    pub fn add_blocking(&self, id: Uuid, message: NewMessage, hash: [u8; 32], size: u64) -> Result<Uuid> {
-        self.database.write_blocking(move |connection| {
-            insert(connection, id, Uuid::new_v4(), &message, &hash, size, None)?;
-            Ok(id)
-        })
+    /// Makes `output` (an export's finished file) the body of message `id`, and returns
+    /// where that body now is, for an outbound folder to copy.
+    pub fn keep_export(&self, output: &Path, id: Uuid) -> Result<PathBuf> {
+        match &self.backend {
+            Backend::Sqlite(_) => self.bodies.keep(output, &id.to_string()),
+            // The file goes into the database with its message.
+            Backend::Postgres(_) => Ok(output.to_owned()),
+        }
     }
 
-    /// Adds an export's message whose file was written to the job's outbound folder as
-    /// `message.external_id`: committed acknowledged (by `"outbound folder"`), in one write,
-    /// so no client ever dequeues it.
-    pub fn add_delivered_blocking(&self, id: Uuid, message: NewMessage, hash: [u8; 32], size: u64) -> Result<Uuid> {
-        self.database.write_blocking(move |connection| {
-            let message = NewMessage { status: MessageStatus::Acked, ..message };
-            insert(connection, id, Uuid::new_v4(), &message, &hash, size, None)?;
-            connection.execute(
-                "UPDATE queue_messages SET acked_at = enqueued_at, ack_user = 'outbound folder' WHERE id = ?1",
-                [id.to_string()],
-            )?;
-            Ok(id)
-        })
+    /// Adds an export's message `id` whose body [`keep_export`](Self::keep_export) returned
+    /// (`None`: an export that failed, without a file). An export written to the job's
+    /// outbound folder is committed acknowledged (`status` `Acked`), so no client dequeues it.
+    pub fn add_blocking(
+        &self,
+        id: Uuid,
+        message: NewMessage,
+        hash: [u8; 32],
+        size: u64,
+        body: Option<&Path>,
+    ) -> Result<Uuid> {
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.add_blocking(id, message, hash, size),
+            Backend::Postgres(queue) => {
+                let source = body.map_or(postgres::Source::None, postgres::Source::File);
+                let added = queue.postgres.block_on(queue.insert(id, &message, &hash, size, source));
+                if let Some(body) = body {
+                    let _ = std::fs::remove_file(body);
+                }
+                Ok(added?.0)
+            }
+        }
     }
 
     /// Whether message `id` is in the queue (blocking: call it off the async runtime).
     pub fn contains_blocking(&self, id: Uuid) -> Result<bool> {
-        self.database.read(|connection| {
-            let found = connection
-                .prepare_cached("SELECT 1 FROM queue_messages WHERE id = ?1")?
-                .query_row([id.to_string()], |_| Ok(()))
-                .optional()?;
-            Ok(found.is_some())
-        })
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.contains_blocking(id),
+            Backend::Postgres(queue) => queue.postgres.block_on(queue.contains(id)),
+        }
     }
 
     /// The message `id`.
     pub async fn message(&self, id: Uuid) -> Result<Option<Message>> {
-        self.database.read_async(move |connection| read_message(connection, id)).await
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.message(id).await,
+            Backend::Postgres(queue) => queue.message(id).await,
+        }
     }
 
     /// Messages matching `query`, newest first.
     pub async fn messages(&self, query: MessageQuery) -> Result<Vec<Message>> {
-        self.database
-            .read_async(move |connection| {
-                let mut statement = connection.prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM queue_messages
-                     WHERE (?1 IS NULL OR activity = ?1) AND (?2 IS NULL OR status = ?2)
-                     ORDER BY seq DESC LIMIT ?3 OFFSET ?4"
-                ))?;
-                let limit = query.limit.unwrap_or(100).min(1000);
-                let rows = statement.query_map(
-                    params![
-                        query.activity.map(|activity| activity.to_string()),
-                        query.status.map(MessageStatus::as_str),
-                        limit,
-                        query.offset.unwrap_or(0)
-                    ],
-                    message_from_row,
-                )?;
-                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-            })
-            .await
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.messages(query).await,
+            Backend::Postgres(queue) => queue.messages(query).await,
+        }
     }
 
-    /// The inline body of message `id`, when it has one (else its body is the file named
-    /// after it).
-    pub fn inline_body(&self, id: Uuid) -> Result<Option<Vec<u8>>> {
-        self.database.read(|connection| {
-            let body = connection
-                .query_row("SELECT body FROM queue_messages WHERE id = ?1", [id.to_string()], |row| row.get(0))
-                .optional()?;
-            Ok(body.flatten())
-        })
+    /// The body of message `id`, streamed.
+    pub async fn body(&self, id: Uuid) -> Result<BodyStream> {
+        match &self.backend {
+            Backend::Sqlite(queue) => {
+                let queue = queue.clone();
+                let inline = tokio::task::spawn_blocking(move || queue.inline_body(id)).await??;
+                Ok(match inline {
+                    Some(bytes) => Box::pin(futures_util::stream::once(async { Ok(bytes::Bytes::from(bytes)) })),
+                    None => {
+                        let file = tokio::fs::File::open(self.bodies.path(&id.to_string()))
+                            .await
+                            .context("a message's body file is missing")?;
+                        Box::pin(futures_util::TryStreamExt::map_err(
+                            tokio_util::io::ReaderStream::new(file),
+                            anyhow::Error::from,
+                        ))
+                    }
+                })
+            }
+            Backend::Postgres(queue) => Ok(Box::pin(queue.body(id.to_string()))),
+        }
+    }
+
+    /// The body of message `id` as a file, making a temporary one in `dir` when needed
+    /// (blocking: call it off the async runtime).
+    pub fn body_file_blocking(&self, id: Uuid, dir: &Path) -> Result<BodyFile> {
+        let temporary = || {
+            tempfile::NamedTempFile::new_in(dir)
+                .or_else(|_| tempfile::NamedTempFile::new())
+                .context("cannot make a file for the message's body")
+        };
+        match &self.backend {
+            Backend::Sqlite(queue) => match queue.inline_body(id)? {
+                Some(bytes) => {
+                    let mut file = temporary()?;
+                    std::io::Write::write_all(&mut file, &bytes).context("cannot write the message's body")?;
+                    Ok(BodyFile::Temporary(file.into_temp_path()))
+                }
+                None => Ok(BodyFile::Kept(self.bodies.path(&id.to_string()))),
+            },
+            Backend::Postgres(queue) => {
+                let path = temporary()?.into_temp_path();
+                queue.postgres.block_on(queue.spool(id.to_string(), &path))?;
+                Ok(BodyFile::Temporary(path))
+            }
+        }
     }
 
     /// Leases the oldest export message of `activity` that is visible: a fresh pop receipt,
     /// hidden for the visibility timeout. Messages over the delivery limit are poisoned on
-    /// the way.
+    /// the way. `now` is this host's clock, which only SQLite uses: PostgreSQL times leases
+    /// by its own.
     pub async fn dequeue(&self, activity: Uuid, now: i64) -> Result<Option<Lease>> {
-        let visibility = millis(self.settings.visibility_timeout);
-        let max_deliveries = self.settings.max_deliveries;
-        self.database
-            .write(move |connection| {
-                loop {
-                    let candidate = connection
-                        .query_row(
-                            &format!(
-                                "SELECT {COLUMNS} FROM queue_messages
-                                 WHERE activity = ?1 AND status IN ('Processed', 'ProcessedWithErrors',
-                                     'PostProcessingFailed', 'Dequeued', 'Downloaded')
-                                   AND operation = 'Export' AND (visible_at IS NULL OR visible_at <= ?2)
-                                 ORDER BY seq LIMIT 1"
-                            ),
-                            params![activity.to_string(), now],
-                            message_from_row,
-                        )
-                        .optional()?;
-                    let Some(message) = candidate else { return Ok(None) };
-                    if message.dequeue_count >= max_deliveries {
-                        set_status(connection, message.message_id, MessageStatus::Poisoned)?;
-                        tracing::warn!(message = %message.message_id, "message poisoned after {max_deliveries} deliveries");
-                        continue;
-                    }
-                    let receipt = pop_receipt();
-                    connection.execute(
-                        "UPDATE queue_messages SET status = 'Dequeued', pop_receipt = ?2, visible_at = ?3,
-                             dequeue_count = dequeue_count + 1, last_dequeue = ?4
-                         WHERE id = ?1",
-                        params![message.message_id.to_string(), receipt, now + visibility, now],
-                    )?;
-                    let previous_dequeue = message.last_dequeue_date_time.clone();
-                    let message = read_message(connection, message.message_id)?.context("a leased message vanished")?;
-                    return Ok(Some(Lease { message, pop_receipt: receipt, previous_dequeue }));
-                }
-            })
-            .await
+        let (visibility, max_deliveries) = (millis(self.settings.visibility_timeout), self.settings.max_deliveries);
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.dequeue(activity, now, visibility, max_deliveries).await,
+            Backend::Postgres(queue) => queue.dequeue(activity, visibility, max_deliveries).await,
+        }
     }
 
     /// Records a download of message `id`'s body through its link (`blob`); `None` when the
     /// link names no message of `activity`.
     pub async fn download(&self, activity: Uuid, id: Uuid, blob: Uuid, now: i64) -> Result<Option<Message>> {
-        self.database
-            .write(move |connection| {
-                let changed = connection.execute(
-                    "UPDATE queue_messages SET last_download = ?4,
-                         status = CASE status WHEN 'Dequeued' THEN 'Downloaded' ELSE status END
-                     WHERE id = ?1 AND activity = ?2 AND blob = ?3 AND operation = 'Export'",
-                    params![id.to_string(), activity.to_string(), blob.to_string(), now],
-                )?;
-                if changed == 0 {
-                    return Ok(None);
-                }
-                read_message(connection, id)
-            })
-            .await
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.download(activity, id, blob, now).await,
+            Backend::Postgres(queue) => queue.download(activity, id, blob).await,
+        }
     }
 
     /// Acknowledges message `id` of `activity` with `receipt`.
     pub async fn ack(&self, activity: Uuid, id: Uuid, receipt: String, user: String, now: i64) -> Result<AckOutcome> {
-        self.database
-            .write(move |connection| {
-                let found: Option<(String, Option<String>)> = connection
-                    .query_row(
-                        "SELECT status, pop_receipt FROM queue_messages
-                         WHERE id = ?1 AND activity = ?2 AND operation = 'Export'",
-                        params![id.to_string(), activity.to_string()],
-                        |row| Ok((row.get(0)?, row.get(1)?)),
-                    )
-                    .optional()?;
-                let Some((status, current)) = found else { return Ok(AckOutcome::Unknown) };
-                if current.as_deref() != Some(receipt.as_str()) {
-                    return Ok(AckOutcome::StaleReceipt);
-                }
-                if status == MessageStatus::Acked.as_str() {
-                    return Ok(AckOutcome::AlreadyAcked);
-                }
-                connection.execute(
-                    "UPDATE queue_messages SET status = 'Acked', acked_at = ?2, ack_user = ?3, visible_at = NULL
-                     WHERE id = ?1",
-                    params![id.to_string(), now, user],
-                )?;
-                Ok(AckOutcome::Acked)
-            })
-            .await
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.ack(activity, id, receipt, user, now).await,
+            Backend::Postgres(queue) => queue.ack(activity, id, &receipt, &user).await,
+        }
     }
 
-    /// Takes the oldest enqueued import message of `activity` for processing: it becomes
-    /// `Processing` with one more attempt counted, or `Poisoned` when it is out of attempts.
-    pub fn claim_blocking(&self, activity: Uuid, now: i64) -> Result<Option<Message>> {
+    /// Takes the oldest enqueued import message of `activity` for processing, under a fresh
+    /// receipt (its `pop_receipt`): it becomes `Processing` with one more attempt counted, or
+    /// `Poisoned` when it is out of attempts. For a job that processes `in_order`, nothing is
+    /// taken while another of its messages is being processed.
+    pub fn claim_blocking(&self, activity: Uuid, in_order: bool) -> Result<Option<Message>> {
         let max_deliveries = self.settings.max_deliveries;
-        self.database.write_blocking(move |connection| {
-            loop {
-                let candidate = connection
-                    .query_row(
-                        &format!(
-                            "SELECT {COLUMNS} FROM queue_messages
-                             WHERE activity = ?1 AND status = 'Enqueued' ORDER BY seq LIMIT 1"
-                        ),
-                        [activity.to_string()],
-                        message_from_row,
-                    )
-                    .optional()?;
-                let Some(message) = candidate else { return Ok(None) };
-                if message.retry_count >= max_deliveries {
-                    set_status(connection, message.message_id, MessageStatus::Poisoned)?;
-                    tracing::warn!(message = %message.message_id, "message poisoned after {max_deliveries} attempts");
-                    continue;
-                }
-                connection.execute(
-                    "UPDATE queue_messages SET status = 'Processing', retry_count = retry_count + 1,
-                         processing_started = ?2, processing_completed = NULL, error = NULL
-                     WHERE id = ?1",
-                    params![message.message_id.to_string(), now],
-                )?;
-                return read_message(connection, message.message_id);
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.claim_blocking(activity, now_millis(), max_deliveries),
+            Backend::Postgres(queue) => {
+                let lease = millis(self.settings.lease);
+                queue.postgres.block_on(queue.claim(activity, in_order, lease, max_deliveries))
             }
-        })
+        }
     }
 
-    /// Records which execution processes message `id`.
-    pub fn set_execution_blocking(&self, id: Uuid, execution: String) -> Result<()> {
-        self.database.write_blocking(move |connection| {
-            connection.execute(
-                "UPDATE queue_messages SET execution = ?2 WHERE id = ?1",
-                params![id.to_string(), execution],
-            )?;
-            Ok(())
-        })
+    /// Extends the lease of message `id` while it is processed: `false` once `receipt` no
+    /// longer holds it. (SQLite's one process needs no lease to be kept alive.)
+    pub fn heartbeat_blocking(&self, id: Uuid, receipt: &str) -> Result<bool> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(true),
+            Backend::Postgres(queue) => {
+                queue.postgres.block_on(queue.heartbeat(id, receipt, millis(self.settings.lease)))
+            }
+        }
     }
 
-    /// Records how processing message `id` ended.
+    /// How often a processing lease is renewed: a third of it, so two renewals may fail
+    /// before it lapses.
+    pub fn heartbeat_interval(&self) -> Duration {
+        self.settings.lease / 3
+    }
+
+    /// Records which execution processes message `id` under `receipt`; `false` when the
+    /// receipt no longer holds the message.
+    pub fn set_execution_blocking(&self, id: Uuid, receipt: Option<String>, execution: String) -> Result<bool> {
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.set_execution_blocking(id, receipt, execution),
+            Backend::Postgres(queue) => {
+                queue.postgres.block_on(queue.set_execution(id, receipt.as_deref(), &execution))
+            }
+        }
+    }
+
+    /// Records how processing message `id` under `receipt` ended; `false` (and nothing
+    /// changed) when the receipt no longer holds the message.
     pub fn finish_blocking(
         &self,
         id: Uuid,
+        receipt: Option<String>,
         status: MessageStatus,
         records: Option<u64>,
         error: Option<String>,
-        now: i64,
-    ) -> Result<()> {
-        self.database.write_blocking(move |connection| {
-            connection.execute(
-                "UPDATE queue_messages SET status = ?2, records = ?3, error = ?4, processing_completed = ?5
-                 WHERE id = ?1",
-                params![id.to_string(), status.as_str(), records.map(|records| records as i64), error, now],
-            )?;
-            Ok(())
-        })
-    }
-
-    /// Import messages left `Processing` (their process died) with the execution each had.
-    pub fn processing_blocking(&self, activity: Option<Uuid>) -> Result<Vec<Message>> {
-        self.database.read(|connection| {
-            let mut statement = connection.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM queue_messages
-                 WHERE status IN ('Processing', 'Preprocessing') AND (?1 IS NULL OR activity = ?1)"
-            ))?;
-            let rows = statement.query_map([activity.map(|activity| activity.to_string())], message_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-    }
-
-    /// Puts message `id` back in line to be processed again.
-    pub fn requeue_blocking(&self, id: Uuid) -> Result<()> {
-        self.database.write_blocking(move |connection| set_status(connection, id, MessageStatus::Enqueued))
-    }
-
-    /// Removes messages enqueued before `before`, except those being processed. Returns the
-    /// names of the body files to delete.
-    pub fn expire_blocking(&self, before: i64) -> Result<Vec<String>> {
-        self.database.write_blocking(move |connection| {
-            let mut statement = connection.prepare_cached(
-                "DELETE FROM queue_messages
-                 WHERE enqueued_at < ?1 AND status NOT IN ('Processing', 'Preprocessing')
-                 RETURNING id, body IS NULL",
-            )?;
-            let rows = statement.query_map([before], |row| Ok((row.get::<_, String>(0)?, row.get::<_, bool>(1)?)))?;
-            let mut files = Vec::new();
-            for row in rows {
-                let (id, in_file) = row?;
-                if in_file {
-                    files.push(id);
-                }
+    ) -> Result<bool> {
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.finish_blocking(id, receipt, status, records, error, now_millis()),
+            Backend::Postgres(queue) => {
+                queue.postgres.block_on(queue.finish(id, receipt.as_deref(), status, records, error.as_deref()))
             }
-            Ok(files)
-        })
+        }
     }
 
-    /// The names of every body file a message row names.
+    /// Import messages whose processing stalled: with SQLite, every message left processing
+    /// (the caller skips its own); with PostgreSQL, those whose lease lapsed.
+    pub fn stalled_blocking(&self, activity: Option<Uuid>) -> Result<Vec<Message>> {
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.stalled_blocking(activity),
+            Backend::Postgres(queue) => queue.postgres.block_on(queue.stalled(activity)),
+        }
+    }
+
+    /// Puts stalled message `id` back in line, only if it is still stalled under `receipt`;
+    /// `false` when it moved on meanwhile.
+    pub fn requeue_blocking(&self, id: Uuid, receipt: Option<String>) -> Result<bool> {
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.requeue_blocking(id, receipt),
+            Backend::Postgres(queue) => queue.postgres.block_on(queue.requeue(id, receipt.as_deref())),
+        }
+    }
+
+    /// Whether this process runs `activity`'s recurrence that is due now. With SQLite the one
+    /// scheduler decides; with PostgreSQL the first replica to claim the due time does, and
+    /// the next one is `period` later.
+    pub fn take_turn_blocking(&self, activity: Uuid, period: Duration) -> Result<bool> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(true),
+            Backend::Postgres(queue) => queue.postgres.block_on(queue.take_turn(activity, millis(period))),
+        }
+    }
+
+    /// Removes messages enqueued before `before` with their bodies, except those being
+    /// processed. Returns how many.
+    pub fn expire_blocking(&self, before: i64) -> Result<usize> {
+        match &self.backend {
+            Backend::Sqlite(queue) => {
+                let files = queue.expire_blocking(before)?;
+                for name in &files {
+                    let path = self.bodies.path(name);
+                    if let Err(error) = std::fs::remove_file(&path)
+                        && error.kind() != std::io::ErrorKind::NotFound
+                    {
+                        tracing::warn!(file = %path.display(), "cannot remove an expired body: {error}");
+                    }
+                }
+                Ok(files.len())
+            }
+            Backend::Postgres(queue) => queue.postgres.block_on(queue.expire(before)),
+        }
+    }
+
+    /// The definitions (JSON) of the jobs made through the management API.
+    pub fn job_definitions_blocking(&self) -> Result<Vec<String>> {
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.job_definitions_blocking(),
+            Backend::Postgres(queue) => queue.postgres.block_on(queue.job_definitions()),
+        }
+    }
+
+    /// Keeps the definition of job `activity` made through the management API.
+    pub async fn put_job_definition(&self, activity: Uuid, definition: String) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.put_job_definition(activity, definition).await,
+            Backend::Postgres(queue) => queue.put_job_definition(activity, &definition).await,
+        }
+    }
+
+    /// Forgets the definition of job `activity`.
+    pub async fn delete_job_definition(&self, activity: Uuid) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.delete_job_definition(activity).await,
+            Backend::Postgres(queue) => queue.delete_job_definition(activity).await,
+        }
+    }
+
+    /// The names of every body file a message row names (none with PostgreSQL, which keeps
+    /// no body files).
     pub fn body_files_blocking(&self) -> Result<Vec<String>> {
-        self.database.read(|connection| {
-            let mut statement = connection.prepare("SELECT id FROM queue_messages WHERE body IS NULL")?;
-            let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.body_files_blocking(),
+            Backend::Postgres(_) => Ok(Vec::new()),
+        }
     }
-}
-
-/// The message of `activity` with the same external id and body, if one is still kept.
-fn earlier_message(
-    connection: &Connection,
-    activity: &str,
-    external_id: &str,
-    hash: &[u8; 32],
-) -> Result<Option<Uuid>> {
-    let id: Option<String> = connection
-        .prepare_cached(
-            "SELECT id FROM queue_messages WHERE activity = ?1 AND external_id = ?2 AND body_hash = ?3 LIMIT 1",
-        )?
-        .query_row(params![activity, external_id, &hash[..]], |row| row.get(0))
-        .optional()?;
-    id.map(|id| Uuid::parse_str(&id).context("the queue holds a malformed message id")).transpose()
-}
-
-fn insert(
-    connection: &Connection,
-    id: Uuid,
-    blob: Uuid,
-    message: &NewMessage,
-    hash: &[u8; 32],
-    size: u64,
-    inline: Option<&[u8]>,
-) -> Result<()> {
-    connection
-        .prepare_cached(
-            "INSERT INTO queue_messages (id, activity, operation, entity, company, external_id, body_hash, body_size,
-                 body, blob, status, enqueued_at, enqueue_user, records, execution, error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        )?
-        .execute(params![
-            id.to_string(),
-            message.activity.to_string(),
-            message.direction.as_str(),
-            message.entity,
-            message.company,
-            message.external_id,
-            &hash[..],
-            size as i64,
-            inline,
-            blob.to_string(),
-            message.status.as_str(),
-            now_millis(),
-            message.user,
-            message.records.map(|records| records as i64),
-            message.execution,
-            message.error,
-        ])?;
-    Ok(())
-}
-
-fn set_status(connection: &Connection, id: Uuid, status: MessageStatus) -> Result<()> {
-    connection
-        .execute("UPDATE queue_messages SET status = ?2 WHERE id = ?1", params![id.to_string(), status.as_str()])?;
-    Ok(())
-}
-
-fn read_message(connection: &Connection, id: Uuid) -> Result<Option<Message>> {
-    Ok(connection
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM queue_messages WHERE id = ?1"))?
-        .query_row([id.to_string()], message_from_row)
-        .optional()?)
-}
-
-fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
-    let uuid = |index: usize| -> rusqlite::Result<Uuid> {
-        let text: String = row.get(index)?;
-        Uuid::parse_str(&text).map_err(|error| {
-            rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(error))
-        })
-    };
-    let time =
-        |index: usize| -> rusqlite::Result<Option<String>> { Ok(row.get::<_, Option<i64>>(index)?.map(format_millis)) };
-    let status: String = row.get(6)?;
-    let operation: String = row.get(2)?;
-    Ok(Message {
-        message_id: uuid(0)?,
-        activity_id: uuid(1)?,
-        direction: if operation == "Export" { Operation::Export } else { Operation::Import },
-        entity_name: row.get(3)?,
-        company: row.get(4)?,
-        external_correlation_id: row.get(5)?,
-        status: MessageStatus::parse(&status).unwrap_or(MessageStatus::PreProcessingError),
-        enqueue_date_time: format_millis(row.get(7)?),
-        enqueue_user: row.get(8)?,
-        processing_started_date_time: time(9)?,
-        processing_completed_date_time: time(10)?,
-        last_dequeue_date_time: time(11)?,
-        last_download_date_time: time(12)?,
-        ack_date_time: time(13)?,
-        ack_user: row.get(14)?,
-        retry_count: row.get(15)?,
-        dequeue_count: row.get(16)?,
-        execution_id: row.get(17)?,
-        total_records: row.get::<_, Option<i64>>(18)?.map(|records| records.max(0) as u64),
-        error: row.get(19)?,
-        size: row.get::<_, i64>(20)?.max(0) as u64,
-        blob: uuid(21)?,
-        pop_receipt: row.get(22)?,
-        file_uploaded: row.get::<_, i64>(20)? > 0,
-    })
 }
 
 /// A pop receipt: 16 random bytes, base64 as Azure's look.
@@ -741,7 +698,6 @@ fn discard(body: &Body) {
         let _ = std::fs::remove_file(path);
     }
 }
-
 /// Now, in milliseconds since the epoch.
 pub fn now_millis() -> i64 {
     chrono::Utc::now().timestamp_millis()

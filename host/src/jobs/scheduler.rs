@@ -14,7 +14,7 @@ use std::time::Instant;
 use anyhow::{Context as _, Result};
 use uuid::Uuid;
 
-use super::queue::{NewMessage, format_millis, millis, now_millis};
+use super::queue::{CHANNEL, NewMessage, format_millis, millis, now_millis};
 use super::{Job, Jobs, Message, MessageStatus, Mode, folders, sync_file};
 use crate::pipeline::{Input, RunOptions, Silent, new_execution_id};
 use crate::store::{Execution, ExecutionStatus, Operation};
@@ -27,9 +27,16 @@ pub(super) async fn run(jobs: Jobs) {
     // Monitoring first: it finds the messages a previous process left mid-way.
     let mut monitoring: HashMap<Uuid, Instant> = HashMap::new();
     let mut cleanup = Instant::now();
+    // With PostgreSQL, an enqueue on any replica wakes the others' imports at once; without a
+    // wake-up they find the message at their next processing time, as they do after a lost one.
+    let enqueued = Arc::new(tokio::sync::Notify::new());
+    let _listening = jobs.queue().postgres_database().map(|postgres| postgres.listen(CHANNEL, enqueued.clone()));
     loop {
         tokio::select! {
             _ = ticks.tick() => {}
+            _ = enqueued.notified() => {
+                processing.retain(|activity, _| jobs.job(*activity).is_none_or(|job| job.direction == Operation::Export));
+            }
             _ = stopping.wait_for(|stopping| *stopping) => break,
         }
         let now = Instant::now();
@@ -75,6 +82,10 @@ impl Jobs {
                 let (jobs, task_job) = (self.clone(), job.clone());
                 let exported = tokio::task::spawn_blocking(move || {
                     let _permit = permit;
+                    // Replicas sharing the queue export once per due time between them.
+                    if !jobs.queue().take_turn_blocking(task_job.activity, task_job.processing)? {
+                        return Ok(());
+                    }
                     jobs.export(&task_job)
                 });
                 if let Ok(Err(error)) = exported.await {
@@ -83,8 +94,8 @@ impl Jobs {
                 break;
             }
             let claimed = {
-                let (jobs, activity) = (self.clone(), job.activity);
-                tokio::task::spawn_blocking(move || jobs.claim(activity)).await
+                let (jobs, job) = (self.clone(), job.clone());
+                tokio::task::spawn_blocking(move || jobs.claim(&job)).await
             };
             let message = match claimed {
                 Ok(Ok(Some(message))) => message,
@@ -108,18 +119,23 @@ impl Jobs {
         self.inner.running.lock().unwrap_or_else(PoisonError::into_inner).remove(&job.activity);
     }
 
-    fn claim(&self, activity: Uuid) -> Result<Option<Message>> {
-        let message = self.queue().claim_blocking(activity, now_millis())?;
+    fn claim(&self, job: &Job) -> Result<Option<Message>> {
+        let in_order = job.in_order && job.mode == Mode::File;
+        let message = self.queue().claim_blocking(job.activity, in_order)?;
         if let Some(message) = &message {
             self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner).insert(message.message_id);
         }
         Ok(message)
     }
 
-    /// Imports one claimed message and records how it went on it.
+    /// Imports one claimed message and records how it went on it, under the lease its claim
+    /// took, which is renewed while the import runs.
     fn import(&self, job: &Job, message: Message) {
         let id = message.message_id;
-        let (status, records, error) = match self.execute_import(job, &message) {
+        let lease = self.keep_lease(&message);
+        let outcome = self.execute_import(job, &message);
+        drop(lease);
+        let (status, records, error) = match outcome {
             Ok(execution) => {
                 let records = execution.entities.iter().map(|entity| entity.target_records).sum();
                 (message_status(&execution), Some(records), None)
@@ -129,35 +145,55 @@ impl Jobs {
                 (MessageStatus::PreProcessingError, None, Some(format!("{error:#}")))
             }
         };
-        if let Err(error) = self.queue().finish_blocking(id, status, records, error, now_millis()) {
+        match self.queue().finish_blocking(id, message.pop_receipt.clone(), status, records, error) {
+            Ok(true) => {}
+            // Its lease lapsed and another process took the message over: that one's outcome
+            // counts. (The rows written here are upserts by key, so the other run rewrites
+            // them unchanged.)
+            Ok(false) => tracing::warn!(message = %id, "lost the lease of a message while processing it; its outcome is left to the process that holds it"),
             // The message stays `Processing`; the next monitoring pass settles it.
-            tracing::error!(message = %id, "cannot record the outcome of a message: {error:#}");
+            Err(error) => tracing::error!(message = %id, "cannot record the outcome of a message: {error:#}"),
         }
         self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
+    }
+
+    /// Renews the lease of `message` on a thread of its own until the returned sender is
+    /// dropped.
+    fn keep_lease(&self, message: &Message) -> Option<std::sync::mpsc::Sender<()>> {
+        let receipt = message.pop_receipt.clone()?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let (queue, id, interval) = (self.queue().clone(), message.message_id, self.queue().heartbeat_interval());
+        let spawned = std::thread::Builder::new().name("wharf-lease".into()).spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
+                match queue.heartbeat_blocking(id, &receipt) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(message = %id, "the lease of a message being processed was taken over");
+                        return;
+                    }
+                    Err(error) => tracing::warn!(message = %id, "cannot renew the lease of a message: {error:#}"),
+                }
+            }
+        });
+        if let Err(error) = spawned {
+            tracing::warn!(message = %id, "cannot start renewing the lease of a message: {error}");
+        }
+        Some(stop)
     }
 
     fn execute_import(&self, job: &Job, message: &Message) -> Result<Execution> {
         let deployment = self.deployment();
         let project = deployment.projects.require(&job.project)?;
-        // An inline body goes to a temporary file for the pipeline, which reads files.
-        let temporary;
-        let path = match self.queue().inline_body(message.message_id)? {
-            Some(bytes) => {
-                let mut file = tempfile::NamedTempFile::new_in(&deployment.pipeline.executions_dir)
-                    .or_else(|_| tempfile::NamedTempFile::new())
-                    .context("cannot make a file for the message's body")?;
-                std::io::Write::write_all(&mut file, &bytes).context("cannot write the message's body")?;
-                temporary = file;
-                temporary.path().to_owned()
-            }
-            None => self.bodies().path(&message.message_id.to_string()),
-        };
+        let body = self.queue().body_file_blocking(message.message_id, &deployment.pipeline.executions_dir)?;
+        let path = body.path().to_owned();
         let input = match job.mode {
             Mode::Package => Input::Package { path },
             Mode::File => Input::File { path, entity: message.entity_name.clone().or_else(|| job.entity.clone()) },
         };
         let execution_id = new_execution_id(&project.name);
-        self.queue().set_execution_blocking(message.message_id, execution_id.clone())?;
+        let held =
+            self.queue().set_execution_blocking(message.message_id, message.pop_receipt.clone(), execution_id.clone())?;
+        anyhow::ensure!(held, "the message was taken over by another process before its execution started");
         let company = message.company.clone().or_else(|| job.company.clone());
         let options = RunOptions {
             // A message's rows go into its company only: the one its sender is granted.
@@ -244,7 +280,7 @@ impl Jobs {
                 let file = std::fs::File::open(&output).context("cannot read an export")?;
                 let hash = blake3::Hasher::new().update_reader(file).context("cannot hash an export")?.finalize();
                 let size = std::fs::metadata(&output)?.len();
-                let body = self.bodies().keep(&output, &id.to_string())?;
+                let body = self.queue().keep_export(&output, id)?;
                 // An outbound folder gets the file before the message is committed, and the
                 // message is committed acknowledged: a crash in between leaves a file and no
                 // message, and the rows go out again with the next export (at least once).
@@ -257,10 +293,10 @@ impl Jobs {
                     message.external_id = Some(name);
                 }
                 fault_point("export-before-queue");
-                let added = match job.outbound {
-                    Some(_) => self.queue().add_delivered_blocking(id, message, *hash.as_bytes(), size),
-                    None => self.queue().add_blocking(id, message, *hash.as_bytes(), size),
-                };
+                if job.outbound.is_some() {
+                    message.status = MessageStatus::Acked;
+                }
+                let added = self.queue().add_blocking(id, message, *hash.as_bytes(), size, Some(&body));
                 if let Err(error) = added {
                     // Not queued: the rows go out with the next export. Should dropping the
                     // watermarks fail too, the next export's settling drops them.
@@ -274,7 +310,7 @@ impl Jobs {
             Err(error) => {
                 message.status = MessageStatus::PostProcessingFailed;
                 message.error = Some(format!("{error:#}"));
-                self.queue().add_blocking(id, message, [0; 32], 0)?;
+                self.queue().add_blocking(id, message, [0; 32], 0, None)?;
                 return Err(error);
             }
         }
@@ -308,11 +344,13 @@ impl Jobs {
         Ok(())
     }
 
-    /// One monitoring pass over `job`: messages left `Processing` by a process that died are
-    /// settled from their execution's record, or put back in line.
+    /// One monitoring pass over `job`: messages whose processing stalled (their process died,
+    /// or froze past its lease) are settled from their execution's record, or put back in
+    /// line. Both are compare-and-set on the lease the message was seen under, so a message
+    /// whose processing ends meanwhile keeps its outcome.
     fn monitor(&self, job: &Job) -> Result<()> {
         let store = &self.deployment().pipeline.store;
-        for message in self.queue().processing_blocking(Some(job.activity))? {
+        for message in self.queue().stalled_blocking(Some(job.activity))? {
             if self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner).contains(&message.message_id) {
                 continue;
             }
@@ -325,15 +363,16 @@ impl Jobs {
                     let records = execution.entities.iter().map(|entity| entity.target_records).sum();
                     self.queue().finish_blocking(
                         message.message_id,
+                        message.pop_receipt.clone(),
                         message_status(&execution),
                         Some(records),
                         None,
-                        now_millis(),
                     )?;
                 }
                 None => {
-                    tracing::warn!(message = %message.message_id, "message of job {} was interrupted; processing it again", job.name);
-                    self.queue().requeue_blocking(message.message_id)?;
+                    if self.queue().requeue_blocking(message.message_id, message.pop_receipt.clone())? {
+                        tracing::warn!(message = %message.message_id, "message of job {} was interrupted; processing it again", job.name);
+                    }
                 }
             }
         }
@@ -344,9 +383,6 @@ impl Jobs {
     fn clean_up(&self) -> Result<()> {
         let before = now_millis() - millis(self.settings().queue.retention);
         let messages = self.queue().expire_blocking(before)?;
-        for name in &messages {
-            remove_file(&self.bodies().path(name));
-        }
         let blobs = self.blobs().expire_blocking(before)?;
         for name in &blobs {
             remove_file(&self.blobs().files().path(name));
@@ -362,10 +398,10 @@ impl Jobs {
                 tracing::warn!(dir = %dir.display(), "cannot remove an expired execution's files: {error}");
             }
         }
-        if !messages.is_empty() || !blobs.is_empty() || !executions.is_empty() {
+        if messages > 0 || !blobs.is_empty() || !executions.is_empty() {
             tracing::info!(
                 "removed {} messages, {} blobs and {} executions from before {}",
-                messages.len(),
+                messages,
                 blobs.len(),
                 executions.len(),
                 format_millis(before)

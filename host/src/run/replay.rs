@@ -53,8 +53,7 @@ pub fn run(args: ReplayArgs, out: &mut dyn Write) -> Outcome {
     let job = find_job(&deployment, &database, activity).map_err(unusable)?;
     let project = deployment.projects.require(&job.project).map_err(unusable)?;
     let candidate = replay::load_candidate(&deployment.pipeline.registry, &args.candidate).map_err(unusable)?;
-    let queue = deployment.data_dir().join("queue");
-    let bodies = Bodies { dir: queue.join("bodies"), incoming: queue.join("incoming") };
+    let bodies = bodies(&deployment);
     let replay = Replay { pipeline: &deployment.pipeline, job: &job, project, database: &database, bodies: &bodies };
     let report = replay.run(candidate, Selection { since, limit: args.limit.max(1) }).map_err(failed)?;
     database.close();
@@ -81,6 +80,12 @@ fn server_database(deployment: &Deployment) -> Result<Database> {
     Database::open(&path)
 }
 
+/// Where the server kept `deployment`'s message bodies.
+fn bodies(deployment: &Deployment) -> Bodies {
+    let queue = deployment.data_dir().join("queue");
+    Bodies { dir: queue.join("bodies"), incoming: queue.join("incoming") }
+}
+
 /// The job `activity`, from the deployment's jobs directory or the management API's.
 fn find_job(deployment: &Deployment, database: &Database, activity: uuid::Uuid) -> Result<Job> {
     let catalog = &deployment.pipeline.catalog;
@@ -88,7 +93,8 @@ fn find_job(deployment: &Deployment, database: &Database, activity: uuid::Uuid) 
     if let Some(job) = jobs.remove(&activity) {
         return Ok(job);
     }
-    crate::jobs::stored_jobs(database)?
+    let queue = crate::jobs::Queue::new(database.clone(), bodies(deployment), Default::default());
+    crate::jobs::stored_jobs(&queue)?
         .into_iter()
         .find(|job| job.activity == activity)
         .with_context(|| format!("no job {activity} in {} or the management API's", deployment.jobs_dir().display()))

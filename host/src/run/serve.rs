@@ -26,6 +26,10 @@ pub struct ServeArgs {
     /// The URL clients reach the server by, instead of the configuration's.
     #[arg(long)]
     pub public_url: Option<String>,
+    /// A PostgreSQL database (`postgres://…`) shared with other replicas, instead of the
+    /// configuration's (or `WHARF_DATABASE_URL`'s); without one, state lives in SQLite files.
+    #[arg(long)]
+    pub database: Option<String>,
 }
 
 /// Runs the server until a signal stops it.
@@ -40,6 +44,7 @@ pub fn run(args: ServeArgs, out: &mut dyn std::io::Write) -> Outcome {
     config.data = args.data.or(config.data);
     config.listen = args.listen.unwrap_or(config.listen);
     config.public_url = args.public_url.or(config.public_url);
+    config.database = config.database.resolve(args.database);
 
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("wharf-http").build().map_err(failed)?;

@@ -1,0 +1,82 @@
+//! Where a deployment keeps what its replicas share: the queue, its bodies, the jobs defined
+//! through the API, the clients and the keys.
+//!
+//! Two backends, chosen by configuration: the embedded SQLite files beside one process (the
+//! default, nothing to run), or one PostgreSQL database that several `wharf serve` replicas
+//! share (`[database] url = "postgres://…"` in `server.toml`, `WHARF_DATABASE_URL`, or
+//! `--database`). The callers of the queue and of the clients do not know which one they talk
+//! to; each concern keeps the SQL of each backend in one place (`jobs/queue/postgres.rs`
+//! beside `jobs/queue.rs`, `auth/clients/postgres.rs` beside `auth/clients.rs`).
+pub mod postgres;
+pub mod sqlite;
+pub mod testing;
+#[cfg(test)]
+mod tests;
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+pub use postgres::Postgres;
+
+/// The environment variable naming the database when neither the flag nor the configuration
+/// does.
+pub const DATABASE_URL_VAR: &str = "WHARF_DATABASE_URL";
+
+/// `[database]` in `server.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://user@host:port/database`: share state with the other replicas on it. Absent,
+    /// state lives in SQLite files in the data directory.
+    pub url: Option<String>,
+    /// Connections each replica keeps open at most (default: 16).
+    pub pool_size: Option<usize>,
+}
+
+impl DatabaseSettings {
+    /// The settings with the URL a flag gives, else `WHARF_DATABASE_URL`, else the file's.
+    pub fn resolve(mut self, flag: Option<String>) -> DatabaseSettings {
+        if let Some(url) = flag.or_else(|| std::env::var(DATABASE_URL_VAR).ok().filter(|url| !url.is_empty())) {
+            self.url = Some(url);
+        }
+        self
+    }
+}
+
+/// The backend a deployment runs on. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub enum Backend {
+    /// SQLite files in the data directory, for one process.
+    #[default]
+    Sqlite,
+    /// One PostgreSQL database for every replica.
+    Postgres(Postgres),
+}
+
+impl Backend {
+    /// Connects to the database `settings` name (migrating its schema to this version), or
+    /// picks SQLite when they name none.
+    pub async fn open(settings: &DatabaseSettings) -> Result<Backend> {
+        let Some(url) = &settings.url else { return Ok(Backend::Sqlite) };
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            bail!("the database URL must start with postgres:// (SQLite is the default, with no URL)");
+        }
+        Ok(Backend::Postgres(Postgres::connect(url, settings.pool_size.unwrap_or(16)).await?))
+    }
+
+    /// The same, from a thread outside the async runtime (the command line's).
+    pub fn open_blocking(settings: &DatabaseSettings) -> Result<Backend> {
+        if settings.url.is_none() {
+            return Ok(Backend::Sqlite);
+        }
+        postgres::runtime()?.block_on(Backend::open(settings))
+    }
+
+    /// The PostgreSQL database, when that is the backend.
+    pub fn postgres(&self) -> Option<&Postgres> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres(postgres) => Some(postgres),
+        }
+    }
+}

@@ -1,0 +1,536 @@
+//! The queue's SQL for PostgreSQL, where several replicas share it.
+//!
+//! - Claims take rows with `FOR UPDATE SKIP LOCKED`, so replicas never wait on each other's
+//!   claims and never take the same message.
+//! - Every lease time is the database's (`wharf_now_ms()`), never a replica's.
+//! - A lease carries a fencing token, the pop receipt: every write on behalf of a lease
+//!   (heartbeat, execution, outcome, ack) is a compare-and-set on the receipt, so a replica
+//!   that was frozen past its lease and wakes up changes nothing once someone else holds the
+//!   message.
+//! - The rescuer returns an expired lease to the queue by compare-and-set on the row's
+//!   current state (still processing, same receipt, still expired), so a message completed
+//!   meanwhile is never overwritten.
+//! - Enqueues send `NOTIFY wharf_queue` as a wake-up hint; the scheduler's polling is the
+//!   truth.
+//! - Bodies live in `queue_bodies` in chunks, streamed in and out, never held whole.
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use futures_util::{Stream, StreamExt as _};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+use super::{AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, format_millis};
+use crate::backend::Postgres;
+use crate::store::Operation;
+
+/// The channel enqueues notify.
+pub const CHANNEL: &str = "wharf_queue";
+
+/// The size of a body's chunks: large enough that a 512 MiB body is 512 rows, small enough
+/// that a chunk is never a burden in memory.
+const CHUNK: usize = 1024 * 1024;
+
+const COLUMNS: &str = "id, activity, operation, entity, company, external_id, status, enqueued_at, enqueue_user,
+    processing_started, processing_completed, last_dequeue, last_download, acked_at, ack_user, retry_count,
+    dequeue_count, execution, records, error, body_size, blob, pop_receipt";
+
+/// Where a new message's body comes from.
+pub(super) enum Source<'a> {
+    Bytes(&'a [u8]),
+    File(&'a Path),
+    None,
+}
+
+/// The queue in a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub(super) struct PgQueue {
+    pub(super) postgres: Postgres,
+}
+
+impl PgQueue {
+    /// Adds a message with its body in one transaction. With an external id, a message of
+    /// the same job, id and body that is still kept is returned instead (`true`): the unique
+    /// index decides between replicas enqueueing the same repeat at once.
+    pub(super) async fn insert(
+        &self,
+        id: Uuid,
+        message: &NewMessage,
+        hash: &[u8; 32],
+        size: u64,
+        body: Source<'_>,
+    ) -> Result<(Uuid, bool)> {
+        let mut client = self.postgres.client().await?;
+        if let Some(earlier) = earlier_message(&client, message, hash).await? {
+            return Ok((earlier, true));
+        }
+        let transaction = client.transaction().await?;
+        let inserted = transaction
+            .query_opt(
+                "INSERT INTO queue_messages (id, activity, operation, entity, company, external_id, body_hash,
+                     body_size, blob, status, enqueued_at, enqueue_user, records, execution, error, acked_at, ack_user)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, wharf_now_ms(), $11, $12, $13, $14,
+                     CASE WHEN $10::text = 'Acked' THEN wharf_now_ms() END, CASE WHEN $10::text = 'Acked' THEN $15::text END)
+                 ON CONFLICT (activity, external_id, body_hash) WHERE external_id IS NOT NULL AND operation = 'Import'
+                 DO NOTHING RETURNING id",
+                &[
+                    &id,
+                    &message.activity,
+                    &message.direction.as_str(),
+                    &message.entity,
+                    &message.company,
+                    &message.external_id,
+                    &&hash[..],
+                    &(size as i64),
+                    &Uuid::new_v4(),
+                    &message.status.as_str(),
+                    &message.user,
+                    &message.records.map(|records| records as i64),
+                    &message.execution,
+                    &message.error,
+                    &DELIVERED_BY,
+                ],
+            )
+            .await?;
+        if inserted.is_none() {
+            // Another replica committed the same repeat first.
+            drop(transaction);
+            let earlier = earlier_message(&client, message, hash).await?;
+            return earlier.map(|earlier| (earlier, true)).context("an enqueue conflicted with a message that vanished");
+        }
+        write_body(&transaction, &id.to_string(), body).await?;
+        transaction.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &message.activity.to_string()]).await?;
+        transaction.commit().await?;
+        Ok((id, false))
+    }
+
+    pub(super) async fn contains(&self, id: Uuid) -> Result<bool> {
+        let client = self.postgres.client().await?;
+        Ok(client.query_opt("SELECT 1 FROM queue_messages WHERE id = $1", &[&id]).await?.is_some())
+    }
+
+    pub(super) async fn message(&self, id: Uuid) -> Result<Option<Message>> {
+        let client = self.postgres.client().await?;
+        read_message(&client, id).await
+    }
+
+    pub(super) async fn messages(&self, query: MessageQuery) -> Result<Vec<Message>> {
+        let client = self.postgres.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {COLUMNS} FROM queue_messages
+                     WHERE ($1::uuid IS NULL OR activity = $1) AND ($2::text IS NULL OR status = $2)
+                     ORDER BY seq DESC LIMIT $3 OFFSET $4"
+                ),
+                &[
+                    &query.activity,
+                    &query.status.map(MessageStatus::as_str),
+                    &i64::from(query.limit.unwrap_or(100).min(1000)),
+                    &i64::from(query.offset.unwrap_or(0)),
+                ],
+            )
+            .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    /// Leases the oldest visible export message of `activity` for `visibility` ms.
+    pub(super) async fn dequeue(&self, activity: Uuid, visibility: i64, max_deliveries: u32) -> Result<Option<Lease>> {
+        let mut client = self.postgres.client().await?;
+        let transaction = client.transaction().await?;
+        loop {
+            let candidate = transaction
+                .query_opt(
+                    &format!(
+                        "SELECT {COLUMNS} FROM queue_messages
+                         WHERE activity = $1 AND status IN ('Processed', 'ProcessedWithErrors',
+                             'PostProcessingFailed', 'Dequeued', 'Downloaded')
+                           AND operation = 'Export' AND (visible_at IS NULL OR visible_at <= wharf_now_ms())
+                         ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED"
+                    ),
+                    &[&activity],
+                )
+                .await?;
+            let Some(row) = candidate else { return Ok(None) };
+            let message = message_from_row(&row)?;
+            if message.dequeue_count >= max_deliveries {
+                set_status(&transaction, message.message_id, MessageStatus::Poisoned).await?;
+                tracing::warn!(message = %message.message_id, "message poisoned after {max_deliveries} deliveries");
+                continue;
+            }
+            let receipt = super::pop_receipt();
+            let row = transaction
+                .query_one(
+                    &format!(
+                        "UPDATE queue_messages SET status = 'Dequeued', pop_receipt = $2,
+                             visible_at = wharf_now_ms() + $3, dequeue_count = dequeue_count + 1,
+                             last_dequeue = wharf_now_ms()
+                         WHERE id = $1 RETURNING {COLUMNS}"
+                    ),
+                    &[&message.message_id, &receipt, &visibility],
+                )
+                .await?;
+            transaction.commit().await?;
+            let previous_dequeue = message.last_dequeue_date_time;
+            return Ok(Some(Lease { message: message_from_row(&row)?, pop_receipt: receipt, previous_dequeue }));
+        }
+    }
+
+    pub(super) async fn download(&self, activity: Uuid, id: Uuid, blob: Uuid) -> Result<Option<Message>> {
+        let client = self.postgres.client().await?;
+        let row = client
+            .query_opt(
+                &format!(
+                    "UPDATE queue_messages SET last_download = wharf_now_ms(),
+                         status = CASE status WHEN 'Dequeued' THEN 'Downloaded' ELSE status END
+                     WHERE id = $1 AND activity = $2 AND blob = $3 AND operation = 'Export'
+                     RETURNING {COLUMNS}"
+                ),
+                &[&id, &activity, &blob],
+            )
+            .await?;
+        row.as_ref().map(message_from_row).transpose()
+    }
+
+    /// Acknowledges by compare-and-set on the receipt: of two acks racing with different
+    /// receipts, only the current one's changes the row.
+    pub(super) async fn ack(&self, activity: Uuid, id: Uuid, receipt: &str, user: &str) -> Result<AckOutcome> {
+        let client = self.postgres.client().await?;
+        let acked = client
+            .execute(
+                "UPDATE queue_messages SET status = 'Acked', acked_at = wharf_now_ms(), ack_user = $4, visible_at = NULL
+                 WHERE id = $1 AND activity = $2 AND operation = 'Export' AND pop_receipt = $3 AND status <> 'Acked'",
+                &[&id, &activity, &receipt, &user],
+            )
+            .await?;
+        if acked == 1 {
+            return Ok(AckOutcome::Acked);
+        }
+        let found = client
+            .query_opt(
+                "SELECT status, pop_receipt FROM queue_messages WHERE id = $1 AND activity = $2 AND operation = 'Export'",
+                &[&id, &activity],
+            )
+            .await?;
+        Ok(match found {
+            None => AckOutcome::Unknown,
+            Some(row) if row.get::<_, Option<&str>>(1) != Some(receipt) => AckOutcome::StaleReceipt,
+            Some(_) => AckOutcome::AlreadyAcked,
+        })
+    }
+
+    /// Takes the oldest enqueued import message of `activity` under a lease of `lease` ms.
+    /// For a job that processes in order, only when none of its messages is being processed
+    /// by any replica: the job's advisory lock makes that check and the claim one step.
+    pub(super) async fn claim(
+        &self,
+        activity: Uuid,
+        in_order: bool,
+        lease: i64,
+        max_deliveries: u32,
+    ) -> Result<Option<Message>> {
+        let mut client = self.postgres.client().await?;
+        let transaction = client.transaction().await?;
+        let lock = if in_order {
+            transaction.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&activity.to_string()]).await?;
+            let busy = transaction
+                .query_opt(
+                    "SELECT 1 FROM queue_messages
+                     WHERE activity = $1 AND status IN ('Processing', 'Preprocessing') LIMIT 1",
+                    &[&activity],
+                )
+                .await?;
+            if busy.is_some() {
+                return Ok(None);
+            }
+            ""
+        } else {
+            "SKIP LOCKED"
+        };
+        loop {
+            let candidate = transaction
+                .query_opt(
+                    &format!(
+                        "SELECT {COLUMNS} FROM queue_messages WHERE activity = $1 AND status = 'Enqueued'
+                         ORDER BY seq LIMIT 1 FOR UPDATE {lock}"
+                    ),
+                    &[&activity],
+                )
+                .await?;
+            let Some(row) = candidate else { return Ok(None) };
+            let message = message_from_row(&row)?;
+            if message.retry_count >= max_deliveries {
+                set_status(&transaction, message.message_id, MessageStatus::Poisoned).await?;
+                tracing::warn!(message = %message.message_id, "message poisoned after {max_deliveries} attempts");
+                continue;
+            }
+            let row = transaction
+                .query_one(
+                    &format!(
+                        "UPDATE queue_messages SET status = 'Processing', retry_count = retry_count + 1,
+                             processing_started = wharf_now_ms(), processing_completed = NULL, error = NULL,
+                             pop_receipt = $2, visible_at = wharf_now_ms() + $3
+                         WHERE id = $1 RETURNING {COLUMNS}"
+                    ),
+                    &[&message.message_id, &super::pop_receipt(), &lease],
+                )
+                .await?;
+            transaction.commit().await?;
+            return Ok(Some(message_from_row(&row)?));
+        }
+    }
+
+    /// Extends a processing lease; `false` when the lease is no longer this receipt's.
+    pub(super) async fn heartbeat(&self, id: Uuid, receipt: &str, lease: i64) -> Result<bool> {
+        let client = self.postgres.client().await?;
+        let changed = client
+            .execute(
+                "UPDATE queue_messages SET visible_at = wharf_now_ms() + $3
+                 WHERE id = $1 AND pop_receipt = $2 AND status IN ('Processing', 'Preprocessing')",
+                &[&id, &receipt, &lease],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    pub(super) async fn set_execution(&self, id: Uuid, receipt: Option<&str>, execution: &str) -> Result<bool> {
+        let client = self.postgres.client().await?;
+        let changed = client
+            .execute(
+                "UPDATE queue_messages SET execution = $3
+                 WHERE id = $1 AND pop_receipt IS NOT DISTINCT FROM $2 AND status IN ('Processing', 'Preprocessing')",
+                &[&id, &receipt, &execution],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    /// Records an outcome, by compare-and-set on the lease it was reached under.
+    pub(super) async fn finish(
+        &self,
+        id: Uuid,
+        receipt: Option<&str>,
+        status: MessageStatus,
+        records: Option<u64>,
+        error: Option<&str>,
+    ) -> Result<bool> {
+        let client = self.postgres.client().await?;
+        let changed = client
+            .execute(
+                "UPDATE queue_messages SET status = $3, records = $4, error = $5, processing_completed = wharf_now_ms(),
+                     pop_receipt = NULL, visible_at = NULL
+                 WHERE id = $1 AND pop_receipt IS NOT DISTINCT FROM $2 AND status IN ('Processing', 'Preprocessing')",
+                &[&id, &receipt, &status.as_str(), &records.map(|records| records as i64), &error],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    /// Import messages whose processing lease lapsed: their replica died or froze.
+    pub(super) async fn stalled(&self, activity: Option<Uuid>) -> Result<Vec<Message>> {
+        let client = self.postgres.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {COLUMNS} FROM queue_messages
+                     WHERE status IN ('Processing', 'Preprocessing') AND visible_at < wharf_now_ms()
+                       AND ($1::uuid IS NULL OR activity = $1)"
+                ),
+                &[&activity],
+            )
+            .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    /// Puts a stalled message back in line, only if it is still stalled under the lease it
+    /// was seen with.
+    pub(super) async fn requeue(&self, id: Uuid, receipt: Option<&str>) -> Result<bool> {
+        let client = self.postgres.client().await?;
+        let changed = client
+            .execute(
+                "UPDATE queue_messages SET status = 'Enqueued', pop_receipt = NULL, visible_at = NULL
+                 WHERE id = $1 AND pop_receipt IS NOT DISTINCT FROM $2 AND status IN ('Processing', 'Preprocessing')
+                   AND visible_at < wharf_now_ms()",
+                &[&id, &receipt],
+            )
+            .await?;
+        if changed == 1 {
+            client.execute("SELECT pg_notify($1, '')", &[&CHANNEL]).await?;
+        }
+        Ok(changed == 1)
+    }
+
+    /// Removes messages enqueued before `before` with their bodies, except those under way.
+    pub(super) async fn expire(&self, before: i64) -> Result<usize> {
+        let mut client = self.postgres.client().await?;
+        let transaction = client.transaction().await?;
+        let removed = transaction
+            .query(
+                "DELETE FROM queue_messages WHERE enqueued_at < $1 AND status NOT IN ('Processing', 'Preprocessing')
+                 RETURNING id::text",
+                &[&before],
+            )
+            .await?;
+        let names: Vec<String> = removed.iter().map(|row| row.get(0)).collect();
+        transaction.execute("DELETE FROM queue_bodies WHERE name = ANY($1)", &[&names]).await?;
+        transaction.commit().await?;
+        Ok(names.len())
+    }
+
+    /// Whether this replica runs the recurrence of `activity` due now: the first replica to
+    /// move the job's due time forward by `period` ms does, the others see it moved.
+    pub(super) async fn take_turn(&self, activity: Uuid, period: i64) -> Result<bool> {
+        let client = self.postgres.client().await?;
+        let taken = client
+            .query_opt(
+                "INSERT INTO queue_schedule (activity, due) VALUES ($1, wharf_now_ms() + $2)
+                 ON CONFLICT (activity) DO UPDATE SET due = wharf_now_ms() + $2
+                     WHERE queue_schedule.due <= wharf_now_ms()
+                 RETURNING activity",
+                &[&activity, &period],
+            )
+            .await?;
+        Ok(taken.is_some())
+    }
+
+    pub(super) async fn job_definitions(&self) -> Result<Vec<String>> {
+        let client = self.postgres.client().await?;
+        Ok(client.query("SELECT definition FROM queue_jobs", &[]).await?.iter().map(|row| row.get(0)).collect())
+    }
+
+    pub(super) async fn put_job_definition(&self, activity: Uuid, definition: &str) -> Result<()> {
+        let client = self.postgres.client().await?;
+        client
+            .execute(
+                "INSERT INTO queue_jobs (activity, definition) VALUES ($1, $2)
+                 ON CONFLICT (activity) DO UPDATE SET definition = excluded.definition",
+                &[&activity, &definition],
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub(super) async fn delete_job_definition(&self, activity: Uuid) -> Result<()> {
+        let client = self.postgres.client().await?;
+        client.execute("DELETE FROM queue_jobs WHERE activity = $1", &[&activity]).await?;
+        Ok(())
+    }
+
+    /// The body of message `name`, chunk by chunk.
+    pub(super) fn body(&self, name: String) -> impl Stream<Item = Result<bytes::Bytes>> + Send + 'static {
+        let postgres = self.postgres.clone();
+        futures_util::stream::try_unfold((postgres, name, 0_i32), |(postgres, name, chunk)| async move {
+            let client = postgres.client().await?;
+            let row = client
+                .query_opt("SELECT data FROM queue_bodies WHERE name = $1 AND chunk = $2", &[&name, &chunk])
+                .await?;
+            drop(client);
+            Ok(row.map(|row| (bytes::Bytes::from(row.get::<_, Vec<u8>>(0)), (postgres, name, chunk + 1))))
+        })
+    }
+
+    /// Writes the body of message `name` to `path`, chunk by chunk.
+    pub(super) async fn spool(&self, name: String, path: &Path) -> Result<()> {
+        let mut file = tokio::fs::File::create(path).await.context("cannot make a file for a message's body")?;
+        let mut chunks = std::pin::pin!(self.body(name));
+        while let Some(chunk) = chunks.next().await {
+            file.write_all(&chunk?).await?;
+        }
+        file.flush().await?;
+        Ok(())
+    }
+}
+
+/// Who acknowledged an export written to the job's outbound folder.
+const DELIVERED_BY: &str = "outbound folder";
+
+async fn write_body(client: &impl GenericClient, name: &str, body: Source<'_>) -> Result<()> {
+    let statement = client.prepare("INSERT INTO queue_bodies (name, chunk, data) VALUES ($1, $2, $3)").await?;
+    match body {
+        Source::None => {}
+        Source::Bytes(bytes) => {
+            for (index, chunk) in bytes.chunks(CHUNK).enumerate() {
+                client.execute(&statement, &[&name, &(index as i32), &chunk]).await?;
+            }
+        }
+        Source::File(path) => {
+            let mut file = tokio::fs::File::open(path).await.context("cannot read a message's body")?;
+            let mut buffer = vec![0; CHUNK];
+            let mut index = 0_i32;
+            loop {
+                let mut filled = 0;
+                while filled < CHUNK {
+                    let read = file.read(&mut buffer[filled..]).await?;
+                    if read == 0 {
+                        break;
+                    }
+                    filled += read;
+                }
+                if filled == 0 {
+                    break;
+                }
+                client.execute(&statement, &[&name, &index, &&buffer[..filled]]).await?;
+                index += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn earlier_message(client: &impl GenericClient, message: &NewMessage, hash: &[u8; 32]) -> Result<Option<Uuid>> {
+    let (Some(external_id), Operation::Import) = (&message.external_id, message.direction) else { return Ok(None) };
+    let row = client
+        .query_opt(
+            "SELECT id FROM queue_messages
+             WHERE activity = $1 AND external_id = $2 AND body_hash = $3 AND operation = 'Import' LIMIT 1",
+            &[&message.activity, external_id, &&hash[..]],
+        )
+        .await?;
+    Ok(row.map(|row| row.get(0)))
+}
+
+async fn set_status(client: &impl GenericClient, id: Uuid, status: MessageStatus) -> Result<()> {
+    client.execute("UPDATE queue_messages SET status = $2 WHERE id = $1", &[&id, &status.as_str()]).await?;
+    Ok(())
+}
+
+async fn read_message(client: &impl GenericClient, id: Uuid) -> Result<Option<Message>> {
+    let row = client.query_opt(&format!("SELECT {COLUMNS} FROM queue_messages WHERE id = $1"), &[&id]).await?;
+    row.as_ref().map(message_from_row).transpose()
+}
+
+fn message_from_row(row: &Row) -> Result<Message> {
+    let time = |index: usize| -> Result<Option<String>> { Ok(row.try_get::<_, Option<i64>>(index)?.map(format_millis)) };
+    let status: &str = row.try_get(6)?;
+    let operation: &str = row.try_get(2)?;
+    let size = row.try_get::<_, i64>(20)?.max(0) as u64;
+    Ok(Message {
+        message_id: row.try_get(0)?,
+        activity_id: row.try_get(1)?,
+        direction: if operation == "Export" { Operation::Export } else { Operation::Import },
+        entity_name: row.try_get(3)?,
+        company: row.try_get(4)?,
+        external_correlation_id: row.try_get(5)?,
+        status: MessageStatus::parse(status).unwrap_or(MessageStatus::PreProcessingError),
+        enqueue_date_time: format_millis(row.try_get(7)?),
+        enqueue_user: row.try_get(8)?,
+        processing_started_date_time: time(9)?,
+        processing_completed_date_time: time(10)?,
+        last_dequeue_date_time: time(11)?,
+        last_download_date_time: time(12)?,
+        ack_date_time: time(13)?,
+        ack_user: row.try_get(14)?,
+        retry_count: row.try_get::<_, i32>(15)?.max(0) as u32,
+        dequeue_count: row.try_get::<_, i32>(16)?.max(0) as u32,
+        execution_id: row.try_get(17)?,
+        total_records: row.try_get::<_, Option<i64>>(18)?.map(|records| records.max(0) as u64),
+        error: row.try_get(19)?,
+        size,
+        blob: row.try_get(21)?,
+        pop_receipt: row.try_get(22)?,
+        file_uploaded: size > 0,
+    })
+}
