@@ -57,6 +57,8 @@ pub(crate) struct ServeProcess {
     url: String,
     port: u16,
     pub(crate) config: Option<PathBuf>,
+    /// The PostgreSQL database it shares with other replicas (`--database`), if any.
+    pub(crate) database: Option<String>,
     /// The [`FAULT`] point of the next start, if any.
     pub(crate) fault: Option<&'static str>,
     secrets: HashMap<String, String>,
@@ -108,7 +110,18 @@ impl ServeProcess {
         }
         drop(auth);
         let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().expect("a client");
-        ServeProcess { dir, url, port, config: None, fault: None, secrets, http, child: None, starts: 0 }
+        ServeProcess {
+            dir,
+            url,
+            port,
+            config: None,
+            database: None,
+            fault: None,
+            secrets,
+            http,
+            child: None,
+            starts: 0,
+        }
     }
 
     /// Starts `wharf serve` and waits for its `listening on` line.
@@ -125,6 +138,9 @@ impl ServeProcess {
         ];
         if let Some(config) = &self.config {
             args.extend(["--config".to_owned(), config.display().to_string()]);
+        }
+        if let Some(database) = &self.database {
+            args.extend(["--database".to_owned(), database.clone()]);
         }
         let log = self.log();
         let mut command = Command::new(std::env::current_exe().expect("the test binary"));
@@ -172,6 +188,23 @@ impl ServeProcess {
             child.kill().expect("kill -9");
             child.wait().expect("the killed server is reaped");
         }
+    }
+
+    /// Freezes the process (SIGSTOP) without closing its connections, as a long pause of the
+    /// whole machine or the garbage collector of another runtime would.
+    pub(crate) fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused process run again (SIGCONT).
+    pub(crate) fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let child = self.child.as_ref().expect("the server is running");
+        let status = Command::new("kill").arg(signal).arg(child.id().to_string()).status().expect("kill runs");
+        assert!(status.success(), "kill {signal} {} failed", child.id());
     }
 
     pub(crate) fn data(&self) -> PathBuf {
@@ -253,19 +286,29 @@ fn free_port() -> u16 {
 }
 
 /// SplitMix64: small, seedable, good enough to pick kill times.
-struct Random(u64);
+pub(crate) struct Random(u64);
 
 impl Random {
     /// Seeded from `WHARF_CRASH_SEED`, else from the clock; prints the seed either way.
     fn from_env(test: &str) -> Random {
-        let seed = std::env::var("WHARF_CRASH_SEED").ok().and_then(|seed| seed.parse().ok()).unwrap_or_else(|| {
+        Random::from_var("WHARF_CRASH_SEED", test)
+    }
+
+    /// Seeded from the variable `var`, else from the clock; prints the seed either way.
+    pub(crate) fn from_var(var: &str, test: &str) -> Random {
+        let seed = std::env::var(var).ok().and_then(|seed| seed.parse().ok()).unwrap_or_else(|| {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_nanos() as u64
         });
-        eprintln!("{test}: seed {seed} (WHARF_CRASH_SEED={seed} repeats it)");
+        eprintln!("{test}: seed {seed} ({var}={seed} repeats it)");
         Random(seed)
     }
 
-    fn next(&mut self) -> u64 {
+    /// A generator of its own for a thread, derived from this one's next number.
+    pub(crate) fn split(&mut self) -> Random {
+        Random(self.next())
+    }
+
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut value = self.0;
         value = (value ^ (value >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -273,8 +316,13 @@ impl Random {
         value ^ (value >> 31)
     }
 
+    /// Uniform in `0..bound`.
+    pub(crate) fn below(&mut self, bound: usize) -> usize {
+        (self.next() % bound as u64) as usize
+    }
+
     /// Uniform in `low..high` milliseconds.
-    fn millis(&mut self, low: u64, high: u64) -> Duration {
+    pub(crate) fn millis(&mut self, low: u64, high: u64) -> Duration {
         Duration::from_millis(low + self.next() % (high - low))
     }
 }

@@ -56,6 +56,8 @@ mod releases;
 mod security;
 /// `wharf plugin new`: every role and language from an empty folder to a passing `wharf plugin test`.
 mod scaffold;
+/// Replicas sharing one PostgreSQL queue through kills, freezes and database crashes, held to a recorded history.
+mod scaleout;
 /// A real server on a free port, for the modules that talk HTTP.
 mod server;
 /// Custom services and bound actions: parameters checked, units of work committed only on success.

@@ -1,0 +1,365 @@
+//! Scale-out under faults: three `wharf serve` replicas share one PostgreSQL database while
+//! client threads enqueue, poll job status, dequeue and ack through all of them at random;
+//! replicas are killed and restarted, frozen past their leases, and the database is crashed
+//! and restarted. Every call is recorded; once the replicas settle, [`checker`] holds the
+//! history and the database's rows to the queue's promises.
+//!
+//! Every random choice comes from one seed, printed; `WHARF_SCALEOUT_SEED` repeats a run, and
+//! `WHARF_SCALEOUT_ROUNDS=N` makes N faults instead of three (one of each kind).
+
+mod checker;
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use wharf::backend::Postgres;
+use wharf::backend::testing::Cluster;
+
+use self::checker::{Call, Request, Stored, StoredMessage};
+use crate::crashes::{Random, ServeProcess};
+use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB};
+
+/// Replicas sharing the database.
+const REPLICAS: usize = 3;
+/// Client threads making the load.
+const CLIENTS: usize = 4;
+/// How long a dequeued export stays hidden, and how long a replica holds a message it
+/// processes without renewing its lease: short, so redeliveries happen within the run.
+const LEASE: Duration = Duration::from_secs(1);
+/// How long a client waits for an answer: a frozen replica's calls end up unanswered.
+const CALL_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// A fault the run makes at a random point.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// `kill -9` of a replica, then a restart over its data directory.
+    Kill,
+    /// SIGSTOP of a replica for longer than a lease, then SIGCONT.
+    Freeze,
+    /// `pg_ctl stop -m immediate` of the database, then a start that recovers from its log.
+    RestartDatabase,
+}
+
+/// The server configuration of every replica: two workers, short leases, quick ticks.
+fn server_toml() -> String {
+    let lease = format!("{}ms", LEASE.as_millis());
+    format!("[jobs]\nworkers = 2\ntick = \"50ms\"\nvisibility_timeout = \"{lease}\"\nlease = \"{lease}\"\n")
+}
+
+/// A replica of the example deployment whose customers export produces a file every second,
+/// changed customers or not, so that there is always something to dequeue.
+fn replica(database: &str) -> ServeProcess {
+    let mut server = ServeProcess::prepare(|dir| {
+        let job = dir.join("jobs/customers-export.toml");
+        let text = std::fs::read_to_string(&job).expect("the export job");
+        let text = text
+            .replace("skip_when_empty = true", "skip_when_empty = false")
+            .replace("processing = \"100ms\"", "processing = \"1s\"");
+        std::fs::write(&job, text).expect("write the export job");
+        let project = dir.join("projects/customers-export.toml");
+        let text = std::fs::read_to_string(&project).expect("the export project");
+        let text = text.replace("skip_when_empty = true", "skip_when_empty = false");
+        std::fs::write(&project, text).expect("write the export project");
+        std::fs::write(dir.join("server.toml"), server_toml()).expect("write the server configuration");
+    });
+    server.config = Some(server.dir.path().join("server.toml"));
+    server.database = Some(database.to_owned());
+    server
+}
+
+/// A replica as a client sees it: where it is, and a token it issued.
+#[derive(Debug, Clone)]
+struct Endpoint {
+    url: String,
+    token: String,
+}
+
+/// One client thread's calls, made until `stop` is set.
+struct Client {
+    index: usize,
+    random: Random,
+    endpoints: Vec<Endpoint>,
+    http: reqwest::blocking::Client,
+    began: Instant,
+    history: Vec<Call>,
+    /// Documents this client enqueued (external id and body), for repeats.
+    documents: Vec<(String, String)>,
+    /// Message ids its enqueues were answered with, for status polls.
+    messages: Vec<String>,
+    /// Deliveries it holds without acking yet: acked later, often after a redelivery.
+    held: Vec<(String, String)>,
+}
+
+impl Client {
+    fn run(mut self, stop: &AtomicBool) -> Vec<Call> {
+        while !stop.load(Ordering::Relaxed) {
+            match self.random.below(10) {
+                0..4 => self.enqueue(),
+                4..6 => self.poll(),
+                _ => self.dequeue(),
+            }
+            std::thread::sleep(self.random.millis(5, 30));
+        }
+        self.history
+    }
+
+    /// Sends `request` to a replica picked at random and records the call.
+    fn call(&mut self, request: Request) -> Call {
+        let replica = self.random.below(self.endpoints.len());
+        let endpoint = &self.endpoints[replica];
+        let builder = match &request {
+            Request::Enqueue { activity, external_id, body } => self
+                .http
+                .post(format!("{}/api/connector/enqueue/{activity}?entity=Customer%20groups", endpoint.url))
+                .header("x-ms-dyn-externalidentifier", external_id)
+                .header("content-type", "text/csv")
+                .body(body.clone()),
+            Request::Status { activity, message } => {
+                self.http.get(format!("{}/api/connector/jobstatus/{activity}?jobId={message}", endpoint.url))
+            }
+            Request::Dequeue { activity } => {
+                self.http.get(format!("{}/api/connector/dequeue/{activity}", endpoint.url))
+            }
+            Request::Ack { activity, message, receipt } => self
+                .http
+                .post(format!("{}/api/connector/ack/{activity}", endpoint.url))
+                .json(&serde_json::json!({ "CorrelationId": message, "PopReceipt": receipt })),
+        };
+        let sent = self.began.elapsed().as_millis() as u64;
+        let answer = builder.bearer_auth(&endpoint.token).send().and_then(|response| {
+            let status = response.status().as_u16();
+            Ok((status, response.text()?))
+        });
+        let answered = self.began.elapsed().as_millis() as u64;
+        let (status, body) = match answer {
+            Ok((status, body)) => (Some(status), body),
+            Err(error) => (None, error.to_string()),
+        };
+        let call = Call { client: self.index, replica, request, sent, answered, status, body };
+        self.history.push(call.clone());
+        call
+    }
+
+    /// A new document, or now and then one sent before (a client repeating an enqueue whose
+    /// answer it lost).
+    fn enqueue(&mut self) {
+        let (external_id, body) = if !self.documents.is_empty() && self.random.below(4) == 0 {
+            self.documents[self.random.below(self.documents.len())].clone()
+        } else {
+            let number = self.documents.len();
+            let external_id = format!("scaleout-{}-{number}", self.index);
+            let mut body = String::from("CustomerGroupId,Description\r\n");
+            for row in 0..=self.random.below(3) {
+                body.push_str(&format!("S{}{number:05}{row},{external_id} row {row}\r\n", self.index));
+            }
+            self.documents.push((external_id.clone(), body.clone()));
+            (external_id, body)
+        };
+        let request = Request::Enqueue { activity: GROUPS_JOB.to_owned(), external_id, body };
+        let call = self.call(request);
+        if call.status == Some(200) {
+            self.messages.push(call.body.trim().trim_matches('"').to_owned());
+        }
+    }
+
+    fn poll(&mut self) {
+        if self.messages.is_empty() {
+            return self.enqueue();
+        }
+        let message = self.messages[self.random.below(self.messages.len())].clone();
+        self.call(Request::Status { activity: GROUPS_JOB.to_owned(), message });
+    }
+
+    /// A dequeue, acked at once most of the time, else held; or an ack of a held one.
+    fn dequeue(&mut self) {
+        if !self.held.is_empty() && self.random.below(3) == 0 {
+            let (message, receipt) = self.held.swap_remove(self.random.below(self.held.len()));
+            self.call(Request::Ack { activity: CUSTOMERS_EXPORT_JOB.to_owned(), message, receipt });
+            return;
+        }
+        let call = self.call(Request::Dequeue { activity: CUSTOMERS_EXPORT_JOB.to_owned() });
+        if call.status != Some(200) {
+            return;
+        }
+        let Ok(answer) = serde_json::from_str::<Value>(&call.body) else { return };
+        let (Some(message), Some(receipt)) = (answer["CorrelationId"].as_str(), answer["PopReceipt"].as_str()) else {
+            return;
+        };
+        let (message, receipt) = (message.to_owned(), receipt.to_owned());
+        if self.random.below(4) == 0 {
+            self.held.push((message, receipt));
+        } else {
+            self.call(Request::Ack { activity: CUSTOMERS_EXPORT_JOB.to_owned(), message, receipt });
+        }
+    }
+}
+
+/// Every row of `queue_messages`, with its body's chunks joined, and the database's clock.
+fn stored(postgres: &Postgres) -> Stored {
+    postgres.block_on(async {
+        let client = postgres.client().await.expect("a connection to the test's database");
+        let rows = client
+            .query(
+                "SELECT m.id::text, m.activity::text, m.operation, m.external_id, m.status, m.visible_at, m.execution,
+                        m.records,
+                        (SELECT string_agg(b.data, ''::bytea ORDER BY b.chunk) FROM queue_bodies b
+                          WHERE b.name = m.id::text)
+                   FROM queue_messages m ORDER BY m.seq",
+                &[],
+            )
+            .await
+            .expect("the messages read");
+        let messages = rows
+            .iter()
+            .map(|row| StoredMessage {
+                id: row.get(0),
+                activity: row.get(1),
+                operation: row.get(2),
+                external_id: row.get(3),
+                status: row.get(4),
+                visible_at: row.get(5),
+                execution: row.get(6),
+                records: row.get(7),
+                body: row.get(8),
+            })
+            .collect();
+        let now = client.query_one("SELECT wharf_now_ms()", &[]).await.expect("the database's clock").get(0);
+        Stored { messages, now }
+    })
+}
+
+/// Import messages not yet finished: enqueued, or taken by a replica.
+fn unfinished_imports(postgres: &Postgres) -> Option<i64> {
+    postgres.block_on(async {
+        let client = postgres.client().await.ok()?;
+        let sql = "SELECT count(*) FROM queue_messages
+                    WHERE operation = 'Import' AND status IN ('Enqueued', 'Preprocessing', 'Processing')";
+        client.query_one(sql, &[]).await.ok().map(|row| row.get(0))
+    })
+}
+
+#[test]
+fn replicas_sharing_one_database_keep_every_queue_promise_through_kills_freezes_and_database_crashes() {
+    let mut random = Random::from_var("WHARF_SCALEOUT_SEED", "scaleout");
+    let rounds: usize = std::env::var("WHARF_SCALEOUT_ROUNDS").ok().and_then(|rounds| rounds.parse().ok()).unwrap_or(3);
+    let starting = Instant::now();
+    let cluster = Cluster::start().expect("a PostgreSQL cluster for the test");
+    let database = cluster.url();
+    let mut replicas: Vec<ServeProcess> = (0..REPLICAS).map(|_| replica(&database)).collect();
+    for replica in &mut replicas {
+        replica.start();
+    }
+    let endpoints: Vec<Endpoint> =
+        replicas.iter().map(|replica| Endpoint { url: replica.at(""), token: replica.token(FABRIKAM) }).collect();
+    eprintln!("scaleout: {REPLICAS} replicas started in {:?}", starting.elapsed());
+    let record = tempfile::Builder::new().prefix("wharf-scaleout-").tempdir().expect("a directory for the history");
+    let history_path = record.path().join("history.jsonl");
+
+    let began = Instant::now();
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|index| {
+            let client = Client {
+                index,
+                random: random.split(),
+                endpoints: endpoints.clone(),
+                http: reqwest::blocking::Client::builder()
+                    .timeout(CALL_TIMEOUT)
+                    .connect_timeout(Duration::from_secs(1))
+                    .build()
+                    .expect("an HTTP client"),
+                began,
+                history: Vec::new(),
+                documents: Vec::new(),
+                messages: Vec::new(),
+                held: Vec::new(),
+            };
+            let stop = stop.clone();
+            std::thread::spawn(move || client.run(&stop))
+        })
+        .collect();
+
+    // Each kind once in the first three rounds, in a random order; then any.
+    let mut faults = [Fault::Kill, Fault::Freeze, Fault::RestartDatabase];
+    for index in (1..faults.len()).rev() {
+        faults.swap(index, random.below(index + 1));
+    }
+    for round in 0..rounds {
+        std::thread::sleep(random.millis(300, 1500));
+        let fault = faults.get(round).copied().unwrap_or_else(|| faults[random.below(faults.len())]);
+        let target = random.below(REPLICAS);
+        let at = began.elapsed().as_millis();
+        match fault {
+            Fault::Kill => {
+                replicas[target].kill();
+                std::thread::sleep(random.millis(100, 800));
+                replicas[target].start();
+            }
+            Fault::Freeze => {
+                replicas[target].pause();
+                std::thread::sleep(LEASE * 2 + random.millis(0, 1000));
+                replicas[target].resume();
+            }
+            Fault::RestartDatabase => cluster.restart_immediately().expect("the database restarts"),
+        }
+        let replica = if matches!(fault, Fault::RestartDatabase) { String::new() } else { format!(" of {target}") };
+        eprintln!("scaleout: round {round}: {fault:?}{replica} at {at} ms, over at {} ms", began.elapsed().as_millis());
+    }
+    std::thread::sleep(random.millis(300, 1000));
+    stop.store(true, Ordering::Relaxed);
+    let mut history: Vec<Call> =
+        clients.into_iter().flat_map(|client| client.join().expect("a client thread")).collect();
+    history.sort_by_key(|call| (call.sent, call.client));
+    let mut file = std::fs::File::create(&history_path).expect("the history file");
+    for call in &history {
+        serde_json::to_writer(&mut file, call).expect("a call as JSON");
+        file.write_all(b"\n").expect("the history file");
+    }
+    drop(file);
+
+    // Settled: every import finished, by whichever replica; then nothing changes the rows.
+    let settling = Instant::now();
+    let postgres = Postgres::connect_blocking(&database, 2).expect("the test connects to its database");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let unfinished = unfinished_imports(&postgres);
+        if unfinished == Some(0) {
+            break;
+        }
+        if Instant::now() > deadline {
+            let record = record.keep();
+            panic!(
+                "{unfinished:?} imports are still unfinished 90 s after the load; the history is in {}",
+                record.join("history.jsonl").display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("scaleout: the imports settled in {:?}", settling.elapsed());
+    for replica in &mut replicas {
+        replica.kill();
+    }
+
+    let stored = stored(&postgres);
+    let report = checker::check(&history, &stored);
+    eprintln!("scaleout: {} calls over {} rounds: {}", history.len(), rounds, report.counts);
+    if !report.violations.is_empty() {
+        let record = record.keep();
+        let violations: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
+        panic!(
+            "{} broken promises; the history is in {}:\n{}",
+            violations.len(),
+            record.join("history.jsonl").display(),
+            violations.join("\n")
+        );
+    }
+    let counts = &report.counts;
+    assert!(
+        counts.enqueues > 0 && counts.outcomes > 0 && counts.dequeues > 0 && counts.acks > 0,
+        "the load exercised too little to prove anything: {counts}; the history is in {}",
+        record.keep().join("history.jsonl").display()
+    );
+}
