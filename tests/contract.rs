@@ -1,6 +1,7 @@
 //! Contract tests: the request sequences of D365's real clients (the Recurring Integrations
 //! Scheduler, RIS, and the d365fo.integrations PowerShell module), replayed against a real
-//! server, checking every field those clients parse (wire spec, sections 1, 2 and 4).
+//! server, checking every field those clients parse (wire spec, sections 1, 2 and 4), on each
+//! backend: the embedded SQLite store and a PostgreSQL database.
 
 use std::io::{Cursor, Write as _};
 use std::time::{Duration, Instant};
@@ -13,7 +14,9 @@ use uuid::Uuid;
 use wharf::api::config::TlsFiles;
 use wharf::formats::package::{PackageReader, PackageWriter, ZipLimits};
 
-use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS, SETUP_JOB, TestServer};
+use crate::server::{
+    Backend, CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS, SETUP_JOB, TestServer, on_both_backends,
+};
 
 /// The Customer groups entity's id holds 10 characters; this one has 17.
 const TOO_LONG_GROUP_ID: &str = "GROUP-ID-TOO-LONG";
@@ -458,9 +461,8 @@ fn managed_message(ops: &Session, id: &str) -> Value {
     response.json().expect("a message")
 }
 
-#[test]
-fn ris_upload_job_enqueues_a_file_and_follows_its_job_status_to_processed() {
-    let server = TestServer::start();
+fn ris_upload_job_enqueues_a_file_and_follows_its_job_status_to_processed(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let ris = Session::new(&server, FABRIKAM);
     let path = format!("/api/connector/enqueue/{GROUPS_JOB}?company=USMF&entity=Customer%20groups");
     let id = message_id(ris.enqueue(&path, Some("customer-groups.csv"), None, sample("customer-groups.csv")));
@@ -482,9 +484,8 @@ fn ris_upload_job_enqueues_a_file_and_follows_its_job_status_to_processed() {
     assert_eq!(ris.message_status(&id), "Processed");
 }
 
-#[test]
-fn ris_upload_job_reads_the_execution_errors_of_a_file_with_a_bad_row_by_message_id() {
-    let server = TestServer::start();
+fn ris_upload_job_reads_the_execution_errors_of_a_file_with_a_bad_row_by_message_id(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let ris = Session::new(&server, FABRIKAM);
     let path = format!("/api/connector/enqueue/{GROUPS_JOB}?company=USMF&entity=Customer%20groups");
     let response = ris.enqueue(&path, Some("bad-groups.csv"), None, groups_with_a_bad_row());
@@ -513,9 +514,8 @@ fn ris_upload_job_reads_the_execution_errors_of_a_file_with_a_bad_row_by_message
     assert!(error["ErrorMessage"].as_str().is_some_and(|message| message.contains("10")), "names the limit: {error}");
 }
 
-#[test]
-fn ris_download_job_dequeues_until_204_downloads_with_the_bearer_and_acks() {
-    let server = TestServer::start();
+fn ris_download_job_dequeues_until_204_downloads_with_the_bearer_and_acks(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let ris = Session::new(&server, FABRIKAM);
     import_setup(&ris);
 
@@ -583,9 +583,9 @@ fn ris_download_job_dequeues_until_204_downloads_with_the_bearer_and_acks() {
     assert!(ris.dequeue(CUSTOMERS_EXPORT_JOB).is_none(), "RIS's loop ends on 204");
 }
 
-#[test]
-fn an_unacked_message_comes_back_after_the_visibility_timeout_with_a_new_receipt() {
-    let server = TestServer::start_with(|config| config.jobs.queue.visibility_timeout = Duration::from_millis(300));
+fn an_unacked_message_comes_back_after_the_visibility_timeout_with_a_new_receipt(backend: Backend) {
+    let server =
+        TestServer::start_on_with(backend, |config| config.jobs.queue.visibility_timeout = Duration::from_millis(300));
     let client = Session::new(&server, FABRIKAM);
     import_setup(&client);
 
@@ -619,9 +619,8 @@ fn an_unacked_message_comes_back_after_the_visibility_timeout_with_a_new_receipt
     assert_eq!(client.ack(CUSTOMERS_EXPORT_JOB, &unknown).status(), 404);
 }
 
-#[test]
-fn a_message_delivered_max_deliveries_times_without_an_ack_is_poisoned() {
-    let server = TestServer::start_with(|config| {
+fn a_message_delivered_max_deliveries_times_without_an_ack_is_poisoned(backend: Backend) {
+    let server = TestServer::start_on_with(backend, |config| {
         config.jobs.queue.max_deliveries = 2;
         config.jobs.queue.visibility_timeout = Duration::from_millis(100);
     });
@@ -650,9 +649,8 @@ fn a_message_delivered_max_deliveries_times_without_an_ack_is_poisoned() {
     assert!(status.execution_log.contains("poisoned"), "{status:?}");
 }
 
-#[test]
-fn job_status_of_a_message_still_enqueued_has_d365_empty_dates_where_ris_reads_non_nullable_ones() {
-    let server = TestServer::start();
+fn job_status_of_a_message_still_enqueued_has_d365_empty_dates_where_ris_reads_non_nullable_ones(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let client = Session::new(&server, FABRIKAM);
     let ops = Session::new(&server, OPS);
     // A job processing once an hour: its first run takes the empty queue, and a message
@@ -684,9 +682,8 @@ fn job_status_of_a_message_still_enqueued_has_d365_empty_dates_where_ris_reads_n
     assert_eq!(client.message_status(&id), "Enqueued");
 }
 
-#[test]
-fn job_status_answers_read_as_ris_types_them_at_every_poll_until_processed() {
-    let server = TestServer::start();
+fn job_status_answers_read_as_ris_types_them_at_every_poll_until_processed(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let ris = Session::new(&server, FABRIKAM);
     let path = format!("/api/connector/enqueue/{GROUPS_JOB}?company=USMF&entity=Customer%20groups");
     let id = message_id(ris.enqueue(&path, Some("polled.csv"), None, sample("customer-groups.csv")));
@@ -709,9 +706,8 @@ fn job_status_answers_read_as_ris_types_them_at_every_poll_until_processed() {
     );
 }
 
-#[test]
-fn package_api_imports_an_uploaded_package_and_exports_one_as_ris_does() {
-    let server = TestServer::start();
+fn package_api_imports_an_uploaded_package_and_exports_one_as_ris_does(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let ris = Session::new(&server, FABRIKAM);
 
     let execution = ris.import_package(sample("contoso-setup.zip"));
@@ -754,8 +750,8 @@ const D365_PACKAGE: &str = "tests/data/packages/usmf_asset-major-types-01.zip";
 
 /// A server whose deployment has the real package's entity under its public field names, as
 /// an operator declares it, and an export project like the D365 data project that wrote it.
-fn asset_major_types_server() -> TestServer {
-    TestServer::start_with(|config| {
+fn asset_major_types_server(backend: Backend) -> TestServer {
+    TestServer::start_on_with(backend, |config| {
         let entity = "name = \"AssetMajorType\"\nentity_set = \"AssetMajorTypes\"\nlabel = \"Fixed asset major type\"\n\
                       key = [\"MajorTypeId\"]\n\n[[field]]\nname = \"MajorTypeId\"\ntype = \"string\"\nmax_length = 20\n\n\
                       [[field]]\nname = \"Description\"\ntype = \"string\"\nmax_length = 60\n";
@@ -871,8 +867,7 @@ fn assert_shaped_as_d365(original: &[u8], exported: &[u8]) {
     assert_eq!(workbook(entry_bytes(exported, data)), workbook(entry_bytes(original, data)), "{data}");
 }
 
-#[test]
-fn a_real_d365_package_imported_and_exported_again_has_d365s_shape_and_imports_again() {
+fn a_real_d365_package_imported_and_exported_again_has_d365s_shape_and_imports_again(backend: Backend) {
     let original = std::fs::read(wharf_tests::root().join(D365_PACKAGE)).expect("the real package");
     let (sheets, columns, rows) = workbook(entry_bytes(&original, "Fixed asset major type.xlsx"));
     assert_eq!(
@@ -880,7 +875,7 @@ fn a_real_d365_package_imported_and_exported_again_has_d365s_shape_and_imports_a
         (vec!["Fixed_asset_major_type".to_owned()], vec!["MAJORTYPEID".to_owned(), "DESCRIPTION".to_owned()], 11)
     );
 
-    let server = asset_major_types_server();
+    let server = asset_major_types_server(backend);
     let ris = Session::new(&server, FABRIKAM);
     let execution = ris.import_package(original.clone());
     assert_eq!(ris.settled_execution(&execution, false), "Succeeded");
@@ -895,16 +890,15 @@ fn a_real_d365_package_imported_and_exported_again_has_d365s_shape_and_imports_a
 
     // Round trip: the exported package imports into a fresh server, which exports it again
     // in D365's shape.
-    let fresh = asset_major_types_server();
+    let fresh = asset_major_types_server(backend);
     let ris = Session::new(&fresh, FABRIKAM);
     let execution = ris.import_package(exported);
     assert_eq!(ris.settled_execution(&execution, false), "Succeeded");
     assert_shaped_as_d365(&original, &ris_export(&fresh, &ris, "Asset-Major-Types"));
 }
 
-#[test]
-fn error_keys_files_hold_the_rejected_rows_of_an_import_and_nothing_for_a_clean_one() {
-    let server = TestServer::start();
+fn error_keys_files_hold_the_rejected_rows_of_an_import_and_nothing_for_a_clean_one(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let ris = Session::new(&server, FABRIKAM);
     // The package's customer groups are CSV-Unicode: UTF-16 LE with a byte order mark.
     let bad_groups = format!(
@@ -933,9 +927,8 @@ fn error_keys_files_hold_the_rejected_rows_of_an_import_and_nothing_for_a_clean_
     assert_eq!(ris.action_text("GetImportTargetErrorKeysFileUrl", &ask(&clean)), "");
 }
 
-#[test]
-fn enqueue_is_idempotent_on_identifier_and_body_and_takes_the_language_prefix() {
-    let server = TestServer::start();
+fn enqueue_is_idempotent_on_identifier_and_body_and_takes_the_language_prefix(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let client = Session::new(&server, FABRIKAM);
     let ops = Session::new(&server, OPS);
     let bare = format!("/api/connector/enqueue/{GROUPS_JOB}?entity=Customer%20groups");
@@ -972,9 +965,8 @@ fn enqueue_is_idempotent_on_identifier_and_body_and_takes_the_language_prefix() 
     assert_eq!(status.data_job_status.external_identifier, "groups.csv", "{status:?}");
 }
 
-#[test]
-fn management_api_creates_jobs_lists_messages_and_executions_and_refuses_deployment_edits() {
-    let server = TestServer::start();
+fn management_api_creates_jobs_lists_messages_and_executions_and_refuses_deployment_edits(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let client = Session::new(&server, FABRIKAM);
     let ops = Session::new(&server, OPS);
     assert_eq!(client.get("/manage/jobs").status(), 403, "management needs the admin role");
@@ -1057,9 +1049,8 @@ fn management_api_creates_jobs_lists_messages_and_executions_and_refuses_deploym
     assert_eq!(after, original, "the deployment job is unchanged");
 }
 
-#[test]
-fn ris_connection_check_gets_500_for_the_all_zero_activity_once_authenticated() {
-    let server = TestServer::start();
+fn ris_connection_check_gets_500_for_the_all_zero_activity_once_authenticated(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let zero = "00000000-0000-0000-0000-000000000000";
     let anonymous = server.http.get(server.at(&format!("/api/connector/dequeue/{zero}"))).send().expect("answers");
     assert_eq!(anonymous.status(), 401);
@@ -1092,9 +1083,8 @@ struct DataEntities {
     value: Vec<DataEntity>,
 }
 
-#[test]
-fn d365fo_integrations_lists_the_data_entities_and_finds_them_by_part_of_a_name() {
-    let server = TestServer::start();
+fn d365fo_integrations_lists_the_data_entities_and_finds_them_by_part_of_a_name(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let client = Session::new(&server, FABRIKAM);
     // `Get-D365DmfDataEntity`: GET `<SystemUrl>/metadata/DataEntities`, bearer only.
     let list = |query: &str| -> Vec<DataEntity> {
@@ -1137,9 +1127,8 @@ fn d365fo_integrations_lists_the_data_entities_and_finds_them_by_part_of_a_name(
     assert_eq!(unknown.status(), 400, "a member no data entity has");
 }
 
-#[test]
-fn d365fo_integrations_initializes_data_management_with_an_empty_body() {
-    let server = TestServer::start();
+fn d365fo_integrations_initializes_data_management_with_an_empty_body(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let client = Session::new(&server, FABRIKAM);
     for action in ["InitializeDataManagement", "InitializeDataManagementAsync"] {
         // `Invoke-D365DmfInit`: POST with -ContentType 'application/json' -Body '{}'.
@@ -1162,9 +1151,8 @@ fn d365fo_integrations_initializes_data_management_with_an_empty_body() {
     assert_eq!(ops_only.status(), 401, "a bearer token is needed, as for every action");
 }
 
-#[test]
-fn ris_connection_check_reads_the_environment_root_with_its_token() {
-    let server = TestServer::start();
+fn ris_connection_check_reads_the_environment_root_with_its_token(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let ris = Session::new(&server, FABRIKAM);
     // `GetRequestAsync(new Uri(settings.AosUri))`, redirects not followed: 200 means "up".
     let root = ris.authorized(
@@ -1181,9 +1169,8 @@ fn ris_connection_check_reads_the_environment_root_with_its_token() {
     assert_eq!(anonymous.status(), 401);
 }
 
-#[test]
-fn over_tls_download_links_are_https_and_d365fo_integrations_downloads_them_as_minted() {
-    let server = TestServer::start_with(|config| {
+fn over_tls_download_links_are_https_and_d365fo_integrations_downloads_them_as_minted(backend: Backend) {
+    let server = TestServer::start_on_with(backend, |config| {
         let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).expect("a certificate");
         let (certificate, key) = (config.deployment.join("wharf.crt"), config.deployment.join("wharf.key"));
         std::fs::write(&certificate, certified.cert.pem()).expect("write the certificate");
@@ -1222,3 +1209,23 @@ fn over_tls_download_links_are_https_and_d365fo_integrations_downloads_them_as_m
     assert_eq!(read, 0, "closed without an answer");
     assert!(opened.elapsed() < Duration::from_secs(5), "closed after {:?}", opened.elapsed());
 }
+
+on_both_backends!(
+    ris_upload_job_enqueues_a_file_and_follows_its_job_status_to_processed,
+    ris_upload_job_reads_the_execution_errors_of_a_file_with_a_bad_row_by_message_id,
+    ris_download_job_dequeues_until_204_downloads_with_the_bearer_and_acks,
+    an_unacked_message_comes_back_after_the_visibility_timeout_with_a_new_receipt,
+    a_message_delivered_max_deliveries_times_without_an_ack_is_poisoned,
+    job_status_of_a_message_still_enqueued_has_d365_empty_dates_where_ris_reads_non_nullable_ones,
+    job_status_answers_read_as_ris_types_them_at_every_poll_until_processed,
+    package_api_imports_an_uploaded_package_and_exports_one_as_ris_does,
+    a_real_d365_package_imported_and_exported_again_has_d365s_shape_and_imports_again,
+    error_keys_files_hold_the_rejected_rows_of_an_import_and_nothing_for_a_clean_one,
+    enqueue_is_idempotent_on_identifier_and_body_and_takes_the_language_prefix,
+    management_api_creates_jobs_lists_messages_and_executions_and_refuses_deployment_edits,
+    ris_connection_check_gets_500_for_the_all_zero_activity_once_authenticated,
+    d365fo_integrations_lists_the_data_entities_and_finds_them_by_part_of_a_name,
+    d365fo_integrations_initializes_data_management_with_an_empty_body,
+    ris_connection_check_reads_the_environment_root_with_its_token,
+    over_tls_download_links_are_https_and_d365fo_integrations_downloads_them_as_minted,
+);

@@ -22,6 +22,32 @@ pub const GROUPS_JOB: &str = "6d31e09f-0249-459f-94f0-aad9c2c47b64";
 pub const SETUP_JOB: &str = "b0b5401e-56ca-4dc8-b566-84389a001236";
 pub const CUSTOMERS_EXPORT_JOB: &str = "5acd8121-d4e1-4cf8-b31f-9713de3e3627";
 
+/// Where a test server keeps its shared state: the embedded SQLite files, or a fresh schema
+/// of the test PostgreSQL server (`wharf::backend::testing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named test, a `fn(Backend)`, once per backend: as tests `<name>::sqlite` and
+/// `<name>::postgres`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::server::Backend::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                super::$name($crate::server::Backend::Postgres)
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_backends;
+
 /// A running server; stops (gracefully) when dropped.
 pub struct TestServer {
     /// `http://127.0.0.1:{port}` (`https://` with `[tls]`).
@@ -42,6 +68,22 @@ impl TestServer {
     /// A server with the default configuration.
     pub fn start() -> TestServer {
         TestServer::start_with(|_| {})
+    }
+
+    /// A server with the default configuration on `backend`.
+    pub fn start_on(backend: Backend) -> TestServer {
+        TestServer::start_on_with(backend, |_| {})
+    }
+
+    /// A server on `backend` whose configuration `edit` changes first.
+    pub fn start_on_with(backend: Backend, edit: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        TestServer::start_with(|config| {
+            if backend == Backend::Postgres {
+                let url = wharf::backend::testing::scratch().expect("a PostgreSQL schema for the test");
+                config.database.url = Some(url);
+            }
+            edit(config);
+        })
     }
 
     /// A server whose configuration `edit` changes first.

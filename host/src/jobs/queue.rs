@@ -36,7 +36,6 @@ use crate::store::Operation;
 
 pub use postgres::CHANNEL;
 
-
 /// A message's status. The names are those of D365's message status, plus `Downloaded` (from
 /// its job-status contract) and `Poisoned`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -263,7 +262,6 @@ pub struct MessageQuery {
     pub offset: Option<u32>,
 }
 
-
 /// A message's body, chunk by chunk.
 pub type BodyStream = Pin<Box<dyn Stream<Item = Result<bytes::Bytes>> + Send>>;
 
@@ -335,7 +333,6 @@ impl Default for QueueSettings {
         }
     }
 }
-
 
 impl Queue {
     /// The queue in the server's SQLite `database`, with large bodies in `bodies`.
@@ -714,3 +711,6 @@ pub fn format_millis(millis: i64) -> String {
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
+
+#[cfg(test)]
+mod tests;

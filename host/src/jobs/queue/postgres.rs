@@ -17,9 +17,9 @@
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
+use deadpool_postgres::GenericClient;
 use futures_util::{Stream, StreamExt as _};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
@@ -32,7 +32,7 @@ pub const CHANNEL: &str = "wharf_queue";
 
 /// The size of a body's chunks: large enough that a 512 MiB body is 512 rows, small enough
 /// that a chunk is never a burden in memory.
-const CHUNK: usize = 1024 * 1024;
+pub(super) const CHUNK: usize = 1024 * 1024;
 
 const COLUMNS: &str = "id, activity, operation, entity, company, external_id, status, enqueued_at, enqueue_user,
     processing_started, processing_completed, last_dequeue, last_download, acked_at, ack_user, retry_count,
@@ -99,7 +99,9 @@ impl PgQueue {
             // Another replica committed the same repeat first.
             drop(transaction);
             let earlier = earlier_message(&client, message, hash).await?;
-            return earlier.map(|earlier| (earlier, true)).context("an enqueue conflicted with a message that vanished");
+            return earlier
+                .map(|earlier| (earlier, true))
+                .context("an enqueue conflicted with a message that vanished");
         }
         write_body(&transaction, &id.to_string(), body).await?;
         transaction.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &message.activity.to_string()]).await?;
@@ -154,7 +156,11 @@ impl PgQueue {
                     &[&activity],
                 )
                 .await?;
-            let Some(row) = candidate else { return Ok(None) };
+            let Some(row) = candidate else {
+                // Whatever was poisoned on the way stays poisoned.
+                transaction.commit().await?;
+                return Ok(None);
+            };
             let message = message_from_row(&row)?;
             if message.dequeue_count >= max_deliveries {
                 set_status(&transaction, message.message_id, MessageStatus::Poisoned).await?;
@@ -235,7 +241,9 @@ impl PgQueue {
         let mut client = self.postgres.client().await?;
         let transaction = client.transaction().await?;
         let lock = if in_order {
-            transaction.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&activity.to_string()]).await?;
+            transaction
+                .execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&activity.to_string()])
+                .await?;
             let busy = transaction
                 .query_opt(
                     "SELECT 1 FROM queue_messages
@@ -260,7 +268,11 @@ impl PgQueue {
                     &[&activity],
                 )
                 .await?;
-            let Some(row) = candidate else { return Ok(None) };
+            let Some(row) = candidate else {
+                // Whatever was poisoned on the way stays poisoned.
+                transaction.commit().await?;
+                return Ok(None);
+            };
             let message = message_from_row(&row)?;
             if message.retry_count >= max_deliveries {
                 set_status(&transaction, message.message_id, MessageStatus::Poisoned).await?;
@@ -503,7 +515,8 @@ async fn read_message(client: &impl GenericClient, id: Uuid) -> Result<Option<Me
 }
 
 fn message_from_row(row: &Row) -> Result<Message> {
-    let time = |index: usize| -> Result<Option<String>> { Ok(row.try_get::<_, Option<i64>>(index)?.map(format_millis)) };
+    let time =
+        |index: usize| -> Result<Option<String>> { Ok(row.try_get::<_, Option<i64>>(index)?.map(format_millis)) };
     let status: &str = row.try_get(6)?;
     let operation: &str = row.try_get(2)?;
     let size = row.try_get::<_, i64>(20)?.max(0) as u64;

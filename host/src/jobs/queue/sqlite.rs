@@ -7,7 +7,9 @@ use anyhow::{Context as _, Result};
 use rusqlite::{Connection, OptionalExtension as _, Row, params};
 use uuid::Uuid;
 
-use super::{AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, format_millis, now_millis, pop_receipt};
+use super::{
+    AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, format_millis, now_millis, pop_receipt,
+};
 use crate::jobs::database::Database;
 use crate::store::Operation;
 
@@ -465,4 +467,3 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         file_uploaded: row.get::<_, i64>(20)? > 0,
     })
 }
-
