@@ -25,6 +25,8 @@
 //! GET    /manage/status                       counters since the server started
 //! …      /manage/plugins/replay, /canaries, /decisions, /{name}/canary   replay, canaries
 //!                                             and release decisions (`releases`)
+//! GET    /manage/replicas                     the replicas, the plugin versions each serves,
+//!                                             and where live ones disagree (`replicas`)
 //! ```
 //!
 //! An admin hands out only what it holds: it may register a client, or change, remove or
@@ -67,6 +69,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/status", get(status))
         .merge(super::staging::routes())
         .merge(super::releases::routes())
+        .merge(super::replicas::routes())
 }
 
 /// An admin caller, or 403.

@@ -16,6 +16,7 @@ mod metadata;
 mod odata;
 mod packages;
 mod releases;
+mod replicas;
 mod services;
 mod staging;
 mod tls;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub odata: crate::odata::Service,
     /// The largest body an OData request (a `$batch` above all) may have.
     pub odata_body_limit: usize,
+    /// This process as one of the deployment's replicas.
+    pub(crate) replica: Arc<replicas::ThisReplica>,
 }
 
 /// The whole router.
@@ -151,6 +154,7 @@ impl Server {
             config.odata.clone(),
             deployment.settings.default_company.clone(),
         );
+        let replica = replicas::ThisReplica::new(&public_url, listener.local_addr()?, &config.database.replicas)?;
         let state = AppState {
             jobs,
             auth,
@@ -160,6 +164,7 @@ impl Server {
             secret_checks: Arc::new(token::SecretChecks::start(&config.limits)?),
             odata,
             odata_body_limit: config.odata.max_batch_bytes,
+            replica: Arc::new(replica),
         };
         Ok(Server { listener, tls, state, grace: config.shutdown_grace })
     }
@@ -194,11 +199,13 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         let jobs = self.state.jobs.clone();
         let scheduler = tokio::spawn(jobs.clone().run_scheduler());
+        let heartbeat = replicas::Heartbeat::start(&self.state);
         let limits = self.state.limits.clone();
         let app = router(self.state);
         // Not `axum::serve`: it keeps idle connections for ever (see `connections`).
         let tls = self.tls.map(tokio_rustls::TlsAcceptor::from);
         connections::serve(self.listener, app, tls, &limits, shutdown).await.context("the server failed")?;
+        heartbeat.stop().await;
         tracing::info!("stopped accepting requests; waiting for executions under way");
         jobs.stop();
         let _ = scheduler.await;

@@ -8,6 +8,7 @@
 //! to; each concern keeps the SQL of each backend in one place (`jobs/queue/postgres.rs`
 //! beside `jobs/queue.rs`, `auth/clients/postgres.rs` beside `auth/clients.rs`).
 pub mod postgres;
+pub mod replicas;
 pub mod sqlite;
 pub mod testing;
 #[cfg(test)]
@@ -31,6 +32,8 @@ pub struct DatabaseSettings {
     pub url: Option<String>,
     /// Connections each replica keeps open at most (default: 16).
     pub pool_size: Option<usize>,
+    /// `[database.replicas]`: how replicas report themselves to each other.
+    pub replicas: replicas::ReplicaSettings,
 }
 
 impl DatabaseSettings {

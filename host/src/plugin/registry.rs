@@ -31,6 +31,9 @@ pub struct Registry {
     /// One load at a time, from reading the files to the swap: two loads of one file racing
     /// (the watcher's and a rescan's) could otherwise swap the older version in last.
     loading: Mutex<()>,
+    /// Counts the changes to the routes, so that whoever reports what serves (a replica's
+    /// entry in a shared database) hears of a swap when it happens instead of polling.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -91,7 +94,13 @@ pub struct PluginStatus {
 impl Registry {
     /// An empty registry loading through `runtime`.
     pub fn new(runtime: Runtime) -> Registry {
-        Registry { runtime, routes: ArcSwap::default(), slots: Mutex::default(), loading: Mutex::default() }
+        Registry {
+            runtime,
+            routes: ArcSwap::default(),
+            slots: Mutex::default(),
+            loading: Mutex::default(),
+            changes: tokio::sync::watch::Sender::new(0),
+        }
     }
 
     /// The runtime plugins are loaded with.
@@ -107,6 +116,19 @@ impl Registry {
     /// The current version of the plugin called `name`.
     pub fn by_name(&self, name: &str) -> Option<Arc<Plugin>> {
         self.routes.load().by_name.get(name).cloned()
+    }
+
+    /// Every plugin serving now, in name order.
+    pub fn serving(&self) -> Vec<Arc<Plugin>> {
+        let mut plugins: Vec<Arc<Plugin>> = self.routes.load().by_name.values().cloned().collect();
+        plugins.sort_by(|a, b| a.manifest().name.cmp(&b.manifest().name));
+        plugins
+    }
+
+    /// Changes whenever the plugins serving change (a version loads, is unloaded or is
+    /// restored); refusals, which change nothing serving, do not count.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// Every action callers can reach now (those with an `[action.<name>]` table in their
@@ -339,6 +361,7 @@ impl Registry {
             routes.by_name.insert(manifest.name.clone(), plugin.clone());
         }
         self.routes.store(Arc::new(routes));
+        self.changes.send_modify(|count| *count += 1);
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<PathBuf, Slot>> {
