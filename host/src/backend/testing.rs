@@ -130,7 +130,8 @@ impl Cluster {
     }
 
     fn start_server(&self) -> Result<()> {
-        let options = format!("-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off", self.port);
+        let options =
+            format!("-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off", self.port);
         run(self
             .command("pg_ctl")
             .args(["start", "-w", "-t", "60", "-o", &options, "-l"])
