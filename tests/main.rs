@@ -52,6 +52,8 @@ mod packages;
 mod reload;
 /// Replay before promote, canaries rolled back or promoted, quarantine after a trap spike.
 mod releases;
+/// Replicas on one database listed with their plugin versions, skew shown, the stopped and the gone told apart.
+mod replicas;
 /// Who may reach what over HTTP, bad tokens, request budgets and hostile input.
 mod security;
 /// `wharf plugin new`: every role and language from an empty folder to a passing `wharf plugin test`.
