@@ -1,7 +1,11 @@
 //! The server benchmark: `wharf serve`'s code over a copy of the example deployment, driven by
 //! concurrent HTTP/1.1 keep-alive clients in the same process. It measures enqueues of 1 KB
 //! and 1 MB bodies, dequeue → download → ack round trips, and (the floor, in the same run) the
-//! same clients against a bare axum route that answers 200.
+//! same clients against a bare axum route that answers 200. Then the same 1 KB enqueues
+//! against servers on PostgreSQL (`wharf::backend::testing::server()`: the server
+//! `WHARF_TEST_DATABASE_URL` names, else a throwaway cluster; a fresh schema per run): one
+//! replica, then three replicas sharing one database with the clients spread over them, and
+//! the ratios of three to one and of PostgreSQL to SQLite.
 //!
 //! Run with `cargo bench -p wharf --bench serve`; `cargo test` runs it in quick mode (0.25 s
 //! per measurement, 4 clients). `WHARF_BENCH_SECONDS` sets each measurement's length (default
@@ -60,11 +64,12 @@ fn main() -> Result<()> {
             })
             .await?
         };
+        let targets = [(url.clone(), token.clone())];
         eprintln!("enqueue 1 KB: {clients} clients for {duration:?} ...");
-        let enqueue_1k = load(clients, duration, enqueue(&http, &url, &token, small.clone())).await?;
+        let enqueue_1k = load(clients, duration, enqueue(&http, &targets, small.clone())).await?;
         let large_clients = clients.div_ceil(8);
         eprintln!("enqueue 1 MB: {large_clients} clients for {duration:?} ...");
-        let enqueue_1m = load(large_clients, duration, enqueue(&http, &url, &token, large.clone())).await?;
+        let enqueue_1m = load(large_clients, duration, enqueue(&http, &targets, large.clone())).await?;
 
         // Enough exports for the run at a generous rate; the answer says if they ran out.
         let exports = (duration.as_secs_f64() * 8_000.0) as usize;
@@ -87,11 +92,18 @@ fn main() -> Result<()> {
     let (floor, enqueue_1k, enqueue_1m, round_trips) = results;
     server.stop()?;
 
+    // PostgreSQL after SQLite has stopped, so that neither server takes the other's cores.
+    let example = root.join("examples/deployment");
+    let pg_one = enqueue_on_postgres(&client_runtime, &example, work.path(), 1, clients, duration)?;
+    let pg_three = enqueue_on_postgres(&client_runtime, &example, work.path(), 3, clients, duration)?;
+
     for (name, sample) in [
         ("http floor", &floor),
         ("enqueue 1 KB", &enqueue_1k),
         ("enqueue 1 MB", &enqueue_1m),
         ("dequeue+ack", &round_trips),
+        ("pg enqueue 1K", &pg_one),
+        ("pg 3 replicas", &pg_three),
     ] {
         println!(
             "{name:<13} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  ({} requests)",
@@ -115,7 +127,50 @@ fn main() -> Result<()> {
     println!("bench: dequeue_ack.p99_ms = {:.2} ms", round_trips.percentile(99.0));
     println!("bench: http_floor.req_per_s = {floor_rps:.0} req/s");
     println!("bench: enqueue_1k.over_http_floor = {:.2} x", floor_rps / enqueue_rps);
+    let (pg_one_rps, pg_three_rps) = (pg_one.per_second(duration), pg_three.per_second(duration));
+    println!("bench: pg.enqueue_1k.req_per_s = {pg_one_rps:.0} req/s");
+    println!("bench: pg.enqueue_1k.p50_ms = {:.2} ms", pg_one.percentile(50.0));
+    println!("bench: pg.enqueue_1k.p99_ms = {:.2} ms", pg_one.percentile(99.0));
+    println!("bench: pg.enqueue_1k.3_replicas.req_per_s = {pg_three_rps:.0} req/s");
+    println!("bench: pg.enqueue_1k.3_replicas.p50_ms = {:.2} ms", pg_three.percentile(50.0));
+    println!("bench: pg.enqueue_1k.3_replicas.p99_ms = {:.2} ms", pg_three.percentile(99.0));
+    println!("bench: pg.enqueue_1k.scale_3_over_1 = {:.2} x", pg_three_rps / pg_one_rps);
+    println!("bench: pg.enqueue_1k.over_sqlite = {:.2} x", pg_one_rps / enqueue_rps);
     Ok(())
+}
+
+/// 1 KB enqueues by `clients` clients for `duration`, spread evenly over `replicas` servers
+/// sharing a fresh schema of the test PostgreSQL server, each on a deployment and data
+/// directory of its own under `work`. Each server's client gets its token from that server.
+fn enqueue_on_postgres(
+    client_runtime: &tokio::runtime::Runtime,
+    example: &Path,
+    work: &Path,
+    replicas: usize,
+    clients: usize,
+    duration: Duration,
+) -> Result<support::Sample> {
+    let database = wharf::backend::testing::scratch()?;
+    let servers = (0..replicas)
+        .map(|replica| {
+            let dir = work.join(format!("postgres-{replicas}-{replica}"));
+            prepare(example, &dir)?;
+            Running::start_with(&dir, CLIENT, |config| config.database.url = Some(database.clone()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let sample = client_runtime.block_on(async {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+        let mut targets = Vec::with_capacity(servers.len());
+        for server in &servers {
+            targets.push((server.url.clone(), token(&http, &server.url, CLIENT, &server.secret).await?));
+        }
+        eprintln!("enqueue 1 KB on PostgreSQL, {replicas} replica(s): {clients} clients for {duration:?} ...");
+        load(clients, duration, enqueue(&http, &targets, Bytes::from(csv_body(1024)))).await
+    });
+    for server in servers {
+        server.stop()?;
+    }
+    sample
 }
 
 /// A request under way: the body bytes it moved, or `None` when there was nothing to do.
@@ -134,20 +189,26 @@ fn csv_body(size: usize) -> Vec<u8> {
 }
 
 /// One enqueue of `body` per call, each with an external identifier of its own (as D365
-/// clients send), so each is a new message.
+/// clients send), so each is a new message. `targets` are servers' URLs with a token each
+/// accepts; task `n` calls target `n` modulo their number.
 fn enqueue(
     http: &reqwest::Client,
-    url: &str,
-    token: &str,
+    targets: &[(String, String)],
     body: Bytes,
 ) -> impl Fn(usize, u64) -> Pending + Clone + Send + 'static {
-    let (http, token) = (http.clone(), token.to_owned());
-    let url = format!("{url}/api/connector/enqueue/{GROUPS_JOB}?entity=Customer%20groups");
+    let http = http.clone();
+    let targets: std::sync::Arc<[(String, String)]> = targets
+        .iter()
+        .map(|(url, token)| {
+            (format!("{url}/api/connector/enqueue/{GROUPS_JOB}?entity=Customer%20groups"), token.clone())
+        })
+        .collect();
     move |task, request| {
         let size = body.len() as u64;
+        let (url, token) = &targets[task % targets.len()];
         let request = http
-            .post(&url)
-            .bearer_auth(&token)
+            .post(url)
+            .bearer_auth(token)
             .header("x-ms-dyn-externalidentifier", format!("bench-{task}-{request}"))
             .body(body.clone());
         Box::pin(async move {
@@ -207,7 +268,8 @@ fn fill_exports(jobs: &wharf::jobs::Jobs, count: usize) -> Result<usize> {
                     let mut added = 0;
                     for _ in (thread..count).step_by(threads) {
                         let id = uuid::Uuid::new_v4();
-                        std::fs::write(jobs.bodies().path(&id.to_string()), body)?;
+                        let file = jobs.bodies().path(&id.to_string());
+                        std::fs::write(&file, body)?;
                         let message = NewMessage {
                             activity,
                             direction: Operation::Export,
@@ -220,7 +282,7 @@ fn fill_exports(jobs: &wharf::jobs::Jobs, count: usize) -> Result<usize> {
                             execution: None,
                             error: None,
                         };
-                        jobs.queue().add_blocking(id, message, hash, body.len() as u64)?;
+                        jobs.queue().add_blocking(id, message, hash, body.len() as u64, Some(&file))?;
                         added += 1;
                     }
                     Ok(added)

@@ -41,6 +41,11 @@ pub struct Running {
 impl Running {
     /// Starts a server on `deployment` with `client` registered for every company.
     pub fn start(deployment: &Path, client: &str) -> Result<Running> {
+        Running::start_with(deployment, client, |_| {})
+    }
+
+    /// The same, with the configuration `edit` changes first (a database to share, say).
+    pub fn start_with(deployment: &Path, client: &str, edit: impl FnOnce(&mut ServerConfig)) -> Result<Running> {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("wharf-http").build()?;
         let mut config = ServerConfig {
             listen: "127.0.0.1:0".parse()?,
@@ -50,6 +55,7 @@ impl Running {
         // The budgets protect a shared server from one client; here one client is the load.
         config.limits.requests_per_second = 10_000_000;
         config.limits.burst = 10_000_000;
+        edit(&mut config);
         let server = runtime.block_on(Server::bind(&config))?;
         let url = format!("http://{}", server.local_addr()?);
         let registration = NewClient {
