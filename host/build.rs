@@ -5,6 +5,8 @@
 //! A list made here rather than a directory-embedding macro, because such a macro neither
 //! notices a file added to a template folder nor leaves out what tools leave beside sources
 //! (Python's `__pycache__`, `node_modules`, build output).
+//!
+//! It also has Cargo rebuild the crate when a schema migration is added under `migrations/`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -33,6 +35,10 @@ fn main() {
         collect(&path, &mut files);
     }
     files.sort();
+    // refinery's `embed_migrations!` reads the migration folders as the crate compiles but
+    // names only the files it found to Cargo, so a migration added to a folder would go
+    // unembedded until something else changed. Watching the folders here rebuilds the crate.
+    println!("cargo::rerun-if-changed={}", Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").display());
     let mut list = String::from("/// Files a new plugin project is made from, by path from the repository root.\n");
     list.push_str("pub static EMBEDDED_FILES: &[(&str, &[u8])] = &[\n");
     for file in &files {

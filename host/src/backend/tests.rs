@@ -87,10 +87,7 @@ fn a_schema_at_the_first_version_keeps_its_rows_and_reaches_the_latest_version()
             .await
             .expect("a message at version 1");
         client
-            .execute(
-                "INSERT INTO queue_bodies (name, chunk, data) VALUES ($1, 0, '\\x0102')",
-                &[&message.to_string()],
-            )
+            .execute("INSERT INTO queue_bodies (name, chunk, data) VALUES ($1, 0, '\\x0102')", &[&message.to_string()])
             .await
             .expect("a body at version 1");
 
@@ -118,8 +115,11 @@ fn replicas_connecting_together_to_an_empty_schema_all_succeed_and_apply_each_mi
             let url = url.clone();
             tokio::spawn(async move { Postgres::connect(&url, 1).await })
         });
-        let replicas: Vec<Result<Postgres>> =
-            futures_util::future::join_all(connects).await.into_iter().map(|joined| joined.expect("no panic")).collect();
+        let replicas: Vec<Result<Postgres>> = futures_util::future::join_all(connects)
+            .await
+            .into_iter()
+            .map(|joined| joined.expect("no panic"))
+            .collect();
         for replica in &replicas {
             if let Err(error) = replica {
                 panic!("a replica failed to start: {error:#}");

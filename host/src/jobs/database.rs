@@ -17,59 +17,6 @@ use anyhow::{Context as _, Result, anyhow};
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS queue_jobs (
-    activity TEXT PRIMARY KEY,
-    definition TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS queue_messages (
-    seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    activity TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    entity TEXT,
-    company TEXT,
-    external_id TEXT,
-    body_hash BLOB NOT NULL,
-    body_size INTEGER NOT NULL,
-    body BLOB,
-    blob TEXT NOT NULL,
-    status TEXT NOT NULL,
-    enqueued_at INTEGER NOT NULL,
-    enqueue_user TEXT,
-    processing_started INTEGER,
-    processing_completed INTEGER,
-    last_dequeue INTEGER,
-    last_download INTEGER,
-    acked_at INTEGER,
-    ack_user TEXT,
-    retry_count INTEGER NOT NULL DEFAULT 0,
-    dequeue_count INTEGER NOT NULL DEFAULT 0,
-    pop_receipt TEXT,
-    visible_at INTEGER,
-    execution TEXT,
-    records INTEGER,
-    error TEXT
-) STRICT;
-CREATE INDEX IF NOT EXISTS queue_messages_by_job ON queue_messages (activity, status, seq);
-CREATE INDEX IF NOT EXISTS queue_messages_by_external_id ON queue_messages (activity, external_id)
-    WHERE external_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS queue_messages_by_age ON queue_messages (enqueued_at);
-CREATE INDEX IF NOT EXISTS queue_messages_by_execution ON queue_messages (execution);
-CREATE TABLE IF NOT EXISTS queue_blobs (
-    id TEXT PRIMARY KEY,
-    token TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    name TEXT NOT NULL,
-    size INTEGER,
-    created INTEGER NOT NULL,
-    execution TEXT,
-    company TEXT,
-    owner TEXT
-) STRICT;
-CREATE INDEX IF NOT EXISTS queue_blobs_by_execution ON queue_blobs (execution);
-";
-
 /// At most this many writes share one commit, so a flood of writes still reports back in
 /// bounded time.
 const MAX_GROUP: usize = 512;
@@ -94,10 +41,12 @@ struct Shared {
 }
 
 impl Database {
-    /// Opens (creating when missing) the database at `path` and starts its writer thread.
+    /// Opens (creating when missing) the database at `path`, brings its schema to this
+    /// version, and starts its writer thread.
     pub fn open(path: &Path) -> Result<Database> {
-        let connection = open_connection(path)?;
-        connection.execute_batch(SCHEMA).context("cannot create the queue tables")?;
+        let mut connection = open_connection(path)?;
+        crate::backend::sqlite::migrate_server(&mut connection)
+            .with_context(|| format!("cannot prepare the queue database {}", path.display()))?;
         let (sender, receiver) = mpsc::channel::<Write>();
         let writer = std::thread::Builder::new()
             .name("wharf-queue".into())

@@ -9,20 +9,6 @@ use serde_json::Value as Json;
 use crate::jobs::Database;
 use crate::jobs::queue::{format_millis, now_millis};
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS plugin_decisions (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at INTEGER NOT NULL,
-    plugin TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    version TEXT,
-    serving TEXT,
-    reason TEXT NOT NULL,
-    numbers TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS plugin_decisions_by_plugin ON plugin_decisions (plugin, seq);
-";
-
 /// What was decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -113,12 +99,9 @@ pub struct Decisions {
 }
 
 impl Decisions {
-    /// The decisions kept in `database`; creates the table when missing.
-    pub fn open(database: Database) -> Result<Decisions> {
-        database
-            .write_blocking(|connection| Ok(connection.execute_batch(SCHEMA)?))
-            .context("cannot create the plugin decisions table")?;
-        Ok(Decisions { database })
+    /// The decisions kept in `database`, whose migrations made the table.
+    pub fn new(database: Database) -> Decisions {
+        Decisions { database }
     }
 
     /// Records `decision` and logs it; blocks until it is on disk. Not for async code.

@@ -66,7 +66,7 @@ impl Releases {
         plugins_dir: PathBuf,
         settings: QuarantineSettings,
     ) -> Result<Arc<Releases>> {
-        let decisions = Decisions::open(database)?;
+        let decisions = Decisions::new(database);
         abandon_left_canaries(&decisions)?;
         let releases = Arc::new(Releases {
             registry,

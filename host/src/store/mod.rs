@@ -58,77 +58,6 @@ const WRITER_CACHE_KIB: i64 = 64 * 1024;
 /// than misread.
 const STORE_FORMAT: i64 = 1;
 
-/// The meta tables: the version counter and format, recorded entity definitions, export
-/// watermarks, executions and the rows executions keep in staging. Entity tables are named `entity_<Name>`, so they never collide.
-const META_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS wharf_meta (
-    name TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-) STRICT, WITHOUT ROWID;
-INSERT OR IGNORE INTO wharf_meta (name, value) VALUES ('version', 0), ('format', 1);
-CREATE TABLE IF NOT EXISTS wharf_entities (
-    name TEXT PRIMARY KEY COLLATE NOCASE,
-    definition TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS wharf_watermarks (
-    project TEXT NOT NULL,
-    entity TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    PRIMARY KEY (project, entity)
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS wharf_watermarks_staged (
-    message TEXT NOT NULL,
-    project TEXT NOT NULL,
-    entity TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    PRIMARY KEY (message, project, entity)
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS wharf_executions (
-    id TEXT PRIMARY KEY,
-    project TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    status TEXT NOT NULL,
-    started TEXT NOT NULL,
-    completed TEXT,
-    company TEXT
-) STRICT;
-CREATE TABLE IF NOT EXISTS wharf_execution_entities (
-    execution TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    entity TEXT NOT NULL,
-    company TEXT,
-    staging_records INTEGER NOT NULL,
-    staging_status TEXT NOT NULL,
-    staging_error_count INTEGER NOT NULL,
-    target_records INTEGER NOT NULL,
-    target_status TEXT NOT NULL,
-    target_error_count INTEGER NOT NULL,
-    started TEXT,
-    completed TEXT,
-    inserted INTEGER NOT NULL,
-    updated INTEGER NOT NULL,
-    PRIMARY KEY (execution, position)
-) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS wharf_execution_errors (
-    execution TEXT NOT NULL,
-    entity TEXT NOT NULL,
-    record INTEGER NOT NULL,
-    field TEXT,
-    message TEXT NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS wharf_execution_errors_by_execution ON wharf_execution_errors (execution);
-CREATE TABLE IF NOT EXISTS wharf_staging (
-    execution TEXT NOT NULL,
-    entity TEXT NOT NULL,
-    number INTEGER NOT NULL,
-    record INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    row_values TEXT NOT NULL,
-    errors TEXT NOT NULL,
-    PRIMARY KEY (execution, entity, number)
-) STRICT, WITHOUT ROWID;
-";
-
 /// How far an export of `project` has read `entity`'s changes: every change up to `version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Watermark {
@@ -162,8 +91,8 @@ struct Shared {
 }
 
 impl Store {
-    /// Opens the database at `path`, creating the file and the meta tables when they do not
-    /// exist yet. Use one `Store` per database file and clone it.
+    /// Opens the database at `path`, creating the file when it does not exist yet, and brings
+    /// its meta tables to this version. Use one `Store` per database file and clone it.
     pub fn open(path: &Path) -> Result<Store> {
         let shared = Shared {
             path: path.to_owned(),
@@ -173,11 +102,9 @@ impl Store {
         };
         let store = Store { shared: Arc::new(shared) };
         store.with_connection(|connection| {
-            let transaction = connection
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .context("cannot start creating the meta tables")?;
-            transaction.execute_batch(META_SCHEMA).context("cannot create the meta tables")?;
-            let format: i64 = transaction
+            crate::backend::sqlite::migrate_store(connection)
+                .with_context(|| format!("cannot prepare the store {}", path.display()))?;
+            let format: i64 = connection
                 .query_row("SELECT value FROM wharf_meta WHERE name = 'format'", [], |row| row.get(0))
                 .context("cannot read the store format")?;
             if format > STORE_FORMAT {
@@ -187,7 +114,7 @@ impl Store {
                     path.display()
                 );
             }
-            transaction.commit().context("cannot commit the meta tables")
+            Ok(())
         })?;
         Ok(store)
     }

@@ -340,8 +340,8 @@ type = "string"
 
     /// A database with the meta tables, in memory.
     fn database() -> Connection {
-        let connection = Connection::open_in_memory().expect("in-memory database");
-        connection.execute_batch(crate::store::META_SCHEMA).expect("meta tables");
+        let mut connection = Connection::open_in_memory().expect("in-memory database");
+        crate::backend::sqlite::migrate_store(&mut connection).expect("meta tables");
         connection
     }
 
