@@ -20,7 +20,7 @@ use wharf::backend::testing::Cluster;
 
 use self::checker::{Call, Request, Stored, StoredMessage};
 use crate::crashes::{Random, ServeProcess};
-use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB};
+use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS};
 
 /// Replicas sharing the database.
 const REPLICAS: usize = 3;
@@ -31,6 +31,12 @@ const CLIENTS: usize = 4;
 const LEASE: Duration = Duration::from_secs(1);
 /// How long a client waits for an answer: a frozen replica's calls end up unanswered.
 const CALL_TIMEOUT: Duration = Duration::from_secs(4);
+/// The load runs at least this long, however few the faults, so that leases lapse and
+/// messages are delivered again within it.
+const LOAD: Duration = Duration::from_secs(8);
+/// Rows of the large documents, which take long enough to import that a fault can land in
+/// the middle of one.
+const LARGE_ROWS: usize = 1000;
 
 /// A fault the run makes at a random point.
 #[derive(Debug, Clone, Copy)]
@@ -49,15 +55,21 @@ fn server_toml() -> String {
     format!("[jobs]\nworkers = 2\ntick = \"50ms\"\nvisibility_timeout = \"{lease}\"\nlease = \"{lease}\"\n")
 }
 
-/// A replica of the example deployment whose customers export produces a file every second,
-/// changed customers or not, so that there is always something to dequeue.
+/// A replica of the example deployment whose customers export produces a file twice a second
+/// (between all replicas), changed customers or not, so that there is always something to
+/// dequeue; its jobs look for interrupted messages every second rather than every minute.
 fn replica(database: &str) -> ServeProcess {
     let mut server = ServeProcess::prepare(|dir| {
+        for entry in std::fs::read_dir(dir.join("jobs")).expect("the jobs") {
+            let job = entry.expect("a job").path();
+            let text = std::fs::read_to_string(&job).expect("a job");
+            std::fs::write(&job, text.replace("monitoring = \"1m\"", "monitoring = \"1s\"")).expect("write a job");
+        }
         let job = dir.join("jobs/customers-export.toml");
         let text = std::fs::read_to_string(&job).expect("the export job");
         let text = text
             .replace("skip_when_empty = true", "skip_when_empty = false")
-            .replace("processing = \"100ms\"", "processing = \"1s\"");
+            .replace("processing = \"100ms\"", "processing = \"500ms\"");
         std::fs::write(&job, text).expect("write the export job");
         let project = dir.join("projects/customers-export.toml");
         let text = std::fs::read_to_string(&project).expect("the export project");
@@ -89,8 +101,9 @@ struct Client {
     documents: Vec<(String, String)>,
     /// Message ids its enqueues were answered with, for status polls.
     messages: Vec<String>,
-    /// Deliveries it holds without acking yet: acked later, often after a redelivery.
-    held: Vec<(String, String)>,
+    /// Deliveries it holds without acking: acked once their lease has lapsed, so that most
+    /// were delivered again in between and their receipts are stale.
+    held: Vec<(String, String, Instant)>,
 }
 
 impl Client {
@@ -109,51 +122,24 @@ impl Client {
     /// Sends `request` to a replica picked at random and records the call.
     fn call(&mut self, request: Request) -> Call {
         let replica = self.random.below(self.endpoints.len());
-        let endpoint = &self.endpoints[replica];
-        let builder = match &request {
-            Request::Enqueue { activity, external_id, body } => self
-                .http
-                .post(format!("{}/api/connector/enqueue/{activity}?entity=Customer%20groups", endpoint.url))
-                .header("x-ms-dyn-externalidentifier", external_id)
-                .header("content-type", "text/csv")
-                .body(body.clone()),
-            Request::Status { activity, message } => {
-                self.http.get(format!("{}/api/connector/jobstatus/{activity}?jobId={message}", endpoint.url))
-            }
-            Request::Dequeue { activity } => {
-                self.http.get(format!("{}/api/connector/dequeue/{activity}", endpoint.url))
-            }
-            Request::Ack { activity, message, receipt } => self
-                .http
-                .post(format!("{}/api/connector/ack/{activity}", endpoint.url))
-                .json(&serde_json::json!({ "CorrelationId": message, "PopReceipt": receipt })),
-        };
-        let sent = self.began.elapsed().as_millis() as u64;
-        let answer = builder.bearer_auth(&endpoint.token).send().and_then(|response| {
-            let status = response.status().as_u16();
-            Ok((status, response.text()?))
-        });
-        let answered = self.began.elapsed().as_millis() as u64;
-        let (status, body) = match answer {
-            Ok((status, body)) => (Some(status), body),
-            Err(error) => (None, error.to_string()),
-        };
-        let call = Call { client: self.index, replica, request, sent, answered, status, body };
+        let call = make_call(&self.http, self.index, replica, &self.endpoints[replica], request, self.began);
         self.history.push(call.clone());
         call
     }
 
-    /// A new document, or now and then one sent before (a client repeating an enqueue whose
-    /// answer it lost).
+    /// A new document (one in sixteen large), or now and then one sent before (a client
+    /// repeating an enqueue whose answer it lost).
     fn enqueue(&mut self) {
         let (external_id, body) = if !self.documents.is_empty() && self.random.below(4) == 0 {
             self.documents[self.random.below(self.documents.len())].clone()
         } else {
             let number = self.documents.len();
             let external_id = format!("scaleout-{}-{number}", self.index);
+            let rows = if self.random.below(16) == 0 { LARGE_ROWS } else { 1 + self.random.below(3) };
             let mut body = String::from("CustomerGroupId,Description\r\n");
-            for row in 0..=self.random.below(3) {
-                body.push_str(&format!("S{}{number:05}{row},{external_id} row {row}\r\n", self.index));
+            for row in 0..rows {
+                // Keys unique across documents, in the entity's 10 characters.
+                body.push_str(&format!("S{}{number:04}{row:04},{external_id} row {row}\r\n", self.index));
             }
             self.documents.push((external_id.clone(), body.clone()));
             (external_id, body)
@@ -173,10 +159,11 @@ impl Client {
         self.call(Request::Status { activity: GROUPS_JOB.to_owned(), message });
     }
 
-    /// A dequeue, acked at once most of the time, else held; or an ack of a held one.
+    /// A dequeue, acked at once most of the time, else held; or a late ack of a held one.
     fn dequeue(&mut self) {
-        if !self.held.is_empty() && self.random.below(3) == 0 {
-            let (message, receipt) = self.held.swap_remove(self.random.below(self.held.len()));
+        let lapsed = self.held.iter().position(|(_, _, since)| since.elapsed() > LEASE + LEASE / 2);
+        if let Some(index) = lapsed {
+            let (message, receipt, _) = self.held.swap_remove(index);
             self.call(Request::Ack { activity: CUSTOMERS_EXPORT_JOB.to_owned(), message, receipt });
             return;
         }
@@ -190,11 +177,79 @@ impl Client {
         };
         let (message, receipt) = (message.to_owned(), receipt.to_owned());
         if self.random.below(4) == 0 {
-            self.held.push((message, receipt));
+            self.held.push((message, receipt, Instant::now()));
         } else {
             self.call(Request::Ack { activity: CUSTOMERS_EXPORT_JOB.to_owned(), message, receipt });
         }
     }
+}
+
+/// Sends `request` to `endpoint` (replica `replica`) for client `client`, and what came of it.
+fn make_call(
+    http: &reqwest::blocking::Client,
+    client: usize,
+    replica: usize,
+    endpoint: &Endpoint,
+    request: Request,
+    began: Instant,
+) -> Call {
+    let url = &endpoint.url;
+    let builder = match &request {
+        Request::Enqueue { activity, external_id, body } => http
+            .post(format!("{url}/api/connector/enqueue/{activity}?entity=Customer%20groups"))
+            .header("x-ms-dyn-externalidentifier", external_id)
+            .header("content-type", "text/csv")
+            .body(body.clone()),
+        Request::Status { activity, message } => {
+            http.get(format!("{url}/api/connector/jobstatus/{activity}?jobId={message}"))
+        }
+        Request::Dequeue { activity } => http.get(format!("{url}/api/connector/dequeue/{activity}")),
+        Request::Ack { activity, message, receipt } => http
+            .post(format!("{url}/api/connector/ack/{activity}"))
+            .json(&serde_json::json!({ "CorrelationId": message, "PopReceipt": receipt })),
+        Request::Executions { limit, offset } => {
+            http.get(format!("{url}/manage/executions?limit={limit}&offset={offset}"))
+        }
+    };
+    let sent = began.elapsed().as_millis() as u64;
+    let answer = builder.bearer_auth(&endpoint.token).send().and_then(|response| {
+        let status = response.status().as_u16();
+        Ok((status, response.text()?))
+    });
+    let answered = began.elapsed().as_millis() as u64;
+    let (status, body) = match answer {
+        Ok((status, body)) => (Some(status), body),
+        Err(error) => (None, error.to_string()),
+    };
+    Call { client, replica, request, sent, answered, status, body }
+}
+
+/// Writes `history` to `path`, a call a line.
+fn write_history(path: &std::path::Path, history: &[Call]) {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("the history file"));
+    for call in history {
+        serde_json::to_writer(&mut file, call).expect("a call as JSON");
+        file.write_all(b"\n").expect("the history file");
+    }
+    file.flush().expect("the history file");
+}
+
+/// Every execution replica `replica` lists, page by page, as calls for the history.
+fn list_executions(replica: usize, endpoint: &Endpoint, began: Instant) -> Vec<Call> {
+    const PAGE: usize = 1000;
+    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().expect("an HTTP client");
+    let mut calls = Vec::new();
+    for offset in (0..).step_by(PAGE) {
+        let call = make_call(&http, CLIENTS, replica, endpoint, Request::Executions { limit: PAGE, offset }, began);
+        assert_eq!(call.status, Some(200), "the executions of replica {replica}: {}", call.body);
+        let listed: Value = serde_json::from_str(&call.body).expect("JSON");
+        let count = listed["value"].as_array().map_or(0, Vec::len);
+        calls.push(call);
+        if count < PAGE {
+            break;
+        }
+    }
+    calls
 }
 
 /// Every row of `queue_messages`, with its body's chunks joined, and the database's clock.
@@ -254,6 +309,8 @@ fn replicas_sharing_one_database_keep_every_queue_promise_through_kills_freezes_
     }
     let endpoints: Vec<Endpoint> =
         replicas.iter().map(|replica| Endpoint { url: replica.at(""), token: replica.token(FABRIKAM) }).collect();
+    let admins: Vec<Endpoint> =
+        replicas.iter().map(|replica| Endpoint { url: replica.at(""), token: replica.token(OPS) }).collect();
     eprintln!("scaleout: {REPLICAS} replicas started in {:?}", starting.elapsed());
     let record = tempfile::Builder::new().prefix("wharf-scaleout-").tempdir().expect("a directory for the history");
     let history_path = record.path().join("history.jsonl");
@@ -308,17 +365,12 @@ fn replicas_sharing_one_database_keep_every_queue_promise_through_kills_freezes_
         let replica = if matches!(fault, Fault::RestartDatabase) { String::new() } else { format!(" of {target}") };
         eprintln!("scaleout: round {round}: {fault:?}{replica} at {at} ms, over at {} ms", began.elapsed().as_millis());
     }
-    std::thread::sleep(random.millis(300, 1000));
+    std::thread::sleep(LOAD.saturating_sub(began.elapsed()) + random.millis(300, 1000));
     stop.store(true, Ordering::Relaxed);
     let mut history: Vec<Call> =
         clients.into_iter().flat_map(|client| client.join().expect("a client thread")).collect();
     history.sort_by_key(|call| (call.sent, call.client));
-    let mut file = std::fs::File::create(&history_path).expect("the history file");
-    for call in &history {
-        serde_json::to_writer(&mut file, call).expect("a call as JSON");
-        file.write_all(b"\n").expect("the history file");
-    }
-    drop(file);
+    write_history(&history_path, &history);
 
     // Settled: every import finished, by whichever replica; then nothing changes the rows.
     let settling = Instant::now();
@@ -339,6 +391,10 @@ fn replicas_sharing_one_database_keep_every_queue_promise_through_kills_freezes_
         std::thread::sleep(Duration::from_millis(100));
     }
     eprintln!("scaleout: the imports settled in {:?}", settling.elapsed());
+    for (replica, admin) in admins.iter().enumerate() {
+        history.extend(list_executions(replica, admin, began));
+    }
+    write_history(&history_path, &history);
     for replica in &mut replicas {
         replica.kill();
     }

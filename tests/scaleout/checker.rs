@@ -39,6 +39,9 @@ pub(crate) enum Request {
     Dequeue { activity: String },
     /// `POST /api/connector/ack/{activity}` with a dequeue's correlation id and receipt.
     Ack { activity: String, message: String, receipt: String },
+    /// `GET /manage/executions?limit={limit}&offset={offset}`: one page of the executions the
+    /// replica ran, listed after the run.
+    Executions { limit: usize, offset: usize },
 }
 
 /// One row of `queue_messages`, with its body reassembled from `queue_bodies`.
@@ -75,7 +78,8 @@ pub(crate) enum Rule {
     BodyDiffers,
     /// Repeats of one (job, external id, body) answered 200 with different message ids.
     RepeatGotNewId,
-    /// An import message reported with two different outcomes, or in flight again after one.
+    /// An import message reported with two different outcomes, or in flight again after one,
+    /// or an import execution committed that is no message's outcome.
     TwoOutcomes,
     /// An import reported or stored with a record count its document does not have.
     RecordsDiffer,
@@ -114,8 +118,13 @@ pub(crate) struct Counts {
     pub(crate) outcomes: usize,
     /// Imports whose stored record count was compared with their document.
     pub(crate) imports: usize,
+    /// Import executions the replicas list as committed, each matched to the one message whose
+    /// outcome it is.
+    pub(crate) executions: usize,
     /// Dequeues that handed out a message, acks answered 200, acks refused as stale (400).
     pub(crate) dequeues: usize,
+    /// Dequeues of a message some client had been handed before (its lease had lapsed).
+    pub(crate) redeliveries: usize,
     pub(crate) acks: usize,
     pub(crate) stale_acks: usize,
     /// Calls with no answer (a killed or frozen replica, the database restarting).
@@ -129,15 +138,17 @@ impl fmt::Display for Counts {
         write!(
             formatter,
             "{} enqueues ({} repeats, {} bodies compared), {} status answers ({} finished imports), \
-             {} imports' record counts, {} dequeues, {} acks, {} stale acks refused, {} calls unanswered, \
-             {} messages in a final or re-deliverable state",
+             {} imports' record counts, {} committed import executions, {} dequeues ({} redeliveries), {} acks, {} stale acks refused, \
+             {} calls unanswered, {} messages in a final or re-deliverable state",
             self.enqueues,
             self.repeats,
             self.bodies,
             self.statuses,
             self.outcomes,
             self.imports,
+            self.executions,
             self.dequeues,
+            self.redeliveries,
             self.acks,
             self.stale_acks,
             self.unanswered,
@@ -178,6 +189,7 @@ pub(crate) fn check(history: &[Call], stored: &Stored) -> Report {
         stored.messages.iter().map(|message| (message.id.as_str(), message)).collect();
     check_enqueues(history, &rows, &mut report);
     check_outcomes(history, &rows, &mut report);
+    check_executions(history, stored, &mut report);
     check_acks(history, &mut report);
     check_final_states(stored, &mut report);
     report
@@ -350,6 +362,83 @@ fn check_outcomes(history: &[Call], rows: &HashMap<&str, &StoredMessage>, report
     }
 }
 
+/// The import executions that committed, as the replicas list them: every one is the
+/// recorded outcome of a message, and every finished message's execution is one of them. An
+/// execution that committed under a lease its replica had lost, or a message processed again
+/// after its first execution committed, leaves one over.
+fn check_executions(history: &[Call], stored: &Stored, report: &mut Report) {
+    // Each committed execution: the replica listing it, its records, when it ran.
+    let mut committed: BTreeMap<String, (usize, i64, String)> = BTreeMap::new();
+    let mut listed = false;
+    for call in history {
+        if !matches!(call.request, Request::Executions { .. }) || call.status != Some(200) {
+            continue;
+        }
+        listed = true;
+        let answer: Value = serde_json::from_str(&call.body).unwrap_or_default();
+        let Some(executions) = answer["value"].as_array() else {
+            report.violate(Rule::TwoOutcomes, format!("replica {} listed no executions: {}", call.replica, call.body));
+            continue;
+        };
+        for execution in executions {
+            let done = !execution["completed"].is_null()
+                && ["Succeeded", "PartiallySucceeded"].contains(&execution["status"].as_str().unwrap_or_default());
+            if execution["operation"] != "Import" || !done {
+                continue;
+            }
+            let Some(id) = execution["id"].as_str() else { continue };
+            let records = execution["entities"]
+                .as_array()
+                .map_or(0, |entities| entities.iter().filter_map(|entity| entity["target_records"].as_i64()).sum());
+            let ran = format!("{} to {}", execution["started"].as_str().unwrap_or("?"), execution["completed"]);
+            committed.insert(id.to_owned(), (call.replica, records, ran));
+        }
+    }
+    if !listed {
+        return;
+    }
+    let mut outcomes: BTreeMap<&str, &StoredMessage> = BTreeMap::new();
+    for row in &stored.messages {
+        if row.operation != "Import" || !["Processed", "ProcessedWithErrors"].contains(&row.status.as_str()) {
+            continue;
+        }
+        let Some(execution) = &row.execution else {
+            report.violate(Rule::TwoOutcomes, format!("import {} is {} by no execution", row.id, row.status));
+            continue;
+        };
+        outcomes.insert(execution, row);
+        match committed.get(execution) {
+            Some((_, records, _)) if row.status == "Processed" && Some(*records) != row.records => report.violate(
+                Rule::RecordsDiffer,
+                format!(
+                    "execution {execution} of import {} lists {records} records; {:?} are stored",
+                    row.id, row.records
+                ),
+            ),
+            Some(_) => {}
+            None => report.violate(
+                Rule::TwoOutcomes,
+                format!(
+                    "import {} is {} by execution {execution}, which no replica lists as committed",
+                    row.id, row.status
+                ),
+            ),
+        }
+    }
+    for (execution, (replica, _, ran)) in &committed {
+        if outcomes.contains_key(execution.as_str()) {
+            report.counts.executions += 1;
+        } else {
+            report.violate(
+                Rule::TwoOutcomes,
+                format!(
+                    "replica {replica} committed import execution {execution} ({ran}), which is no message's outcome"
+                ),
+            );
+        }
+    }
+}
+
 /// A dequeue that handed out a message: which, and with what receipt.
 struct Delivery<'a> {
     call: &'a Call,
@@ -380,6 +469,7 @@ fn check_acks(history: &[Call], report: &mut Report) {
                 .violate(Rule::StaleAckSucceeded, format!("a dequeue answered 200 without a message: {}", call.body)),
         }
     }
+    report.counts.redeliveries = deliveries.values().map(|delivered| delivered.len() - 1).sum();
     let none = Vec::new();
     for call in history {
         let Request::Ack { message, receipt, .. } = &call.request else { continue };
@@ -496,6 +586,21 @@ mod tests {
         call(sent, request, Some(status), "")
     }
 
+    /// A replica's list of executions: `(id, operation, status, records)`, all completed.
+    fn executions(sent: u64, replica: usize, executions: &[(&str, &str, &str, i64)]) -> Call {
+        let value: Vec<Value> = executions
+            .iter()
+            .map(|(id, operation, status, records)| {
+                serde_json::json!({
+                    "id": id, "project": "Customer groups", "operation": operation, "status": status,
+                    "completed": "2026-01-01T00:00:00Z", "entities": [{ "target_records": records }],
+                })
+            })
+            .collect();
+        let request = Request::Executions { limit: 1000, offset: 0 };
+        Call { replica, ..call(sent, request, Some(200), &serde_json::json!({ "value": value }).to_string()) }
+    }
+
     fn import_row(id: &str, external_id: &str, body: &str, status: &str, execution: Option<&str>) -> StoredMessage {
         StoredMessage {
             id: id.into(),
@@ -542,6 +647,9 @@ mod tests {
             ack(2020, EXPORT, "r2", 200),
             ack(2030, EXPORT, "r2", 200),
             call(2040, Request::Dequeue { activity: EXPORTS.into() }, Some(204), ""),
+            executions(6000, 0, &[("exec-1", "Import", "Succeeded", 2), ("export-1", "Export", "Succeeded", 0)]),
+            // An attempt killed before it finished, or one whose every record failed, committed nothing.
+            executions(6010, 1, &[("exec-0", "Import", "Failed", 0)]),
         ];
         let stored = Stored {
             messages: vec![
@@ -566,7 +674,9 @@ mod tests {
             statuses: 3,
             outcomes: 2,
             imports: 1,
+            executions: 1,
             dequeues: 2,
+            redeliveries: 1,
             acks: 2,
             stale_acks: 1,
             unanswered: 1,
@@ -577,8 +687,10 @@ mod tests {
 
     #[test]
     fn an_answered_enqueue_missing_from_the_database_is_lost() {
-        let (history, mut stored) = good_run();
+        let (mut history, mut stored) = good_run();
         stored.messages.retain(|message| message.id != FIRST);
+        // Its execution would be no message's outcome either: not what this test is about.
+        history.retain(|call| !matches!(call.request, Request::Executions { .. }));
         assert_eq!(check(&history, &stored).rules(), [Rule::EnqueueLost].into());
     }
 
@@ -652,6 +764,27 @@ mod tests {
         assert_eq!(check(&history, &stored).rules(), [Rule::RecordsDiffer].into());
         let (history, mut stored) = good_run();
         stored.messages[0].records = Some(4);
+        assert_eq!(check(&history, &stored).rules(), [Rule::RecordsDiffer].into());
+    }
+
+    #[test]
+    fn a_second_committed_execution_of_a_finished_import_is_a_second_outcome() {
+        let (mut history, stored) = good_run();
+        history.push(executions(6020, 2, &[("exec-2", "Import", "Succeeded", 2)]));
+        assert_eq!(check(&history, &stored).rules(), [Rule::TwoOutcomes].into());
+    }
+
+    #[test]
+    fn a_finished_import_whose_execution_no_replica_committed_is_caught() {
+        let (mut history, stored) = good_run();
+        history.retain(|call| !matches!(call.request, Request::Executions { .. }) || call.replica != 0);
+        assert_eq!(check(&history, &stored).rules(), [Rule::TwoOutcomes].into());
+    }
+
+    #[test]
+    fn an_execution_listing_other_records_than_stored_is_caught() {
+        let (mut history, stored) = good_run();
+        history.push(executions(6020, 0, &[("exec-1", "Import", "Succeeded", 3)]));
         assert_eq!(check(&history, &stored).rules(), [Rule::RecordsDiffer].into());
     }
 
