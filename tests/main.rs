@@ -46,6 +46,8 @@ mod odata_metadata_levels;
 mod odata_paths;
 /// Plugins calling web services: allow-lists, closed addresses, redirects, timeouts, caps, secrets.
 mod outbound;
+/// The package API behind a load balancer: replicas on one database share upload and download links.
+mod package_replicas;
 /// Data packages: D365's manifest and header bytes, lenient reading, hostile zips refused.
 mod packages;
 /// Hot reload under load: swaps, broken versions, deletes, restores.

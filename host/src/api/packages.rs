@@ -18,7 +18,6 @@ use super::connector::visible_message;
 use super::manage::find_execution;
 use super::{ApiError, ApiResult, AppState, lenient_json, member, odata_json, string_member};
 use crate::auth::{Companies, Role};
-use crate::jobs::bodies::Content;
 use crate::jobs::packages::{PackageExport, PackageImport};
 use crate::jobs::{Blob, BlobKind};
 use crate::store::Execution;
@@ -98,10 +97,9 @@ async fn action(
             Ok(envelope(&state, Value::String(id)))
         }
         "GetExportedPackageUrl" => {
-            let execution = execution(&state, &caller, &required("executionId")?).await?;
+            let package = exported_package(&state, &caller, &required("executionId")?).await?;
             // Empty until the package is complete: clients poll.
-            let url =
-                state.jobs.exported_package(&execution.id).await?.map(|blob| link(&state, &blob)).unwrap_or_default();
+            let url = package.map(|blob| link(&state, &blob)).unwrap_or_default();
             Ok(envelope(&state, Value::String(url)))
         }
         "GetExecutionSummaryStatus" => {
@@ -200,6 +198,27 @@ async fn execution(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Exe
     find_execution(state, caller, execution_id).await
 }
 
+/// The complete package of export `id` (or of message `id`'s export), when the caller may see
+/// its company. An execution's record is kept by the replica that runs it, while with
+/// PostgreSQL its package is shared: an export another replica runs is found by its package,
+/// whose company (the export's) decides who sees it, so that a client behind a load balancer
+/// gets its package from whichever replica it reaches.
+async fn exported_package(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Option<Blob>> {
+    let message = visible_message(state, caller, id).await.ok().flatten();
+    let execution_id = message.and_then(|message| message.execution_id).unwrap_or_else(|| id.to_owned());
+    match find_execution(state, caller, execution_id.clone()).await {
+        Ok(execution) => Ok(state.jobs.exported_package(&execution.id).await?),
+        Err(error) if error.status == StatusCode::NOT_FOUND => {
+            let package = state.jobs.blobs().of_execution(execution_id, BlobKind::Export, None).await?;
+            match package.filter(|blob| caller.may_see_scope(blob.company.as_deref())) {
+                Some(blob) => Ok(blob.size.is_some().then_some(blob)),
+                None => Err(error),
+            }
+        }
+        Err(error) => Err(error),
+    }
+}
+
 /// What a file name in a link keeps unencoded: RFC 3986's unreserved characters.
 const UNRESERVED: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
@@ -259,7 +278,7 @@ async fn discard(body: Body, limit: u64) {
     }
 }
 
-/// `PUT` of an upload, as to an Azure block blob: the body streams to disk.
+/// `PUT` of an upload, as to an Azure block blob: the body streams to where blobs are kept.
 async fn upload(
     State(state): State<AppState>,
     Path(path): Path<LinkPath>,
@@ -272,17 +291,11 @@ async fn upload(
     }
     let used =
         || ApiError::new(StatusCode::CONFLICT, "This upload link has been used; ask GetAzureWriteUrl for another.");
-    // Claimed before the size is looked at again, so of two bodies sent at once one wins.
-    let Some(_claim) = state.jobs.blobs().claim_upload(blob.id) else {
+    // Of two bodies sent to one link at once, to this replica or another, one is received.
+    let Some(mut upload) = state.jobs.blobs().upload(blob.id, state.limits.max_body_bytes).await? else {
         discard(body, state.limits.max_body_bytes).await;
         return Err(used());
     };
-    if state.jobs.blobs().get(blob.id, &blob.token).await?.is_none_or(|blob| blob.size.is_some()) {
-        discard(body, state.limits.max_body_bytes).await;
-        return Err(used());
-    }
-    let files = state.jobs.blobs().files().clone();
-    let mut receiver = files.receive(state.limits.max_body_bytes);
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream
         .try_next()
@@ -290,27 +303,9 @@ async fn upload(
         .map_err(|error| ApiError::bad_request(format!("The body could not be read: {error}")))?
     {
         // Over the limit answers 413; a full disk 507 (see `ApiError`).
-        receiver.push(&chunk).await?;
+        upload.push(&chunk).await?;
     }
-    let body = receiver.finish().await?;
-    let size = body.size;
-    let name = blob.id.to_string();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let temporary = match body.content {
-            Content::File(path) => path,
-            Content::Inline(bytes) => {
-                let mut file = tempfile::NamedTempFile::new_in(&files.incoming)?;
-                std::io::Write::write_all(&mut file, &bytes)?;
-                file.as_file().sync_all()?;
-                file.into_temp_path().keep()?
-            }
-        };
-        files.keep(&temporary, &name)?;
-        Ok(())
-    })
-    .await
-    .map_err(anyhow::Error::from)??;
-    state.jobs.blobs().filled(blob.id, size).await?;
+    upload.finish().await?;
     Ok(StatusCode::CREATED.into_response())
 }
 
@@ -322,13 +317,12 @@ async fn fetch(
 ) -> ApiResult<Response> {
     let blob = signed(&state, &path, &signature).await?;
     let Some(size) = blob.size else { return Err(ApiError::not_found("No blob is at this link.")) };
-    let file = tokio::fs::File::open(state.jobs.blobs().path(blob.id))
-        .await
-        .map_err(|_| ApiError::not_found("No blob is at this link."))?;
+    let content =
+        state.jobs.blobs().content(&blob).await?.ok_or_else(|| ApiError::not_found("No blob is at this link."))?;
     let content_type = if blob.name.ends_with(".zip") { "application/zip" } else { "application/octet-stream" };
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
         (header::CONTENT_LENGTH, HeaderValue::from(size)),
     ];
-    Ok((headers, Body::from_stream(tokio_util::io::ReaderStream::new(file))).into_response())
+    Ok((headers, Body::from_stream(content)).into_response())
 }

@@ -2,20 +2,26 @@
 //! packages and error-key files. D365 hands out Azure SAS URLs that clients use without a
 //! bearer token; Wharf's equivalent is a link carrying a random token only the link's holder
 //! knows (compared in constant time), valid until the retention removes the blob.
+//!
+//! Two backends keep them, each with its SQL in one place: the server's SQLite database, with
+//! the contents in files under `data/blobs/`, for one process (`blobs/sqlite.rs`); or
+//! PostgreSQL, records and contents both, shared by the replicas so that a link one of them
+//! handed out works on whichever one a load balancer sends it to (`blobs/postgres.rs`).
+//! Callers see one [`Blobs`].
+mod postgres;
+mod sqlite;
 
-use std::collections::HashSet;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use base64::Engine as _;
-use rusqlite::{OptionalExtension as _, params};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::bodies::Bodies;
+use super::bodies::{Bodies, Content, ReceiveError, Receiver};
 use super::database::Database;
-use super::queue::now_millis;
+use super::queue::{BodyFile, BodyStream};
+use crate::backend::Postgres;
 
 /// What a blob holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,7 +35,7 @@ pub enum BlobKind {
 }
 
 impl BlobKind {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             BlobKind::Upload => "Upload",
             BlobKind::Export => "Export",
@@ -37,7 +43,7 @@ impl BlobKind {
         }
     }
 
-    fn parse(text: &str) -> BlobKind {
+    pub(super) fn parse(text: &str) -> BlobKind {
         match text {
             "Export" => BlobKind::Export,
             "ErrorKeys" => BlobKind::ErrorKeys,
@@ -67,51 +73,94 @@ pub struct Blob {
     pub owner: Option<String>,
 }
 
-/// The blob store: records in the server database, contents in files.
+/// The blob store: records and contents, in the server's SQLite database and files or in
+/// PostgreSQL. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Blobs {
-    database: Database,
+    backend: Backend,
+    /// Where contents arrive and are written, and (with SQLite) kept.
     files: Bodies,
-    /// Uploads whose body is arriving now.
-    uploading: Arc<Mutex<HashSet<Uuid>>>,
 }
 
-/// The right to write an upload's content, held while its body arrives; dropping it gives
-/// the right back.
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite(sqlite::SqliteBlobs),
+    Postgres(postgres::PgBlobs),
+}
+
+/// An upload's body on its way in, with the claim on its link: of two bodies sent to one
+/// link at once, only the one holding the claim is received. Dropped before
+/// [`finish`](Upload::finish), nothing of the body is kept and the link takes a body again.
 #[derive(Debug)]
-pub struct UploadClaim {
-    id: Uuid,
-    uploading: Arc<Mutex<HashSet<Uuid>>>,
+pub struct Upload {
+    to: UploadTo,
 }
 
-impl Drop for UploadClaim {
-    fn drop(&mut self) {
-        self.uploading.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.id);
+#[derive(Debug)]
+enum UploadTo {
+    Sqlite { blobs: sqlite::SqliteBlobs, files: Bodies, id: Uuid, receiver: Receiver, _claim: sqlite::UploadClaim },
+    Postgres { upload: postgres::PgUpload, limit: u64, size: u64 },
+}
+
+impl Upload {
+    /// Takes the next chunk; an error when the body outgrows its limit or cannot be written.
+    pub async fn push(&mut self, chunk: &[u8]) -> Result<(), ReceiveError> {
+        match &mut self.to {
+            UploadTo::Sqlite { receiver, .. } => receiver.push(chunk).await,
+            UploadTo::Postgres { upload, limit, size } => {
+                *size += chunk.len() as u64;
+                if *size > *limit {
+                    return Err(ReceiveError::TooLarge { limit: *limit });
+                }
+                Ok(upload.push(chunk).await?)
+            }
+        }
+    }
+
+    /// Keeps the whole body as the upload's content; returns its size.
+    pub async fn finish(self) -> Result<u64> {
+        match self.to {
+            UploadTo::Sqlite { blobs, files, id, receiver, _claim } => {
+                let body = receiver.finish().await?;
+                let size = body.size;
+                tokio::task::spawn_blocking(move || -> Result<()> {
+                    let temporary = match body.content {
+                        Content::File(path) => path,
+                        Content::Inline(bytes) => {
+                            let mut file = tempfile::NamedTempFile::new_in(&files.incoming)?;
+                            std::io::Write::write_all(&mut file, &bytes)?;
+                            file.as_file().sync_all()?;
+                            file.into_temp_path().keep()?
+                        }
+                    };
+                    files.keep(&temporary, &id.to_string())?;
+                    Ok(())
+                })
+                .await
+                .context("keeping an upload panicked")??;
+                blobs.filled(id, size).await?;
+                Ok(size)
+            }
+            UploadTo::Postgres { upload, .. } => upload.finish().await,
+        }
     }
 }
 
 impl Blobs {
-    /// The blobs in `database`, with contents under `root`.
-    pub fn open(database: Database, root: &std::path::Path) -> Result<Blobs> {
-        Ok(Blobs { database, files: Bodies::open(root)?, uploading: Arc::default() })
+    /// The blobs in the server's SQLite `database`, with contents under `root`.
+    pub fn open(database: Database, root: &Path) -> Result<Blobs> {
+        Ok(Blobs { backend: Backend::Sqlite(sqlite::SqliteBlobs::new(database)), files: Bodies::open(root)? })
     }
 
-    /// Claims upload `id` for one body; `None` while another body for it is arriving. An
-    /// upload link takes one body: two sent at once must not both be stored, the second
-    /// replacing the first under a package that was already checked.
-    pub fn claim_upload(&self, id: Uuid) -> Option<UploadClaim> {
-        let claimed = self.uploading.lock().unwrap_or_else(PoisonError::into_inner).insert(id);
-        claimed.then(|| UploadClaim { id, uploading: self.uploading.clone() })
+    /// The blobs in a PostgreSQL database that replicas share; `root` holds only the files on
+    /// their way in or out (an export being written, a package being imported).
+    pub fn postgres(postgres: Postgres, root: &Path) -> Result<Blobs> {
+        Ok(Blobs { backend: Backend::Postgres(postgres::PgBlobs { postgres }), files: Bodies::open(root)? })
     }
 
-    /// The file store of blob contents.
+    /// Where contents arrive and are written, and (with SQLite) kept.
     pub fn files(&self) -> &Bodies {
         &self.files
-    }
-
-    /// The file of blob `id`.
-    pub fn path(&self, id: Uuid) -> PathBuf {
-        self.files.path(&id.to_string())
     }
 
     /// Makes a new, empty blob record.
@@ -124,110 +173,149 @@ impl Blobs {
         owner: Option<String>,
     ) -> Result<Blob> {
         let blob = Blob { id: Uuid::new_v4(), token: token()?, kind, name, size: None, execution, company, owner };
-        let record = blob.clone();
-        self.database
-            .write(move |connection| {
-                connection.execute(
-                    "INSERT INTO queue_blobs (id, token, kind, name, created, execution, company, owner)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![
-                        record.id.to_string(),
-                        record.token,
-                        record.kind.as_str(),
-                        record.name,
-                        now_millis(),
-                        record.execution,
-                        record.company,
-                        record.owner
-                    ],
-                )?;
-                Ok(())
-            })
-            .await?;
+        match &self.backend {
+            Backend::Sqlite(blobs) => blobs.insert(blob.clone()).await?,
+            Backend::Postgres(blobs) => blobs.insert(&blob).await?,
+        }
         Ok(blob)
-    }
-
-    /// Records that blob `id`'s file is complete.
-    pub async fn filled(&self, id: Uuid, size: u64) -> Result<()> {
-        self.database.write(move |connection| set_size(connection, id, size)).await
-    }
-
-    /// [`filled`](Self::filled) for code outside the async runtime.
-    pub fn filled_blocking(&self, id: Uuid, size: u64) -> Result<()> {
-        self.database.write_blocking(move |connection| set_size(connection, id, size))
     }
 
     /// Blob `id`, when `token` is its token.
     pub async fn get(&self, id: Uuid, token: &str) -> Result<Option<Blob>> {
-        let blob = self.database.read_async(move |connection| read_blob(connection, id)).await?;
+        let blob = match &self.backend {
+            Backend::Sqlite(blobs) => blobs.get(id).await?,
+            Backend::Postgres(blobs) => blobs.get(id).await?,
+        };
         // blake3's hash equality is constant-time, so the comparison leaks no prefix.
         Ok(blob.filter(|blob| blake3::hash(blob.token.as_bytes()) == blake3::hash(token.as_bytes())))
     }
 
     /// The blob of `kind` made for `execution` (and `name`, when given), newest first.
     pub async fn of_execution(&self, execution: String, kind: BlobKind, name: Option<String>) -> Result<Option<Blob>> {
-        self.database
-            .read_async(move |connection| {
-                let id: Option<String> = connection
-                    .query_row(
-                        "SELECT id FROM queue_blobs WHERE execution = ?1 AND kind = ?2 AND (?3 IS NULL OR name = ?3)
-                         ORDER BY created DESC LIMIT 1",
-                        params![execution, kind.as_str(), name],
-                        |row| row.get(0),
-                    )
-                    .optional()?;
-                match id {
-                    Some(id) => read_blob(connection, Uuid::parse_str(&id)?),
-                    None => Ok(None),
+        match &self.backend {
+            Backend::Sqlite(blobs) => blobs.of_execution(execution, kind, name).await,
+            Backend::Postgres(blobs) => blobs.of_execution(&execution, kind, name.as_deref()).await,
+        }
+    }
+
+    /// Starts receiving the body of upload `id`, of at most `limit` bytes; `None` when the
+    /// upload has its body already, or another body for it is arriving. An upload link takes
+    /// one body: two sent at once must not both be stored, the second replacing the first
+    /// under a package that was already checked. With PostgreSQL the claim holds across
+    /// replicas.
+    pub async fn upload(&self, id: Uuid, limit: u64) -> Result<Option<Upload>> {
+        let to = match &self.backend {
+            Backend::Sqlite(blobs) => {
+                // Claimed before the size is looked at, so of two bodies sent at once one wins.
+                let Some(claim) = blobs.claim_upload(id) else { return Ok(None) };
+                if blobs.get(id).await?.is_none_or(|blob| blob.size.is_some()) {
+                    return Ok(None);
                 }
-            })
-            .await
-    }
-
-    /// Removes blobs made before `before`; returns the names of their files.
-    pub fn expire_blocking(&self, before: i64) -> Result<Vec<String>> {
-        self.database.write_blocking(move |connection| {
-            let mut statement = connection.prepare_cached("DELETE FROM queue_blobs WHERE created < ?1 RETURNING id")?;
-            let rows = statement.query_map([before], |row| row.get::<_, String>(0))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-    }
-
-    /// The names of every blob file a record names.
-    pub fn files_blocking(&self) -> Result<Vec<String>> {
-        self.database.read(|connection| {
-            let mut statement = connection.prepare("SELECT id FROM queue_blobs")?;
-            let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-    }
-}
-
-fn set_size(connection: &rusqlite::Connection, id: Uuid, size: u64) -> Result<()> {
-    connection.execute("UPDATE queue_blobs SET size = ?2 WHERE id = ?1", params![id.to_string(), size as i64])?;
-    Ok(())
-}
-
-fn read_blob(connection: &rusqlite::Connection, id: Uuid) -> Result<Option<Blob>> {
-    connection
-        .query_row(
-            "SELECT token, kind, name, size, execution, company, owner FROM queue_blobs WHERE id = ?1",
-            [id.to_string()],
-            |row| {
-                Ok(Blob {
-                    id,
-                    token: row.get(0)?,
-                    kind: BlobKind::parse(&row.get::<_, String>(1)?),
-                    name: row.get(2)?,
-                    size: row.get::<_, Option<i64>>(3)?.map(|size| size.max(0) as u64),
-                    execution: row.get(4)?,
-                    company: row.get(5)?,
-                    owner: row.get(6)?,
-                })
+                let receiver = self.files.receive(limit);
+                UploadTo::Sqlite { blobs: blobs.clone(), files: self.files.clone(), id, receiver, _claim: claim }
+            }
+            Backend::Postgres(blobs) => match blobs.upload(id).await? {
+                Some(upload) => UploadTo::Postgres { upload, limit, size: 0 },
+                None => return Ok(None),
             },
-        )
-        .optional()
-        .context("cannot read a blob record")
+        };
+        Ok(Some(Upload { to }))
+    }
+
+    /// The content of `blob`, streamed; `None` when it is gone.
+    pub async fn content(&self, blob: &Blob) -> Result<Option<BodyStream>> {
+        match &self.backend {
+            Backend::Sqlite(_) => {
+                let Ok(file) = tokio::fs::File::open(self.files.path(&blob.id.to_string())).await else {
+                    return Ok(None);
+                };
+                let stream = tokio_util::io::ReaderStream::new(file);
+                Ok(Some(Box::pin(futures_util::TryStreamExt::map_err(stream, anyhow::Error::from))))
+            }
+            Backend::Postgres(blobs) => Ok(Some(Box::pin(blobs.content(blob.id)))),
+        }
+    }
+
+    /// The content of blob `id` as a file, for the pipeline, which reads files: the kept file
+    /// (SQLite), or a temporary copy in [`Bodies::incoming`] removed when the answer is
+    /// dropped (blocking: call it off the async runtime).
+    pub fn file_blocking(&self, id: Uuid) -> Result<BodyFile> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(BodyFile::Kept(self.files.path(&id.to_string()))),
+            Backend::Postgres(blobs) => {
+                let path = tempfile::NamedTempFile::new_in(&self.files.incoming)
+                    .context("cannot make a file for a blob")?
+                    .into_temp_path();
+                blobs.postgres.block_on(blobs.spool(id, &path))?;
+                Ok(BodyFile::Temporary(path))
+            }
+        }
+    }
+
+    /// Makes the finished, synced file at `file` (in [`Bodies::incoming`]) the content of blob
+    /// `id` and records its size, which it returns. The file is moved into place (SQLite) or
+    /// copied into the database and removed (PostgreSQL). Blocking: call it off the async
+    /// runtime.
+    pub fn store_file_blocking(&self, id: Uuid, file: &Path) -> Result<u64> {
+        match &self.backend {
+            Backend::Sqlite(blobs) => {
+                let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
+                self.files.keep(file, &id.to_string())?;
+                blobs.filled_blocking(id, size)?;
+                Ok(size)
+            }
+            Backend::Postgres(blobs) => {
+                let stored = blobs.postgres.block_on(blobs.store_file(id, file));
+                let _ = std::fs::remove_file(file);
+                stored
+            }
+        }
+    }
+
+    /// [`store_file_blocking`](Self::store_file_blocking) from the async runtime.
+    pub async fn store_file(&self, id: Uuid, file: &Path) -> Result<u64> {
+        match &self.backend {
+            Backend::Sqlite(_) => {
+                let (blobs, file) = (self.clone(), file.to_owned());
+                tokio::task::spawn_blocking(move || blobs.store_file_blocking(id, &file))
+                    .await
+                    .context("keeping a blob panicked")?
+            }
+            Backend::Postgres(blobs) => {
+                let stored = blobs.store_file(id, file).await;
+                let _ = tokio::fs::remove_file(file).await;
+                stored
+            }
+        }
+    }
+
+    /// Removes blobs made before `before` with their contents. Returns how many.
+    pub fn expire_blocking(&self, before: i64) -> Result<usize> {
+        match &self.backend {
+            Backend::Sqlite(blobs) => {
+                let names = blobs.expire_blocking(before)?;
+                for name in &names {
+                    let path = self.files.path(name);
+                    if let Err(error) = std::fs::remove_file(&path)
+                        && error.kind() != std::io::ErrorKind::NotFound
+                    {
+                        tracing::warn!(file = %path.display(), "cannot remove an expired blob: {error}");
+                    }
+                }
+                Ok(names.len())
+            }
+            Backend::Postgres(blobs) => blobs.postgres.block_on(blobs.expire(before)),
+        }
+    }
+
+    /// The names of every blob file a record names (none with PostgreSQL, which keeps no
+    /// blob files).
+    pub fn files_blocking(&self) -> Result<Vec<String>> {
+        match &self.backend {
+            Backend::Sqlite(blobs) => blobs.files_blocking(),
+            Backend::Postgres(_) => Ok(Vec::new()),
+        }
+    }
 }
 
 /// A link secret: 32 random bytes, URL-safe base64.

@@ -78,8 +78,8 @@ pub struct Jobs {
 struct Inner {
     deployment: Deployment,
     settings: JobSettings,
-    /// This process's server database: the queue's with SQLite, and the blobs' and the plugin
-    /// decisions' with either backend.
+    /// This process's server database: the queue's and the blobs' with SQLite, and the
+    /// plugin decisions' with either backend.
     database: Database,
     queue: Queue,
     blobs: Blobs,
@@ -103,8 +103,8 @@ impl Jobs {
     /// its data directory, and what a previous process left (bodies without rows are removed;
     /// messages it was processing are looked at by the first monitoring pass). Starts watching
     /// the jobs' inbound folders, whose enqueues run on the calling async runtime.
-    /// With PostgreSQL as `backend`, the queue, its bodies and the jobs made through the API
-    /// live there, shared with the other replicas; the package API's blobs and the plugin
+    /// With PostgreSQL as `backend`, the queue, its bodies, the jobs made through the API and
+    /// the package API's blobs live there, shared with the other replicas; the plugin
     /// decisions stay in this replica's data directory.
     pub fn open(deployment: Deployment, settings: JobSettings, backend: &Backend) -> Result<Jobs> {
         let data = deployment.data_dir();
@@ -114,7 +114,10 @@ impl Jobs {
             Backend::Sqlite => Queue::new(database.clone(), bodies.clone(), settings.queue.clone()),
             Backend::Postgres(postgres) => Queue::postgres(postgres.clone(), bodies.clone(), settings.queue.clone()),
         };
-        let blobs = Blobs::open(database.clone(), &data.join("blobs"))?;
+        let blobs = match backend {
+            Backend::Sqlite => Blobs::open(database.clone(), &data.join("blobs"))?,
+            Backend::Postgres(postgres) => Blobs::postgres(postgres.clone(), &data.join("blobs"))?,
+        };
 
         let catalog = deployment.pipeline.catalog.clone();
         let mut jobs = job::load_dir(&deployment.jobs_dir(), &deployment.projects, &catalog)?;

@@ -53,8 +53,11 @@ impl Jobs {
         let execution =
             self.not_run(&project, request.execution_id, request.company.clone(), Operation::Import).await?;
         let id = execution.id.clone();
-        let path = self.blobs().path(request.blob.id);
+        let blob = request.blob.id;
         self.in_background(execution.clone(), move |jobs| {
+            // The package as a file, which the pipeline reads: with PostgreSQL, a copy made
+            // now, on whichever replica runs the import, and removed when it ends.
+            let package = jobs.blobs().file_blocking(blob)?;
             let options = RunOptions {
                 company: Some(request.company),
                 companies: request.companies,
@@ -63,7 +66,8 @@ impl Jobs {
                 ..RunOptions::default()
             };
             let project = jobs.deployment().projects.require(&project.name)?;
-            jobs.deployment().pipeline.import(project, &Input::Package { path }, &options, &Silent).map(drop)
+            let input = Input::Package { path: package.path().to_owned() };
+            jobs.deployment().pipeline.import(project, &input, &options, &Silent).map(drop)
         });
         Ok(id)
     }
@@ -96,9 +100,7 @@ impl Jobs {
             let outcome = jobs.deployment().pipeline.export(&project, &out, &options, &Silent)?;
             let output = outcome.output.context("the export produced no package")?;
             sync_file(&output)?;
-            let size = std::fs::metadata(&output)?.len();
-            jobs.blobs().files().keep(&output, &blob.id.to_string())?;
-            jobs.blobs().filled_blocking(blob.id, size)
+            jobs.blobs().store_file_blocking(blob.id, &output).map(drop)
         });
         Ok(id)
     }
@@ -123,15 +125,18 @@ impl Jobs {
             .blobs()
             .create(BlobKind::ErrorKeys, name, Some(execution.id.clone()), execution.company.clone(), None)
             .await?;
-        let target = self.blobs().path(blob.id);
-        let size = tokio::task::spawn_blocking(move || -> Result<u64> {
-            let size = std::fs::copy(&source, &target).with_context(|| format!("cannot copy {}", source.display()))?;
+        let incoming = self.blobs().files().incoming.clone();
+        let copy = tokio::task::spawn_blocking(move || -> Result<tempfile::TempPath> {
+            let target = tempfile::NamedTempFile::new_in(&incoming)
+                .context("cannot make a file for an error file")?
+                .into_temp_path();
+            std::fs::copy(&source, &target).with_context(|| format!("cannot copy {}", source.display()))?;
             sync_file(&target)?;
-            Ok(size)
+            Ok(target)
         })
         .await
         .context("copying an error file panicked")??;
-        self.blobs().filled(blob.id, size).await?;
+        self.blobs().store_file(blob.id, &copy).await?;
         Ok(true)
     }
 

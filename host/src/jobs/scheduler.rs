@@ -384,9 +384,6 @@ impl Jobs {
         let before = now_millis() - millis(self.settings().queue.retention);
         let messages = self.queue().expire_blocking(before)?;
         let blobs = self.blobs().expire_blocking(before)?;
-        for name in &blobs {
-            remove_file(&self.blobs().files().path(name));
-        }
         let pipeline = &self.deployment().pipeline;
         let executions = pipeline.store.remove_executions_before(&format_millis(before))?;
         // An id that names no directory of its own (a record from before ids were checked)
@@ -398,11 +395,11 @@ impl Jobs {
                 tracing::warn!(dir = %dir.display(), "cannot remove an expired execution's files: {error}");
             }
         }
-        if messages > 0 || !blobs.is_empty() || !executions.is_empty() {
+        if messages > 0 || blobs > 0 || !executions.is_empty() {
             tracing::info!(
                 "removed {} messages, {} blobs and {} executions from before {}",
                 messages,
-                blobs.len(),
+                blobs,
                 executions.len(),
                 format_millis(before)
             );
@@ -421,14 +418,6 @@ pub(super) fn fault_point(point: &str) {
         loop {
             std::thread::park();
         }
-    }
-}
-
-fn remove_file(path: &std::path::Path) {
-    if let Err(error) = std::fs::remove_file(path)
-        && error.kind() != std::io::ErrorKind::NotFound
-    {
-        tracing::warn!(file = %path.display(), "cannot remove an expired file: {error}");
     }
 }
 
