@@ -25,6 +25,9 @@ use crate::backend::Postgres;
 use crate::backend::replicas::{self, Liveness, Replica, ReplicaIdentity, ReplicaSettings, ServedPlugin};
 use crate::plugin::Registry;
 
+/// How long a stopping replica waits to mark its entry stopped.
+const STOP_PATIENCE: Duration = Duration::from_secs(2);
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/replicas", get(list))
 }
@@ -123,8 +126,15 @@ impl Heartbeat {
         let Some((postgres, id, task)) = self.running else { return };
         task.abort();
         let _ = task.await;
-        if let Err(error) = replicas::stopped(&postgres, id).await {
-            tracing::warn!("this replica is not marked stopped in the database; it counts as gone later: {error:#}");
+        // A database that is away must not hold the shutdown up: the others then count this
+        // replica gone once the timeout has passed.
+        let marked = tokio::time::timeout(STOP_PATIENCE, replicas::stopped(&postgres, id)).await;
+        match marked {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!("this replica is not marked stopped; it counts as gone later: {error:#}"),
+            Err(_) => {
+                tracing::warn!("this replica is not marked stopped within {STOP_PATIENCE:?}; it counts as gone later")
+            }
         }
     }
 }

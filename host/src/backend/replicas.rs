@@ -441,6 +441,19 @@ mod tests {
     }
 
     #[test]
+    fn the_settings_are_read_from_the_database_table_of_server_toml() {
+        let text = "url = \"postgres://db/wharf\"\n[replicas]\nheartbeat = \"2s\"\ntimeout = \"10s\"\n";
+        let settings: super::super::DatabaseSettings = toml::from_str(text).expect("the settings");
+        let expected = ReplicaSettings {
+            heartbeat: Duration::from_secs(2),
+            timeout: Duration::from_secs(10),
+            ..ReplicaSettings::default()
+        };
+        assert_eq!(settings.replicas, expected);
+        assert!(toml::from_str::<super::super::DatabaseSettings>("[replicas]\nheartbat = \"2s\"\n").is_err());
+    }
+
+    #[test]
     fn settings_under_which_a_live_replica_looks_gone_are_refused() {
         assert!(ReplicaSettings::default().check().is_ok());
         let settings = ReplicaSettings { timeout: Duration::from_secs(5), ..ReplicaSettings::default() };
