@@ -361,7 +361,8 @@ fn the_server_keeps_answering_while_a_compile_bomb_is_compiled_and_refused() {
     let data = dir.path().join("data");
     let auth_settings =
         AuthSettings { issuer: PUBLIC_URL.into(), audience: PUBLIC_URL.into(), ..AuthSettings::default() };
-    let auth = Auth::open(&data.join("server.db"), &data.join("keys/signing.pem"), auth_settings).expect("auth");
+    let backend = wharf::backend::Backend::Sqlite;
+    let auth = Auth::open(&backend, &data.join("server.db"), &data.join("keys/signing.pem"), auth_settings).expect("auth");
     let registration = NewClient {
         id: Some("ops".into()),
         name: "ops".into(),

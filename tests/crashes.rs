@@ -91,7 +91,8 @@ impl ServeProcess {
         let url = format!("http://127.0.0.1:{port}");
         let data = dir.path().join("data");
         let settings = AuthSettings { issuer: url.clone(), audience: url.clone(), ..AuthSettings::default() };
-        let auth = Auth::open(&data.join("server.db"), &data.join("keys").join("signing.pem"), settings)
+        let backend = wharf::backend::Backend::Sqlite;
+        let auth = Auth::open(&backend, &data.join("server.db"), &data.join("keys").join("signing.pem"), settings)
             .expect("the auth state opens");
         let mut secrets = HashMap::new();
         for (id, role, companies) in [

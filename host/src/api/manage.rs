@@ -318,14 +318,22 @@ async fn set_client(
     client.id = id.to_ascii_lowercase();
     grantable_client(&state, &caller, &client.id)?;
     grantable(&caller, &client.roles, &client.companies)?;
-    state.auth.set_client(&client).map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
+    // The database is written on a blocking thread: with PostgreSQL the change waits for it.
+    let auth = state.auth.clone();
+    let client = tokio::task::spawn_blocking(move || auth.set_client(&client).map(|()| client))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
     Ok(axum::Json(state.auth.client(&client.id)).into_response())
 }
 
 async fn remove_client(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     grantable_client(&state, &caller, &id)?;
-    match state.auth.remove_client(&id)? {
+    let auth = state.auth.clone();
+    let removed = tokio::task::spawn_blocking(move || auth.remove_client(&id).map(|removed| (removed, id)));
+    let (removed, id) = removed.await.map_err(anyhow::Error::from)??;
+    match removed {
         true => Ok(StatusCode::NO_CONTENT.into_response()),
         false => Err(ApiError::not_found(format!("No client {id}."))),
     }

@@ -1,11 +1,17 @@
-//! Keys: the Ed25519 key Wharf signs its tokens with (a PKCS#8 PEM file, created on first
-//! start), and the RS256 public keys of an external issuer (a JWKS file).
+//! Keys: the Ed25519 keys Wharf signs its tokens with, and the RS256 public keys of an external
+//! issuer (a JWKS file).
+//!
+//! Wharf signs with one active key and verifies with it and with the keys it retired recently,
+//! each by its `kid`: after a rotation, tokens signed with the old key keep validating until
+//! they have expired. Where the keys are kept depends on the backend (`state`): with SQLite the
+//! active key is a PKCS#8 PEM file, created on first start, and retired keys are rows of the
+//! server database; with PostgreSQL every key is a row that all replicas read.
 
 use std::collections::HashMap;
 use std::fs;
 use std::io::{ErrorKind, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, anyhow, bail};
@@ -26,12 +32,15 @@ pub(super) const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 /// made-up `kid`s then costs one file read a minute, not one per request.
 const JWKS_REREAD_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Wharf's own signing key.
+/// One of Wharf's own signing keys.
 pub(super) struct SigningKey {
     pub(super) encoding: EncodingKey,
     pub(super) decoding: DecodingKey,
-    /// The key's id in token headers and the JWKS: stable for as long as the key is kept.
+    /// The key's id in token headers and the JWKS: a hash of the public key, so every replica
+    /// and every restart names the same key alike.
     pub(super) kid: String,
+    /// The PKCS#8 PEM text the key was read from, kept to retire the key with.
+    pub(super) pem: String,
     public: [u8; 32],
 }
 
@@ -48,8 +57,13 @@ impl SigningKey {
                 return Err(error).with_context(|| format!("cannot read the signing key {}", path.display()));
             }
         };
-        let key = ed25519_dalek::SigningKey::from_pkcs8_pem(&pem)
-            .map_err(|error| anyhow!("{} is not an Ed25519 PKCS#8 PEM key: {error}", path.display()))?;
+        SigningKey::from_pem(&pem).with_context(|| format!("{} is not a usable signing key", path.display()))
+    }
+
+    /// The key in `pem`, an Ed25519 PKCS#8 PEM text.
+    pub(super) fn from_pem(pem: &str) -> Result<SigningKey> {
+        let key = ed25519_dalek::SigningKey::from_pkcs8_pem(pem)
+            .map_err(|error| anyhow!("not an Ed25519 PKCS#8 PEM key: {error}"))?;
         let der = key.to_pkcs8_der().map_err(|error| anyhow!("cannot encode the signing key: {error}"))?;
         let public = key.verifying_key().to_bytes();
         Ok(SigningKey {
@@ -57,8 +71,19 @@ impl SigningKey {
             // jsonwebtoken takes an Ed25519 public key as its 32 raw bytes.
             decoding: DecodingKey::from_ed_der(&public),
             kid: URL_SAFE_NO_PAD.encode(&blake3::hash(&public).as_bytes()[..16]),
+            pem: pem.to_owned(),
             public,
         })
+    }
+
+    /// A new random key.
+    pub(super) fn generate() -> Result<SigningKey> {
+        let mut seed = [0; 32];
+        getrandom::fill(&mut seed).map_err(|error| anyhow!("no randomness for the signing key: {error}"))?;
+        let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+        let pem =
+            key.to_pkcs8_pem(LineEnding::LF).map_err(|error| anyhow!("cannot encode the signing key: {error}"))?;
+        SigningKey::from_pem(&pem)
     }
 
     /// Signs `claims` as an access token: EdDSA, typ at+jwt, this key's kid.
@@ -69,28 +94,103 @@ impl SigningKey {
         jsonwebtoken::encode(&header, claims, &self.encoding)
     }
 
-    /// The public key as a JWKS document (RFC 7517, with RFC 8037's OKP key type).
-    pub(super) fn jwks(&self) -> serde_json::Value {
+    /// The public key as a JWK (RFC 7517, with RFC 8037's OKP key type).
+    fn jwk(&self) -> serde_json::Value {
         json!({
-            "keys": [{
-                "kty": "OKP",
-                "crv": "Ed25519",
-                "use": "sig",
-                "alg": "EdDSA",
-                "kid": self.kid,
-                "x": URL_SAFE_NO_PAD.encode(self.public),
-            }]
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "use": "sig",
+            "alg": "EdDSA",
+            "kid": self.kid,
+            "x": URL_SAFE_NO_PAD.encode(self.public),
         })
+    }
+}
+
+/// A signing key as the backend keeps it: its PEM text and, once it no longer signs, when it
+/// was retired (Unix seconds).
+pub(super) struct StoredKey {
+    pub(super) pem: String,
+    pub(super) retired_at: Option<u64>,
+}
+
+/// The keys Wharf signs and verifies with at one moment: the active key, and the retired keys
+/// that tokens still unexpired may have been signed with.
+pub(super) struct Keyring {
+    pub(super) active: Arc<SigningKey>,
+    /// Retired keys by kid, with the Unix second from which no token they signed can still
+    /// be valid.
+    retired: HashMap<String, (Arc<SigningKey>, u64)>,
+}
+
+impl Keyring {
+    /// The keyring of `keys`, exactly one of which is active. A retired key is kept for
+    /// `retention` after its retirement: the longest a token it signed can still validate.
+    pub(super) fn new(keys: Vec<StoredKey>, retention: Duration) -> Result<Keyring> {
+        let mut active = None;
+        let mut retired = Vec::new();
+        for stored in keys {
+            let key = SigningKey::from_pem(&stored.pem)?;
+            match stored.retired_at {
+                None if active.is_some() => bail!("more than one signing key is active"),
+                None => active = Some(Arc::new(key)),
+                Some(retired_at) => retired.push((key, retired_at.saturating_add(retention.as_secs()))),
+            }
+        }
+        let active = active.ok_or_else(|| anyhow!("no signing key is active"))?;
+        let now = jsonwebtoken::get_current_timestamp();
+        let retired = retired
+            .into_iter()
+            // A key both active and retired (a rotation interrupted half-way) is active.
+            .filter(|(key, until)| key.kid != active.kid && now < *until)
+            .map(|(key, until)| (key.kid.clone(), (Arc::new(key), until)))
+            .collect();
+        Ok(Keyring { active, retired })
+    }
+
+    /// The key with id `kid`, if tokens it signed may still be valid.
+    pub(super) fn key(&self, kid: &str) -> Option<&SigningKey> {
+        if self.active.kid == kid {
+            return Some(&self.active);
+        }
+        let (key, until) = self.retired.get(kid)?;
+        (jsonwebtoken::get_current_timestamp() < *until).then_some(&**key)
+    }
+
+    /// The public keys, the active one first, as a JWKS document.
+    pub(super) fn jwks(&self) -> serde_json::Value {
+        let now = jsonwebtoken::get_current_timestamp();
+        let mut retired: Vec<&(Arc<SigningKey>, u64)> =
+            self.retired.values().filter(|(_, until)| now < *until).collect();
+        // Newest first, so the order is the same on every replica.
+        retired.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.kid.cmp(&b.0.kid)));
+        let keys: Vec<serde_json::Value> =
+            std::iter::once(&self.active).chain(retired.into_iter().map(|(key, _)| key)).map(|key| key.jwk()).collect();
+        json!({ "keys": keys })
     }
 }
 
 /// Creates a signing key at `path` and returns its PEM text.
 fn create(path: &Path) -> Result<String> {
-    let mut seed = [0; 32];
-    getrandom::fill(&mut seed).map_err(|error| anyhow!("no randomness for the signing key: {error}"))?;
-    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
-    let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|error| anyhow!("cannot encode the signing key: {error}"))?;
+    let key = SigningKey::generate()?;
+    match write_key_file(path, &key.pem, false) {
+        // Of two servers starting at once, both keep the first key written.
+        Err(error)
+            if error.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == ErrorKind::AlreadyExists) =>
+        {
+            fs::read_to_string(path).with_context(|| format!("cannot read the signing key {}", path.display()))
+        }
+        Err(error) => Err(error.context(format!("cannot create the signing key {}", path.display()))),
+        Ok(()) => {
+            tracing::info!(path = %path.display(), "created a token signing key");
+            Ok(key.pem)
+        }
+    }
+}
 
+/// Writes `pem` to the key file at `path`, readable by its owner only, replacing the file
+/// there only when `replace` is set (a rotation).
+pub(super) fn write_key_file(path: &Path, pem: &str, replace: bool) -> Result<()> {
     let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut file =
@@ -102,19 +202,17 @@ fn create(path: &Path) -> Result<String> {
         file.as_file().set_permissions(fs::Permissions::from_mode(0o600))?;
     }
     file.write_all(pem.as_bytes()).and_then(|()| file.as_file().sync_all()).context("cannot write the signing key")?;
-    // Written aside and linked into place without replacing anything: a crash leaves no
-    // half-written key, and of two servers starting at once, both keep the first key written.
-    if let Err(error) = file.persist_noclobber(path) {
-        if error.error.kind() == ErrorKind::AlreadyExists {
-            return fs::read_to_string(path).with_context(|| format!("cannot read the signing key {}", path.display()));
-        }
-        return Err(error.error).with_context(|| format!("cannot create the signing key {}", path.display()));
+    // Written aside and moved into place: a crash leaves no half-written key.
+    if replace {
+        file.persist(path).map_err(|error| error.error)
+    } else {
+        file.persist_noclobber(path).map_err(|error| error.error)
     }
+    .map_err(anyhow::Error::from)?;
     // The new directory entry must survive a crash too, or the next start makes another key
-    // and every token issued in between stops validating.
+    // (or signs with the retired one) and tokens issued in between stop validating.
     fs::File::open(dir).and_then(|dir| dir.sync_all()).with_context(|| format!("cannot sync {}", dir.display()))?;
-    tracing::info!(path = %path.display(), "created a token signing key");
-    Ok(pem.to_string())
+    Ok(())
 }
 
 fn warn_if_readable_by_others(path: &Path) {

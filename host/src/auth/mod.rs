@@ -5,13 +5,22 @@
 //! `/{tenant}/oauth2/token` (v1) or `/{tenant}/oauth2/v2.0/token` (v2), gets a JWT signed with
 //! the server's Ed25519 key, and calls the API with it. A client's registration says what it
 //! may do ([`Role`]s) and which [`Companies`] it may see. The registration is looked up on every
-//! call, so removing or disabling a client shuts it out at once, even with unexpired tokens.
+//! call, so removing or disabling a client shuts it out, even with unexpired tokens: at once
+//! with SQLite, within seconds on every replica with PostgreSQL (see `state` for the bound).
+//!
+//! Keys rotate ([`Auth::rotate_key`]): a new key signs from then on, and the retired one keeps
+//! verifying until every token it signed has expired (its retirement plus the token lifetime,
+//! the leeway, and the time a replica may take to see the rotation), then drops out of the
+//! JWKS. With SQLite the active key is the PEM file in the data directory and retired keys are
+//! rows of the server database (`auth_signing_keys`); with PostgreSQL every key is a row of
+//! `auth_keys`, so that every replica signs and verifies with the same keys.
 //!
 //! `auth` knows nothing of HTTP: the api turns requests into a [`TokenRequest`] or a bearer
 //! string, and a [`TokenError`] or an [`AuthError`] into a response.
 
 mod clients;
 mod keys;
+mod state;
 mod token;
 
 #[cfg(test)]
@@ -24,6 +33,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Result, ensure};
+
+use crate::backend::Backend;
 use jsonwebtoken::Validation;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -76,7 +87,7 @@ pub struct ExternalIssuer {
     pub jwks: PathBuf,
 }
 
-/// The authentication state: the signing key, the client registrations, the external issuer's
+/// The authentication state: the signing keys, the client registrations, the external issuer's
 /// keys. Cheap to clone; every clone shares the same state.
 #[derive(Clone)]
 pub struct Auth {
@@ -85,11 +96,11 @@ pub struct Auth {
 
 struct Inner {
     settings: AuthSettings,
-    signing_key: keys::SigningKey,
+    /// The clients and the signing keys, as the backend keeps them.
+    state: state::State,
     /// How Wharf's own tokens are checked, built once from the settings.
     own_validation: Validation,
     external: Option<External>,
-    registrations: clients::Registrations,
     validated: token::ValidatedTokens,
 }
 
@@ -99,14 +110,15 @@ struct External {
 }
 
 impl Auth {
-    /// Opens the auth state: the signing key in `key_path` (an Ed25519 PKCS#8 PEM file, created
-    /// with mode 0600 on first start and kept), and the client registrations in the SQLite
-    /// database at `db_path` (table `auth_clients`, created if missing; other tables may share
-    /// the file).
-    pub fn open(db_path: &Path, key_path: &Path, settings: AuthSettings) -> Result<Auth> {
+    /// Opens the auth state on `backend`. With SQLite: the active signing key in `key_path`
+    /// (an Ed25519 PKCS#8 PEM file, created with mode 0600 on first start and kept), the client
+    /// registrations and retired keys in the database at `db_path` (tables `auth_clients` and
+    /// `auth_signing_keys`, created if missing; other tables may share the file). With
+    /// PostgreSQL both are in the database (the paths are not used), and the first replica to
+    /// start makes the key.
+    pub fn open(backend: &Backend, db_path: &Path, key_path: &Path, settings: AuthSettings) -> Result<Auth> {
         let settings = settings.checked()?;
-        let signing_key = keys::SigningKey::load_or_create(key_path)?;
-        let registrations = clients::Registrations::open(db_path)?;
+        let state = state::State::open(backend, db_path, key_path, settings.token_lifetime + settings.leeway)?;
         let external = match &settings.external {
             Some(issuer) => Some(External {
                 keys: keys::ExternalKeys::open(&issuer.jwks)?,
@@ -115,14 +127,7 @@ impl Auth {
             None => None,
         };
         let own_validation = token::own_validation(&settings);
-        let inner = Inner {
-            settings,
-            signing_key,
-            own_validation,
-            external,
-            registrations,
-            validated: token::ValidatedTokens::default(),
-        };
+        let inner = Inner { settings, state, own_validation, external, validated: token::ValidatedTokens::default() };
         Ok(Auth { inner: Arc::new(inner) })
     }
 
@@ -157,39 +162,54 @@ impl Auth {
     /// Registers a client and returns it with its secret, which is stored only as a hash:
     /// this is the one time it can be shown. Blocks for an argon2 hash.
     pub fn add_client(&self, registration: NewClient) -> Result<(Client, String)> {
-        self.inner.registrations.add(registration)
+        self.inner.state.add(registration)
     }
 
     /// Updates a client's name, roles, companies and enabled flag (not its secret or creation
-    /// time). Fails if there is no such client.
+    /// time). Fails if there is no such client. With PostgreSQL it waits for the database:
+    /// call it from a blocking thread.
     pub fn set_client(&self, client: &Client) -> Result<()> {
-        self.inner.registrations.set(client)
+        self.inner.state.set(client)
     }
 
     /// Gives a client a new secret and returns it; the old one stops working at once. Tokens
     /// already issued stay valid until they expire: disable the client to shut those out too.
     pub fn reset_secret(&self, client_id: &str) -> Result<String> {
-        self.inner.registrations.reset_secret(client_id)
+        self.inner.state.reset_secret(client_id)
     }
 
-    /// Removes a client; false if there was none. Its tokens stop working at once.
+    /// Removes a client; false if there was none. Its tokens stop working at once. With
+    /// PostgreSQL it waits for the database: call it from a blocking thread.
     pub fn remove_client(&self, client_id: &str) -> Result<bool> {
-        self.inner.registrations.remove(client_id)
+        self.inner.state.remove(client_id)
+    }
+
+    /// Makes a new signing key and retires the one in use; returns the new key's id. Tokens
+    /// signed with the retired key keep validating until they expire. Every replica signs
+    /// with the new key once it has read it (within the bound on seeing any change).
+    pub fn rotate_key(&self) -> Result<String> {
+        self.inner.state.rotate_key()
     }
 
     /// The client registered under `client_id` (compared without regard to case).
     pub fn client(&self, client_id: &str) -> Option<Client> {
-        self.inner.registrations.client(client_id)
+        let snapshot = self.inner.state.current()?;
+        snapshot.registrations.get(&client_id.to_ascii_lowercase()).map(|registration| registration.client.clone())
     }
 
     /// All registered clients, sorted by id.
     pub fn clients(&self) -> Vec<Client> {
-        self.inner.registrations.clients()
+        let Some(snapshot) = self.inner.state.current() else { return Vec::new() };
+        let mut clients: Vec<Client> =
+            snapshot.registrations.values().map(|registration| registration.client.clone()).collect();
+        clients.sort_by(|a, b| a.id.cmp(&b.id));
+        clients
     }
 
-    /// The public key Wharf's tokens are signed with, as a JWKS document.
+    /// The public keys Wharf's tokens may be signed with, as a JWKS document: the active key
+    /// first, then the retired keys whose tokens may not have expired yet.
     pub fn jwks(&self) -> serde_json::Value {
-        self.inner.signing_key.jwks()
+        self.inner.state.last().keyring.jwks()
     }
 }
 
@@ -199,7 +219,7 @@ impl fmt::Debug for Auth {
             .debug_struct("Auth")
             .field("issuer", &self.inner.settings.issuer)
             .field("audience", &self.inner.settings.audience)
-            .field("kid", &self.inner.signing_key.kid)
+            .field("kid", &self.inner.state.last().keyring.active.kid)
             .finish_non_exhaustive()
     }
 }

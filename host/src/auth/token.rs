@@ -10,7 +10,8 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use super::keys::ACCESS_TOKEN_TYPE;
+use super::clients;
+use super::keys::{ACCESS_TOKEN_TYPE, Keyring};
 use super::{AuthError, AuthSettings, Caller, ExternalIssuer, Inner, Role};
 
 /// The longest bearer token looked at. Entra's tokens are 1-3 KB; the cap keeps a client from
@@ -211,7 +212,9 @@ pub(super) fn issue(
         }
     };
     let (client_id, secret) = credentials(form, basic)?;
-    let Some(client) = auth.registrations.authenticate(&client_id, &secret) else {
+    let snapshot = auth.state.current();
+    let registrations = snapshot.as_ref().map(|snapshot| &snapshot.registrations);
+    let Some(client) = clients::authenticate(registrations, &client_id, &secret, auth.state.dummy_hash()) else {
         tracing::info!(?client_id, "token refused: client authentication failed");
         return Err(TokenError::new(InvalidClient, "client authentication failed"));
     };
@@ -231,7 +234,9 @@ pub(super) fn issue(
         exp: now + lifetime,
         jti: uuid::Uuid::new_v4().to_string(),
     };
-    let access_token = auth.signing_key.sign(&claims).map_err(|error| {
+    // Authenticated, so the copy was current.
+    let Some(snapshot) = snapshot else { return Err(TokenError::new(InvalidClient, "client authentication failed")) };
+    let access_token = snapshot.keyring.active.sign(&claims).map_err(|error| {
         tracing::error!(%error, "cannot sign an access token");
         TokenError::new(ServerError, "the token could not be issued")
     })?;
@@ -296,22 +301,30 @@ pub(super) fn validate(auth: &Inner, token: &str) -> Result<Caller, AuthError> {
     if token.len() > TOKEN_LENGTH_MAX {
         return Err(AuthError::Invalid(format!("longer than {TOKEN_LENGTH_MAX} bytes")));
     }
+    let snapshot = auth.state.current();
     let client_id = match auth.validated.client_id(token) {
         Some(client_id) => client_id,
         None => {
-            let (client_id, exp) = verify(auth, token)?;
+            // Keys as last read when they cannot be confirmed current: the token is refused
+            // below in any case, but a made-up token should say why it is invalid.
+            let keyring = match &snapshot {
+                Some(snapshot) => verify(auth, &snapshot.keyring, token),
+                None => verify(auth, &auth.state.last().keyring, token),
+            };
+            let (client_id, exp) = keyring?;
             auth.validated.insert(token, &client_id, exp);
             client_id
         }
     };
     // On every call, even for a remembered token: a removed or disabled client is out at once.
-    auth.registrations.caller(&client_id).ok_or(AuthError::NotMapped(client_id))
+    let Some(snapshot) = snapshot else { return Err(AuthError::NotMapped(client_id)) };
+    clients::caller(&snapshot.registrations, &client_id).ok_or(AuthError::NotMapped(client_id))
 }
 
 /// Checks the token's header, signature and claims; returns its client id and expiry. The
 /// header's `jku`, `x5u` and `jwk` are never read: keys come only from Wharf's settings
 /// (RFC 8725 §3.10).
-fn verify(auth: &Inner, token: &str) -> Result<(String, u64), AuthError> {
+fn verify(auth: &Inner, keyring: &Keyring, token: &str) -> Result<(String, u64), AuthError> {
     let header = jsonwebtoken::decode_header(token).map_err(invalid)?;
     // RFC 7515 §4.1.11: `crit` lists extensions the recipient must understand and enforce, or
     // reject the token. Wharf implements none (jsonwebtoken neither, and ignores the header),
@@ -322,7 +335,7 @@ fn verify(auth: &Inner, token: &str) -> Result<(String, u64), AuthError> {
         return Err(AuthError::Invalid(format!("critical header parameters {critical:?} are not understood")));
     }
     match (header.alg, &auth.external) {
-        (Algorithm::EdDSA, _) => verify_own(auth, token, &header),
+        (Algorithm::EdDSA, _) => verify_own(auth, keyring, token, &header),
         (Algorithm::RS256, Some(external)) => {
             let kid = header.kid.as_deref().ok_or_else(|| AuthError::Invalid("RS256 token without kid".into()))?;
             let key = external.keys.key(kid).ok_or_else(|| AuthError::Invalid(format!("unknown kid {kid:?}")))?;
@@ -336,15 +349,16 @@ fn verify(auth: &Inner, token: &str) -> Result<(String, u64), AuthError> {
     }
 }
 
-fn verify_own(auth: &Inner, token: &str, header: &Header) -> Result<(String, u64), AuthError> {
+fn verify_own(auth: &Inner, keyring: &Keyring, token: &str, header: &Header) -> Result<(String, u64), AuthError> {
     // RFC 9068 §4: also "application/at+jwt"; media types compare without regard to case.
     let typ = header.typ.as_deref().unwrap_or_default();
     let typ = typ.strip_prefix("application/").unwrap_or(typ);
     if !typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYPE) {
         return Err(AuthError::Invalid(format!("typ {typ:?} is not at+jwt")));
     }
-    let data = jsonwebtoken::decode::<ValidatedClaims>(token, &auth.signing_key.decoding, &auth.own_validation)
-        .map_err(invalid)?;
+    let kid = header.kid.as_deref().ok_or_else(|| AuthError::Invalid("EdDSA token without kid".into()))?;
+    let key = keyring.key(kid).ok_or_else(|| AuthError::Invalid(format!("unknown kid {kid:?}")))?;
+    let data = jsonwebtoken::decode::<ValidatedClaims>(token, &key.decoding, &auth.own_validation).map_err(invalid)?;
     let client_id = data.claims.client_id.ok_or_else(|| AuthError::Invalid("no client_id claim".into()))?;
     Ok((client_id, data.claims.exp))
 }

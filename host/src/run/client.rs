@@ -1,7 +1,9 @@
-//! `wharf client`: registers the clients that may call the server, on the server's data
-//! directory. The server need not run; a running one reads every change from the database
-//! before it next checks a token or a secret, so removing or disabling a client, or resetting
-//! its secret, shuts it out at once.
+//! `wharf client`: registers the clients that may call the server, and rotates the key its
+//! tokens are signed with, on the server's data directory or, with `--database`, in the
+//! PostgreSQL database the replicas share. The server need not run; a running one reads every
+//! change from the database before it next checks a token or a secret (SQLite), or within
+//! seconds (PostgreSQL, on every replica), so removing or disabling a client, or resetting its
+//! secret, shuts it out.
 
 use std::collections::BTreeSet;
 
@@ -9,6 +11,7 @@ use clap::{Args, Subcommand};
 
 use super::{Exit, Outcome, failed, unusable};
 use crate::auth::{Auth, AuthSettings, Client, Companies, NewClient, Role};
+use crate::backend::{Backend, DatabaseSettings, Postgres};
 use crate::deployment::Settings;
 
 /// `wharf client …`.
@@ -27,6 +30,9 @@ pub enum ClientCommand {
     /// Give a client a new secret and print it (shown only this once); the old one stops
     /// working at once, tokens already issued do not (disable the client to stop those too).
     ResetSecret(IdArgs),
+    /// Make a new token signing key; the old one stops signing but keeps verifying the tokens
+    /// it signed until they expire (token lifetime plus leeway), then drops out of the JWKS.
+    RotateKey(DataArgs),
 }
 
 /// One registered client.
@@ -47,6 +53,10 @@ pub struct DataArgs {
     /// The data directory, instead of the deployment's.
     #[arg(long)]
     pub data: Option<std::path::PathBuf>,
+    /// The PostgreSQL database the server's replicas share (`postgres://…`), instead of the
+    /// data directory's SQLite files; `WHARF_DATABASE_URL` when not given.
+    #[arg(long)]
+    pub database: Option<String>,
 }
 
 /// `wharf client add`.
@@ -136,6 +146,10 @@ pub fn run(command: ClientCommand, out: &mut dyn std::io::Write) -> Outcome {
             writeln!(out, "client id:     {}", id.to_ascii_lowercase()).map_err(failed)?;
             writeln!(out, "client secret: {secret}").map_err(failed)?;
         }
+        ClientCommand::RotateKey(data) => {
+            let kid = open(&data)?.rotate_key().map_err(failed)?;
+            writeln!(out, "signing key:   {kid}").map_err(failed)?;
+        }
     }
     Ok(Exit::Success)
 }
@@ -151,5 +165,11 @@ fn open(args: &DataArgs) -> Result<Auth, super::Failure> {
     std::fs::create_dir_all(&data).map_err(unusable)?;
     // Issuer and audience matter only to tokens, which this command neither makes nor reads.
     let settings = AuthSettings { issuer: "wharf".into(), audience: "wharf".into(), ..AuthSettings::default() };
-    Auth::open(&data.join("server.db"), &data.join("keys").join("signing.pem"), settings).map_err(unusable)
+    let database = DatabaseSettings::default().resolve(args.database.clone());
+    let backend = match &database.url {
+        None => Backend::Sqlite,
+        // A runtime of its own for the database's connections; one connection is enough.
+        Some(url) => Backend::Postgres(Postgres::connect_blocking(url, 1).map_err(unusable)?),
+    };
+    Auth::open(&backend, &data.join("server.db"), &data.join("keys").join("signing.pem"), settings).map_err(unusable)
 }

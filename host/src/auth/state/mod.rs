@@ -1,0 +1,293 @@
+//! The auth state a deployment shares: client registrations and signing keys, kept by the
+//! backend and copied into memory, so that checking a token reads neither a table nor a file.
+//!
+//! Everything that is the same whatever keeps the state lives here: making registrations,
+//! rotating keys, and keeping the memory copy current. Each backend's SQL is in one file of its
+//! own, [`sqlite`] and [`postgres`], behind [`Store`].
+//!
+//! Both backends count the changes to the clients and to the keys in the database (triggers
+//! keep the counts, whoever writes), and the copy is read again when a count moved. They differ
+//! in when they look:
+//!
+//! - SQLite (one server, and `wharf client` beside it): before every answer, cheaply (`PRAGMA
+//!   data_version`, a counter in shared memory). A change counts at once.
+//! - PostgreSQL (several replicas): never on a request's path. A task of each replica reads the
+//!   counts when another replica's change sends a `NOTIFY` (in the same transaction as the
+//!   change) and at least every [`POLL_INTERVAL`], since notifications can be lost. A change
+//!   made through one replica counts on it at once and on the others typically within
+//!   milliseconds, at most [`POLL_INTERVAL`] plus one read later. A replica whose copy has not
+//!   been confirmed current for [`STALE_LIMIT`] (the database cannot be reached) refuses every
+//!   token and secret rather than trust a copy that may still hold a disabled client: so a
+//!   disabled or removed client's tokens pass on another replica for at most [`STALE_LIMIT`].
+
+mod postgres;
+mod sqlite;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use arc_swap::ArcSwap;
+
+use super::clients::{self, Client, ClientFields, ClientRow, NewClient, Registrations};
+use super::keys::{Keyring, SigningKey, StoredKey};
+use crate::backend::Backend;
+
+/// How often a PostgreSQL replica reads the change counts when no notification came.
+pub(super) const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long a PostgreSQL replica trusts its copy without confirming it is current: the bound
+/// on how long a change made elsewhere can go unseen.
+pub(super) const STALE_LIMIT: Duration = Duration::from_secs(5);
+
+/// How long retired keys stay in the database at most: the longest token lifetime (24 hours),
+/// the largest leeway (5 minutes) and [`STALE_LIMIT`], rounded up. A rotation deletes keys
+/// retired longer ago, whatever any replica's settings.
+const RETIRED_KEYS_KEPT: Duration = Duration::from_secs(86_400 + 300 + 60);
+
+/// The state as of one moment: what token checks read.
+pub(super) struct Snapshot {
+    pub(super) registrations: Registrations,
+    pub(super) keyring: Keyring,
+}
+
+/// The change counts of the clients and of the keys, which only grow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Version {
+    clients: i64,
+    keys: i64,
+}
+
+impl Version {
+    /// Whether a copy read at this version is newer than one read at `installed`.
+    fn follows(self, installed: Option<Version>) -> bool {
+        installed.is_none_or(|installed| {
+            self != installed && self.clients >= installed.clients && self.keys >= installed.keys
+        })
+    }
+}
+
+/// Everything the backend holds, read in one transaction.
+struct Contents {
+    version: Version,
+    clients: Vec<ClientRow>,
+    keys: Vec<StoredKey>,
+}
+
+/// Where the state is kept.
+enum Store {
+    Sqlite(sqlite::Store),
+    Postgres(postgres::Store),
+}
+
+/// The auth state: the store and the memory copy of it.
+pub(super) struct State {
+    shared: Arc<Shared>,
+    /// Keeps a PostgreSQL copy current for as long as the state is open.
+    _refresher: Option<postgres::Refresher>,
+}
+
+/// What the state and its refresher share.
+struct Shared {
+    store: Store,
+    snapshot: ArcSwap<Snapshot>,
+    /// The version the copy was read at. SQLite holds it while it reads and installs, so that
+    /// a reader waiting for it finds the copy current.
+    version: Mutex<Option<Version>>,
+    /// When the copy was last confirmed current (PostgreSQL).
+    confirmed: Mutex<Instant>,
+    /// How long a retired key keeps verifying: the token lifetime, the leeway and
+    /// [`STALE_LIMIT`] (a replica that has not yet seen a rotation may sign with the retired
+    /// key for that long).
+    retention: Duration,
+    /// What an unknown client's secret is checked against.
+    dummy_hash: String,
+}
+
+impl State {
+    /// Opens the state on `backend`: with SQLite, the clients in the database at `db_path` and
+    /// the active key in the file at `key_path` (created on first start); with PostgreSQL, both
+    /// in the database, the first key made by whichever replica starts first. `retention` is how
+    /// long tokens signed with a key can still be valid after it stops signing.
+    pub(super) fn open(backend: &Backend, db_path: &Path, key_path: &Path, retention: Duration) -> Result<State> {
+        let retention = retention + STALE_LIMIT;
+        let store = match backend {
+            Backend::Sqlite => Store::Sqlite(sqlite::Store::open(db_path, key_path)?),
+            Backend::Postgres(postgres) => Store::Postgres(postgres::Store::open(postgres)?),
+        };
+        let contents = match &store {
+            Store::Sqlite(sqlite) => sqlite.read(None)?,
+            Store::Postgres(postgres) => postgres.wait(postgres.read(None))?,
+        };
+        let contents = contents.context("the auth state has no version")?;
+        let version = contents.version;
+        let snapshot = snapshot(contents, retention)?;
+        let shared = Arc::new(Shared {
+            store,
+            snapshot: ArcSwap::from_pointee(snapshot),
+            version: Mutex::new(Some(version)),
+            confirmed: Mutex::new(Instant::now()),
+            retention,
+            dummy_hash: clients::dummy_hash()?,
+        });
+        let refresher = match &shared.store {
+            Store::Sqlite(_) => None,
+            Store::Postgres(postgres) => Some(postgres.refresher(Arc::downgrade(&shared))?),
+        };
+        Ok(State { shared, _refresher: refresher })
+    }
+
+    /// The state as committed: for SQLite read again first if it changed; for PostgreSQL the
+    /// copy, if it was confirmed current within [`STALE_LIMIT`]. `None` when that cannot be
+    /// had: callers then refuse, since a copy that may be stale could let a removed client in.
+    pub(super) fn current(&self) -> Option<Arc<Snapshot>> {
+        let shared = &self.shared;
+        match &shared.store {
+            Store::Sqlite(_) => {
+                if let Err(error) = shared.refresh() {
+                    tracing::error!("cannot check the client registrations for changes: {error:#}");
+                    return None;
+                }
+            }
+            Store::Postgres(_) => {
+                let unconfirmed = lock(&shared.confirmed).elapsed();
+                if unconfirmed > STALE_LIMIT {
+                    tracing::error!(
+                        "the client registrations were last confirmed current {unconfirmed:?} ago; \
+                         refusing until the database can be read"
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(shared.snapshot.load_full())
+    }
+
+    /// The copy as last read, current or not: for what may be shown even when the database
+    /// cannot be read, such as the public keys.
+    pub(super) fn last(&self) -> Arc<Snapshot> {
+        self.shared.snapshot.load_full()
+    }
+
+    /// What an unknown client's secret is checked against.
+    pub(super) fn dummy_hash(&self) -> &str {
+        &self.shared.dummy_hash
+    }
+
+    /// Registers a client; returns it with its secret.
+    pub(super) fn add(&self, registration: NewClient) -> Result<(Client, String)> {
+        let (client, secret, secret_hash) = clients::register(registration)?;
+        let row = ClientRow { fields: ClientFields::of(&client)?, created: client.created.clone(), secret_hash };
+        match &self.shared.store {
+            Store::Sqlite(sqlite) => sqlite.insert_client(&row)?,
+            Store::Postgres(postgres) => postgres.wait(postgres.insert_client(&row))?,
+        }
+        self.shared.refresh()?;
+        Ok((client, secret))
+    }
+
+    /// Updates a client's name, roles, companies and enabled flag.
+    pub(super) fn set(&self, client: &Client) -> Result<()> {
+        let fields = ClientFields::of(client)?;
+        let changed = match &self.shared.store {
+            Store::Sqlite(sqlite) => sqlite.update_client(&fields)?,
+            Store::Postgres(postgres) => postgres.wait(postgres.update_client(&fields))?,
+        };
+        anyhow::ensure!(changed, "no client {}", fields.id);
+        self.shared.refresh()
+    }
+
+    /// Gives a client a new secret and returns it.
+    pub(super) fn reset_secret(&self, client_id: &str) -> Result<String> {
+        let id = client_id.to_ascii_lowercase();
+        let (secret, secret_hash) = clients::new_secret_and_hash()?;
+        let changed = match &self.shared.store {
+            Store::Sqlite(sqlite) => sqlite.update_secret(&id, &secret_hash)?,
+            Store::Postgres(postgres) => postgres.wait(postgres.update_secret(&id, &secret_hash))?,
+        };
+        anyhow::ensure!(changed, "no client {id}");
+        self.shared.refresh()?;
+        Ok(secret)
+    }
+
+    /// Removes a client; false if there was none.
+    pub(super) fn remove(&self, client_id: &str) -> Result<bool> {
+        let id = client_id.to_ascii_lowercase();
+        let removed = match &self.shared.store {
+            Store::Sqlite(sqlite) => sqlite.delete_client(&id)?,
+            Store::Postgres(postgres) => postgres.wait(postgres.delete_client(&id))?,
+        };
+        self.shared.refresh()?;
+        Ok(removed)
+    }
+
+    /// Makes a new active key and retires the active one; returns the new key's id.
+    pub(super) fn rotate_key(&self) -> Result<String> {
+        let key = SigningKey::generate()?;
+        match &self.shared.store {
+            Store::Sqlite(sqlite) => sqlite.rotate_key(&key)?,
+            Store::Postgres(postgres) => postgres.wait(postgres.rotate_key(&key))?,
+        }
+        self.shared.refresh()?;
+        tracing::info!(kid = key.kid, "rotated the token signing key");
+        Ok(key.kid)
+    }
+}
+
+impl Shared {
+    /// Reads the state again if anyone changed it since the copy was read.
+    fn refresh(&self) -> Result<()> {
+        match &self.store {
+            Store::Sqlite(sqlite) => {
+                let mut version = lock(&self.version);
+                if let Some(contents) = sqlite.read(*version)? {
+                    self.install(&mut version, contents).inspect_err(|_| sqlite.forget())?;
+                }
+                Ok(())
+            }
+            Store::Postgres(postgres) => {
+                let known = *lock(&self.version);
+                let contents = postgres.wait(postgres.read(known))?;
+                self.settle(contents)
+            }
+        }
+    }
+
+    /// Installs what a read found, if anything, and notes that the copy is current.
+    fn settle(&self, contents: Option<Contents>) -> Result<()> {
+        let confirmed_at = Instant::now();
+        if let Some(contents) = contents {
+            self.install(&mut lock(&self.version), contents)?;
+        }
+        let mut confirmed = lock(&self.confirmed);
+        *confirmed = (*confirmed).max(confirmed_at);
+        Ok(())
+    }
+
+    /// Makes `contents` the copy, unless the copy is already as new.
+    fn install(&self, version: &mut Option<Version>, contents: Contents) -> Result<()> {
+        if !contents.version.follows(*version) {
+            return Ok(());
+        }
+        let new_version = contents.version;
+        self.snapshot.store(Arc::new(snapshot(contents, self.retention)?));
+        *version = Some(new_version);
+        Ok(())
+    }
+}
+
+fn snapshot(contents: Contents, retention: Duration) -> Result<Snapshot> {
+    let mut registrations = Registrations::with_capacity(contents.clients.len());
+    for row in contents.clients {
+        let registration = row.registration()?;
+        registrations.insert(registration.client.id.clone(), registration);
+    }
+    let keyring = Keyring::new(contents.keys, retention).context("cannot read the token signing keys")?;
+    Ok(Snapshot { registrations, keyring })
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // What the mutexes guard is whole after any panic: a version, an instant.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
