@@ -324,3 +324,6 @@ fn token() -> Result<String> {
     getrandom::fill(&mut bytes).map_err(|error| anyhow::anyhow!("no randomness for a link secret: {error}"))?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
+
+#[cfg(test)]
+mod tests;
