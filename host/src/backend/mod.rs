@@ -1,12 +1,13 @@
 //! Where a deployment keeps what its replicas share: the queue, its bodies, the jobs defined
-//! through the API, the clients and the keys.
+//! through the API, the data-package API's blobs, the clients and the keys.
 //!
 //! Two backends, chosen by configuration: the embedded SQLite files beside one process (the
 //! default, nothing to run), or one PostgreSQL database that several `wharf serve` replicas
 //! share (`[database] url = "postgres://…"` in `server.toml`, `WHARF_DATABASE_URL`, or
-//! `--database`). The callers of the queue and of the clients do not know which one they talk
-//! to; each concern keeps the SQL of each backend in one place (`jobs/queue/postgres.rs`
-//! beside `jobs/queue.rs`, `auth/clients/postgres.rs` beside `auth/clients.rs`).
+//! `--database`). The callers of the queue, the blobs and the clients do not know which one
+//! they talk to; each concern keeps the SQL of each backend in one place
+//! (`jobs/queue/postgres.rs` beside `jobs/queue.rs`, `jobs/blobs/postgres.rs` beside
+//! `jobs/blobs.rs`, `auth/clients/postgres.rs` beside `auth/clients.rs`).
 pub mod postgres;
 pub mod replicas;
 pub mod sqlite;
