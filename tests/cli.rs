@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use wharf::auth::{Auth, AuthSettings};
+use wharf::backend::{Backend, Postgres};
 use wharf::run::{Exit, execute};
 use wharf_tests::{hostile, plugin, root};
 
@@ -267,6 +269,75 @@ fn client_add_mints_a_guid_id_keeps_the_name_for_people_and_takes_an_existing_id
     assert_eq!(exit, Exit::Success, "{listed}");
     assert!(listed.lines().any(|line| line.starts_with(&format!("{id}\tFabrikam ERP\t"))), "{listed}");
     assert!(listed.lines().any(|line| line.starts_with("fabrikam-erp\t")), "{listed}");
+}
+
+/// The key ids of a JWKS document, in order.
+fn kids(jwks: &serde_json::Value) -> Vec<String> {
+    let keys = jwks["keys"].as_array().expect("a key list");
+    keys.iter().map(|key| key["kid"].as_str().expect("a kid").to_owned()).collect()
+}
+
+/// The id `wharf client rotate-key` printed.
+fn rotated_kid(out: &str) -> String {
+    out.lines().find_map(|line| line.strip_prefix("signing key:")).expect("the new key's id").trim().to_owned()
+}
+
+#[test]
+fn client_rotate_key_makes_a_new_signing_key_and_keeps_the_old_one_verifying() {
+    let (dir, _) = crate::imports::deployment();
+    let data = dir.path().join("data");
+    let (deployment, data_arg) = (path(dir.path()), path(&data));
+    let (exit, out) =
+        wharf(&["client", "add", "--id", "ops", "--company", "*", "--deployment", deployment, "--data", data_arg]);
+    assert_eq!(exit, Exit::Success, "{out}");
+    let key_file = data.join("keys").join("signing.pem");
+    let old_key = std::fs::read_to_string(&key_file).expect("the key made on first start");
+    let settings = AuthSettings { issuer: "wharf".into(), audience: "wharf".into(), ..AuthSettings::default() };
+    let auth = Auth::open(&Backend::Sqlite, &data.join("server.db"), &key_file, settings).expect("auth opens");
+    let old_kid = kids(&auth.jwks()).remove(0);
+
+    let (exit, out) = wharf(&["client", "rotate-key", "--deployment", deployment, "--data", data_arg]);
+    assert_eq!(exit, Exit::Success, "{out}");
+    let new_kid = rotated_kid(&out);
+    assert_ne!(std::fs::read_to_string(&key_file).expect("the new key"), old_key);
+    // A server that was running sees the new key at once, and still publishes the old one.
+    assert_eq!(kids(&auth.jwks()), [new_kid, old_kid]);
+}
+
+#[test]
+fn client_commands_with_a_database_manage_the_clients_and_keys_every_replica_shares() {
+    let (dir, _) = crate::imports::deployment();
+    let url = wharf::backend::testing::scratch().expect("a PostgreSQL schema");
+    let deployment = path(dir.path());
+    let shared = ["--deployment", deployment, "--database", url.as_str()];
+    let (exit, out) = wharf(&[&["client", "add", "--id", "ops", "--company", "*"][..], &shared].concat());
+    assert_eq!(exit, Exit::Success, "{out}");
+
+    let (exit, listed) = wharf(&[&["client", "list"][..], &shared].concat());
+    assert_eq!(exit, Exit::Success, "{listed}");
+    assert!(listed.lines().any(|line| line.starts_with("ops\t")), "{listed}");
+    assert!(!dir.path().join("data/keys/signing.pem").exists(), "no key file with a database");
+    let (exit, local) = wharf(&["client", "list", "--deployment", deployment]);
+    assert_eq!(exit, Exit::Success, "{local}");
+    assert!(!local.contains("ops"), "the data directory's clients are others: {local}");
+
+    // A replica running on the database.
+    let postgres = Postgres::connect_blocking(&url, 2).expect("the test database connects");
+    let settings = AuthSettings { issuer: "wharf".into(), audience: "wharf".into(), ..AuthSettings::default() };
+    let data = dir.path().join("data");
+    let replica = Auth::open(&Backend::Postgres(postgres), &data.join("server.db"), &data.join("key.pem"), settings)
+        .expect("auth opens");
+    assert!(replica.client("ops").is_some());
+    let old_kid = kids(&replica.jwks()).remove(0);
+
+    let (exit, out) = wharf(&[&["client", "rotate-key"][..], &shared].concat());
+    assert_eq!(exit, Exit::Success, "{out}");
+    let expected = [rotated_kid(&out), old_kid];
+    let start = std::time::Instant::now();
+    while kids(&replica.jwks()) != expected {
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "the replica has {:?}", kids(&replica.jwks()));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 #[test]

@@ -209,7 +209,10 @@ impl Auth {
     /// The public keys Wharf's tokens may be signed with, as a JWKS document: the active key
     /// first, then the retired keys whose tokens may not have expired yet.
     pub fn jwks(&self) -> serde_json::Value {
-        self.inner.state.last().keyring.jwks()
+        // Keys as last read when the state cannot be confirmed current: public keys are safe
+        // to show, and a replica that cannot read its database still verifies with them.
+        let snapshot = self.inner.state.current().unwrap_or_else(|| self.inner.state.last());
+        snapshot.keyring.jwks()
     }
 }
 

@@ -83,9 +83,10 @@ enum Store {
 
 /// The auth state: the store and the memory copy of it.
 pub(super) struct State {
-    shared: Arc<Shared>,
-    /// Keeps a PostgreSQL copy current for as long as the state is open.
+    /// Keeps a PostgreSQL copy current for as long as the state is open. Dropped first (fields
+    /// drop in order), so that its task has let go of the shared state before the state goes.
     _refresher: Option<postgres::Refresher>,
+    shared: Arc<Shared>,
 }
 
 /// What the state and its refresher share.
@@ -135,7 +136,7 @@ impl State {
             Store::Sqlite(_) => None,
             Store::Postgres(postgres) => Some(postgres.refresher(Arc::downgrade(&shared))?),
         };
-        Ok(State { shared, _refresher: refresher })
+        Ok(State { _refresher: refresher, shared })
     }
 
     /// The state as committed: for SQLite read again first if it changed; for PostgreSQL the

@@ -184,20 +184,29 @@ impl Store {
         let wake = Arc::new(Notify::new());
         let listening = self.postgres.listen(CHANNEL, wake.clone());
         let handle = self.wait(async { Ok(Handle::current()) })?;
-        let polling = handle.spawn(keep_current(shared, wake));
-        Ok(Refresher { _listening: listening, polling })
+        let polling = Some(handle.spawn(keep_current(shared, wake)));
+        Ok(Refresher { _listening: listening, polling, postgres: self.postgres.clone() })
     }
 }
 
 /// The tasks that keep a replica's copy current; they stop when this is dropped.
 pub(super) struct Refresher {
     _listening: Listening,
-    polling: tokio::task::JoinHandle<()>,
+    polling: Option<tokio::task::JoinHandle<()>>,
+    postgres: Postgres,
 }
 
 impl Drop for Refresher {
     fn drop(&mut self) {
-        self.polling.abort();
+        let Some(polling) = self.polling.take() else { return };
+        polling.abort();
+        // Outside a runtime (the command line, tests), the database may own its runtime: the
+        // task must have ended, and let go of the state it was reading, before that runtime
+        // can be dropped, which cannot happen on one of the runtime's own threads. Within a
+        // runtime the database's connections live on that runtime, and the task ends on its own.
+        if Handle::try_current().is_err() {
+            let _ = self.postgres.block_on(polling);
+        }
     }
 }
 
