@@ -10,6 +10,9 @@
 //!   An upload that stops half-way (its client hung up, its replica died) rolls its chunks
 //!   back, and the lock goes with its transaction or its connection, so the link can be used
 //!   again.
+//! - An upload holds one of the replica's pooled connections for as long as its body takes
+//!   to arrive: `[database] pool_size` bounds the uploads under way together with everything
+//!   else the replica asks of the database.
 //! - Removing a record removes its chunks (`ON DELETE CASCADE`).
 
 use std::path::Path;
