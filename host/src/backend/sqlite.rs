@@ -367,6 +367,33 @@ mod tests {
     }
 
     #[test]
+    fn the_queue_and_the_store_refuse_to_open_a_file_a_newer_wharf_migrated() {
+        let directory = tempfile::tempdir().expect("temporary directory");
+        let (server, store) = (directory.path().join("server.db"), directory.path().join("wharf.db"));
+        for (path, migrate) in [
+            (&server, migrate_server as fn(&mut Connection) -> Result<()>),
+            (&store, migrate_store as fn(&mut Connection) -> Result<()>),
+        ] {
+            let mut connection = open(path);
+            migrate(&mut connection).expect("migrated");
+            connection
+                .execute(
+                    "INSERT INTO refinery_schema_history (version, name, applied_on, checksum)
+                     VALUES (9999, 'from_the_future', '2030-01-01T00:00:00Z', '12345')",
+                    [],
+                )
+                .expect("a later migration recorded");
+        }
+
+        let error = crate::jobs::Database::open(&server).expect_err("the queue refuses the file");
+        let message = format!("{error:#}");
+        assert!(message.contains("the server database was migrated by a newer Wharf"), "{message}");
+        let error = crate::store::Store::open(&store).expect_err("the store refuses the file");
+        let message = format!("{error:#}");
+        assert!(message.contains("the entity store was migrated by a newer Wharf"), "{message}");
+    }
+
+    #[test]
     fn a_file_whose_recorded_migration_differs_from_this_wharfs_is_refused() {
         let directory = tempfile::tempdir().expect("temporary directory");
         let mut connection = open(&directory.path().join("server.db"));
