@@ -43,6 +43,12 @@ fn crash_child_serves_until_killed() {
         let _ = std::io::stdin().read_to_end(&mut Vec::new());
         std::process::exit(3);
     });
+    // The server's log goes to the child's stderr, the file its parent keeps (`ServeProcess::log`).
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+        .try_init();
     let argv = ["wharf", "serve"].into_iter().map(str::to_owned).chain(args.lines().map(str::to_owned));
     let mut stdout = std::io::stdout();
     if let Err(failure) = wharf::run::execute(argv, &mut stdout) {

@@ -19,7 +19,7 @@ use wharf::backend::Postgres;
 use wharf::backend::testing::Cluster;
 
 use self::checker::{Call, Request, Stored, StoredMessage};
-use crate::crashes::{Random, ServeProcess};
+use crate::crashes::{Random, ServeProcess, names};
 use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS};
 
 /// Replicas sharing the database.
@@ -395,8 +395,13 @@ fn replicas_sharing_one_database_keep_every_queue_promise_through_kills_freezes_
         history.extend(list_executions(replica, admin, began));
     }
     write_history(&history_path, &history);
-    for replica in &mut replicas {
+    // Their logs go beside the history, kept with it when the check fails.
+    for (index, replica) in replicas.iter_mut().enumerate() {
         replica.kill();
+        for name in names(replica.dir.path()).into_iter().filter(|name| name.ends_with(".log")) {
+            let to = record.path().join(format!("replica-{index}-{name}"));
+            std::fs::copy(replica.dir.path().join(&name), to).expect("copy a replica's log");
+        }
     }
 
     let stored = stored(&postgres);
@@ -406,7 +411,7 @@ fn replicas_sharing_one_database_keep_every_queue_promise_through_kills_freezes_
         let record = record.keep();
         let violations: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
         panic!(
-            "{} broken promises; the history is in {}:\n{}",
+            "{} broken promises; the history and the replicas' logs are in {}:\n{}",
             violations.len(),
             record.join("history.jsonl").display(),
             violations.join("\n")
@@ -415,7 +420,7 @@ fn replicas_sharing_one_database_keep_every_queue_promise_through_kills_freezes_
     let counts = &report.counts;
     assert!(
         counts.enqueues > 0 && counts.outcomes > 0 && counts.dequeues > 0 && counts.acks > 0,
-        "the load exercised too little to prove anything: {counts}; the history is in {}",
+        "the load exercised too little to prove anything: {counts}; the history and the replicas' logs are in {}",
         record.keep().join("history.jsonl").display()
     );
 }
