@@ -129,3 +129,24 @@ fn replicas_connecting_together_to_an_empty_schema_all_succeed_and_apply_each_mi
         assert_eq!(history(&client).await, known());
     });
 }
+
+#[test]
+fn a_schema_a_newer_wharf_migrated_is_refused() {
+    let url = scratch().expect("a test schema");
+    runtime().block_on(async {
+        drop(Postgres::connect(&url, 1).await.expect("connected and migrated"));
+        let client = connect(&url).await;
+        client
+            .execute(
+                "INSERT INTO refinery_schema_history (version, name, applied_on, checksum)
+                 VALUES (9999, 'from_the_future', '2030-01-01T00:00:00Z', '12345')",
+                &[],
+            )
+            .await
+            .expect("a later migration recorded");
+
+        let error = Postgres::connect(&url, 1).await.expect_err("refused");
+        let message = format!("{error:#}");
+        assert!(message.contains("V9999__from_the_future"), "{message}");
+    });
+}
