@@ -185,8 +185,10 @@ impl Auth {
     }
 
     /// Makes a new signing key and retires the one in use; returns the new key's id. Tokens
-    /// signed with the retired key keep validating until they expire. Every replica signs
-    /// with the new key once it has read it (within the bound on seeing any change).
+    /// signed with the retired key keep validating until they expire. With PostgreSQL every
+    /// replica signs with the new key once it has read it, within the bound on seeing any
+    /// change (typically well under a second); until then that replica refuses the tokens
+    /// other replicas sign with it, as of an unknown kid.
     pub fn rotate_key(&self) -> Result<String> {
         self.inner.state.rotate_key()
     }

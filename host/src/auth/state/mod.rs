@@ -77,7 +77,8 @@ struct Contents {
 
 /// Where the state is kept.
 enum Store {
-    Sqlite(sqlite::Store),
+    /// Boxed: two connections and their caches, against the pool handle of PostgreSQL.
+    Sqlite(Box<sqlite::Store>),
     Postgres(postgres::Store),
 }
 
@@ -114,7 +115,7 @@ impl State {
     pub(super) fn open(backend: &Backend, db_path: &Path, key_path: &Path, retention: Duration) -> Result<State> {
         let retention = retention + STALE_LIMIT;
         let store = match backend {
-            Backend::Sqlite => Store::Sqlite(sqlite::Store::open(db_path, key_path)?),
+            Backend::Sqlite => Store::Sqlite(Box::new(sqlite::Store::open(db_path, key_path)?)),
             Backend::Postgres(postgres) => Store::Postgres(postgres::Store::open(postgres)?),
         };
         let contents = match &store {
