@@ -234,7 +234,8 @@ fn write_history(path: &std::path::Path, history: &[Call]) {
     file.flush().expect("the history file");
 }
 
-/// Every execution replica `replica` lists, page by page, as calls for the history.
+/// Every execution replica `replica` lists, page by page, as calls for the history (made by
+/// the test itself, client number [`CLIENTS`], after the clients' threads have ended).
 fn list_executions(replica: usize, endpoint: &Endpoint, began: Instant) -> Vec<Call> {
     const PAGE: usize = 1000;
     let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().expect("an HTTP client");
