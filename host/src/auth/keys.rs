@@ -107,8 +107,8 @@ impl SigningKey {
     }
 }
 
-/// A signing key as the backend keeps it: its PEM text and, once it no longer signs, when it
-/// was retired (Unix seconds).
+/// A signing key as the backend keeps it: its PEM text and, once a rotation replaced it, when
+/// it stops (or stopped) signing, in Unix seconds.
 pub(super) struct StoredKey {
     pub(super) pem: String,
     pub(super) retired_at: Option<u64>,
@@ -116,11 +116,24 @@ pub(super) struct StoredKey {
 
 /// The keys Wharf signs and verifies with at one moment: the active key, and the retired keys
 /// that tokens still unexpired may have been signed with.
+///
+/// A retirement may lie in the future: with PostgreSQL a rotation publishes the new key at
+/// once but lets the old one sign on until every replica has read the new one, so that no
+/// replica sees a token signed with a key it does not know yet.
 pub(super) struct Keyring {
+    /// The key no rotation has replaced: published first, and signing once every retirement
+    /// is past.
     pub(super) active: Arc<SigningKey>,
-    /// Retired keys by kid, with the Unix second from which no token they signed can still
-    /// be valid.
-    retired: HashMap<String, (Arc<SigningKey>, u64)>,
+    /// Replaced keys by kid.
+    retired: HashMap<String, Retired>,
+}
+
+struct Retired {
+    key: Arc<SigningKey>,
+    /// When it stops signing, in Unix seconds.
+    retired_at: u64,
+    /// From when no token it signed can still be valid, in Unix seconds.
+    verifies_until: u64,
 }
 
 impl Keyring {
@@ -134,7 +147,11 @@ impl Keyring {
             match stored.retired_at {
                 None if active.is_some() => bail!("more than one signing key is active"),
                 None => active = Some(Arc::new(key)),
-                Some(retired_at) => retired.push((key, retired_at.saturating_add(retention.as_secs()))),
+                Some(retired_at) => retired.push(Retired {
+                    key: Arc::new(key),
+                    retired_at,
+                    verifies_until: retired_at.saturating_add(retention.as_secs()),
+                }),
             }
         }
         let active = active.ok_or_else(|| anyhow!("no signing key is active"))?;
@@ -142,10 +159,21 @@ impl Keyring {
         let retired = retired
             .into_iter()
             // A key both active and retired (a rotation interrupted half-way) is active.
-            .filter(|(key, until)| key.kid != active.kid && now < *until)
-            .map(|(key, until)| (key.kid.clone(), (Arc::new(key), until)))
+            .filter(|retired| retired.key.kid != active.kid && now < retired.verifies_until)
+            .map(|retired| (retired.key.kid.clone(), retired))
             .collect();
         Ok(Keyring { active, retired })
+    }
+
+    /// The key to sign with now: of the replaced keys still signing, the one retiring first
+    /// (two rotations in quick succession hand over in order), else the active key.
+    pub(super) fn signing(&self) -> &SigningKey {
+        let now = jsonwebtoken::get_current_timestamp();
+        let still_signing = self.retired.values().filter(|retired| now < retired.retired_at);
+        match still_signing.min_by(|a, b| a.retired_at.cmp(&b.retired_at).then_with(|| a.key.kid.cmp(&b.key.kid))) {
+            Some(retired) => &retired.key,
+            None => &self.active,
+        }
     }
 
     /// The key with id `kid`, if tokens it signed may still be valid.
@@ -153,20 +181,18 @@ impl Keyring {
         if self.active.kid == kid {
             return Some(&self.active);
         }
-        let (key, until) = self.retired.get(kid)?;
-        (jsonwebtoken::get_current_timestamp() < *until).then_some(&**key)
+        let retired = self.retired.get(kid)?;
+        (jsonwebtoken::get_current_timestamp() < retired.verifies_until).then_some(&*retired.key)
     }
 
     /// The public keys, the active one first, as a JWKS document.
     pub(super) fn jwks(&self) -> serde_json::Value {
         let now = jsonwebtoken::get_current_timestamp();
-        let mut retired: Vec<&(Arc<SigningKey>, u64)> =
-            self.retired.values().filter(|(_, until)| now < *until).collect();
+        let mut retired: Vec<&Retired> = self.retired.values().filter(|retired| now < retired.verifies_until).collect();
         // Newest first, so the order is the same on every replica.
-        retired.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.kid.cmp(&b.0.kid)));
-        let keys: Vec<serde_json::Value> =
-            std::iter::once(&self.active).chain(retired.into_iter().map(|(key, _)| key)).map(|key| key.jwk()).collect();
-        json!({ "keys": keys })
+        retired.sort_by(|a, b| b.retired_at.cmp(&a.retired_at).then_with(|| a.key.kid.cmp(&b.key.kid)));
+        let keys = std::iter::once(&self.active).chain(retired.into_iter().map(|retired| &retired.key));
+        json!({ "keys": keys.map(|key| key.jwk()).collect::<Vec<_>>() })
     }
 }
 

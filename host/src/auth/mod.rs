@@ -8,10 +8,10 @@
 //! call, so removing or disabling a client shuts it out, even with unexpired tokens: at once
 //! with SQLite, within seconds on every replica with PostgreSQL (see `state` for the bound).
 //!
-//! Keys rotate ([`Auth::rotate_key`]): a new key signs from then on, and the retired one keeps
-//! verifying until every token it signed has expired (its retirement plus the token lifetime,
-//! the leeway, and the time a replica may take to see the rotation), then drops out of the
-//! JWKS. With SQLite the active key is the PEM file in the data directory and retired keys are
+//! Keys rotate ([`Auth::rotate_key`]): a new key signs from then on (with PostgreSQL once every
+//! replica has read it), and the retired one keeps verifying until every token it signed has
+//! expired (its retirement plus the token lifetime, the leeway, and the time a replica may take
+//! to see the rotation), then drops out of the JWKS. With SQLite the active key is the PEM file in the data directory and retired keys are
 //! rows of the server database (`auth_signing_keys`); with PostgreSQL every key is a row of
 //! `auth_keys`, so that every replica signs and verifies with the same keys.
 //!
@@ -185,10 +185,10 @@ impl Auth {
     }
 
     /// Makes a new signing key and retires the one in use; returns the new key's id. Tokens
-    /// signed with the retired key keep validating until they expire. With PostgreSQL every
-    /// replica signs with the new key once it has read it, within the bound on seeing any
-    /// change (typically well under a second); until then that replica refuses the tokens
-    /// other replicas sign with it, as of an unknown kid.
+    /// signed with the retired key keep validating until they expire. With PostgreSQL the new
+    /// key is published at once but signs only 10 s later, once every replica has read it, so
+    /// that no replica meets a token signed with a key it does not know; the old key signs
+    /// until then.
     pub fn rotate_key(&self) -> Result<String> {
         self.inner.state.rotate_key()
     }

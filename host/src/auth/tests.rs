@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use super::keys::{Keyring, SigningKey, StoredKey};
-use super::state::{POLL_INTERVAL, STALE_LIMIT};
+use super::state::{HANDOVER, POLL_INTERVAL, STALE_LIMIT};
 use super::token::Claims;
 use super::*;
 use crate::backend::{Postgres, testing};
@@ -94,9 +94,22 @@ impl Place {
     /// count through another: not at all with SQLite, twice the poll interval with PostgreSQL
     /// (notifications make it milliseconds; the poll alone takes up to one interval).
     fn within_bound(&self, what: &str, check: impl Fn() -> bool) {
+        self.within(Duration::ZERO, what, check)
+    }
+
+    /// Waits until `check` holds, for as long as a rotated key may take to sign: not at all
+    /// with SQLite, the handover and the bound with PostgreSQL.
+    fn within_handover(&self, what: &str, check: impl Fn() -> bool) {
+        // A second more: retirements are kept in whole seconds.
+        self.within(HANDOVER + Duration::from_secs(1), what, check)
+    }
+
+    /// Waits until `check` holds, for `extra` and the bound with PostgreSQL, and not at all
+    /// with SQLite.
+    fn within(&self, extra: Duration, what: &str, check: impl Fn() -> bool) {
         let bound = match self.kind {
             Kind::Sqlite => Duration::ZERO,
-            Kind::Postgres => POLL_INTERVAL * 2,
+            Kind::Postgres => extra + POLL_INTERVAL * 2,
         };
         let start = Instant::now();
         while !check() {
@@ -200,7 +213,7 @@ impl Fixture {
     }
 
     fn signed(&self, claims: &Claims) -> String {
-        self.auth.inner.state.last().keyring.active.sign(claims).expect("token signed")
+        self.auth.inner.state.last().keyring.signing().sign(claims).expect("token signed")
     }
 }
 
@@ -596,7 +609,12 @@ on_both_backends! {
 
         let new_kid = json!(other.rotate_key().expect("rotated"));
         assert_ne!(new_kid, old_kid);
-        place.within_bound("the first replica signs with the new key", || kid_of(&fixture.token()) == new_kid);
+        if kind == Kind::Postgres {
+            // Published at once, signing only once every replica has read it.
+            assert_eq!(kid_of(&fixture.token()), old_kid, "the old key signs during the handover");
+            place.within_bound("the first replica publishes the new key", || kids(&fixture.auth.jwks())[0] == new_kid);
+        }
+        place.within_handover("the first replica signs with the new key", || kid_of(&fixture.token()) == new_kid);
         let after = fixture.token();
         assert_eq!(kid_of(&after), new_kid);
         let other_token = other.issue(TokenEndpoint::V2, &request(CLIENT_ID, &fixture.secret), None);
@@ -613,7 +631,7 @@ on_both_backends! {
         assert_eq!(reopened.validate(&before).expect("valid after reopening").client_id, CLIENT_ID);
 
         let newest = json!(reopened.rotate_key().expect("rotated again"));
-        place.within_bound("the first replica signs with the newest key", || kid_of(&fixture.token()) == newest);
+        place.within_handover("the first replica signs with the newest key", || kid_of(&fixture.token()) == newest);
         // The active key first; two keys retired within the same second come in either order.
         let kids = kids(&fixture.auth.jwks());
         assert_eq!(kids.len(), 3, "{kids:?}");
@@ -634,6 +652,14 @@ fn a_retired_key_verifies_until_its_tokens_cannot_be_valid_any_more_then_drops_o
     assert!(keyring.key(&active.kid).is_some() && keyring.key(&recent.kid).is_some());
     assert!(keyring.key(&old.kid).is_none(), "retired longer ago than the retention");
     assert_eq!(kids(&keyring.jwks()), [json!(active.kid), json!(recent.kid)]);
+
+    assert_eq!(keyring.signing().kid, active.kid);
+
+    // Rotations whose handover is under way: the replaced keys sign on, the first to retire first.
+    let keys = vec![stored(&active, None), stored(&recent, Some(now + 20)), stored(&old, Some(now + 10))];
+    let keyring = Keyring::new(keys, retention).expect("a keyring");
+    assert_eq!(keyring.signing().kid, old.kid);
+    assert_eq!(kids(&keyring.jwks()), [json!(active.kid), json!(recent.kid), json!(old.kid)]);
 
     // A rotation interrupted after the active key was recorded as retired.
     let keyring = Keyring::new(vec![stored(&active, None), stored(&active, Some(now))], retention).expect("a keyring");

@@ -236,7 +236,7 @@ pub(super) fn issue(
     };
     // Authenticated, so the copy was current.
     let Some(snapshot) = snapshot else { return Err(TokenError::new(InvalidClient, "client authentication failed")) };
-    let access_token = snapshot.keyring.active.sign(&claims).map_err(|error| {
+    let access_token = snapshot.keyring.signing().sign(&claims).map_err(|error| {
         tracing::error!(%error, "cannot sign an access token");
         TokenError::new(ServerError, "the token could not be issued")
     })?;

@@ -41,6 +41,12 @@ pub(super) const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// on how long a change made elsewhere can go unseen.
 pub(super) const STALE_LIMIT: Duration = Duration::from_secs(5);
 
+/// How long after a rotation on PostgreSQL the replaced key keeps signing. The new key is
+/// published at once, and every replica still accepting tokens has read it within
+/// [`STALE_LIMIT`]; signing with it only then means no replica meets a token signed with a key
+/// it does not know yet. The rest covers replica clocks a few seconds apart.
+pub(super) const HANDOVER: Duration = Duration::from_secs(10);
+
 /// How long retired keys stay in the database at most: the longest token lifetime (24 hours),
 /// the largest leeway (5 minutes) and [`STALE_LIMIT`], rounded up. A rotation deletes keys
 /// retired longer ago, whatever any replica's settings.
@@ -99,9 +105,8 @@ struct Shared {
     version: Mutex<Option<Version>>,
     /// When the copy was last confirmed current (PostgreSQL).
     confirmed: Mutex<Instant>,
-    /// How long a retired key keeps verifying: the token lifetime, the leeway and
-    /// [`STALE_LIMIT`] (a replica that has not yet seen a rotation may sign with the retired
-    /// key for that long).
+    /// How long a retired key keeps verifying after it stopped signing: the token lifetime,
+    /// the leeway and [`STALE_LIMIT`] (a replica whose copy lags may sign with it for that long).
     retention: Duration,
     /// What an unknown client's secret is checked against.
     dummy_hash: String,

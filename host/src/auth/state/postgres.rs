@@ -13,7 +13,7 @@ use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::Notify;
 use tokio_postgres::IsolationLevel;
 
-use super::{Contents, POLL_INTERVAL, RETIRED_KEYS_KEPT, Shared, Version};
+use super::{Contents, HANDOVER, POLL_INTERVAL, RETIRED_KEYS_KEPT, Shared, Version};
 use crate::auth::clients::{ClientFields, ClientRow};
 use crate::auth::keys::{SigningKey, StoredKey};
 use crate::backend::Postgres;
@@ -161,15 +161,22 @@ impl Store {
         Ok(removed > 0)
     }
 
-    /// Retires the active key and makes `key` the active one, in one transaction; deletes keys
-    /// retired so long ago that no token they signed can still be valid. Rotations take turns
-    /// (the table lock), so two at once retire each other's keys in order rather than fail.
+    /// Makes `key` the active one and retires the active one [`HANDOVER`] from now (it signs
+    /// until then), in one transaction; deletes keys retired so long ago that no token they
+    /// signed can still be valid. Rotations take turns (the table lock), so two at once retire
+    /// each other's keys in order rather than fail.
     pub(super) async fn rotate_key(&self, key: &SigningKey) -> Result<()> {
         let mut client = self.postgres.client().await?;
         let transaction = client.transaction().await?;
         // Readers (other replicas' refreshes) are not blocked; writers of keys are.
         transaction.batch_execute("LOCK TABLE auth_keys IN EXCLUSIVE MODE").await?;
-        transaction.execute("UPDATE auth_keys SET retired_at = now() WHERE retired_at IS NULL", &[]).await?;
+        let handover = HANDOVER.as_secs_f64();
+        transaction
+            .execute(
+                "UPDATE auth_keys SET retired_at = now() + make_interval(secs => $1) WHERE retired_at IS NULL",
+                &[&handover],
+            )
+            .await?;
         let kept = RETIRED_KEYS_KEPT.as_secs_f64();
         transaction
             .execute("DELETE FROM auth_keys WHERE retired_at < now() - make_interval(secs => $1)", &[&kept])
