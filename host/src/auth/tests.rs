@@ -728,6 +728,50 @@ fn a_replica_that_cannot_read_the_database_refuses_tokens_once_its_copy_may_be_s
 }
 
 #[test]
+fn on_a_servers_runtime_auth_opens_on_a_blocking_thread_and_changes_clients_from_a_handler() {
+    let url = testing::scratch().expect("a PostgreSQL schema");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let dir = TempDir::new().expect("temporary directory");
+    let path = dir.path().to_owned();
+    // Another replica, with a runtime of its own.
+    let other =
+        Place { kind: Kind::Postgres, dir: TempDir::new().expect("temporary directory"), url: Some(url.clone()) };
+    let removing = other.open(settings());
+    runtime.block_on(async move {
+        // As `wharf serve` does: the pool's connections live on the server's runtime.
+        let backend = Backend::Postgres(Postgres::connect(&url, 4).await.expect("the test database connects"));
+        let opening = move || Auth::open(&backend, &path.join("wharf.db"), &path.join("key.pem"), settings());
+        let auth = tokio::task::spawn_blocking(opening).await.expect("no panic").expect("auth opens");
+        let adding = auth.clone();
+        let (client, secret) = tokio::task::spawn_blocking(move || adding.add_client(new_client(CLIENT_ID)))
+            .await
+            .expect("no panic")
+            .expect("added");
+
+        // On a worker thread, as a handler that does not move the call to a blocking thread.
+        auth.set_client(&Client { enabled: false, ..client.clone() }).expect("disabled from a worker");
+        assert_eq!(auth.client(CLIENT_ID).map(|client| client.enabled), Some(false));
+        auth.set_client(&client).expect("enabled from a worker");
+        let issuing = auth.clone();
+        let issued = tokio::task::spawn_blocking(move || {
+            issuing.issue(TokenEndpoint::V1, &request(CLIENT_ID, &secret), None).map(|response| response.access_token)
+        });
+        let token = issued.await.expect("no panic").expect("issued");
+        assert_eq!(auth.validate(&token).expect("valid").client_id, CLIENT_ID);
+        // The refresher runs on this runtime too: a change by another replica arrives.
+        tokio::task::spawn_blocking(move || removing.remove_client(CLIENT_ID))
+            .await
+            .expect("no panic")
+            .expect("removed");
+        let start = Instant::now();
+        while auth.validate(&token).is_ok() {
+            assert!(start.elapsed() <= POLL_INTERVAL * 2, "the removal did not arrive");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+}
+
+#[test]
 fn replicas_starting_together_on_an_empty_database_end_with_one_active_key() {
     let place = Place::new(Kind::Postgres);
     // Connected (and migrated) first, so that the replicas race for the key alone.
