@@ -190,7 +190,7 @@ impl State {
             Store::Sqlite(sqlite) => sqlite.insert_client(&row)?,
             Store::Postgres(postgres) => postgres.wait(postgres.insert_client(&row))?,
         }
-        self.shared.refresh()?;
+        self.shared.refresh_after_change();
         Ok((client, secret))
     }
 
@@ -202,7 +202,8 @@ impl State {
             Store::Postgres(postgres) => postgres.wait(postgres.update_client(&fields))?,
         };
         anyhow::ensure!(changed, "no client {}", fields.id);
-        self.shared.refresh()
+        self.shared.refresh_after_change();
+        Ok(())
     }
 
     /// Gives a client a new secret and returns it.
@@ -214,7 +215,7 @@ impl State {
             Store::Postgres(postgres) => postgres.wait(postgres.update_secret(&id, &secret_hash))?,
         };
         anyhow::ensure!(changed, "no client {id}");
-        self.shared.refresh()?;
+        self.shared.refresh_after_change();
         Ok(secret)
     }
 
@@ -225,7 +226,7 @@ impl State {
             Store::Sqlite(sqlite) => sqlite.delete_client(&id)?,
             Store::Postgres(postgres) => postgres.wait(postgres.delete_client(&id))?,
         };
-        self.shared.refresh()?;
+        self.shared.refresh_after_change();
         Ok(removed)
     }
 
@@ -236,13 +237,23 @@ impl State {
             Store::Sqlite(sqlite) => sqlite.rotate_key(&key)?,
             Store::Postgres(postgres) => postgres.wait(postgres.rotate_key(&key))?,
         }
-        self.shared.refresh()?;
+        self.shared.refresh_after_change();
         tracing::info!(kid = key.kid, "rotated the token signing key");
         Ok(key.kid)
     }
 }
 
 impl Shared {
+    /// Reads the state again after a change this process made, so that the change counts here
+    /// at once. The change is committed whatever happens here: a failure to read it back is
+    /// logged, not returned (the caller would otherwise lose a secret it was never shown), and
+    /// the next refresh finds it.
+    fn refresh_after_change(&self) {
+        if let Err(error) = self.refresh() {
+            tracing::warn!("cannot read the auth state back after changing it: {error:#}");
+        }
+    }
+
     /// Reads the state again if anyone changed it since the copy was read.
     fn refresh(&self) -> Result<()> {
         match &self.store {

@@ -4,6 +4,9 @@
 //! Auth's interface is blocking (handlers call it from blocking tasks, the command line from
 //! its thread), so the queries run through [`Store::wait`]. Nothing on a token's path queries:
 //! a [`Refresher`] task keeps the memory copy current.
+//!
+//! The private keys are in `auth_keys` as the key file holds them with SQLite: whoever can read
+//! that table can mint tokens for any client, so only Wharf's database role should.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
