@@ -154,12 +154,13 @@ impl<'a> Session<'a> {
                 ("grant_type", "client_credentials"),
                 ("client_id", id),
                 ("client_secret", server.secret(id)),
-                ("scope", &format!("{}/.default", server.url)),
+                ("scope", &format!("{}/.default", server.public_url())),
             ])
             .send()
             .expect("the token endpoint answers");
-        assert_eq!(response.status(), 200, "token for {id}");
+        let status = response.status();
         let token: Value = response.json().expect("a token response");
+        assert_eq!(status, 200, "token for {id}: {token}");
         assert_eq!(token["token_type"].as_str().map(str::to_ascii_lowercase).as_deref(), Some("bearer"), "{token}");
         assert!(
             token["expires_in"].as_u64().is_some_and(|seconds| seconds > 60),
@@ -1208,6 +1209,39 @@ fn over_tls_download_links_are_https_and_d365fo_integrations_downloads_them_as_m
     let read = std::io::Read::read(&mut silent, &mut [0; 16]).expect("closed, not timed out");
     assert_eq!(read, 0, "closed without an answer");
     assert!(opened.elapsed() < Duration::from_secs(5), "closed after {:?}", opened.elapsed());
+}
+
+/// Replicas behind one load balancer: a job made through the management API on one serves
+/// on the other, and a document enqueued on one is processed and reported by either.
+#[test]
+fn replicas_share_the_jobs_made_through_the_api_and_the_queue() {
+    let first = TestServer::start_on(Backend::Postgres);
+    let second = first.replica();
+    let activity = Uuid::new_v4().to_string();
+    let job = json!({
+        "activity": activity,
+        "name": "Customer groups by API",
+        "project": "Customer groups",
+        "direction": "import",
+        "mode": "file",
+        "entity": "Customer groups",
+        "processing": "100ms",
+        "monitoring": "1m",
+        "authorized": [{ "client": FABRIKAM }],
+    });
+    assert_eq!(Session::new(&first, OPS).post_json("/manage/jobs", &job.to_string()).status(), 201);
+    // The other replica reads the new job within its refresh.
+    let client = Session::new(&second, FABRIKAM);
+    let path = format!("/api/connector/enqueue/{activity}?entity=Customer%20groups&company=usmf");
+    let id = poll("the job on the other replica", || {
+        let response = client.enqueue(&path, None, None, sample("customer-groups.csv"));
+        (response.status() == 200).then(|| message_id(response))
+    });
+    let status = poll("the message processed", || {
+        let status = Session::new(&first, FABRIKAM).message_status(&id);
+        (status == "Processed").then_some(status)
+    });
+    assert_eq!(status, "Processed");
 }
 
 on_both_backends!(

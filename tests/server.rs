@@ -86,8 +86,32 @@ impl TestServer {
         })
     }
 
+    /// Another replica beside this one, which must be on PostgreSQL: the same database, so
+    /// the same queue and clients (whose secrets it knows), a deployment and data directory
+    /// of its own, and this one's URL as its public URL, as replicas behind one load balancer
+    /// have (so tokens and links either mints are good on both).
+    pub fn replica(&self) -> TestServer {
+        let database = self.config.database.url.clone().expect("a replica shares a PostgreSQL database");
+        let public_url = self.url.clone();
+        let mut replica = TestServer::launch(|config| {
+            config.database.url = Some(database);
+            config.public_url = Some(public_url);
+            config.jobs = self.config.jobs.clone();
+        });
+        replica.secrets = self.secrets.clone();
+        replica
+    }
+
     /// A server whose configuration `edit` changes first.
     pub fn start_with(edit: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        let mut server = TestServer::launch(edit);
+        server.register(FABRIKAM, &[Role::DataManagement], &["usmf"]);
+        server.register(OPS, &[Role::Admin], &["*"]);
+        server
+    }
+
+    /// A server whose configuration `edit` changes first, with no client registered.
+    fn launch(edit: impl FnOnce(&mut ServerConfig)) -> TestServer {
         let (dir, _) = deployment();
         copy_jobs(dir.path());
         let mut config = ServerConfig {
@@ -108,19 +132,7 @@ impl TestServer {
         }
         let http = http.build().expect("a client");
         let (url, auth, stop, thread) = run(config.clone());
-        let mut server = TestServer {
-            url,
-            dir,
-            auth,
-            http,
-            config,
-            secrets: Default::default(),
-            stop: Some(stop),
-            thread: Some(thread),
-        };
-        server.register(FABRIKAM, &[Role::DataManagement], &["usmf"]);
-        server.register(OPS, &[Role::Admin], &["*"]);
-        server
+        TestServer { url, dir, auth, http, config, secrets: Default::default(), stop: Some(stop), thread: Some(thread) }
     }
 
     /// Stops the server gracefully: requests and executions under way finish first.
@@ -171,13 +183,19 @@ impl TestServer {
                 ("grant_type", "client_credentials"),
                 ("client_id", id),
                 ("client_secret", self.secret(id)),
-                ("scope", &format!("{}/.default", self.url)),
+                ("scope", &format!("{}/.default", self.public_url())),
             ])
             .send()
             .expect("the token endpoint answers");
         assert_eq!(response.status(), 200, "token for {id}");
         let body: serde_json::Value = response.json().expect("a token response");
         body["access_token"].as_str().expect("an access token").to_owned()
+    }
+
+    /// The URL it tells clients to use: its own, or with [`replica`](Self::replica) the
+    /// first replica's, as behind one load balancer.
+    pub fn public_url(&self) -> &str {
+        self.config.public_url.as_deref().unwrap_or(&self.url)
     }
 
     /// `url` relative to the server.

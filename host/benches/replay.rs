@@ -65,7 +65,7 @@ fn main() -> Result<()> {
         pipeline: &deployment.pipeline,
         job: &job,
         project,
-        database: jobs.queue().database(),
+        database: jobs.queue().database().context("the bench's server runs on the embedded queue")?,
         bodies: jobs.bodies(),
     };
     eprintln!("replaying {messages} messages of {rows} rows...");

@@ -242,6 +242,34 @@ impl Jobs {
         Ok(true)
     }
 
+    /// Brings the jobs made through the management API up to date with the queue's database,
+    /// where another replica may have created, changed or deleted one. (With SQLite this
+    /// process made every change itself, and there is nothing to do.)
+    fn refresh_api_jobs(&self) -> Result<()> {
+        if self.inner.queue.postgres_database().is_none() {
+            return Ok(());
+        }
+        let deployment = self.deployment();
+        let mut stored = BTreeMap::new();
+        for mut job in stored_jobs(&self.inner.queue)? {
+            if job.check(&deployment.projects, &deployment.pipeline.catalog).is_ok() {
+                job.source = JobSource::Api;
+                stored.insert(job.activity, job);
+            }
+        }
+        let mut jobs = self.inner.jobs.write().unwrap_or_else(PoisonError::into_inner);
+        jobs.retain(|activity, job| job.source == JobSource::Deployment || stored.contains_key(activity));
+        for (activity, job) in stored {
+            match jobs.get(&activity) {
+                Some(current) if current.source == JobSource::Deployment || **current == job => {}
+                _ => {
+                    jobs.insert(activity, Arc::new(job));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Runs the scheduler until [`stop`](Self::stop); then waits for the work under way.
     pub async fn run_scheduler(self) {
         scheduler::run(self).await;

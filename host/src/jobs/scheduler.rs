@@ -19,6 +19,10 @@ use super::{Job, Jobs, Message, MessageStatus, Mode, folders, sync_file};
 use crate::pipeline::{Input, RunOptions, Silent, new_execution_id};
 use crate::store::{Execution, ExecutionStatus, Operation};
 
+/// How often the jobs made through the management API are read again, for the changes other
+/// replicas made.
+const REFRESH_JOBS: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub(super) async fn run(jobs: Jobs) {
     let mut stopping = jobs.stopping();
     let mut ticks = tokio::time::interval(jobs.settings().tick);
@@ -27,6 +31,7 @@ pub(super) async fn run(jobs: Jobs) {
     // Monitoring first: it finds the messages a previous process left mid-way.
     let mut monitoring: HashMap<Uuid, Instant> = HashMap::new();
     let mut cleanup = Instant::now();
+    let mut refresh = Instant::now() + REFRESH_JOBS;
     // With PostgreSQL, an enqueue on any replica wakes the others' imports at once; without a
     // wake-up they find the message at their next processing time, as they do after a lost one.
     let enqueued = Arc::new(tokio::sync::Notify::new());
@@ -52,6 +57,11 @@ pub(super) async fn run(jobs: Jobs) {
                     tokio::spawn(jobs.clone().process(job));
                 }
             }
+        }
+        if refresh <= now {
+            refresh = now + REFRESH_JOBS;
+            let jobs = jobs.clone();
+            spawn_blocking_logged("refreshing the jobs", move || jobs.refresh_api_jobs());
         }
         if cleanup <= now {
             cleanup = now + jobs.settings().queue.cleanup_interval;
@@ -150,7 +160,9 @@ impl Jobs {
             // Its lease lapsed and another process took the message over: that one's outcome
             // counts. (The rows written here are upserts by key, so the other run rewrites
             // them unchanged.)
-            Ok(false) => tracing::warn!(message = %id, "lost the lease of a message while processing it; its outcome is left to the process that holds it"),
+            Ok(false) => {
+                tracing::warn!(message = %id, "lost the lease of a message while processing it; its outcome is left to the process that holds it")
+            }
             // The message stays `Processing`; the next monitoring pass settles it.
             Err(error) => tracing::error!(message = %id, "cannot record the outcome of a message: {error:#}"),
         }
@@ -191,8 +203,11 @@ impl Jobs {
             Mode::File => Input::File { path, entity: message.entity_name.clone().or_else(|| job.entity.clone()) },
         };
         let execution_id = new_execution_id(&project.name);
-        let held =
-            self.queue().set_execution_blocking(message.message_id, message.pop_receipt.clone(), execution_id.clone())?;
+        let held = self.queue().set_execution_blocking(
+            message.message_id,
+            message.pop_receipt.clone(),
+            execution_id.clone(),
+        )?;
         anyhow::ensure!(held, "the message was taken over by another process before its execution started");
         let company = message.company.clone().or_else(|| job.company.clone());
         let options = RunOptions {

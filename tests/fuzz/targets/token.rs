@@ -29,7 +29,13 @@ static AUTH: LazyLock<Auth> = LazyLock::new(|| {
     };
     // Registrations are read into memory when opened, and nothing here writes any, so the
     // files can go at once rather than outlive the fuzzer in the temporary directory.
-    Auth::open(&dir.path().join("server.db"), &dir.path().join("signing.pem"), settings).expect("auth opens")
+    Auth::open(
+        &wharf::backend::Backend::Sqlite,
+        &dir.path().join("server.db"),
+        &dir.path().join("signing.pem"),
+        settings,
+    )
+    .expect("auth opens")
 });
 
 fn fields(form: &TokenRequest) -> [Option<&str>; 5] {
