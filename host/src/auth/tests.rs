@@ -710,6 +710,24 @@ fn a_client_disabled_through_one_replica_is_refused_by_another_within_the_bound(
 }
 
 #[test]
+fn a_replica_reads_the_clients_again_when_the_database_counts_fewer_changes_as_after_a_restore() {
+    let (place, first, second) = replicas();
+    first.add_client(new_client(CLIENT_ID)).expect("added");
+    first.add_client(new_client("other")).expect("added");
+    place.within_bound("the second replica knows the clients", || second.clients().len() == 2);
+
+    // The database as a backup taken before the clients were added: fewer changes counted.
+    place.execute(
+        "ALTER TABLE auth_clients DISABLE TRIGGER auth_clients_changed;
+         DELETE FROM auth_clients WHERE id = 'other';
+         ALTER TABLE auth_clients ENABLE TRIGGER auth_clients_changed;
+         UPDATE auth_changes SET clients = 1",
+    );
+    place.within_bound("the second replica reads the restored clients", || second.clients().len() == 1);
+    assert!(second.client(CLIENT_ID).is_some());
+}
+
+#[test]
 fn a_replica_that_cannot_read_the_database_refuses_tokens_once_its_copy_may_be_stale() {
     let (place, first, second) = replicas();
     let (_, secret) = first.add_client(new_client(CLIENT_ID)).expect("added");

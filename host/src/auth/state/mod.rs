@@ -58,20 +58,12 @@ pub(super) struct Snapshot {
     pub(super) keyring: Keyring,
 }
 
-/// The change counts of the clients and of the keys, which only grow.
+/// The change counts of the clients and of the keys. They only grow, but a database restored
+/// from a backup may count lower: a copy is read again whenever they differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Version {
     clients: i64,
     keys: i64,
-}
-
-impl Version {
-    /// Whether a copy read at this version is newer than one read at `installed`.
-    fn follows(self, installed: Option<Version>) -> bool {
-        installed.is_none_or(|installed| {
-            self != installed && self.clients >= installed.clients && self.keys >= installed.keys
-        })
-    }
 }
 
 /// Everything the backend holds, read in one transaction.
@@ -105,6 +97,9 @@ struct Shared {
     version: Mutex<Option<Version>>,
     /// When the copy was last confirmed current (PostgreSQL).
     confirmed: Mutex<Instant>,
+    /// Held by a PostgreSQL read until it has installed what it read, so that reads take turns
+    /// and none installs over a newer one.
+    refreshing: tokio::sync::Mutex<()>,
     /// How long a retired key keeps verifying after it stopped signing: the token lifetime,
     /// the leeway and [`STALE_LIMIT`] (a replica whose copy lags may sign with it for that long).
     retention: Duration,
@@ -135,6 +130,7 @@ impl State {
             snapshot: ArcSwap::from_pointee(snapshot),
             version: Mutex::new(Some(version)),
             confirmed: Mutex::new(Instant::now()),
+            refreshing: tokio::sync::Mutex::new(()),
             retention,
             dummy_hash: clients::dummy_hash()?,
         });
@@ -264,28 +260,25 @@ impl Shared {
                 }
                 Ok(())
             }
-            Store::Postgres(postgres) => {
-                let known = *lock(&self.version);
-                let contents = postgres.wait(postgres.read(known))?;
-                self.settle(contents)
-            }
+            Store::Postgres(postgres) => postgres.wait(self.refresh_postgres(postgres)),
         }
     }
 
-    /// Installs what a read found, if anything, and notes that the copy is current.
-    fn settle(&self, contents: Option<Contents>) -> Result<()> {
-        let confirmed_at = Instant::now();
-        if let Some(contents) = contents {
+    /// Reads the state from PostgreSQL again if anyone changed it, taking turns with other reads.
+    async fn refresh_postgres(&self, postgres: &postgres::Store) -> Result<()> {
+        let _turn = self.refreshing.lock().await;
+        let known = *lock(&self.version);
+        let read_at = Instant::now();
+        if let Some(contents) = postgres.read(known).await? {
             self.install(&mut lock(&self.version), contents)?;
         }
-        let mut confirmed = lock(&self.confirmed);
-        *confirmed = (*confirmed).max(confirmed_at);
+        *lock(&self.confirmed) = read_at;
         Ok(())
     }
 
-    /// Makes `contents` the copy, unless the copy is already as new.
+    /// Makes `contents` the copy, unless the copy was read at the same version.
     fn install(&self, version: &mut Option<Version>, contents: Contents) -> Result<()> {
-        if !contents.version.follows(*version) {
+        if *version == Some(contents.version) {
             return Ok(());
         }
         let new_version = contents.version;

@@ -231,14 +231,11 @@ async fn keep_current(shared: Weak<Shared>, wake: Arc<Notify>) {
         {
             let Some(shared) = shared.upgrade() else { return };
             let super::Store::Postgres(store) = &shared.store else { return };
-            let known = *super::lock(&shared.version);
-            let read = tokio::time::timeout(READ_TIMEOUT, store.read(known)).await;
-            let settled = match read {
-                Ok(Ok(contents)) => shared.settle(contents),
-                Ok(Err(error)) => Err(error),
+            let refreshed = match tokio::time::timeout(READ_TIMEOUT, shared.refresh_postgres(store)).await {
+                Ok(refreshed) => refreshed,
                 Err(_) => Err(anyhow::anyhow!("no answer within {READ_TIMEOUT:?}")),
             };
-            if let Err(error) = settled {
+            if let Err(error) = refreshed {
                 tracing::warn!("cannot read the client registrations and signing keys: {error:#}");
             }
         }
