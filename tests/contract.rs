@@ -213,7 +213,7 @@ impl<'a> Session<'a> {
         let envelope: Value = serde_json::from_str(&text).expect("an OData envelope");
         let kind = if envelope["value"].is_boolean() { "Edm.Boolean" } else { "Edm.String" };
         let context = envelope["@odata.context"].as_str().unwrap_or_default();
-        assert_eq!(context, format!("{}/data/$metadata#{kind}", self.server.url), "{name}: {text}");
+        assert_eq!(context, format!("{}/data/$metadata#{kind}", self.server.public_url()), "{name}: {text}");
         assert!(envelope["value"].is_string() || envelope["value"].is_boolean(), "{name}: value must be flat: {text}");
         envelope["value"].clone()
     }
@@ -967,7 +967,7 @@ fn enqueue_is_idempotent_on_identifier_and_body_and_takes_the_language_prefix(ba
 }
 
 fn management_api_creates_jobs_lists_messages_and_executions_and_refuses_deployment_edits(backend: Backend) {
-    let server = TestServer::start_on(backend);
+    let mut server = TestServer::start_on(backend);
     let client = Session::new(&server, FABRIKAM);
     let ops = Session::new(&server, OPS);
     assert_eq!(client.get("/manage/jobs").status(), 403, "management needs the admin role");
@@ -1048,6 +1048,15 @@ fn management_api_creates_jobs_lists_messages_and_executions_and_refuses_deploym
     assert!([400, 409].contains(&deleted.status().as_u16()), "DELETE of a deployment job: {}", deleted.status());
     let after: Value = ops.get(&format!("/manage/jobs/{GROUPS_JOB}")).json().expect("the job");
     assert_eq!(after, original, "the deployment job is unchanged");
+
+    // The API's job is kept: it is there after a restart.
+    drop((client, ops));
+    server.restart();
+    let ops = Session::new(&server, OPS);
+    let kept = ops.get(&format!("/manage/jobs/{activity}"));
+    assert_eq!(kept.status(), 200, "the API's job after a restart");
+    let kept: Value = kept.json().expect("the job");
+    assert_eq!((&kept["name"], &kept["source"]), (&json!("Customer groups by API"), &json!("api")), "{kept}");
 }
 
 fn ris_connection_check_gets_500_for_the_all_zero_activity_once_authenticated(backend: Backend) {
@@ -1212,11 +1221,12 @@ fn over_tls_download_links_are_https_and_d365fo_integrations_downloads_them_as_m
 }
 
 /// Replicas behind one load balancer: a job made through the management API on one serves
-/// on the other, and a document enqueued on one is processed and reported by either.
+/// on the other, and a document enqueued on one that processes nothing (no workers) is
+/// processed by the other and reported by either.
 #[test]
 fn replicas_share_the_jobs_made_through_the_api_and_the_queue() {
     let first = TestServer::start_on(Backend::Postgres);
-    let second = first.replica();
+    let second = first.replica(|config| config.jobs.workers = 0);
     let activity = Uuid::new_v4().to_string();
     let job = json!({
         "activity": activity,
@@ -1242,6 +1252,7 @@ fn replicas_share_the_jobs_made_through_the_api_and_the_queue() {
         (status == "Processed").then_some(status)
     });
     assert_eq!(status, "Processed");
+    assert_eq!(client.message_status(&id), "Processed", "either replica reports it");
 }
 
 on_both_backends!(

@@ -58,12 +58,11 @@ impl<'a> Client<'a> {
     }
 }
 
-/// Two replicas sharing a fresh schema, each with the test clients registered.
+/// Two replicas sharing a fresh schema, and the clients registered on it.
 fn replicas() -> (String, TestServer, TestServer) {
     let database = wharf::backend::testing::scratch().expect("a PostgreSQL schema for the test");
-    let on_database = |config: &mut wharf::api::ServerConfig| config.database.url = Some(database.clone());
-    let one = TestServer::start_with(on_database);
-    let mut two = TestServer::start_with(on_database);
+    let one = TestServer::start_with(|config| config.database.url = Some(database.clone()));
+    let mut two = one.replica(|_| {});
     two.register(OTHER_COMPANY, &[Role::DataManagement], &["demf"]);
     (database, one, two)
 }
@@ -71,7 +70,8 @@ fn replicas() -> (String, TestServer, TestServer) {
 /// `link`, minted by `from`, as it reaches `to`: the same path and signature on the other
 /// replica's address, as a load balancer would pass it on.
 fn through(link: &str, from: &TestServer, to: &TestServer) -> String {
-    let rest = link.strip_prefix(&from.url).unwrap_or_else(|| panic!("{link} is not a link of {}", from.url));
+    let rest =
+        link.strip_prefix(from.public_url()).unwrap_or_else(|| panic!("{link} is not a link of {}", from.public_url()));
     format!("{}{rest}", to.url)
 }
 
@@ -133,7 +133,7 @@ fn a_package_uploaded_through_one_replica_imports_on_the_other_and_an_export_dow
     let url = poll("the exported package, asked of the other replica", || {
         Some(client_two.action("GetExportedPackageUrl", &asked)).filter(|url| !url.is_empty())
     });
-    assert!(url.starts_with(&two.url), "the other replica links to itself: {url}");
+    assert!(url.starts_with(two.public_url()), "links start with the public URL: {url}");
     let download = |url: &str| {
         let response = one.http.get(url).send().expect("the package link answers");
         assert_eq!(response.status(), 200, "{url}");

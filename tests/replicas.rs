@@ -71,7 +71,7 @@ fn install_filter(plugins: &Path, version: &str) {
 fn replicas_on_one_database_list_each_other_with_their_plugin_versions_and_show_skew() {
     let database = wharf::backend::testing::scratch().expect("a PostgreSQL schema for the test");
     let one = TestServer::start_with(|config| quick_replicas(config, &database));
-    let mut two = TestServer::start_with(|config| quick_replicas(config, &database));
+    let mut two = one.replica(|config| quick_replicas(config, &database));
     let (admin_one, admin_two) = (one.token(OPS), two.token(OPS));
 
     let forbidden = one.http.get(one.at("/manage/replicas")).bearer_auth(one.token(FABRIKAM)).send().expect("answers");
@@ -88,7 +88,9 @@ fn replicas_on_one_database_list_each_other_with_their_plugin_versions_and_show_
         let replica = entry(&listing, id);
         assert_eq!(replica["state"], "live", "{listing:#}");
         assert_eq!(replica["this"], *id == id_one);
-        assert_eq!(replica["url"], server.url.as_str());
+        // Both are reached through the one public URL; each says where it listens.
+        assert_eq!(replica["url"], server.public_url());
+        assert_eq!(replica["listen"].as_str(), server.url.strip_prefix("http://"), "{replica:#}");
         assert_eq!(replica["wharf_version"], env!("CARGO_PKG_VERSION"));
         assert_eq!(filter_version(replica), Some("1.0.0"), "{replica:#}");
         assert!(!replica["host"].as_str().expect("a host name").is_empty());

@@ -89,14 +89,16 @@ impl TestServer {
     /// Another replica beside this one, which must be on PostgreSQL: the same database, so
     /// the same queue and clients (whose secrets it knows), a deployment and data directory
     /// of its own, and this one's URL as its public URL, as replicas behind one load balancer
-    /// have (so tokens and links either mints are good on both).
-    pub fn replica(&self) -> TestServer {
+    /// have (so tokens and links either mints are good on both); `edit` changes its
+    /// configuration first.
+    pub fn replica(&self, edit: impl FnOnce(&mut ServerConfig)) -> TestServer {
         let database = self.config.database.url.clone().expect("a replica shares a PostgreSQL database");
         let public_url = self.url.clone();
         let mut replica = TestServer::launch(|config| {
             config.database.url = Some(database);
             config.public_url = Some(public_url);
             config.jobs = self.config.jobs.clone();
+            edit(config);
         });
         replica.secrets = self.secrets.clone();
         replica

@@ -137,12 +137,8 @@ impl Server {
             // While it serves, the plugin directory is watched: new versions swap in.
             deployment.watch_plugins()?;
             let data = deployment.data_dir();
-            let auth = Auth::open(
-                &crate::backend::Backend::Sqlite,
-                &data.join("server.db"),
-                &data.join("keys").join("signing.pem"),
-                auth_settings,
-            )?;
+            let auth =
+                Auth::open(&backend, &data.join("server.db"), &data.join("keys").join("signing.pem"), auth_settings)?;
             Ok((Jobs::open(deployment, jobs_settings, &backend)?, auth))
         })
         .await

@@ -98,13 +98,7 @@ async fn replay_candidate(
         let database = jobs.queue().database().context(
             "replay reads the recorded messages from the embedded queue; this server keeps its queue in PostgreSQL",
         )?;
-        let replay = Replay {
-            pipeline: &deployment.pipeline,
-            job: &job,
-            project,
-            database,
-            bodies: jobs.bodies(),
-        };
+        let replay = Replay { pipeline: &deployment.pipeline, job: &job, project, database, bodies: jobs.bodies() };
         replay.run(candidate, selection)
     })
     .await

@@ -7,7 +7,8 @@
 //! `--database`). The callers of the queue, the blobs and the clients do not know which one
 //! they talk to; each concern keeps the SQL of each backend in one place
 //! (`jobs/queue/postgres.rs` beside `jobs/queue.rs`, `jobs/blobs/postgres.rs` beside
-//! `jobs/blobs.rs`, `auth/clients/postgres.rs` beside `auth/clients.rs`).
+//! `jobs/blobs.rs`, `auth/state/postgres.rs` beside `auth/state/sqlite.rs`). The entity
+//! store, its executions and OData stay in each replica's SQLite store for now.
 pub mod postgres;
 pub mod replicas;
 pub mod sqlite;
@@ -66,14 +67,6 @@ impl Backend {
             bail!("the database URL must start with postgres:// (SQLite is the default, with no URL)");
         }
         Ok(Backend::Postgres(Postgres::connect(url, settings.pool_size.unwrap_or(16)).await?))
-    }
-
-    /// The same, from a thread outside the async runtime (the command line's).
-    pub fn open_blocking(settings: &DatabaseSettings) -> Result<Backend> {
-        if settings.url.is_none() {
-            return Ok(Backend::Sqlite);
-        }
-        postgres::runtime()?.block_on(Backend::open(settings))
     }
 
     /// The PostgreSQL database, when that is the backend.

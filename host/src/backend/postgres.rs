@@ -59,7 +59,7 @@ impl std::fmt::Debug for Postgres {
 }
 
 /// A runtime for command-line use of the database: the pool's connections run on its thread.
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
+fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("wharf-postgres")

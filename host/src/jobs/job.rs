@@ -88,8 +88,9 @@ pub struct Job {
     /// Exports: a folder each exported file is written to, which acknowledges its message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbound: Option<Outbound>,
-    /// Where the job is defined; set by whoever loads it.
-    #[serde(skip_deserializing, default)]
+    /// Where the job is defined; set by whoever loads it, whatever a definition says. (Read,
+    /// so that a definition the management API kept, which names it, reads back.)
+    #[serde(default)]
     pub source: JobSource,
 }
 

@@ -43,7 +43,8 @@ use crate::releases::Releases;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JobSettings {
-    /// Messages and exports processed at the same time, all jobs together.
+    /// Messages and exports processed at the same time, all jobs together. `0`: none; the
+    /// process serves the API and leaves processing to other replicas on the same database.
     pub workers: usize,
     /// How often the scheduler looks for due jobs.
     #[serde(with = "humantime_serde")]
@@ -253,7 +254,6 @@ impl Jobs {
         let mut stored = BTreeMap::new();
         for mut job in stored_jobs(&self.inner.queue)? {
             if job.check(&deployment.projects, &deployment.pipeline.catalog).is_ok() {
-                job.source = JobSource::Api;
                 stored.insert(job.activity, job);
             }
         }
@@ -304,7 +304,10 @@ pub(crate) fn stored_jobs(queue: &Queue) -> Result<Vec<Job>> {
     queue
         .job_definitions_blocking()?
         .iter()
-        .map(|definition| serde_json::from_str(definition).context("the server database holds a malformed job"))
+        .map(|definition| {
+            let job: Job = serde_json::from_str(definition).context("the server database holds a malformed job")?;
+            Ok(Job { source: JobSource::Api, ..job })
+        })
         .collect()
 }
 

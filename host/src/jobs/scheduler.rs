@@ -45,7 +45,9 @@ pub(super) async fn run(jobs: Jobs) {
             _ = stopping.wait_for(|stopping| *stopping) => break,
         }
         let now = Instant::now();
-        for job in jobs.jobs() {
+        // A replica without workers serves the API and processes nothing.
+        let processes = jobs.settings().workers > 0;
+        for job in jobs.jobs().into_iter().filter(|_| processes) {
             if monitoring.get(&job.activity).is_none_or(|due| *due <= now) {
                 monitoring.insert(job.activity, now + job.monitoring);
                 let (jobs, job) = (jobs.clone(), job.clone());
