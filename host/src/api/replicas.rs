@@ -122,8 +122,8 @@ impl Heartbeat {
 
     /// Stops beating and marks the entry stopped, so that the others count this replica out
     /// at once.
-    pub(super) async fn stop(self) {
-        let Some((postgres, id, task)) = self.running else { return };
+    pub(super) async fn stop(mut self) {
+        let Some((postgres, id, task)) = self.running.take() else { return };
         task.abort();
         let _ = task.await;
         // A database that is away must not hold the shutdown up: the others then count this
@@ -135,6 +135,15 @@ impl Heartbeat {
             Err(_) => {
                 tracing::warn!("this replica is not marked stopped within {STOP_PATIENCE:?}; it counts as gone later")
             }
+        }
+    }
+}
+
+/// A server that ends without [`Heartbeat::stop`] (it failed) beats no more.
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        if let Some((_, _, task)) = &self.running {
+            task.abort();
         }
     }
 }
