@@ -67,7 +67,7 @@ pub(crate) struct ServeProcess {
     pub(crate) database: Option<String>,
     /// The [`FAULT`] point of the next start, if any.
     pub(crate) fault: Option<&'static str>,
-    secrets: HashMap<String, String>,
+    pub(crate) secrets: HashMap<String, String>,
     pub(crate) http: reqwest::blocking::Client,
     child: Option<Child>,
     starts: usize,

@@ -9,16 +9,18 @@
 
 mod checker;
 
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use wharf::backend::Postgres;
+use wharf::auth::{Auth, AuthSettings, Companies, NewClient, Role};
 use wharf::backend::testing::Cluster;
+use wharf::backend::{Backend, Postgres};
 
-use self::checker::{Call, Request, Stored, StoredMessage};
+use self::checker::{Call, Request, Rule, Stored, StoredMessage};
 use crate::crashes::{Random, ServeProcess, names};
 use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS};
 
@@ -80,6 +82,35 @@ fn replica(database: &str) -> ServeProcess {
     server.config = Some(server.dir.path().join("server.toml"));
     server.database = Some(database.to_owned());
     server
+}
+
+/// Registers the test's clients once, in the database the replicas share, and returns their
+/// secrets.
+fn register_clients(database: &str) -> HashMap<String, String> {
+    let postgres = Postgres::connect_blocking(database, 2).expect("the test connects to its database");
+    let dir = tempfile::tempdir().expect("a directory");
+    let auth = Auth::open(
+        &Backend::Postgres(postgres),
+        &dir.path().join("server.db"),
+        &dir.path().join("signing.pem"),
+        // Registering issues no token: any issuer will do.
+        AuthSettings { issuer: "wharf".into(), audience: "wharf".into(), ..AuthSettings::default() },
+    )
+    .expect("the shared clients open");
+    [(FABRIKAM, Role::DataManagement, Companies::Only(["usmf".to_owned()].into())), (OPS, Role::Admin, Companies::All)]
+        .into_iter()
+        .map(|(id, role, companies)| {
+            let registration = NewClient {
+                id: Some(id.to_owned()),
+                name: id.to_owned(),
+                roles: [role].into(),
+                companies,
+                enabled: true,
+            };
+            let (_, secret) = auth.add_client(registration).expect("the client registers");
+            (id.to_owned(), secret)
+        })
+        .collect()
 }
 
 /// A replica as a client sees it: where it is, and a token it issued.
@@ -297,19 +328,36 @@ fn unfinished_imports(postgres: &Postgres) -> Option<i64> {
     })
 }
 
+/// Every promise of the queue, which the replicas share. An import that runs again on another
+/// replica is counted, not failed: each replica's entity store is its own, so the replica that
+/// takes a lapsed lease over cannot see that the first one committed (the strict test below).
+#[test]
+fn replicas_sharing_one_database_keep_every_queue_promise_through_kills_freezes_and_database_crashes() {
+    scale_out(&[Rule::ImportRanTwice]);
+}
+
+/// The same, with no import run twice: what a shared entity store will have to keep.
 #[test]
 #[ignore = "fails until the entity store and executions are shared: a replica that committed an \
             import to its own store and then lost the database or froze past its lease has that \
             import run again by another replica, which cannot see the first execution \
             (run with --ignored; WHARF_SCALEOUT_SEED=1796593407546351547 shows it)"]
-fn replicas_sharing_one_database_keep_every_queue_promise_through_kills_freezes_and_database_crashes() {
+fn replicas_sharing_one_database_run_no_import_twice_through_kills_freezes_and_database_crashes() {
+    scale_out(&[]);
+}
+
+/// Runs the load and the faults, and checks the history; violations of the `tolerated` rules
+/// are counted and printed, not failed.
+fn scale_out(tolerated: &[Rule]) {
     let mut random = Random::from_var("WHARF_SCALEOUT_SEED", "scaleout");
     let rounds: usize = std::env::var("WHARF_SCALEOUT_ROUNDS").ok().and_then(|rounds| rounds.parse().ok()).unwrap_or(3);
     let starting = Instant::now();
     let cluster = Cluster::start().expect("a PostgreSQL cluster for the test");
     let database = cluster.url();
     let mut replicas: Vec<ServeProcess> = (0..REPLICAS).map(|_| replica(&database)).collect();
+    let secrets = register_clients(&database);
     for replica in &mut replicas {
+        replica.secrets.clone_from(&secrets);
         replica.start();
     }
     let endpoints: Vec<Endpoint> =
@@ -410,8 +458,15 @@ fn replicas_sharing_one_database_keep_every_queue_promise_through_kills_freezes_
     }
 
     let stored = stored(&postgres);
-    let report = checker::check(&history, &stored);
+    let mut report = checker::check(&history, &stored);
     eprintln!("scaleout: {} calls over {} rounds: {}", history.len(), rounds, report.counts);
+    let (tolerated, violations) =
+        report.violations.into_iter().partition::<Vec<_>, _>(|violation| tolerated.contains(&violation.rule));
+    report.violations = violations;
+    for violation in &tolerated {
+        eprintln!("scaleout: tolerated: {violation}");
+    }
+    eprintln!("scaleout: {} imports ran twice (each replica's store is its own)", tolerated.len());
     if !report.violations.is_empty() {
         let record = record.keep();
         let violations: Vec<String> = report.violations.iter().map(ToString::to_string).collect();

@@ -81,6 +81,9 @@ pub(crate) enum Rule {
     /// An import message reported with two different outcomes, or in flight again after one,
     /// or an import execution committed that is no message's outcome.
     TwoOutcomes,
+    /// A replica committed an import execution that is no message's outcome: the import ran
+    /// again elsewhere, after its lease lapsed or its outcome could not be recorded.
+    ImportRanTwice,
     /// An import reported or stored with a record count its document does not have.
     RecordsDiffer,
     /// An ack succeeded with a receipt that a later dequeue had already replaced, or that no
@@ -430,7 +433,7 @@ fn check_executions(history: &[Call], stored: &Stored, report: &mut Report) {
             report.counts.executions += 1;
         } else {
             report.violate(
-                Rule::TwoOutcomes,
+                Rule::ImportRanTwice,
                 format!(
                     "replica {replica} committed import execution {execution} ({ran}), which is no message's outcome"
                 ),
@@ -754,7 +757,8 @@ mod tests {
     fn a_database_disagreeing_with_the_reported_execution_has_two_outcomes() {
         let (history, mut stored) = good_run();
         stored.messages[0].execution = Some("exec-2".into());
-        assert_eq!(check(&history, &stored).rules(), [Rule::TwoOutcomes].into());
+        // And the execution that did commit is no message's outcome.
+        assert_eq!(check(&history, &stored).rules(), [Rule::TwoOutcomes, Rule::ImportRanTwice].into());
     }
 
     #[test]
@@ -768,10 +772,10 @@ mod tests {
     }
 
     #[test]
-    fn a_second_committed_execution_of_a_finished_import_is_a_second_outcome() {
+    fn a_second_committed_execution_of_a_finished_import_is_caught() {
         let (mut history, stored) = good_run();
         history.push(executions(6020, 2, &[("exec-2", "Import", "Succeeded", 2)]));
-        assert_eq!(check(&history, &stored).rules(), [Rule::TwoOutcomes].into());
+        assert_eq!(check(&history, &stored).rules(), [Rule::ImportRanTwice].into());
     }
 
     #[test]
