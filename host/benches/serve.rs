@@ -140,8 +140,9 @@ fn main() -> Result<()> {
 }
 
 /// 1 KB enqueues by `clients` clients for `duration`, spread evenly over `replicas` servers
-/// sharing a fresh schema of the test PostgreSQL server, each on a deployment and data
-/// directory of its own under `work`. Each server's client gets its token from that server.
+/// sharing a fresh schema of the test PostgreSQL server (and so the client registered on the
+/// first), each on a deployment and data directory of its own under `work`. Each server's
+/// share of the clients gets its token from that server.
 fn enqueue_on_postgres(
     client_runtime: &tokio::runtime::Runtime,
     example: &Path,
@@ -151,13 +152,17 @@ fn enqueue_on_postgres(
     duration: Duration,
 ) -> Result<support::Sample> {
     let database = wharf::backend::testing::scratch()?;
-    let servers = (0..replicas)
-        .map(|replica| {
-            let dir = work.join(format!("postgres-{replicas}-{replica}"));
-            prepare(example, &dir)?;
-            Running::start_with(&dir, CLIENT, |config| config.database.url = Some(database.clone()))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let deployment = |replica: usize| -> Result<std::path::PathBuf> {
+        let dir = work.join(format!("postgres-{replicas}-{replica}"));
+        prepare(example, &dir)?;
+        Ok(dir)
+    };
+    let first = Running::start_with(&deployment(0)?, CLIENT, |config| config.database.url = Some(database))?;
+    let mut servers = Vec::with_capacity(replicas);
+    for replica in 1..replicas {
+        servers.push(first.replica(&deployment(replica)?)?);
+    }
+    servers.insert(0, first);
     let sample = client_runtime.block_on(async {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
         let mut targets = Vec::with_capacity(servers.len());

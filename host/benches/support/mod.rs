@@ -33,6 +33,8 @@ pub struct Running {
     pub jobs: Jobs,
     /// The floor's URL.
     pub floor_url: String,
+    /// What it was started with.
+    config: ServerConfig,
     runtime: tokio::runtime::Runtime,
     stop: tokio::sync::oneshot::Sender<()>,
     running: tokio::task::JoinHandle<Result<()>>,
@@ -46,18 +48,7 @@ impl Running {
 
     /// The same, with the configuration `edit` changes first (a database to share, say).
     pub fn start_with(deployment: &Path, client: &str, edit: impl FnOnce(&mut ServerConfig)) -> Result<Running> {
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("wharf-http").build()?;
-        let mut config = ServerConfig {
-            listen: "127.0.0.1:0".parse()?,
-            deployment: deployment.to_owned(),
-            ..ServerConfig::default()
-        };
-        // The budgets protect a shared server from one client; here one client is the load.
-        config.limits.requests_per_second = 10_000_000;
-        config.limits.burst = 10_000_000;
-        edit(&mut config);
-        let server = runtime.block_on(Server::bind(&config))?;
-        let url = format!("http://{}", server.local_addr()?);
+        let (runtime, server, config) = bind(deployment, edit)?;
         let registration = NewClient {
             id: Some(client.to_owned()),
             name: client.to_owned(),
@@ -66,6 +57,25 @@ impl Running {
             enabled: true,
         };
         let (_, secret) = server.auth().add_client(registration)?;
+        Running::serve(runtime, server, secret, config)
+    }
+
+    /// Another server on `deployment` sharing this one's PostgreSQL database, and so its
+    /// clients: the registered client's secret is good on it too.
+    pub fn replica(&self, deployment: &Path) -> Result<Running> {
+        let database = self.config.database.url.clone().context("a replica shares a PostgreSQL database")?;
+        let (runtime, server, config) = bind(deployment, |config| config.database.url = Some(database))?;
+        Running::serve(runtime, server, self.secret.clone(), config)
+    }
+
+    /// Serves `server` on `runtime`, with the floor beside it.
+    fn serve(
+        runtime: tokio::runtime::Runtime,
+        server: Server,
+        secret: String,
+        config: ServerConfig,
+    ) -> Result<Running> {
+        let url = format!("http://{}", server.local_addr()?);
         let jobs = server.jobs().clone();
         let floor = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
         let floor_url = format!("http://{}/", floor.local_addr()?);
@@ -75,7 +85,7 @@ impl Running {
         let running = runtime.spawn(server.run(async move {
             let _ = stopped.await;
         }));
-        Ok(Running { url, secret, jobs, floor_url, runtime, stop, running })
+        Ok(Running { url, secret, jobs, floor_url, config, runtime, stop, running })
     }
 
     /// Stops the server gracefully.
@@ -83,6 +93,23 @@ impl Running {
         let _ = self.stop.send(());
         self.runtime.block_on(self.running)?
     }
+}
+
+/// A server on `deployment`, configured as the benchmarks want and then as `edit` says, bound
+/// on a runtime of its own.
+fn bind(
+    deployment: &Path,
+    edit: impl FnOnce(&mut ServerConfig),
+) -> Result<(tokio::runtime::Runtime, Server, ServerConfig)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("wharf-http").build()?;
+    let mut config =
+        ServerConfig { listen: "127.0.0.1:0".parse()?, deployment: deployment.to_owned(), ..ServerConfig::default() };
+    // The budgets protect a shared server from one client; here one client is the load.
+    config.limits.requests_per_second = 10_000_000;
+    config.limits.burst = 10_000_000;
+    edit(&mut config);
+    let server = runtime.block_on(Server::bind(&config))?;
+    Ok((runtime, server, config))
 }
 
 /// The example deployment's entities, projects and jobs, with every job processing once an
