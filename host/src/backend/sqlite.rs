@@ -167,8 +167,11 @@ mod tests {
         rows.collect::<rusqlite::Result<_>>().expect("history rows")
     }
 
+    /// A file's tables, indexes and triggers with their SQL, and its history's rows.
+    type Everything = (Vec<(String, String)>, Vec<(i32, String, String, String)>);
+
     /// Every table, index and trigger of the file with its SQL, and every row of the history.
-    fn everything(connection: &Connection) -> (Vec<(String, String)>, Vec<(i32, String, String, String)>) {
+    fn everything(connection: &Connection) -> Everything {
         let mut statement = connection
             .prepare("SELECT name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name")
             .expect("schema");

@@ -98,7 +98,7 @@ pub struct Upload {
 
 #[derive(Debug)]
 enum UploadTo {
-    Sqlite { blobs: sqlite::SqliteBlobs, files: Bodies, id: Uuid, receiver: Receiver, _claim: sqlite::UploadClaim },
+    Sqlite { blobs: sqlite::SqliteBlobs, files: Bodies, id: Uuid, receiver: Box<Receiver>, _claim: sqlite::UploadClaim },
     Postgres { upload: postgres::PgUpload, limit: u64, size: u64 },
 }
 
@@ -211,7 +211,7 @@ impl Blobs {
                 if blobs.get(id).await?.is_none_or(|blob| blob.size.is_some()) {
                     return Ok(None);
                 }
-                let receiver = self.files.receive(limit);
+                let receiver = Box::new(self.files.receive(limit));
                 UploadTo::Sqlite { blobs: blobs.clone(), files: self.files.clone(), id, receiver, _claim: claim }
             }
             Backend::Postgres(blobs) => match blobs.upload(id).await? {
