@@ -32,16 +32,16 @@ pub(super) async fn run(jobs: Jobs) {
     let mut monitoring: HashMap<Uuid, Instant> = HashMap::new();
     let mut cleanup = Instant::now();
     let mut refresh = Instant::now() + REFRESH_JOBS;
-    // With PostgreSQL, an enqueue on any replica wakes the others' imports at once; without a
-    // wake-up they find the message at their next processing time, as they do after a lost one.
+    // With PostgreSQL, an enqueue or a requeue on any replica wakes the others' schedulers at
+    // once rather than at their next tick: a job whose processing is due takes the message
+    // without waiting. It is only a hint: what is due is still decided by the schedule, and a
+    // lost wake-up only waits for the tick.
     let enqueued = Arc::new(tokio::sync::Notify::new());
     let _listening = jobs.queue().postgres_database().map(|postgres| postgres.listen(CHANNEL, enqueued.clone()));
     loop {
         tokio::select! {
             _ = ticks.tick() => {}
-            _ = enqueued.notified() => {
-                processing.retain(|activity, _| jobs.job(*activity).is_none_or(|job| job.direction == Operation::Export));
-            }
+            _ = enqueued.notified() => {}
             _ = stopping.wait_for(|stopping| *stopping) => break,
         }
         let now = Instant::now();

@@ -67,45 +67,53 @@ impl PgQueue {
         if let Some(earlier) = earlier_message(&client, message, hash).await? {
             return Ok((earlier, true));
         }
-        let transaction = client.transaction().await?;
-        let inserted = transaction
-            .query_opt(
-                "INSERT INTO queue_messages (id, activity, operation, entity, company, external_id, body_hash,
-                     body_size, blob, status, enqueued_at, enqueue_user, records, execution, error, acked_at, ack_user)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, wharf_now_ms(), $11, $12, $13, $14,
-                     CASE WHEN $10::text = 'Acked' THEN wharf_now_ms() END, CASE WHEN $10::text = 'Acked' THEN $15::text END)
-                 ON CONFLICT (activity, external_id, body_hash) WHERE external_id IS NOT NULL AND operation = 'Import'
-                 DO NOTHING RETURNING id",
-                &[
-                    &id,
-                    &message.activity,
-                    &message.direction.as_str(),
-                    &message.entity,
-                    &message.company,
-                    &message.external_id,
-                    &&hash[..],
-                    &(size as i64),
-                    &Uuid::new_v4(),
-                    &message.status.as_str(),
-                    &message.user,
-                    &message.records.map(|records| records as i64),
-                    &message.execution,
-                    &message.error,
-                    &DELIVERED_BY,
-                ],
-            )
-            .await?;
-        if inserted.is_none() {
+        let (bytes, name) = (message_bytes(&body), id.to_string());
+        let one_statement = matches!(body, Source::None) || bytes.is_some_and(|bytes| bytes.len() <= CHUNK);
+        let blob = Uuid::new_v4();
+        let (records, size) = (message.records.map(|records| records as i64), size as i64);
+        let parameters: [&(dyn tokio_postgres::types::ToSql + Sync); 18] = [
+            &id,
+            &message.activity,
+            &message.direction.as_str(),
+            &message.entity,
+            &message.company,
+            &message.external_id,
+            &&hash[..],
+            &size,
+            &blob,
+            &message.status.as_str(),
+            &message.user,
+            &records,
+            &message.execution,
+            &message.error,
+            &DELIVERED_BY,
+            &bytes.unwrap_or_default(),
+            &CHANNEL,
+            &name,
+        ];
+        let inserted = if one_statement {
+            // A body of one chunk goes in with its row and its wake-up in one statement, which
+            // is one round trip and atomic without a transaction of its own.
+            let statement = client.prepare_cached(&format!("{INSERT_ONE} {INSERT_ONE_BODY}")).await?;
+            client.query_opt(&statement, &parameters).await?.is_some()
+        } else {
+            let transaction = client.transaction().await?;
+            let statement = transaction.prepare_cached(&format!("{INSERT_ONE} SELECT id FROM inserted")).await?;
+            let inserted = transaction.query_opt(&statement, &parameters[..15]).await?.is_some();
+            if inserted {
+                write_body(&transaction, &name, body).await?;
+                transaction.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &message.activity.to_string()]).await?;
+                transaction.commit().await?;
+            }
+            inserted
+        };
+        if !inserted {
             // Another replica committed the same repeat first.
-            drop(transaction);
             let earlier = earlier_message(&client, message, hash).await?;
             return earlier
                 .map(|earlier| (earlier, true))
                 .context("an enqueue conflicted with a message that vanished");
         }
-        write_body(&transaction, &id.to_string(), body).await?;
-        transaction.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &message.activity.to_string()]).await?;
-        transaction.commit().await?;
         Ok((id, false))
     }
 
@@ -456,11 +464,35 @@ impl PgQueue {
     }
 }
 
+/// Inserts a message (parameters 1 to 15), unless it repeats one still kept; the statement
+/// goes on with what to do with the `inserted` row.
+const INSERT_ONE: &str = "WITH inserted AS (
+    INSERT INTO queue_messages (id, activity, operation, entity, company, external_id, body_hash,
+        body_size, blob, status, enqueued_at, enqueue_user, records, execution, error, acked_at, ack_user)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, wharf_now_ms(), $11, $12, $13, $14,
+        CASE WHEN $10::text = 'Acked' THEN wharf_now_ms() END, CASE WHEN $10::text = 'Acked' THEN $15::text END)
+    ON CONFLICT (activity, external_id, body_hash) WHERE external_id IS NOT NULL AND operation = 'Import'
+    DO NOTHING RETURNING id)";
+
+/// …with its body (parameter 16, one chunk or none) named `$18`, and the wake-up on `$17`.
+const INSERT_ONE_BODY: &str = ", body AS (
+    INSERT INTO queue_bodies (name, chunk, data) SELECT $18::text, 0, $16::bytea FROM inserted
+    WHERE length($16::bytea) > 0)
+SELECT id, pg_notify($17::text, $2::text) FROM inserted";
+
+/// A body held in memory, when it is.
+fn message_bytes<'a>(body: &Source<'a>) -> Option<&'a [u8]> {
+    match body {
+        Source::Bytes(bytes) => Some(bytes),
+        Source::File(_) | Source::None => None,
+    }
+}
+
 /// Who acknowledged an export written to the job's outbound folder.
 const DELIVERED_BY: &str = "outbound folder";
 
 async fn write_body(client: &impl GenericClient, name: &str, body: Source<'_>) -> Result<()> {
-    let statement = client.prepare("INSERT INTO queue_bodies (name, chunk, data) VALUES ($1, $2, $3)").await?;
+    let statement = client.prepare_cached("INSERT INTO queue_bodies (name, chunk, data) VALUES ($1, $2, $3)").await?;
     match body {
         Source::None => {}
         Source::Bytes(bytes) => {
