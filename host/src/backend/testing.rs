@@ -26,7 +26,13 @@ pub fn server() -> Result<String> {
         {
             return Ok((url, None));
         }
-        match Cluster::start() {
+        let cluster = Cluster::start().and_then(|cluster| {
+            // It lives in a static, which is never dropped: a process of its own stops it and
+            // removes its files once this one has ended, however it ends.
+            cluster.stop_after(std::process::id())?;
+            Ok(cluster)
+        });
+        match cluster {
             Ok(cluster) => Ok((cluster.url(), Some(cluster))),
             Err(error) => Err(format!("{HOW_TO_GET_ONE}: {error:#}")),
         }
@@ -127,6 +133,29 @@ impl Cluster {
     pub fn restart_immediately(&self) -> Result<()> {
         run(self.command("pg_ctl").args(["stop", "-m", "immediate", "-w", "-D"]).arg(self.data()))?;
         self.start_server()
+    }
+
+    /// Starts a process that waits for process `pid` to end, then stops the cluster at once
+    /// and removes its directory.
+    fn stop_after(&self, pid: u32) -> Result<()> {
+        let pg_ctl = self.bin.join("pg_ctl");
+        let as_user = self.run_as.as_ref().map(|user| format!("runuser -u {user} -- ")).unwrap_or_default();
+        let (data, dir) = (self.data(), self.dir.path());
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
+             {as_user}'{}' stop -m immediate -D '{}'; rm -rf '{}'",
+            pg_ctl.display(),
+            data.display(),
+            dir.display()
+        );
+        Command::new("sh")
+            .args(["-c", &script])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .context("cannot start the process that stops the test cluster")?;
+        Ok(())
     }
 
     fn start_server(&self) -> Result<()> {
