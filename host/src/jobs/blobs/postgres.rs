@@ -116,23 +116,16 @@ impl PgBlobs {
         let transaction = client.transaction().await?;
         let statement = transaction.prepare(INSERT_CHUNK).await?;
         let mut file = tokio::fs::File::open(path).await.with_context(|| format!("cannot read {}", path.display()))?;
-        let mut buffer = vec![0; CHUNK];
-        let (mut index, mut size) = (0_i32, 0_u64);
-        loop {
-            let mut filled = 0;
-            while filled < CHUNK {
-                let read = file.read(&mut buffer[filled..]).await?;
-                if read == 0 {
-                    break;
-                }
-                filled += read;
-            }
-            if filled == 0 {
+        let mut buffer = Vec::with_capacity(CHUNK);
+        let mut size = 0_u64;
+        for index in 0_i32.. {
+            buffer.clear();
+            (&mut file).take(CHUNK as u64).read_to_end(&mut buffer).await?;
+            if buffer.is_empty() {
                 break;
             }
-            transaction.execute(&statement, &[&id, &index, &&buffer[..filled]]).await?;
-            index += 1;
-            size += filled as u64;
+            transaction.execute(&statement, &[&id, &index, &buffer.as_slice()]).await?;
+            size += buffer.len() as u64;
         }
         transaction.execute("UPDATE queue_blobs SET size = $2 WHERE id = $1", &[&id, &(size as i64)]).await?;
         transaction.commit().await?;

@@ -502,22 +502,14 @@ async fn write_body(client: &impl GenericClient, name: &str, body: Source<'_>) -
         }
         Source::File(path) => {
             let mut file = tokio::fs::File::open(path).await.context("cannot read a message's body")?;
-            let mut buffer = vec![0; CHUNK];
-            let mut index = 0_i32;
-            loop {
-                let mut filled = 0;
-                while filled < CHUNK {
-                    let read = file.read(&mut buffer[filled..]).await?;
-                    if read == 0 {
-                        break;
-                    }
-                    filled += read;
-                }
-                if filled == 0 {
+            let mut buffer = Vec::with_capacity(CHUNK);
+            for index in 0_i32.. {
+                buffer.clear();
+                (&mut file).take(CHUNK as u64).read_to_end(&mut buffer).await?;
+                if buffer.is_empty() {
                     break;
                 }
-                client.execute(&statement, &[&name, &index, &&buffer[..filled]]).await?;
-                index += 1;
+                client.execute(&statement, &[&name, &index, &buffer.as_slice()]).await?;
             }
         }
     }
