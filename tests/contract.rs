@@ -328,7 +328,7 @@ impl<'a> Session<'a> {
 }
 
 /// Waits until `attempt` gives a value, for at most 30 s.
-fn poll<T>(what: &str, mut attempt: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn poll<T>(what: &str, mut attempt: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(value) = attempt() {
@@ -363,7 +363,7 @@ fn percent_decoded(text: &str) -> String {
 }
 
 /// The bytes of a sample document of the example deployment.
-fn sample(name: &str) -> Vec<u8> {
+pub(crate) fn sample(name: &str) -> Vec<u8> {
     std::fs::read(wharf_tests::root().join("examples/deployment/samples").join(name)).expect("a sample")
 }
 

@@ -56,6 +56,25 @@ fn crash_child_serves_until_killed() {
     }
 }
 
+/// Registers [`FABRIKAM`] (data management in `usmf`) and [`OPS`] (admin of every company)
+/// with `auth`; their secrets by id.
+pub(crate) fn register_clients(auth: &Auth) -> HashMap<String, String> {
+    [(FABRIKAM, Role::DataManagement, Companies::Only(["usmf".to_owned()].into())), (OPS, Role::Admin, Companies::All)]
+        .into_iter()
+        .map(|(id, role, companies)| {
+            let registration = NewClient {
+                id: Some(id.to_owned()),
+                name: id.to_owned(),
+                roles: [role].into(),
+                companies,
+                enabled: true,
+            };
+            let (_, secret) = auth.add_client(registration).expect("the client registers");
+            (id.to_owned(), secret)
+        })
+        .collect()
+}
+
 /// A `wharf serve` process over a deployment of its own, on a port chosen once so that its
 /// URL (the tokens' issuer and audience) stays the same across restarts.
 pub(crate) struct ServeProcess {
@@ -100,21 +119,7 @@ impl ServeProcess {
         let backend = wharf::backend::Backend::Sqlite;
         let auth = Auth::open(&backend, &data.join("server.db"), &data.join("keys").join("signing.pem"), settings)
             .expect("the auth state opens");
-        let mut secrets = HashMap::new();
-        for (id, role, companies) in [
-            (FABRIKAM, Role::DataManagement, Companies::Only(["usmf".to_owned()].into())),
-            (OPS, Role::Admin, Companies::All),
-        ] {
-            let registration = NewClient {
-                id: Some(id.to_owned()),
-                name: id.to_owned(),
-                roles: [role].into(),
-                companies,
-                enabled: true,
-            };
-            let (_, secret) = auth.add_client(registration).expect("the client registers");
-            secrets.insert(id.to_owned(), secret);
-        }
+        let secrets = register_clients(&auth);
         drop(auth);
         let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().expect("a client");
         ServeProcess {

@@ -5,7 +5,6 @@
 
 use std::io::{Cursor, Read};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
 use reqwest::blocking::Response;
 use serde_json::{Value, json};
@@ -14,6 +13,7 @@ use wharf::auth::Role;
 use wharf::backend::Postgres;
 use wharf::formats::package::{PackageReader, ZipLimits};
 
+use crate::contract::{poll, sample};
 use crate::server::{FABRIKAM, TestServer};
 
 /// A data-management client granted company `demf` only, registered on the second replica.
@@ -77,22 +77,6 @@ fn through(link: &str, from: &TestServer, to: &TestServer) -> String {
 
 fn put(server: &TestServer, url: &str, body: reqwest::blocking::Body) -> Response {
     server.http.put(url).header("x-ms-blob-type", "BlockBlob").body(body).send().expect("the blob link answers")
-}
-
-/// Waits until `attempt` gives a value, for at most 30 s.
-fn poll<T>(what: &str, mut attempt: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(value) = attempt() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn sample(name: &str) -> Vec<u8> {
-    std::fs::read(wharf_tests::root().join("examples/deployment/samples").join(name)).expect("a sample")
 }
 
 #[test]

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use wharf::auth::{Auth, AuthSettings, Companies, NewClient, Role};
+use wharf::auth::{Auth, AuthSettings};
 use wharf::backend::testing::Cluster;
 use wharf::backend::{Backend, Postgres};
 
@@ -97,20 +97,7 @@ fn register_clients(database: &str) -> HashMap<String, String> {
         AuthSettings { issuer: "wharf".into(), audience: "wharf".into(), ..AuthSettings::default() },
     )
     .expect("the shared clients open");
-    [(FABRIKAM, Role::DataManagement, Companies::Only(["usmf".to_owned()].into())), (OPS, Role::Admin, Companies::All)]
-        .into_iter()
-        .map(|(id, role, companies)| {
-            let registration = NewClient {
-                id: Some(id.to_owned()),
-                name: id.to_owned(),
-                roles: [role].into(),
-                companies,
-                enabled: true,
-            };
-            let (_, secret) = auth.add_client(registration).expect("the client registers");
-            (id.to_owned(), secret)
-        })
-        .collect()
+    crate::crashes::register_clients(&auth)
 }
 
 /// A replica as a client sees it: where it is, and a token it issued.
