@@ -243,13 +243,9 @@ impl Jobs {
         Ok(true)
     }
 
-    /// Brings the jobs made through the management API up to date with the queue's database,
-    /// where another replica may have created, changed or deleted one. (With SQLite this
-    /// process made every change itself, and there is nothing to do.)
+    /// Brings the jobs made through the management API up to date with the queue's
+    /// PostgreSQL database, where another replica may have created, changed or deleted one.
     fn refresh_api_jobs(&self) -> Result<()> {
-        if self.inner.queue.postgres_database().is_none() {
-            return Ok(());
-        }
         let deployment = self.deployment();
         let mut stored = BTreeMap::new();
         for mut job in stored_jobs(&self.inner.queue)? {

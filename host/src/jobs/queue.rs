@@ -557,7 +557,8 @@ impl Queue {
     }
 
     /// Extends the lease of message `id` while it is processed: `false` once `receipt` no
-    /// longer holds it. (SQLite's one process needs no lease to be kept alive.)
+    /// longer holds it. (SQLite's one process needs no lease kept alive: see
+    /// [`heartbeat_interval`](Self::heartbeat_interval).)
     pub fn heartbeat_blocking(&self, id: Uuid, receipt: &str) -> Result<bool> {
         match &self.backend {
             Backend::Sqlite(_) => Ok(true),
@@ -568,9 +569,12 @@ impl Queue {
     }
 
     /// How often a processing lease is renewed: a third of it, so two renewals may fail
-    /// before it lapses.
-    pub fn heartbeat_interval(&self) -> Duration {
-        self.settings.lease / 3
+    /// before it lapses. `None` with SQLite, whose one process needs no lease kept alive.
+    pub fn heartbeat_interval(&self) -> Option<Duration> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(_) => Some(self.settings.lease / 3),
+        }
     }
 
     /// Records which execution processes message `id` under `receipt`; `false` when the

@@ -60,7 +60,8 @@ pub(super) async fn run(jobs: Jobs) {
                 }
             }
         }
-        if refresh <= now {
+        // Only replicas sharing a database see jobs made elsewhere.
+        if refresh <= now && jobs.queue().postgres_database().is_some() {
             refresh = now + REFRESH_JOBS;
             let jobs = jobs.clone();
             spawn_blocking_logged("refreshing the jobs", move || jobs.refresh_api_jobs());
@@ -172,11 +173,12 @@ impl Jobs {
     }
 
     /// Renews the lease of `message` on a thread of its own until the returned sender is
-    /// dropped.
+    /// dropped; nothing when the backend keeps no leases (SQLite).
     fn keep_lease(&self, message: &Message) -> Option<std::sync::mpsc::Sender<()>> {
+        let interval = self.queue().heartbeat_interval()?;
         let receipt = message.pop_receipt.clone()?;
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let (queue, id, interval) = (self.queue().clone(), message.message_id, self.queue().heartbeat_interval());
+        let (queue, id) = (self.queue().clone(), message.message_id);
         let spawned = std::thread::Builder::new().name("wharf-lease".into()).spawn(move || {
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
                 match queue.heartbeat_blocking(id, &receipt) {

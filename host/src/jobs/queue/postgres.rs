@@ -151,46 +151,35 @@ impl PgQueue {
     pub(super) async fn dequeue(&self, activity: Uuid, visibility: i64, max_deliveries: u32) -> Result<Option<Lease>> {
         let mut client = self.postgres.client().await?;
         let transaction = client.transaction().await?;
-        loop {
-            let candidate = transaction
-                .query_opt(
-                    &format!(
-                        "SELECT {COLUMNS} FROM queue_messages
-                         WHERE activity = $1 AND status IN ('Processed', 'ProcessedWithErrors',
-                             'PostProcessingFailed', 'Dequeued', 'Downloaded')
-                           AND operation = 'Export' AND (visible_at IS NULL OR visible_at <= wharf_now_ms())
-                         ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED"
-                    ),
-                    &[&activity],
-                )
-                .await?;
-            let Some(row) = candidate else {
-                // Whatever was poisoned on the way stays poisoned.
-                transaction.commit().await?;
-                return Ok(None);
-            };
-            let message = message_from_row(&row)?;
-            if message.dequeue_count >= max_deliveries {
-                set_status(&transaction, message.message_id, MessageStatus::Poisoned).await?;
-                tracing::warn!(message = %message.message_id, "message poisoned after {max_deliveries} deliveries");
-                continue;
-            }
-            let receipt = super::pop_receipt();
-            let row = transaction
-                .query_one(
-                    &format!(
-                        "UPDATE queue_messages SET status = 'Dequeued', pop_receipt = $2,
-                             visible_at = wharf_now_ms() + $3, dequeue_count = dequeue_count + 1,
-                             last_dequeue = wharf_now_ms()
-                         WHERE id = $1 RETURNING {COLUMNS}"
-                    ),
-                    &[&message.message_id, &receipt, &visibility],
-                )
-                .await?;
+        let select = format!(
+            "SELECT {COLUMNS} FROM queue_messages
+             WHERE activity = $1 AND status IN ('Processed', 'ProcessedWithErrors',
+                 'PostProcessingFailed', 'Dequeued', 'Downloaded')
+               AND operation = 'Export' AND (visible_at IS NULL OR visible_at <= wharf_now_ms())
+             ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED"
+        );
+        let tries = |message: &Message| message.dequeue_count;
+        let next = next_within(&transaction, &select, activity, tries, max_deliveries, "deliveries").await?;
+        let Some(message) = next else {
+            // Whatever was poisoned on the way stays poisoned.
             transaction.commit().await?;
-            let previous_dequeue = message.last_dequeue_date_time;
-            return Ok(Some(Lease { message: message_from_row(&row)?, pop_receipt: receipt, previous_dequeue }));
-        }
+            return Ok(None);
+        };
+        let receipt = super::pop_receipt();
+        let row = transaction
+            .query_one(
+                &format!(
+                    "UPDATE queue_messages SET status = 'Dequeued', pop_receipt = $2,
+                         visible_at = wharf_now_ms() + $3, dequeue_count = dequeue_count + 1,
+                         last_dequeue = wharf_now_ms()
+                     WHERE id = $1 RETURNING {COLUMNS}"
+                ),
+                &[&message.message_id, &receipt, &visibility],
+            )
+            .await?;
+        transaction.commit().await?;
+        let previous_dequeue = message.last_dequeue_date_time;
+        Ok(Some(Lease { message: message_from_row(&row)?, pop_receipt: receipt, previous_dequeue }))
     }
 
     pub(super) async fn download(&self, activity: Uuid, id: Uuid, blob: Uuid) -> Result<Option<Message>> {
@@ -266,41 +255,30 @@ impl PgQueue {
         } else {
             "SKIP LOCKED"
         };
-        loop {
-            let candidate = transaction
-                .query_opt(
-                    &format!(
-                        "SELECT {COLUMNS} FROM queue_messages WHERE activity = $1 AND status = 'Enqueued'
-                         ORDER BY seq LIMIT 1 FOR UPDATE {lock}"
-                    ),
-                    &[&activity],
-                )
-                .await?;
-            let Some(row) = candidate else {
-                // Whatever was poisoned on the way stays poisoned.
-                transaction.commit().await?;
-                return Ok(None);
-            };
-            let message = message_from_row(&row)?;
-            if message.retry_count >= max_deliveries {
-                set_status(&transaction, message.message_id, MessageStatus::Poisoned).await?;
-                tracing::warn!(message = %message.message_id, "message poisoned after {max_deliveries} attempts");
-                continue;
-            }
-            let row = transaction
-                .query_one(
-                    &format!(
-                        "UPDATE queue_messages SET status = 'Processing', retry_count = retry_count + 1,
-                             processing_started = wharf_now_ms(), processing_completed = NULL, error = NULL,
-                             pop_receipt = $2, visible_at = wharf_now_ms() + $3
-                         WHERE id = $1 RETURNING {COLUMNS}"
-                    ),
-                    &[&message.message_id, &super::pop_receipt(), &lease],
-                )
-                .await?;
+        let select = format!(
+            "SELECT {COLUMNS} FROM queue_messages WHERE activity = $1 AND status = 'Enqueued'
+             ORDER BY seq LIMIT 1 FOR UPDATE {lock}"
+        );
+        let tries = |message: &Message| message.retry_count;
+        let next = next_within(&transaction, &select, activity, tries, max_deliveries, "attempts").await?;
+        let Some(message) = next else {
+            // Whatever was poisoned on the way stays poisoned.
             transaction.commit().await?;
-            return Ok(Some(message_from_row(&row)?));
-        }
+            return Ok(None);
+        };
+        let row = transaction
+            .query_one(
+                &format!(
+                    "UPDATE queue_messages SET status = 'Processing', retry_count = retry_count + 1,
+                         processing_started = wharf_now_ms(), processing_completed = NULL, error = NULL,
+                         pop_receipt = $2, visible_at = wharf_now_ms() + $3
+                     WHERE id = $1 RETURNING {COLUMNS}"
+                ),
+                &[&message.message_id, &super::pop_receipt(), &lease],
+            )
+            .await?;
+        transaction.commit().await?;
+        Ok(Some(message_from_row(&row)?))
     }
 
     /// Extends a processing lease; `false` when the lease is no longer this receipt's.
@@ -526,6 +504,27 @@ async fn earlier_message(client: &impl GenericClient, message: &NewMessage, hash
         )
         .await?;
     Ok(row.map(|row| row.get(0)))
+}
+
+/// The first message `select` finds (for `activity`, locking it) whose `tries` are below
+/// `max`; those out of tries are poisoned on the way, in the same transaction.
+async fn next_within(
+    client: &impl GenericClient,
+    select: &str,
+    activity: Uuid,
+    tries: impl Fn(&Message) -> u32,
+    max: u32,
+    counted: &str,
+) -> Result<Option<Message>> {
+    loop {
+        let Some(row) = client.query_opt(select, &[&activity]).await? else { return Ok(None) };
+        let message = message_from_row(&row)?;
+        if tries(&message) < max {
+            return Ok(Some(message));
+        }
+        set_status(client, message.message_id, MessageStatus::Poisoned).await?;
+        tracing::warn!(message = %message.message_id, "message poisoned after {max} {counted}");
+    }
 }
 
 async fn set_status(client: &impl GenericClient, id: Uuid, status: MessageStatus) -> Result<()> {
