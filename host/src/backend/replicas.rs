@@ -408,6 +408,8 @@ mod tests {
             let (one, two) = (identity(), identity());
             let plugins = vec![served("Customer", "mapper", "customers", "1.0.0")];
             beat(&postgres, &one, &plugins, hour).await.expect("the first replica beats");
+            // Started a few milliseconds later: the database's clock orders them, not their ids.
+            tokio::time::sleep(Duration::from_millis(5)).await;
             beat(&postgres, &two, &[], hour).await.expect("the second replica beats");
             let (now, listed) = list(&postgres).await.expect("the replicas");
             let ids: Vec<Uuid> = listed.iter().map(|replica| replica.identity.id).collect();
