@@ -13,9 +13,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Context as _, Result, anyhow, bail};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use futures_util::StreamExt as _;
+use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, NoTls};
 
@@ -40,7 +41,7 @@ struct Inner {
     pool: Pool,
     config: tokio_postgres::Config,
     /// The runtime the pool's connections live on, for [`Postgres::block_on`] from any thread.
-    handle: tokio::runtime::Handle,
+    handle: Handle,
     /// That runtime, when it was made for this database (opened outside a runtime: the
     /// command line).
     _runtime: Option<tokio::runtime::Runtime>,
@@ -84,7 +85,7 @@ impl Postgres {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .context("cannot build the database's connection pool")?;
-        let handle = tokio::runtime::Handle::current();
+        let handle = Handle::current();
         Ok(Postgres { inner: Arc::new(Inner { pool, config, handle, _runtime: None }) })
     }
 
@@ -106,6 +107,20 @@ impl Postgres {
     /// blocking task, a thread of its own, or the command line).
     pub fn block_on<T>(&self, work: impl Future<Output = T>) -> T {
         self.inner.handle.block_on(work)
+    }
+
+    /// Runs `work` on the database's runtime and waits for it, from any thread: the
+    /// synchronous callers of the store, the queue and the clients. From a worker thread of a
+    /// multi-threaded runtime (a handler), the thread is handed over first, so the runtime's
+    /// other tasks keep running.
+    pub fn wait<T>(&self, work: impl Future<Output = Result<T>>) -> Result<T> {
+        match Handle::try_current() {
+            Ok(current) if current.runtime_flavor() == RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(|| self.block_on(work))
+            }
+            Ok(_) => bail!("the database cannot be waited for from a single-threaded runtime"),
+            Err(_) => self.block_on(work),
+        }
     }
 
     /// Wakes `wake` whenever another connection sends `NOTIFY` on `channel`, for as long as

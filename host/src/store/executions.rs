@@ -5,7 +5,7 @@ use anyhow::{Context as _, Result, bail};
 use rusqlite::{Connection, OptionalExtension as _, Row, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
-use super::Store;
+use super::sqlite::Sqlite;
 
 /// One run of a data project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,7 +240,7 @@ fn stored_count(row: &Row<'_>, column: &str) -> Result<u64> {
     u64::try_from(count).with_context(|| format!("the store holds a negative {column}"))
 }
 
-impl Store {
+impl Sqlite {
     /// Saves `execution` and its entities, replacing what was saved under its ID before. Its
     /// record errors, saved with [`WriteBatch::record_errors`](super::WriteBatch::record_errors),
     /// stay.

@@ -1,19 +1,29 @@
-//! The embedded entity store: one SQLite database file holding a table per entity, the
-//! change-tracking versions exports read from, export watermarks and the record of executions.
+//! The entity store: a table per entity, the change-tracking versions exports read from,
+//! export watermarks and the record of executions, on one of two engines.
+//!
+//! - SQLite ([`Store::open`]): one database file beside one process, the default.
+//! - PostgreSQL ([`Store::on_postgres`]): one database every replica of a deployment shares.
+//!
+//! Callers (the pipeline, the scheduler, the REST handlers, OData and plugins through
+//! [`Entities`]) do not know which one they talk to. Each engine keeps its SQL in one place:
+//! `sqlite.rs` with `schema`, `write`, `read`, `query`, `units`, `staging` and `executions`
+//! beside it for SQLite, and `postgres/` for PostgreSQL. Only the query language (`query`)
+//! and the value rules (`values`) are shared.
 //!
 //! Every entity row carries `_version`, the number of the write transaction that last changed
-//! it. Versions come from one counter taken inside the write transaction, and SQLite has one
-//! writer at a time, so versions follow commit order: "everything changed after version `v`"
-//! is `_version > v`, which is all an incremental export needs ([`Store::read`]).
+//! it. Each engine takes versions so that they follow commit order: "everything changed after
+//! version `v`" is `_version > v`, which is all an incremental export needs ([`Store::read`]).
 //!
 //! Writing goes through [`Writer`] (one per writer thread, one transaction per batch);
-//! reading through [`Store::read`]; plugins reach the data through the
-//! [`Entities`](crate::plugin::Entities) implementation in `units`.
+//! reading through [`Store::read`]; plugins reach the data through [`Entities`] and
+//! [`StoreUnit`].
 
 mod executions;
+mod postgres;
 mod query;
 mod read;
 mod schema;
+mod sqlite;
 mod staging;
 mod units;
 mod values;
@@ -22,41 +32,24 @@ mod write;
 #[cfg(test)]
 mod tests;
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
-use std::time::Duration;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
 
-use anyhow::{Context as _, Result, bail};
-use rusqlite::{Connection, OpenFlags, OptionalExtension as _, TransactionBehavior};
+use anyhow::{Result, bail};
+use serde_json::{Map, Value as Json};
+use wharf_plugin_sdk::Batch;
 
-use crate::entity::{COMPANY_FIELD, Catalog, Entity};
+use crate::backend::{Backend, Postgres};
+use crate::entity::{Catalog, Entity};
+use crate::plugin::entities::Fields;
+use crate::plugin::{Entities, UnitOfWork};
 
 pub use executions::{EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError};
 pub use query::{Arithmetic, Comparison, Condition, Function, MAX_TERM_DEPTH, Order, Query, QueryRow, Term, TooDeep};
-pub use read::{ReadQuery, RowReader};
+pub use read::ReadQuery;
 pub use staging::{StagedError, StagedRow, StagingError, TransferStatus, json_value};
-pub use units::StoreUnit;
-pub use write::{Upserted, WriteBatch, Writer};
-
-/// How long a connection waits for another connection's write transaction before giving up.
-/// Write transactions hold one batch (milliseconds) or one action's unit of work, so waiting
-/// rides out contention; the bound keeps a stuck writer from hanging every other one.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Idle connections kept for reuse. Each holds its own page cache (about 2 MiB at SQLite's
-/// default), so more idle connections than threads that read at once would only hold memory.
-const IDLE_CONNECTIONS_MAX: usize = 8;
-
-/// WAL pages (4 KiB each) written between automatic checkpoints: about 40 MiB.
-const WAL_CHECKPOINT_PAGES: i64 = 10_000;
-
-/// The page cache of a [`Writer`]'s connection, in KiB. Other connections keep SQLite's
-/// default (2 MiB), as up to `IDLE_CONNECTIONS_MAX` of them stay open.
-const WRITER_CACHE_KIB: i64 = 64 * 1024;
-
-/// The layout of the meta tables this code writes. A file from a newer Wharf is refused rather
-/// than misread.
-const STORE_FORMAT: i64 = 1;
+pub use write::Upserted;
 
 /// How far an export of `project` has read `entity`'s changes: every change up to `version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,146 +62,98 @@ pub struct Watermark {
     pub version: u64,
 }
 
-/// The entity store: a handle on one SQLite database file. Cheap to clone; every clone shares
-/// the same idle connections and prepared catalog.
-///
-/// SQLite connections are not `Sync`, so no connection is ever shared: a thread takes an idle
-/// connection (or opens one when none is idle) for the length of one call and gives it back.
-/// The exception is [`Writer`], which keeps its own connection for a writer thread's lifetime.
+/// The entity store. Cheap to clone; every clone shares the same connections and prepared
+/// catalog.
 #[derive(Debug, Clone)]
 pub struct Store {
-    shared: Arc<Shared>,
+    engine: Engine,
 }
 
-#[derive(Debug)]
-struct Shared {
-    path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
-    /// The entities given to the last successful [`Store::prepare`].
-    catalog: RwLock<Arc<Catalog>>,
-    /// Units of work take turns here before they take SQLite's write lock.
-    turns: units::Turns,
+#[derive(Debug, Clone)]
+enum Engine {
+    Sqlite(sqlite::Sqlite),
+    Postgres(postgres::Database),
+}
+
+/// Runs the same call on whichever engine `$engine` is.
+macro_rules! dispatch {
+    ($engine:expr, $inner:ident => $call:expr) => {
+        match $engine {
+            Engine::Sqlite($inner) => $call,
+            Engine::Postgres($inner) => $call,
+        }
+    };
 }
 
 impl Store {
-    /// Opens the database at `path`, creating the file when it does not exist yet, and brings
-    /// its meta tables to this version. Use one `Store` per database file and clone it.
+    /// Opens the SQLite database at `path`, creating the file when it does not exist yet, and
+    /// brings its meta tables to this version. Use one `Store` per database file and clone it.
     pub fn open(path: &Path) -> Result<Store> {
-        let shared = Shared {
-            path: path.to_owned(),
-            idle: Mutex::new(Vec::new()),
-            catalog: RwLock::new(Arc::new(Catalog::default())),
-            turns: units::Turns::default(),
-        };
-        let store = Store { shared: Arc::new(shared) };
-        store.with_connection(|connection| {
-            crate::backend::sqlite::migrate_store(connection)
-                .with_context(|| format!("cannot prepare the store {}", path.display()))?;
-            let format: i64 = connection
-                .query_row("SELECT value FROM wharf_meta WHERE name = 'format'", [], |row| row.get(0))
-                .context("cannot read the store format")?;
-            if format > STORE_FORMAT {
-                bail!(
-                    "{} was written by a newer Wharf (store format {format}, this one knows {STORE_FORMAT}); \
-                     run that version or restore a backup",
-                    path.display()
-                );
-            }
-            Ok(())
-        })?;
-        Ok(store)
+        Ok(Store { engine: Engine::Sqlite(sqlite::Sqlite::open(path)?) })
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.shared.path
+    /// The store in `postgres`, whose meta tables its migrations made.
+    pub fn on_postgres(postgres: &Postgres) -> Result<Store> {
+        Ok(Store { engine: Engine::Postgres(postgres::Database::open(postgres)?) })
     }
 
-    /// Runs SQLite's `PRAGMA integrity_check`; an error lists what it found. Use it after a
-    /// crash or before a backup.
-    pub fn check_integrity(&self) -> Result<()> {
-        let problems = self.with_connection(|connection| {
-            let mut statement = connection.prepare("PRAGMA integrity_check")?;
-            let problems = statement.query_map([], |row| row.get::<_, String>(0))?;
-            Ok(problems.collect::<rusqlite::Result<Vec<String>>>()?)
-        });
-        let problems = problems.context("cannot check the integrity of the store")?;
-        if problems != ["ok"] {
-            bail!("the store {} is damaged: {}", self.path().display(), problems.join("; "));
+    /// The store of a deployment on `backend`: in the database when it is PostgreSQL, else
+    /// the file `wharf.db` in `data_dir`.
+    pub fn on(backend: &Backend, data_dir: &Path) -> Result<Store> {
+        match backend.postgres() {
+            Some(postgres) => Store::on_postgres(postgres),
+            None => Store::open(&data_dir.join("wharf.db")),
         }
-        Ok(())
+    }
+
+    /// Checks the store for damage; an error lists what was found. Use it after a crash or
+    /// before a backup. (PostgreSQL checks its own pages as it reads them: nothing to do.)
+    pub fn check_integrity(&self) -> Result<()> {
+        match &self.engine {
+            Engine::Sqlite(sqlite) => sqlite.check_integrity(),
+            Engine::Postgres(_) => Ok(()),
+        }
     }
 
     /// Creates or migrates the table of every entity of `catalog`, and keeps the catalog for
-    /// [`Entities`](crate::plugin::Entities) lookups by name. Call it once at start-up, and
-    /// again after the definitions change.
+    /// [`Entities`] lookups by name. Call it once at start-up, and again after the definitions
+    /// change.
     ///
     /// A definition that gained fields gets new columns (existing rows get the field's
     /// default, or null). A removed field keeps its column, so no data is dropped; it is no
     /// longer read or written. A field whose type now stores differently, or a changed key,
     /// is refused: nothing is changed and the error says what the operator can do.
     pub fn prepare(&self, catalog: &Catalog) -> Result<()> {
-        self.with_connection(|connection| {
-            let transaction = connection
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .context("cannot start preparing entity tables")?;
-            for entity in catalog.iter() {
-                schema::prepare_entity(&transaction, entity)
-                    .with_context(|| format!("cannot prepare the table of entity {}", entity.name))?;
-            }
-            transaction.commit().context("cannot commit the entity tables")
-        })?;
-        *self.shared.catalog.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(catalog.clone());
-        Ok(())
+        dispatch!(&self.engine, engine => engine.prepare(catalog))
     }
 
     /// The catalog given to the last [`prepare`](Self::prepare).
     pub fn catalog(&self) -> Arc<Catalog> {
-        self.shared.catalog.read().unwrap_or_else(PoisonError::into_inner).clone()
+        dispatch!(&self.engine, engine => engine.catalog())
     }
 
-    /// Opens a writer: a connection of its own, for one writer thread. Writes from several
-    /// writers take turns (SQLite has one writer at a time).
+    /// Opens a writer, for one writer thread. Writes from several writers take turns.
     pub fn writer(&self) -> Result<Writer> {
-        let connection = self.open_connection()?;
-        // Unordered keys touch index pages all over the table; a page cache that holds the
-        // key index of a few million rows keeps those touches from becoming reads.
-        connection
-            .pragma_update(None, "cache_size", -WRITER_CACHE_KIB)
-            .context("cannot size the writer's page cache")?;
-        Ok(Writer::new(self.clone(), connection))
+        Ok(Writer(match &self.engine {
+            Engine::Sqlite(sqlite) => WriterEngine::Sqlite(sqlite.writer()?),
+            Engine::Postgres(postgres) => WriterEngine::Postgres(postgres.writer()?),
+        }))
     }
 
     /// The newest committed version: every committed change has a version at most this.
     pub fn version(&self) -> Result<u64> {
-        self.with_connection(|connection| current_version(connection))
+        dispatch!(&self.engine, engine => engine.version())
     }
 
     /// The version up to which `project` last exported `entity`, 0 when it never did.
     pub fn watermark(&self, project: &str, entity: &str) -> Result<u64> {
-        let version: Option<i64> = self
-            .with_connection(|connection| {
-                let mut statement = connection
-                    .prepare_cached("SELECT version FROM wharf_watermarks WHERE project = ?1 AND entity = ?2")?;
-                Ok(statement.query_row((project, entity), |row| row.get(0)).optional()?)
-            })
-            .with_context(|| format!("cannot read the watermark of {project}, {entity}"))?;
-        version.map_or(Ok(0), stored_version)
+        dispatch!(&self.engine, engine => engine.watermark(project, entity))
     }
 
     /// Records that `project` has exported `entity` up to `version` (usually
     /// [`RowReader::up_to_version`] once the export is delivered).
     pub fn set_watermark(&self, project: &str, entity: &str, version: u64) -> Result<()> {
-        let version = sql_version(version)?;
-        self.with_connection(|connection| {
-            let mut statement = connection.prepare_cached(
-                "INSERT INTO wharf_watermarks (project, entity, version) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (project, entity) DO UPDATE SET version = excluded.version",
-            )?;
-            statement.execute((project, entity, version))?;
-            Ok(())
-        })
-        .with_context(|| format!("cannot save the watermark of {project}, {entity}"))
+        dispatch!(&self.engine, engine => engine.set_watermark(project, entity, version))
     }
 
     /// Stages the watermarks an export reached, under the id of the message that delivers it,
@@ -220,192 +165,363 @@ impl Store {
     /// [`commit_watermarks`]: Self::commit_watermarks
     /// [`discard_watermarks`]: Self::discard_watermarks
     pub fn stage_watermarks(&self, message: &str, watermarks: &[Watermark]) -> Result<()> {
-        self.with_connection(|connection| {
-            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            {
-                let mut statement = transaction.prepare_cached(
-                    "INSERT INTO wharf_watermarks_staged (message, project, entity, version) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (message, project, entity) DO UPDATE SET version = excluded.version",
-                )?;
-                for watermark in watermarks {
-                    let version = sql_version(watermark.version)?;
-                    statement.execute((message, &watermark.project, &watermark.entity, version))?;
-                }
-            }
-            Ok(transaction.commit()?)
-        })
-        .with_context(|| format!("cannot stage the watermarks of message {message}"))
+        dispatch!(&self.engine, engine => engine.stage_watermarks(message, watermarks))
     }
 
     /// Moves the watermarks staged under `message` and drops them from the stage, in one
     /// transaction. A watermark never moves back: a staged one behind the saved one (from an
     /// export that read before another was saved) leaves it alone. Nothing staged: nothing.
     pub fn commit_watermarks(&self, message: &str) -> Result<()> {
-        self.with_connection(|connection| {
-            let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            transaction
-                .prepare_cached(
-                    "INSERT INTO wharf_watermarks (project, entity, version)
-                 SELECT project, entity, version FROM wharf_watermarks_staged WHERE message = ?1
-                 ON CONFLICT (project, entity) DO UPDATE SET version = max(version, excluded.version)",
-                )?
-                .execute([message])?;
-            transaction.prepare_cached("DELETE FROM wharf_watermarks_staged WHERE message = ?1")?.execute([message])?;
-            Ok(transaction.commit()?)
-        })
-        .with_context(|| format!("cannot save the watermarks of message {message}"))
+        dispatch!(&self.engine, engine => engine.commit_watermarks(message))
     }
 
     /// Drops the watermarks staged under `message` without moving any.
     pub fn discard_watermarks(&self, message: &str) -> Result<()> {
-        self.with_connection(|connection| {
-            connection.prepare_cached("DELETE FROM wharf_watermarks_staged WHERE message = ?1")?.execute([message])?;
-            Ok(())
-        })
-        .with_context(|| format!("cannot drop the watermarks of message {message}"))
+        dispatch!(&self.engine, engine => engine.discard_watermarks(message))
     }
 
     /// The messages with watermarks staged and neither committed nor discarded: after a crash,
     /// those whose delivery the process did not get to settle.
     pub fn staged_watermarks(&self) -> Result<Vec<String>> {
-        self.with_connection(|connection| {
-            let mut statement = connection.prepare_cached("SELECT DISTINCT message FROM wharf_watermarks_staged")?;
-            let messages = statement.query_map([], |row| row.get(0))?;
-            Ok(messages.collect::<rusqlite::Result<Vec<String>>>()?)
-        })
-        .context("cannot read the staged watermarks")
+        dispatch!(&self.engine, engine => engine.staged_watermarks())
     }
 
     /// The number of rows of `entity`, only those of `company` when given (ignored for
     /// entities shared by all companies, as D365 exports shared tables whatever the company).
     pub fn count(&self, entity: &Entity, company: Option<&str>) -> Result<u64> {
-        self.check_prepared(entity)?;
-        let table = schema::table(entity);
-        let company = company.filter(|_| entity.company_scoped).map(str::to_ascii_lowercase);
-        let count: i64 = self
-            .with_connection(|connection| {
-                Ok(match &company {
-                    Some(company) => {
-                        let sql = format!("SELECT count(*) FROM {table} WHERE {} = ?1", schema::quote(COMPANY_FIELD));
-                        connection.prepare_cached(&sql)?.query_row([company], |row| row.get(0))?
-                    }
-                    None => connection
-                        .prepare_cached(&format!("SELECT count(*) FROM {table}"))?
-                        .query_row([], |row| row.get(0))?,
-                })
-            })
-            .with_context(|| format!("cannot count the rows of {}", entity.name))?;
-        u64::try_from(count).context("a negative row count")
+        dispatch!(&self.engine, engine => engine.count(entity, company))
     }
 
-    /// Fails unless `entity` is the definition the store was last prepared with, so that its
-    /// table has exactly these columns.
-    fn check_prepared(&self, entity: &Entity) -> Result<()> {
-        let catalog = self.catalog();
-        match catalog.get(&entity.name) {
-            Some(prepared) if **prepared == *entity => Ok(()),
-            Some(_) => bail!("entity {} differs from the definition the store was prepared with", entity.name),
-            None => bail!("entity {} has no table: the store was not prepared with it", entity.name),
+    /// Reads the rows of `entity` that `query` selects, in batches whose columns are the
+    /// entity's fields and whose values are typed by field: integers, decimals as text,
+    /// booleans, dates, date-times and strings.
+    pub fn read(&self, entity: &Entity, query: &ReadQuery) -> Result<RowReader> {
+        Ok(RowReader(match &self.engine {
+            Engine::Sqlite(sqlite) => ReaderEngine::Sqlite(sqlite.read(entity, query)?),
+            Engine::Postgres(postgres) => ReaderEngine::Postgres(postgres.read(entity, query)?),
+        }))
+    }
+
+    /// The rows of `entity` that `query` selects, with their versions.
+    pub fn query(&self, entity: &Entity, query: &Query) -> Result<Vec<QueryRow>> {
+        dispatch!(&self.engine, engine => engine.query(entity, query))
+    }
+
+    /// The number of rows of `entity` meeting `condition`.
+    pub fn query_count(&self, entity: &Entity, condition: &Condition) -> Result<u64> {
+        dispatch!(&self.engine, engine => engine.query_count(entity, condition))
+    }
+
+    /// The database's plan for `query`, one line per step, for tests that check an index
+    /// serves it.
+    pub fn query_plan(&self, entity: &Entity, query: &Query) -> Result<Vec<String>> {
+        dispatch!(&self.engine, engine => engine.query_plan(entity, query))
+    }
+
+    /// A unit of work with the store's own extras ([`StoreUnit::versioned`],
+    /// [`StoreUnit::delete`]); see [`Entities::begin`].
+    pub fn unit(&self) -> Result<StoreUnit> {
+        Ok(StoreUnit(match &self.engine {
+            Engine::Sqlite(sqlite) => UnitEngine::Sqlite(sqlite.unit()?),
+            Engine::Postgres(postgres) => UnitEngine::Postgres(postgres.unit()?),
+        }))
+    }
+
+    /// Saves `execution` and its entities, replacing what was saved under its ID before. Its
+    /// record errors, saved with [`WriteBatch::record_errors`], stay.
+    pub fn save_execution(&self, execution: &Execution) -> Result<()> {
+        dispatch!(&self.engine, engine => engine.save_execution(execution))
+    }
+
+    /// The execution saved under `id`, with its entities in their saved order.
+    pub fn execution(&self, id: &str) -> Result<Option<Execution>> {
+        dispatch!(&self.engine, engine => engine.execution(id))
+    }
+
+    /// The ids of the newest executions (by start time, newest first): `limit` of them after
+    /// skipping `offset`.
+    pub fn execution_ids(&self, offset: u64, limit: u64) -> Result<Vec<String>> {
+        dispatch!(&self.engine, engine => engine.execution_ids(offset, limit))
+    }
+
+    /// Removes the executions that started before `before` (RFC 3339, UTC) and that have
+    /// ended, with their entities, rejected records and staged rows; returns their ids. D365's
+    /// job history cleanup, which keeps a recurring job's executions from piling up.
+    pub fn remove_executions_before(&self, before: &str) -> Result<Vec<String>> {
+        dispatch!(&self.engine, engine => engine.remove_executions_before(before))
+    }
+
+    /// Rejected records of execution `id` in the order they were recorded: `limit` of them,
+    /// after skipping `offset`.
+    pub fn execution_errors(&self, id: &str, offset: u64, limit: u64) -> Result<Vec<RecordError>> {
+        dispatch!(&self.engine, engine => engine.execution_errors(id, offset, limit))
+    }
+
+    /// How many records execution `id` rejected.
+    pub fn execution_error_count(&self, id: &str) -> Result<u64> {
+        dispatch!(&self.engine, engine => engine.execution_error_count(id))
+    }
+
+    /// `limit` staged rows of `execution` after skipping `offset` (only rejected ones when
+    /// `errors_only`), by entity and number, with how many there are in all.
+    pub fn staged_rows(
+        &self,
+        execution: &str,
+        errors_only: bool,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<StagedRow>)> {
+        dispatch!(&self.engine, engine => engine.staged_rows(execution, errors_only, offset, limit))
+    }
+
+    /// Corrects staged row `number` of `entity` in `execution`: `changes` (field → value, `null`
+    /// to clear one) go over its values, and the result must convert into a valid row of the
+    /// entity (into one of `companies`, when given), which it becomes, waiting to be copied.
+    /// The row's error records go with its errors.
+    pub fn correct_staged_row(
+        &self,
+        execution: &str,
+        entity: &str,
+        number: u64,
+        changes: &Map<String, Json>,
+        companies: Option<Arc<[String]>>,
+    ) -> Result<StagedRow, StagingError> {
+        dispatch!(&self.engine, engine => engine.correct_staged_row(execution, entity, number, changes, companies))
+    }
+
+    /// Drops staged row `number` of `entity` in `execution`, with its error records.
+    pub fn drop_staged_row(&self, execution: &str, entity: &str, number: u64) -> Result<(), StagingError> {
+        dispatch!(&self.engine, engine => engine.drop_staged_row(execution, entity, number))
+    }
+
+    /// Copies `execution`'s waiting staged rows to their entities' tables: every valid row
+    /// in staging is converted again and upserted, in one transaction with the execution's new
+    /// record (D365's staging → target step), so it is copied wholly once or not at all. Rows
+    /// that fail now are marked rejected with their reason; rows still rejected stay behind.
+    pub fn copy_to_target(
+        &self,
+        execution: &str,
+        companies: Option<Arc<[String]>>,
+        now: &str,
+    ) -> Result<Execution, StagingError> {
+        dispatch!(&self.engine, engine => engine.copy_to_target(execution, companies, now))
+    }
+}
+
+impl Entities for Store {
+    /// The committed row whose key fields equal `key`. `entity` is resolved through the
+    /// catalog given to [`Store::prepare`]; `key` names every key field (`dataAreaId`
+    /// included for company-scoped entities) and nothing else.
+    fn lookup(&self, entity: &str, key: &Fields) -> Result<Option<Fields>> {
+        dispatch!(&self.engine, engine => engine.lookup(entity, key))
+    }
+
+    /// A unit of work: a write transaction, committed only by [`UnitOfWork::commit`]. While it
+    /// is open, other writers may wait, so an action should not hold it longer than it needs.
+    fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
+        Ok(Box::new(self.unit()?))
+    }
+
+    /// A read transaction on a snapshot, without a writer's turn, so read-only actions run
+    /// alongside each other and alongside writers.
+    fn begin_read(&self) -> Result<Box<dyn UnitOfWork>> {
+        dispatch!(&self.engine, engine => engine.begin_read())
+    }
+}
+
+/// Runs the same call on whichever engine a write transaction is on.
+macro_rules! dispatch_batch {
+    ($batch:expr, $inner:ident => $call:expr) => {
+        match $batch {
+            BatchEngine::Sqlite($inner) => $call,
+            BatchEngine::Postgres($inner) => $call,
+        }
+    };
+}
+
+/// A writer, for one writer thread. Open it with [`Store::writer`]; each
+/// [`transaction`](Self::transaction) is one batch.
+#[derive(Debug)]
+pub struct Writer(WriterEngine);
+
+#[derive(Debug)]
+enum WriterEngine {
+    Sqlite(write::Writer),
+    Postgres(postgres::Writer),
+}
+
+impl Writer {
+    /// Starts a write transaction with a new version. It waits while another writer writes.
+    /// Nothing is visible to others until [`WriteBatch::commit`]; dropping the batch
+    /// uncommitted rolls everything back.
+    pub fn transaction(&mut self) -> Result<WriteBatch<'_>> {
+        Ok(WriteBatch(match &mut self.0 {
+            WriterEngine::Sqlite(writer) => BatchEngine::Sqlite(writer.transaction()?),
+            WriterEngine::Postgres(writer) => BatchEngine::Postgres(writer.transaction()?),
+        }))
+    }
+}
+
+/// One write transaction: the rows of a batch, its rejected records and its staged rows,
+/// committed together.
+#[derive(Debug)]
+pub struct WriteBatch<'w>(BatchEngine<'w>);
+
+#[derive(Debug)]
+enum BatchEngine<'w> {
+    Sqlite(write::WriteBatch<'w>),
+    Postgres(postgres::WriteBatch<'w>),
+}
+
+impl WriteBatch<'_> {
+    /// The version this transaction gives every row it changes.
+    pub fn version(&self) -> u64 {
+        dispatch_batch!(&self.0, batch => batch.version())
+    }
+
+    /// Inserts or updates `rows` by key (company and key fields). `rows` must have exactly the
+    /// entity's fields as columns, in order, with the values the entity converter produces.
+    ///
+    /// A key that appears twice in `rows` is written twice, in order: the last row wins, and
+    /// the counts say what each row did (the first inserted, the second updated or unchanged).
+    pub fn upsert(&mut self, entity: &Entity, rows: &Batch) -> Result<Upserted> {
+        dispatch_batch!(&mut self.0, batch => batch.upsert(entity, rows))
+    }
+
+    /// Records rejected records of `execution`, in this transaction: they are committed with
+    /// the rows of their batch, or not at all.
+    pub fn record_errors(&mut self, execution: &str, errors: &[RecordError]) -> Result<()> {
+        dispatch_batch!(&mut self.0, batch => batch.record_errors(execution, errors))
+    }
+
+    /// Keeps `rows` of `entity` in `execution`'s staging, in this transaction; their numbers
+    /// follow the entity's rows staged before (the numbers given are ignored).
+    pub fn stage(&mut self, execution: &str, entity: &str, rows: &[StagedRow]) -> Result<()> {
+        dispatch_batch!(&mut self.0, batch => batch.stage(execution, entity, rows))
+    }
+
+    /// Commits the transaction and returns its version.
+    pub fn commit(self) -> Result<u64> {
+        dispatch_batch!(self.0, batch => batch.commit())
+    }
+}
+
+/// Batches of an entity's rows in the order they changed. Each batch is its own short query
+/// that resumes after the last row of the previous one, so no read transaction stays open
+/// between batches and writers are never held up.
+///
+/// Rows changed after the read began are left out ([`up_to_version`](Self::up_to_version)):
+/// the next export, starting from that version, picks them up.
+#[derive(Debug)]
+pub struct RowReader(ReaderEngine);
+
+#[derive(Debug)]
+enum ReaderEngine {
+    Sqlite(read::RowReader),
+    Postgres(postgres::RowReader),
+}
+
+impl RowReader {
+    /// The newest version when the read began: every row returned has a version at most this.
+    /// Save it as the watermark once the export is delivered.
+    pub fn up_to_version(&self) -> u64 {
+        match &self.0 {
+            ReaderEngine::Sqlite(reader) => reader.up_to_version(),
+            ReaderEngine::Postgres(reader) => reader.up_to_version(),
         }
     }
+}
 
-    /// Runs `work` on an idle connection, or a new one when none is idle, and gives the
-    /// connection back afterwards.
-    fn with_connection<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let mut connection = self.take_connection()?;
-        let result = work(&mut connection);
-        self.give_back(connection);
-        result
-    }
+impl Iterator for RowReader {
+    type Item = Result<Batch>;
 
-    /// An idle connection, or a new one when none is idle. Hand it back with
-    /// [`give_back`](Self::give_back).
-    fn take_connection(&self) -> Result<Connection> {
-        let idle = self.idle().pop();
-        match idle {
-            Some(connection) => Ok(connection),
-            None => self.open_connection(),
+    fn next(&mut self) -> Option<Result<Batch>> {
+        match &mut self.0 {
+            ReaderEngine::Sqlite(reader) => reader.next(),
+            ReaderEngine::Postgres(reader) => reader.next(),
         }
     }
+}
 
-    fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
-        // The list only ever holds whole connections, so a panic elsewhere cannot leave it
-        // inconsistent.
-        self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+/// A unit of work on the store: a write transaction committed by [`UnitOfWork::commit`] and
+/// rolled back when dropped.
+#[derive(Debug)]
+pub struct StoreUnit(UnitEngine);
 
-    /// Gives a connection back for reuse, unless it is inside a transaction (a unit of work
-    /// whose rollback failed): such a connection is closed instead.
-    fn give_back(&self, connection: Connection) {
-        if connection.is_autocommit() {
-            let mut idle = self.idle();
-            if idle.len() < IDLE_CONNECTIONS_MAX {
-                idle.push(connection);
-            }
+#[derive(Debug)]
+enum UnitEngine {
+    Sqlite(units::StoreUnit),
+    Postgres(postgres::Unit),
+}
+
+/// Runs the same call on whichever engine a unit of work is on.
+macro_rules! dispatch_unit {
+    ($unit:expr, $inner:ident => $call:expr) => {
+        match $unit {
+            UnitEngine::Sqlite($inner) => $call,
+            UnitEngine::Postgres($inner) => $call,
         }
+    };
+}
+
+impl StoreUnit {
+    /// The row with this key and the version of the write that last changed it.
+    pub fn versioned(&mut self, entity: &str, key: &Fields) -> Result<Option<(Fields, u64)>> {
+        dispatch_unit!(&mut self.0, unit => unit.versioned(entity, key))
     }
 
-    fn open_connection(&self) -> Result<Connection> {
-        let path = &self.shared.path;
-        // No URI flag: a path is always a file name, never `file:` options.
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let connection = Connection::open_with_flags(path, flags)
-            .with_context(|| format!("cannot open the store {}", path.display()))?;
-        configure(&connection).with_context(|| format!("cannot configure the store {}", path.display()))?;
-        Ok(connection)
+    /// Deletes the row with this key; false when there is none.
+    pub fn delete(&mut self, entity: &str, key: &Fields) -> Result<bool> {
+        dispatch_unit!(&mut self.0, unit => unit.delete(entity, key))
     }
 }
 
-/// Settings every connection needs.
-fn configure(connection: &Connection) -> Result<()> {
-    connection.busy_timeout(BUSY_TIMEOUT)?;
-    // WAL lets readers (exports, lookups) run while a batch is being written.
-    let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        bail!("the file system does not support SQLite's WAL mode (got {mode}); use a local disk");
+impl UnitOfWork for StoreUnit {
+    fn read(&mut self, entity: &str, key: &Fields) -> Result<Option<Fields>> {
+        dispatch_unit!(&mut self.0, unit => unit.read(entity, key))
     }
-    // A commit is acknowledged to the pipeline as done, so it must survive power loss. With
-    // WAL, synchronous=NORMAL keeps the database consistent but "a transaction committed in
-    // WAL mode with synchronous=NORMAL might roll back following a power loss or system crash";
-    // FULL syncs the WAL on every commit (reliability-security-odata.md §A.1, from SQLite's
-    // pragma documentation).
-    connection.pragma_update(None, "synchronous", "FULL")?;
-    // Checkpoints copy WAL pages back into the database and sync it. Rows with unordered
-    // keys dirty a different index page each, so a batch rewrites many pages; checkpointing
-    // every WAL_CHECKPOINT_PAGES instead of SQLite's 1,000 copies a page rewritten by several
-    // batches once. It bounds the WAL file to about that many pages between checkpoints.
-    connection.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
-    // Upserts and reads run the same few statements over and over; keep one per entity
-    // and statement kind prepared.
-    connection.set_prepared_statement_cache_capacity(64);
-    Ok(())
+
+    fn find(&mut self, entity: &str, criteria: &Fields, limit: usize) -> Result<Vec<Fields>> {
+        dispatch_unit!(&mut self.0, unit => unit.find(entity, criteria, limit))
+    }
+
+    fn insert(&mut self, entity: &str, row: Fields) -> Result<()> {
+        dispatch_unit!(&mut self.0, unit => unit.insert(entity, row))
+    }
+
+    fn update(&mut self, entity: &str, key: &Fields, changes: Fields) -> Result<()> {
+        dispatch_unit!(&mut self.0, unit => unit.update(entity, key, changes))
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        dispatch_unit!(self.0, unit => Box::new(unit).commit())
+    }
 }
 
-/// The newest committed version, read on `connection`.
-fn current_version(connection: &Connection) -> Result<u64> {
-    let version: i64 = connection
-        .prepare_cached("SELECT value FROM wharf_meta WHERE name = 'version'")
-        .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
-        .context("cannot read the current version")?;
-    stored_version(version)
+/// Fails unless `entity` is the definition `catalog` holds, so that its table has exactly
+/// these columns.
+fn check_prepared(catalog: &Catalog, entity: &Entity) -> Result<()> {
+    match catalog.get(&entity.name) {
+        Some(prepared) if **prepared == *entity => Ok(()),
+        Some(_) => bail!("entity {} differs from the definition the store was prepared with", entity.name),
+        None => bail!("entity {} has no table: the store was not prepared with it", entity.name),
+    }
 }
 
-/// Takes the next version number. Call it inside a write transaction, so that the number is
-/// only used if the transaction commits and versions follow commit order.
-fn next_version(connection: &Connection) -> Result<u64> {
-    let version: i64 = connection
-        .prepare_cached("UPDATE wharf_meta SET value = value + 1 WHERE name = 'version' RETURNING value")
-        .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
-        .context("cannot take a new version")?;
-    stored_version(version)
-}
-
-/// A version as SQLite stores it (a signed 64-bit integer).
+/// A version as the databases store it (a signed 64-bit integer).
 fn sql_version(version: u64) -> Result<i64> {
+    use anyhow::Context as _;
     i64::try_from(version).with_context(|| format!("version {version} is too large to store"))
 }
 
-/// A version read from the database; negative ones mean the file was edited by hand.
+/// A version read from the database; negative ones mean the database was edited by hand.
 fn stored_version(version: i64) -> Result<u64> {
+    use anyhow::Context as _;
     u64::try_from(version).with_context(|| format!("the store holds a negative version {version}"))
+}
+
+impl fmt::Display for Watermark {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{} {} up to version {}", self.project, self.entity, self.version)
+    }
 }

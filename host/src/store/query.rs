@@ -15,7 +15,7 @@ use anyhow::{Context as _, Result};
 use rusqlite::ToSql;
 use wharf_plugin_sdk::Value;
 
-use super::Store;
+use super::sqlite::Sqlite;
 use super::schema::{self, VERSION_COLUMN, quote};
 use super::values::{Parameter, stored_value};
 use crate::entity::{Entity, FieldType};
@@ -628,7 +628,7 @@ fn escape_like(text: &str) -> String {
     escaped
 }
 
-impl Store {
+impl Sqlite {
     /// The rows of `entity` that `query` selects, with their versions.
     pub fn query(&self, entity: &Entity, query: &Query) -> Result<Vec<QueryRow>> {
         self.check_prepared(entity)?;

@@ -9,7 +9,8 @@ use wharf_plugin_sdk::{Batch, BatchBuilder, ValueRef};
 
 use super::schema::{self, ROW_COLUMN, VERSION_COLUMN, quote};
 use super::values::stored_value;
-use super::{Store, sql_version};
+use super::sqlite::Sqlite;
+use super::sql_version;
 use crate::entity::{COMPANY_FIELD, Entity};
 
 /// Which rows [`Store::read`] returns.
@@ -30,7 +31,7 @@ pub struct ReadQuery {
 /// Rows changed after the read began are left out ([`up_to_version`](Self::up_to_version)):
 /// the next export, starting from that version, picks them up.
 pub struct RowReader {
-    store: Store,
+    store: Sqlite,
     entity: Entity,
     sql: String,
     company: Option<String>,
@@ -51,7 +52,7 @@ impl fmt::Debug for RowReader {
     }
 }
 
-impl Store {
+impl Sqlite {
     /// Reads the rows of `entity` that `query` selects, in batches whose columns are the
     /// entity's fields and whose values are typed by field: integers, decimals as text,
     /// booleans, dates, date-times and strings.

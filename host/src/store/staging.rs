@@ -20,7 +20,8 @@ use wharf_plugin_sdk::{Batch, BatchBuilder, RowError, Value, ValueRef};
 use super::executions::{
     EntityExecution, EntityExecutionState, Execution, ExecutionStatus, RecordError, read_execution, write_execution,
 };
-use super::{Store, WriteBatch};
+use super::sqlite::Sqlite;
+use super::write::WriteBatch;
 use crate::entity::{Entity, ParseOptions, RowConverter};
 
 /// Rows converted and written per page while an execution is copied to the target.
@@ -239,7 +240,7 @@ impl WriteBatch<'_> {
     }
 }
 
-impl Store {
+impl Sqlite {
     /// `limit` staged rows of `execution` after skipping `offset` (only rejected ones when
     /// `errors_only`), by entity and number, with how many there are in all.
     pub fn staged_rows(
@@ -569,9 +570,9 @@ type = "date"
 
     /// A store with two staged rows of one execution waiting for the target: a valid one and
     /// one a mapper rejected, which has only its source columns.
-    fn staged_store() -> (tempfile::TempDir, Store) {
+    fn staged_store() -> (tempfile::TempDir, crate::store::Store) {
         let directory = tempfile::tempdir().expect("a temporary directory");
-        let store = Store::open(&directory.path().join("wharf.db")).expect("the store opens");
+        let store = crate::store::Store::open(&directory.path().join("wharf.db")).expect("the store opens");
         let entity = Entity::parse(ORDER, "a test").expect("the entity");
         store.prepare(&Catalog::new(vec![entity]).expect("a catalog")).expect("prepared");
         let mut entity = EntityExecution {

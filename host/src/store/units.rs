@@ -10,7 +10,8 @@ use wharf_plugin_sdk::Value;
 
 use super::schema::{self, CREATED_COLUMN, VERSION_COLUMN, quote};
 use super::values::{Parameter, plugin_value, stored_value};
-use super::{BUSY_TIMEOUT, Store, next_version, sql_version};
+use super::sqlite::{BUSY_TIMEOUT, Sqlite, next_version};
+use super::sql_version;
 use crate::entity::{Catalog, Entity};
 use crate::plugin::entities::Fields;
 use crate::plugin::{Entities, ReadOnly, UnitOfWork};
@@ -19,7 +20,7 @@ use crate::plugin::{Entities, ReadOnly, UnitOfWork};
 /// refused rather than allowed to pull a whole table into host memory.
 const FIND_ROWS_MAX: usize = 10_000;
 
-impl Entities for Store {
+impl Entities for Sqlite {
     /// The committed row whose key fields equal `key`. `entity` is resolved through the
     /// catalog given to [`Store::prepare`]; `key` names every key field (`dataAreaId`
     /// included for company-scoped entities) and nothing else.
@@ -55,7 +56,7 @@ impl Entities for Store {
     }
 }
 
-impl Store {
+impl Sqlite {
     /// A unit of work with the store's own extras ([`StoreUnit::versioned`],
     /// [`StoreUnit::delete`]); see [`Entities::begin`].
     pub fn unit(&self) -> Result<StoreUnit> {
@@ -78,7 +79,7 @@ impl Store {
 /// A unit of work on the store: a write transaction committed by [`UnitOfWork::commit`] and
 /// rolled back when dropped.
 pub struct StoreUnit {
-    store: Store,
+    store: Sqlite,
     catalog: Arc<Catalog>,
     /// `Some` until committed or dropped.
     connection: Option<Connection>,
@@ -169,7 +170,7 @@ pub(super) struct Turns {
     freed: Condvar,
 }
 
-impl Store {
+impl Sqlite {
     /// Waits (at most the busy timeout) for this process's turn at writing.
     fn take_turn(&self) -> Result<Turn> {
         let turns = &self.shared.turns;
@@ -186,7 +187,7 @@ impl Store {
 
 /// A unit's turn at writing; dropping it lets the next unit go.
 struct Turn {
-    store: Store,
+    store: Sqlite,
 }
 
 impl Drop for Turn {

@@ -11,13 +11,14 @@ use wharf_plugin_sdk::{Batch, ValueRef};
 use super::executions::RecordError;
 use super::schema::{self, CREATED_COLUMN, ROW_COLUMN, VERSION_COLUMN, quote};
 use super::values::{Parameter, converted_cell_fits};
-use super::{Store, next_version, sql_version};
+use super::sqlite::{Sqlite, next_version};
+use super::sql_version;
 use crate::entity::Entity;
 
 /// A connection for one writer thread. Open it with [`Store::writer`]; each
 /// [`transaction`](Self::transaction) is one batch.
 pub struct Writer {
-    store: Store,
+    store: Sqlite,
     connection: Connection,
 }
 
@@ -28,7 +29,7 @@ impl fmt::Debug for Writer {
 }
 
 impl Writer {
-    pub(super) fn new(store: Store, connection: Connection) -> Writer {
+    pub(super) fn new(store: Sqlite, connection: Connection) -> Writer {
         Writer { store, connection }
     }
 
@@ -47,7 +48,7 @@ impl Writer {
 
 /// One write transaction: the rows of a batch and its rejected records, committed together.
 pub struct WriteBatch<'w> {
-    store: &'w Store,
+    store: &'w Sqlite,
     transaction: Transaction<'w>,
     version: u64,
     /// Row ids inserted by this transaction, per entity (row ids are per table), to tell a

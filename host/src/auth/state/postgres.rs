@@ -11,8 +11,8 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use anyhow::{Result, bail, ensure};
-use tokio::runtime::{Handle, RuntimeFlavor};
+use anyhow::{Result, ensure};
+use tokio::runtime::Handle;
 use tokio::sync::Notify;
 use tokio_postgres::IsolationLevel;
 
@@ -56,17 +56,8 @@ impl Store {
         Ok(store)
     }
 
-    /// Runs `work` on the database's runtime and waits for it. From a worker thread of a
-    /// multi-threaded runtime (a handler), the thread is handed over first, so the runtime's
-    /// other tasks keep running.
     pub(super) fn wait<T>(&self, work: impl Future<Output = Result<T>>) -> Result<T> {
-        match Handle::try_current() {
-            Ok(current) if current.runtime_flavor() == RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(|| self.postgres.block_on(work))
-            }
-            Ok(_) => bail!("the auth state in PostgreSQL cannot be changed from a single-threaded runtime"),
-            Err(_) => self.postgres.block_on(work),
-        }
+        self.postgres.wait(work)
     }
 
     /// Everything, if the counts differ from `known`; else `None`.
