@@ -8,9 +8,9 @@ use rusqlite::Connection;
 use wharf_plugin_sdk::{Batch, BatchBuilder, ValueRef};
 
 use super::schema::{self, ROW_COLUMN, VERSION_COLUMN, quote};
-use super::values::stored_value;
-use super::sqlite::Sqlite;
 use super::sql_version;
+use super::sqlite::Sqlite;
+use super::values::stored_value;
 use crate::entity::{COMPANY_FIELD, Entity};
 
 /// Which rows [`Store::read`] returns.

@@ -18,11 +18,10 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, TransactionBehavior};
 
+use super::write::Writer;
 use super::{Watermark, check_prepared, sql_version, stored_version};
 use super::{schema, units};
-use super::write::Writer;
 use crate::entity::{COMPANY_FIELD, Catalog, Entity};
-
 
 /// How long a connection waits for another connection's write transaction before giving up.
 /// Write transactions hold one batch (milliseconds) or one action's unit of work, so waiting

@@ -1,4 +1,5 @@
-//! Tests of the entity store against real database files in a temporary directory.
+//! Tests of the entity store, each run on both engines: SQLite on a real database file in a
+//! temporary directory, and PostgreSQL in a fresh schema of the test server.
 
 use std::time::{Duration, Instant};
 
@@ -76,12 +77,64 @@ fn catalog_of(definitions: &[&str]) -> Catalog {
     Catalog::new(definitions.iter().map(|definition| customer_entity(definition)).collect()).expect("valid catalog")
 }
 
-/// A store in a fresh directory, prepared with `definitions`.
-fn prepared_store(definitions: &[&str]) -> (TempDir, Store) {
-    let directory = tempfile::tempdir().expect("temporary directory");
-    let store = Store::open(&directory.path().join("wharf.db")).expect("store opens");
+/// The engine a test runs on.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum On {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named test, a function taking an [`On`], on both engines: `<name>::sqlite` and
+/// `<name>::postgres`.
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(super::On::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                super::$name(super::On::Postgres)
+            }
+        }
+    )*};
+}
+
+/// Where a test's store lives, for as long as the test holds it.
+pub(super) enum Place {
+    Directory(TempDir),
+    Database(Postgres),
+}
+
+impl Place {
+    /// A new, empty place on `on`.
+    pub(super) fn new(on: On) -> Place {
+        match on {
+            On::Sqlite => Place::Directory(tempfile::tempdir().expect("temporary directory")),
+            On::Postgres => {
+                let url = crate::backend::testing::scratch().expect("a PostgreSQL schema for the test");
+                Place::Database(Postgres::connect_blocking(&url, 8).expect("the database connects"))
+            }
+        }
+    }
+
+    /// A store on this place: another handle on the same data, as after a restart (SQLite) or
+    /// on another replica (PostgreSQL).
+    pub(super) fn open(&self) -> Store {
+        match self {
+            Place::Directory(directory) => Store::open(&directory.path().join("wharf.db")).expect("store opens"),
+            Place::Database(postgres) => Store::on_postgres(postgres).expect("store opens"),
+        }
+    }
+}
+
+/// A store in a fresh place on `on`, prepared with `definitions`.
+pub(super) fn prepared_store(on: On, definitions: &[&str]) -> (Place, Store) {
+    let place = Place::new(on);
+    let store = place.open();
     store.prepare(&catalog_of(definitions)).expect("tables prepared");
-    (directory, store)
+    (place, store)
 }
 
 fn entity(store: &Store, name: &str) -> Entity {
@@ -167,9 +220,8 @@ fn field_value(row: &Fields, name: &str) -> Value {
     row.iter().find(|(field, _)| field == name).map(|(_, value)| value.clone()).expect("field present")
 }
 
-#[test]
-fn upserts_count_inserts_updates_and_unchanged_rows_and_only_changes_move_versions() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn upserts_count_inserts_updates_and_unchanged_rows_and_only_changes_move_versions(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let first_rows = [customer("usmf", "C1", "Contoso", "100.00"), customer("usmf", "C2", "Fabrikam", "200.00")];
     let (upserted, first) = upsert(&store, &customer_entity, &first_rows);
@@ -208,9 +260,8 @@ fn expected_upsert(
     expected
 }
 
-#[test]
-fn large_batches_with_repeated_keys_match_a_row_by_row_model() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn large_batches_with_repeated_keys_match_a_row_by_row_model(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let mut model = std::collections::BTreeMap::new();
     // Rows spread over several multi-row statements and the single-row tail, with keys
@@ -231,9 +282,8 @@ fn large_batches_with_repeated_keys_match_a_row_by_row_model() {
     assert_eq!(stored, model.into_values().collect::<Vec<_>>());
 }
 
-#[test]
-fn the_same_key_in_two_companies_is_two_rows() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn the_same_key_in_two_companies_is_two_rows(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let rows = [customer("usmf", "C1", "Contoso US", "1"), customer("demf", "C1", "Contoso DE", "2")];
     assert_eq!(upsert(&store, &customer_entity, &rows).0, counts(2, 0, 0));
@@ -245,9 +295,8 @@ fn the_same_key_in_two_companies_is_two_rows() {
     assert_eq!(rows[0][2], Value::String("Contoso DE".into()));
 }
 
-#[test]
-fn a_key_repeated_within_one_batch_keeps_the_last_row() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn a_key_repeated_within_one_batch_keeps_the_last_row(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let rows = [customer("usmf", "C1", "First", "1"), customer("usmf", "C1", "Last", "2")];
     assert_eq!(upsert(&store, &customer_entity, &rows).0, counts(1, 1, 0), "one row inserted, then updated");
@@ -260,9 +309,8 @@ fn a_key_repeated_within_one_batch_keeps_the_last_row() {
     assert_eq!(upsert(&store, &customer_entity, &repeated).0, counts(0, 1, 1));
 }
 
-#[test]
-fn reading_since_a_watermark_returns_exactly_the_changed_rows_in_batches() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn reading_since_a_watermark_returns_exactly_the_changed_rows_in_batches(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let initial: Vec<_> = (1..=5).map(|n| customer("usmf", &format!("C{n}"), "Initial", "1")).collect();
     upsert(&store, &customer_entity, &initial);
@@ -285,9 +333,8 @@ fn reading_since_a_watermark_returns_exactly_the_changed_rows_in_batches() {
     assert_eq!(accounts(&changed), ["C4", "C2", "C6"]);
 }
 
-#[test]
-fn staged_watermarks_move_only_when_committed_and_never_back() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn staged_watermarks_move_only_when_committed_and_never_back(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let watermark = |version| Watermark { project: "Export customers".into(), entity: "Customer".into(), version };
     let saved = || store.watermark("Export customers", "Customer").expect("watermark");
     store.set_watermark("Export customers", "Customer", 5).expect("watermark saved");
@@ -312,9 +359,8 @@ fn staged_watermarks_move_only_when_committed_and_never_back() {
     assert_eq!(saved(), 9);
 }
 
-#[test]
-fn a_read_stops_at_the_version_current_when_it_began() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn a_read_stops_at_the_version_current_when_it_began(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let initial: Vec<_> = (1..=4).map(|n| customer("usmf", &format!("C{n}"), "Initial", "1")).collect();
     let (_, version) = upsert(&store, &customer_entity, &initial);
@@ -333,9 +379,8 @@ fn a_read_stops_at_the_version_current_when_it_began() {
     assert_eq!(accounts(&next_export), ["C3", "C9"]);
 }
 
-#[test]
-fn every_field_type_round_trips_exactly() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn every_field_type_round_trips_exactly(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let unusual = vec![
         Value::String("usmf".into()),
@@ -361,9 +406,8 @@ fn every_field_type_round_trips_exactly() {
     assert_eq!(stored, [unusual, sparse, maximal], "values, empty text and nulls read back as written");
 }
 
-#[test]
-fn text_that_looks_like_sql_is_stored_verbatim() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn text_that_looks_like_sql_is_stored_verbatim(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let hostile = "'; DROP TABLE \"entity_Customer\"; --";
     let rows = [customer("usmf", "X'1", hostile, "1"), customer("usmf", "Robert\"); --", "\"", "2")];
@@ -375,9 +419,8 @@ fn text_that_looks_like_sql_is_stored_verbatim() {
     store.check_integrity().expect("the database is intact");
 }
 
-#[test]
-fn a_batch_that_does_not_fit_the_entity_is_refused() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn a_batch_that_does_not_fit_the_entity_is_refused(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let mut writer = store.writer().expect("writer");
     let mut transaction = writer.transaction().expect("transaction");
@@ -402,9 +445,8 @@ fn a_batch_that_does_not_fit_the_entity_is_refused() {
     assert_eq!(error.to_string(), "record 1 of Customer: key field CustomerAccount has no value");
 }
 
-#[test]
-fn an_entity_the_store_was_not_prepared_with_is_refused() {
-    let (_directory, store) = prepared_store(&[CURRENCY]);
+fn an_entity_the_store_was_not_prepared_with_is_refused(on: On) {
+    let (_directory, store) = prepared_store(on, &[CURRENCY]);
     let customer_entity = customer_entity(CUSTOMER);
     let mut writer = store.writer().expect("writer");
     let mut transaction = writer.transaction().expect("transaction");
@@ -413,9 +455,8 @@ fn an_entity_the_store_was_not_prepared_with_is_refused() {
     assert!(error.to_string().contains("entity Customer has no table"), "{error}");
 }
 
-#[test]
-fn a_dropped_transaction_leaves_nothing_behind() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn a_dropped_transaction_leaves_nothing_behind(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let before = store.version().expect("version");
     let mut writer = store.writer().expect("writer");
@@ -434,9 +475,8 @@ fn a_dropped_transaction_leaves_nothing_behind() {
     assert_eq!(transaction.version(), before + 1);
 }
 
-#[test]
-fn record_errors_are_committed_with_the_rows_of_their_batch() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn record_errors_are_committed_with_the_rows_of_their_batch(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let mut writer = store.writer().expect("writer");
     let mut transaction = writer.transaction().expect("transaction");
@@ -489,9 +529,8 @@ fn sample_execution() -> Execution {
     }
 }
 
-#[test]
-fn an_execution_is_saved_replaced_and_read_back() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn an_execution_is_saved_replaced_and_read_back(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let mut execution = sample_execution();
     store.save_execution(&execution).expect("saved");
     assert_eq!(store.execution(&execution.id).expect("read"), Some(execution.clone()));
@@ -513,9 +552,8 @@ fn an_execution_is_saved_replaced_and_read_back() {
     assert_eq!(store.execution("no such execution").expect("read"), None);
 }
 
-#[test]
-fn a_field_added_to_the_definition_gets_its_default_in_existing_rows() {
-    let (directory, store) = prepared_store(&[CUSTOMER]);
+fn a_field_added_to_the_definition_gets_its_default_in_existing_rows(on: On) {
+    let (directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let (_, version) = upsert(&store, &customer_entity, &[customer("usmf", "C1", "Contoso", "1")]);
 
@@ -524,8 +562,8 @@ fn a_field_added_to_the_definition_gets_its_default_in_existing_rows() {
          \n[[field]]\nname = \"Priority\"\ntype = \"integer\"\ndefault = 7\n\
          \n[[field]]\nname = \"Notes\"\ntype = \"string\"\n"
     );
-    // A second handle on the same file, as after a restart.
-    let reopened = Store::open(&directory.path().join("wharf.db")).expect("reopen");
+    // A second handle on the same data, as after a restart.
+    let reopened = directory.open();
     reopened.prepare(&catalog_of(&[&grown])).expect("migrated");
     let grown_entity = entity(&reopened, "Customer");
     let (rows, _) = read_rows(&reopened, &grown_entity, &everything(10));
@@ -544,9 +582,8 @@ fn a_field_added_to_the_definition_gets_its_default_in_existing_rows() {
     assert_eq!(reopened.count(&grown_entity, None).expect("count"), 2);
 }
 
-#[test]
-fn a_type_change_between_storage_classes_is_refused_and_changes_nothing() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn a_type_change_between_storage_classes_is_refused_and_changes_nothing(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     upsert(&store, &customer_entity, &[customer("usmf", "C1", "Contoso", "1")]);
 
@@ -573,9 +610,8 @@ fn a_type_change_between_storage_classes_is_refused_and_changes_nothing() {
     assert_eq!(rows[0][2], Value::String("Contoso".into()));
 }
 
-#[test]
-fn a_key_change_is_refused() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn a_key_change_is_refused(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let rekeyed = CUSTOMER.replace("key = [\"CustomerAccount\"]", "key = [\"CustomerAccount\", \"Name\"]");
     let message = format!("{:#}", store.prepare(&catalog_of(&[&rekeyed])).expect_err("key change"));
     assert!(
@@ -591,9 +627,8 @@ fn a_key_change_is_refused() {
     assert!(message.contains("to (CustomerAccount)"), "{message}");
 }
 
-#[test]
-fn a_removed_field_keeps_its_data_and_brings_it_back_when_restored() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn a_removed_field_keeps_its_data_and_brings_it_back_when_restored(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     upsert(&store, &entity(&store, "Customer"), &[customer("usmf", "C1", "Contoso", "1")]);
 
     let without_name = CUSTOMER.replace("[[field]]\nname = \"Name\"\ntype = \"string\"\n", "");
@@ -612,21 +647,23 @@ fn a_removed_field_keeps_its_data_and_brings_it_back_when_restored() {
     assert_eq!(rows[1][2], Value::Null, "rows written meanwhile have none");
 }
 
-#[test]
-fn committed_rows_survive_closing_the_store_and_a_foreign_file_is_refused() {
-    let directory = tempfile::tempdir().expect("temporary directory");
-    let path = directory.path().join("wharf.db");
+fn committed_rows_survive_closing_the_store(on: On) {
+    let place = Place::new(on);
     {
-        let store = Store::open(&path).expect("store");
+        let store = place.open();
         store.prepare(&catalog_of(&[CUSTOMER])).expect("prepared");
         upsert(&store, &entity(&store, "Customer"), &[customer("usmf", "C1", "Durable", "1")]);
     }
-    let reopened = Store::open(&path).expect("reopen");
+    let reopened = place.open();
     reopened.prepare(&catalog_of(&[CUSTOMER])).expect("prepared again");
     let found = reopened.lookup("Customer", &customer_key("usmf", "C1")).expect("lookup").expect("found");
     assert_eq!(field_value(&found, "Name"), Value::String("Durable".into()));
     reopened.check_integrity().expect("intact");
+}
 
+#[test]
+fn a_foreign_file_is_refused() {
+    let directory = tempfile::tempdir().expect("temporary directory");
     let foreign = directory.path().join("notes.txt");
     std::fs::write(&foreign, "not a database, just some text that is long enough to have a header".repeat(20))
         .expect("written");
@@ -634,18 +671,15 @@ fn committed_rows_survive_closing_the_store_and_a_foreign_file_is_refused() {
     assert!(message.contains("cannot configure the store") && message.contains("not a database"), "{message}");
 }
 
-#[test]
-fn a_field_named_like_a_hidden_column_is_refused() {
-    let directory = tempfile::tempdir().expect("temporary directory");
-    let store = Store::open(&directory.path().join("wharf.db")).expect("store");
+fn a_field_named_like_a_hidden_column_is_refused(on: On) {
+    let (_place, store) = prepared_store(on, &[]);
     let clash = format!("{CURRENCY}\n[[field]]\nname = \"_Version\"\ntype = \"integer\"\n");
     let message = format!("{:#}", store.prepare(&catalog_of(&[&clash])).expect_err("reserved name"));
     assert!(message.contains("field _Version uses a name the store keeps for its own columns"), "{message}");
 }
 
-#[test]
-fn shared_entities_ignore_the_company_filter() {
-    let (_directory, store) = prepared_store(&[CUSTOMER, CURRENCY]);
+fn shared_entities_ignore_the_company_filter(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER, CURRENCY]);
     let currency = entity(&store, "Currency");
     let rows = [
         vec![Value::String("EUR".into()), Value::String("€".into())],
@@ -659,9 +693,8 @@ fn shared_entities_ignore_the_company_filter() {
     assert_eq!(found, fields(&[("Code", Value::from("EUR")), ("Symbol", Value::from("€"))]));
 }
 
-#[test]
-fn lookups_find_committed_rows_by_their_whole_key() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn lookups_find_committed_rows_by_their_whole_key(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     upsert(&store, &entity(&store, "Customer"), &[customer("usmf", "C1", "Contoso", "12.50")]);
 
     let found = store.lookup("Customers V3", &customer_key("USMF", "C1")).expect("lookup").expect("found");
@@ -684,9 +717,8 @@ fn lookups_find_committed_rows_by_their_whole_key() {
     assert!(error.to_string().starts_with("unknown entity Vendor"), "{error}");
 }
 
-#[test]
-fn a_unit_of_work_commits_all_its_changes_at_once_with_a_new_version() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn a_unit_of_work_commits_all_its_changes_at_once_with_a_new_version(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let (_, before) = upsert(&store, &customer_entity, &[customer("usmf", "C1", "Contoso", "1")]);
 
@@ -723,9 +755,8 @@ fn a_unit_of_work_commits_all_its_changes_at_once_with_a_new_version() {
     );
 }
 
-#[test]
-fn a_dropped_unit_of_work_changes_nothing() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn a_dropped_unit_of_work_changes_nothing(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     upsert(&store, &entity(&store, "Customer"), &[customer("usmf", "C1", "Contoso", "1")]);
     let mut unit = store.begin().expect("unit");
     unit.insert("Customer", customer_key("usmf", "C2")).expect("insert");
@@ -740,9 +771,8 @@ fn a_dropped_unit_of_work_changes_nothing() {
     unit.commit().expect("commit");
 }
 
-#[test]
-fn units_take_turns_and_read_only_units_need_none() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn units_take_turns_and_read_only_units_need_none(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     upsert(&store, &entity(&store, "Customer"), &[customer("usmf", "C1", "Contoso", "1")]);
     let mut writer = store.begin().expect("a writing unit");
     writer.insert("Customer", customer_key("usmf", "C2")).expect("insert");
@@ -774,9 +804,8 @@ fn units_take_turns_and_read_only_units_need_none() {
     }
 }
 
-#[test]
-fn a_unit_of_work_refuses_bad_changes_and_names_the_field() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn a_unit_of_work_refuses_bad_changes_and_names_the_field(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     upsert(&store, &entity(&store, "Customer"), &[customer("usmf", "C1", "Contoso", "1")]);
     let mut unit = store.begin().expect("unit");
 
@@ -808,9 +837,8 @@ fn a_unit_of_work_refuses_bad_changes_and_names_the_field() {
     unit.commit().expect("the unit still commits its valid work");
 }
 
-#[test]
-fn find_returns_matching_rows_in_key_order_up_to_the_limit() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn find_returns_matching_rows_in_key_order_up_to_the_limit(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let mut rows = Vec::new();
     for account in ["C3", "C1", "C4", "C2"] {
         let mut row = customer("usmf", account, "Same", "1");
@@ -841,9 +869,8 @@ fn find_returns_matching_rows_in_key_order_up_to_the_limit() {
     assert_eq!(unit.find("Customer", &Fields::new(), usize::MAX).expect("every row").len(), 5);
 }
 
-#[test]
-fn writers_on_several_threads_take_turns_and_every_version_is_distinct() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+fn writers_on_several_threads_take_turns_and_every_version_is_distinct(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let threads: Vec<_> = ["usmf", "demf", "gbsi"]
         .into_iter()
@@ -876,7 +903,7 @@ fn writers_on_several_threads_take_turns_and_every_version_is_distinct() {
 #[test]
 #[ignore = "a measurement; run in release mode"]
 fn upserting_100k_ten_field_rows_in_batches_of_5000_reaches_250k_rows_per_second() {
-    let (_directory, store) = prepared_store(&[CUSTOMER]);
+    let (_directory, store) = prepared_store(On::Sqlite, &[CUSTOMER]);
     let customer_entity = entity(&store, "Customer");
     let batches: Vec<Batch> = (0..20)
         .map(|batch| {
@@ -914,3 +941,34 @@ fn upserting_100k_ten_field_rows_in_batches_of_5000_reaches_250k_rows_per_second
     assert_eq!((inserted, unchanged, rows.len()), (100_000, 100_000, 100_000));
     assert!(insert_rate >= 250_000.0, "{insert_rate:.0} rows/s is below the 250,000 rows/s target");
 }
+
+on_both_engines!(
+    upserts_count_inserts_updates_and_unchanged_rows_and_only_changes_move_versions,
+    large_batches_with_repeated_keys_match_a_row_by_row_model,
+    the_same_key_in_two_companies_is_two_rows,
+    a_key_repeated_within_one_batch_keeps_the_last_row,
+    reading_since_a_watermark_returns_exactly_the_changed_rows_in_batches,
+    staged_watermarks_move_only_when_committed_and_never_back,
+    a_read_stops_at_the_version_current_when_it_began,
+    every_field_type_round_trips_exactly,
+    text_that_looks_like_sql_is_stored_verbatim,
+    a_batch_that_does_not_fit_the_entity_is_refused,
+    an_entity_the_store_was_not_prepared_with_is_refused,
+    a_dropped_transaction_leaves_nothing_behind,
+    record_errors_are_committed_with_the_rows_of_their_batch,
+    an_execution_is_saved_replaced_and_read_back,
+    a_field_added_to_the_definition_gets_its_default_in_existing_rows,
+    a_type_change_between_storage_classes_is_refused_and_changes_nothing,
+    a_key_change_is_refused,
+    a_removed_field_keeps_its_data_and_brings_it_back_when_restored,
+    committed_rows_survive_closing_the_store,
+    a_field_named_like_a_hidden_column_is_refused,
+    shared_entities_ignore_the_company_filter,
+    lookups_find_committed_rows_by_their_whole_key,
+    a_unit_of_work_commits_all_its_changes_at_once_with_a_new_version,
+    a_dropped_unit_of_work_changes_nothing,
+    units_take_turns_and_read_only_units_need_none,
+    a_unit_of_work_refuses_bad_changes_and_names_the_field,
+    find_returns_matching_rows_in_key_order_up_to_the_limit,
+    writers_on_several_threads_take_turns_and_every_version_is_distinct,
+);

@@ -9,9 +9,9 @@ use rusqlite::{Connection, ToSql};
 use wharf_plugin_sdk::Value;
 
 use super::schema::{self, CREATED_COLUMN, VERSION_COLUMN, quote};
-use super::values::{Parameter, plugin_value, stored_value};
-use super::sqlite::{BUSY_TIMEOUT, Sqlite, next_version};
 use super::sql_version;
+use super::sqlite::{BUSY_TIMEOUT, Sqlite, next_version};
+use super::values::{Parameter, plugin_value, stored_value};
 use crate::entity::{Catalog, Entity};
 use crate::plugin::entities::Fields;
 use crate::plugin::{Entities, ReadOnly, UnitOfWork};

@@ -10,9 +10,9 @@ use wharf_plugin_sdk::{Batch, ValueRef};
 
 use super::executions::RecordError;
 use super::schema::{self, CREATED_COLUMN, ROW_COLUMN, VERSION_COLUMN, quote};
-use super::values::{Parameter, converted_cell_fits};
-use super::sqlite::{Sqlite, next_version};
 use super::sql_version;
+use super::sqlite::{Sqlite, next_version};
+use super::values::{Parameter, converted_cell_fits};
 use crate::entity::Entity;
 
 /// A connection for one writer thread. Open it with [`Store::writer`]; each
