@@ -4,10 +4,17 @@
 //! parameter and every identifier comes from the entity definition, so no text a client sends
 //! ever becomes SQL.
 //!
-//! Comparisons on a field are written against the bare column, so SQLite can answer them from
-//! the key index or a declared secondary index. The exception is decimals: they are stored as
-//! their exact text (see `schema`), so they compare as `REAL` numbers, which no index serves
-//! and which is exact to about 15 significant digits.
+//! One renderer ([`Sql`]) writes both engines' SQL; a [`Dialect`] says what differs between
+//! them (parameters, casts, function names, boolean literals, null ordering), so both give
+//! the same rows in the same order. The query's semantics are SQLite's, and PostgreSQL is
+//! made to follow them: ASCII-only case folding, nulls first in ascending order, null for a
+//! division by zero.
+//!
+//! Comparisons on a field are written against the bare column, so the database can answer
+//! them from the key index or a declared secondary index. The exception is decimals on
+//! SQLite: they are stored as their exact text (see `schema`), so they compare as `REAL`
+//! numbers, which no index serves and which is exact to about 15 significant digits. On
+//! PostgreSQL decimals are `numeric` and compare exactly, from an index.
 
 use std::fmt::Write as _;
 
@@ -15,8 +22,8 @@ use anyhow::{Context as _, Result};
 use rusqlite::ToSql;
 use wharf_plugin_sdk::Value;
 
-use super::sqlite::Sqlite;
 use super::schema::{self, VERSION_COLUMN, quote};
+use super::sqlite::Sqlite;
 use super::values::{Parameter, stored_value};
 use crate::entity::{Entity, FieldType};
 
@@ -214,11 +221,33 @@ impl QueryRow {
     }
 }
 
+/// The SQL dialect a query is written in: what differs between the engines. The query
+/// language, its null rules and its order are the same on both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dialect {
+    /// SQLite: `?N` parameters, decimals stored as text and compared as `REAL`, booleans as
+    /// 0 and 1.
+    Sqlite,
+    /// PostgreSQL: `$N` parameters, typed by their values when bound (`postgres/query.rs`);
+    /// decimals are `numeric`, compared exactly; booleans are `boolean`.
+    Postgres,
+}
+
+/// ASCII letters only, as `translate`'s arguments: PostgreSQL's `lower`/`upper` follow the
+/// database's locale, SQLite's and `LIKE`'s case rules only ASCII, and both engines must
+/// agree whatever the locale.
+const UPPERCASE: &str = "'ABCDEFGHIJKLMNOPQRSTUVWXYZ'";
+const LOWERCASE: &str = "'abcdefghijklmnopqrstuvwxyz'";
+
 /// SQL text with its parameters, built up piece by piece.
-struct Sql<'e> {
+pub(super) struct Sql<'e> {
     entity: &'e Entity,
-    text: String,
-    parameters: Vec<Value>,
+    dialect: Dialect,
+    /// The statement.
+    pub(super) text: String,
+    /// Its parameters, in order: `?1`/`$1` is the first. (On PostgreSQL a null is written as
+    /// `NULL` rather than bound, so that it takes the type of what it meets.)
+    pub(super) parameters: Vec<Value>,
     /// How many terms deep the term being written is.
     depth: usize,
 }
@@ -234,25 +263,85 @@ pub const MAX_TERM_DEPTH: usize = 200;
 pub struct TooDeep;
 
 impl<'e> Sql<'e> {
-    fn new(entity: &'e Entity) -> Sql<'e> {
-        Sql { entity, text: String::new(), parameters: Vec::new(), depth: 0 }
+    fn new(entity: &'e Entity, dialect: Dialect) -> Sql<'e> {
+        Sql { entity, dialect, text: String::new(), parameters: Vec::new(), depth: 0 }
+    }
+
+    /// `{head} WHERE … ORDER BY … LIMIT … OFFSET …`: the page of rows `query` selects, where
+    /// `head` is the `SELECT … FROM …` of the engine's columns.
+    pub(super) fn page(entity: &'e Entity, dialect: Dialect, head: &str, query: &Query) -> Result<Sql<'e>> {
+        let sort = query.sort(entity);
+        let mut sql = Sql::new(entity, dialect);
+        sql.push(head);
+        sql.push(" WHERE ");
+        sql.condition(&query.condition)?;
+        if let Some(after) = &query.after {
+            sql.push(" AND ");
+            sql.after(&sort, after)?;
+        }
+        sql.order_by(&sort)?;
+        sql.push(" LIMIT ");
+        sql.bind(Value::Integer(i64::try_from(query.limit).unwrap_or(i64::MAX)));
+        sql.push(" OFFSET ");
+        sql.bind(Value::Integer(i64::try_from(query.offset).unwrap_or(i64::MAX)));
+        Ok(sql)
+    }
+
+    /// `{head} WHERE …` for `condition`, then `ORDER BY` for `sort` when given.
+    pub(super) fn filtered(
+        entity: &'e Entity,
+        dialect: Dialect,
+        head: &str,
+        condition: &Condition,
+        sort: Option<&[Order]>,
+    ) -> Result<Sql<'e>> {
+        let mut sql = Sql::new(entity, dialect);
+        sql.push(head);
+        sql.push(" WHERE ");
+        sql.condition(condition)?;
+        if let Some(sort) = sort {
+            sql.order_by(sort)?;
+        }
+        Ok(sql)
     }
 
     fn push(&mut self, text: &str) {
         self.text.push_str(text);
     }
 
+    /// Writes `text` in the dialect at hand.
+    fn push_either(&mut self, sqlite: &str, postgres: &str) {
+        self.push(match self.dialect {
+            Dialect::Sqlite => sqlite,
+            Dialect::Postgres => postgres,
+        });
+    }
+
     fn bind(&mut self, value: Value) {
+        if self.dialect == Dialect::Postgres && value == Value::Null {
+            self.push("NULL");
+            return;
+        }
         self.parameters.push(value);
+        let sigil = match self.dialect {
+            Dialect::Sqlite => '?',
+            Dialect::Postgres => '$',
+        };
         // Writing to a String cannot fail.
-        let _ = write!(self.text, "?{}", self.parameters.len());
+        let _ = write!(self.text, "{sigil}{}", self.parameters.len());
     }
 
     fn field_type(&self, index: usize) -> Option<&'e FieldType> {
         self.entity.fields.get(index).map(|field| &field.field_type)
     }
 
-    /// Whether a term is a decimal or floating-point number, which compare as `REAL`.
+    /// Whether a field never holds null: key fields, which every row has.
+    fn never_null(&self, index: usize) -> bool {
+        self.entity.key.contains(&index) && self.entity.fields.get(index).is_some_and(|field| field.required)
+    }
+
+    /// Whether a term is a decimal or floating-point number, which compare as numbers with a
+    /// fraction: `REAL` on SQLite, `numeric` on PostgreSQL.
     fn is_real(&self, term: &Term) -> bool {
         match term {
             Term::Field(index) => matches!(self.field_type(*index), Some(FieldType::Decimal { .. })),
@@ -268,11 +357,22 @@ impl<'e> Sql<'e> {
         }
     }
 
+    /// Whether a term is a decimal field or value: `numeric` already on PostgreSQL.
+    fn is_decimal(&self, term: &Term) -> bool {
+        match term {
+            Term::Field(index) => matches!(self.field_type(*index), Some(FieldType::Decimal { .. })),
+            Term::Value(value) => matches!(value, Value::Decimal(_)),
+            _ => false,
+        }
+    }
+
     fn term(&mut self, term: &Term) -> Result<()> {
         self.term_as(term, false)
     }
 
-    /// Writes a term; `real` casts it to `REAL` for a numeric comparison with a decimal.
+    /// Writes a term; `real` makes it a number with a fraction for a numeric comparison with
+    /// a decimal: `REAL` on SQLite, `numeric` on PostgreSQL (exact, and a decimal column stays
+    /// bare so its index serves the comparison).
     fn term_as(&mut self, term: &Term, real: bool) -> Result<()> {
         if self.depth >= MAX_TERM_DEPTH {
             return Err(TooDeep.into());
@@ -285,10 +385,21 @@ impl<'e> Sql<'e> {
 
     fn term_at_depth(&mut self, term: &Term, real: bool) -> Result<()> {
         if real {
-            self.push("CAST(");
-            self.term_as(term, false)?;
-            self.push(" AS REAL)");
-            return Ok(());
+            match self.dialect {
+                Dialect::Sqlite => {
+                    self.push("CAST(");
+                    self.term_as(term, false)?;
+                    self.push(" AS REAL)");
+                    return Ok(());
+                }
+                Dialect::Postgres if !self.is_decimal(term) => {
+                    self.push("(");
+                    self.term_as(term, false)?;
+                    self.push(")::numeric");
+                    return Ok(());
+                }
+                Dialect::Postgres => {}
+            }
         }
         match term {
             Term::Field(index) => {
@@ -310,10 +421,20 @@ impl<'e> Sql<'e> {
                     Arithmetic::Div | Arithmetic::DivBy => " / ",
                     Arithmetic::Mod => " % ",
                 };
+                // SQLite's division by zero is null; PostgreSQL's fails the statement, so its
+                // divisor zero becomes null first.
+                let divides = matches!(operator, Arithmetic::Div | Arithmetic::DivBy | Arithmetic::Mod);
+                let guarded = divides && self.dialect == Dialect::Postgres;
                 self.push("(");
                 self.term_as(left, real)?;
                 self.push(symbol);
+                if guarded {
+                    self.push("NULLIF(");
+                }
                 self.term_as(right, real)?;
+                if guarded {
+                    self.push(", 0)");
+                }
                 self.push(")");
             }
             Term::Call(function, arguments) => self.call(*function, arguments)?,
@@ -321,7 +442,93 @@ impl<'e> Sql<'e> {
         Ok(())
     }
 
+    /// `name(argument)`.
+    fn call_one(&mut self, name: &str, argument: &Term, close: &str) -> Result<()> {
+        self.push(name);
+        self.term(argument)?;
+        self.push(close);
+        Ok(())
+    }
+
     fn call(&mut self, function: Function, arguments: &[Term]) -> Result<()> {
+        let argument = |index: usize| arguments.get(index).context("a function is missing an argument");
+        match self.dialect {
+            Dialect::Sqlite => self.call_sqlite(function, arguments),
+            Dialect::Postgres => match function {
+                Function::ToLower | Function::ToUpper => {
+                    let (from, to) =
+                        if function == Function::ToLower { (UPPERCASE, LOWERCASE) } else { (LOWERCASE, UPPERCASE) };
+                    self.call_one("translate(", argument(0)?, &format!(", {from}, {to})"))
+                }
+                Function::Length => self.call_one("char_length(", argument(0)?, ")"),
+                // Spaces only, as SQLite's `trim`.
+                Function::Trim => self.call_one("btrim(", argument(0)?, ", ' ')"),
+                Function::IndexOf => {
+                    self.push("(strpos(");
+                    self.term(argument(0)?)?;
+                    self.push(", ");
+                    self.term(argument(1)?)?;
+                    self.push(") - 1)");
+                    Ok(())
+                }
+                Function::Substring => {
+                    self.push("substr(");
+                    self.term(argument(0)?)?;
+                    self.push(", ((");
+                    self.term(argument(1)?)?;
+                    self.push(") + 1)::integer");
+                    if let Some(length) = arguments.get(2) {
+                        self.push(", (");
+                        self.term(length)?;
+                        self.push(")::integer");
+                    }
+                    self.push(")");
+                    Ok(())
+                }
+                Function::Concat => {
+                    self.push("(");
+                    self.term(argument(0)?)?;
+                    self.push(" || ");
+                    self.term(argument(1)?)?;
+                    self.push(")");
+                    Ok(())
+                }
+                // Dates and date-times are ISO 8601 text in UTC; `timestamp` reads both (a
+                // date as its midnight) and ignores the `Z`.
+                Function::Year | Function::Month | Function::Day | Function::Hour | Function::Minute => {
+                    let part = match function {
+                        Function::Year => "year",
+                        Function::Month => "month",
+                        Function::Day => "day",
+                        Function::Hour => "hour",
+                        _ => "minute",
+                    };
+                    self.call_one(&format!("extract({part} FROM ("), argument(0)?, ")::timestamp)::bigint")
+                }
+                Function::Second => {
+                    self.call_one("floor(extract(second FROM (", argument(0)?, ")::timestamp))::bigint")
+                }
+                // Milliseconds, as SQLite's date functions keep them.
+                Function::FractionalSeconds => {
+                    self.call_one("round(mod(extract(second FROM (", argument(0)?, ")::timestamp), 1), 3)")
+                }
+                Function::Date => self.call_one("to_char((", argument(0)?, ")::timestamp, 'YYYY-MM-DD')"),
+                Function::Time => self.call_one("to_char((", argument(0)?, ")::timestamp, 'HH24:MI:SS')"),
+                Function::Round | Function::Floor | Function::Ceiling => {
+                    self.push(match function {
+                        Function::Round => "round(",
+                        Function::Floor => "floor(",
+                        _ => "ceil(",
+                    });
+                    self.term_as(argument(0)?, true)?;
+                    self.push(")");
+                    Ok(())
+                }
+            },
+        }
+    }
+
+    fn call_sqlite(&mut self, function: Function, arguments: &[Term]) -> Result<()> {
         let argument = |index: usize| arguments.get(index).context("a function is missing an argument");
         // SQLite's date functions read ISO 8601 text, which is how dates are stored.
         let part = |format: &str| format!("CAST(strftime('{format}', ");
@@ -334,9 +541,7 @@ impl<'e> Sql<'e> {
                     Function::Trim => "trim(",
                     _ => "date(",
                 };
-                self.push(name);
-                self.term(argument(0)?)?;
-                self.push(")");
+                self.call_one(name, argument(0)?, ")")?;
             }
             Function::IndexOf => {
                 self.push("(instr(");
@@ -372,15 +577,9 @@ impl<'e> Sql<'e> {
                     Function::Hour => "%H",
                     _ => "%M",
                 };
-                self.push(&part(format));
-                self.term(argument(0)?)?;
-                self.push(") AS INTEGER)");
+                self.call_one(&part(format), argument(0)?, ") AS INTEGER)")?;
             }
-            Function::Second => {
-                self.push(&part("%S"));
-                self.term(argument(0)?)?;
-                self.push(") AS INTEGER)");
-            }
+            Function::Second => self.call_one(&part("%S"), argument(0)?, ") AS INTEGER)")?,
             Function::FractionalSeconds => {
                 // `%f` is seconds with milliseconds (`SS.SSS`).
                 self.push("(CAST(strftime('%f', ");
@@ -390,11 +589,7 @@ impl<'e> Sql<'e> {
                 self.term(argument(0)?)?;
                 self.push(") AS INTEGER))");
             }
-            Function::Time => {
-                self.push("strftime('%H:%M:%S', ");
-                self.term(argument(0)?)?;
-                self.push(")");
-            }
+            Function::Time => self.call_one("strftime('%H:%M:%S', ", argument(0)?, ")")?,
             Function::Round => {
                 self.push("round(");
                 self.term_as(argument(0)?, true)?;
@@ -422,16 +617,32 @@ impl<'e> Sql<'e> {
         Ok(())
     }
 
-    fn condition(&mut self, condition: &Condition) -> Result<()> {
-        match condition {
-            Condition::True => self.push("1"),
-            Condition::Compare(comparison, left, right) => self.compare(*comparison, left, right)?,
-            Condition::Matches(term, pattern) => {
-                self.term(term)?;
+    /// `text LIKE pattern`, letters compared without regard to ASCII case as SQLite's `LIKE`
+    /// compares them; on PostgreSQL both sides are lowercased (ASCII only) and `LIKE` compares
+    /// exactly, whatever the database's locale.
+    fn like(&mut self, text: &Term, pattern: String) -> Result<()> {
+        match self.dialect {
+            Dialect::Sqlite => {
+                self.term(text)?;
                 self.push(" LIKE ");
-                self.bind(Value::String(like_pattern(pattern)));
+                self.bind(Value::String(pattern));
                 self.push(" ESCAPE '\\'");
             }
+            Dialect::Postgres => {
+                self.call_one("translate(", text, &format!(", {UPPERCASE}, {LOWERCASE})"))?;
+                self.push(" LIKE ");
+                self.bind(Value::String(pattern.to_ascii_lowercase()));
+                self.push(" ESCAPE E'\\\\'");
+            }
+        }
+        Ok(())
+    }
+
+    fn condition(&mut self, condition: &Condition) -> Result<()> {
+        match condition {
+            Condition::True => self.push_either("1", "true"),
+            Condition::Compare(comparison, left, right) => self.compare(*comparison, left, right)?,
+            Condition::Matches(term, pattern) => self.like(term, like_pattern(pattern))?,
             Condition::Contains(text, part) | Condition::StartsWith(text, part) | Condition::EndsWith(text, part) => {
                 // A literal becomes a LIKE pattern (case-insensitive, as D365 compares);
                 // a computed part is searched for exactly.
@@ -443,31 +654,28 @@ impl<'e> Sql<'e> {
                             Condition::StartsWith(..) => format!("{escaped}%"),
                             _ => format!("%{escaped}"),
                         };
-                        self.term(text)?;
-                        self.push(" LIKE ");
-                        self.bind(Value::String(pattern));
-                        self.push(" ESCAPE '\\'");
+                        self.like(text, pattern)?;
                     }
                     _ => match condition {
                         Condition::Contains(..) => {
-                            self.push("instr(");
+                            self.push_either("instr(", "strpos(");
                             self.term(text)?;
                             self.push(", ");
                             self.term(part)?;
                             self.push(") > 0");
                         }
                         Condition::StartsWith(..) => {
-                            self.push("substr(");
+                            self.push_either("substr(", "left(");
                             self.term(text)?;
-                            self.push(", 1, length(");
+                            self.push_either(", 1, length(", ", char_length(");
                             self.term(part)?;
                             self.push(")) = ");
                             self.term(part)?;
                         }
                         _ => {
-                            self.push("substr(");
+                            self.push_either("substr(", "right(");
                             self.term(text)?;
-                            self.push(", -length(");
+                            self.push_either(", -length(", ", char_length(");
                             self.term(part)?;
                             self.push(")) = ");
                             self.term(part)?;
@@ -477,8 +685,10 @@ impl<'e> Sql<'e> {
             }
             Condition::IsTrue(term) => {
                 self.term(term)?;
-                self.push(" = 1");
+                self.push_either(" = 1", " = true");
             }
+            // `IN ()` is no PostgreSQL; it holds for no row.
+            Condition::In(_, values) if values.is_empty() && self.dialect == Dialect::Postgres => self.push("false"),
             Condition::In(term, values) => {
                 self.term(term)?;
                 self.push(" IN (");
@@ -497,7 +707,7 @@ impl<'e> Sql<'e> {
                 // true, so unknown counts as false before negating.
                 self.push("NOT coalesce(");
                 self.condition(inner)?;
-                self.push(", 0)");
+                self.push_either(", 0)", ", false)");
             }
         }
         Ok(())
@@ -508,8 +718,8 @@ impl<'e> Sql<'e> {
     /// expression depth limit of 1000; balanced it is 10.
     fn balanced(&mut self, operands: &[Condition], operator: &str) -> Result<()> {
         match operands {
-            [] if operator == " OR " => self.push("0"),
-            [] => self.push("1"),
+            [] if operator == " OR " => self.push_either("0", "false"),
+            [] => self.push_either("1", "true"),
             [one] => self.condition(one)?,
             _ => {
                 let (left, right) = operands.split_at(operands.len() / 2);
@@ -528,29 +738,31 @@ impl<'e> Sql<'e> {
         if null(left) || null(right) {
             let other = if null(left) { right } else { left };
             self.term(other)?;
-            self.push(match comparison {
-                Comparison::Eq => " IS NULL",
-                Comparison::Ne => " IS NOT NULL",
+            match comparison {
+                Comparison::Eq => self.push(" IS NULL"),
+                Comparison::Ne => self.push(" IS NOT NULL"),
                 // Ordering against null holds for no row.
-                _ => " IS NULL AND 0",
-            });
+                _ => self.push_either(" IS NULL AND 0", " IS NULL AND false"),
+            }
             return Ok(());
         }
         let real = self.is_real(left) || self.is_real(right);
         self.term_as(left, real)?;
-        self.push(match comparison {
-            Comparison::Eq => " = ",
+        match comparison {
+            Comparison::Eq => self.push(" = "),
             // Rows without a value differ from every value.
-            Comparison::Ne => " IS NOT ",
-            Comparison::Gt => " > ",
-            Comparison::Ge => " >= ",
-            Comparison::Lt => " < ",
-            Comparison::Le => " <= ",
-        });
+            Comparison::Ne => self.push_either(" IS NOT ", " IS DISTINCT FROM "),
+            Comparison::Gt => self.push(" > "),
+            Comparison::Ge => self.push(" >= "),
+            Comparison::Lt => self.push(" < "),
+            Comparison::Le => self.push(" <= "),
+        }
         self.term_as(right, real)
     }
 
-    /// `ORDER BY` for `sort`.
+    /// `ORDER BY` for `sort`, nulls first when ascending and last when descending (SQLite's
+    /// order, which PostgreSQL is told; key fields have no nulls, so their index serves the
+    /// order as it is).
     fn order_by(&mut self, sort: &[Order]) -> Result<()> {
         self.push(" ORDER BY ");
         for (position, order) in sort.iter().enumerate() {
@@ -561,13 +773,21 @@ impl<'e> Sql<'e> {
             let real = self.is_real(&term);
             self.term_as(&term, real)?;
             self.push(if order.descending { " DESC" } else { " ASC" });
+            if self.dialect == Dialect::Postgres && !self.never_null(order.field) {
+                self.push(if order.descending { " NULLS LAST" } else { " NULLS FIRST" });
+            }
         }
         Ok(())
     }
 
-    /// The condition "comes after `values` in `sort`", in SQLite's order (nulls first when
-    /// ascending, last when descending).
+    /// The condition "comes after `values` in `sort`", in the order of [`Sql::order_by`].
     fn after(&mut self, sort: &[Order], values: &[Value]) -> Result<()> {
+        if sort.len() != values.len() {
+            anyhow::bail!("the page token does not match the order");
+        }
+        if self.dialect == Dialect::Postgres && self.after_as_row(sort, values)? {
+            return Ok(());
+        }
         self.push("(");
         for position in 0..sort.len() {
             if position > 0 {
@@ -575,9 +795,20 @@ impl<'e> Sql<'e> {
             }
             self.push("(");
             for (order, value) in sort.iter().zip(values).take(position) {
-                self.term(&Term::Field(order.field))?;
-                self.push(" IS ");
-                self.bind(value.clone());
+                let field = Term::Field(order.field);
+                let real = self.is_real(&field);
+                match (self.dialect, value) {
+                    (Dialect::Postgres, Value::Null) => {
+                        self.term(&field)?;
+                        self.push(" IS NULL");
+                    }
+                    (dialect, value) => {
+                        // Decimals equal as the numbers they are sorted by, not as text.
+                        self.term_as(&field, real)?;
+                        self.push(if dialect == Dialect::Sqlite { " IS " } else { " = " });
+                        self.term_as(&Term::Value(value.clone()), real)?;
+                    }
+                }
                 self.push(" AND ");
             }
             let (Some(order), Some(value)) = (sort.get(position), values.get(position)) else {
@@ -590,7 +821,7 @@ impl<'e> Sql<'e> {
                     self.term(&field)?;
                     self.push(" IS NOT NULL");
                 }
-                (Value::Null, true) => self.push("0"),
+                (Value::Null, true) => self.push_either("0", "false"),
                 (value, descending) => {
                     self.push("(");
                     self.term_as(&field, real)?;
@@ -608,6 +839,36 @@ impl<'e> Sql<'e> {
         }
         self.push(")");
         Ok(())
+    }
+
+    /// "After" as one row comparison, `(a, b) > ($1, $2)`, when every sort field is a key
+    /// field (never null) sorted the same way: PostgreSQL reads it as one range of the key
+    /// index, where the `OR` of the general form would make it filter. False when it does
+    /// not apply.
+    fn after_as_row(&mut self, sort: &[Order], values: &[Value]) -> Result<bool> {
+        let Some(first) = sort.first() else { return Ok(false) };
+        let applies = sort.iter().all(|order| order.descending == first.descending && self.never_null(order.field))
+            && !values.contains(&Value::Null);
+        if !applies {
+            return Ok(false);
+        }
+        let fields: Vec<Term> = sort.iter().map(|order| Term::Field(order.field)).collect();
+        self.push("(");
+        for (position, field) in fields.iter().enumerate() {
+            if position > 0 {
+                self.push(", ");
+            }
+            self.term(field)?;
+        }
+        self.push(if first.descending { ") < (" } else { ") > (" });
+        for (position, value) in values.iter().enumerate() {
+            if position > 0 {
+                self.push(", ");
+            }
+            self.bind(value.clone());
+        }
+        self.push(")");
+        Ok(true)
     }
 }
 
@@ -632,24 +893,9 @@ impl Sqlite {
     /// The rows of `entity` that `query` selects, with their versions.
     pub fn query(&self, entity: &Entity, query: &Query) -> Result<Vec<QueryRow>> {
         self.check_prepared(entity)?;
-        let sort = query.sort(entity);
-        let mut sql = Sql::new(entity);
-        sql.push(&format!(
-            "SELECT {}, {} FROM {} WHERE ",
-            schema::column_list(entity),
-            quote(VERSION_COLUMN),
-            schema::table(entity)
-        ));
-        sql.condition(&query.condition)?;
-        if let Some(after) = &query.after {
-            sql.push(" AND ");
-            sql.after(&sort, after)?;
-        }
-        sql.order_by(&sort)?;
-        sql.push(" LIMIT ");
-        sql.bind(Value::Integer(i64::try_from(query.limit).unwrap_or(i64::MAX)));
-        sql.push(" OFFSET ");
-        sql.bind(Value::Integer(i64::try_from(query.offset).unwrap_or(i64::MAX)));
+        let head =
+            format!("SELECT {}, {} FROM {}", schema::column_list(entity), quote(VERSION_COLUMN), schema::table(entity));
+        let sql = Sql::page(entity, Dialect::Sqlite, &head, query)?;
         self.with_connection(|connection| {
             let mut statement = connection.prepare_cached(&sql.text)?;
             let bound: Vec<Parameter<'_>> = sql.parameters.iter().map(|value| Parameter(value.as_ref())).collect();
@@ -672,9 +918,8 @@ impl Sqlite {
     /// The number of rows of `entity` meeting `condition`.
     pub fn query_count(&self, entity: &Entity, condition: &Condition) -> Result<u64> {
         self.check_prepared(entity)?;
-        let mut sql = Sql::new(entity);
-        sql.push(&format!("SELECT count(*) FROM {} WHERE ", schema::table(entity)));
-        sql.condition(condition)?;
+        let head = format!("SELECT count(*) FROM {}", schema::table(entity));
+        let sql = Sql::filtered(entity, Dialect::Sqlite, &head, condition, None)?;
         let count: i64 = self
             .with_connection(|connection| {
                 let mut statement = connection.prepare_cached(&sql.text)?;
@@ -688,11 +933,9 @@ impl Sqlite {
 
     /// SQLite's plan for `query`, one line per step, for tests that check an index serves it.
     pub fn query_plan(&self, entity: &Entity, query: &Query) -> Result<Vec<String>> {
+        let head = format!("EXPLAIN QUERY PLAN SELECT * FROM {}", schema::table(entity));
         let sort = query.sort(entity);
-        let mut sql = Sql::new(entity);
-        sql.push(&format!("EXPLAIN QUERY PLAN SELECT * FROM {} WHERE ", schema::table(entity)));
-        sql.condition(&query.condition)?;
-        sql.order_by(&sort)?;
+        let sql = Sql::filtered(entity, Dialect::Sqlite, &head, &query.condition, Some(&sort))?;
         self.with_connection(|connection| {
             let mut statement = connection.prepare(&sql.text)?;
             let bound: Vec<Parameter<'_>> = sql.parameters.iter().map(|value| Parameter(value.as_ref())).collect();

@@ -1,65 +1,445 @@
 //! The store as plugins see it on PostgreSQL: lookups by key on committed rows, and units of
 //! work for actions, each a transaction on a pooled connection of its own.
+//!
+//! A writing unit takes the writers' turn when it begins, as SQLite's `BEGIN IMMEDIATE`
+//! does: it locks the `store_meta` version row, which every writer (batches and units, on
+//! every replica) locks before changing entity rows. So a unit reads a world nobody else
+//! changes until it ends, and an action's read-then-write (an OData `If-Match`, a counter)
+//! cannot lose another writer's change. Its version is taken at its first change.
 
-use anyhow::{Result, bail};
+use std::fmt;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result, bail};
+use deadpool_postgres::Object;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{GenericClient, Row};
+use wharf_plugin_sdk::Value;
 
 use super::Database;
+use super::values::{Parameter, column_type, select_list, stored_value};
+use crate::entity::{Catalog, Entity, Field};
 use crate::plugin::entities::Fields;
-use crate::plugin::{Entities, UnitOfWork};
+use crate::plugin::{Entities, ReadOnly, UnitOfWork};
+use crate::store::schema::{self, CREATED_COLUMN, VERSION_COLUMN, quote};
+use crate::store::sqlite::BUSY_TIMEOUT;
+use crate::store::values::plugin_value;
+use crate::store::{sql_version, stored_version};
+
+/// The most rows one `find` returns. A plugin asking for more than this many matches is
+/// refused rather than allowed to pull a whole table into host memory.
+const FIND_ROWS_MAX: usize = 10_000;
+
+/// Runs `sql` with `parameters`, each bound as the type given beside it, in one round trip.
+async fn query(client: &impl GenericClient, sql: &str, parameters: &[(Value, Type)]) -> Result<Vec<Row>> {
+    let bound: Vec<(Parameter<'_>, Type)> =
+        parameters.iter().map(|(value, ty)| (Parameter(value.as_ref()), ty.clone())).collect();
+    let references: Vec<(&(dyn ToSql + Sync), Type)> =
+        bound.iter().map(|(parameter, ty)| (parameter as &(dyn ToSql + Sync), ty.clone())).collect();
+    Ok(client.query_typed(sql, &references).await?)
+}
 
 impl Entities for Database {
+    /// The committed row whose key fields equal `key`. `entity` is resolved through the
+    /// catalog given to [`Store::prepare`](crate::store::Store::prepare); `key` names every
+    /// key field (`dataAreaId` included for company-scoped entities) and nothing else.
     fn lookup(&self, entity: &str, key: &Fields) -> Result<Option<Fields>> {
-        bail!("lookup {entity} {}: not built on PostgreSQL yet", key.len())
+        let catalog = self.catalog();
+        let entity = catalog.require(entity)?;
+        let (sql, parameters) = select_by_key(entity, key, false)?;
+        let found = self
+            .postgres
+            .wait(async {
+                let client = self.postgres.client().await?;
+                query(&**client, &sql, &parameters).await
+            })
+            .with_context(|| format!("cannot query {}", entity.name))?;
+        found.first().map(|row| row_fields(entity, row)).transpose()
     }
 
+    /// A unit of work: a transaction that holds the writers' turn, committed only by
+    /// [`UnitOfWork::commit`]. While it is open, other writers on every replica wait, so an
+    /// action should not hold it longer than it needs.
     fn begin(&self) -> Result<Box<dyn UnitOfWork>> {
         Ok(Box::new(self.unit()?))
     }
 
+    /// A read-only transaction on one snapshot (`REPEATABLE READ`), without a writer's turn,
+    /// so read-only actions run alongside each other and alongside writers.
     fn begin_read(&self) -> Result<Box<dyn UnitOfWork>> {
-        bail!("begin_read: not built on PostgreSQL yet")
+        let unit =
+            self.start("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "cannot start a read-only unit of work")?;
+        Ok(Box::new(ReadOnly(Box::new(unit))))
     }
 }
 
 impl Database {
+    /// A unit of work with the store's own extras ([`Unit::versioned`], [`Unit::delete`]); see
+    /// [`Entities::begin`]. It waits (at most SQLite's busy timeout) for the writers' turn.
     pub(in crate::store) fn unit(&self) -> Result<Unit> {
-        bail!("unit: not built on PostgreSQL yet")
+        let begin = format!(
+            "BEGIN; SET LOCAL lock_timeout = {}; SELECT value FROM store_meta WHERE name = 'version' FOR UPDATE",
+            BUSY_TIMEOUT.as_millis()
+        );
+        self.start(&begin, "cannot start a unit of work")
     }
+
+    /// A unit on a connection of its own, its transaction begun by `begin`.
+    fn start(&self, begin: &str, failure: &'static str) -> Result<Unit> {
+        let client = self.postgres.wait(self.postgres.client())?;
+        if let Err(error) = self.postgres.wait(async { Ok(client.batch_execute(begin).await?) }) {
+            // It may be inside its transaction: closed, not pooled.
+            drop(Object::take(client));
+            return Err(busy(error)).context(failure);
+        }
+        Ok(Unit { database: self.clone(), catalog: self.catalog(), client: Some(client), version: None, failed: false })
+    }
+}
+
+/// A lock wait that ran out as the writers' turn being taken too long, said so.
+fn busy(error: anyhow::Error) -> anyhow::Error {
+    let code = error.downcast_ref::<tokio_postgres::Error>().and_then(tokio_postgres::Error::code);
+    if code == Some(&SqlState::LOCK_NOT_AVAILABLE) {
+        return anyhow::anyhow!("the store is busy: another writer held it for {BUSY_TIMEOUT:?}");
+    }
+    error
 }
 
 /// A unit of work: a transaction committed by [`UnitOfWork::commit`] and rolled back when
 /// dropped.
-#[derive(Debug)]
-pub(in crate::store) struct Unit {}
+pub(in crate::store) struct Unit {
+    database: Database,
+    catalog: Arc<Catalog>,
+    /// `Some` until committed or dropped.
+    client: Option<Object>,
+    /// The version of this unit's changes, taken at its first change.
+    version: Option<u64>,
+    /// Whether a statement failed. PostgreSQL then rolls the whole transaction back at
+    /// `COMMIT` (SQLite undoes only the statement), so the commit must fail, not pretend.
+    failed: bool,
+}
+
+impl fmt::Debug for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Unit").field("version", &self.version).field("failed", &self.failed).finish_non_exhaustive()
+    }
+}
 
 impl Unit {
-    pub(in crate::store) fn versioned(&mut self, entity: &str, key: &Fields) -> Result<Option<(Fields, u64)>> {
-        bail!("versioned {entity} {}: not built on PostgreSQL yet", key.len())
+    /// Runs `sql` in this unit's transaction.
+    fn run(&mut self, sql: &str, parameters: &[(Value, Type)]) -> Result<Vec<Row>> {
+        let client = self.client.as_ref().context("the unit of work has ended")?;
+        let ran = self.database.postgres.wait(query(&***client, sql, parameters));
+        if ran.is_err() {
+            self.failed = true;
+        }
+        ran.map_err(busy)
     }
 
+    /// The version of this unit's changes, taken inside its transaction.
+    fn version(&mut self) -> Result<i64> {
+        let version = match self.version {
+            Some(version) => version,
+            None => {
+                let sql = "UPDATE store_meta SET value = value + 1 WHERE name = 'version' RETURNING value";
+                let rows = self.run(sql, &[]).context("cannot take a new version")?;
+                let version: i64 = rows.first().context("the store has no version counter")?.try_get(0)?;
+                stored_version(version)?
+            }
+        };
+        self.version = Some(version);
+        sql_version(version)
+    }
+
+    fn entity(&self, entity: &str) -> Result<Arc<Entity>> {
+        Ok(self.catalog.require(entity)?.clone())
+    }
+
+    /// The row with this key and the version of the write that last changed it.
+    pub(in crate::store) fn versioned(&mut self, entity: &str, key: &Fields) -> Result<Option<(Fields, u64)>> {
+        let entity = self.entity(entity)?;
+        let (sql, parameters) = select_by_key(&entity, key, true)?;
+        let rows = self.run(&sql, &parameters).with_context(|| format!("cannot query {}", entity.name))?;
+        let Some(row) = rows.first() else { return Ok(None) };
+        let version: i64 = row.try_get(entity.fields.len())?;
+        Ok(Some((row_fields(&entity, row)?, stored_version(version)?)))
+    }
+
+    /// Deletes the row with this key; false when there is none.
     pub(in crate::store) fn delete(&mut self, entity: &str, key: &Fields) -> Result<bool> {
-        bail!("delete {entity} {}: not built on PostgreSQL yet", key.len())
+        let entity = self.entity(entity)?;
+        let parameters = key_parameters(&entity, key)?;
+        let sql = format!("DELETE FROM {} WHERE {} RETURNING 1", schema::table(&entity), key_conditions(&entity, 1));
+        let deleted = self.run(&sql, &parameters).with_context(|| format!("cannot delete from {}", entity.name))?;
+        Ok(!deleted.is_empty())
     }
 }
 
 impl UnitOfWork for Unit {
     fn read(&mut self, entity: &str, key: &Fields) -> Result<Option<Fields>> {
-        bail!("read {entity} {}: not built on PostgreSQL yet", key.len())
+        let entity = self.entity(entity)?;
+        let (sql, parameters) = select_by_key(&entity, key, false)?;
+        let rows = self.run(&sql, &parameters).with_context(|| format!("cannot query {}", entity.name))?;
+        rows.first().map(|row| row_fields(&entity, row)).transpose()
     }
 
     fn find(&mut self, entity: &str, criteria: &Fields, limit: usize) -> Result<Vec<Fields>> {
-        bail!("find {entity} {} {limit}: not built on PostgreSQL yet", criteria.len())
+        let entity = self.entity(entity)?;
+        let mut conditions: Vec<(usize, String)> = Vec::with_capacity(criteria.len());
+        let mut parameters = Vec::with_capacity(criteria.len() + 1);
+        for (name, value) in criteria {
+            let (index, field) = field_named(&entity, name)?;
+            if conditions.iter().any(|(seen, _)| *seen == index) {
+                bail!("the criteria name field {} of {} twice", field.name, entity.name);
+            }
+            let value = plugin_value(field, value).with_context(|| format!("cannot search {}", entity.name))?;
+            // `=` rather than `IS NOT DISTINCT FROM`, which no index serves.
+            let condition = if value == Value::Null {
+                format!("{} IS NULL", quote(&field.name))
+            } else {
+                parameters.push((value, column_type(&field.field_type)));
+                format!("{} = ${}", quote(&field.name), parameters.len())
+            };
+            conditions.push((index, condition));
+        }
+        let wanted = limit.min(FIND_ROWS_MAX.saturating_add(1));
+        parameters.push((Value::Integer(i64::try_from(wanted).unwrap_or(i64::MAX)), Type::INT8));
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            let conditions: Vec<&str> = conditions.iter().map(|(_, condition)| condition.as_str()).collect();
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT {} FROM {} {filter} ORDER BY {} LIMIT ${}",
+            select_list(&entity.fields),
+            schema::table(&entity),
+            schema::key_list(&entity),
+            parameters.len()
+        );
+        let rows = self.run(&sql, &parameters).with_context(|| format!("cannot query {}", entity.name))?;
+        if rows.len() > FIND_ROWS_MAX {
+            bail!("more than {FIND_ROWS_MAX} rows of {} match; narrow the criteria or ask for fewer rows", entity.name);
+        }
+        rows.iter().map(|row| row_fields(&entity, row)).collect()
     }
 
     fn insert(&mut self, entity: &str, row: Fields) -> Result<()> {
-        bail!("insert {entity} {}: not built on PostgreSQL yet", row.len())
+        let version = self.version()?;
+        let entity = self.entity(entity)?;
+        let mut values: Vec<Option<Value>> = vec![None; entity.fields.len()];
+        for (name, value) in &row {
+            let (index, field) = field_named(&entity, name)?;
+            let slot = values.get_mut(index).with_context(|| format!("no field {name}"))?;
+            if slot.is_some() {
+                bail!("the row names field {} of {} twice", field.name, entity.name);
+            }
+            *slot = Some(plugin_value(field, value).with_context(|| format!("cannot insert into {}", entity.name))?);
+        }
+        let mut parameters: Vec<(Value, Type)> = entity
+            .fields
+            .iter()
+            .zip(values)
+            .map(|(field, value)| match value.or_else(|| field.default.clone()) {
+                Some(Value::Null) | None if field.required => {
+                    bail!("cannot insert into {}: field {} needs a value", entity.name, field.name)
+                }
+                value => Ok((value.unwrap_or(Value::Null), column_type(&field.field_type))),
+            })
+            .collect::<Result<_>>()?;
+        let count = entity.fields.len();
+        let placeholders: String = (1..=count).map(|number| format!("${number}, ")).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}, {version_column}, {created_column}) VALUES ({placeholders}${next}, ${next}) \
+             ON CONFLICT DO NOTHING RETURNING 1",
+            schema::table(&entity),
+            schema::column_list(&entity),
+            version_column = quote(VERSION_COLUMN),
+            created_column = quote(CREATED_COLUMN),
+            next = count + 1,
+        );
+        parameters.push((Value::Integer(version), Type::INT8));
+        let inserted = self.run(&sql, &parameters).with_context(|| format!("cannot insert into {}", entity.name))?;
+        if inserted.is_empty() {
+            let key: Vec<String> = entity
+                .key
+                .iter()
+                .filter_map(|&index| parameters.get(index))
+                .map(|(value, _)| value.to_string())
+                .collect();
+            bail!("{} ({}) already exists", entity.name, key.join(", "));
+        }
+        Ok(())
     }
 
     fn update(&mut self, entity: &str, key: &Fields, changes: Fields) -> Result<()> {
-        bail!("update {entity} {} {}: not built on PostgreSQL yet", key.len(), changes.len())
+        let version = self.version()?;
+        let entity = self.entity(entity)?;
+        let key_parameters = key_parameters(&entity, key)?;
+        let mut changed: Vec<(usize, Value)> = Vec::with_capacity(changes.len());
+        for (name, value) in &changes {
+            let (index, field) = field_named(&entity, name)?;
+            if changed.iter().any(|(seen, _)| *seen == index) {
+                bail!("the changes name field {} of {} twice", field.name, entity.name);
+            }
+            let value = plugin_value(field, value).with_context(|| format!("cannot update {}", entity.name))?;
+            if let Some(position) = entity.key.iter().position(|&key_index| key_index == index) {
+                // Passing a whole row back, key included, is fine as long as the key stays.
+                if key_parameters.get(position).map(|(key_value, _)| key_value) == Some(&value) {
+                    continue;
+                }
+                bail!("cannot update {}: key field {} cannot change", entity.name, field.name);
+            }
+            if value == Value::Null && field.required {
+                bail!("cannot update {}: field {} needs a value", entity.name, field.name);
+            }
+            changed.push((index, value));
+        }
+        let mut parameters: Vec<(Value, Type)> = Vec::with_capacity(changed.len() + key_parameters.len() + 1);
+        let mut assignments = Vec::new();
+        let mut differences = Vec::new();
+        for (index, value) in changed {
+            let Some(field) = entity.fields.get(index) else { continue };
+            parameters.push((value, column_type(&field.field_type)));
+            let (column, number) = (quote(&field.name), parameters.len());
+            assignments.push(format!("{column} = ${number}"));
+            // A decimal changes when its text does (`1.50` to `1.5`), as on SQLite, which
+            // stores the text: numbers alone would call them equal.
+            differences.push(match field.field_type {
+                crate::entity::FieldType::Decimal { .. } => {
+                    format!("{column}::text IS DISTINCT FROM ${number}::text")
+                }
+                _ => format!("{column} IS DISTINCT FROM ${number}"),
+            });
+        }
+        let version_column = quote(VERSION_COLUMN);
+        // SET expressions see the row as it was, so the version moves only when a value does.
+        let version_change = if differences.is_empty() {
+            format!("{version_column} = {version_column}")
+        } else {
+            parameters.push((Value::Integer(version), Type::INT8));
+            format!(
+                "{version_column} = CASE WHEN {} THEN ${} ELSE {version_column} END",
+                differences.join(" OR "),
+                parameters.len()
+            )
+        };
+        assignments.push(version_change);
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING 1",
+            schema::table(&entity),
+            assignments.join(", "),
+            key_conditions(&entity, parameters.len() + 1)
+        );
+        let key: Vec<String> = key_parameters.iter().map(|(value, _)| value.to_string()).collect();
+        parameters.extend(key_parameters);
+        let updated = self.run(&sql, &parameters).with_context(|| format!("cannot update {}", entity.name))?;
+        if updated.is_empty() {
+            bail!("cannot update {}: there is no {} ({})", entity.name, entity.name, key.join(", "));
+        }
+        Ok(())
     }
 
-    fn commit(self: Box<Self>) -> Result<()> {
-        bail!("commit: not built on PostgreSQL yet")
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        let client = self.client.take().context("the unit of work has ended")?;
+        if self.failed {
+            drop(Object::take(client));
+            bail!("cannot commit the unit of work: one of its statements failed, which undid all of it");
+        }
+        let committed = self.database.postgres.wait(async { Ok(client.batch_execute("COMMIT").await?) });
+        if let Err(error) = committed {
+            // Leaves nothing half-done behind: the connection is closed, not reused.
+            drop(Object::take(client));
+            return Err(error).context("cannot commit the unit of work");
+        }
+        Ok(())
     }
+}
+
+impl Drop for Unit {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            let rolled_back = self.database.postgres.wait(async { Ok(client.batch_execute("ROLLBACK").await?) });
+            if rolled_back.is_err() {
+                // A connection that may still be in its transaction is closed, which rolls
+                // it back, rather than given back to the pool.
+                drop(Object::take(client));
+            }
+        }
+    }
+}
+
+/// `SELECT` of the row of `entity` with this key, its version last when `versioned`.
+fn select_by_key(entity: &Entity, key: &Fields, versioned: bool) -> Result<(String, Vec<(Value, Type)>)> {
+    let parameters = key_parameters(entity, key)?;
+    let version = if versioned { format!(", {}", quote(VERSION_COLUMN)) } else { String::new() };
+    let sql = format!(
+        "SELECT {}{version} FROM {} WHERE {}",
+        select_list(&entity.fields),
+        schema::table(entity),
+        key_conditions(entity, 1)
+    );
+    Ok((sql, parameters))
+}
+
+/// A row's fields by name, typed by the entity.
+fn row_fields(entity: &Entity, row: &Row) -> Result<Fields> {
+    entity
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(column, field)| {
+            let value = stored_value(field, row, column).with_context(|| format!("cannot read {}", entity.name))?;
+            Ok((field.name.clone(), value.to_owned()))
+        })
+        .collect()
+}
+
+/// `"k1" = $n AND "k2" = $n+1 …` over the key fields, numbering parameters from `first`.
+fn key_conditions(entity: &Entity, first: usize) -> String {
+    let conditions: Vec<String> = entity
+        .key_fields()
+        .enumerate()
+        .map(|(position, field)| format!("{} = ${}", quote(&field.name), first + position))
+        .collect();
+    conditions.join(" AND ")
+}
+
+/// The field named `name` (any case, as D365 compares names) and its index.
+fn field_named<'e>(entity: &'e Entity, name: &str) -> Result<(usize, &'e Field)> {
+    entity
+        .field_index(name)
+        .and_then(|index| entity.fields.get(index).map(|field| (index, field)))
+        .with_context(|| format!("{} has no field {name}", entity.name))
+}
+
+/// The values of `key` in key order, each with its column's type: every key field exactly
+/// once, and no other field.
+fn key_parameters(entity: &Entity, key: &Fields) -> Result<Vec<(Value, Type)>> {
+    let mut values: Vec<Option<Value>> = vec![None; entity.key.len()];
+    for (name, value) in key {
+        let (index, field) = field_named(entity, name)?;
+        let Some(position) = entity.key.iter().position(|&key_index| key_index == index) else {
+            let key_names: Vec<&str> = entity.key_fields().map(|field| field.name.as_str()).collect();
+            bail!("field {} is not part of the key of {} ({})", field.name, entity.name, key_names.join(", "));
+        };
+        let slot = values.get_mut(position).with_context(|| format!("no key field {name}"))?;
+        if slot.is_some() {
+            bail!("the key of {} names field {} twice", entity.name, field.name);
+        }
+        let value = plugin_value(field, value).with_context(|| format!("invalid key of {}", entity.name))?;
+        if value == Value::Null {
+            bail!("the key of {} has no value for field {}", entity.name, field.name);
+        }
+        *slot = Some(value);
+    }
+    entity
+        .key_fields()
+        .zip(values)
+        .map(|(field, value)| {
+            let value = value.with_context(|| format!("the key of {} needs field {}", entity.name, field.name))?;
+            Ok((value, column_type(&field.field_type)))
+        })
+        .collect()
 }
