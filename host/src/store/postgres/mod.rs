@@ -13,6 +13,7 @@ mod read;
 mod staging;
 mod tables;
 mod units;
+mod values;
 mod write;
 
 use std::sync::{Arc, PoisonError, RwLock};

@@ -1,51 +1,466 @@
 //! Entity tables on PostgreSQL and how they follow a changed definition; the version counter,
 //! export watermarks and row counts.
+//!
+//! A table is named `entity_<Name>` and has a column per field (types in `values`), plus
+//! three hidden columns: `_row` (an identity, for paging), `_version` (the write transaction
+//! that last changed the row) and `_created` (the one that inserted it). Besides the unique
+//! key index (company first) and the (`_version`, `_row`) index, it has the secondary
+//! indexes its definition declares; a migration creates the new ones and drops those no
+//! longer declared.
+//!
+//! PostgreSQL cuts identifiers to 63 bytes, so index names are hashes of the names SQLite
+//! gives them (`idx_…`), and an entity or field name that does not fit is refused rather than
+//! cut: two cut names could meet.
+//!
+//! Definitions are recorded in `store_entities` as on SQLite. Unlike SQLite, PostgreSQL
+//! compares quoted names with case; a definition that changes only the case of its entity's or
+//! a field's name renames the table or column, so the data follows the name.
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
+use serde::{Deserialize, Serialize};
+use tokio_postgres::Transaction;
 
 use super::Database;
-use crate::entity::{Catalog, Entity};
-use crate::store::Watermark;
+use super::values::{Parameter, sql_type};
+use crate::entity::{COMPANY_FIELD, Catalog, Entity, Field};
+use crate::store::schema::{self, CREATED_COLUMN, ROW_COLUMN, VERSION_COLUMN, quote};
+use crate::store::{Watermark, sql_version, stored_version};
 
-const UNBUILT: &str = "not built on PostgreSQL yet";
+/// The advisory lock replicas take to prepare tables, so that one prepares and the others
+/// wait and then find the tables current.
+const PREPARE_LOCK: i64 = 0x5748_4152_465f_5354; // "WHARF_ST"
+
+/// The longest identifier PostgreSQL keeps whole, in bytes.
+const IDENTIFIER_MAX: usize = 63;
+
+/// An entity definition as the store recorded it, in `store_entities`: what its table holds.
+#[derive(Debug, Serialize, Deserialize)]
+struct RecordedEntity {
+    /// The entity's name as its table is named.
+    name: String,
+    /// The key field names, company first.
+    key: Vec<String>,
+    /// Every column the table has had, current and removed.
+    fields: Vec<RecordedField>,
+    /// The SQLite-style names of the secondary indexes the table has (see [`index_name`]).
+    indexes: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct RecordedField {
+    name: String,
+    /// The definition's type name, for error messages.
+    field_type: String,
+    /// The column's SQL type; a change to another is refused.
+    column_type: String,
+    /// Whether the field left the definition; its column and data stay.
+    removed: bool,
+}
+
+/// The PostgreSQL name of an index the store names `name` on SQLite (`key_Customer`,
+/// `index_Customer(dataAreaId,CustomerGroupId)`): `idx_` and a hash of it, short enough for
+/// any entity, and the same whatever the case of the names in it, as definitions compare
+/// names without case.
+fn index_name(name: &str) -> String {
+    let hash = blake3::hash(name.to_ascii_lowercase().as_bytes()).to_hex();
+    format!("idx_{}", &hash.as_str()[..32])
+}
+
+/// The SQLite-style name of a secondary index of `entity` over the fields at `index`.
+fn secondary_index(entity: &Entity, index: &[usize]) -> String {
+    let fields: Vec<&str> = index_fields(entity, index).map(|field| field.name.as_str()).collect();
+    format!("index_{}({})", entity.name, fields.join(","))
+}
+
+/// The fields at the positions `index` lists.
+fn index_fields<'e>(entity: &'e Entity, index: &[usize]) -> impl Iterator<Item = &'e Field> {
+    index.iter().filter_map(|&position| entity.fields.get(position))
+}
+
+/// The unquoted table name of an entity called `name`.
+fn table_name(name: &str) -> String {
+    format!("entity_{name}")
+}
 
 impl Database {
+    /// Creates or migrates the table of every entity of `catalog` in one transaction, under
+    /// an advisory lock so that replicas preparing at once take turns, and keeps the catalog.
     pub(in crate::store) fn prepare(&self, catalog: &Catalog) -> Result<()> {
-        let _ = catalog;
-        self.set_catalog(&Catalog::default());
-        bail!("prepare: {UNBUILT}")
+        self.postgres.wait(async {
+            let mut client = self.postgres.client().await?;
+            let transaction = client.transaction().await.context("cannot start preparing entity tables")?;
+            transaction
+                .execute("SELECT pg_advisory_xact_lock($1)", &[&PREPARE_LOCK])
+                .await
+                .context("cannot take the lock for preparing entity tables")?;
+            for entity in catalog.iter() {
+                prepare_entity(&transaction, entity)
+                    .await
+                    .with_context(|| format!("cannot prepare the table of entity {}", entity.name))?;
+            }
+            transaction.commit().await.context("cannot commit the entity tables")
+        })?;
+        self.set_catalog(catalog);
+        Ok(())
     }
 
+    /// The newest committed version: every committed change has a version at most this.
     pub(in crate::store) fn version(&self) -> Result<u64> {
-        bail!("version: {UNBUILT}")
+        let version: i64 = self
+            .postgres
+            .wait(async {
+                let client = self.postgres.client().await?;
+                let row = client.query_one("SELECT value FROM store_meta WHERE name = 'version'", &[]).await?;
+                Ok(row.try_get(0)?)
+            })
+            .context("cannot read the current version")?;
+        stored_version(version)
     }
 
+    /// The version up to which `project` last exported `entity`, 0 when it never did.
     pub(in crate::store) fn watermark(&self, project: &str, entity: &str) -> Result<u64> {
-        bail!("watermark {project} {entity}: {UNBUILT}")
+        let version: Option<i64> = self
+            .postgres
+            .wait(async {
+                let client = self.postgres.client().await?;
+                let row = client
+                    .query_opt(
+                        "SELECT version FROM store_watermarks WHERE project = $1 AND entity = $2",
+                        &[&project, &entity],
+                    )
+                    .await?;
+                Ok(row.map(|row| row.try_get(0)).transpose()?)
+            })
+            .with_context(|| format!("cannot read the watermark of {project}, {entity}"))?;
+        version.map_or(Ok(0), stored_version)
     }
 
+    /// Records that `project` has exported `entity` up to `version`.
     pub(in crate::store) fn set_watermark(&self, project: &str, entity: &str, version: u64) -> Result<()> {
-        bail!("set_watermark {project} {entity} {version}: {UNBUILT}")
+        let version = sql_version(version)?;
+        self.postgres
+            .wait(async {
+                let client = self.postgres.client().await?;
+                client
+                    .execute(
+                        "INSERT INTO store_watermarks (project, entity, version) VALUES ($1, $2, $3)
+                         ON CONFLICT (project, entity) DO UPDATE SET version = excluded.version",
+                        &[&project, &entity, &version],
+                    )
+                    .await?;
+                Ok(())
+            })
+            .with_context(|| format!("cannot save the watermark of {project}, {entity}"))
     }
 
+    /// Stages the watermarks an export reached under `message`, without moving any.
     pub(in crate::store) fn stage_watermarks(&self, message: &str, watermarks: &[Watermark]) -> Result<()> {
-        bail!("stage_watermarks {message} {}: {UNBUILT}", watermarks.len())
+        self.postgres
+            .wait(async {
+                let mut client = self.postgres.client().await?;
+                let transaction = client.transaction().await?;
+                let statement = transaction
+                    .prepare(
+                        "INSERT INTO store_watermarks_staged (message, project, entity, version) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (message, project, entity) DO UPDATE SET version = excluded.version",
+                    )
+                    .await?;
+                for watermark in watermarks {
+                    let version = sql_version(watermark.version)?;
+                    transaction
+                        .execute(&statement, &[&message, &watermark.project, &watermark.entity, &version])
+                        .await?;
+                }
+                Ok(transaction.commit().await?)
+            })
+            .with_context(|| format!("cannot stage the watermarks of message {message}"))
     }
 
+    /// Moves the watermarks staged under `message` and drops them from the stage, in one
+    /// transaction. A watermark never moves back.
     pub(in crate::store) fn commit_watermarks(&self, message: &str) -> Result<()> {
-        bail!("commit_watermarks {message}: {UNBUILT}")
+        self.postgres
+            .wait(async {
+                let mut client = self.postgres.client().await?;
+                let transaction = client.transaction().await?;
+                transaction
+                    .execute(
+                        "INSERT INTO store_watermarks (project, entity, version)
+                         SELECT project, entity, version FROM store_watermarks_staged WHERE message = $1
+                         ON CONFLICT (project, entity)
+                         DO UPDATE SET version = GREATEST(store_watermarks.version, excluded.version)",
+                        &[&message],
+                    )
+                    .await?;
+                transaction.execute("DELETE FROM store_watermarks_staged WHERE message = $1", &[&message]).await?;
+                Ok(transaction.commit().await?)
+            })
+            .with_context(|| format!("cannot save the watermarks of message {message}"))
     }
 
+    /// Drops the watermarks staged under `message` without moving any.
     pub(in crate::store) fn discard_watermarks(&self, message: &str) -> Result<()> {
-        bail!("discard_watermarks {message}: {UNBUILT}")
+        self.postgres
+            .wait(async {
+                let client = self.postgres.client().await?;
+                client.execute("DELETE FROM store_watermarks_staged WHERE message = $1", &[&message]).await?;
+                Ok(())
+            })
+            .with_context(|| format!("cannot drop the watermarks of message {message}"))
     }
 
+    /// The messages with watermarks staged and neither committed nor discarded.
     pub(in crate::store) fn staged_watermarks(&self) -> Result<Vec<String>> {
-        bail!("staged_watermarks: {UNBUILT}")
+        self.postgres
+            .wait(async {
+                let client = self.postgres.client().await?;
+                let rows = client.query("SELECT DISTINCT message FROM store_watermarks_staged", &[]).await?;
+                Ok(rows.iter().map(|row| row.try_get(0)).collect::<Result<Vec<String>, _>>()?)
+            })
+            .context("cannot read the staged watermarks")
     }
 
+    /// The number of rows of `entity`, only those of `company` when given (ignored for
+    /// entities shared by all companies).
     pub(in crate::store) fn count(&self, entity: &Entity, company: Option<&str>) -> Result<u64> {
         self.check_prepared(entity)?;
-        bail!("count {company:?}: {UNBUILT}")
+        let table = schema::table(entity);
+        let company = company.filter(|_| entity.company_scoped).map(str::to_ascii_lowercase);
+        let count: i64 = self
+            .postgres
+            .wait(async {
+                let client = self.postgres.client().await?;
+                let row = match &company {
+                    Some(company) => {
+                        let sql = format!("SELECT count(*) FROM {table} WHERE {} = $1", quote(COMPANY_FIELD));
+                        client.query_one(&client.prepare_cached(&sql).await?, &[company]).await?
+                    }
+                    None => {
+                        let sql = format!("SELECT count(*) FROM {table}");
+                        client.query_one(&client.prepare_cached(&sql).await?, &[]).await?
+                    }
+                };
+                Ok(row.try_get(0)?)
+            })
+            .with_context(|| format!("cannot count the rows of {}", entity.name))?;
+        u64::try_from(count).context("a negative row count")
     }
+}
+
+/// Creates the table of `entity`, or migrates it to this definition, and records the
+/// definition. Run inside the transaction of [`Database::prepare`].
+async fn prepare_entity(client: &Transaction<'_>, entity: &Entity) -> Result<()> {
+    check_names(entity)?;
+    let key = entity.name.to_ascii_lowercase();
+    let recorded = client
+        .query_opt("SELECT definition FROM store_entities WHERE name = $1", &[&key])
+        .await
+        .context("cannot read the recorded definition")?;
+    let recorded = match recorded {
+        None => create(client, entity).await?,
+        Some(row) => {
+            let json: String = row.try_get(0).context("cannot read the recorded definition")?;
+            let recorded = serde_json::from_str(&json).context("the recorded definition is unreadable")?;
+            migrate(client, entity, recorded).await?
+        }
+    };
+    let json = serde_json::to_string(&recorded).context("cannot record the definition")?;
+    client
+        .execute(
+            "INSERT INTO store_entities (name, definition) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET definition = excluded.definition",
+            &[&key, &json],
+        )
+        .await
+        .context("cannot record the definition")?;
+    Ok(())
+}
+
+/// Refuses field names the store keeps for its hidden columns, and names PostgreSQL would cut.
+fn check_names(entity: &Entity) -> Result<()> {
+    for field in &entity.fields {
+        if [ROW_COLUMN, VERSION_COLUMN, CREATED_COLUMN].iter().any(|name| name.eq_ignore_ascii_case(&field.name)) {
+            bail!("field {} uses a name the store keeps for its own columns; rename the field", field.name);
+        }
+        if field.name.len() > IDENTIFIER_MAX {
+            bail!(
+                "field {} has a name of {} bytes, longer than the {IDENTIFIER_MAX} PostgreSQL keeps; shorten it",
+                field.name,
+                field.name.len()
+            );
+        }
+    }
+    let table = table_name(&entity.name);
+    if table.len() > IDENTIFIER_MAX {
+        bail!(
+            "its table name {table} is {} bytes long, longer than the {IDENTIFIER_MAX} PostgreSQL keeps; \
+             give the entity a name of at most {} bytes",
+            table.len(),
+            IDENTIFIER_MAX - table_name("").len()
+        );
+    }
+    Ok(())
+}
+
+async fn create(client: &Transaction<'_>, entity: &Entity) -> Result<RecordedEntity> {
+    let table = schema::table(entity);
+    let columns: String =
+        entity.fields.iter().map(|field| format!("{} {}, ", quote(&field.name), sql_type(&field.field_type))).collect();
+    let (row, version) = (quote(ROW_COLUMN), quote(VERSION_COLUMN));
+    let sql = format!(
+        "CREATE TABLE {table} ({row} bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {columns}\
+         {version} bigint NOT NULL, {created} bigint NOT NULL);
+         CREATE UNIQUE INDEX {key_index} ON {table} ({key});
+         CREATE INDEX {version_index} ON {table} ({version}, {row});",
+        created = quote(CREATED_COLUMN),
+        key = schema::key_list(entity),
+        key_index = quote(&index_name(&format!("key_{}", entity.name))),
+        version_index = quote(&index_name(&format!("version_{}", entity.name))),
+    );
+    client.batch_execute(&sql).await.context("cannot create the table")?;
+    let mut indexes = Vec::with_capacity(entity.indexes.len());
+    for index in &entity.indexes {
+        let name = secondary_index(entity, index);
+        create_index(client, entity, &name, index).await?;
+        indexes.push(name);
+    }
+    Ok(RecordedEntity {
+        name: entity.name.clone(),
+        key: key_names(entity),
+        fields: entity
+            .fields
+            .iter()
+            .map(|field| RecordedField {
+                name: field.name.clone(),
+                field_type: field.field_type.name().to_owned(),
+                column_type: sql_type(&field.field_type).to_owned(),
+                removed: false,
+            })
+            .collect(),
+        indexes,
+    })
+}
+
+/// Creates the secondary index SQLite would call `name` over the fields at `index`.
+async fn create_index(client: &Transaction<'_>, entity: &Entity, name: &str, index: &[usize]) -> Result<()> {
+    let columns: Vec<String> = index_fields(entity, index).map(|field| quote(&field.name)).collect();
+    let sql = format!(
+        "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
+        quote(&index_name(name)),
+        schema::table(entity),
+        columns.join(", ")
+    );
+    client.batch_execute(&sql).await.with_context(|| format!("cannot create the index {name}"))
+}
+
+fn key_names(entity: &Entity) -> Vec<String> {
+    entity.key_fields().map(|field| field.name.clone()).collect()
+}
+
+/// Checks every change first and refuses the ones the table cannot follow, then renames,
+/// adds columns and indexes, so a refused definition changes nothing.
+async fn migrate(client: &Transaction<'_>, entity: &Entity, mut recorded: RecordedEntity) -> Result<RecordedEntity> {
+    let key = key_names(entity);
+    let same_key = key.len() == recorded.key.len()
+        && key.iter().zip(&recorded.key).all(|(new, old)| new.eq_ignore_ascii_case(old));
+    if !same_key {
+        bail!(
+            "its key changed from ({}) to ({}), which the stored rows and their unique index cannot follow; \
+             restore the old key, or give the entity a new name (a new, empty table) and import its data again",
+            recorded.key.join(", "),
+            key.join(", ")
+        );
+    }
+    for field in &entity.fields {
+        let column_type = sql_type(&field.field_type);
+        let Some(old) = recorded.fields.iter().find(|old| old.name.eq_ignore_ascii_case(&field.name)) else {
+            continue;
+        };
+        if old.column_type != column_type {
+            bail!(
+                "field {} changed type from {} to {}, which the store keeps as {} instead of {}; \
+                 restore the old type, or declare the new type under a new field name (the old column keeps its data)",
+                field.name,
+                old.field_type,
+                field.field_type.name(),
+                column_type,
+                old.column_type
+            );
+        }
+    }
+
+    if recorded.name != entity.name {
+        let sql = format!("ALTER TABLE {} RENAME TO {}", quote(&table_name(&recorded.name)), schema::table(entity));
+        client.batch_execute(&sql).await.with_context(|| format!("cannot rename the table of {}", recorded.name))?;
+        recorded.name = entity.name.clone();
+    }
+    let table = schema::table(entity);
+    for field in &entity.fields {
+        match recorded.fields.iter_mut().find(|old| old.name.eq_ignore_ascii_case(&field.name)) {
+            Some(old) => {
+                if old.name != field.name {
+                    let sql =
+                        format!("ALTER TABLE {table} RENAME COLUMN {} TO {}", quote(&old.name), quote(&field.name));
+                    client.batch_execute(&sql).await.with_context(|| format!("cannot rename column {}", old.name))?;
+                    old.name = field.name.clone();
+                }
+                // A field that comes back after removal finds its old column, data included.
+                old.removed = false;
+                old.field_type = field.field_type.name().to_owned();
+            }
+            None => {
+                add_column(client, &table, field)
+                    .await
+                    .with_context(|| format!("cannot add a column for field {}", field.name))?;
+                recorded.fields.push(RecordedField {
+                    name: field.name.clone(),
+                    field_type: field.field_type.name().to_owned(),
+                    column_type: sql_type(&field.field_type).to_owned(),
+                    removed: false,
+                });
+            }
+        }
+    }
+    for old in &mut recorded.fields {
+        if entity.field_index(&old.name).is_none() {
+            old.removed = true;
+        }
+    }
+    migrate_indexes(client, entity, &mut recorded.indexes).await?;
+    Ok(recorded)
+}
+
+/// Drops the recorded secondary indexes the definition no longer declares and creates the
+/// newly declared ones. Run after new columns are added, which a new index may cover.
+async fn migrate_indexes(client: &Transaction<'_>, entity: &Entity, recorded: &mut Vec<String>) -> Result<()> {
+    let declared: Vec<(String, &[usize])> =
+        entity.indexes.iter().map(|index| (secondary_index(entity, index), index.as_slice())).collect();
+    for old in recorded.iter() {
+        if !declared.iter().any(|(name, _)| name.eq_ignore_ascii_case(old)) {
+            client
+                .batch_execute(&format!("DROP INDEX IF EXISTS {}", quote(&index_name(old))))
+                .await
+                .with_context(|| format!("cannot drop the index {old}"))?;
+        }
+    }
+    for (name, index) in &declared {
+        if !recorded.iter().any(|old| old.eq_ignore_ascii_case(name)) {
+            create_index(client, entity, name, index).await?;
+        }
+    }
+    *recorded = declared.into_iter().map(|(name, _)| name).collect();
+    Ok(())
+}
+
+/// Adds the column of a new field. Existing rows get the field's default, set by an `UPDATE`
+/// with the default as a parameter rather than spliced into `ALTER TABLE … DEFAULT` text.
+/// The fill is a schema change, not a change of the rows' data, so it keeps their versions.
+async fn add_column(client: &Transaction<'_>, table: &str, field: &Field) -> Result<()> {
+    let column = quote(&field.name);
+    let sql_type = sql_type(&field.field_type);
+    client.batch_execute(&format!("ALTER TABLE {table} ADD COLUMN {column} {sql_type}")).await?;
+    if let Some(default) = &field.default {
+        client.execute(&format!("UPDATE {table} SET {column} = $1"), &[&Parameter(default.as_ref())]).await?;
+    }
+    Ok(())
 }

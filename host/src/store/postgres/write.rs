@@ -1,20 +1,42 @@
-//! Writing entity rows on PostgreSQL: one transaction per batch, each with a new version.
+//! Writing entity rows on PostgreSQL: one transaction per batch, each with a new version,
+//! upserting rows by key and recording the batch's rejected records alongside them.
+//!
+//! A batch's rows go to the server in one `COPY … (FORMAT binary)` into a temporary staging
+//! table, and from there into the entity's table with one set-based `INSERT … ON CONFLICT`
+//! per run of rows. Rows whose values are all unchanged are not written, so they keep their
+//! versions and readers of changes do not see them again.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::pin::pin;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 use deadpool_postgres::Object;
-use wharf_plugin_sdk::Batch;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::Type;
+use wharf_plugin_sdk::{Batch, ValueRef};
 
 use super::Database;
-use crate::entity::Entity;
-use crate::store::{RecordError, Upserted};
+use super::values::{Parameter, column_type, is_decimal, sql_type};
+use crate::entity::{Entity, FieldType};
+use crate::store::schema::{self, CREATED_COLUMN, ROW_COLUMN, VERSION_COLUMN, quote};
+use crate::store::values::converted_cell_fits;
+use crate::store::{RecordError, Upserted, sql_version, stored_version};
+
+/// Takes the next version. The row lock it takes is held until the transaction ends, so
+/// writers on every replica take turns here and versions follow commit order.
+const NEXT_VERSION: &str = "UPDATE store_meta SET value = value + 1 WHERE name = 'version' RETURNING value";
+
+/// The column of a staging table that keeps a batch's rows in their order.
+const ORDER_COLUMN: &str = "ord";
 
 /// A pooled connection for one writer thread; each [`transaction`](Self::transaction) is one
 /// batch.
 pub(in crate::store) struct Writer {
     pub(super) database: Database,
     pub(super) client: Object,
+    /// The staging tables this connection has (temporary tables live as long as it does).
+    staging_tables: HashSet<String>,
 }
 
 impl fmt::Debug for Writer {
@@ -26,22 +48,49 @@ impl fmt::Debug for Writer {
 impl Database {
     pub(in crate::store) fn writer(&self) -> Result<Writer> {
         let client = self.postgres.wait(self.postgres.client())?;
-        Ok(Writer { database: self.clone(), client })
+        Ok(Writer { database: self.clone(), client, staging_tables: HashSet::new() })
     }
 }
 
 impl Writer {
+    /// Starts a write transaction with a new version. It waits while another writer, on this
+    /// replica or another, holds a version not yet committed.
     pub(in crate::store) fn transaction(&mut self) -> Result<WriteBatch<'_>> {
-        let transaction = self.database.postgres.wait(async { Ok(self.client.transaction().await?) })?;
-        Ok(WriteBatch { database: &self.database, transaction, version: 0 })
+        let Writer { database, client, staging_tables } = self;
+        let (transaction, version) = database.postgres.wait(async {
+            let transaction = client.transaction().await.context("cannot start a write transaction")?;
+            let row = transaction.query_one(NEXT_VERSION, &[]).await.context("cannot take a new version")?;
+            let version: i64 = row.try_get(0).context("cannot take a new version")?;
+            Ok((transaction, version))
+        })?;
+        Ok(WriteBatch {
+            database,
+            transaction,
+            version: stored_version(version)?,
+            staging_tables,
+            created_tables: Vec::new(),
+            inserted_rows: HashMap::new(),
+            staged: 0,
+        })
     }
 }
 
 /// One write transaction: the rows of a batch, its rejected records and its staged rows.
+/// Dropped uncommitted, it rolls back (the driver sends `ROLLBACK` before the connection's
+/// next statement).
 pub(in crate::store) struct WriteBatch<'w> {
     pub(super) database: &'w Database,
     pub(super) transaction: deadpool_postgres::Transaction<'w>,
     pub(super) version: u64,
+    /// The writer's staging tables that exist (committed) on its connection.
+    staging_tables: &'w mut HashSet<String>,
+    /// Staging tables this transaction created: they exist only if it commits.
+    created_tables: Vec<String>,
+    /// Row ids inserted by this transaction, per entity, to tell a row inserted earlier in
+    /// the same transaction (a key repeated within the batch) from one inserted just now.
+    inserted_rows: HashMap<String, HashSet<i64>>,
+    /// Rows staged so far in this transaction: the next row's place in the staging order.
+    staged: i64,
 }
 
 impl fmt::Debug for WriteBatch<'_> {
@@ -55,16 +104,307 @@ impl WriteBatch<'_> {
         self.version
     }
 
+    /// Inserts or updates `rows` by key, as [`crate::store::WriteBatch::upsert`] describes.
+    ///
+    /// PostgreSQL refuses to touch one row twice in one `INSERT … ON CONFLICT`, so the rows are
+    /// merged in runs without a repeated key, in order: a repeated key starts a new run, which
+    /// then sees the row its first appearance wrote.
     pub(in crate::store) fn upsert(&mut self, entity: &Entity, rows: &Batch) -> Result<Upserted> {
         self.database.check_prepared(entity)?;
-        bail!("upsert of {} rows: not built on PostgreSQL yet", rows.len())
+        let columns_match = rows.columns().len() == entity.fields.len()
+            && rows.columns().iter().zip(&entity.fields).all(|(column, field)| *column == field.name);
+        if !columns_match {
+            bail!(
+                "a batch for {} has columns ({}), not the entity's fields ({})",
+                entity.name,
+                rows.columns().join(", "),
+                entity.fields.iter().map(|field| field.name.as_str()).collect::<Vec<_>>().join(", ")
+            );
+        }
+        let runs = checked_runs(entity, rows)?;
+        if rows.is_empty() {
+            return Ok(Upserted::default());
+        }
+        let version = sql_version(self.version)?;
+        let staging = staging_table(entity);
+        let first = self.staged;
+        let count = i64::try_from(rows.len()).context("too many rows in one batch")?;
+        self.staged = first.checked_add(count).context("too many rows in one transaction")?;
+        let database = self.database;
+        let create = !self.staging_tables.contains(&staging) && !self.created_tables.contains(&staging);
+        database.postgres.wait(async {
+            let transaction = &self.transaction;
+            if create {
+                transaction
+                    .batch_execute(&create_staging_sql(entity, &staging))
+                    .await
+                    .with_context(|| format!("cannot create the staging table of {}", entity.name))?;
+                self.created_tables.push(staging.clone());
+            }
+            copy_rows(transaction, entity, &staging, rows, first).await?;
+
+            let statement = transaction
+                .prepare_cached(&merge_sql(entity, &staging))
+                .await
+                .with_context(|| format!("cannot prepare the upsert of {}", entity.name))?;
+            let inserted_rows = self.inserted_rows.entry(entity.name.clone()).or_default();
+            let mut upserted = Upserted::default();
+            let mut start = 0;
+            for end in runs {
+                let (from, to) = (first + as_ord(start)?, first + as_ord(end)?);
+                let returned = transaction
+                    .query(&statement, &[&version, &from, &to])
+                    .await
+                    .with_context(|| format!("cannot write records {} to {end} of {}", start + 1, entity.name))?;
+                for row in &returned {
+                    let row_id: i64 = row.try_get(0)?;
+                    let created: i64 = row.try_get(1)?;
+                    if created == version && inserted_rows.insert(row_id) {
+                        upserted.inserted += 1;
+                    } else {
+                        upserted.updated += 1;
+                    }
+                }
+                // Rows whose update found every field equal were not written and returned nothing.
+                upserted.unchanged += (end - start).saturating_sub(returned.len()) as u64;
+                start = end;
+            }
+            Ok(upserted)
+        })
     }
 
+    /// Records rejected records of `execution` in this transaction, in their order, with one
+    /// statement.
     pub(in crate::store) fn record_errors(&mut self, execution: &str, errors: &[RecordError]) -> Result<()> {
-        bail!("record_errors {execution} {}: not built on PostgreSQL yet", errors.len())
+        if errors.is_empty() {
+            return Ok(());
+        }
+        let entities: Vec<&str> = errors.iter().map(|error| error.entity.as_str()).collect();
+        let records = errors
+            .iter()
+            .map(|error| {
+                i64::try_from(error.record).with_context(|| format!("record number {} is too large", error.record))
+            })
+            .collect::<Result<Vec<i64>>>()?;
+        let fields: Vec<Option<&str>> = errors.iter().map(|error| error.field.as_deref()).collect();
+        let messages: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
+        self.database
+            .postgres
+            .wait(async {
+                self.transaction
+                    .execute(
+                        "INSERT INTO store_execution_errors (execution, entity, record, field, message)
+                         SELECT $1, entity, record, field, message
+                         FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[])
+                              WITH ORDINALITY AS error (entity, record, field, message, place)
+                         ORDER BY place",
+                        &[&execution, &entities, &records, &fields, &messages],
+                    )
+                    .await?;
+                Ok(())
+            })
+            .with_context(|| format!("cannot record {} record errors of execution {execution}", errors.len()))
     }
 
+    /// Commits the transaction and returns its version.
     pub(in crate::store) fn commit(self) -> Result<u64> {
-        bail!("commit: not built on PostgreSQL yet")
+        let WriteBatch { database, transaction, version, staging_tables, created_tables, .. } = self;
+        database
+            .postgres
+            .wait(async { Ok(transaction.commit().await?) })
+            .with_context(|| format!("cannot commit version {version}"))?;
+        staging_tables.extend(created_tables);
+        Ok(version)
     }
+}
+
+/// Checks every row of `rows` as the SQLite store does (with the same messages) and splits
+/// them into runs without a repeated key: the index after each run's last row, in order.
+fn checked_runs(entity: &Entity, rows: &Batch) -> Result<Vec<usize>> {
+    let mut runs = Vec::new();
+    let mut keys: HashSet<Vec<KeyPart<'_>>> = HashSet::new();
+    for (index, row) in rows.rows().enumerate() {
+        let record = index + 1;
+        for (column, field) in entity.fields.iter().enumerate() {
+            let value = row.value(column);
+            if !converted_cell_fits(&field.field_type, value) {
+                bail!(
+                    "record {record} of {}: field {} ({}) has a {} value",
+                    entity.name,
+                    field.name,
+                    field.field_type.name(),
+                    value.type_name()
+                );
+            }
+            if value == ValueRef::Null && entity.key.contains(&column) {
+                bail!("record {record} of {}: key field {} has no value", entity.name, field.name);
+            }
+            if let ValueRef::Decimal(text) = value
+                && !is_decimal(text)
+            {
+                bail!(
+                    "record {record} of {}: field {} has {text:?}, which is not a decimal number",
+                    entity.name,
+                    field.name
+                );
+            }
+        }
+        let key: Vec<KeyPart<'_>> = entity.key.iter().map(|&column| KeyPart::of(row.value(column))).collect();
+        if keys.contains(&key) {
+            runs.push(index);
+            keys.clear();
+        }
+        keys.insert(key);
+    }
+    runs.push(rows.len());
+    Ok(runs)
+}
+
+/// One key field's value as the unique index compares it: decimals by their number
+/// (`1.50` and `1.5` are one key to `numeric`), everything else as it is.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum KeyPart<'a> {
+    Null,
+    Text(&'a str),
+    Integer(i64),
+    Boolean(bool),
+    Number { negative: bool, whole: &'a str, fraction: &'a str },
+    Float(u64),
+}
+
+impl<'a> KeyPart<'a> {
+    fn of(value: ValueRef<'a>) -> KeyPart<'a> {
+        match value {
+            ValueRef::Null => KeyPart::Null,
+            ValueRef::String(text) | ValueRef::Date(text) | ValueRef::DateTime(text) => KeyPart::Text(text),
+            ValueRef::Integer(number) => KeyPart::Integer(number),
+            ValueRef::Boolean(flag) => KeyPart::Boolean(flag),
+            ValueRef::Float(number) => KeyPart::Float(number.to_bits()),
+            ValueRef::Decimal(text) => {
+                let (negative, unsigned) = text.strip_prefix('-').map_or((false, text), |unsigned| (true, unsigned));
+                let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+                let (whole, fraction) = (whole.trim_start_matches('0'), fraction.trim_end_matches('0'));
+                // Zero is zero whatever its sign.
+                let negative = negative && !(whole.is_empty() && fraction.is_empty());
+                KeyPart::Number { negative, whole, fraction }
+            }
+        }
+    }
+}
+
+/// A row's place in the staging order, as the staging table keeps it.
+fn as_ord(index: usize) -> Result<i64> {
+    i64::try_from(index).context("too many rows in one batch")
+}
+
+/// The name of the temporary staging table for `entity` with its current fields. It follows
+/// the fields and their types, so a connection that outlives a definition change stages
+/// into a table of the new shape.
+fn staging_table(entity: &Entity) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(entity.name.as_bytes());
+    for field in &entity.fields {
+        hasher.update(b"\0");
+        hasher.update(field.name.as_bytes());
+        hasher.update(b" ");
+        hasher.update(sql_type(&field.field_type).as_bytes());
+    }
+    format!("upsert_{}", &hasher.finalize().to_hex().as_str()[..32])
+}
+
+/// Creates the staging table `staging` for `entity`: its fields' columns and the rows' order.
+/// Its rows are deleted at every commit, and a rolled-back transaction takes its rows (and,
+/// if it created it, the table) with it.
+fn create_staging_sql(entity: &Entity, staging: &str) -> String {
+    let columns: String =
+        entity.fields.iter().map(|field| format!(", {} {}", quote(&field.name), sql_type(&field.field_type))).collect();
+    format!(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS {} ({} bigint PRIMARY KEY{columns}) ON COMMIT DELETE ROWS",
+        quote(staging),
+        quote(ORDER_COLUMN)
+    )
+}
+
+/// Sends `rows` into the staging table with one binary `COPY`, numbered from `first`.
+async fn copy_rows(
+    transaction: &tokio_postgres::Transaction<'_>,
+    entity: &Entity,
+    staging: &str,
+    rows: &Batch,
+    first: i64,
+) -> Result<()> {
+    let sql = format!(
+        "COPY pg_temp.{} ({}, {}) FROM STDIN (FORMAT binary)",
+        quote(staging),
+        quote(ORDER_COLUMN),
+        schema::column_list(entity)
+    );
+    let sink =
+        transaction.copy_in(&sql).await.with_context(|| format!("cannot start copying rows of {}", entity.name))?;
+    let types: Vec<Type> =
+        std::iter::once(Type::INT8).chain(entity.fields.iter().map(|field| column_type(&field.field_type))).collect();
+    let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
+    let mut values: Vec<Parameter<'_>> = Vec::with_capacity(types.len());
+    for (index, row) in rows.rows().enumerate() {
+        values.clear();
+        values.push(Parameter(ValueRef::Integer(first + as_ord(index)?)));
+        values.extend((0..entity.fields.len()).map(|column| Parameter(row.value(column))));
+        writer
+            .as_mut()
+            .write_raw(values.iter())
+            .await
+            .with_context(|| format!("cannot copy record {} of {}", index + 1, entity.name))?;
+    }
+    writer.as_mut().finish().await.with_context(|| format!("cannot copy the rows of {}", entity.name))?;
+    Ok(())
+}
+
+/// `INSERT … SELECT` the staged rows numbered from `$2` up to (not including) `$3`, in their
+/// order, with version `$1`, `ON CONFLICT (key) DO UPDATE … WHERE <a field differs>
+/// RETURNING _row, _created`. An unchanged row fails the `WHERE`, is not written (it keeps its
+/// version) and returns nothing. Decimals differ when their text does (`1.5` → `1.50` is a
+/// change, as on SQLite: the row reads back differently).
+fn merge_sql(entity: &Entity, staging: &str) -> String {
+    let table = schema::table(entity);
+    let columns = schema::column_list(entity);
+    let non_key: Vec<(&str, &FieldType)> = entity
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !entity.key.contains(index))
+        .map(|(_, field)| (field.name.as_str(), &field.field_type))
+        .collect();
+    let (version, created, row, order) =
+        (quote(VERSION_COLUMN), quote(CREATED_COLUMN), quote(ROW_COLUMN), quote(ORDER_COLUMN));
+    let on_conflict = if non_key.is_empty() {
+        // Only key fields: an existing row cannot differ.
+        "DO NOTHING".to_owned()
+    } else {
+        let assignments: Vec<String> =
+            non_key.iter().map(|(name, _)| format!("{column} = excluded.{column}", column = quote(name))).collect();
+        let compared = |source: &str| -> String {
+            let columns: Vec<String> = non_key
+                .iter()
+                .map(|(name, field_type)| match field_type {
+                    FieldType::Decimal { .. } => format!("{source}.{}::text", quote(name)),
+                    _ => format!("{source}.{}", quote(name)),
+                })
+                .collect();
+            format!("ROW({})", columns.join(", "))
+        };
+        format!(
+            "DO UPDATE SET {}, {version} = excluded.{version} WHERE {} IS DISTINCT FROM {}",
+            assignments.join(", "),
+            compared("target"),
+            compared("excluded")
+        )
+    };
+    format!(
+        "INSERT INTO {table} AS target ({columns}, {version}, {created}) \
+         SELECT {columns}, $1::bigint, $1::bigint FROM pg_temp.{staging} \
+         WHERE {order} >= $2::bigint AND {order} < $3::bigint ORDER BY {order} \
+         ON CONFLICT ({key}) {on_conflict} RETURNING {row}, {created}",
+        staging = quote(staging),
+        key = schema::key_list(entity),
+    )
 }
