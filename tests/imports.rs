@@ -1,5 +1,6 @@
 //! Imports and exports through the pipeline, against a copy of the example deployment with a
-//! real store file and the real example plugins.
+//! real store file and the real example plugins. Each runs on both backends (the embedded
+//! store and PostgreSQL) unless it is about the SQLite file itself.
 
 use std::path::{Path, PathBuf};
 
@@ -8,9 +9,16 @@ use wharf::pipeline::{Input, RunOptions, Silent};
 use wharf::store::{EntityExecutionState, Execution, ExecutionStatus, ReadQuery};
 use wharf_tests::{EXAMPLE_PLUGINS, plugin, root, runtime};
 
+use crate::server::{Backend, on_both_backends};
+
 /// A copy of `examples/deployment` in a temporary directory, with the example plugins built
-/// and installed, sharing the tests' compiled-plugin cache.
+/// and installed, sharing the tests' compiled-plugin cache; its store is the SQLite file.
 pub fn deployment() -> (tempfile::TempDir, Deployment) {
+    deployment_on(Backend::Sqlite)
+}
+
+/// [`deployment`] with its store on `backend` (on PostgreSQL, in a fresh schema).
+pub fn deployment_on(backend: Backend) -> (tempfile::TempDir, Deployment) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let example = root().join("examples/deployment");
     for sub in ["entities", "projects", "samples", "stylesheets", "stylesheets/common"] {
@@ -27,8 +35,22 @@ pub fn deployment() -> (tempfile::TempDir, Deployment) {
     let cache = root().join("target/test-plugins/cache");
     let settings = format!("default_company = \"usmf\"\ncache = {:?}\n", cache.display().to_string());
     std::fs::write(dir.path().join("wharf.toml"), settings).expect("settings");
-    let deployment = Deployment::open(dir.path(), None).expect("the example deployment opens");
+    let deployment = open_on(dir.path(), backend);
     (dir, deployment)
+}
+
+/// The deployment in `dir` with its store on `backend` (on PostgreSQL, in a fresh schema).
+pub fn open_on(dir: &Path, backend: Backend) -> Deployment {
+    let backend = match backend {
+        Backend::Sqlite => wharf::backend::Backend::Sqlite,
+        Backend::Postgres => {
+            let url = wharf::backend::testing::scratch().expect("a PostgreSQL schema for the test");
+            wharf::backend::Backend::Postgres(
+                wharf::backend::Postgres::connect_blocking(&url, 4).expect("the database connects"),
+            )
+        }
+    };
+    Deployment::open_on(dir, None, &backend).expect("the deployment opens")
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -80,9 +102,8 @@ fn errors(deployment: &Deployment, execution: &Execution) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn a_plain_csv_lands_in_the_store_with_defaults_and_typed_values() {
-    let (_dir, deployment) = deployment();
+fn a_plain_csv_lands_in_the_store_with_defaults_and_typed_values(backend: Backend) {
+    let (_dir, deployment) = deployment_on(backend);
     let execution = import(&deployment, "Customer groups", &sample(&deployment, "customer-groups.csv"), None);
     assert_eq!(execution.status, ExecutionStatus::Succeeded, "{:?}", errors(&deployment, &execution));
     let groups = rows(&deployment, "CustomerGroup");
@@ -97,9 +118,8 @@ fn a_plain_csv_lands_in_the_store_with_defaults_and_typed_values() {
     assert_eq!(entity.target_status, EntityExecutionState::Finished);
 }
 
-#[test]
-fn rejected_rows_carry_row_field_and_message_and_the_rest_is_imported() {
-    let (_dir, deployment) = deployment();
+fn rejected_rows_carry_row_field_and_message_and_the_rest_is_imported(backend: Backend) {
+    let (_dir, deployment) = deployment_on(backend);
     let execution = import(&deployment, "Warehouse on-hand", &sample(&deployment, "warehouse-on-hand.txt"), None);
     assert_eq!(execution.status, ExecutionStatus::PartiallySucceeded);
     assert_eq!(
@@ -120,9 +140,8 @@ fn rejected_rows_carry_row_field_and_message_and_the_rest_is_imported() {
     );
 }
 
-#[test]
-fn a_mapper_plugin_fills_headers_and_lines_from_one_document() {
-    let (_dir, deployment) = deployment();
+fn a_mapper_plugin_fills_headers_and_lines_from_one_document(backend: Backend) {
+    let (_dir, deployment) = deployment_on(backend);
     let execution = import(&deployment, "Fabrikam orders", &sample(&deployment, "fabrikam-orders.xml"), None);
     let names: Vec<&str> = execution.entities.iter().map(|entity| entity.entity.as_str()).collect();
     assert_eq!(names, ["Sales order headers V2", "Sales order lines V2"]);
@@ -133,9 +152,8 @@ fn a_mapper_plugin_fills_headers_and_lines_from_one_document() {
     assert_eq!(errors(&deployment, &execution).len(), 1, "the bad order is rejected whole");
 }
 
-#[test]
-fn a_transform_plugin_reshapes_the_document_for_every_entity_that_reads_it() {
-    let (_dir, deployment) = deployment();
+fn a_transform_plugin_reshapes_the_document_for_every_entity_that_reads_it(backend: Backend) {
+    let (_dir, deployment) = deployment_on(backend);
     let file = sample(&deployment, "fabrikam-orders.xml");
     let execution = import(&deployment, "Fabrikam orders (transformed)", &file, None);
     let names: Vec<&str> = execution.entities.iter().map(|entity| entity.entity.as_str()).collect();
@@ -148,9 +166,8 @@ fn a_transform_plugin_reshapes_the_document_for_every_entity_that_reads_it() {
     assert!(!rows(&deployment, "SalesOrderLine").is_empty());
 }
 
-#[test]
-fn a_d365_package_imports_its_entities_in_unit_level_sequence_order() {
-    let (_dir, deployment) = deployment();
+fn a_d365_package_imports_its_entities_in_unit_level_sequence_order(backend: Backend) {
+    let (_dir, deployment) = deployment_on(backend);
     let execution = import(&deployment, "Contoso setup", &sample(&deployment, "contoso-setup.zip"), None);
     assert_eq!(execution.status, ExecutionStatus::Succeeded, "{:?}", errors(&deployment, &execution));
     let order: Vec<&str> = execution.entities.iter().map(|entity| entity.entity.as_str()).collect();
@@ -161,9 +178,8 @@ fn a_d365_package_imports_its_entities_in_unit_level_sequence_order() {
     assert_eq!(rows(&deployment, "BillOfMaterialsLine").len(), 4);
 }
 
-#[test]
-fn every_sample_format_imports() {
-    let (_dir, deployment) = deployment();
+fn every_sample_format_imports(backend: Backend) {
+    let (_dir, deployment) = deployment_on(backend);
     let cases = [
         ("Products", "products.xlsx", None, 5),
         ("Purchase orders", "purchase-order-headers.xml", Some("PurchaseOrderHeader"), 2),
@@ -184,9 +200,8 @@ fn every_sample_format_imports() {
     assert!(lines.iter().any(|row| row.contains("PurchasePrice=1204.00")), "thousands separator removed: {lines:?}");
 }
 
-#[test]
-fn a_malformed_document_writes_nothing() {
-    let (dir, deployment) = deployment();
+fn a_malformed_document_writes_nothing(backend: Backend) {
+    let (dir, deployment) = deployment_on(backend);
     let file = dir.path().join("broken.csv");
     let mut text = String::from("CustomerGroupId,Description\r\n");
     for index in 0..20_000 {
@@ -201,9 +216,8 @@ fn a_malformed_document_writes_nothing() {
     assert!(errors[0].contains("broken.csv") && errors[0].contains("20002"), "names the file and line: {errors:?}");
 }
 
-#[test]
-fn hostile_xml_is_refused_before_anything_is_written() {
-    let (dir, deployment) = deployment();
+fn hostile_xml_is_refused_before_anything_is_written(backend: Backend) {
+    let (dir, deployment) = deployment_on(backend);
     let laughs = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;\">]>\
                   <Document><PURCHPURCHASEORDERHEADERV2ENTITY><PURCHASEORDERNUMBER>&lol2;</PURCHASEORDERNUMBER>\
                   </PURCHPURCHASEORDERHEADERV2ENTITY></Document>";
@@ -219,9 +233,8 @@ fn hostile_xml_is_refused_before_anything_is_written() {
     assert!(rows(&deployment, "PurchaseOrderHeader").is_empty());
 }
 
-#[test]
-fn a_key_repeated_within_a_file_keeps_its_last_row() {
-    let (dir, deployment) = deployment();
+fn a_key_repeated_within_a_file_keeps_its_last_row(backend: Backend) {
+    let (dir, deployment) = deployment_on(backend);
     let file = dir.path().join("repeated.csv");
     std::fs::write(&file, "CustomerGroupId,Description\r\nA,first\r\nB,other\r\nA,second\r\n").expect("write");
     let execution = import(&deployment, "Customer groups", &file, None);
@@ -231,9 +244,8 @@ fn a_key_repeated_within_a_file_keeps_its_last_row() {
     assert!(groups[0].contains("Description=second"), "{groups:?}");
 }
 
-#[test]
-fn an_export_imports_back_with_every_value_intact() {
-    let (dir, deployment) = deployment();
+fn an_export_imports_back_with_every_value_intact(backend: Backend) {
+    let (dir, deployment) = deployment_on(backend);
     import(&deployment, "Customer groups", &sample(&deployment, "customer-groups.csv"), None);
     import(&deployment, "Contoso setup", &sample(&deployment, "contoso-setup.zip"), None);
     import(&deployment, "Products", &sample(&deployment, "products.xlsx"), None);
@@ -251,9 +263,8 @@ fn an_export_imports_back_with_every_value_intact() {
     }
 }
 
-#[test]
-fn an_incremental_export_takes_only_what_changed_and_skips_when_nothing_did() {
-    let (dir, deployment) = deployment();
+fn an_incremental_export_takes_only_what_changed_and_skips_when_nothing_did(backend: Backend) {
+    let (dir, deployment) = deployment_on(backend);
     import(&deployment, "Contoso setup", &sample(&deployment, "contoso-setup.zip"), None);
     let project = deployment.projects.require("Customers export").expect("project");
     let out = dir.path().join("customers.csv");
@@ -278,19 +289,37 @@ const CRASH_CHILD: &str = "WHARF_TEST_CRASH_CHILD";
 const CRASH_ROWS: usize = 300_000;
 const CRASH_BATCH: u64 = 1_000;
 
+/// The database the crash test's processes share, when it runs on PostgreSQL; empty on SQLite.
+const CRASH_DATABASE: &str = "WHARF_TEST_CRASH_DATABASE";
+
+/// The backend of the crash test's store: the database `url` names, else the SQLite file.
+fn crash_backend(url: Option<&str>) -> wharf::backend::Backend {
+    match url.filter(|url| !url.is_empty()) {
+        None => wharf::backend::Backend::Sqlite,
+        Some(url) => wharf::backend::Backend::Postgres(
+            wharf::backend::Postgres::connect_blocking(url, 2).expect("the database connects"),
+        ),
+    }
+}
+
 /// The child's half of the crash test: runs the import the parent kills. Does nothing in a
 /// normal test run.
 #[test]
 fn crash_child_imports_until_killed() {
     let Some(dir) = std::env::var_os(CRASH_CHILD) else { return };
     let dir = PathBuf::from(dir);
-    let deployment = Deployment::open(&dir, None).expect("deployment");
+    let database = std::env::var(CRASH_DATABASE).ok();
+    let deployment = Deployment::open_on(&dir, None, &crash_backend(database.as_deref())).expect("deployment");
     import(&deployment, "crash", &dir.join("groups.csv"), None);
 }
 
-#[test]
-fn a_killed_import_leaves_whole_batches_and_a_rerun_adds_no_duplicates() {
+fn a_killed_import_leaves_whole_batches_and_a_rerun_adds_no_duplicates(backend: Backend) {
     let (dir, deployment) = deployment();
+    // The store every process of this test opens: the file, or one fresh schema.
+    let database = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(wharf::backend::testing::scratch().expect("a PostgreSQL schema for the test")),
+    };
     let project =
         format!("operation = \"import\"\nbatch_size = {CRASH_BATCH}\n[[entity]]\nentity = \"CustomerGroup\"\n");
     std::fs::write(dir.path().join("projects/crash.toml"), project).expect("project");
@@ -306,12 +335,13 @@ fn a_killed_import_leaves_whole_batches_and_a_rerun_adds_no_duplicates() {
             std::fs::read_to_string(root().join("examples/deployment/entities/customer-group.toml")).expect("entity");
         wharf::entity::Entity::parse(&text, "customer-group.toml").expect("valid")
     };
-    let store_path = dir.path().join("data/wharf.db");
+    let data = dir.path().join("data");
     let mut killed_midway = false;
     for delay_ms in [300, 600, 900, 1500, 2500] {
         let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
             .args(["--exact", "imports::crash_child_imports_until_killed", "--nocapture"])
             .env(CRASH_CHILD, dir.path())
+            .env(CRASH_DATABASE, database.as_deref().unwrap_or_default())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -320,7 +350,8 @@ fn a_killed_import_leaves_whole_batches_and_a_rerun_adds_no_duplicates() {
         child.kill().expect("kill -9");
         let _ = child.wait();
 
-        let store = wharf::store::Store::open(&store_path).expect("the store opens after a crash");
+        let store =
+            wharf::store::Store::on(&crash_backend(database.as_deref()), &data).expect("the store opens after a crash");
         store.check_integrity().expect("the store is intact");
         store.prepare(&wharf::entity::Catalog::new(vec![entity()]).expect("catalog")).expect("prepared");
         let count = store.count(&entity(), None).expect("count");
@@ -332,16 +363,15 @@ fn a_killed_import_leaves_whole_batches_and_a_rerun_adds_no_duplicates() {
     }
     assert!(killed_midway, "no kill landed in the middle of the import");
 
-    let deployment = Deployment::open(dir.path(), None).expect("deployment");
+    let deployment = Deployment::open_on(dir.path(), None, &crash_backend(database.as_deref())).expect("deployment");
     let execution = import(&deployment, "crash", &dir.path().join("groups.csv"), None);
     assert_eq!(execution.status, ExecutionStatus::Succeeded);
     let count = deployment.pipeline.store.count(&entity(), None).expect("count");
     assert_eq!(count, CRASH_ROWS as u64, "the re-run completes the import without duplicates");
 }
 
-#[test]
-fn without_continue_on_error_a_rejected_row_stops_its_batch_and_the_levels_after_it() {
-    let (dir, _) = deployment();
+fn without_continue_on_error_a_rejected_row_stops_its_batch_and_the_levels_after_it(backend: Backend) {
+    let (dir, _) = deployment_on(backend);
     let transformed =
         std::fs::read_to_string(dir.path().join("projects/fabrikam-orders-transformed.toml")).expect("project");
     // Without its date format every header is rejected.
@@ -349,7 +379,7 @@ fn without_continue_on_error_a_rejected_row_stops_its_batch_and_the_levels_after
         .replace("name = \"Fabrikam orders (transformed)\"", "name = \"strict\"\ncontinue_on_error = false")
         .replace("date_formats = [\"%d.%m.%Y\"]", "");
     std::fs::write(dir.path().join("projects/strict.toml"), strict).expect("write");
-    let deployment = Deployment::open(dir.path(), None).expect("deployment");
+    let deployment = open_on(dir.path(), backend);
     let execution = import(&deployment, "strict", &sample(&deployment, "fabrikam-orders.xml"), None);
     assert_eq!(execution.status, ExecutionStatus::Failed);
     let states: Vec<_> = execution.entities.iter().map(|entity| entity.target_status).collect();
@@ -358,3 +388,19 @@ fn without_continue_on_error_a_rejected_row_stops_its_batch_and_the_levels_after
     assert!(rows(&deployment, "SalesOrderLine").is_empty(), "the next level does not run");
     assert!(!errors(&deployment, &execution).is_empty());
 }
+
+on_both_backends!(
+    a_plain_csv_lands_in_the_store_with_defaults_and_typed_values,
+    rejected_rows_carry_row_field_and_message_and_the_rest_is_imported,
+    a_mapper_plugin_fills_headers_and_lines_from_one_document,
+    a_transform_plugin_reshapes_the_document_for_every_entity_that_reads_it,
+    a_d365_package_imports_its_entities_in_unit_level_sequence_order,
+    every_sample_format_imports,
+    a_malformed_document_writes_nothing,
+    hostile_xml_is_refused_before_anything_is_written,
+    a_key_repeated_within_a_file_keeps_its_last_row,
+    an_export_imports_back_with_every_value_intact,
+    an_incremental_export_takes_only_what_changed_and_skips_when_nothing_did,
+    a_killed_import_leaves_whole_batches_and_a_rerun_adds_no_duplicates,
+    without_continue_on_error_a_rejected_row_stops_its_batch_and_the_levels_after_it,
+);

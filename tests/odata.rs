@@ -1,11 +1,11 @@
 //! The OData service against a real server: CRUD with ETags, D365's query options and paging,
 //! company scoping, `$batch` change sets, `$expand`, and hostile requests that must change
-//! nothing.
+//! nothing. Each runs on both backends (the embedded store and PostgreSQL).
 
 use reqwest::blocking::{RequestBuilder, Response};
 use serde_json::{Value, json};
 
-use crate::server::{FABRIKAM, OPS, TestServer};
+use crate::server::{Backend, FABRIKAM, OPS, TestServer, on_both_backends};
 
 /// A server with the example deployment and an OData client for `client`.
 pub(crate) struct OData {
@@ -14,7 +14,11 @@ pub(crate) struct OData {
 
 impl OData {
     pub(crate) fn start() -> OData {
-        OData { server: TestServer::start() }
+        OData::start_on(Backend::Sqlite)
+    }
+
+    pub(crate) fn start_on(backend: Backend) -> OData {
+        OData { server: TestServer::start_on(backend) }
     }
 
     pub(crate) fn request(&self, client: &str, method: reqwest::Method, path: &str) -> RequestBuilder {
@@ -81,9 +85,8 @@ pub(crate) fn error_message(response: Response) -> String {
     body["error"]["innererror"]["message"].as_str().expect("innererror.message").to_owned()
 }
 
-#[test]
-fn create_read_update_delete_with_etags() {
-    let odata = OData::start();
+fn create_read_update_delete_with_etags(backend: Backend) {
+    let odata = OData::start_on(backend);
     let created = odata.customer(FABRIKAM, "C-0001", "10", "1500.50", None);
     assert_eq!(created.status(), 201);
     let location = created.headers()["location"].to_str().expect("text").to_owned();
@@ -163,9 +166,8 @@ fn create_read_update_delete_with_etags() {
     assert!(minimal.headers()["odata-entityid"].to_str().expect("text").ends_with("CustomerAccount='C-0002')"));
 }
 
-#[test]
-fn query_options_filter_select_order_page_and_count() {
-    let odata = OData::start();
+fn query_options_filter_select_order_page_and_count(backend: Backend) {
+    let odata = OData::start_on(backend);
     for number in 1..=25 {
         let group = if number % 2 == 0 { "20" } else { "10" };
         let created = odata.customer(FABRIKAM, &format!("Q-{number:03}"), group, &format!("{}.25", number * 100), None);
@@ -282,9 +284,8 @@ struct Customers {
     value: Vec<Customer>,
 }
 
-#[test]
-fn boolean_functions_compared_with_true_or_false_filter_as_the_clients_writing_them_mean() {
-    let odata = OData::start();
+fn boolean_functions_compared_with_true_or_false_filter_as_the_clients_writing_them_mean(backend: Backend) {
+    let odata = OData::start_on(backend);
     for (account, city) in [("N-1", Some("Seattle")), ("N-2", Some("Redmond")), ("N-3", None)] {
         let mut body = json!({"CustomerAccount": account, "OrganizationName": account, "CustomerGroupId": "10"});
         if let Some(city) = city {
@@ -323,9 +324,8 @@ fn boolean_functions_compared_with_true_or_false_filter_as_the_clients_writing_t
     }
 }
 
-#[test]
-fn an_unsupported_request_answers_501_and_is_counted_for_operators() {
-    let odata = OData::start();
+fn an_unsupported_request_answers_501_and_is_counted_for_operators(backend: Backend) {
+    let odata = OData::start_on(backend);
     let status = || {
         let response = odata.server.http.get(odata.server.at("/manage/status")).bearer_auth(odata.server.token(OPS));
         let body: Value = response.send().expect("answers").json().expect("JSON");
@@ -354,9 +354,8 @@ fn an_unsupported_request_answers_501_and_is_counted_for_operators() {
     assert_eq!(forbidden.send().expect("answers").status(), 403, "an operator's view");
 }
 
-#[test]
-fn companies_scope_reads_and_writes() {
-    let mut odata = OData::start();
+fn companies_scope_reads_and_writes(backend: Backend) {
+    let mut odata = OData::start_on(backend);
     for (account, company) in [("S-1", "usmf"), ("S-2", "usmf"), ("S-3", "usrt"), ("S-4", "demf")] {
         assert_eq!(odata.customer(OPS, account, "10", "1", Some(company)).status(), 201, "{account}");
     }
@@ -415,9 +414,8 @@ fn companies_scope_reads_and_writes() {
     assert_eq!(odata.count(OPS, "?cross-company=true"), 3);
 }
 
-#[test]
-fn a_change_set_commits_all_or_nothing() {
-    let odata = OData::start();
+fn a_change_set_commits_all_or_nothing(backend: Backend) {
+    let odata = OData::start_on(backend);
     let root = format!("{}/data", odata.server.url);
     let part = |id: u32, account: &str, name: Option<&str>| {
         let body = match name {
@@ -455,9 +453,8 @@ fn a_change_set_commits_all_or_nothing() {
     assert_eq!(odata.accounts(FABRIKAM, ""), ["B-1", "B-2"]);
 }
 
-#[test]
-fn hostile_queries_get_clear_errors_and_change_nothing() {
-    let odata = OData::start();
+fn hostile_queries_get_clear_errors_and_change_nothing(backend: Backend) {
+    let odata = OData::start_on(backend);
     assert_eq!(odata.customer(FABRIKAM, "H-1", "10", "5", None).status(), 201);
     let snapshot = odata.json(OPS, "CustomersV3?cross-company=true");
     let injections = [
@@ -544,9 +541,8 @@ fn hostile_queries_get_clear_errors_and_change_nothing() {
     assert_eq!(odata.json(OPS, "CustomersV3?cross-company=true"), snapshot, "nothing changed");
 }
 
-#[test]
-fn protocol_versions_and_unknown_methods() {
-    let odata = OData::start();
+fn protocol_versions_and_unknown_methods(backend: Backend) {
+    let odata = OData::start_on(backend);
     let old = odata
         .request(FABRIKAM, reqwest::Method::GET, "CustomersV3")
         .header("OData-MaxVersion", "3.0")
@@ -601,9 +597,8 @@ fn keys_and_declared_indexes_serve_queries_without_a_full_scan() {
     assert!(wildcard.starts_with("SEARCH"), "a filter no index serves still narrows by company first: {wildcard}");
 }
 
-#[test]
-fn expand_reaches_related_rows_one_level_deep() {
-    let odata = OData::start();
+fn expand_reaches_related_rows_one_level_deep(backend: Backend) {
+    let odata = OData::start_on(backend);
     for (company, bom) in [("usmf", "BOM-1"), ("usmf", "BOM-2"), ("usrt", "BOM-1")] {
         let header = json!({"dataAreaId": company, "BOMId": bom, "BOMName": format!("{company} {bom}")});
         assert_eq!(odata.post(OPS, "BillOfMaterialsHeaders", &header).status(), 201);
@@ -631,9 +626,8 @@ fn expand_reaches_related_rows_one_level_deep() {
     assert_eq!(odata.get(FABRIKAM, "BillOfMaterialsHeaders?$expand=Nothing").status(), 400);
 }
 
-#[test]
-fn context_urls_follow_odata_4_0_for_sets_projections_expansions_entities_and_properties() {
-    let odata = OData::start();
+fn context_urls_follow_odata_4_0_for_sets_projections_expansions_entities_and_properties(backend: Backend) {
+    let odata = OData::start_on(backend);
     let header = json!({"dataAreaId": "usmf", "BOMId": "BOM-1", "BOMName": "Heater"});
     assert_eq!(odata.post(FABRIKAM, "BillOfMaterialsHeaders", &header).status(), 201);
     let line = json!({"dataAreaId": "usmf", "BOMId": "BOM-1", "LineNumber": 1, "ItemNumber": "A", "Quantity": 2});
@@ -672,3 +666,16 @@ fn context_urls_follow_odata_4_0_for_sets_projections_expansions_entities_and_pr
         assert!(!context.contains("()"), "4.01's empty parentheses in a 4.0 answer: {context}");
     }
 }
+
+on_both_backends!(
+    create_read_update_delete_with_etags,
+    query_options_filter_select_order_page_and_count,
+    boolean_functions_compared_with_true_or_false_filter_as_the_clients_writing_them_mean,
+    an_unsupported_request_answers_501_and_is_counted_for_operators,
+    companies_scope_reads_and_writes,
+    a_change_set_commits_all_or_nothing,
+    hostile_queries_get_clear_errors_and_change_nothing,
+    protocol_versions_and_unknown_methods,
+    expand_reaches_related_rows_one_level_deep,
+    context_urls_follow_odata_4_0_for_sets_projections_expansions_entities_and_properties,
+);

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result};
 use serde::Deserialize;
 
+use crate::backend::Backend;
 use crate::entity::Catalog;
 use crate::pipeline::stylesheet::{XSLT_BUILD, XSLT_PLUGIN};
 use crate::pipeline::{Pipeline, Projects};
@@ -161,8 +162,15 @@ pub struct Deployment {
 }
 
 impl Deployment {
-    /// Opens the deployment in `dir`; `data` overrides the settings' data directory.
+    /// Opens the deployment in `dir` on the embedded store; `data` overrides the settings'
+    /// data directory.
     pub fn open(dir: &Path, data: Option<&Path>) -> Result<Deployment> {
+        Deployment::open_on(dir, data, &Backend::Sqlite)
+    }
+
+    /// Opens the deployment in `dir` with its entity store on `backend`; `data` overrides the
+    /// settings' data directory (which keeps the execution files and, on SQLite, the store).
+    pub fn open_on(dir: &Path, data: Option<&Path>, backend: &Backend) -> Result<Deployment> {
         let settings = Settings::load(dir, data)?;
         let within = |path: &Path| within(dir, path);
         let catalog = Arc::new(Catalog::load_dir(&within(&settings.entities))?);
@@ -170,7 +178,7 @@ impl Deployment {
 
         let data_dir = within(&settings.data);
         std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
-        let store = Store::open(&data_dir.join("wharf.db"))?;
+        let store = Store::on(backend, &data_dir)?;
         store.prepare(&catalog)?;
 
         let runtime_config = RuntimeConfig {

@@ -9,7 +9,7 @@ use wharf::auth::Role;
 use wharf::formats::package::{PackageReader, PackageWriter, ZipLimits};
 
 use super::{NORTHWIND, action, get, job, message, odata_error, ok_json, post, sample, send, upload_link};
-use crate::server::{FABRIKAM, GROUPS_JOB, OPS, TestServer};
+use crate::server::{Backend, FABRIKAM, GROUPS_JOB, OPS, TestServer, on_both_backends};
 
 /// Customer groups with a `dataAreaId` column: one row in the caller's company `usmf`, one in
 /// `demf`, which it is not granted.
@@ -48,9 +48,8 @@ fn settled(server: &TestServer, token: &str, id: &str) -> String {
     status
 }
 
-#[test]
-fn a_package_export_without_a_company_holds_only_the_callers_default_company_and_only_it_sees_the_execution() {
-    let mut server = TestServer::start();
+fn a_package_export_without_a_company_holds_only_the_callers_default_company_and_only_it_sees_the_execution(backend: Backend) {
+    let mut server = TestServer::start_on(backend);
     server.register(NORTHWIND, &[Role::DataManagement], &["fab"]);
     create_group(&server, "usmf", "U1");
     create_group(&server, "demf", "D1");
@@ -92,9 +91,8 @@ fn a_package_export_without_a_company_holds_only_the_callers_default_company_and
     odata_error(action(&server, &token, "ExportToPackage", &foreign), 404, "an export of demf");
 }
 
-#[test]
-fn rows_naming_a_company_the_sender_is_not_granted_are_rejected_on_every_import_path() {
-    let server = TestServer::start();
+fn rows_naming_a_company_the_sender_is_not_granted_are_rejected_on_every_import_path(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let token = server.token(FABRIKAM);
     let ops = server.token(OPS);
 
@@ -172,9 +170,8 @@ fn decoded(bytes: &[u8]) -> String {
     }
 }
 
-#[test]
-fn an_admin_granted_one_company_defines_and_sees_only_that_companys_jobs() {
-    let mut server = TestServer::start();
+fn an_admin_granted_one_company_defines_and_sees_only_that_companys_jobs(backend: Backend) {
+    let mut server = TestServer::start_on(backend);
     server.register("usmf-admin", &[Role::Admin], &["usmf"]);
     let (admin, ops) = (server.token("usmf-admin"), server.token(OPS));
     let demf_job = "1d1d1d1d-0000-4000-8000-000000000001";
@@ -217,3 +214,9 @@ fn an_admin_granted_one_company_defines_and_sees_only_that_companys_jobs() {
     );
     assert_eq!(own.status(), 201, "a job of its own company");
 }
+
+on_both_backends!(
+    a_package_export_without_a_company_holds_only_the_callers_default_company_and_only_it_sees_the_execution,
+    rows_naming_a_company_the_sender_is_not_granted_are_rejected_on_every_import_path,
+    an_admin_granted_one_company_defines_and_sees_only_that_companys_jobs,
+);

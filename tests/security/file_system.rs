@@ -9,7 +9,7 @@ use serde_json::json;
 use wharf::formats::package::{PackageReader, PackageWriter, ZipLimits};
 
 use super::{action, get, odata_error, ok_json, sample, send, upload_link};
-use crate::server::{FABRIKAM, OPS, TestServer};
+use crate::server::{Backend, FABRIKAM, OPS, TestServer, on_both_backends};
 
 /// contoso-setup.zip with the customer groups' file renamed to `file` in the manifest and the
 /// zip; returns the package and the file's content.
@@ -63,9 +63,8 @@ fn assert_store_intact(server: &TestServer) {
     assert_eq!(groups.status(), 200, "the store answers: {}", groups.text().unwrap_or_default());
 }
 
-#[test]
-fn client_chosen_execution_ids_that_could_name_a_path_are_refused_before_anything_runs() {
-    let server = TestServer::start();
+fn client_chosen_execution_ids_that_could_name_a_path_are_refused_before_anything_runs(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let token = server.token(FABRIKAM);
     let link = uploaded(&server, &token, sample(&server, "contoso-setup.zip"));
     let long = "a".repeat(129);
@@ -90,9 +89,8 @@ fn client_chosen_execution_ids_that_could_name_a_path_are_refused_before_anythin
     assert_store_intact(&server);
 }
 
-#[test]
-fn a_package_entry_named_like_the_store_is_read_into_its_execution_folder_and_the_store_survives() {
-    let mut server = TestServer::start();
+fn a_package_entry_named_like_the_store_is_read_into_its_execution_folder_and_the_store_survives(backend: Backend) {
+    let mut server = TestServer::start_on(backend);
     let token = server.token(FABRIKAM);
     let (package, groups) = setup_package_naming(&server, "wharf.db");
     let link = uploaded(&server, &token, package);
@@ -129,9 +127,8 @@ fn a_package_entry_named_like_the_store_is_read_into_its_execution_folder_and_th
     assert_store_intact(&server);
 }
 
-#[test]
-fn of_two_bodies_put_to_one_upload_link_at_once_exactly_one_is_stored() {
-    let server = TestServer::start();
+fn of_two_bodies_put_to_one_upload_link_at_once_exactly_one_is_stored(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let token = server.token(FABRIKAM);
     for round in 0..3 {
         let link = upload_link(&server, &token);
@@ -159,3 +156,9 @@ fn of_two_bodies_put_to_one_upload_link_at_once_exactly_one_is_stored() {
         assert_eq!(stored.as_ref(), accepted[0].1.as_slice(), "round {round}: the accepted body is the one kept");
     }
 }
+
+on_both_backends!(
+    client_chosen_execution_ids_that_could_name_a_path_are_refused_before_anything_runs,
+    a_package_entry_named_like_the_store_is_read_into_its_execution_folder_and_the_store_survives,
+    of_two_bodies_put_to_one_upload_link_at_once_exactly_one_is_stored,
+);

@@ -16,7 +16,7 @@ use reqwest::blocking::Response;
 use serde_json::{Value, json};
 use wharf::auth::Role;
 
-use crate::server::{CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS, SETUP_JOB, TestServer};
+use crate::server::{Backend, CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS, SETUP_JOB, TestServer, on_both_backends};
 
 /// API2: a client shut out from the command line is shut out of the running server at once.
 mod authentication;
@@ -180,8 +180,8 @@ struct Tenant {
 
 /// A server with two clients, each on its own import and export job in its own company,
 /// each with a processed import, a dequeued export and a finished package export.
-fn two_tenants() -> (TestServer, String, [Tenant; 2]) {
-    let mut server = TestServer::start();
+fn two_tenants(backend: Backend) -> (TestServer, String, [Tenant; 2]) {
+    let mut server = TestServer::start_on(backend);
     server.register(NORTHWIND, &[Role::DataManagement], &["fab"]);
     let ops = server.token(OPS);
     for job in [
@@ -319,9 +319,8 @@ fn foreign_calls(caller: &Tenant, other: &Tenant) -> Vec<(String, Method, String
     ]
 }
 
-#[test]
-fn each_client_reaches_only_its_own_jobs_messages_and_executions() {
-    let (server, ops, tenants) = two_tenants();
+fn each_client_reaches_only_its_own_jobs_messages_and_executions(backend: Backend) {
+    let (server, ops, tenants) = two_tenants(backend);
     let before = stored(&server, &ops);
     for (caller, other) in [(&tenants[0], &tenants[1]), (&tenants[1], &tenants[0])] {
         for (what, method, path, body) in foreign_calls(caller, other) {
@@ -417,9 +416,8 @@ fn management_routes() -> Vec<(Method, String, String)> {
     ]
 }
 
-#[test]
-fn management_routes_refuse_a_data_management_token_with_403_and_change_nothing() {
-    let server = TestServer::start();
+fn management_routes_refuse_a_data_management_token_with_403_and_change_nothing(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let (fabrikam, ops) = (server.token(FABRIKAM), server.token(OPS));
     let jobs_before = ok_json(get(&server, &ops, "/manage/jobs"), "jobs");
     let clients_before = ok_json(get(&server, &ops, "/manage/clients"), "clients");
@@ -433,9 +431,8 @@ fn management_routes_refuse_a_data_management_token_with_403_and_change_nothing(
     let _ = server.token(OPS);
 }
 
-#[test]
-fn every_route_without_a_token_answers_401_with_a_bearer_challenge() {
-    let server = TestServer::start();
+fn every_route_without_a_token_answers_401_with_a_bearer_challenge(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let mut routes: Vec<(Method, String, String)> = vec![
         (Method::POST, format!("/api/connector/enqueue/{GROUPS_JOB}?entity=Customer%20groups"), "GroupId\nX\n".into()),
         (
@@ -519,9 +516,8 @@ fn unsigned(header: &Value, claims: &Value, signature: &str) -> String {
     format!("{}.{}.{signature}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()))
 }
 
-#[test]
-fn tokens_wrong_in_one_claim_or_forged_are_refused_with_401() {
-    let server = TestServer::start();
+fn tokens_wrong_in_one_claim_or_forged_are_refused_with_401(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let jwks = ok_json(server.http.get(server.at("/.well-known/jwks.json")).send().expect("the key set"), "jwks");
     let key = &jwks["keys"][0];
     assert_eq!(key["kty"], "OKP", "{jwks}");
@@ -609,9 +605,8 @@ fn tokens_wrong_in_one_claim_or_forged_are_refused_with_401() {
     );
 }
 
-#[test]
-fn a_removed_clients_unexpired_token_is_refused_with_403() {
-    let mut server = TestServer::start();
+fn a_removed_clients_unexpired_token_is_refused_with_403(backend: Backend) {
+    let mut server = TestServer::start_on(backend);
     server.register("short-lived", &[Role::DataManagement], &["usmf"]);
     let (token, ops) = (server.token("short-lived"), server.token(OPS));
     let probe = format!("{ACTIONS}GetAzureWriteUrl");
@@ -643,9 +638,8 @@ fn oauth_error(response: Response, status: u16, what: &str) -> String {
     body["error"].as_str().unwrap_or_else(|| panic!("{what}: no error in {text}")).to_owned()
 }
 
-#[test]
-fn the_token_endpoint_speaks_v1_and_v2_and_refuses_in_oauth_terms() {
-    let server = TestServer::start();
+fn the_token_endpoint_speaks_v1_and_v2_and_refuses_in_oauth_terms(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let secret = server.secret(FABRIKAM).to_owned();
     let probe = format!("/api/connector/dequeue/{CUSTOMERS_EXPORT_JOB}");
     let works = |response: Response, what: &str| {
@@ -1070,3 +1064,12 @@ fn missing_query_parameters_and_oversized_json_bodies_answer_in_odata_json() {
     }
     assert_eq!(stored(&server, &ops), before);
 }
+
+on_both_backends!(
+    each_client_reaches_only_its_own_jobs_messages_and_executions,
+    management_routes_refuse_a_data_management_token_with_403_and_change_nothing,
+    every_route_without_a_token_answers_401_with_a_bearer_challenge,
+    tokens_wrong_in_one_claim_or_forged_are_refused_with_401,
+    a_removed_clients_unexpired_token_is_refused_with_403,
+    the_token_endpoint_speaks_v1_and_v2_and_refuses_in_oauth_terms,
+);

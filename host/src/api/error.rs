@@ -103,7 +103,8 @@ impl From<ReceiveError> for ApiError {
 }
 
 /// Whether anything in `error`'s chain says that the file system is full (ENOSPC) or the
-/// quota spent (EDQUOT): an IO error of a file write, or SQLite's `SQLITE_FULL`.
+/// quota spent (EDQUOT): an IO error of a file write, SQLite's `SQLITE_FULL`, or PostgreSQL's
+/// `disk_full` (53100).
 fn storage_full(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         if let Some(error) = cause.downcast_ref::<io::Error>() {
@@ -111,6 +112,9 @@ fn storage_full(error: &anyhow::Error) -> bool {
         }
         if let Some(rusqlite::Error::SqliteFailure(error, _)) = cause.downcast_ref::<rusqlite::Error>() {
             return error.code == rusqlite::ErrorCode::DiskFull;
+        }
+        if let Some(error) = cause.downcast_ref::<tokio_postgres::Error>() {
+            return error.code() == Some(&tokio_postgres::error::SqlState::DISK_FULL);
         }
         false
     })

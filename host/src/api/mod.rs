@@ -133,7 +133,7 @@ impl Server {
         let backend = crate::backend::Backend::open(&config.database).await?;
         // Opening compiles plugins and reads directories: off the async threads.
         let (jobs, auth) = tokio::task::spawn_blocking(move || -> Result<(Jobs, Auth)> {
-            let mut deployment = Deployment::open(&deployment_dir, data.as_deref())?;
+            let mut deployment = Deployment::open_on(&deployment_dir, data.as_deref(), &backend)?;
             // While it serves, the plugin directory is watched: new versions swap in.
             deployment.watch_plugins()?;
             let data = deployment.data_dir();

@@ -39,6 +39,15 @@ pub struct DatabaseSettings {
 }
 
 impl DatabaseSettings {
+    /// The PostgreSQL URL, if one is set; any other URL is refused.
+    fn postgres_url(&self) -> Result<Option<&str>> {
+        match self.url.as_deref() {
+            None => Ok(None),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Ok(Some(url)),
+            Some(_) => bail!("the database URL must start with postgres:// (SQLite is the default, with no URL)"),
+        }
+    }
+
     /// The settings with the URL a flag gives, else `WHARF_DATABASE_URL`, else the file's.
     pub fn resolve(mut self, flag: Option<String>) -> DatabaseSettings {
         if let Some(url) = flag.or_else(|| std::env::var(DATABASE_URL_VAR).ok().filter(|url| !url.is_empty())) {
@@ -62,11 +71,15 @@ impl Backend {
     /// Connects to the database `settings` name (migrating its schema to this version), or
     /// picks SQLite when they name none.
     pub async fn open(settings: &DatabaseSettings) -> Result<Backend> {
-        let Some(url) = &settings.url else { return Ok(Backend::Sqlite) };
-        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            bail!("the database URL must start with postgres:// (SQLite is the default, with no URL)");
-        }
+        let Some(url) = settings.postgres_url()? else { return Ok(Backend::Sqlite) };
         Ok(Backend::Postgres(Postgres::connect(url, settings.pool_size.unwrap_or(16)).await?))
+    }
+
+    /// [`open`](Self::open) from outside an async runtime (the command line): the database's
+    /// connections get a runtime of their own.
+    pub fn open_blocking(settings: &DatabaseSettings) -> Result<Backend> {
+        let Some(url) = settings.postgres_url()? else { return Ok(Backend::Sqlite) };
+        Ok(Backend::Postgres(Postgres::connect_blocking(url, settings.pool_size.unwrap_or(4))?))
     }
 
     /// The PostgreSQL database, when that is the backend.

@@ -279,7 +279,7 @@ fn check_if_match(request: &Request<'_>, version: u64) -> Result<(), Error> {
 /// A store refusal as the client's error: a taken key is a conflict, everything else the
 /// request's fault (the store only refuses values that break the entity's rules).
 fn write_error(error: anyhow::Error) -> Error {
-    if error.chain().any(|cause| cause.downcast_ref::<rusqlite::Error>().is_some()) {
+    if crate::store::failed_in_database(&error) {
         return Error::internal(&error);
     }
     let message = format!("{error:#}.");

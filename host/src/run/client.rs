@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 
 use super::{Exit, Outcome, failed, unusable};
 use crate::auth::{Auth, AuthSettings, Client, Companies, NewClient, Role};
-use crate::backend::{Backend, DatabaseSettings, Postgres};
+use crate::backend::{Backend, DatabaseSettings};
 use crate::deployment::Settings;
 
 /// `wharf client …`.
@@ -166,10 +166,6 @@ fn open(args: &DataArgs) -> Result<Auth, super::Failure> {
     // Issuer and audience matter only to tokens, which this command neither makes nor reads.
     let settings = AuthSettings { issuer: "wharf".into(), audience: "wharf".into(), ..AuthSettings::default() };
     let database = DatabaseSettings::default().resolve(args.database.clone());
-    let backend = match &database.url {
-        None => Backend::Sqlite,
-        // A runtime of its own for the database's connections; one connection is enough.
-        Some(url) => Backend::Postgres(Postgres::connect_blocking(url, 1).map_err(unusable)?),
-    };
+    let backend = Backend::open_blocking(&database).map_err(unusable)?;
     Auth::open(&backend, &data.join("server.db"), &data.join("keys").join("signing.pem"), settings).map_err(unusable)
 }

@@ -9,6 +9,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Exit, Failure, Outcome, failed, unusable};
+use crate::backend::{Backend, DatabaseSettings};
 use crate::deployment::Deployment;
 use crate::pipeline::{Input, Progress, Project, RunOptions};
 use crate::store::{EntityExecution, Execution, ExecutionStatus, Operation};
@@ -28,6 +29,10 @@ pub struct DeploymentArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// The PostgreSQL database the deployment's replicas share (`postgres://…`), instead of
+    /// `WHARF_DATABASE_URL`'s; without one, the store is the SQLite file in the data directory.
+    #[arg(long)]
+    pub database: Option<String>,
 }
 
 /// `wharf import`.
@@ -95,9 +100,16 @@ pub fn export(args: ExportArgs, out: &mut dyn Write) -> Outcome {
 }
 
 fn open(args: &DeploymentArgs) -> Result<(Deployment, RunOptions), Failure> {
-    let deployment = Deployment::open(&args.deployment, args.data.as_deref()).map_err(unusable)?;
+    let deployment = open_deployment(&args.deployment, args.data.as_deref(), args.database.clone())?;
     let company = args.company.clone().or_else(|| deployment.settings.default_company.clone());
     Ok((deployment, RunOptions { company, ..RunOptions::default() }))
+}
+
+/// The deployment in `dir`, its store on the database `database` names (else
+/// `WHARF_DATABASE_URL`'s, else the SQLite file in the data directory).
+pub(super) fn open_deployment(dir: &Path, data: Option<&Path>, database: Option<String>) -> Result<Deployment, Failure> {
+    let backend = Backend::open_blocking(&DatabaseSettings::default().resolve(database)).map_err(unusable)?;
+    Deployment::open_on(dir, data, &backend).map_err(unusable)
 }
 
 /// The project called `name`, which must be an `operation` project.

@@ -37,6 +37,10 @@ pub struct StoreArgs {
     /// The data directory, instead of the one in wharf.toml.
     #[arg(long)]
     pub data: Option<std::path::PathBuf>,
+    /// The PostgreSQL database the store is in (`postgres://…`), instead of
+    /// `WHARF_DATABASE_URL`'s; without one, the SQLite file in the data directory.
+    #[arg(long)]
+    pub database: Option<String>,
 }
 
 /// `wharf staging list`.
@@ -110,7 +114,7 @@ pub fn run(command: StagingCommand, out: &mut dyn Write) -> Outcome {
 }
 
 fn open(args: &StoreArgs) -> Result<Deployment, Failure> {
-    Deployment::open(&args.deployment, args.data.as_deref()).map_err(unusable)
+    super::execution::open_deployment(&args.deployment, args.data.as_deref(), args.database.clone())
 }
 
 /// A refusal as the command line reports it.

@@ -498,6 +498,16 @@ impl UnitOfWork for StoreUnit {
     }
 }
 
+/// Whether `error` came from the database itself (a failed statement, a lost connection)
+/// rather than from a rule the store checks: a server fault, not the request's.
+pub fn failed_in_database(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<rusqlite::Error>().is_some()
+            || cause.downcast_ref::<tokio_postgres::Error>().is_some()
+            || cause.downcast_ref::<deadpool_postgres::PoolError>().is_some()
+    })
+}
+
 /// Fails unless `entity` is the definition `catalog` holds, so that its table has exactly
 /// these columns.
 fn check_prepared(catalog: &Catalog, entity: &Entity) -> Result<()> {
