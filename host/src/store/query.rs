@@ -770,6 +770,12 @@ impl<'e> Sql<'e> {
                 self.push(", ");
             }
             let term = Term::Field(order.field);
+            if self.dialect == Dialect::Postgres {
+                // The table's column, not a select-list expression of that name (a decimal's
+                // `"Amount"::text AS "Amount"` would sort as text).
+                self.push(&schema::table(self.entity));
+                self.push(".");
+            }
             let real = self.is_real(&term);
             self.term_as(&term, real)?;
             self.push(if order.descending { " DESC" } else { " ASC" });
