@@ -127,7 +127,7 @@ pub struct RecordError {
 }
 
 /// Names as stored and as D365 spells them, in both directions.
-trait Named: Sized + Copy + 'static {
+pub(super) trait Named: Sized + Copy + 'static {
     const ALL: &'static [Self];
     const WHAT: &'static str;
 
@@ -231,7 +231,7 @@ impl EntityExecutionState {
 }
 
 /// A count as SQLite stores it.
-fn sql_count(count: u64, what: &str) -> Result<i64> {
+pub(super) fn sql_count(count: u64, what: &str) -> Result<i64> {
     i64::try_from(count).with_context(|| format!("{what} {count} is too large to store"))
 }
 

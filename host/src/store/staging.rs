@@ -22,7 +22,7 @@ use super::executions::{
 };
 use super::sqlite::Sqlite;
 use super::write::WriteBatch;
-use crate::entity::{Entity, ParseOptions, RowConverter};
+use crate::entity::{Catalog, Entity, ParseOptions, RowConverter};
 
 /// Rows converted and written per page while an execution is copied to the target.
 const COPY_PAGE_ROWS: usize = 5_000;
@@ -39,7 +39,7 @@ pub enum TransferStatus {
 }
 
 impl TransferStatus {
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             TransferStatus::NotStarted => "NotStarted",
             TransferStatus::Error => "Error",
@@ -47,7 +47,7 @@ impl TransferStatus {
         }
     }
 
-    fn from_name(name: &str) -> Result<TransferStatus> {
+    pub(super) fn from_name(name: &str) -> Result<TransferStatus> {
         [TransferStatus::NotStarted, TransferStatus::Error, TransferStatus::Completed]
             .into_iter()
             .find(|status| status.name() == name)
@@ -132,7 +132,7 @@ fn cell(field: &str, json: &Json) -> Result<Value, String> {
 }
 
 /// One batch of `rows`, with the entity's fields as columns (looked up without case).
-fn batch_of(entity: &Entity, rows: &[&Map<String, Json>]) -> Result<Batch, String> {
+pub(super) fn batch_of(entity: &Entity, rows: &[&Map<String, Json>]) -> Result<Batch, String> {
     let mut builder = BatchBuilder::new(entity.fields.iter().map(|field| field.name.clone()));
     for values in rows {
         let cells = entity
@@ -151,35 +151,57 @@ fn batch_of(entity: &Entity, rows: &[&Map<String, Json>]) -> Result<Batch, Strin
 
 /// The converter that validates staged rows of `entity`: fields by name, the execution's
 /// company for rows that name none, and only `companies` when the caller's grants end.
-fn converter(entity: &Arc<Entity>, company: Option<&str>, companies: Option<Arc<[String]>>) -> Result<RowConverter> {
+pub(super) fn converter(
+    entity: &Arc<Entity>,
+    company: Option<&str>,
+    companies: Option<Arc<[String]>>,
+) -> Result<RowConverter> {
     Ok(RowConverter::new(entity.clone(), HashMap::new(), ParseOptions::default(), company.map(str::to_owned))?
         .only_companies(companies))
 }
 
-fn error_text(error: &RowError) -> String {
+pub(super) fn error_text(error: &RowError) -> String {
     match &error.field {
         Some(field) => format!("field {field}: {}", error.message),
         None => error.message.clone(),
     }
 }
 
-fn sql_number(number: u64) -> Result<i64> {
+pub(super) fn sql_number(number: u64) -> Result<i64> {
     i64::try_from(number).with_context(|| format!("{number} is too large"))
+}
+
+impl StagedRow {
+    /// The row from its stored columns: its values and errors are JSON text.
+    pub(super) fn from_stored(
+        entity: String,
+        number: i64,
+        record: i64,
+        status: &str,
+        values: &str,
+        errors: &str,
+    ) -> Result<StagedRow> {
+        Ok(StagedRow {
+            entity,
+            number: u64::try_from(number).context("the store holds a negative staged row number")?,
+            record: u64::try_from(record).context("the store holds a negative record number")?,
+            status: TransferStatus::from_name(status)?,
+            values: serde_json::from_str(values).context("the store holds a staged row that is not JSON")?,
+            errors: serde_json::from_str(errors).context("the store holds staged errors that are not JSON")?,
+        })
+    }
+
+    /// Its values and its errors as the JSON text the store keeps.
+    pub(super) fn stored_json(&self) -> Result<(String, String)> {
+        Ok((serde_json::to_string(&self.values)?, serde_json::to_string(&self.errors)?))
+    }
 }
 
 fn read_row(row: &Row<'_>) -> Result<StagedRow> {
     let values: String = row.get("row_values")?;
     let errors: String = row.get("errors")?;
-    let number: i64 = row.get("number")?;
-    let record: i64 = row.get("record")?;
-    Ok(StagedRow {
-        entity: row.get("entity")?,
-        number: u64::try_from(number).context("the store holds a negative staged row number")?,
-        record: u64::try_from(record).context("the store holds a negative record number")?,
-        status: TransferStatus::from_name(&row.get::<_, String>("status")?)?,
-        values: serde_json::from_str(&values).context("the store holds a staged row that is not JSON")?,
-        errors: serde_json::from_str(&errors).context("the store holds staged errors that are not JSON")?,
-    })
+    let status: String = row.get("status")?;
+    StagedRow::from_stored(row.get("entity")?, row.get("number")?, row.get("record")?, &status, &values, &errors)
 }
 
 fn select_row(connection: &Connection, execution: &str, entity: &str, number: u64) -> Result<Option<StagedRow>> {
@@ -190,24 +212,18 @@ fn select_row(connection: &Connection, execution: &str, entity: &str, number: u6
 }
 
 fn update_row(connection: &Connection, execution: &str, row: &StagedRow) -> Result<()> {
+    let (values, errors) = row.stored_json()?;
     connection
         .prepare_cached(
             "UPDATE wharf_staging SET status = ?4, row_values = ?5, errors = ?6
              WHERE execution = ?1 AND entity = ?2 AND number = ?3",
         )?
-        .execute((
-            execution,
-            &row.entity,
-            sql_number(row.number)?,
-            row.status.name(),
-            serde_json::to_string(&row.values)?,
-            serde_json::to_string(&row.errors)?,
-        ))?;
+        .execute((execution, &row.entity, sql_number(row.number)?, row.status.name(), values, errors))?;
     Ok(())
 }
 
 /// Whether entity record `entity` of `execution` stopped after staging and waits for the target.
-fn waiting(entity: &EntityExecution) -> bool {
+pub(super) fn waiting(entity: &EntityExecution) -> bool {
     entity.staging_status == EntityExecutionState::Finished && entity.target_status == EntityExecutionState::NotRun
 }
 
@@ -224,16 +240,9 @@ impl WriteBatch<'_> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for (number, row) in (last + 1..).zip(rows) {
+            let (values, errors) = row.stored_json()?;
             statement
-                .execute((
-                    execution,
-                    entity,
-                    number,
-                    sql_number(row.record)?,
-                    row.status.name(),
-                    serde_json::to_string(&row.values)?,
-                    serde_json::to_string(&row.errors)?,
-                ))
+                .execute((execution, entity, number, sql_number(row.record)?, row.status.name(), values, errors))
                 .with_context(|| format!("cannot stage record {} of {entity}", row.record))?;
         }
         Ok(())
@@ -286,39 +295,12 @@ impl Sqlite {
         changes: &Map<String, Json>,
         companies: Option<Arc<[String]>>,
     ) -> Result<StagedRow, StagingError> {
-        let entity = self.staged_entity(entity)?;
+        let entity = staged_entity(&self.catalog(), entity)?;
         self.with_staging(|connection| {
             let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let execution = waiting_execution(&transaction, execution)?;
-            let mut row = found_row(&transaction, &execution.id, &entity.name, number)?;
-            if row.status == TransferStatus::Completed {
-                return Err(StagingError::Conflict(format!(
-                    "row {number} of {} is in the target already",
-                    entity.name
-                )));
-            }
-            if let Some(unknown) = changes.keys().find(|name| entity.field_index(name).is_none()) {
-                return Err(StagingError::Invalid(format!("{unknown} is not a field of {}", entity.name)));
-            }
-            let mut values = row.values.clone();
-            for (name, value) in changes {
-                values.retain(|known, _| !known.eq_ignore_ascii_case(name));
-                values.insert(name.clone(), value.clone());
-            }
-            let batch = batch_of(&entity, &[&values]).map_err(StagingError::Invalid)?;
-            let (converted, _, errors) = converter(&entity, execution.company.as_deref(), companies)?.convert(&batch);
-            if let Some(error) = errors.first() {
-                return Err(StagingError::Invalid(format!("the corrected row is not valid: {}", error_text(error))));
-            }
-            let converted = converted.row(0).context("the converter returned no row")?;
-            row.values = entity
-                .fields
-                .iter()
-                .enumerate()
-                .map(|(column, field)| (field.name.clone(), json_value(converted.value(column))))
-                .collect();
-            row.status = TransferStatus::NotStarted;
-            row.errors.clear();
+            let row = found_row(&transaction, &execution.id, &entity.name, number)?;
+            let row = corrected(&entity, &execution, row, changes, companies)?;
             update_row(&transaction, &execution.id, &row)?;
             forget_errors(&transaction, &execution.id, &entity, row.record)?;
             transaction.commit().context("cannot commit a corrected row")?;
@@ -329,17 +311,12 @@ impl Sqlite {
     /// Drops staged row `number` of `entity` from `execution`'s staging, with its error
     /// records: it will not be copied.
     pub fn drop_staged_row(&self, execution: &str, entity: &str, number: u64) -> Result<(), StagingError> {
-        let entity = self.staged_entity(entity)?;
+        let entity = staged_entity(&self.catalog(), entity)?;
         self.with_staging(|connection| {
             let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let execution = waiting_execution(&transaction, execution)?;
             let row = found_row(&transaction, &execution.id, &entity.name, number)?;
-            if row.status == TransferStatus::Completed {
-                return Err(StagingError::Conflict(format!(
-                    "row {number} of {} is in the target already",
-                    entity.name
-                )));
-            }
+            not_copied(&row)?;
             transaction
                 .prepare_cached("DELETE FROM wharf_staging WHERE execution = ?1 AND entity = ?2 AND number = ?3")?
                 .execute((&execution.id, &entity.name, sql_number(number)?))?;
@@ -375,22 +352,7 @@ impl Sqlite {
                 let page = batch.waiting_rows(&execution.id, &entity.name, after)?;
                 let Some(last) = page.last() else { break };
                 after = last.number;
-                let values: Vec<&Map<String, Json>> = page.iter().map(|row| &row.values).collect();
-                let mut rejected: Vec<(usize, String, Option<String>)> = Vec::new();
-                let (converted, kept) = match batch_of(&entity, &values) {
-                    Ok(rows) => {
-                        let (converted, kept, errors) = converter.convert(&rows);
-                        for error in errors {
-                            rejected.push((error.row as usize, error.message.clone(), error.field.clone()));
-                        }
-                        (converted, kept)
-                    }
-                    // A row the store holds always has JSON values; one per page fails alone.
-                    Err(message) => {
-                        rejected.extend((0..page.len()).map(|index| (index, message.clone(), None)));
-                        (BatchBuilder::new(entity.fields.iter().map(|field| field.name.clone())).finish(), Vec::new())
-                    }
-                };
+                let ConvertedPage { converted, kept, rejected } = convert_page(&entity, &converter, &page);
                 let upserted = batch.upsert(&entity, &converted)?;
                 record.target_records += upserted.inserted + upserted.updated + upserted.unchanged;
                 record.inserted += upserted.inserted;
@@ -404,12 +366,9 @@ impl Sqlite {
                 }
                 drop(completed);
                 let mut errors = Vec::with_capacity(rejected.len());
-                for (index, message, field) in rejected {
-                    let mut row = page[index].clone();
-                    row.status = TransferStatus::Error;
-                    row.errors = vec![StagedError { field: field.clone(), message: message.clone() }];
+                for (row, error) in rejections(&record.entity, &page, rejected) {
                     update_row(batch.sql(), &execution.id, &row)?;
-                    errors.push(RecordError { entity: record.entity.clone(), record: row.record, field, message });
+                    errors.push(error);
                 }
                 record.target_error_count += errors.len() as u64;
                 failed_rows += errors.len() as u64;
@@ -419,14 +378,7 @@ impl Sqlite {
             record.target_status = EntityExecutionState::Finished;
             record.completed = Some(now.to_owned());
         }
-        let left_behind = execution.entities.iter().any(|record| record.staging_error_count > 0);
-        let copied: u64 = execution.entities.iter().map(|record| record.target_records).sum();
-        execution.status = match (failed_rows > 0 || left_behind, copied) {
-            (false, _) => ExecutionStatus::Succeeded,
-            (true, 0) => ExecutionStatus::Failed,
-            (true, _) => ExecutionStatus::PartiallySucceeded,
-        };
-        execution.completed = Some(now.to_owned());
+        copied(&mut execution, failed_rows, now);
         write_execution(batch.sql(), &execution)?;
         batch.commit()?;
         Ok(execution)
@@ -442,11 +394,113 @@ impl Sqlite {
         self.give_back(connection);
         result
     }
+}
 
-    /// The entity called `name`, as staged rows name it.
-    fn staged_entity(&self, name: &str) -> Result<Arc<Entity>, StagingError> {
-        self.catalog().get(name).cloned().ok_or_else(|| StagingError::NotFound(format!("no entity {name}")))
+/// The entity called `name` in `catalog`, as staged rows name it.
+pub(super) fn staged_entity(catalog: &Catalog, name: &str) -> Result<Arc<Entity>, StagingError> {
+    catalog.get(name).cloned().ok_or_else(|| StagingError::NotFound(format!("no entity {name}")))
+}
+
+/// Fails when `row` has been copied to the target: it can no longer be corrected or dropped.
+pub(super) fn not_copied(row: &StagedRow) -> Result<(), StagingError> {
+    match row.status {
+        TransferStatus::Completed => {
+            Err(StagingError::Conflict(format!("row {} of {} is in the target already", row.number, row.entity)))
+        }
+        TransferStatus::NotStarted | TransferStatus::Error => Ok(()),
     }
+}
+
+/// `row` of `entity` in `execution` with `changes` (field → value, `null` to clear one) over
+/// its values, converted into a valid row of the entity (into one of `companies`, when given),
+/// waiting to be copied; or why it cannot be.
+pub(super) fn corrected(
+    entity: &Arc<Entity>,
+    execution: &Execution,
+    mut row: StagedRow,
+    changes: &Map<String, Json>,
+    companies: Option<Arc<[String]>>,
+) -> Result<StagedRow, StagingError> {
+    not_copied(&row)?;
+    if let Some(unknown) = changes.keys().find(|name| entity.field_index(name).is_none()) {
+        return Err(StagingError::Invalid(format!("{unknown} is not a field of {}", entity.name)));
+    }
+    let mut values = row.values.clone();
+    for (name, value) in changes {
+        values.retain(|known, _| !known.eq_ignore_ascii_case(name));
+        values.insert(name.clone(), value.clone());
+    }
+    let batch = batch_of(entity, &[&values]).map_err(StagingError::Invalid)?;
+    let (converted, _, errors) = converter(entity, execution.company.as_deref(), companies)?.convert(&batch);
+    if let Some(error) = errors.first() {
+        return Err(StagingError::Invalid(format!("the corrected row is not valid: {}", error_text(error))));
+    }
+    let converted = converted.row(0).context("the converter returned no row")?;
+    row.values = entity
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(column, field)| (field.name.clone(), json_value(converted.value(column))))
+        .collect();
+    row.status = TransferStatus::NotStarted;
+    row.errors.clear();
+    Ok(row)
+}
+
+/// A page of staged rows converted again for the copy to the target.
+pub(super) struct ConvertedPage {
+    /// The rows that passed, as the entity's fields.
+    pub(super) converted: Batch,
+    /// Their indexes in the page.
+    pub(super) kept: Vec<u32>,
+    /// The rows that failed: index in the page, why, and the field at fault.
+    pub(super) rejected: Vec<(usize, String, Option<String>)>,
+}
+
+/// Converts `page` with `converter`.
+pub(super) fn convert_page(entity: &Entity, converter: &RowConverter, page: &[StagedRow]) -> ConvertedPage {
+    let values: Vec<&Map<String, Json>> = page.iter().map(|row| &row.values).collect();
+    match batch_of(entity, &values) {
+        Ok(rows) => {
+            let (converted, kept, errors) = converter.convert(&rows);
+            let rejected = errors.into_iter().map(|error| (error.row as usize, error.message, error.field)).collect();
+            ConvertedPage { converted, kept, rejected }
+        }
+        // A row the store holds always has JSON values; one per page fails alone.
+        Err(message) => ConvertedPage {
+            converted: BatchBuilder::new(entity.fields.iter().map(|field| field.name.clone())).finish(),
+            kept: Vec::new(),
+            rejected: (0..page.len()).map(|index| (index, message.clone(), None)).collect(),
+        },
+    }
+}
+
+/// The rows of `page` that the copy rejected, marked so with their reason, each with its
+/// error record for execution entity `entity`.
+pub(super) fn rejections(
+    entity: &str,
+    page: &[StagedRow],
+    rejected: Vec<(usize, String, Option<String>)>,
+) -> impl Iterator<Item = (StagedRow, RecordError)> {
+    rejected.into_iter().filter_map(move |(index, message, field)| {
+        let mut row = page.get(index)?.clone();
+        row.status = TransferStatus::Error;
+        row.errors = vec![StagedError { field: field.clone(), message: message.clone() }];
+        let error = RecordError { entity: entity.to_owned(), record: row.record, field, message };
+        Some((row, error))
+    })
+}
+
+/// Ends `execution` at `now` after its copy to the target, in which `failed_rows` rows failed.
+pub(super) fn copied(execution: &mut Execution, failed_rows: u64, now: &str) {
+    let left_behind = execution.entities.iter().any(|record| record.staging_error_count > 0);
+    let copied: u64 = execution.entities.iter().map(|record| record.target_records).sum();
+    execution.status = match (failed_rows > 0 || left_behind, copied) {
+        (false, _) => ExecutionStatus::Succeeded,
+        (true, 0) => ExecutionStatus::Failed,
+        (true, _) => ExecutionStatus::PartiallySucceeded,
+    };
+    execution.completed = Some(now.to_owned());
 }
 
 impl WriteBatch<'_> {
@@ -478,22 +532,36 @@ impl WriteBatch<'_> {
 
 /// Execution `id`, which must have entities waiting in staging.
 fn waiting_execution(connection: &Connection, id: &str) -> Result<Execution, StagingError> {
-    let execution =
-        read_execution(connection, id)?.ok_or_else(|| StagingError::NotFound(format!("no execution {id}")))?;
-    if execution.entities.iter().any(waiting) {
+    if let Some(execution) = waiting_or_ended(id, read_execution(connection, id)?)? {
         return Ok(execution);
-    }
-    if execution.completed.is_none() {
-        return Err(StagingError::Conflict(format!("execution {id} is still running")));
     }
     let staged: bool = connection
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM wharf_staging WHERE execution = ?1)")?
         .query_row([id], |row| row.get(0))
         .map_err(anyhow::Error::from)?;
-    Err(StagingError::Conflict(match staged {
+    Err(not_waiting(id, staged))
+}
+
+/// `execution` (read under `id`) when it has entities waiting in staging; `None` when it has
+/// ended without any ([`not_waiting`] says why); an error when there is none or it still runs.
+pub(super) fn waiting_or_ended(id: &str, execution: Option<Execution>) -> Result<Option<Execution>, StagingError> {
+    let execution = execution.ok_or_else(|| StagingError::NotFound(format!("no execution {id}")))?;
+    if execution.entities.iter().any(waiting) {
+        return Ok(Some(execution));
+    }
+    if execution.completed.is_none() {
+        return Err(StagingError::Conflict(format!("execution {id} is still running")));
+    }
+    Ok(None)
+}
+
+/// Why ended execution `id` has nothing waiting in staging: it was copied (it still has
+/// `staged` rows) or never stopped there.
+pub(super) fn not_waiting(id: &str, staged: bool) -> StagingError {
+    StagingError::Conflict(match staged {
         true => format!("execution {id} has been copied to the target already"),
         false => format!("execution {id} did not stop at staging"),
-    }))
+    })
 }
 
 /// Staged row `number` of `entity` in `execution`, or not found.
@@ -568,11 +636,50 @@ type = "date"
         json.as_object().expect("an object").clone()
     }
 
+    /// The engine a test runs on.
+    #[derive(Debug, Clone, Copy)]
+    enum On {
+        Sqlite,
+        Postgres,
+    }
+
+    /// Runs each named test, a function taking an [`On`], on both engines: `<name>::sqlite` and
+    /// `<name>::postgres`.
+    macro_rules! on_both_engines {
+        ($($name:ident),* $(,)?) => {$(
+            mod $name {
+                #[test]
+                fn sqlite() {
+                    super::$name(super::On::Sqlite)
+                }
+                #[test]
+                fn postgres() {
+                    super::$name(super::On::Postgres)
+                }
+            }
+        )*};
+    }
+
+    /// An empty store on `on`, and the directory that holds it on SQLite.
+    fn empty_store(on: On) -> (Option<tempfile::TempDir>, crate::store::Store) {
+        match on {
+            On::Sqlite => {
+                let directory = tempfile::tempdir().expect("a temporary directory");
+                let store = crate::store::Store::open(&directory.path().join("wharf.db")).expect("the store opens");
+                (Some(directory), store)
+            }
+            On::Postgres => {
+                let url = crate::backend::testing::scratch().expect("a PostgreSQL schema for the test");
+                let postgres = crate::backend::Postgres::connect_blocking(&url, 4).expect("the database connects");
+                (None, crate::store::Store::on_postgres(&postgres).expect("the store opens"))
+            }
+        }
+    }
+
     /// A store with two staged rows of one execution waiting for the target: a valid one and
     /// one a mapper rejected, which has only its source columns.
-    fn staged_store() -> (tempfile::TempDir, crate::store::Store) {
-        let directory = tempfile::tempdir().expect("a temporary directory");
-        let store = crate::store::Store::open(&directory.path().join("wharf.db")).expect("the store opens");
+    fn staged_store(on: On) -> (Option<tempfile::TempDir>, crate::store::Store) {
+        let (directory, store) = empty_store(on);
         let entity = Entity::parse(ORDER, "a test").expect("the entity");
         store.prepare(&Catalog::new(vec![entity]).expect("a catalog")).expect("prepared");
         let mut entity = EntityExecution {
@@ -625,9 +732,8 @@ type = "date"
         (directory, store)
     }
 
-    #[test]
-    fn a_row_a_mapper_rejected_is_corrected_by_entity_fields_and_every_type_survives_the_copy() {
-        let (_directory, store) = staged_store();
+    fn a_row_a_mapper_rejected_is_corrected_by_entity_fields_and_every_type_survives_the_copy(on: On) {
+        let (_directory, store) = staged_store(on);
         let wrong = values(json!({ "OrderId": "A2", "Amount": "1.234" }));
         let refused = store.correct_staged_row("x", "Orders", 2, &wrong, None);
         assert!(matches!(&refused, Err(StagingError::Invalid(message)) if message.contains("Amount")), "{refused:?}");
@@ -652,9 +758,8 @@ type = "date"
         assert!(rows.iter().all(|row| row.status == TransferStatus::Completed), "{rows:?}");
     }
 
-    #[test]
-    fn rows_left_rejected_stay_behind_and_make_the_copy_partial() {
-        let (_directory, store) = staged_store();
+    fn rows_left_rejected_stay_behind_and_make_the_copy_partial(on: On) {
+        let (_directory, store) = staged_store(on);
         let copied = store.copy_to_target("x", None, "2026-01-01T00:00:02.000Z").expect("the copy");
         assert_eq!(copied.status, ExecutionStatus::PartiallySucceeded);
         assert_eq!((copied.entities[0].target_records, copied.entities[0].staging_error_count), (1, 1));
@@ -662,9 +767,8 @@ type = "date"
         assert_eq!((count, rows[0].record), (1, 2));
     }
 
-    #[test]
-    fn a_running_execution_and_an_unknown_one_are_refused() {
-        let (_directory, store) = staged_store();
+    fn a_running_execution_and_an_unknown_one_are_refused(on: On) {
+        let (_directory, store) = staged_store(on);
         let mut running = store.execution("x").expect("reads").expect("the execution");
         running.completed = None;
         running.entities[0].target_status = EntityExecutionState::Executing;
@@ -674,4 +778,10 @@ type = "date"
         assert!(matches!(store.copy_to_target("y", None, "now"), Err(StagingError::NotFound(_))));
         assert!(matches!(store.drop_staged_row("x", "Nothing", 1), Err(StagingError::NotFound(_))));
     }
+
+    on_both_engines!(
+        a_row_a_mapper_rejected_is_corrected_by_entity_fields_and_every_type_survives_the_copy,
+        rows_left_rejected_stay_behind_and_make_the_copy_partial,
+        a_running_execution_and_an_unknown_one_are_refused,
+    );
 }
