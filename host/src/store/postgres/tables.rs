@@ -464,3 +464,174 @@ async fn add_column(client: &Transaction<'_>, table: &str, field: &Field) -> Res
     }
     Ok(())
 }
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::sync::{Arc, Barrier};
+
+    use wharf_plugin_sdk::{BatchBuilder, Value};
+
+    use super::*;
+    use crate::backend::{Postgres, testing};
+    use crate::store::{ReadQuery, Store, Upserted};
+
+    /// A definition of an entity shared by all companies, keyed by its first field.
+    pub(in crate::store::postgres) fn definition(name: &str, fields: &[(&str, &str)], indexes: &str) -> String {
+        let key = fields.first().map_or("", |(field, _)| field);
+        let mut text = format!("name = \"{name}\"\ncompany = false\nkey = [\"{key}\"]\nindexes = {indexes}\n");
+        for (field, field_type) in fields {
+            text.push_str(&format!("\n[[field]]\nname = \"{field}\"\ntype = \"{field_type}\"\n"));
+        }
+        text
+    }
+
+    pub(in crate::store::postgres) fn catalog(definitions: &[&str]) -> Catalog {
+        let entities = definitions.iter().map(|text| Entity::parse(text, "test.toml").expect("valid definition"));
+        Catalog::new(entities.collect()).expect("valid catalog")
+    }
+
+    /// `count` replicas of one deployment: stores on pools of their own, in one fresh schema.
+    pub(in crate::store::postgres) fn replicas(count: usize) -> Vec<(Postgres, Store)> {
+        let url = testing::scratch().expect("a PostgreSQL schema for the test");
+        (0..count)
+            .map(|_| {
+                let postgres = Postgres::connect_blocking(&url, 2).expect("the database connects");
+                let store = Store::on_postgres(&postgres).expect("store opens");
+                (postgres, store)
+            })
+            .collect()
+    }
+
+    /// The names of the indexes on table `table`.
+    fn index_names(postgres: &Postgres, table: &str) -> Vec<String> {
+        postgres
+            .wait(async {
+                let client = postgres.client().await?;
+                let rows = client
+                    .query(
+                        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1
+                         ORDER BY indexname",
+                        &[&table],
+                    )
+                    .await?;
+                Ok(rows.iter().map(|row| row.get(0)).collect())
+            })
+            .expect("index names")
+    }
+
+    pub(in crate::store::postgres) fn upsert(store: &Store, entity: &Entity, rows: &[Vec<Value>]) -> (Upserted, u64) {
+        let mut builder = BatchBuilder::new(entity.fields.iter().map(|field| field.name.clone()));
+        for row in rows {
+            builder.push_row(&row.iter().map(Value::as_ref).collect::<Vec<_>>());
+        }
+        let mut writer = store.writer().expect("writer");
+        let mut transaction = writer.transaction().expect("transaction");
+        let upserted = transaction.upsert(entity, &builder.finish()).expect("upsert");
+        (upserted, transaction.commit().expect("commit"))
+    }
+
+    pub(in crate::store::postgres) fn read_all(store: &Store, entity: &Entity) -> Vec<Vec<Value>> {
+        let query = ReadQuery { since_version: None, company: None, batch_size: 100 };
+        let mut rows = Vec::new();
+        for batch in store.read(entity, &query).expect("read") {
+            let batch = batch.expect("batch");
+            for row in batch.rows() {
+                rows.push((0..batch.columns().len()).map(|column| row.value(column).to_owned()).collect());
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn replicas_preparing_at_once_take_turns_and_all_find_the_tables() {
+        let replicas = replicas(4);
+        let names: Vec<String> = (0..5).map(|n| format!("Thing{n}")).collect();
+        let definitions: Vec<String> = names
+            .iter()
+            .map(|name| definition(name, &[("Code", "string"), ("Amount", "decimal")], "[[\"Amount\"]]"))
+            .collect();
+        let catalog = Arc::new(catalog(&definitions.iter().map(String::as_str).collect::<Vec<_>>()));
+        let barrier = Arc::new(Barrier::new(replicas.len()));
+        let threads: Vec<_> = replicas
+            .iter()
+            .map(|(_, store)| {
+                let (store, catalog, barrier) = (store.clone(), catalog.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    store.prepare(&catalog)
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("thread").expect("every replica prepares");
+        }
+        for (_, store) in &replicas {
+            for name in &names {
+                let entity = store.catalog().require(name).expect("prepared").as_ref().clone();
+                assert_eq!(store.count(&entity, None).expect("count"), 0);
+            }
+        }
+        let (postgres, _) = &replicas[0];
+        assert_eq!(index_names(postgres, "entity_Thing0").len(), 4, "primary key, key, version and one declared index");
+    }
+
+    #[test]
+    fn index_names_longer_than_postgresql_keeps_stay_distinct_and_follow_the_definition() {
+        let replicas = replicas(1);
+        let (postgres, store) = &replicas[0];
+        let name = "AVeryLongEntityNameForTestingIdentifierLimits";
+        let fields = [
+            ("Code", "string"),
+            ("AVeryLongFieldNameThatFillsTheIndexNameA", "string"),
+            ("AVeryLongFieldNameThatFillsTheIndexNameB", "string"),
+        ];
+        let both = definition(
+            name,
+            &fields,
+            r#"[["AVeryLongFieldNameThatFillsTheIndexNameA"], ["AVeryLongFieldNameThatFillsTheIndexNameB"]]"#,
+        );
+        store.prepare(&catalog(&[&both])).expect("prepared");
+        let table = format!("entity_{name}");
+        let before = index_names(postgres, &table);
+        assert_eq!(before.len(), 5, "primary key, key, version and both declared indexes: {before:?}");
+        assert!(before.iter().all(|index| index.len() <= IDENTIFIER_MAX), "{before:?}");
+
+        let one = definition(name, &fields, r#"[["AVeryLongFieldNameThatFillsTheIndexNameB"]]"#);
+        store.prepare(&catalog(&[&one])).expect("migrated");
+        let after = index_names(postgres, &table);
+        assert_eq!(after.len(), 4, "the undeclared index is dropped: {after:?}");
+        assert!(after.iter().all(|index| before.contains(index)), "the kept index is the same one");
+    }
+
+    #[test]
+    fn an_entity_name_too_long_for_postgresql_is_refused_and_changes_nothing() {
+        let replicas = replicas(1);
+        let (_, store) = &replicas[0];
+        let short = definition("Short", &[("Code", "string")], "[]");
+        let long = definition(&"L".repeat(57), &[("Code", "string")], "[]");
+        let message = format!("{:#}", store.prepare(&catalog(&[&short, &long])).expect_err("too long"));
+        assert!(message.contains("is 64 bytes long, longer than the 63 PostgreSQL keeps"), "{message}");
+        assert!(message.contains("give the entity a name of at most 56 bytes"), "{message}");
+        assert!(store.catalog().get("Short").is_none(), "a refused catalog is not kept");
+        store.prepare(&catalog(&[&short])).expect("nothing of the refused catalog is left");
+        let fitting = definition(&"L".repeat(56), &[("Code", "string")], "[]");
+        store.prepare(&catalog(&[&fitting])).expect("56 bytes fit");
+    }
+
+    #[test]
+    fn a_name_whose_case_changed_keeps_its_table_its_columns_and_their_data() {
+        let replicas = replicas(1);
+        let (_, store) = &replicas[0];
+        let before = definition("Customer", &[("Code", "string"), ("Amount", "decimal")], r#"[["Amount"]]"#);
+        store.prepare(&catalog(&[&before])).expect("prepared");
+        let entity = store.catalog().require("Customer").expect("prepared").as_ref().clone();
+        let row = vec![Value::String("C1".into()), Value::Decimal("1.50".into())];
+        upsert(store, &entity, std::slice::from_ref(&row));
+
+        let after = definition("CUSTOMER", &[("CODE", "string"), ("amount", "decimal")], r#"[["amount"]]"#);
+        store.prepare(&catalog(&[&after])).expect("renamed");
+        let renamed = store.catalog().require("CUSTOMER").expect("prepared").as_ref().clone();
+        assert_eq!(read_all(store, &renamed), [row]);
+        store.prepare(&catalog(&[&before])).expect("and back");
+    }
+}

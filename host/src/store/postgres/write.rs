@@ -408,3 +408,143 @@ fn merge_sql(entity: &Entity, staging: &str) -> String {
         key = schema::key_list(entity),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    use wharf_plugin_sdk::{BatchBuilder, Value};
+
+    use super::super::tables::tests::{catalog, definition, read_all, replicas, upsert};
+    use super::*;
+    use crate::store::{ReadQuery, Store};
+
+    fn prepared(store: &Store, definition: &str) -> Entity {
+        let catalog = catalog(&[definition]);
+        store.prepare(&catalog).expect("prepared");
+        catalog.iter().next().expect("one entity").as_ref().clone()
+    }
+
+    fn counts(inserted: u64, updated: u64, unchanged: u64) -> Upserted {
+        Upserted { inserted, updated, unchanged }
+    }
+
+    fn row(code: &str, amount: &str) -> Vec<Value> {
+        vec![Value::String(code.into()), Value::Decimal(amount.into())]
+    }
+
+    #[test]
+    fn writers_of_two_replicas_take_turns_and_versions_follow_commit_order() {
+        let replicas = replicas(2);
+        let text = definition("Thing", &[("Code", "string"), ("Amount", "decimal")], "[]");
+        let (first, second) = (&replicas[0].1, &replicas[1].1);
+        let entity = prepared(first, &text);
+        prepared(second, &text);
+
+        let mut writer = first.writer().expect("writer");
+        let mut transaction = writer.transaction().expect("transaction");
+        let batch = |rows: &[Vec<Value>]| {
+            let mut builder = BatchBuilder::new(["Code", "Amount"]);
+            for row in rows {
+                builder.push_row(&row.iter().map(Value::as_ref).collect::<Vec<_>>());
+            }
+            builder.finish()
+        };
+        transaction.upsert(&entity, &batch(&[row("FIRST", "1")])).expect("upsert");
+
+        let (started, waiting) = mpsc::channel();
+        let other = std::thread::spawn({
+            let (store, entity) = (second.clone(), entity.clone());
+            move || {
+                let mut writer = store.writer().expect("writer");
+                let mut transaction = writer.transaction().expect("transaction");
+                started.send(transaction.version()).expect("sent");
+                transaction.upsert(&entity, &batch(&[row("SECOND", "2")])).expect("upsert");
+                transaction.commit().expect("commit")
+            }
+        });
+        assert!(
+            waiting.recv_timeout(Duration::from_millis(300)).is_err(),
+            "the other replica's writer waits while a version is taken and not committed"
+        );
+        let version = transaction.commit().expect("commit");
+        let other_version = other.join().expect("thread");
+        assert_eq!(waiting.recv().expect("started"), other_version);
+        assert_eq!(other_version, version + 1, "the version taken after the first commit is the next one");
+
+        let codes = |since| {
+            let query = ReadQuery { since_version: Some(since), company: None, batch_size: 1 };
+            let batches = second.read(&entity, &query).expect("read");
+            batches
+                .flat_map(|batch| batch.expect("batch").rows().map(|row| row.value(0).to_string()).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes(version - 1), ["FIRST", "SECOND"]);
+        assert_eq!(codes(version), ["SECOND"]);
+    }
+
+    #[test]
+    fn decimals_of_28_digits_read_back_exactly_and_their_written_scale_counts() {
+        let replicas = replicas(1);
+        let store = &replicas[0].1;
+        let entity = prepared(store, &definition("Thing", &[("Code", "string"), ("Amount", "decimal")], "[]"));
+        let rows = [
+            row("A", "1234567890123456789.123456789"),
+            row("B", "-9999999999999999999999999999"),
+            row("C", "0.0000000000000000000000000001"),
+            row("D", "-0.000"),
+            row("E", "1.50"),
+            row("F", "100000000"),
+        ];
+        assert_eq!(upsert(store, &entity, &rows).0, counts(6, 0, 0));
+        let mut expected = rows.to_vec();
+        expected[3] = row("D", "0.000");
+        assert_eq!(read_all(store, &entity), expected, "every digit and the written scale come back; zero has no sign");
+
+        assert_eq!(upsert(store, &entity, &[row("E", "1.50")]).0, counts(0, 0, 1));
+        assert_eq!(
+            upsert(store, &entity, &[row("E", "1.5")]).0,
+            counts(0, 1, 0),
+            "a change of scale reads back differently"
+        );
+        assert_eq!(read_all(store, &entity).last(), Some(&row("E", "1.5")));
+
+        let mut writer = store.writer().expect("writer");
+        let mut transaction = writer.transaction().expect("transaction");
+        let mut builder = BatchBuilder::new(["Code", "Amount"]);
+        builder.push_row(&["G".into(), ValueRef::Decimal("1e5")]);
+        let error = transaction.upsert(&entity, &builder.finish()).expect_err("not a decimal");
+        assert_eq!(error.to_string(), "record 1 of Thing: field Amount has \"1e5\", which is not a decimal number");
+    }
+
+    #[test]
+    fn a_key_repeated_in_every_row_is_written_in_order_without_rescanning_the_batch() {
+        let replicas = replicas(1);
+        let store = &replicas[0].1;
+        let entity = prepared(store, &definition("Thing", &[("Code", "string"), ("Amount", "decimal")], "[]"));
+        // Alternating values: every row after the first changes the row.
+        let rows: Vec<_> = (0..3_000).map(|n| row("SAME", if n % 2 == 0 { "1" } else { "2" })).collect();
+        let started = Instant::now();
+        assert_eq!(upsert(store, &entity, &rows).0, counts(1, 2_999, 0));
+        assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+        assert_eq!(read_all(store, &entity), [row("SAME", "2")]);
+    }
+
+    #[test]
+    fn decimal_keys_that_are_one_number_are_one_row() {
+        let replicas = replicas(1);
+        let store = &replicas[0].1;
+        let entity = prepared(store, &definition("Rate", &[("Level", "decimal"), ("Name", "string")], "[]"));
+        let rows = [
+            vec![Value::Decimal("1.5".into()), Value::String("first".into())],
+            vec![Value::Decimal("1.50".into()), Value::String("second".into())],
+            vec![Value::Decimal("-0".into()), Value::String("zero".into())],
+            vec![Value::Decimal("0.00".into()), Value::String("zero".into())],
+        ];
+        assert_eq!(upsert(store, &entity, &rows).0, counts(2, 1, 1));
+        let stored = read_all(store, &entity);
+        assert_eq!(stored.len(), 2);
+        assert_eq!(stored[0][1], Value::String("second".into()));
+    }
+}
