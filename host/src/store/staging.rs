@@ -602,6 +602,7 @@ mod tests {
     use super::*;
     use crate::entity::Catalog;
     use crate::store::Operation;
+    use crate::store::tests::{On, Place};
 
     const ORDER: &str = r#"
 name = "Order"
@@ -636,13 +637,6 @@ type = "date"
         json.as_object().expect("an object").clone()
     }
 
-    /// The engine a test runs on.
-    #[derive(Debug, Clone, Copy)]
-    enum On {
-        Sqlite,
-        Postgres,
-    }
-
     /// Runs each named test, a function taking an [`On`], on both engines: `<name>::sqlite` and
     /// `<name>::postgres`.
     macro_rules! on_both_engines {
@@ -660,26 +654,11 @@ type = "date"
         )*};
     }
 
-    /// An empty store on `on`, and the directory that holds it on SQLite.
-    fn empty_store(on: On) -> (Option<tempfile::TempDir>, crate::store::Store) {
-        match on {
-            On::Sqlite => {
-                let directory = tempfile::tempdir().expect("a temporary directory");
-                let store = crate::store::Store::open(&directory.path().join("wharf.db")).expect("the store opens");
-                (Some(directory), store)
-            }
-            On::Postgres => {
-                let url = crate::backend::testing::scratch().expect("a PostgreSQL schema for the test");
-                let postgres = crate::backend::Postgres::connect_blocking(&url, 4).expect("the database connects");
-                (None, crate::store::Store::on_postgres(&postgres).expect("the store opens"))
-            }
-        }
-    }
-
     /// A store with two staged rows of one execution waiting for the target: a valid one and
     /// one a mapper rejected, which has only its source columns.
-    fn staged_store(on: On) -> (Option<tempfile::TempDir>, crate::store::Store) {
-        let (directory, store) = empty_store(on);
+    fn staged_store(on: On) -> (Place, crate::store::Store) {
+        let place = Place::new(on);
+        let store = place.open();
         let entity = Entity::parse(ORDER, "a test").expect("the entity");
         store.prepare(&Catalog::new(vec![entity]).expect("a catalog")).expect("prepared");
         let mut entity = EntityExecution {
@@ -729,11 +708,11 @@ type = "date"
         let mut batch = writer.transaction().expect("a transaction");
         batch.stage("x", "Order", &[valid, rejected]).expect("staged");
         batch.commit().expect("committed");
-        (directory, store)
+        (place, store)
     }
 
     fn a_row_a_mapper_rejected_is_corrected_by_entity_fields_and_every_type_survives_the_copy(on: On) {
-        let (_directory, store) = staged_store(on);
+        let (_place, store) = staged_store(on);
         let wrong = values(json!({ "OrderId": "A2", "Amount": "1.234" }));
         let refused = store.correct_staged_row("x", "Orders", 2, &wrong, None);
         assert!(matches!(&refused, Err(StagingError::Invalid(message)) if message.contains("Amount")), "{refused:?}");
@@ -759,7 +738,7 @@ type = "date"
     }
 
     fn rows_left_rejected_stay_behind_and_make_the_copy_partial(on: On) {
-        let (_directory, store) = staged_store(on);
+        let (_place, store) = staged_store(on);
         let copied = store.copy_to_target("x", None, "2026-01-01T00:00:02.000Z").expect("the copy");
         assert_eq!(copied.status, ExecutionStatus::PartiallySucceeded);
         assert_eq!((copied.entities[0].target_records, copied.entities[0].staging_error_count), (1, 1));
@@ -768,7 +747,7 @@ type = "date"
     }
 
     fn a_running_execution_and_an_unknown_one_are_refused(on: On) {
-        let (_directory, store) = staged_store(on);
+        let (_place, store) = staged_store(on);
         let mut running = store.execution("x").expect("reads").expect("the execution");
         running.completed = None;
         running.entities[0].target_status = EntityExecutionState::Executing;

@@ -257,3 +257,53 @@ pub(super) async fn read_execution(client: &impl GenericClient, id: &str) -> Res
         entities,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::store::tests::{On, Place};
+    use crate::store::{Execution, ExecutionStatus, Operation};
+
+    fn execution(id: &str, started: &str) -> Execution {
+        Execution {
+            id: id.into(),
+            project: "Customers".into(),
+            operation: Operation::Import,
+            status: ExecutionStatus::Succeeded,
+            started: started.into(),
+            completed: Some(started.into()),
+            company: None,
+            entities: Vec::new(),
+        }
+    }
+
+    /// Executions that started at the same instant list the last saved first, as SQLite lists
+    /// them by rowid; saving one again does not move it.
+    fn executions_that_started_together_list_the_last_saved_first(on: On) {
+        let place = Place::new(on);
+        let store = place.open();
+        for (id, started) in [
+            ("early", "2026-11-21T09:00:00Z"),
+            ("first", "2026-11-21T10:00:00Z"),
+            ("second", "2026-11-21T10:00:00Z"),
+            ("third", "2026-11-21T10:00:00Z"),
+            ("late", "2026-11-21T11:00:00Z"),
+        ] {
+            store.save_execution(&execution(id, started)).expect("saved");
+        }
+        store.save_execution(&execution("first", "2026-11-21T10:00:00Z")).expect("saved again");
+        assert_eq!(store.execution_ids(0, 10).expect("ids"), ["late", "third", "second", "first", "early"]);
+        assert_eq!(store.execution_ids(1, 2).expect("ids"), ["third", "second"]);
+        assert_eq!(store.execution_ids(4, u64::MAX).expect("ids"), ["early"]);
+        assert_eq!(store.execution_ids(u64::MAX, 1).expect("ids"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn executions_that_started_together_list_the_last_saved_first_on_sqlite() {
+        executions_that_started_together_list_the_last_saved_first(On::Sqlite);
+    }
+
+    #[test]
+    fn executions_that_started_together_list_the_last_saved_first_on_postgres() {
+        executions_that_started_together_list_the_last_saved_first(On::Postgres);
+    }
+}

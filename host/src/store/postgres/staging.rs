@@ -381,3 +381,135 @@ async fn forget_errors(transaction: &impl GenericClient, execution: &str, entity
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::store::tests::{On, Place};
+    use crate::store::{
+        Execution, ExecutionStatus, Operation, RecordError, StagedError, StagedRow, Store, TransferStatus,
+    };
+
+    /// Runs each named test, a function taking an [`On`], on both engines: `<name>::sqlite` and
+    /// `<name>::postgres`.
+    macro_rules! on_both_engines {
+        ($($name:ident),* $(,)?) => {$(
+            mod $name {
+                #[test]
+                fn sqlite() {
+                    super::$name(super::On::Sqlite)
+                }
+                #[test]
+                fn postgres() {
+                    super::$name(super::On::Postgres)
+                }
+            }
+        )*};
+    }
+
+    /// Staged row from `record`: every seventh one rejected.
+    fn staged(entity: &str, record: u64) -> StagedRow {
+        let rejected = record.is_multiple_of(7);
+        StagedRow {
+            entity: entity.into(),
+            number: 0,
+            record,
+            status: if rejected { TransferStatus::Error } else { TransferStatus::NotStarted },
+            values: json!({ "Id": format!("R{record}"), "Amount": "1.50", "Note": "it's \"quoted\"" })
+                .as_object()
+                .expect("an object")
+                .clone(),
+            errors: match rejected {
+                true => vec![StagedError { field: Some("Amount".into()), message: "not a number".into() }],
+                false => Vec::new(),
+            },
+        }
+    }
+
+    fn stage(store: &Store, execution: &str, entity: &str, records: std::ops::RangeInclusive<u64>) {
+        let rows: Vec<StagedRow> = records.map(|record| staged(entity, record)).collect();
+        let mut writer = store.writer().expect("a writer");
+        let mut batch = writer.transaction().expect("a transaction");
+        batch.stage(execution, entity, &rows).expect("staged");
+        batch.commit().expect("committed");
+    }
+
+    fn ended(id: &str, started: &str) -> Execution {
+        Execution {
+            id: id.into(),
+            project: "Lines".into(),
+            operation: Operation::Import,
+            status: ExecutionStatus::PartiallySucceeded,
+            started: started.into(),
+            completed: Some(started.into()),
+            company: None,
+            entities: Vec::new(),
+        }
+    }
+
+    /// Ten thousand rows staged in two transactions number on from each other, and page back
+    /// by entity (byte order: upper case first, as SQLite sorts) and number, with their count.
+    fn ten_thousand_staged_rows_page_back_in_order_with_their_count(on: On) {
+        let place = Place::new(on);
+        let store = place.open();
+        stage(&store, "x", "lines", 1..=6_000);
+        stage(&store, "x", "lines", 6_001..=10_000);
+        stage(&store, "x", "Order", 1..=3);
+        stage(&store, "y", "lines", 1..=5);
+
+        let mut read = Vec::new();
+        for offset in (0..10_003).step_by(1_000) {
+            let (total, page) = store.staged_rows("x", false, offset, 1_000).expect("a page");
+            assert_eq!(total, 10_003);
+            read.extend(page);
+        }
+        let expected: Vec<StagedRow> = (1..=3)
+            .map(|record| StagedRow { number: record, ..staged("Order", record) })
+            .chain((1..=10_000).map(|record| StagedRow { number: record, ..staged("lines", record) }))
+            .collect();
+        assert_eq!(read.len(), expected.len());
+        assert!(read == expected, "the pages differ from the rows staged");
+
+        let (rejected, page) = store.staged_rows("x", true, 1_000, 5).expect("rejected rows");
+        assert_eq!(rejected, 1_428);
+        let records: Vec<u64> = page.iter().map(|row| row.record).collect();
+        assert_eq!(records, [7_007, 7_014, 7_021, 7_028, 7_035]);
+        assert_eq!(store.staged_rows("x", false, 10_003, 10).expect("past the end"), (10_003, Vec::new()));
+        assert_eq!(store.staged_rows("x", false, u64::MAX, u64::MAX).expect("far past the end").1, []);
+    }
+
+    /// Removing old executions takes their entities, rejected records and staged rows, and
+    /// leaves those of a running old execution and of newer ones.
+    fn removing_old_executions_takes_their_errors_and_staged_rows(on: On) {
+        let place = Place::new(on);
+        let store = place.open();
+        let mut running = ended("running", "2026-01-01T00:00:00Z");
+        running.completed = None;
+        for execution in [&ended("old", "2026-01-01T00:00:00Z"), &running, &ended("new", "2026-07-01T00:00:00Z")] {
+            store.save_execution(execution).expect("saved");
+            stage(&store, &execution.id, "lines", 1..=7);
+            let error = RecordError { entity: "lines".into(), record: 7, field: None, message: "bad".into() };
+            let mut writer = store.writer().expect("a writer");
+            let mut batch = writer.transaction().expect("a transaction");
+            batch.record_errors(&execution.id, &[error]).expect("recorded");
+            batch.commit().expect("committed");
+        }
+
+        assert_eq!(store.remove_executions_before("2026-06-01T00:00:00Z").expect("removed"), ["old"]);
+        assert_eq!(store.execution("old").expect("read"), None);
+        assert_eq!(store.execution_error_count("old").expect("count"), 0);
+        assert_eq!(store.staged_rows("old", false, 0, 10).expect("staged").0, 0);
+        for kept in ["running", "new"] {
+            assert!(store.execution(kept).expect("read").is_some(), "{kept}");
+            assert_eq!(store.execution_error_count(kept).expect("count"), 1, "{kept}");
+            assert_eq!(store.staged_rows(kept, false, 0, 10).expect("staged").0, 7, "{kept}");
+        }
+        assert_eq!(store.remove_executions_before("2026-06-01T00:00:00Z").expect("removed"), Vec::<String>::new());
+    }
+
+    on_both_engines!(
+        ten_thousand_staged_rows_page_back_in_order_with_their_count,
+        removing_old_executions_takes_their_errors_and_staged_rows,
+    );
+}
