@@ -19,7 +19,7 @@ use crate::server::{
 };
 
 /// The Customer groups entity's id holds 10 characters; this one has 17.
-const TOO_LONG_GROUP_ID: &str = "GROUP-ID-TOO-LONG";
+pub(crate) const TOO_LONG_GROUP_ID: &str = "GROUP-ID-TOO-LONG";
 
 /// D365's empty date, where a date has no value yet.
 const EMPTY_DATE: &str = "1900-01-01T00:00:00Z";
@@ -368,7 +368,7 @@ pub(crate) fn sample(name: &str) -> Vec<u8> {
 }
 
 /// contoso-setup.zip with entry `name` replaced by `content`.
-fn setup_package_with(name: &str, content: &[u8]) -> Vec<u8> {
+pub(crate) fn setup_package_with(name: &str, content: &[u8]) -> Vec<u8> {
     let mut reader =
         PackageReader::open(Cursor::new(sample("contoso-setup.zip")), &ZipLimits::default()).expect("the sample opens");
     let (manifest, header) = (reader.manifest().clone(), reader.header().expect("a header").clone());

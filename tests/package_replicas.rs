@@ -13,7 +13,7 @@ use wharf::auth::Role;
 use wharf::backend::Postgres;
 use wharf::formats::package::{PackageReader, ZipLimits};
 
-use crate::contract::{poll, sample};
+use crate::contract::{TOO_LONG_GROUP_ID, poll, sample, setup_package_with};
 use crate::server::{FABRIKAM, TestServer};
 
 /// A data-management client granted company `demf` only, registered on the second replica.
@@ -142,6 +142,39 @@ fn a_package_uploaded_through_one_replica_imports_on_the_other_and_an_export_dow
         let response = two.http.post(two.at(path)).bearer_auth(&client.token).json(body).send().expect("answers");
         assert_eq!(response.status(), 404, "{what}");
     }
+}
+
+#[test]
+fn the_rejected_rows_of_an_import_one_replica_ran_download_from_the_other() {
+    let (_database, one, two) = replicas();
+    let (client_one, client_two) = (Client::new(&one), Client::new(&two));
+    let link = client_one.upload_link();
+    // The package's customer groups are CSV-Unicode: UTF-16 LE with a byte order mark.
+    let groups = format!("CUSTOMERGROUPID,DESCRIPTION\r\nGOV,Government\r\n{TOO_LONG_GROUP_ID},Too long\r\n");
+    let groups: Vec<u8> = [0xFF, 0xFE].into_iter().chain(groups.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let package = setup_package_with("Customer groups.csv", &groups);
+    assert_eq!(put(&one, &link, package.into()).status(), 201);
+    let request = json!({
+        "packageUrl": link,
+        "definitionGroupId": "Contoso setup",
+        "executionId": "",
+        "execute": true,
+        "legalEntityId": "usmf",
+    });
+    let execution = client_one.action("ImportFromPackage", &request);
+    assert_eq!(client_one.settled(&execution), "PartiallySucceeded");
+
+    // The replica that did not run the import makes the error keys file from the store.
+    let asked = json!({ "executionId": execution, "entityName": "Customer groups" });
+    let path = "/data/DataManagementDefinitionGroups/Microsoft.Dynamics.DataEntities.GenerateImportTargetErrorKeysFile";
+    let generated = two.http.post(two.at(path)).bearer_auth(&client_two.token).json(&asked).send().expect("answers");
+    assert_eq!(generated.status(), 200);
+    assert_eq!(generated.json::<Value>().expect("JSON")["value"], json!(true), "the other replica finds the errors");
+    let url = poll("the error keys file, from the other replica", || {
+        Some(client_two.action("GetImportTargetErrorKeysFileUrl", &asked)).filter(|url| !url.is_empty())
+    });
+    let text = two.http.get(&url).send().expect("the link answers").text().expect("text");
+    assert!(text.contains(TOO_LONG_GROUP_ID) && !text.contains("Government"), "only the rejected row: {text}");
 }
 
 /// A body that sends `first`, then waits until `release` fires before sending `rest`: an

@@ -218,6 +218,21 @@ impl TestServer {
     pub fn data(&self) -> std::path::PathBuf {
         self.dir.path().join("data")
     }
+
+    /// The key the server signs tokens with, as PEM: its file, or on PostgreSQL the
+    /// database's active key.
+    pub fn signing_key_pem(&self) -> Vec<u8> {
+        let Some(url) = &self.config.database.url else {
+            return std::fs::read(self.data().join("keys/signing.pem")).expect("the server's signing key");
+        };
+        let postgres = wharf::backend::Postgres::connect_blocking(url, 1).expect("the server's database");
+        postgres.block_on(async {
+            let client = postgres.client().await.expect("a connection");
+            let sql = "SELECT private_key FROM auth_keys WHERE retired_at IS NULL";
+            let pem: String = client.query_one(sql, &[]).await.expect("the active signing key").get(0);
+            pem.into_bytes()
+        })
+    }
 }
 
 impl Drop for TestServer {

@@ -483,8 +483,7 @@ fn every_route_without_a_token_answers_401_with_a_bearer_challenge(backend: Back
 
 /// Signs `claims` with the server's own key, as its token endpoint would.
 fn mint(server: &TestServer, header: &Header, claims: &Value) -> String {
-    let pem = std::fs::read(server.data().join("keys/signing.pem")).expect("the server's signing key");
-    let key = EncodingKey::from_ed_pem(&pem).expect("an Ed25519 key");
+    let key = EncodingKey::from_ed_pem(&server.signing_key_pem()).expect("an Ed25519 key");
     jsonwebtoken::encode(header, claims, &key).expect("a token")
 }
 

@@ -77,6 +77,16 @@ CREATE TABLE store_execution_errors (
 );
 CREATE INDEX store_execution_errors_by_execution ON store_execution_errors (execution, seq);
 
+-- Files an execution leaves (the rejected records with their source values), so that a
+-- replica other than the one that ran it can hand them out. They are bounded: an error file
+-- lists a limited number of rows.
+CREATE TABLE store_execution_files (
+    execution text NOT NULL,
+    name text NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY (execution, name)
+);
+
 -- Staged rows keep their values and errors as the JSON text they were written as.
 CREATE TABLE store_staging (
     execution text NOT NULL,

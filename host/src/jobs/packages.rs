@@ -116,10 +116,11 @@ impl Jobs {
     pub async fn generate_error_keys(&self, execution: &Execution, entity: &str) -> Result<bool> {
         let catalog = &self.deployment().pipeline.catalog;
         let Some(entity) = catalog.get(entity) else { return Ok(false) };
-        let source = self.deployment().pipeline.error_file(&execution.id, &entity.label)?;
-        if !source.exists() {
-            return Ok(false);
-        }
+        let (jobs, id, label) = (self.clone(), execution.id.clone(), entity.label.clone());
+        let source = tokio::task::spawn_blocking(move || jobs.deployment().pipeline.fetch_error_file(&id, &label))
+            .await
+            .context("fetching an error file panicked")??;
+        let Some(source) = source else { return Ok(false) };
         let name = format!("{}-errors.csv", entity.label);
         let blob = self
             .blobs()

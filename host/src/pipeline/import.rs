@@ -654,6 +654,8 @@ impl EntityRun<'_> {
         }
         if let Some(file) = error_file {
             file.finish()?;
+            let name = super::error_file_name(&self.work.entity.label);
+            self.pipeline.store.keep_execution_file(self.id, &name, &self.dir.join(&name))?;
         }
         Ok(())
     }

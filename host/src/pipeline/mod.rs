@@ -219,6 +219,14 @@ impl Pipeline {
         Ok(self.execution_dir(execution_id)?.join(error_file_name(label)))
     }
 
+    /// [`error_file`](Self::error_file), fetched from the store when another replica ran the
+    /// execution; `None` when the execution rejected no records of that entity.
+    pub fn fetch_error_file(&self, execution_id: &str, label: &str) -> Result<Option<PathBuf>> {
+        let path = self.error_file(execution_id, label)?;
+        let found = self.store.fetch_execution_file(execution_id, &error_file_name(label), &path)?;
+        Ok(found.then_some(path))
+    }
+
     /// The plugin named `name`, which must serve `role`.
     pub(crate) fn plugin(&self, name: &str, role: Role) -> Result<Arc<Plugin>> {
         let Some(plugin) = self.registry.by_name(name) else {

@@ -262,6 +262,25 @@ impl Store {
         dispatch!(&self.engine, engine => engine.execution_error_count(id))
     }
 
+    /// Keeps the file `path` of `execution` under `name` where every replica finds it (see
+    /// [`fetch_execution_file`](Self::fetch_execution_file)). On SQLite the execution folder
+    /// beside the store is that place already.
+    pub fn keep_execution_file(&self, execution: &str, name: &str, path: &Path) -> Result<()> {
+        match &self.engine {
+            Engine::Sqlite(_) => Ok(()),
+            Engine::Postgres(postgres) => postgres.keep_execution_file(execution, name, path),
+        }
+    }
+
+    /// Makes sure `path` holds the file kept under `name` for `execution`, copying it from the
+    /// store when this replica does not have it; false when there is no such file.
+    pub fn fetch_execution_file(&self, execution: &str, name: &str, path: &Path) -> Result<bool> {
+        match &self.engine {
+            Engine::Postgres(postgres) if !path.exists() => postgres.fetch_execution_file(execution, name, path),
+            _ => Ok(path.exists()),
+        }
+    }
+
     /// `limit` staged rows of `execution` after skipping `offset` (only rejected ones when
     /// `errors_only`), by entity and number, with how many there are in all.
     pub fn staged_rows(

@@ -8,6 +8,7 @@
 //! it runs on the database's runtime through [`Postgres::wait`].
 
 mod executions;
+mod files;
 mod query;
 mod read;
 mod staging;
