@@ -132,7 +132,7 @@ fn cell(field: &str, json: &Json) -> Result<Value, String> {
 }
 
 /// One batch of `rows`, with the entity's fields as columns (looked up without case).
-pub(super) fn batch_of(entity: &Entity, rows: &[&Map<String, Json>]) -> Result<Batch, String> {
+fn batch_of(entity: &Entity, rows: &[&Map<String, Json>]) -> Result<Batch, String> {
     let mut builder = BatchBuilder::new(entity.fields.iter().map(|field| field.name.clone()));
     for values in rows {
         let cells = entity
@@ -160,7 +160,7 @@ pub(super) fn converter(
         .only_companies(companies))
 }
 
-pub(super) fn error_text(error: &RowError) -> String {
+fn error_text(error: &RowError) -> String {
     match &error.field {
         Some(field) => format!("field {field}: {}", error.message),
         None => error.message.clone(),
@@ -566,8 +566,12 @@ pub(super) fn not_waiting(id: &str, staged: bool) -> StagingError {
 
 /// Staged row `number` of `entity` in `execution`, or not found.
 fn found_row(connection: &Connection, execution: &str, entity: &str, number: u64) -> Result<StagedRow, StagingError> {
-    select_row(connection, execution, entity, number)?
-        .ok_or_else(|| StagingError::NotFound(format!("execution {execution} has no staged row {number} of {entity}")))
+    select_row(connection, execution, entity, number)?.ok_or_else(|| no_staged_row(execution, entity, number))
+}
+
+/// The refusal of a staged row that `execution` does not have.
+pub(super) fn no_staged_row(execution: &str, entity: &str, number: u64) -> StagingError {
+    StagingError::NotFound(format!("execution {execution} has no staged row {number} of {entity}"))
 }
 
 /// Removes the error records of `record` of `entity` in `execution`, once its row is corrected

@@ -18,8 +18,8 @@ use super::executions::{read_execution, write_execution};
 use super::{Database, WriteBatch};
 use crate::entity::Entity;
 use crate::store::staging::{
-    ConvertedPage, convert_page, converter, copied, corrected, not_copied, not_waiting, rejections, sql_number,
-    staged_entity, waiting, waiting_or_ended,
+    ConvertedPage, convert_page, converter, copied, corrected, no_staged_row, not_copied, not_waiting, rejections,
+    sql_number, staged_entity, waiting, waiting_or_ended,
 };
 use crate::store::{EntityExecutionState, Execution, StagedRow, StagingError, TransferStatus};
 
@@ -355,7 +355,7 @@ async fn found_row(
         .await?;
     match row {
         Some(row) => Ok(read_row(&row)?),
-        None => Err(StagingError::NotFound(format!("execution {execution} has no staged row {number} of {entity}"))),
+        None => Err(no_staged_row(execution, entity, number)),
     }
 }
 
@@ -386,9 +386,11 @@ async fn forget_errors(transaction: &impl GenericClient, execution: &str, entity
 mod tests {
     use serde_json::json;
 
+    use crate::entity::{Catalog, Entity};
     use crate::store::tests::{On, Place};
     use crate::store::{
-        Execution, ExecutionStatus, Operation, RecordError, StagedError, StagedRow, Store, TransferStatus,
+        EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError, StagedError,
+        StagedRow, StagingError, Store, TransferStatus,
     };
 
     /// Runs each named test, a function taking an [`On`], on both engines: `<name>::sqlite` and
@@ -508,8 +510,80 @@ mod tests {
         assert_eq!(store.remove_executions_before("2026-06-01T00:00:00Z").expect("removed"), Vec::<String>::new());
     }
 
+    const LINE: &str = r#"
+name = "Line"
+key = ["LineId"]
+
+[[field]]
+name = "LineId"
+type = "string"
+
+[[field]]
+name = "Qty"
+type = "integer"
+"#;
+
+    /// Rows that were valid when staged but fail when copied are marked rejected with their
+    /// reason and recorded as the execution's errors, in the copy's transaction; the others
+    /// reach the target, and the execution cannot be copied twice.
+    fn rows_that_fail_at_the_copy_are_rejected_with_their_reason(on: On) {
+        let place = Place::new(on);
+        let store = place.open();
+        let entity = Entity::parse(LINE, "a test").expect("the entity");
+        store.prepare(&Catalog::new(vec![entity]).expect("a catalog")).expect("prepared");
+        let waiting = EntityExecution {
+            entity: "Line".into(),
+            company: Some("usmf".into()),
+            staging_records: 3,
+            staging_status: EntityExecutionState::Finished,
+            staging_error_count: 0,
+            target_records: 0,
+            target_status: EntityExecutionState::NotRun,
+            target_error_count: 0,
+            started: None,
+            completed: None,
+            inserted: 0,
+            updated: 0,
+        };
+        let mut execution = ended("x", "2026-01-01T00:00:00Z");
+        execution.company = Some("usmf".into());
+        execution.entities = vec![waiting];
+        store.save_execution(&execution).expect("saved");
+        let rows: Vec<StagedRow> = [json!({ "LineId": "L1", "Qty": 1 }), json!({ "LineId": "L2", "Qty": "many" })]
+            .into_iter()
+            .zip(1..)
+            .map(|(values, record)| StagedRow {
+                values: values.as_object().expect("an object").clone(),
+                errors: Vec::new(),
+                ..staged("Line", record)
+            })
+            .collect();
+        let mut writer = store.writer().expect("a writer");
+        let mut batch = writer.transaction().expect("a transaction");
+        batch.stage("x", "Line", &rows).expect("staged");
+        batch.commit().expect("committed");
+
+        let copied = store.copy_to_target("x", None, "2026-01-01T00:00:01Z").expect("the copy");
+        assert_eq!(copied.status, ExecutionStatus::PartiallySucceeded);
+        let record = &copied.entities[0];
+        assert_eq!((record.target_records, record.inserted, record.target_error_count), (1, 1, 1));
+        assert_eq!(store.execution("x").expect("read"), Some(copied));
+        let (_, staged_rows) = store.staged_rows("x", false, 0, 10).expect("the rows");
+        let statuses: Vec<TransferStatus> = staged_rows.iter().map(|row| row.status).collect();
+        assert_eq!(statuses, [TransferStatus::Completed, TransferStatus::Error]);
+        assert_eq!(staged_rows[1].errors.len(), 1);
+        let errors = store.execution_errors("x", 0, 10).expect("the errors");
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].record, errors[0].message.clone()), (2, staged_rows[1].errors[0].message.clone()));
+        let line = store.catalog().require("Line").expect("the entity").clone();
+        assert_eq!(store.count(&line, None).expect("a count"), 1);
+        let again = store.copy_to_target("x", None, "2026-01-01T00:00:02Z");
+        assert!(matches!(&again, Err(StagingError::Conflict(message)) if message.contains("copied")), "{again:?}");
+    }
+
     on_both_engines!(
         ten_thousand_staged_rows_page_back_in_order_with_their_count,
         removing_old_executions_takes_their_errors_and_staged_rows,
+        rows_that_fail_at_the_copy_are_rejected_with_their_reason,
     );
 }
