@@ -1,6 +1,6 @@
 //! Tests of the PostgreSQL schema's migrations through [`Postgres::connect`], each on a fresh
-//! schema of the test server: from nothing, from the previous version with rows in it, and
-//! with replicas starting together.
+//! schema of the test server: from nothing, from the first and from the previous version with
+//! rows in them, and with replicas starting together.
 
 use anyhow::Result;
 use refinery::Target;
@@ -104,6 +104,44 @@ fn a_schema_at_the_first_version_keeps_its_rows_and_reaches_the_latest_version()
         let found: (String, i32, Vec<u8>) = (row.get(0), row.get(1), row.get(2));
         assert_eq!(found, (message.to_string(), 0, vec![1, 2]));
     });
+}
+
+#[test]
+fn a_schema_at_the_previous_version_keeps_its_rows_and_gets_an_empty_entity_store() {
+    let url = scratch().expect("a test schema");
+    let known = known();
+    let previous = known.len().checked_sub(2).and_then(|index| known.get(index)).expect("two versions at least").0;
+    let runtime = runtime();
+    let client = runtime.block_on(async {
+        let mut client = connect(&url).await;
+        embedded::migrations::runner()
+            .set_target(Target::Version(previous))
+            .run_async(&mut client)
+            .await
+            .expect("migrated to the previous version");
+        client
+            .execute(
+                "INSERT INTO auth_clients (id, name, roles, companies, enabled, created, secret_hash)
+                 VALUES ('ops', 'Operations', '[\"admin\"]', '\"*\"', true, '2026-12-01T00:00:00Z', 'hash')",
+                &[],
+            )
+            .await
+            .expect("a client at the previous version");
+        client
+    });
+    drop(client);
+    let postgres = Postgres::connect_blocking(&url, 2).expect("connected and migrated");
+    let (history, name) = postgres.block_on(async {
+        let client = postgres.client().await.expect("a connection");
+        let row = client.query_one("SELECT name FROM auth_clients WHERE id = 'ops'", &[]).await.expect("the client");
+        (history(&client).await, row.get::<_, String>(0))
+    });
+    assert_eq!((history, name.as_str()), (known, "Operations"));
+
+    let store = crate::store::Store::on_postgres(&postgres).expect("the store");
+    store.prepare(&crate::entity::Catalog::default()).expect("an empty catalog");
+    assert_eq!(store.version().expect("the version"), 0, "the new entity store starts empty");
+    assert_eq!(store.execution_ids(0, 10).expect("executions"), Vec::<String>::new());
 }
 
 #[test]
