@@ -59,7 +59,8 @@ impl Writer {
         let Writer { database, client, staging_tables } = self;
         let (transaction, version) = database.postgres.wait(async {
             let transaction = client.transaction().await.context("cannot start a write transaction")?;
-            let row = transaction.query_one(NEXT_VERSION, &[]).await.context("cannot take a new version")?;
+            let next_version = transaction.prepare_cached(NEXT_VERSION).await.context("cannot take a new version")?;
+            let row = transaction.query_one(&next_version, &[]).await.context("cannot take a new version")?;
             let version: i64 = row.try_get(0).context("cannot take a new version")?;
             Ok((transaction, version))
         })?;
@@ -248,6 +249,16 @@ fn checked_runs(entity: &Entity, rows: &Batch) -> Result<Vec<usize>> {
                     field.name
                 );
             }
+            // PostgreSQL's text cannot hold the NUL character; refused here, the error names the record.
+            if let ValueRef::String(text) | ValueRef::Date(text) | ValueRef::DateTime(text) = value
+                && text.contains('\0')
+            {
+                bail!(
+                    "record {record} of {}: field {} holds a NUL character, which PostgreSQL cannot store",
+                    entity.name,
+                    field.name
+                );
+            }
         }
         let key: Vec<KeyPart<'_>> = entity.key.iter().map(|&column| KeyPart::of(row.value(column))).collect();
         if keys.contains(&key) {
@@ -327,7 +338,7 @@ fn create_staging_sql(entity: &Entity, staging: &str) -> String {
 
 /// Sends `rows` into the staging table with one binary `COPY`, numbered from `first`.
 async fn copy_rows(
-    transaction: &tokio_postgres::Transaction<'_>,
+    transaction: &deadpool_postgres::Transaction<'_>,
     entity: &Entity,
     staging: &str,
     rows: &Batch,
@@ -339,8 +350,16 @@ async fn copy_rows(
         quote(ORDER_COLUMN),
         schema::column_list(entity)
     );
-    let sink =
-        transaction.copy_in(&sql).await.with_context(|| format!("cannot start copying rows of {}", entity.name))?;
+    // Prepared once per connection, like the merge: each statement prepared afresh costs a
+    // round trip, which small batches feel.
+    let statement = transaction
+        .prepare_cached(&sql)
+        .await
+        .with_context(|| format!("cannot prepare copying rows of {}", entity.name))?;
+    let sink = transaction
+        .copy_in(&statement)
+        .await
+        .with_context(|| format!("cannot start copying rows of {}", entity.name))?;
     let types: Vec<Type> =
         std::iter::once(Type::INT8).chain(entity.fields.iter().map(|field| column_type(&field.field_type))).collect();
     let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
@@ -546,5 +565,53 @@ mod tests {
         let stored = read_all(store, &entity);
         assert_eq!(stored.len(), 2);
         assert_eq!(stored[0][1], Value::String("second".into()));
+    }
+
+    #[test]
+    fn a_writer_writes_again_after_a_transaction_failed_or_was_dropped_with_its_staging_table() {
+        let replicas = replicas(1);
+        let store = &replicas[0].1;
+        let entity = prepared(store, &definition("Thing", &[("Code", "string"), ("Amount", "decimal")], "[]"));
+        let batch = |rows: &[Vec<Value>]| {
+            let mut builder = BatchBuilder::new(["Code", "Amount"]);
+            for row in rows {
+                builder.push_row(&row.iter().map(Value::as_ref).collect::<Vec<_>>());
+            }
+            builder.finish()
+        };
+        let mut writer = store.writer().expect("writer");
+        {
+            // The first transaction creates the staging table, and takes it along as it rolls back.
+            let mut transaction = writer.transaction().expect("transaction");
+            transaction.upsert(&entity, &batch(&[row("GONE", "1")])).expect("upsert");
+        }
+        {
+            let mut transaction = writer.transaction().expect("transaction");
+            let error = transaction.upsert(&entity, &batch(&[row("OK", "1"), row("BAD\0", "2")])).expect_err("NUL");
+            assert_eq!(
+                error.to_string(),
+                "record 2 of Thing: field Code holds a NUL character, which PostgreSQL cannot store"
+            );
+        }
+        {
+            // A statement the database refuses (a key past the unique index's size limit)
+            // aborts the transaction; dropping it rolls back.
+            let mut transaction = writer.transaction().expect("transaction");
+            let mut seed = 1u64;
+            let huge: String = (0..20_000)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    char::from(b'a' + u8::try_from(seed >> 59).unwrap_or(0))
+                })
+                .collect();
+            let error = transaction.upsert(&entity, &batch(&[row(&huge, "1")])).expect_err("the index refuses the key");
+            assert!(format!("{error:#}").contains("index row"), "{error:#}");
+        }
+        let mut transaction = writer.transaction().expect("the writer is usable again");
+        let upserted = transaction.upsert(&entity, &batch(&[row("KEPT", "1"), row("KEPT", "2")])).expect("upsert");
+        assert_eq!(upserted, counts(1, 1, 0));
+        transaction.commit().expect("commit");
+        assert_eq!(read_all(store, &entity), [row("KEPT", "2")]);
+        assert_eq!(store.count(&entity, None).expect("count"), 1);
     }
 }
