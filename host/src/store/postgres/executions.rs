@@ -85,10 +85,12 @@ impl Database {
                     )
                     .await?;
                 let ids: Vec<String> = removed.iter().map(|row| row.get("id")).collect();
-                for table in ["store_execution_entities", "store_execution_errors", "store_staging"] {
-                    // The table names are the constants above; the ids are bound.
-                    let sql = format!("DELETE FROM {table} WHERE execution = ANY($1)");
-                    transaction.execute(&sql, &[&ids]).await?;
+                for sql in [
+                    "DELETE FROM store_execution_entities WHERE execution = ANY($1)",
+                    "DELETE FROM store_execution_errors WHERE execution = ANY($1)",
+                    "DELETE FROM store_staging WHERE execution = ANY($1)",
+                ] {
+                    transaction.execute(sql, &[&ids]).await?;
                 }
                 transaction.commit().await?;
                 Ok(ids)
