@@ -614,4 +614,22 @@ mod tests {
         assert_eq!(read_all(store, &entity), [row("KEPT", "2")]);
         assert_eq!(store.count(&entity, None).expect("count"), 1);
     }
+
+    #[test]
+    fn an_entity_of_only_key_fields_inserts_new_keys_and_leaves_known_ones() {
+        let replicas = replicas(1);
+        let store = &replicas[0].1;
+        let entity = prepared(store, &definition("Tag", &[("Code", "string")], "[]"));
+        let tags = |codes: &[&str]| codes.iter().map(|code| vec![Value::String((*code).into())]).collect::<Vec<_>>();
+        assert_eq!(upsert(store, &entity, &tags(&["A", "B", "A"])).0, counts(2, 0, 1));
+        let (upserted, version) = upsert(store, &entity, &tags(&["B", "C"]));
+        assert_eq!(upserted, counts(1, 0, 1));
+        let query = ReadQuery { since_version: Some(version - 1), company: None, batch_size: 10 };
+        let changed: Vec<String> = store
+            .read(&entity, &query)
+            .expect("read")
+            .flat_map(|batch| batch.expect("batch").rows().map(|row| row.value(0).to_string()).collect::<Vec<_>>())
+            .collect();
+        assert_eq!(changed, ["C"], "the known key kept its version");
+    }
 }
