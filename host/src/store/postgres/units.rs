@@ -443,3 +443,151 @@ fn key_parameters(entity: &Entity, key: &Fields) -> Result<Vec<(Value, Type)>> {
         })
         .collect()
 }
+
+/// What PostgreSQL's units must do beyond the store's shared tests: hold other replicas'
+/// writers off, and leave no transaction behind on a pooled connection.
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use wharf_plugin_sdk::{BatchBuilder, Value};
+
+    use super::*;
+    use crate::backend::Postgres;
+    use crate::store::Store;
+    use crate::store::tests::{On, Place, prepared_store};
+
+    const COUNTER: &str = r#"
+name = "Counter"
+company = false
+key = ["Name"]
+
+[[field]]
+name = "Name"
+type = "string"
+
+[[field]]
+name = "Count"
+type = "integer"
+"#;
+
+    fn key(name: &str) -> Fields {
+        vec![("Name".to_owned(), Value::String(name.into()))]
+    }
+
+    fn counter(name: &str, count: i64) -> Fields {
+        vec![("Name".to_owned(), Value::String(name.into())), ("Count".to_owned(), Value::Integer(count))]
+    }
+
+    fn count_of(row: &Fields) -> i64 {
+        match row.iter().find(|(name, _)| name == "Count") {
+            Some((_, Value::Integer(count))) => *count,
+            other => panic!("no count: {other:?}"),
+        }
+    }
+
+    /// Another replica's store on the same database, prepared as replicas prepare at start-up.
+    fn replica(place: &Place, store: &Store) -> Store {
+        let replica = place.open();
+        replica.prepare(&store.catalog()).expect("tables prepared");
+        replica
+    }
+
+    /// A database of its own with a pool of one connection, so whatever a unit leaves on its
+    /// connection, the next one meets.
+    fn single_connection() -> (Postgres, Database) {
+        let url = crate::backend::testing::scratch().expect("a PostgreSQL schema for the test");
+        let postgres = Postgres::connect_blocking(&url, 1).expect("the database connects");
+        let database = Database::open(&postgres).expect("store opens");
+        let entity = Entity::parse(COUNTER, "Counter.toml").expect("valid definition");
+        database.prepare(&Catalog::new(vec![entity]).expect("valid catalog")).expect("tables prepared");
+        (postgres, database)
+    }
+
+    #[test]
+    fn units_that_read_then_write_lose_no_update_across_replicas() {
+        let (place, store) = prepared_store(On::Postgres, &[COUNTER]);
+        let mut unit = store.begin().expect("unit");
+        unit.insert("Counter", counter("hits", 0)).expect("insert");
+        unit.commit().expect("commit");
+        let replicas = [store.clone(), replica(&place, &store)];
+        std::thread::scope(|scope| {
+            for thread in 0..6 {
+                let store: &Store = &replicas[thread % 2];
+                scope.spawn(move || {
+                    for _ in 0..5 {
+                        let mut unit = store.begin().expect("unit");
+                        let count = count_of(&unit.read("Counter", &key("hits")).expect("read").expect("found"));
+                        unit.update("Counter", &key("hits"), counter("hits", count + 1)).expect("update");
+                        unit.commit().expect("commit");
+                    }
+                });
+            }
+        });
+        let row = store.lookup("Counter", &key("hits")).expect("lookup").expect("found");
+        assert_eq!(count_of(&row), 30, "every unit read the count the one before it wrote");
+    }
+
+    #[test]
+    fn a_unit_holds_batch_writers_of_another_replica_off_until_it_ends() {
+        let (place, store) = prepared_store(On::Postgres, &[COUNTER]);
+        let entity = store.catalog().require("Counter").expect("prepared").as_ref().clone();
+        let mut unit = store.begin().expect("unit");
+        assert_eq!(unit.read("Counter", &key("hits")).expect("read"), None);
+        let other = replica(&place, &store);
+        let waited = std::thread::scope(|scope| {
+            let writer = scope.spawn(|| {
+                let started = Instant::now();
+                let mut builder = BatchBuilder::new(["Name".to_owned(), "Count".to_owned()]);
+                builder.push_row(&[Value::String("hits".into()).as_ref(), Value::Integer(7).as_ref()]);
+                let mut writer = other.writer().expect("writer");
+                let mut transaction = writer.transaction().expect("transaction");
+                transaction.upsert(&entity, &builder.finish()).expect("upsert");
+                transaction.commit().expect("commit");
+                started.elapsed()
+            });
+            std::thread::sleep(Duration::from_millis(200));
+            assert_eq!(unit.read("Counter", &key("hits")).expect("read"), None, "nobody wrote meanwhile");
+            unit.commit().expect("the unit ends");
+            writer.join().expect("the writer")
+        });
+        assert!(waited >= Duration::from_millis(150), "the batch waited for the unit: {waited:?}");
+        assert!(store.lookup("Counter", &key("hits")).expect("lookup").is_some());
+    }
+
+    #[test]
+    fn a_dropped_unit_leaves_its_connection_outside_any_transaction() {
+        let (_postgres, database) = single_connection();
+        let mut dropped = database.unit().expect("unit");
+        dropped.insert("Counter", counter("dropped", 1)).expect("insert");
+        drop(dropped);
+        let mut unit = database.unit().expect("a unit on the same connection");
+        unit.insert("Counter", counter("kept", 2)).expect("insert");
+        Box::new(unit).commit().expect("commit");
+        assert_eq!(
+            database.lookup("Counter", &key("dropped")).expect("lookup"),
+            None,
+            "rolled back, not committed later"
+        );
+        assert!(database.lookup("Counter", &key("kept")).expect("lookup").is_some());
+        let mut reader = database.begin_read().expect("read-only unit");
+        assert!(reader.read("Counter", &key("kept")).expect("read").is_some());
+        drop(reader);
+        assert!(database.unit().is_ok(), "the read-only unit's connection came back clean");
+    }
+
+    #[test]
+    fn a_statement_that_fails_makes_the_commit_fail_and_keeps_nothing() {
+        let (_postgres, database) = single_connection();
+        let mut unit = database.unit().expect("unit");
+        unit.insert("Counter", counter("before", 1)).expect("insert");
+        unit.run("SELECT 1 / 0", &[]).expect_err("division by zero");
+        let error = Box::new(unit).commit().expect_err("a failed transaction cannot commit");
+        assert!(error.to_string().contains("one of its statements failed"), "{error:#}");
+        assert_eq!(database.lookup("Counter", &key("before")).expect("lookup on a new connection"), None);
+        let mut unit = database.unit().expect("unit");
+        unit.insert("Counter", counter("after", 2)).expect("insert");
+        Box::new(unit).commit().expect("commit");
+        assert!(database.lookup("Counter", &key("after")).expect("lookup").is_some());
+    }
+}
