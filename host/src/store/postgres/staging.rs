@@ -526,7 +526,9 @@ type = "integer"
     /// Rows that were valid when staged but fail when copied are marked rejected with their
     /// reason and recorded as the execution's errors, in the copy's transaction; the others
     /// reach the target, and the execution cannot be copied twice.
-    fn rows_that_fail_at_the_copy_are_rejected_with_their_reason(on: On) {
+    /// A store on `on` whose execution `x` waits in staging with two rows of `Line`: a valid
+    /// one and one that fails when converted.
+    fn waiting_lines(on: On) -> (Place, Store) {
         let place = Place::new(on);
         let store = place.open();
         let entity = Entity::parse(LINE, "a test").expect("the entity");
@@ -534,7 +536,7 @@ type = "integer"
         let waiting = EntityExecution {
             entity: "Line".into(),
             company: Some("usmf".into()),
-            staging_records: 3,
+            staging_records: 2,
             staging_status: EntityExecutionState::Finished,
             staging_error_count: 0,
             target_records: 0,
@@ -562,7 +564,14 @@ type = "integer"
         let mut batch = writer.transaction().expect("a transaction");
         batch.stage("x", "Line", &rows).expect("staged");
         batch.commit().expect("committed");
+        (place, store)
+    }
 
+    /// Rows that were valid when staged but fail when copied are marked rejected with their
+    /// reason and recorded as the execution's errors, in the copy's transaction; the others
+    /// reach the target, and the execution cannot be copied twice.
+    fn rows_that_fail_at_the_copy_are_rejected_with_their_reason(on: On) {
+        let (_place, store) = waiting_lines(on);
         let copied = store.copy_to_target("x", None, "2026-01-01T00:00:01Z").expect("the copy");
         assert_eq!(copied.status, ExecutionStatus::PartiallySucceeded);
         let record = &copied.entities[0];
@@ -579,6 +588,37 @@ type = "integer"
         assert_eq!(store.count(&line, None).expect("a count"), 1);
         let again = store.copy_to_target("x", None, "2026-01-01T00:00:02Z");
         assert!(matches!(&again, Err(StagingError::Conflict(message)) if message.contains("copied")), "{again:?}");
+    }
+
+    /// A correction on one replica waits while another copies the execution (which holds the
+    /// execution's row, here held by hand), then finds it copied: it cannot slip in after the
+    /// copy read the rows and be lost.
+    #[test]
+    fn a_correction_waits_for_a_copy_under_way_and_then_finds_it_copied() {
+        let (place, store) = waiting_lines(On::Postgres);
+        let Place::Database(postgres) = &place else { panic!("a PostgreSQL place") };
+        let changes = json!({ "LineId": "L2", "Qty": 2 }).as_object().expect("an object").clone();
+        let refused = postgres
+            .wait(async {
+                let mut client = postgres.client().await?;
+                let copy = client.transaction().await?;
+                copy.execute("SELECT FROM store_executions WHERE id = 'x' FOR UPDATE", &[]).await?;
+                let correcting = std::thread::spawn(move || store.correct_staged_row("x", "Line", 2, &changes, None));
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                assert!(!correcting.is_finished(), "the correction did not wait for the copy");
+                copy.execute(
+                    "UPDATE store_execution_entities SET target_status = 'Finished' WHERE execution = 'x'",
+                    &[],
+                )
+                .await?;
+                copy.execute("UPDATE store_staging SET status = 'Completed' WHERE execution = 'x'", &[]).await?;
+                copy.commit().await?;
+                Ok(correcting)
+            })
+            .expect("the copy")
+            .join()
+            .expect("the correction ends");
+        assert!(matches!(&refused, Err(StagingError::Conflict(message)) if message.contains("copied")), "{refused:?}");
     }
 
     on_both_engines!(
