@@ -65,6 +65,9 @@ pub(crate) struct StoredMessage {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Stored {
     pub(crate) messages: Vec<StoredMessage>,
+    /// The imports' target table, the entity store's `CustomerGroup` that every replica writes:
+    /// (`CustomerGroupId`, `Description`) of each row.
+    pub(crate) rows: Vec<(String, String)>,
     /// `wharf_now_ms()` when the rows were read: leases are judged by it.
     pub(crate) now: i64,
 }
@@ -93,6 +96,9 @@ pub(crate) enum Rule {
     AckedDequeuedAgain,
     /// A message is neither finished nor able to be handed out again.
     Stuck,
+    /// The target table lacks a row of a processed import, holds it with other values or
+    /// twice, or holds a row no client sent.
+    RowsDiffer,
 }
 
 /// A broken rule, with the calls or rows that show it.
@@ -134,6 +140,8 @@ pub(crate) struct Counts {
     pub(crate) unanswered: usize,
     /// Rows of `queue_messages` checked for a final or re-deliverable state.
     pub(crate) messages: usize,
+    /// Rows of processed imports found in the target table as their documents have them.
+    pub(crate) rows: usize,
 }
 
 impl fmt::Display for Counts {
@@ -142,7 +150,7 @@ impl fmt::Display for Counts {
             formatter,
             "{} enqueues ({} repeats, {} bodies compared), {} status answers ({} finished imports), \
              {} imports' record counts, {} committed import executions, {} dequeues ({} redeliveries), {} acks, {} stale acks refused, \
-             {} calls unanswered, {} messages in a final or re-deliverable state",
+             {} calls unanswered, {} messages in a final or re-deliverable state, {} target rows as sent",
             self.enqueues,
             self.repeats,
             self.bodies,
@@ -155,7 +163,8 @@ impl fmt::Display for Counts {
             self.acks,
             self.stale_acks,
             self.unanswered,
-            self.messages
+            self.messages,
+            self.rows
         )
     }
 }
@@ -195,6 +204,7 @@ pub(crate) fn check(history: &[Call], stored: &Stored) -> Report {
     check_executions(history, stored, &mut report);
     check_acks(history, &mut report);
     check_final_states(stored, &mut report);
+    check_target_rows(history, stored, &mut report);
     report
 }
 
@@ -545,6 +555,56 @@ fn check_final_states(stored: &Stored, report: &mut Report) {
     }
 }
 
+/// The (key, description) rows of a CSV document with a header line.
+fn document_rows(body: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(body)
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.trim_end().split_once(','))
+        .map(|(key, description)| (key.to_owned(), description.to_owned()))
+        .collect()
+}
+
+/// The target table holds every row of every import the queue calls processed, as its
+/// document has it, once; and no row that no client sent: no import lost, changed or doubled
+/// rows, whichever replicas ran it and however often.
+fn check_target_rows(history: &[Call], stored: &Stored, report: &mut Report) {
+    let mut found: HashMap<&str, &str> = HashMap::new();
+    for (key, description) in &stored.rows {
+        if found.insert(key, description).is_some() {
+            report.violate(Rule::RowsDiffer, format!("the target table holds row {key} twice"));
+        }
+    }
+    for message in
+        stored.messages.iter().filter(|message| message.operation == "Import" && message.status == "Processed")
+    {
+        for (key, description) in document_rows(message.body.as_deref().unwrap_or_default()) {
+            match found.get(key.as_str()) {
+                Some(held) if *held == description => report.counts.rows += 1,
+                Some(held) => report.violate(
+                    Rule::RowsDiffer,
+                    format!("row {key} of import {} holds {held:?}, not {description:?}", message.id),
+                ),
+                None => {
+                    report.violate(Rule::RowsDiffer, format!("row {key} of processed import {} is missing", message.id))
+                }
+            }
+        }
+    }
+    let sent: BTreeSet<String> = history
+        .iter()
+        .filter_map(|call| match &call.request {
+            Request::Enqueue { body, .. } => Some(document_rows(body.as_bytes())),
+            _ => None,
+        })
+        .flatten()
+        .map(|(key, _)| key)
+        .collect();
+    for key in found.keys().filter(|key| !sent.contains(**key)) {
+        report.violate(Rule::RowsDiffer, format!("the target table holds row {key}, which no client sent"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -660,6 +720,7 @@ mod tests {
                 export_row(EXPORT, "Acked", Some(3000)),
                 export_row(SECOND, "Dequeued", Some(9000)),
             ],
+            rows: vec![("S1".into(), "one".into()), ("S2".into(), "two".into())],
             now: 5000,
         };
         (history, stored)
@@ -684,8 +745,28 @@ mod tests {
             stale_acks: 1,
             unanswered: 1,
             messages: 3,
+            rows: 2,
         };
         assert_eq!(report.counts, expected);
+    }
+
+    #[test]
+    fn target_rows_lost_changed_doubled_or_never_sent_are_caught() {
+        for (change, what) in [
+            (0, "a row of a processed import is missing"),
+            (1, "a row holds another description"),
+            (2, "a row is held twice"),
+            (3, "a row no client sent"),
+        ] {
+            let (history, mut stored) = good_run();
+            match change {
+                0 => drop(stored.rows.remove(0)),
+                1 => stored.rows[0].1 = "uno".into(),
+                2 => stored.rows.push(("S1".into(), "one".into())),
+                _ => stored.rows.push(("S9".into(), "nine".into())),
+            }
+            assert_eq!(check(&history, &stored).rules(), [Rule::RowsDiffer].into(), "{what}");
+        }
     }
 
     #[test]
@@ -701,6 +782,8 @@ mod tests {
     fn a_stored_body_with_one_byte_changed_differs() {
         let (history, mut stored) = good_run();
         stored.messages[0].body = Some(DOCUMENT.replace("two", "twO").into_bytes());
+        // The import read the stored body, so its target row is "twO" too.
+        stored.rows[1].1 = "twO".into();
         assert_eq!(check(&history, &stored).rules(), [Rule::BodyDiffers].into());
     }
 
