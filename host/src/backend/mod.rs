@@ -1,5 +1,6 @@
 //! Where a deployment keeps what its replicas share: the queue, its bodies, the jobs defined
-//! through the API, the data-package API's blobs, the clients and the keys.
+//! through the API, the data-package API's blobs, the clients and the keys, and the entity
+//! store.
 //!
 //! Two backends, chosen by configuration: the embedded SQLite files beside one process (the
 //! default, nothing to run), or one PostgreSQL database that several `wharf serve` replicas
@@ -7,8 +8,9 @@
 //! `--database`). The callers of the queue, the blobs and the clients do not know which one
 //! they talk to; each concern keeps the SQL of each backend in one place
 //! (`jobs/queue/postgres.rs` beside `jobs/queue.rs`, `jobs/blobs/postgres.rs` beside
-//! `jobs/blobs.rs`, `auth/state/postgres.rs` beside `auth/state/sqlite.rs`). The entity
-//! store, its executions and OData stay in each replica's SQLite store for now.
+//! `jobs/blobs.rs`, `auth/state/postgres.rs` beside `auth/state/sqlite.rs`, `store/postgres/`
+//! beside `store/sqlite.rs`). The entity store, with its executions and so OData, is shared
+//! too.
 pub mod postgres;
 pub mod replicas;
 pub mod sqlite;
