@@ -58,6 +58,13 @@ impl Writer {
     pub(in crate::store) fn transaction(&mut self) -> Result<WriteBatch<'_>> {
         let Writer { database, client, staging_tables } = self;
         let (transaction, version) = database.postgres.wait(async {
+            // A writer thread keeps its writer for as long as it runs: when the database
+            // dropped the connection (a restart, a failover), it takes a new one rather than
+            // fail every batch from then on.
+            if client.is_closed() {
+                *client = database.postgres.client().await?;
+                staging_tables.clear();
+            }
             let transaction = client.transaction().await.context("cannot start a write transaction")?;
             let next_version = transaction.prepare_cached(NEXT_VERSION).await.context("cannot take a new version")?;
             let row = transaction.query_one(&next_version, &[]).await.context("cannot take a new version")?;
@@ -631,5 +638,43 @@ mod tests {
             .flat_map(|batch| batch.expect("batch").rows().map(|row| row.value(0).to_string()).collect::<Vec<_>>())
             .collect();
         assert_eq!(changed, ["C"], "the known key kept its version");
+    }
+
+    #[test]
+    fn a_writer_whose_connection_the_database_closed_takes_a_new_one() {
+        let replicas = replicas(1);
+        let (postgres, store) = &replicas[0];
+        prepared(store, &definition("Thing", &[("Code", "string"), ("Amount", "decimal")], "[]"));
+        let database = Database::open(postgres).expect("store opens");
+        let catalog = store.catalog();
+        database.prepare(&catalog).expect("prepared");
+        let entity = catalog.require("Thing").expect("prepared").as_ref().clone();
+        let batch = |code: &str| {
+            let mut builder = BatchBuilder::new(["Code", "Amount"]);
+            builder.push_row(&[ValueRef::String(code), ValueRef::Decimal("1")]);
+            builder.finish()
+        };
+        let mut writer = database.writer().expect("writer");
+        let mut transaction = writer.transaction().expect("transaction");
+        transaction.upsert(&entity, &batch("BEFORE")).expect("upsert");
+        transaction.commit().expect("commit");
+
+        let client = &writer.client;
+        postgres
+            .wait(async {
+                let pid: i32 = client.query_one("SELECT pg_backend_pid()", &[]).await?.try_get(0)?;
+                let other = postgres.client().await?;
+                other.execute("SELECT pg_terminate_backend($1)", &[&pid]).await?;
+                Ok(())
+            })
+            .expect("the writer's connection is closed");
+        let closed = Instant::now();
+        while !writer.client.is_closed() && closed.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let mut transaction = writer.transaction().expect("a transaction on a new connection");
+        transaction.upsert(&entity, &batch("AFTER")).expect("upsert, with a new staging table");
+        transaction.commit().expect("commit");
+        assert_eq!(store.count(&entity, None).expect("count"), 2);
     }
 }
