@@ -43,7 +43,9 @@ CREATE TABLE store_executions (
     project text NOT NULL,
     operation text NOT NULL,
     status text NOT NULL,
-    started text NOT NULL,      -- RFC 3339, UTC
+    -- RFC 3339, UTC. Byte order (as SQLite compares) so that the index below serves the
+    -- listing whatever the database's collation is.
+    started text COLLATE "C" NOT NULL,
     completed text,
     company text
 );
@@ -87,10 +89,11 @@ CREATE TABLE store_execution_files (
     PRIMARY KEY (execution, name)
 );
 
--- Staged rows keep their values and errors as the JSON text they were written as.
+-- Staged rows keep their values and errors as the JSON text they were written as. They list
+-- by entity in byte order (as SQLite sorts), which the primary key serves.
 CREATE TABLE store_staging (
     execution text NOT NULL,
-    entity text NOT NULL,
+    entity text COLLATE "C" NOT NULL,
     number bigint NOT NULL,
     record bigint NOT NULL,
     status text NOT NULL,

@@ -1,9 +1,10 @@
 //! Executions on PostgreSQL: the record of each run of a data project, and the records it
 //! rejected.
 //!
-//! Start times are RFC 3339 text, compared and sorted byte by byte (`COLLATE "C"`) as SQLite
-//! does: a database's own collation may skip punctuation, and would put
-//! `…T10:00:00.5Z` and `…T10:00:00Z` in another order.
+//! Start times are RFC 3339 text, compared and sorted byte by byte (`COLLATE "C"`, also the
+//! column's collation, so that its index serves the listing) as SQLite does: a database's own
+//! collation may skip punctuation, and would put `…T10:00:00.5Z` and `…T10:00:00Z` in another
+//! order.
 
 use anyhow::{Context as _, Result};
 use deadpool_postgres::GenericClient;

@@ -5,7 +5,8 @@
 //! (`store/staging.rs`); this file keeps them in `store_staging`. Everything that works on an
 //! execution's staging (a correction, a drop, the copy) first locks the execution's row, so
 //! replicas take turns on one execution: a row cannot be corrected while the copy reads it.
-//! Entity names sort byte by byte (`COLLATE "C"`), as on SQLite.
+//! Entity names sort byte by byte (`COLLATE "C"`, also the column's collation, so that the
+//! primary key serves the listing), as on SQLite.
 
 use std::sync::Arc;
 
