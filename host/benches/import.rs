@@ -1,12 +1,13 @@
 //! The import benchmark: a generated 1,000,000-row, 10-field CSV imported end to end into a
 //! durable store through a WASM mapper and filter, and the same pipeline with the mapping and
-//! filter in native code (the floor), in the same run; exports of those rows to CSV and to a
-//! data package; and the peak memory of a `wharf import` process reading a 1 GB file.
+//! filter in native code (the floor), in the same run; the WASM pipeline again with the store
+//! on PostgreSQL; exports of those rows to CSV and to a data package; and the peak memory of a
+//! `wharf import` process reading a 1 GB file.
 //!
 //! Run with `cargo bench -p wharf --bench import`; `cargo test` runs it in quick mode (2,000
-//! rows, a 1 MB file). `WHARF_BENCH_ROWS` and `WHARF_BENCH_GB` set the sizes, and
-//! `WHARF_BENCH_BATCH` the projects' batch size. It ends with `bench: <name> = <value> <unit>`
-//! lines.
+//! rows, a 1 MB file). `WHARF_BENCH_ROWS` and `WHARF_BENCH_GB` set the sizes,
+//! `WHARF_BENCH_BATCH` the projects' batch size, and `WHARF_BENCH_DATABASE_URL` the PostgreSQL
+//! server (else the tests' server). It ends with `bench: <name> = <value> <unit>` lines.
 
 use std::io::Write;
 use std::path::Path;
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, ensure};
 use customer_csv_mapper::{Settings, map_batch};
+use wharf::backend::Backend;
 use wharf::deployment::Deployment;
 use wharf::pipeline::{Input, NativeStage, RunOptions, Silent};
 use wharf::plugin::{EntityRows, MapOutput};
@@ -22,7 +24,7 @@ use wharf::store::ExecutionStatus;
 use wharf_plugin_sdk::{Batch, Context};
 
 mod support;
-use support::Scale;
+use support::{BenchDatabase, Scale};
 
 /// Northwind's eight columns, as the customer mapper reads them, plus two it ignores.
 const HEADER: &str = "cust_no,company_name,street,postcode,city,country,phone,credit_limit,segment,notes\r\n";
@@ -48,17 +50,23 @@ fn main() -> Result<()> {
     let source = work.path().join("customers.csv");
     let bytes = generate(&source, rows)?;
 
-    let wasm = deployment(&root, work.path(), "wasm", batch_size)?;
-    let native = deployment(&root, work.path(), "native", batch_size)?;
+    let wasm = deployment(&root, work.path(), "wasm", batch_size, &Backend::Sqlite)?;
+    let native = deployment(&root, work.path(), "native", batch_size, &Backend::Sqlite)?;
+    // Declared before the deployment on it, so that it is dropped after it.
+    let database = BenchDatabase::create()?;
+    let postgres = deployment(&root, work.path(), "postgres", batch_size, &database.backend()?)?;
     // Alternating runs, best of each: the machine is shared and noisy.
     let mut wasm_time = Duration::MAX;
     let mut native_time = Duration::MAX;
+    let mut postgres_time = Duration::MAX;
     for round in 0..ROUNDS {
         native_time = native_time.min(import(&native, "native", &source, rows, round)?);
         wasm_time = wasm_time.min(import(&wasm, "wasm", &source, rows, round)?);
+        postgres_time = postgres_time.min(import(&postgres, "wasm", &source, rows, round)?);
     }
     let rows_per_s = rows as f64 / wasm_time.as_secs_f64();
     let native_rows_per_s = rows as f64 / native_time.as_secs_f64();
+    let postgres_rows_per_s = rows as f64 / postgres_time.as_secs_f64();
     println!(
         "import   wasm   {:>8.2} s  {rows_per_s:>12.0} rows/s  {:>7.1} MB/s",
         wasm_time.as_secs_f64(),
@@ -68,6 +76,11 @@ fn main() -> Result<()> {
         "import   native {:>8.2} s  {native_rows_per_s:>12.0} rows/s  {:>7.1} MB/s",
         native_time.as_secs_f64(),
         mb_per_s(bytes, native_time)
+    );
+    println!(
+        "import   wasm pg {:>7.2} s  {postgres_rows_per_s:>12.0} rows/s  {:>7.1} MB/s",
+        postgres_time.as_secs_f64(),
+        mb_per_s(bytes, postgres_time)
     );
 
     // The exports read every company: each round's rows.
@@ -92,6 +105,8 @@ fn main() -> Result<()> {
     println!("bench: import.rows_per_s = {rows_per_s:.0} rows/s");
     println!("bench: import.native_floor_rows_per_s = {native_rows_per_s:.0} rows/s");
     println!("bench: import.over_native_floor = {:.2} x", wasm_time.as_secs_f64() / native_time.as_secs_f64());
+    println!("bench: pg.import.rows_per_s = {postgres_rows_per_s:.0} rows/s");
+    println!("bench: pg.import.over_sqlite = {:.2} x", rows_per_s / postgres_rows_per_s);
     println!("bench: export.rows_per_s = {export_rows_per_s:.0} rows/s");
     println!("bench: export_package.rows_per_s = {export_package_rows_per_s:.0} rows/s");
     println!("bench: import_1gb.peak_rss = {peak_mb} MB");
@@ -124,9 +139,9 @@ fn generate(path: &Path, rows: u64) -> Result<u64> {
 }
 
 /// A deployment with the example entities and the benchmark's projects, importing in batches
-/// of `batch_size`, with the customer mapping and the company filter also registered as
-/// native stages.
-fn deployment(root: &Path, work: &Path, name: &str, batch_size: usize) -> Result<Deployment> {
+/// of `batch_size` into a store on `backend`, with the customer mapping and the company filter
+/// also registered as native stages.
+fn deployment(root: &Path, work: &Path, name: &str, batch_size: usize, backend: &Backend) -> Result<Deployment> {
     let dir = work.join(name);
     let entities = dir.join("entities");
     std::fs::create_dir_all(&entities)?;
@@ -159,7 +174,7 @@ fn deployment(root: &Path, work: &Path, name: &str, batch_size: usize) -> Result
         std::fs::copy(&path, plugins.join(path.file_name().context("a file")?))?;
     }
     std::fs::write(dir.join("wharf.toml"), "default_company = \"usmf\"\n")?;
-    let mut deployment = Deployment::open(&dir, None)?;
+    let mut deployment = Deployment::open_on(&dir, None, backend)?;
     let settings = Settings { home_country: "USA".into(), account_prefix: "NW-".into() };
     deployment.pipeline.natives.insert("native-customer-mapper".into(), Arc::new(NativeMapper(settings)));
     deployment.pipeline.natives.insert("native-company-filter".into(), Arc::new(NativeCompanyFilter));

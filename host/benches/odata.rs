@@ -1,28 +1,30 @@
 //! The OData benchmark: `wharf serve`'s code over a copy of the example deployment whose
 //! `CustomersV3` holds 1,000,000 rows, driven by concurrent keep-alive clients in the same
 //! process. It measures GET by key, a filtered and ordered page of 1,000 rows, and a custom
-//! service call that runs the inventory action plugin; and, in the same run, two floors: the
-//! same clients against a bare axum route, and the same store queries made in-process without
-//! HTTP.
+//! service call that runs the inventory action plugin, with the store on SQLite and then with
+//! the server on PostgreSQL; and, in the same run, two floors: the same clients against a bare
+//! axum route, and the same store queries made in-process without HTTP.
 //!
 //! Run with `cargo bench -p wharf --bench odata`; `cargo test` runs it in quick mode (2,000
 //! customers, 0.25 s per measurement, 2 clients). `WHARF_BENCH_SECONDS` sets each
 //! measurement's length (default 5), `WHARF_BENCH_CLIENTS` the concurrency (default 8; the page
-//! of 1,000 runs with a quarter of it), `WHARF_BENCH_ROWS` the customers (default 1,000,000).
-//! It ends with `bench: <name> = <value> <unit>` lines.
+//! of 1,000 runs with a quarter of it), `WHARF_BENCH_ROWS` the customers (default 1,000,000),
+//! and `WHARF_BENCH_DATABASE_URL` the PostgreSQL server (else the tests' server). It ends with
+//! `bench: <name> = <value> <unit>` lines.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, ensure};
+use wharf::backend::Backend;
 use wharf::deployment::Deployment;
 use wharf::entity::Entity;
 use wharf::store::{Comparison, Condition, Order, Query, Store, Term};
 use wharf_plugin_sdk::{BatchBuilder, Value, ValueRef};
 
 mod support;
-use support::{Running, Sample, Scale, load, prepare, token};
+use support::{BenchDatabase, Running, Sample, Scale, load, prepare, token};
 
 const CLIENT: &str = "portal";
 /// Customer groups the rows are spread over; a group holds `rows / GROUPS` customers.
@@ -31,11 +33,29 @@ const GROUPS: u64 = 100;
 const PAGE_QUERY: &str =
     "$filter=CustomerGroupId%20eq%20'G042'%20and%20CreditLimit%20gt%20100&$orderby=CustomerAccount&$top=1000";
 
+/// How many clients make requests at once, how long each measurement lasts, and how many
+/// customers there are.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    clients: usize,
+    duration: Duration,
+    rows: u64,
+}
+
+/// What the clients measured on one server, and the floor beside it.
+struct Served {
+    floor: Sample,
+    get_key: Sample,
+    page: Sample,
+    action: Sample,
+}
+
 fn main() -> Result<()> {
     let scale = Scale::of_this_run();
     let duration = Duration::from_secs_f64(scale.setting("WHARF_BENCH_SECONDS", 5.0, 0.25)?);
     let clients: usize = scale.setting("WHARF_BENCH_CLIENTS", 8, 2)?;
     let rows: u64 = scale.setting("WHARF_BENCH_ROWS", 1_000_000, 2_000)?;
+    let sizes = Sizes { clients, duration, rows };
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("workspace")?.to_owned();
     let work = tempfile::tempdir_in(root.join("target"))?;
     let dir = work.path().join("deployment");
@@ -48,81 +68,36 @@ fn main() -> Result<()> {
         &plugins,
         Some(&root.join("target/bench-plugins/plugins")),
     )?;
-
-    eprintln!("filling {rows} customers ...");
-    let started = Instant::now();
-    let store = {
-        let deployment = Deployment::open(&dir, None)?;
-        fill(&deployment.pipeline.store, rows)?;
-        deployment.pipeline.store.clone()
-    };
-    eprintln!("  in {:.1} s", started.elapsed().as_secs_f64());
-
-    let server = Running::start(&dir, CLIENT)?;
-    let (url, secret, floor_url) = (server.url.clone(), server.secret.clone(), server.floor_url.clone());
-
     let client_runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("bench-client").build()?;
-    let results = client_runtime.block_on(async {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
-        let token: Arc<str> = token(&http, &url, CLIENT, &secret).await?.into();
-        let get = |target: Arc<dyn Fn(u64) -> String + Send + Sync>, expect: u16| {
-            let (http, token) = (http.clone(), token.clone());
-            move |task: usize, index: u64| {
-                let request = http.get(target(task as u64 * 7_919 + index * 104_729)).bearer_auth(&*token);
-                async move {
-                    let response = request.send().await?;
-                    ensure!(response.status() == expect, "answered {}", response.status());
-                    Ok(Some(response.bytes().await?.len() as u64))
-                }
-            }
-        };
-        eprintln!("http floor: {clients} clients for {duration:?} ...");
-        let floor_target: Arc<dyn Fn(u64) -> String + Send + Sync> = Arc::new(move |_| floor_url.clone());
-        let floor = load(clients, duration, get(floor_target, 200)).await?;
-        eprintln!("GET by key: {clients} clients for {duration:?} ...");
-        let base = url.clone();
-        let key_target: Arc<dyn Fn(u64) -> String + Send + Sync> = Arc::new(move |seed| {
-            format!("{base}/data/CustomersV3(dataAreaId='usmf',CustomerAccount='{}')", account(seed % rows))
-        });
-        let get_key = load(clients, duration, get(key_target, 200)).await?;
-        let page_clients = clients.div_ceil(4);
-        eprintln!("page of 1,000: {page_clients} clients for {duration:?} ...");
-        let base = url.clone();
-        let page_target: Arc<dyn Fn(u64) -> String + Send + Sync> =
-            Arc::new(move |_| format!("{base}/data/CustomersV3?{PAGE_QUERY}"));
-        let page = load(page_clients, duration, get(page_target, 200)).await?;
-        eprintln!("action call: {clients} clients for {duration:?} ...");
-        let action_url = format!("{url}/api/services/InventoryServices/InventoryService/onHand");
-        let action = {
-            let (http, token) = (http.clone(), token.clone());
-            load(clients, duration, move |_, _| {
-                let request = http
-                    .post(&action_url)
-                    .bearer_auth(&*token)
-                    .json(&serde_json::json!({ "itemNumber": "T0004", "siteId": "1" }));
-                async move {
-                    let response = request.send().await?;
-                    ensure!(response.status() == 200, "the action answered {}", response.status());
-                    Ok(Some(response.bytes().await?.len() as u64))
-                }
-            })
-            .await?
-        };
-        anyhow::Ok((floor, get_key, page, action))
-    })?;
-    let (floor, get_key, page, action) = results;
-    server.stop()?;
 
+    let store = filled(&dir, &Backend::Sqlite, rows)?;
+    let server = Running::start(&dir, CLIENT)?;
+    let sqlite = client_runtime.block_on(serve(&server, sizes))?;
+    server.stop()?;
     eprintln!("native floor: the same store queries in-process ...");
     let (native_key, native_page) = native(&store, rows, duration)?;
+
+    // The same deployment again, its store and the server's state on PostgreSQL (the SQLite
+    // files stay in its data directory, unread). Declared before the server, so that the
+    // schema is dropped after the server stops.
+    let database = BenchDatabase::create()?;
+    filled(&dir, &database.backend()?, rows)?;
+    let server = Running::start_with(&dir, CLIENT, |config| config.database.url = Some(database.url.clone()))?;
+    let postgres = client_runtime.block_on(serve(&server, sizes))?;
+    server.stop()?;
+
     for (name, sample) in [
-        ("http floor", &floor),
-        ("GET by key", &get_key),
-        ("page of 1000", &page),
-        ("action call", &action),
+        ("http floor", &sqlite.floor),
+        ("GET by key", &sqlite.get_key),
+        ("page of 1000", &sqlite.page),
+        ("action call", &sqlite.action),
         ("native key", &native_key),
         ("native page", &native_page),
+        ("pg http floor", &postgres.floor),
+        ("pg GET by key", &postgres.get_key),
+        ("pg page 1000", &postgres.page),
+        ("pg action", &postgres.action),
     ] {
         println!(
             "{name:<13} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  ({} requests)",
@@ -133,18 +108,87 @@ fn main() -> Result<()> {
             sample.latencies.len()
         );
     }
-    for (name, sample) in [("odata_get_key", &get_key), ("odata_page1000", &page), ("action_call", &action)] {
-        println!("bench: {name}.req_per_s = {:.0} req/s", sample.per_second(duration));
-        println!("bench: {name}.p50_ms = {:.2} ms", sample.percentile(50.0));
-        println!("bench: {name}.p99_ms = {:.2} ms", sample.percentile(99.0));
+    for (backend, served) in [("", &sqlite), ("pg.", &postgres)] {
+        for (name, sample) in
+            [("odata_get_key", &served.get_key), ("odata_page1000", &served.page), ("action_call", &served.action)]
+        {
+            println!("bench: {backend}{name}.req_per_s = {:.0} req/s", sample.per_second(duration));
+            println!("bench: {backend}{name}.p50_ms = {:.2} ms", sample.percentile(50.0));
+            println!("bench: {backend}{name}.p99_ms = {:.2} ms", sample.percentile(99.0));
+        }
     }
-    let floor_rps = floor.per_second(duration);
+    let floor_rps = sqlite.floor.per_second(duration);
     println!("bench: http_floor.req_per_s = {floor_rps:.0} req/s");
-    println!("bench: odata_get_key.over_http_floor = {:.2} x", floor_rps / get_key.per_second(duration));
+    println!("bench: odata_get_key.over_http_floor = {:.2} x", floor_rps / sqlite.get_key.per_second(duration));
     println!("bench: native_get_key.p50_ms = {:.3} ms", native_key.percentile(50.0));
     println!("bench: native_page1000.p50_ms = {:.2} ms", native_page.percentile(50.0));
-    println!("bench: odata_page1000.over_native = {:.2} x", page.percentile(50.0) / native_page.percentile(50.0));
+    println!(
+        "bench: odata_page1000.over_native = {:.2} x",
+        sqlite.page.percentile(50.0) / native_page.percentile(50.0)
+    );
     Ok(())
+}
+
+/// Opens the deployment in `dir` with its store on `backend` and fills it; returns the store.
+fn filled(dir: &Path, backend: &Backend, rows: u64) -> Result<Store> {
+    let on = if backend.postgres().is_some() { "PostgreSQL" } else { "SQLite" };
+    eprintln!("filling {rows} customers on {on} ...");
+    let started = Instant::now();
+    let deployment = Deployment::open_on(dir, None, backend)?;
+    fill(&deployment.pipeline.store, rows)?;
+    eprintln!("  in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(deployment.pipeline.store.clone())
+}
+
+/// The floor, GET by key, the page of 1,000 and the action call, one after the other, each by
+/// its clients for the sizes' duration, on `server`.
+async fn serve(server: &Running, sizes: Sizes) -> Result<Served> {
+    let Sizes { clients, duration, rows } = sizes;
+    let url = server.url.clone();
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+    let token: Arc<str> = token(&http, &url, CLIENT, &server.secret).await?.into();
+    let get = |target: Arc<dyn Fn(u64) -> String + Send + Sync>, expect: u16| {
+        let (http, token) = (http.clone(), token.clone());
+        move |task: usize, index: u64| {
+            let request = http.get(target(task as u64 * 7_919 + index * 104_729)).bearer_auth(&*token);
+            async move {
+                let response = request.send().await?;
+                ensure!(response.status() == expect, "answered {}", response.status());
+                Ok(Some(response.bytes().await?.len() as u64))
+            }
+        }
+    };
+    eprintln!("http floor: {clients} clients for {duration:?} ...");
+    let floor_url = server.floor_url.clone();
+    let floor_target: Arc<dyn Fn(u64) -> String + Send + Sync> = Arc::new(move |_| floor_url.clone());
+    let floor = load(clients, duration, get(floor_target, 200)).await?;
+    eprintln!("GET by key: {clients} clients for {duration:?} ...");
+    let base = url.clone();
+    let key_target: Arc<dyn Fn(u64) -> String + Send + Sync> = Arc::new(move |seed| {
+        format!("{base}/data/CustomersV3(dataAreaId='usmf',CustomerAccount='{}')", account(seed % rows))
+    });
+    let get_key = load(clients, duration, get(key_target, 200)).await?;
+    let page_clients = clients.div_ceil(4);
+    eprintln!("page of 1,000: {page_clients} clients for {duration:?} ...");
+    let base = url.clone();
+    let page_target: Arc<dyn Fn(u64) -> String + Send + Sync> =
+        Arc::new(move |_| format!("{base}/data/CustomersV3?{PAGE_QUERY}"));
+    let page = load(page_clients, duration, get(page_target, 200)).await?;
+    eprintln!("action call: {clients} clients for {duration:?} ...");
+    let action_url = format!("{url}/api/services/InventoryServices/InventoryService/onHand");
+    let action = load(clients, duration, move |_, _| {
+        let request = http
+            .post(&action_url)
+            .bearer_auth(&*token)
+            .json(&serde_json::json!({ "itemNumber": "T0004", "siteId": "1" }));
+        async move {
+            let response = request.send().await?;
+            ensure!(response.status() == 200, "the action answered {}", response.status());
+            Ok(Some(response.bytes().await?.len() as u64))
+        }
+    })
+    .await?;
+    Ok(Served { floor, get_key, page, action })
 }
 
 /// The account number of customer `index`.

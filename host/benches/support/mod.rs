@@ -1,7 +1,7 @@
 //! What the benchmarks share: their scale (quick under `cargo test`, full under `cargo bench`)
 //! and, for the server benchmarks, a prepared copy of the example deployment, a running server
 //! with its HTTP floor, tokens, and a load generator that measures latency and throughput of
-//! concurrent keep-alive clients.
+//! concurrent keep-alive clients; and the PostgreSQL database the store benchmarks run on.
 
 #![allow(dead_code, reason = "each benchmark compiles this module on its own, and uses only part of it")]
 
@@ -16,8 +16,11 @@ use wharf::api::{Server, ServerConfig};
 use wharf::auth::{Companies, NewClient, Role};
 use wharf::jobs::Jobs;
 
+mod database;
 mod measure;
 mod scale;
+#[allow(unused_imports, reason = "only the import and OData benchmarks measure the store on PostgreSQL")]
+pub use database::BenchDatabase;
 #[allow(unused_imports, reason = "only the plugin benchmarks time calls against each other")]
 pub use measure::{Sampling, measure_alternately, portal_customers};
 pub use scale::Scale;
