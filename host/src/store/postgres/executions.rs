@@ -71,8 +71,8 @@ impl Database {
     }
 
     /// Removes the executions that started before `before` (RFC 3339, UTC) and that have
-    /// ended, with their entities, rejected records and staged rows; returns their ids. D365's
-    /// job history cleanup, which keeps a recurring job's executions from piling up.
+    /// ended, with their entities, rejected records, staged rows and kept files; returns their
+    /// ids. D365's job history cleanup, which keeps a recurring job's executions from piling up.
     pub(in crate::store) fn remove_executions_before(&self, before: &str) -> Result<Vec<String>> {
         self.postgres
             .wait(async {
@@ -90,6 +90,9 @@ impl Database {
                     "DELETE FROM store_execution_entities WHERE execution = ANY($1)",
                     "DELETE FROM store_execution_errors WHERE execution = ANY($1)",
                     "DELETE FROM store_staging WHERE execution = ANY($1)",
+                    // The error files every replica hands out; SQLite's are in the execution
+                    // folders, which the retention removes with the executions.
+                    "DELETE FROM store_execution_files WHERE execution = ANY($1)",
                 ] {
                     transaction.execute(sql, &[&ids]).await?;
                 }

@@ -511,6 +511,27 @@ mod tests {
         assert_eq!(store.remove_executions_before("2026-06-01T00:00:00Z").expect("removed"), Vec::<String>::new());
     }
 
+    /// On PostgreSQL the files an execution leaves are kept in the database; they go with it.
+    #[test]
+    fn removing_an_old_execution_on_postgres_takes_its_kept_files() {
+        let place = Place::new(On::Postgres);
+        let store = place.open();
+        let directory = tempfile::tempdir().expect("a temporary directory");
+        let file = directory.path().join("errors.zip");
+        std::fs::write(&file, b"the errors").expect("a file");
+        for execution in [ended("old", "2026-01-01T00:00:00Z"), ended("new", "2026-07-01T00:00:00Z")] {
+            store.save_execution(&execution).expect("saved");
+            store.keep_execution_file(&execution.id, "errors.zip", &file).expect("kept");
+        }
+        assert_eq!(store.remove_executions_before("2026-06-01T00:00:00Z").expect("removed"), ["old"]);
+        let fetched = |execution: &str| {
+            let path = directory.path().join(execution).join("errors.zip");
+            store.fetch_execution_file(execution, "errors.zip", &path).expect("fetched")
+        };
+        assert!(!fetched("old"), "the old execution's file is gone");
+        assert!(fetched("new"), "the new execution's file stays");
+    }
+
     const LINE: &str = r#"
 name = "Line"
 key = ["LineId"]
