@@ -106,7 +106,9 @@ impl Database {
 mod tests {
     use wharf_plugin_sdk::{BatchBuilder, Value};
 
+    use super::{Dialect, Sql};
     use crate::entity::{Catalog, Entity};
+    use crate::store::schema;
     use crate::store::tests::{On, Place, prepared_store};
     use crate::store::{Arithmetic, Comparison, Condition, Function, Order, Query, Store, Term};
 
@@ -259,7 +261,7 @@ values = ["Retail", "Wholesale"]
 
     /// The same rows in a store on each engine.
     struct Engines {
-        _places: Vec<Place>,
+        places: Vec<Place>,
         stores: Vec<(On, Store)>,
         entity: Entity,
     }
@@ -283,7 +285,7 @@ values = ["Retail", "Wholesale"]
                 places.push(place);
                 stores.push((on, store));
             }
-            Engines { _places: places, stores, entity }
+            Engines { places, stores, entity }
         }
 
         fn both() -> Engines {
@@ -576,5 +578,41 @@ values = ["Retail", "Wholesale"]
         assert!(by_amount.contains("Index") && !by_amount.contains("Seq Scan"), "{by_amount}");
         let by_integer = plan(compare(Comparison::Gt, field(AMOUNT), integer(10)));
         assert!(by_integer.contains("Index") && !by_integer.contains("Seq Scan"), "{by_integer}");
+    }
+
+    #[test]
+    fn a_keyset_page_in_key_order_is_one_range_of_the_key_index_on_postgres() {
+        // Company first: a key of two fields, whose "after" would be an `OR` but for the row
+        // comparison.
+        let line = Entity::parse(
+            "name = \"Line\"\nkey = [\"Code\"]\n[[field]]\nname = \"Code\"\ntype = \"string\"\n",
+            "Line.toml",
+        )
+        .expect("valid definition");
+        let (place, store) = prepared_store(On::Postgres, &[]);
+        store.prepare(&Catalog::new(vec![line.clone()]).expect("valid catalog")).expect("tables prepared");
+        let Place::Database(postgres) = &place else { panic!("a PostgreSQL place") };
+        let page = |descending: bool| {
+            // The key's own order, company first, either way.
+            let order = vec![Order { field: 0, descending }, Order { field: 1, descending }];
+            let after = Some(vec![Value::String("usmf".into()), Value::String("L1".into())]);
+            let query = Query { condition: Condition::True, order, after, offset: 0, limit: 2 };
+            let head = format!("EXPLAIN SELECT * FROM {}", schema::table(&line));
+            let sql = Sql::page(&line, Dialect::Postgres, &head, &query).expect("rendered");
+            let plan: Vec<String> = postgres
+                .wait(async {
+                    let mut client = postgres.client().await?;
+                    let transaction = client.transaction().await?;
+                    transaction.batch_execute("SET LOCAL enable_seqscan = off").await?;
+                    let steps = super::rows(&*transaction, &sql).await?;
+                    steps.iter().map(|step| Ok(step.try_get::<_, String>(0)?)).collect()
+                })
+                .expect("a plan");
+            plan.join("; ")
+        };
+        for descending in [false, true] {
+            let plan = page(descending);
+            assert!(plan.contains("Index Cond: (ROW(") && !plan.contains("Sort"), "{plan}");
+        }
     }
 }
