@@ -261,7 +261,7 @@ values = ["Retail", "Wholesale"]
 
     /// The same rows in a store on each engine.
     struct Engines {
-        places: Vec<Place>,
+        _places: Vec<Place>,
         stores: Vec<(On, Store)>,
         entity: Entity,
     }
@@ -285,7 +285,7 @@ values = ["Retail", "Wholesale"]
                 places.push(place);
                 stores.push((on, store));
             }
-            Engines { places, stores, entity }
+            Engines { _places: places, stores, entity }
         }
 
         fn both() -> Engines {
