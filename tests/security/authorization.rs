@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use wharf::auth::Role;
 
 use super::{get, odata_error, ok_json, post, send};
-use crate::server::{FABRIKAM, OPS, TestServer};
+use crate::server::{Backend, FABRIKAM, OPS, TestServer, on_both_backends};
 
 /// An admin granted only company `usmf`.
 const USMF_ADMIN: &str = "usmf-admin";
@@ -19,8 +19,8 @@ const USMF_ADMIN: &str = "usmf-admin";
 const FAB_APP: &str = "fab-app";
 
 /// A server with [`USMF_ADMIN`] and [`FAB_APP`] registered besides the usual clients.
-fn server() -> TestServer {
-    let mut server = TestServer::start();
+fn server(backend: Backend) -> TestServer {
+    let mut server = TestServer::start_on(backend);
     server.register(USMF_ADMIN, &[Role::Admin], &["usmf"]);
     server.register(FAB_APP, &[Role::DataManagement], &["fab"]);
     server
@@ -52,9 +52,8 @@ fn client(server: &TestServer, ops: &str, id: &str) -> Option<Value> {
     }
 }
 
-#[test]
-fn an_admin_granted_one_company_cannot_widen_its_own_grant() {
-    let server = server();
+fn an_admin_granted_one_company_cannot_widen_its_own_grant(backend: Backend) {
+    let server = server(backend);
     let (admin, ops) = (server.token(USMF_ADMIN), server.token(OPS));
     let before = client(&server, &ops, USMF_ADMIN).expect("the admin is registered");
     let path = format!("/manage/clients/{USMF_ADMIN}");
@@ -71,9 +70,8 @@ fn an_admin_granted_one_company_cannot_widen_its_own_grant() {
     assert_eq!((kept["name"].as_str(), &kept["companies"]), (Some("USMF admin"), &json!(["usmf"])), "{kept}");
 }
 
-#[test]
-fn an_admin_granted_one_company_creates_and_edits_clients_only_within_it() {
-    let server = server();
+fn an_admin_granted_one_company_creates_and_edits_clients_only_within_it(backend: Backend) {
+    let server = server(backend);
     let (admin, ops) = (server.token(USMF_ADMIN), server.token(OPS));
     for (id, companies) in
         [("every-company", json!("*")), ("other-company", json!(["fab"])), ("one-more", json!(["usmf", "fab"]))]
@@ -96,9 +94,8 @@ fn an_admin_granted_one_company_creates_and_edits_clients_only_within_it() {
     }
 }
 
-#[test]
-fn an_admin_granted_one_company_cannot_change_remove_or_take_over_a_client_holding_more() {
-    let server = server();
+fn an_admin_granted_one_company_cannot_change_remove_or_take_over_a_client_holding_more(backend: Backend) {
+    let server = server(backend);
     let (admin, ops) = (server.token(USMF_ADMIN), server.token(OPS));
     let clients_before = ok_json(get(&server, &ops, "/manage/clients"), "clients");
     for target in [OPS, FAB_APP] {
@@ -115,9 +112,8 @@ fn an_admin_granted_one_company_cannot_change_remove_or_take_over_a_client_holdi
     let _ = (server.token(OPS), server.token(FAB_APP));
 }
 
-#[test]
-fn an_admin_granted_every_company_may_grant_every_company_and_roles_stay_with_admins() {
-    let server = server();
+fn an_admin_granted_every_company_may_grant_every_company_and_roles_stay_with_admins(backend: Backend) {
+    let server = server(backend);
     let (ops, fabrikam) = (server.token(OPS), server.token(FABRIKAM));
     // A data-management client reaches no client route, so it cannot give itself a role.
     let fabrikam_before = client(&server, &ops, FABRIKAM).expect("fabrikam is registered");
@@ -133,3 +129,10 @@ fn an_admin_granted_every_company_may_grant_every_company_and_roles_stay_with_ad
     let created = ok_json(post(&server, &admin, "/manage/clients", body), "creating once granted every company");
     assert_eq!(created["client"]["companies"], "*", "{created}");
 }
+
+on_both_backends!(
+    an_admin_granted_one_company_cannot_widen_its_own_grant,
+    an_admin_granted_one_company_creates_and_edits_clients_only_within_it,
+    an_admin_granted_one_company_cannot_change_remove_or_take_over_a_client_holding_more,
+    an_admin_granted_every_company_may_grant_every_company_and_roles_stay_with_admins,
+);
