@@ -409,7 +409,7 @@ impl<'e> Sql<'e> {
             Term::Value(value) => self.bind(value.clone()),
             Term::Negate(inner) => {
                 self.push("(-");
-                self.term_as(inner, self.is_real(inner))?;
+                self.operand(inner, self.is_real(inner))?;
                 self.push(")");
             }
             Term::Arithmetic(operator, left, right) => {
@@ -426,12 +426,12 @@ impl<'e> Sql<'e> {
                 let divides = matches!(operator, Arithmetic::Div | Arithmetic::DivBy | Arithmetic::Mod);
                 let guarded = divides && self.dialect == Dialect::Postgres;
                 self.push("(");
-                self.term_as(left, real)?;
+                self.operand(left, real)?;
                 self.push(symbol);
                 if guarded {
                     self.push("NULLIF(");
                 }
-                self.term_as(right, real)?;
+                self.operand(right, real)?;
                 if guarded {
                     self.push(", 0)");
                 }
@@ -440,6 +440,16 @@ impl<'e> Sql<'e> {
             Term::Call(function, arguments) => self.call(*function, arguments)?,
         }
         Ok(())
+    }
+
+    /// An operand of arithmetic. PostgreSQL cannot tell which `-` or `+` an untyped `NULL`
+    /// means, so there a null is a null number.
+    fn operand(&mut self, term: &Term, real: bool) -> Result<()> {
+        if self.dialect == Dialect::Postgres && !real && *term == Term::Value(Value::Null) {
+            self.push("NULL::bigint");
+            return Ok(());
+        }
+        self.term_as(term, real)
     }
 
     /// `name(argument)`.

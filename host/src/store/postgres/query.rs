@@ -449,6 +449,9 @@ values = ["Retail", "Wholesale"]
         engines.check(eq(arithmetic(Arithmetic::Div, field(COUNT), integer(0)), null()), &KEY_ORDER);
         engines.check(eq(arithmetic(Arithmetic::Mod, field(COUNT), integer(0)), null()), &KEY_ORDER);
         engines.check(eq(arithmetic(Arithmetic::DivBy, field(AMOUNT), integer(0)), null()), &KEY_ORDER);
+        engines.check(eq(Term::Negate(Box::new(null())), null()), &KEY_ORDER);
+        engines.check(eq(arithmetic(Arithmetic::Add, null(), null()), null()), &KEY_ORDER);
+        engines.check(eq(arithmetic(Arithmetic::Mul, field(AMOUNT), null()), null()), &KEY_ORDER);
     }
 
     #[test]
