@@ -219,6 +219,23 @@ impl TestServer {
         self.dir.path().join("data")
     }
 
+    /// The PostgreSQL database the server keeps its state in, when it is on one.
+    pub fn database_url(&self) -> Option<&str> {
+        self.config.database.url.as_deref()
+    }
+
+    /// The server's entity store, opened beside it: the file in its data directory, or its
+    /// database.
+    pub fn store(&self) -> wharf::store::Store {
+        match self.database_url() {
+            None => wharf::store::Store::open(&self.data().join("wharf.db")).expect("the store opens beside the server"),
+            Some(url) => {
+                let postgres = wharf::backend::Postgres::connect_blocking(url, 2).expect("the server's database");
+                wharf::store::Store::on_postgres(&postgres).expect("the store opens beside the server")
+            }
+        }
+    }
+
     /// The key the server signs tokens with, as PEM: its file, or on PostgreSQL the
     /// database's active key.
     pub fn signing_key_pem(&self) -> Vec<u8> {

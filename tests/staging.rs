@@ -11,12 +11,11 @@ use serde_json::{Value, json};
 use wharf::auth::Role;
 use wharf::formats::package::{PackageReader, PackageWriter, ZipLimits};
 use wharf::run::Exit;
-use wharf::store::Store;
 
 use crate::cli::{path, wharf};
 use crate::imports::deployment;
 use crate::security::{action, get, job, message, odata_error, ok_json, post, sample, send, upload_link};
-use crate::server::{FABRIKAM, OPS, TestServer};
+use crate::server::{Backend, FABRIKAM, OPS, TestServer, on_both_backends};
 
 /// Three customer groups: `S1` valid, `S2` with a value its enum does not have, `S3` with an id
 /// longer than the entity allows.
@@ -103,9 +102,8 @@ fn patch(server: &TestServer, token: &str, path: &str, body: &str) -> reqwest::b
     send(server, Some(token), Method::PATCH, path, body.to_owned())
 }
 
-#[test]
-fn execute_false_stops_at_staging_and_the_operator_corrects_drops_and_copies_once() {
-    let mut server = TestServer::start();
+fn execute_false_stops_at_staging_and_the_operator_corrects_drops_and_copies_once(backend: Backend) {
+    let mut server = TestServer::start_on(backend);
     server.register("demf-admin", &[Role::Admin], &["demf"]);
     server.register("usmf-admin", &[Role::Admin], &["usmf"]);
     let (token, ops, other) = (server.token(FABRIKAM), server.token(OPS), server.token("demf-admin"));
@@ -213,9 +211,8 @@ fn execute_false_stops_at_staging_and_the_operator_corrects_drops_and_copies_onc
     odata_error(post(&server, &ops, &format!("{}/copy", execution_path(&through)), Vec::new()), 409, "no staging");
 }
 
-#[test]
-fn a_staging_only_job_waits_for_wharf_staging_to_fix_drop_and_copy() {
-    let server = TestServer::start();
+fn a_staging_only_job_waits_for_wharf_staging_to_fix_drop_and_copy(backend: Backend) {
+    let server = TestServer::start_on(backend);
     let (token, ops) = (server.token(FABRIKAM), server.token(OPS));
     let activity = "5e7a1c2b-3d4f-4a6b-8c9d-0e1f2a3b4c5d";
     let mut definition = job(activity, "Customer groups", "import", "file", "usmf", FABRIKAM);
@@ -241,6 +238,9 @@ fn a_staging_only_job_waits_for_wharf_staging_to_fix_drop_and_copy() {
     let cli = |args: &[&str]| {
         let mut all = args.to_vec();
         all.extend(["--deployment", deployment.as_str()]);
+        if let Some(url) = server.database_url() {
+            all.extend(["--database", url]);
+        }
         wharf(&all)
     };
     let (exit, out) = cli(&["staging", "list", &execution, "--errors"]);
@@ -282,16 +282,15 @@ fn a_staging_only_job_waits_for_wharf_staging_to_fix_drop_and_copy() {
     assert_eq!(job_status(), (json!("Finished"), json!("Finished"), json!(2)), "the job status after the copy");
 }
 
-#[test]
-fn the_retention_removes_staged_rows_with_their_execution() {
-    let server = TestServer::start_with(|config| {
+fn the_retention_removes_staged_rows_with_their_execution(backend: Backend) {
+    let server = TestServer::start_on_with(backend, |config| {
         config.jobs.queue.retention = Duration::from_secs(3);
         config.jobs.queue.cleanup_interval = Duration::from_millis(100);
     });
     let token = server.token(FABRIKAM);
     let id = import_package(&server, &token, setup_package(&server, GROUPS), false);
     settled(&server, &token, &id);
-    let store = Store::open(&server.data().join("wharf.db")).expect("the store opens beside the server");
+    let store = server.store();
     let count = || store.staged_rows(&id, false, 0, 10).expect("the staging reads").0;
     assert!(count() > 0, "the rows are staged before the retention ends");
     server.wait_for("the retention to remove the staging", || count() == 0);
@@ -328,3 +327,9 @@ fn wharf_import_stops_at_staging_when_asked_or_when_its_project_says_so() {
         assert!(rows() > 0, "{project:?}: the copy fills the target");
     }
 }
+
+on_both_backends!(
+    execute_false_stops_at_staging_and_the_operator_corrects_drops_and_copies_once,
+    a_staging_only_job_waits_for_wharf_staging_to_fix_drop_and_copy,
+    the_retention_removes_staged_rows_with_their_execution,
+);

@@ -245,7 +245,8 @@ impl Store {
     }
 
     /// Removes the executions that started before `before` (RFC 3339, UTC) and that have
-    /// ended, with their entities, rejected records and staged rows; returns their ids. D365's
+    /// ended, with their entities, rejected records, staged rows and kept files; returns their
+    /// ids. D365's
     /// job history cleanup, which keeps a recurring job's executions from piling up.
     pub fn remove_executions_before(&self, before: &str) -> Result<Vec<String>> {
         dispatch!(&self.engine, engine => engine.remove_executions_before(before))
