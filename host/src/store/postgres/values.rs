@@ -1,5 +1,6 @@
 //! Cells in and out of PostgreSQL: the column type each field type is stored as, binding a
-//! cell as a statement or `COPY` parameter, and reading a column back as its field's value.
+//! cell as a statement parameter (alone or in an array), and reading a column back as its
+//! field's value.
 //!
 //! Column types, chosen so that every value reads back exactly as it was written:
 //! - `integer` fields are `bigint`, `boolean` fields `boolean`;
@@ -33,8 +34,8 @@ pub(super) fn sql_type(field_type: &FieldType) -> &'static str {
     }
 }
 
-/// The driver's type of the column that stores a field of `field_type`, for `COPY … (FORMAT
-/// binary)`, which sends every value in its column's binary form.
+/// The driver's type of the column that stores a field of `field_type`, for statements that
+/// name their parameters' types rather than let PostgreSQL infer them (`query_typed`).
 pub(super) fn column_type(field_type: &FieldType) -> Type {
     match field_type {
         FieldType::Integer => Type::INT8,
@@ -61,7 +62,8 @@ pub(super) fn select_list<'f>(fields: impl IntoIterator<Item = &'f Field>) -> St
     fields.into_iter().map(select_expression).collect::<Vec<_>>().join(", ")
 }
 
-/// A cell bound as a statement or `COPY` parameter. Text is borrowed from the batch, so
+/// A cell bound as a statement parameter, or as an element of an array parameter (a
+/// `Vec<Parameter>` binds to `text[]`, `numeric[]`, …). Text is borrowed from the batch, so
 /// binding a row copies nothing before the driver encodes it.
 ///
 /// It binds to the type PostgreSQL expects for the parameter: an integer to `bigint` (or a
