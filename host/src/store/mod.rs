@@ -18,6 +18,7 @@
 //! reading through [`Store::read`]; plugins reach the data through [`Entities`] and
 //! [`StoreUnit`].
 
+mod changes;
 mod executions;
 mod postgres;
 mod query;

@@ -6,19 +6,17 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use anyhow::{Context as _, Result, bail};
 use rusqlite::{Connection, ToSql};
-use wharf_plugin_sdk::Value;
 
+use super::changes::{
+    FIND_ROWS_MAX, already_exists, changed_values, check_found, criteria_values, insert_values, key_values, no_row,
+};
 use super::schema::{self, CREATED_COLUMN, VERSION_COLUMN, quote};
 use super::sql_version;
 use super::sqlite::{BUSY_TIMEOUT, Sqlite, next_version};
-use super::values::{Parameter, plugin_value, stored_value};
+use super::values::{Parameter, stored_value};
 use crate::entity::{Catalog, Entity};
 use crate::plugin::entities::Fields;
 use crate::plugin::{Entities, ReadOnly, UnitOfWork};
-
-/// The most rows one `find` returns. A plugin asking for more than this many matches is
-/// refused rather than allowed to pull a whole table into host memory.
-const FIND_ROWS_MAX: usize = 10_000;
 
 impl Entities for Sqlite {
     /// The committed row whose key fields equal `key`. `entity` is resolved through the
@@ -216,25 +214,16 @@ impl UnitOfWork for StoreUnit {
 
     fn find(&mut self, entity: &str, criteria: &Fields, limit: usize) -> Result<Vec<Fields>> {
         let (connection, entity) = self.parts(entity)?;
-        let mut conditions = Vec::with_capacity(criteria.len());
-        let mut values = Vec::with_capacity(criteria.len());
-        for (name, value) in criteria {
-            let (index, field) = field_named(&entity, name)?;
-            if conditions.iter().any(|(seen, _)| *seen == index) {
-                bail!("the criteria name field {} of {} twice", field.name, entity.name);
-            }
-            conditions.push((index, format!("{} IS ?{}", quote(&field.name), values.len() + 1)));
-            values.push(plugin_value(field, value).with_context(|| format!("cannot search {}", entity.name))?);
-        }
+        let values = criteria_values(&entity, criteria)?;
+        let conditions: Vec<String> = values
+            .iter()
+            .enumerate()
+            .filter_map(|(number, (index, _))| {
+                entity.fields.get(*index).map(|field| format!("{} IS ?{}", quote(&field.name), number + 1))
+            })
+            .collect();
         let wanted = limit.min(FIND_ROWS_MAX.saturating_add(1));
-        let filter = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "WHERE {}",
-                conditions.iter().map(|(_, condition)| condition.as_str()).collect::<Vec<_>>().join(" AND ")
-            )
-        };
+        let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
         let sql = format!(
             "SELECT {} FROM {} {filter} ORDER BY {} LIMIT ?{}",
             schema::column_list(&entity),
@@ -243,40 +232,19 @@ impl UnitOfWork for StoreUnit {
             values.len() + 1
         );
         let mut parameters: Vec<&dyn ToSql> = Vec::with_capacity(values.len() + 1);
-        let bound: Vec<Parameter<'_>> = values.iter().map(|value| Parameter(value.as_ref())).collect();
+        let bound: Vec<Parameter<'_>> = values.iter().map(|(_, value)| Parameter(value.as_ref())).collect();
         parameters.extend(bound.iter().map(|parameter| parameter as &dyn ToSql));
         let wanted_parameter = i64::try_from(wanted).unwrap_or(i64::MAX);
         parameters.push(&wanted_parameter);
         let rows = select_rows(connection, &entity, &sql, &parameters)?;
-        if rows.len() > FIND_ROWS_MAX {
-            bail!("more than {FIND_ROWS_MAX} rows of {} match; narrow the criteria or ask for fewer rows", entity.name);
-        }
+        check_found(&entity, rows.len())?;
         Ok(rows)
     }
 
     fn insert(&mut self, entity: &str, row: Fields) -> Result<()> {
         let version = self.version()?;
         let (connection, entity) = self.parts(entity)?;
-        let mut values: Vec<Option<Value>> = vec![None; entity.fields.len()];
-        for (name, value) in &row {
-            let (index, field) = field_named(&entity, name)?;
-            let slot = values.get_mut(index).with_context(|| format!("no field {name}"))?;
-            if slot.is_some() {
-                bail!("the row names field {} of {} twice", field.name, entity.name);
-            }
-            *slot = Some(plugin_value(field, value).with_context(|| format!("cannot insert into {}", entity.name))?);
-        }
-        let values: Vec<Value> = entity
-            .fields
-            .iter()
-            .zip(values)
-            .map(|(field, value)| match value.or_else(|| field.default.clone()) {
-                Some(Value::Null) | None if field.required => {
-                    bail!("cannot insert into {}: field {} needs a value", entity.name, field.name)
-                }
-                value => Ok(value.unwrap_or(Value::Null)),
-            })
-            .collect::<Result<_>>()?;
+        let values = insert_values(&entity, &row)?;
         let count = entity.fields.len();
         let placeholders: String = (1..=count).map(|number| format!("?{number}, ")).collect();
         let sql = format!(
@@ -295,9 +263,7 @@ impl UnitOfWork for StoreUnit {
         statement.raw_bind_parameter(count + 1, version)?;
         let inserted = statement.raw_execute().with_context(|| format!("cannot insert into {}", entity.name))?;
         if inserted == 0 {
-            let key: Vec<String> =
-                entity.key.iter().filter_map(|&index| values.get(index)).map(Value::to_string).collect();
-            bail!("{} ({}) already exists", entity.name, key.join(", "));
+            return Err(already_exists(&entity, &values));
         }
         Ok(())
     }
@@ -306,25 +272,7 @@ impl UnitOfWork for StoreUnit {
         let version = self.version()?;
         let (connection, entity) = self.parts(entity)?;
         let key_values = key_values(&entity, key)?;
-        let mut changed: Vec<(usize, Value)> = Vec::with_capacity(changes.len());
-        for (name, value) in &changes {
-            let (index, field) = field_named(&entity, name)?;
-            if changed.iter().any(|(seen, _)| *seen == index) {
-                bail!("the changes name field {} of {} twice", field.name, entity.name);
-            }
-            let value = plugin_value(field, value).with_context(|| format!("cannot update {}", entity.name))?;
-            if let Some(position) = entity.key.iter().position(|&key_index| key_index == index) {
-                // Passing a whole row back, key included, is fine as long as the key stays.
-                if key_values.get(position) == Some(&value) {
-                    continue;
-                }
-                bail!("cannot update {}: key field {} cannot change", entity.name, field.name);
-            }
-            if value == Value::Null && field.required {
-                bail!("cannot update {}: field {} needs a value", entity.name, field.name);
-            }
-            changed.push((index, value));
-        }
+        let changed = changed_values(&entity, &key_values, &changes)?;
         let mut parameters: Vec<Parameter<'_>> = Vec::new();
         let mut assignments = Vec::new();
         let mut differences = Vec::new();
@@ -365,8 +313,7 @@ impl UnitOfWork for StoreUnit {
         }
         let updated = statement.raw_execute().with_context(|| format!("cannot update {}", entity.name))?;
         if updated == 0 {
-            let key: Vec<String> = key_values.iter().map(Value::to_string).collect();
-            bail!("cannot update {}: there is no {} ({})", entity.name, entity.name, key.join(", "));
+            return Err(no_row(&entity, &key_values));
         }
         Ok(())
     }
@@ -393,40 +340,6 @@ impl Drop for StoreUnit {
             self.store.give_back(connection);
         }
     }
-}
-
-/// The field named `name` (any case, as D365 compares names) and its index.
-fn field_named<'e>(entity: &'e Entity, name: &str) -> Result<(usize, &'e crate::entity::Field)> {
-    entity
-        .field_index(name)
-        .and_then(|index| entity.fields.get(index).map(|field| (index, field)))
-        .with_context(|| format!("{} has no field {name}", entity.name))
-}
-
-/// The values of `key` in key order: every key field exactly once, and no other field.
-fn key_values(entity: &Entity, key: &Fields) -> Result<Vec<Value>> {
-    let mut values: Vec<Option<Value>> = vec![None; entity.key.len()];
-    for (name, value) in key {
-        let (index, field) = field_named(entity, name)?;
-        let Some(position) = entity.key.iter().position(|&key_index| key_index == index) else {
-            let key_names: Vec<&str> = entity.key_fields().map(|field| field.name.as_str()).collect();
-            bail!("field {} is not part of the key of {} ({})", field.name, entity.name, key_names.join(", "));
-        };
-        let slot = values.get_mut(position).with_context(|| format!("no key field {name}"))?;
-        if slot.is_some() {
-            bail!("the key of {} names field {} twice", entity.name, field.name);
-        }
-        let value = plugin_value(field, value).with_context(|| format!("invalid key of {}", entity.name))?;
-        if value == Value::Null {
-            bail!("the key of {} has no value for field {}", entity.name, field.name);
-        }
-        *slot = Some(value);
-    }
-    entity
-        .key_fields()
-        .zip(values)
-        .map(|(field, value)| value.with_context(|| format!("the key of {} needs field {}", entity.name, field.name)))
-        .collect()
 }
 
 /// The row of `entity` with this key, on `connection`.

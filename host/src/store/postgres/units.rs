@@ -19,17 +19,15 @@ use wharf_plugin_sdk::Value;
 
 use super::Database;
 use super::values::{Parameter, column_type, select_list, stored_value};
-use crate::entity::{Catalog, Entity, Field};
+use crate::entity::{Catalog, Entity};
 use crate::plugin::entities::Fields;
 use crate::plugin::{Entities, ReadOnly, UnitOfWork};
+use crate::store::changes::{
+    FIND_ROWS_MAX, already_exists, changed_values, check_found, criteria_values, insert_values, key_values, no_row,
+};
 use crate::store::schema::{self, CREATED_COLUMN, VERSION_COLUMN, quote};
 use crate::store::sqlite::BUSY_TIMEOUT;
-use crate::store::values::plugin_value;
 use crate::store::{sql_version, stored_version};
-
-/// The most rows one `find` returns. A plugin asking for more than this many matches is
-/// refused rather than allowed to pull a whole table into host memory.
-const FIND_ROWS_MAX: usize = 10_000;
 
 /// Runs `sql` with `parameters`, each bound as the type given beside it, in one round trip.
 async fn query(client: &impl GenericClient, sql: &str, parameters: &[(Value, Type)]) -> Result<Vec<Row>> {
@@ -188,12 +186,8 @@ impl UnitOfWork for Unit {
         let entity = self.entity(entity)?;
         let mut conditions: Vec<(usize, String)> = Vec::with_capacity(criteria.len());
         let mut parameters = Vec::with_capacity(criteria.len() + 1);
-        for (name, value) in criteria {
-            let (index, field) = field_named(&entity, name)?;
-            if conditions.iter().any(|(seen, _)| *seen == index) {
-                bail!("the criteria name field {} of {} twice", field.name, entity.name);
-            }
-            let value = plugin_value(field, value).with_context(|| format!("cannot search {}", entity.name))?;
+        for (index, value) in criteria_values(&entity, criteria)? {
+            let Some(field) = entity.fields.get(index) else { continue };
             // `=` rather than `IS NOT DISTINCT FROM`, which no index serves.
             let condition = if value == Value::Null {
                 format!("{} IS NULL", quote(&field.name))
@@ -219,35 +213,20 @@ impl UnitOfWork for Unit {
             parameters.len()
         );
         let rows = self.run(&sql, &parameters).with_context(|| format!("cannot query {}", entity.name))?;
-        if rows.len() > FIND_ROWS_MAX {
-            bail!("more than {FIND_ROWS_MAX} rows of {} match; narrow the criteria or ask for fewer rows", entity.name);
-        }
+        check_found(&entity, rows.len())?;
         rows.iter().map(|row| row_fields(&entity, row)).collect()
     }
 
     fn insert(&mut self, entity: &str, row: Fields) -> Result<()> {
         let version = self.version()?;
         let entity = self.entity(entity)?;
-        let mut values: Vec<Option<Value>> = vec![None; entity.fields.len()];
-        for (name, value) in &row {
-            let (index, field) = field_named(&entity, name)?;
-            let slot = values.get_mut(index).with_context(|| format!("no field {name}"))?;
-            if slot.is_some() {
-                bail!("the row names field {} of {} twice", field.name, entity.name);
-            }
-            *slot = Some(plugin_value(field, value).with_context(|| format!("cannot insert into {}", entity.name))?);
-        }
+        let values = insert_values(&entity, &row)?;
         let mut parameters: Vec<(Value, Type)> = entity
             .fields
             .iter()
-            .zip(values)
-            .map(|(field, value)| match value.or_else(|| field.default.clone()) {
-                Some(Value::Null) | None if field.required => {
-                    bail!("cannot insert into {}: field {} needs a value", entity.name, field.name)
-                }
-                value => Ok((value.unwrap_or(Value::Null), column_type(&field.field_type))),
-            })
-            .collect::<Result<_>>()?;
+            .zip(&values)
+            .map(|(field, value)| (value.clone(), column_type(&field.field_type)))
+            .collect();
         let count = entity.fields.len();
         let placeholders: String = (1..=count).map(|number| format!("${number}, ")).collect();
         let sql = format!(
@@ -262,13 +241,7 @@ impl UnitOfWork for Unit {
         parameters.push((Value::Integer(version), Type::INT8));
         let inserted = self.run(&sql, &parameters).with_context(|| format!("cannot insert into {}", entity.name))?;
         if inserted.is_empty() {
-            let key: Vec<String> = entity
-                .key
-                .iter()
-                .filter_map(|&index| parameters.get(index))
-                .map(|(value, _)| value.to_string())
-                .collect();
-            bail!("{} ({}) already exists", entity.name, key.join(", "));
+            return Err(already_exists(&entity, &values));
         }
         Ok(())
     }
@@ -276,26 +249,9 @@ impl UnitOfWork for Unit {
     fn update(&mut self, entity: &str, key: &Fields, changes: Fields) -> Result<()> {
         let version = self.version()?;
         let entity = self.entity(entity)?;
-        let key_parameters = key_parameters(&entity, key)?;
-        let mut changed: Vec<(usize, Value)> = Vec::with_capacity(changes.len());
-        for (name, value) in &changes {
-            let (index, field) = field_named(&entity, name)?;
-            if changed.iter().any(|(seen, _)| *seen == index) {
-                bail!("the changes name field {} of {} twice", field.name, entity.name);
-            }
-            let value = plugin_value(field, value).with_context(|| format!("cannot update {}", entity.name))?;
-            if let Some(position) = entity.key.iter().position(|&key_index| key_index == index) {
-                // Passing a whole row back, key included, is fine as long as the key stays.
-                if key_parameters.get(position).map(|(key_value, _)| key_value) == Some(&value) {
-                    continue;
-                }
-                bail!("cannot update {}: key field {} cannot change", entity.name, field.name);
-            }
-            if value == Value::Null && field.required {
-                bail!("cannot update {}: field {} needs a value", entity.name, field.name);
-            }
-            changed.push((index, value));
-        }
+        let key_values = key_values(&entity, key)?;
+        let changed = changed_values(&entity, &key_values, &changes)?;
+        let key_parameters = typed_key(&entity, key_values.clone());
         let mut parameters: Vec<(Value, Type)> = Vec::with_capacity(changed.len() + key_parameters.len() + 1);
         let mut assignments = Vec::new();
         let mut differences = Vec::new();
@@ -332,11 +288,10 @@ impl UnitOfWork for Unit {
             assignments.join(", "),
             key_conditions(&entity, parameters.len() + 1)
         );
-        let key: Vec<String> = key_parameters.iter().map(|(value, _)| value.to_string()).collect();
         parameters.extend(key_parameters);
         let updated = self.run(&sql, &parameters).with_context(|| format!("cannot update {}", entity.name))?;
         if updated.is_empty() {
-            bail!("cannot update {}: there is no {} ({})", entity.name, entity.name, key.join(", "));
+            return Err(no_row(&entity, &key_values));
         }
         Ok(())
     }
@@ -406,42 +361,14 @@ fn key_conditions(entity: &Entity, first: usize) -> String {
     conditions.join(" AND ")
 }
 
-/// The field named `name` (any case, as D365 compares names) and its index.
-fn field_named<'e>(entity: &'e Entity, name: &str) -> Result<(usize, &'e Field)> {
-    entity
-        .field_index(name)
-        .and_then(|index| entity.fields.get(index).map(|field| (index, field)))
-        .with_context(|| format!("{} has no field {name}", entity.name))
+/// The values of `key` in key order, each with its column's type.
+fn key_parameters(entity: &Entity, key: &Fields) -> Result<Vec<(Value, Type)>> {
+    Ok(typed_key(entity, key_values(entity, key)?))
 }
 
-/// The values of `key` in key order, each with its column's type: every key field exactly
-/// once, and no other field.
-fn key_parameters(entity: &Entity, key: &Fields) -> Result<Vec<(Value, Type)>> {
-    let mut values: Vec<Option<Value>> = vec![None; entity.key.len()];
-    for (name, value) in key {
-        let (index, field) = field_named(entity, name)?;
-        let Some(position) = entity.key.iter().position(|&key_index| key_index == index) else {
-            let key_names: Vec<&str> = entity.key_fields().map(|field| field.name.as_str()).collect();
-            bail!("field {} is not part of the key of {} ({})", field.name, entity.name, key_names.join(", "));
-        };
-        let slot = values.get_mut(position).with_context(|| format!("no key field {name}"))?;
-        if slot.is_some() {
-            bail!("the key of {} names field {} twice", entity.name, field.name);
-        }
-        let value = plugin_value(field, value).with_context(|| format!("invalid key of {}", entity.name))?;
-        if value == Value::Null {
-            bail!("the key of {} has no value for field {}", entity.name, field.name);
-        }
-        *slot = Some(value);
-    }
-    entity
-        .key_fields()
-        .zip(values)
-        .map(|(field, value)| {
-            let value = value.with_context(|| format!("the key of {} needs field {}", entity.name, field.name))?;
-            Ok((value, column_type(&field.field_type)))
-        })
-        .collect()
+/// `values` of the key fields, in key order, each with its column's type.
+fn typed_key(entity: &Entity, values: Vec<Value>) -> Vec<(Value, Type)> {
+    values.into_iter().zip(entity.key_fields()).map(|(value, field)| (value, column_type(&field.field_type))).collect()
 }
 
 /// What PostgreSQL's units must do beyond the store's shared tests: hold other replicas'
