@@ -2,9 +2,12 @@
 //! names resolved as D365 compares them, keys whole, values of their fields' types, required
 //! fields given and keys left alone. Each engine turns the checked values into its own SQL.
 
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
 use anyhow::{Context as _, Result, bail};
 use wharf_plugin_sdk::Value;
 
+use super::sqlite::BUSY_TIMEOUT;
 use super::values::plugin_value;
 use crate::entity::{Entity, Field};
 use crate::plugin::entities::Fields;
@@ -128,4 +131,44 @@ pub(super) fn changed_values(entity: &Entity, key_values: &[Value], changes: &Fi
 pub(super) fn no_row(entity: &Entity, key_values: &[Value]) -> anyhow::Error {
     let key: Vec<String> = key_values.iter().map(Value::to_string).collect();
     anyhow::anyhow!("cannot update {}: there is no {} ({})", entity.name, entity.name, key.join(", "))
+}
+
+/// Writing units of work in this process take turns here before they begin, so the next one
+/// is woken the moment the previous one ends. On SQLite, a writer that finds the lock taken
+/// sleeps and retries (up to 100 ms a sleep), so units that queued on SQLite alone would wait
+/// far longer than the unit ahead of them takes. On PostgreSQL, a unit waiting on the writers'
+/// lock holds a pooled connection, so units that queued in the database would take the
+/// connections the queue and readers need. Writers in other processes and replicas, and
+/// import writers, still meet the database's own wait.
+#[derive(Debug, Default)]
+pub(super) struct Turns {
+    taken: Mutex<bool>,
+    freed: Condvar,
+}
+
+impl Turns {
+    /// Waits (at most the busy timeout) for this process's turn at writing.
+    pub(super) fn take(self: &Arc<Turns>) -> Result<Turn> {
+        let taken = self.taken.lock().unwrap_or_else(PoisonError::into_inner);
+        let (mut taken, waited) =
+            self.freed.wait_timeout_while(taken, BUSY_TIMEOUT, |taken| *taken).unwrap_or_else(PoisonError::into_inner);
+        if waited.timed_out() {
+            bail!("the store is busy: another unit of work held it for {BUSY_TIMEOUT:?}");
+        }
+        *taken = true;
+        Ok(Turn { turns: self.clone() })
+    }
+}
+
+/// A unit's turn at writing; dropping it lets the next unit go.
+#[derive(Debug)]
+pub(super) struct Turn {
+    turns: Arc<Turns>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        *self.turns.taken.lock().unwrap_or_else(PoisonError::into_inner) = false;
+        self.turns.freed.notify_one();
+    }
 }

@@ -18,9 +18,10 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, TransactionBehavior};
 
+use super::changes::Turns;
+use super::schema;
 use super::write::Writer;
 use super::{Watermark, check_prepared, sql_version, stored_version};
-use super::{schema, units};
 use crate::entity::{COMPANY_FIELD, Catalog, Entity};
 
 /// How long a connection waits for another connection's write transaction before giving up.
@@ -57,7 +58,7 @@ pub(super) struct Shared {
     /// The entities given to the last successful [`Store::prepare`].
     catalog: RwLock<Arc<Catalog>>,
     /// Units of work take turns here before they take SQLite's write lock.
-    pub(super) turns: units::Turns,
+    pub(super) turns: Arc<Turns>,
 }
 
 impl Sqlite {
@@ -68,7 +69,7 @@ impl Sqlite {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
             catalog: RwLock::new(Arc::new(Catalog::default())),
-            turns: units::Turns::default(),
+            turns: Arc::default(),
         };
         let store = Sqlite { shared: Arc::new(shared) };
         store.with_connection(|connection| {

@@ -2,7 +2,7 @@
 //! work for actions, each a write transaction on a connection of its own.
 
 use std::fmt;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use rusqlite::{Connection, ToSql};
@@ -12,7 +12,7 @@ use super::changes::{
 };
 use super::schema::{self, CREATED_COLUMN, VERSION_COLUMN, quote};
 use super::sql_version;
-use super::sqlite::{BUSY_TIMEOUT, Sqlite, next_version};
+use super::sqlite::{Sqlite, next_version};
 use super::values::{Parameter, stored_value};
 use crate::entity::{Catalog, Entity};
 use crate::plugin::entities::Fields;
@@ -58,7 +58,7 @@ impl Sqlite {
     /// A unit of work with the store's own extras ([`StoreUnit::versioned`],
     /// [`StoreUnit::delete`]); see [`Entities::begin`].
     pub fn unit(&self) -> Result<StoreUnit> {
-        let turn = self.take_turn()?;
+        let turn = self.shared.turns.take()?;
         let connection = self.take_connection()?;
         if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
             self.give_back(connection);
@@ -85,7 +85,7 @@ pub struct StoreUnit {
     version: Option<u64>,
     /// This unit's turn at writing (none for read-only units), given back when it is dropped,
     /// after the connection.
-    _turn: Option<Turn>,
+    _turn: Option<crate::store::changes::Turn>,
 }
 
 impl fmt::Debug for StoreUnit {
@@ -154,45 +154,6 @@ impl StoreUnit {
         let deleted =
             statement.execute(parameters.as_slice()).with_context(|| format!("cannot delete from {}", entity.name))?;
         Ok(deleted > 0)
-    }
-}
-
-/// Units of work in this process take turns before `BEGIN IMMEDIATE`. SQLite makes a writer
-/// that finds the lock taken sleep and retry (up to 100 ms a sleep), so units that queue on
-/// SQLite alone wait far longer than the unit ahead of them takes; here the next one is woken
-/// the moment the previous one ends. Writers in other processes, and the import writer, still
-/// meet SQLite's busy timeout.
-#[derive(Debug, Default)]
-pub(super) struct Turns {
-    taken: Mutex<bool>,
-    freed: Condvar,
-}
-
-impl Sqlite {
-    /// Waits (at most the busy timeout) for this process's turn at writing.
-    fn take_turn(&self) -> Result<Turn> {
-        let turns = &self.shared.turns;
-        let taken = turns.taken.lock().unwrap_or_else(PoisonError::into_inner);
-        let (mut taken, waited) =
-            turns.freed.wait_timeout_while(taken, BUSY_TIMEOUT, |taken| *taken).unwrap_or_else(PoisonError::into_inner);
-        if waited.timed_out() {
-            bail!("the store is busy: another unit of work held it for {BUSY_TIMEOUT:?}");
-        }
-        *taken = true;
-        Ok(Turn { store: self.clone() })
-    }
-}
-
-/// A unit's turn at writing; dropping it lets the next unit go.
-struct Turn {
-    store: Sqlite,
-}
-
-impl Drop for Turn {
-    fn drop(&mut self) {
-        let turns = &self.store.shared.turns;
-        *turns.taken.lock().unwrap_or_else(PoisonError::into_inner) = false;
-        turns.freed.notify_one();
     }
 }
 

@@ -21,6 +21,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use anyhow::Result;
 
+use super::changes::Turns;
 use crate::backend::Postgres;
 use crate::entity::{Catalog, Entity};
 
@@ -35,13 +36,15 @@ pub(in crate::store) struct Database {
     postgres: Postgres,
     /// The entities given to the last successful `prepare`.
     catalog: Arc<RwLock<Arc<Catalog>>>,
+    /// Writing units of work of this replica take turns here before they take a connection.
+    turns: Arc<Turns>,
 }
 
 impl Database {
     /// The store in `postgres`; its meta tables are already there (the backend migrated them
     /// when it connected).
     pub(in crate::store) fn open(postgres: &Postgres) -> Result<Database> {
-        Ok(Database { postgres: postgres.clone(), catalog: Arc::default() })
+        Ok(Database { postgres: postgres.clone(), catalog: Arc::default(), turns: Arc::default() })
     }
 
     /// The catalog given to the last `prepare`.

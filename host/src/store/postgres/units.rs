@@ -23,7 +23,8 @@ use crate::entity::{Catalog, Entity};
 use crate::plugin::entities::Fields;
 use crate::plugin::{Entities, ReadOnly, UnitOfWork};
 use crate::store::changes::{
-    FIND_ROWS_MAX, already_exists, changed_values, check_found, criteria_values, insert_values, key_values, no_row,
+    FIND_ROWS_MAX, Turn, already_exists, changed_values, check_found, criteria_values, insert_values, key_values,
+    no_row,
 };
 use crate::store::schema::{self, CREATED_COLUMN, VERSION_COLUMN, quote};
 use crate::store::sqlite::BUSY_TIMEOUT;
@@ -66,8 +67,11 @@ impl Entities for Database {
     /// A read-only transaction on one snapshot (`REPEATABLE READ`), without a writer's turn,
     /// so read-only actions run alongside each other and alongside writers.
     fn begin_read(&self) -> Result<Box<dyn UnitOfWork>> {
-        let unit =
-            self.start("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "cannot start a read-only unit of work")?;
+        let unit = self.start(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            "cannot start a read-only unit of work",
+            None,
+        )?;
         Ok(Box::new(ReadOnly(Box::new(unit))))
     }
 }
@@ -80,18 +84,27 @@ impl Database {
             "BEGIN; SET LOCAL lock_timeout = {}; SELECT value FROM store_meta WHERE name = 'version' FOR UPDATE",
             BUSY_TIMEOUT.as_millis()
         );
-        self.start(&begin, "cannot start a unit of work")
+        let turn = self.turns.take()?;
+        self.start(&begin, "cannot start a unit of work", Some(turn))
     }
 
-    /// A unit on a connection of its own, its transaction begun by `begin`.
-    fn start(&self, begin: &str, failure: &'static str) -> Result<Unit> {
+    /// A unit on a connection of its own, its transaction begun by `begin`; a writing unit
+    /// holds its `turn` until it ends.
+    fn start(&self, begin: &str, failure: &'static str, turn: Option<Turn>) -> Result<Unit> {
         let client = self.postgres.wait(self.postgres.client())?;
         if let Err(error) = self.postgres.wait(async { Ok(client.batch_execute(begin).await?) }) {
             // It may be inside its transaction: closed, not pooled.
             drop(Object::take(client));
             return Err(busy(error)).context(failure);
         }
-        Ok(Unit { database: self.clone(), catalog: self.catalog(), client: Some(client), version: None, failed: false })
+        Ok(Unit {
+            database: self.clone(),
+            catalog: self.catalog(),
+            client: Some(client),
+            version: None,
+            failed: false,
+            _turn: turn,
+        })
     }
 }
 
@@ -116,6 +129,9 @@ pub(in crate::store) struct Unit {
     /// Whether a statement failed. PostgreSQL then rolls the whole transaction back at
     /// `COMMIT` (SQLite undoes only the statement), so the commit must fail, not pretend.
     failed: bool,
+    /// This replica's turn at writing (none for read-only units), given back when the unit is
+    /// dropped, after its connection.
+    _turn: Option<Turn>,
 }
 
 impl fmt::Debug for Unit {
