@@ -12,6 +12,11 @@
 //! gives them (`idx_…`), and an entity or field name that does not fit is refused rather than
 //! cut: two cut names could meet.
 //!
+//! A field's type may change as far as SQLite allows: within one of its storage classes. Where
+//! PostgreSQL stores the two types differently (a string becoming a decimal: `text` and
+//! `numeric`; an integer becoming a boolean: `bigint` and `boolean`), the column is converted,
+//! and a stored value that does not convert refuses the whole definition.
+//!
 //! Definitions are recorded in `store_entities` as on SQLite. Unlike SQLite, PostgreSQL
 //! compares quoted names with case; a definition that changes only the case of its entity's or
 //! a field's name renames the table or column, so the data follows the name.
@@ -376,7 +381,7 @@ async fn migrate(client: &Transaction<'_>, entity: &Entity, mut recorded: Record
         let Some(old) = recorded.fields.iter().find(|old| old.name.eq_ignore_ascii_case(&field.name)) else {
             continue;
         };
-        if old.column_type != column_type {
+        if old.column_type != column_type && conversion(&old.column_type, column_type, &field.name).is_none() {
             bail!(
                 "field {} changed type from {} to {}, which the store keeps as {} instead of {}; \
                  restore the old type, or declare the new type under a new field name (the old column keeps its data)",
@@ -404,6 +409,23 @@ async fn migrate(client: &Transaction<'_>, entity: &Entity, mut recorded: Record
                     client.batch_execute(&sql).await.with_context(|| format!("cannot rename column {}", old.name))?;
                     old.name = field.name.clone();
                 }
+                let column_type = sql_type(&field.field_type);
+                if let Some(using) = conversion(&old.column_type, column_type, &field.name) {
+                    let sql = format!(
+                        "ALTER TABLE {table} ALTER COLUMN {} TYPE {column_type} USING {using}",
+                        quote(&field.name)
+                    );
+                    client.batch_execute(&sql).await.with_context(|| {
+                        format!(
+                            "field {} changed type from {} to {}, and a stored value does not convert; \
+                             correct the stored values, or restore the old type",
+                            field.name,
+                            old.field_type,
+                            field.field_type.name()
+                        )
+                    })?;
+                    old.column_type = column_type.to_owned();
+                }
                 // A field that comes back after removal finds its old column, data included.
                 old.removed = false;
                 old.field_type = field.field_type.name().to_owned();
@@ -428,6 +450,21 @@ async fn migrate(client: &Transaction<'_>, entity: &Entity, mut recorded: Record
     }
     migrate_indexes(client, entity, &mut recorded.indexes).await?;
     Ok(recorded)
+}
+
+/// How a column of `old_type` becomes `new_type` (the `USING` expression over `column`), for
+/// the type changes SQLite allows because both types store in one of its storage classes: a
+/// string becoming a decimal (text and `numeric`), an integer becoming a boolean (`bigint` and
+/// `boolean`), and back. `None` for the same type, and for changes SQLite refuses too.
+fn conversion(old_type: &str, new_type: &str, column: &str) -> Option<String> {
+    let column = quote(column);
+    match (old_type, new_type) {
+        ("text", "numeric") => Some(format!("{column}::numeric")),
+        ("numeric", "text") => Some(format!("{column}::text")),
+        ("bigint", "boolean") => Some(format!("{column} <> 0")),
+        ("boolean", "bigint") => Some(format!("{column}::integer::bigint")),
+        _ => None,
+    }
 }
 
 /// Drops the recorded secondary indexes the definition no longer declares and creates the
@@ -633,5 +670,45 @@ pub(super) mod tests {
         let renamed = store.catalog().require("CUSTOMER").expect("prepared").as_ref().clone();
         assert_eq!(read_all(store, &renamed), [row]);
         store.prepare(&catalog(&[&before])).expect("and back");
+    }
+
+    #[test]
+    fn a_type_change_within_a_sqlite_storage_class_converts_the_column_or_is_refused_whole() {
+        let replicas = replicas(1);
+        let (_, store) = &replicas[0];
+        let fields = |amount: &str, flag: &str| {
+            definition("Thing", &[("Code", "string"), ("Amount", amount), ("Flag", flag)], "[]")
+        };
+        let before = fields("string", "integer");
+        store.prepare(&catalog(&[&before])).expect("prepared");
+        let entity = store.catalog().require("Thing").expect("prepared").as_ref().clone();
+        let rows = [
+            vec![Value::String("A".into()), Value::String("1.50".into()), Value::Integer(3)],
+            vec![Value::String("B".into()), Value::String("-2".into()), Value::Integer(0)],
+        ];
+        upsert(store, &entity, &rows);
+
+        let after = fields("decimal", "boolean");
+        store.prepare(&catalog(&[&after])).expect("string to decimal and integer to boolean convert");
+        let converted = store.catalog().require("Thing").expect("prepared").as_ref().clone();
+        assert_eq!(
+            read_all(store, &converted),
+            [
+                vec![Value::String("A".into()), Value::Decimal("1.50".into()), Value::Boolean(true)],
+                vec![Value::String("B".into()), Value::Decimal("-2".into()), Value::Boolean(false)],
+            ]
+        );
+        store.prepare(&catalog(&[&before])).expect("and back");
+        let restored = store.catalog().require("Thing").expect("prepared").as_ref().clone();
+        let text_row = vec![Value::String("C".into()), Value::String("not a number".into()), Value::Integer(1)];
+        upsert(store, &restored, &[text_row]);
+
+        let message = format!("{:#}", store.prepare(&catalog(&[&after])).expect_err("a value does not convert"));
+        assert!(
+            message.contains("field Amount changed type from string to decimal, and a stored value does not convert"),
+            "{message}"
+        );
+        assert_eq!(read_all(store, &restored).len(), 3, "nothing changed");
+        assert_eq!(store.catalog().require("Thing").expect("prepared").as_ref(), &restored);
     }
 }
