@@ -105,7 +105,7 @@ fn index_name(entity: &Entity, index: &[usize]) -> String {
 }
 
 /// The fields at the positions `index` lists.
-fn index_fields<'e>(entity: &'e Entity, index: &[usize]) -> impl Iterator<Item = &'e Field> {
+pub(super) fn index_fields<'e>(entity: &'e Entity, index: &[usize]) -> impl Iterator<Item = &'e Field> {
     index.iter().filter_map(|&position| entity.fields.get(position))
 }
 
@@ -152,7 +152,7 @@ pub(super) fn prepare_entity(connection: &Connection, entity: &Entity) -> Result
     Ok(())
 }
 
-fn check_reserved_names(entity: &Entity) -> Result<()> {
+pub(super) fn check_reserved_names(entity: &Entity) -> Result<()> {
     for field in &entity.fields {
         if [ROW_COLUMN, VERSION_COLUMN, CREATED_COLUMN].iter().any(|name| name.eq_ignore_ascii_case(&field.name)) {
             bail!("field {} uses a name the store keeps for its own columns; rename the field", field.name);
@@ -204,24 +204,31 @@ fn create(connection: &Connection, entity: &Entity) -> Result<RecordedEntity> {
     })
 }
 
-fn key_names(entity: &Entity) -> Vec<String> {
+/// Refuses a definition whose key is not the `recorded` one: the stored rows and their unique
+/// index cannot follow a key change.
+pub(super) fn check_same_key(entity: &Entity, recorded: &[String]) -> Result<()> {
+    let key = key_names(entity);
+    let same_key =
+        key.len() == recorded.len() && key.iter().zip(recorded).all(|(new, old)| new.eq_ignore_ascii_case(old));
+    if !same_key {
+        bail!(
+            "its key changed from ({}) to ({}), which the stored rows and their unique index cannot follow; \
+             restore the old key, or give the entity a new name (a new, empty table) and import its data again",
+            recorded.join(", "),
+            key.join(", ")
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn key_names(entity: &Entity) -> Vec<String> {
     entity.key_fields().map(|field| field.name.clone()).collect()
 }
 
 /// Checks every change first and refuses the ones the table cannot follow, then adds the new
 /// columns, so a refused definition changes nothing.
 fn migrate(connection: &Connection, entity: &Entity, mut recorded: RecordedEntity) -> Result<RecordedEntity> {
-    let key = key_names(entity);
-    let same_key = key.len() == recorded.key.len()
-        && key.iter().zip(&recorded.key).all(|(new, old)| new.eq_ignore_ascii_case(old));
-    if !same_key {
-        bail!(
-            "its key changed from ({}) to ({}), which the stored rows and their unique index cannot follow; \
-             restore the old key, or give the entity a new name (a new, empty table) and import its data again",
-            recorded.key.join(", "),
-            key.join(", ")
-        );
-    }
+    check_same_key(entity, &recorded.key)?;
     for field in &entity.fields {
         let storage = Storage::of(&field.field_type);
         let Some(old) = recorded.fields.iter().find(|old| old.name.eq_ignore_ascii_case(&field.name)) else {

@@ -7,7 +7,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef as SqlValueRef};
 use wharf_plugin_sdk::{Value, ValueRef};
 
 use crate::entity::convert::{ParseOptions, parse_value};
-use crate::entity::{COMPANY_FIELD, Field, FieldType};
+use crate::entity::{COMPANY_FIELD, Entity, Field, FieldType};
 
 /// A cell bound as a statement parameter. Text is borrowed from the batch, so binding a row
 /// allocates nothing.
@@ -106,4 +106,25 @@ pub(super) fn plugin_value(field: &Field, value: &Value) -> Result<Value> {
         Ok(parsed) => Ok(parsed),
         Err(message) => bail!("field {}: {message}", field.name),
     }
+}
+
+/// Refuses the value of `field` (at `column` of `entity`) in record `record` of a batch when it
+/// is not what the entity converter makes of that field, or when a key field has none.
+pub(super) fn check_cell(entity: &Entity, record: usize, column: usize, value: ValueRef<'_>) -> Result<()> {
+    let Some(field) = entity.fields.get(column) else {
+        bail!("record {record} of {} has too many fields", entity.name)
+    };
+    if !converted_cell_fits(&field.field_type, value) {
+        bail!(
+            "record {record} of {}: field {} ({}) has a {} value",
+            entity.name,
+            field.name,
+            field.field_type.name(),
+            value.type_name()
+        );
+    }
+    if value == ValueRef::Null && entity.key.contains(&column) {
+        bail!("record {record} of {}: key field {} has no value", entity.name, field.name);
+    }
+    Ok(())
 }

@@ -6,13 +6,13 @@ use std::fmt;
 
 use anyhow::{Context as _, Result, bail};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
-use wharf_plugin_sdk::{Batch, ValueRef};
+use wharf_plugin_sdk::Batch;
 
 use super::executions::RecordError;
 use super::schema::{self, CREATED_COLUMN, ROW_COLUMN, VERSION_COLUMN, quote};
 use super::sql_version;
 use super::sqlite::{Sqlite, next_version};
-use super::values::{Parameter, converted_cell_fits};
+use super::values::{Parameter, check_cell};
 use crate::entity::Entity;
 
 /// A connection for one writer thread. Open it with [`Store::writer`]; each
@@ -119,18 +119,7 @@ impl WriteBatch<'_> {
                 let row = rows.row(first + offset).with_context(|| format!("record {record} is missing"))?;
                 for (column, field) in entity.fields.iter().enumerate() {
                     let value = row.value(column);
-                    if !converted_cell_fits(&field.field_type, value) {
-                        bail!(
-                            "record {record} of {}: field {} ({}) has a {} value",
-                            entity.name,
-                            field.name,
-                            field.field_type.name(),
-                            value.type_name()
-                        );
-                    }
-                    if value == ValueRef::Null && entity.key.contains(&column) {
-                        bail!("record {record} of {}: key field {} has no value", entity.name, field.name);
-                    }
+                    check_cell(entity, record, column, value)?;
                     let parameter = 2 + offset * entity.fields.len() + column;
                     statement.raw_bind_parameter(parameter, Parameter(value)).with_context(|| {
                         format!("record {record} of {}: cannot bind field {}", entity.name, field.name)

@@ -73,13 +73,8 @@ fn index_name(name: &str) -> String {
 
 /// The SQLite-style name of a secondary index of `entity` over the fields at `index`.
 fn secondary_index(entity: &Entity, index: &[usize]) -> String {
-    let fields: Vec<&str> = index_fields(entity, index).map(|field| field.name.as_str()).collect();
+    let fields: Vec<&str> = schema::index_fields(entity, index).map(|field| field.name.as_str()).collect();
     format!("index_{}({})", entity.name, fields.join(","))
-}
-
-/// The fields at the positions `index` lists.
-fn index_fields<'e>(entity: &'e Entity, index: &[usize]) -> impl Iterator<Item = &'e Field> {
-    index.iter().filter_map(|&position| entity.fields.get(position))
 }
 
 /// The unquoted table name of an entity called `name`.
@@ -283,10 +278,8 @@ async fn prepare_entity(client: &Transaction<'_>, entity: &Entity) -> Result<()>
 
 /// Refuses field names the store keeps for its hidden columns, and names PostgreSQL would cut.
 fn check_names(entity: &Entity) -> Result<()> {
+    schema::check_reserved_names(entity)?;
     for field in &entity.fields {
-        if [ROW_COLUMN, VERSION_COLUMN, CREATED_COLUMN].iter().any(|name| name.eq_ignore_ascii_case(&field.name)) {
-            bail!("field {} uses a name the store keeps for its own columns; rename the field", field.name);
-        }
         if field.name.len() > IDENTIFIER_MAX {
             bail!(
                 "field {} has a name of {} bytes, longer than the {IDENTIFIER_MAX} PostgreSQL keeps; shorten it",
@@ -331,7 +324,7 @@ async fn create(client: &Transaction<'_>, entity: &Entity) -> Result<RecordedEnt
     }
     Ok(RecordedEntity {
         name: entity.name.clone(),
-        key: key_names(entity),
+        key: schema::key_names(entity),
         fields: entity
             .fields
             .iter()
@@ -348,7 +341,7 @@ async fn create(client: &Transaction<'_>, entity: &Entity) -> Result<RecordedEnt
 
 /// Creates the secondary index SQLite would call `name` over the fields at `index`.
 async fn create_index(client: &Transaction<'_>, entity: &Entity, name: &str, index: &[usize]) -> Result<()> {
-    let columns: Vec<String> = index_fields(entity, index).map(|field| quote(&field.name)).collect();
+    let columns: Vec<String> = schema::index_fields(entity, index).map(|field| quote(&field.name)).collect();
     let sql = format!(
         "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
         quote(&index_name(name)),
@@ -358,24 +351,10 @@ async fn create_index(client: &Transaction<'_>, entity: &Entity, name: &str, ind
     client.batch_execute(&sql).await.with_context(|| format!("cannot create the index {name}"))
 }
 
-fn key_names(entity: &Entity) -> Vec<String> {
-    entity.key_fields().map(|field| field.name.clone()).collect()
-}
-
 /// Checks every change first and refuses the ones the table cannot follow, then renames,
 /// adds columns and indexes, so a refused definition changes nothing.
 async fn migrate(client: &Transaction<'_>, entity: &Entity, mut recorded: RecordedEntity) -> Result<RecordedEntity> {
-    let key = key_names(entity);
-    let same_key = key.len() == recorded.key.len()
-        && key.iter().zip(&recorded.key).all(|(new, old)| new.eq_ignore_ascii_case(old));
-    if !same_key {
-        bail!(
-            "its key changed from ({}) to ({}), which the stored rows and their unique index cannot follow; \
-             restore the old key, or give the entity a new name (a new, empty table) and import its data again",
-            recorded.key.join(", "),
-            key.join(", ")
-        );
-    }
+    schema::check_same_key(entity, &recorded.key)?;
     for field in &entity.fields {
         let column_type = sql_type(&field.field_type);
         let Some(old) = recorded.fields.iter().find(|old| old.name.eq_ignore_ascii_case(&field.name)) else {

@@ -25,7 +25,7 @@ use super::Database;
 use super::values::{Parameter, is_decimal, sql_type};
 use crate::entity::{Entity, FieldType};
 use crate::store::schema::{self, CREATED_COLUMN, ROW_COLUMN, VERSION_COLUMN, quote};
-use crate::store::values::converted_cell_fits;
+use crate::store::values::check_cell;
 use crate::store::{RecordError, Upserted, sql_version, stored_version};
 
 /// Takes the next version. The row lock it takes is held until the transaction ends, so
@@ -221,18 +221,7 @@ fn checked_runs(entity: &Entity, rows: &Batch) -> Result<Vec<usize>> {
         let record = index + 1;
         for (column, field) in entity.fields.iter().enumerate() {
             let value = row.value(column);
-            if !converted_cell_fits(&field.field_type, value) {
-                bail!(
-                    "record {record} of {}: field {} ({}) has a {} value",
-                    entity.name,
-                    field.name,
-                    field.field_type.name(),
-                    value.type_name()
-                );
-            }
-            if value == ValueRef::Null && entity.key.contains(&column) {
-                bail!("record {record} of {}: key field {} has no value", entity.name, field.name);
-            }
+            check_cell(entity, record, column, value)?;
             if let ValueRef::Decimal(text) = value
                 && !is_decimal(text)
             {
