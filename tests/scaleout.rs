@@ -322,23 +322,23 @@ fn unfinished_imports(postgres: &Postgres) -> Option<i64> {
     })
 }
 
-/// Every promise of the queue and the store, which the replicas share. An import run to
-/// completion by two replicas is counted, not failed: a replica frozen in the middle of an
-/// import past its lease wakes up and finishes writing it while the replica that took the
-/// message over imports it again. Its rows are the same rows (the target table is checked
-/// row by row), and its outcome is refused, but its execution is recorded (the strict test
-/// below).
+/// Every promise of the queue and the store, which the replicas share. An import's batches
+/// and its execution's outcome commit only under its message's lease, so a replica frozen past
+/// its lease writes nothing more when it wakes. One window is left: a replica that saved its
+/// execution and froze before the queue recorded it as the message's outcome has the import
+/// run again by another; its rows are the same rows (the target table is checked row by row).
+/// Such a run is counted here, not failed (the strict test below).
 #[test]
 fn replicas_sharing_one_database_keep_every_queue_promise_through_kills_freezes_and_database_crashes() {
     scale_out(&[Rule::ImportRanTwice]);
 }
 
-/// The same, with no import run twice: what fencing each batch's write by the message's lease
-/// (in the batch's own transaction) would keep.
+/// The same, with no import run twice: what saving the execution and the message's outcome in
+/// one transaction would keep.
 #[test]
-#[ignore = "an import's batches are not fenced by its message's lease, so a replica frozen in the \
-            middle of a large import past its lease and then woken completes an execution that is \
-            no message's outcome; rare, as the freeze must land inside one (run with --ignored)"]
+#[ignore = "a replica frozen between saving its execution and recording it as the message's \
+            outcome has the import run again by another replica; rare, as the freeze must land in \
+            that window (run with --ignored)"]
 fn replicas_sharing_one_database_run_no_import_twice_through_kills_freezes_and_database_crashes() {
     scale_out(&[]);
 }
@@ -463,7 +463,7 @@ fn scale_out(tolerated: &[Rule]) {
     for violation in &tolerated {
         eprintln!("scaleout: tolerated: {violation}");
     }
-    eprintln!("scaleout: {} imports ran twice (a frozen replica finished one it had lost)", tolerated.len());
+    eprintln!("scaleout: {} imports ran twice (a replica froze after saving its execution)", tolerated.len());
     if !report.violations.is_empty() {
         let record = record.keep();
         let violations: Vec<String> = report.violations.iter().map(ToString::to_string).collect();

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::queue::{CHANNEL, NewMessage, format_millis, millis, now_millis};
 use super::{Job, Jobs, Message, MessageStatus, Mode, folders, sync_file};
 use crate::pipeline::{Input, RunOptions, Silent, new_execution_id};
-use crate::store::{Execution, ExecutionStatus, Operation};
+use crate::store::{Execution, ExecutionStatus, Lease, Operation};
 
 /// How often the jobs made through the management API are read again, for the changes other
 /// replicas made.
@@ -223,6 +223,7 @@ impl Jobs {
             message: Some(message.message_id.to_string()),
             correlation_id: message.external_correlation_id.clone(),
             staging_only: job.staging_only,
+            lease: message.pop_receipt.clone().map(|receipt| Lease { message: message.message_id, receipt }),
         };
         // A running canary of a plugin the project uses may take this execution.
         let (pipeline, ticket) = self.releases().route(&deployment.pipeline, project);

@@ -15,8 +15,8 @@ use crate::entity::{Entity, ParseOptions, RowConverter};
 use crate::formats::package::{PackageReader, ValueMap, ZipLimits};
 use crate::plugin::MapOutput;
 use crate::store::{
-    EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError, StagedError, StagedRow,
-    TransferStatus, WriteBatch, Writer, json_value,
+    EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Lease, LeaseLost, Operation, RecordError,
+    StagedError, StagedRow, TransferStatus, WriteBatch, Writer, json_value,
 };
 
 /// Batches in flight between two stages: enough to keep both busy, few enough that memory
@@ -74,11 +74,14 @@ pub(super) fn run(
             let record = RecordError { entity: entity.clone(), record: 0, field: None, message: format!("{error:#}") };
             record_failure(pipeline, &id, record)?;
             execution.entities.push(failed_entity(&entity, company.as_deref()));
-            return finish(pipeline, execution);
+            return finish(pipeline, execution, options.lease.as_ref());
         }
     };
 
     let mut writer = pipeline.store.writer()?;
+    if let Some(lease) = &options.lease {
+        writer.hold(lease.clone());
+    }
     // Units whose later levels no longer run, with the level that failed.
     let mut failed_levels: HashMap<u32, u32> = HashMap::new();
     for work in &works {
@@ -101,10 +104,13 @@ pub(super) fn run(
             execution.entities.push(entity);
         }
     }
-    finish(pipeline, execution)
+    finish(pipeline, execution, options.lease.as_ref())
 }
 
-fn finish(pipeline: &Pipeline, mut execution: Execution) -> Result<Execution> {
+/// Settles `execution`'s status and saves it, under `lease` when it has one. A lease lost
+/// meanwhile means another replica processes the message now: this run is saved as canceled,
+/// not as the message's outcome, and the error says why.
+fn finish(pipeline: &Pipeline, mut execution: Execution, lease: Option<&Lease>) -> Result<Execution> {
     let failed = execution.entities.iter().any(|entity| {
         entity.staging_status == EntityExecutionState::Error || entity.target_status == EntityExecutionState::Error
     });
@@ -117,7 +123,13 @@ fn finish(pipeline: &Pipeline, mut execution: Execution) -> Result<Execution> {
         (false, false) => ExecutionStatus::Succeeded,
     };
     execution.completed = Some(now());
-    pipeline.store.save_execution(&execution)?;
+    if let Err(error) = pipeline.store.save_execution_under(&execution, lease) {
+        if error.chain().any(|cause| cause.is::<LeaseLost>()) {
+            execution.status = ExecutionStatus::Canceled;
+            pipeline.store.save_execution(&execution)?;
+        }
+        return Err(error);
+    }
     Ok(execution)
 }
 

@@ -144,6 +144,9 @@ pub struct RunOptions {
     /// ones with their errors) and nothing reaches the target until the execution is copied
     /// there; D365's `execute=false` and "import to staging only".
     pub staging_only: bool,
+    /// The queue lease the import runs under: its writes and its outcome commit only while the
+    /// message is still this run's (see [`Lease`](crate::store::Lease)).
+    pub lease: Option<crate::store::Lease>,
 }
 
 /// Hears how an execution advances, e.g. to draw a progress bar. Called from the thread

@@ -63,6 +63,26 @@ pub struct Watermark {
     pub version: u64,
 }
 
+/// The queue lease a writer writes under: a message being processed and the receipt of its
+/// claim. On PostgreSQL, where the queue shares the store's database, every write transaction
+/// made under a lease commits only while the message still holds that receipt, checked in the
+/// same transaction: a replica that was frozen past its lease and wakes up cannot write rows
+/// (or an execution's outcome) for a message another replica has taken over, so an older
+/// document never overwrites what a newer one wrote meanwhile. On SQLite the queue is another
+/// file, and the lease goes unchecked by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The message's id.
+    pub message: uuid::Uuid,
+    /// The receipt of the claim under which the message is processed.
+    pub receipt: String,
+}
+
+/// A write made under a [`Lease`] that its message no longer holds.
+#[derive(Debug, thiserror::Error)]
+#[error("the lease on message {0} was lost: another replica processes it now")]
+pub struct LeaseLost(pub uuid::Uuid);
+
 /// The entity store. Cheap to clone; every clone shares the same connections and prepared
 /// catalog.
 #[derive(Debug, Clone)]
@@ -231,7 +251,16 @@ impl Store {
     /// Saves `execution` and its entities, replacing what was saved under its ID before. Its
     /// record errors, saved with [`WriteBatch::record_errors`], stay.
     pub fn save_execution(&self, execution: &Execution) -> Result<()> {
-        dispatch!(&self.engine, engine => engine.save_execution(execution))
+        self.save_execution_under(execution, None)
+    }
+
+    /// [`save_execution`](Self::save_execution), only while `lease` is held (see [`Lease`]);
+    /// else it fails with [`LeaseLost`] and saves nothing.
+    pub fn save_execution_under(&self, execution: &Execution, lease: Option<&Lease>) -> Result<()> {
+        match &self.engine {
+            Engine::Sqlite(sqlite) => sqlite.save_execution(execution),
+            Engine::Postgres(postgres) => postgres.save_execution(execution, lease),
+        }
     }
 
     /// The execution saved under `id`, with its entities in their saved order.
@@ -372,6 +401,15 @@ enum WriterEngine {
 }
 
 impl Writer {
+    /// Makes every transaction of this writer from now on commit only while `lease` is held
+    /// (see [`Lease`]); one that finds it lost fails with [`LeaseLost`] and writes nothing.
+    pub fn hold(&mut self, lease: Lease) {
+        match &mut self.0 {
+            WriterEngine::Sqlite(_) => {}
+            WriterEngine::Postgres(writer) => writer.hold(lease),
+        }
+    }
+
     /// Starts a write transaction with a new version. It waits while another writer writes.
     /// Nothing is visible to others until [`WriteBatch::commit`]; dropping the batch
     /// uncommitted rolls everything back.

@@ -10,19 +10,22 @@ use anyhow::{Context as _, Result};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::Database;
+use super::{Database, check_lease};
 use crate::store::executions::{Named as _, sql_count};
-use crate::store::{EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError};
+use crate::store::{EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Lease, Operation, RecordError};
 
 impl Database {
     /// Saves `execution` and its entities, replacing what was saved under its ID before. Its
     /// record errors, saved with [`WriteBatch::record_errors`](super::WriteBatch::record_errors),
     /// stay.
-    pub(in crate::store) fn save_execution(&self, execution: &Execution) -> Result<()> {
+    pub(in crate::store) fn save_execution(&self, execution: &Execution, lease: Option<&Lease>) -> Result<()> {
         self.postgres
             .wait(async {
                 let mut client = self.postgres.client().await?;
                 let transaction = client.transaction().await?;
+                if let Some(lease) = lease {
+                    check_lease(&transaction, lease).await?;
+                }
                 write_execution(&transaction, execution).await?;
                 transaction.commit().await?;
                 Ok(())

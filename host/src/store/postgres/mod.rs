@@ -24,10 +24,28 @@ use anyhow::Result;
 use super::changes::Turns;
 use crate::backend::Postgres;
 use crate::entity::{Catalog, Entity};
+use crate::store::{Lease, LeaseLost};
 
 pub(super) use read::RowReader;
 pub(super) use units::Unit;
 pub(super) use write::{WriteBatch, Writer};
+
+/// Holds `lease`'s row until the transaction ends, or fails with [`LeaseLost`] when its
+/// message no longer holds the receipt: the rescuer cannot hand the message to another replica
+/// before this transaction has committed, and a transaction whose lease lapsed commits nothing.
+async fn check_lease(transaction: &deadpool_postgres::Transaction<'_>, lease: &Lease) -> Result<()> {
+    let held = transaction
+        .query_opt(
+            "SELECT 1 FROM queue_messages WHERE id = $1 AND pop_receipt = $2 \
+             AND status IN ('Preprocessing', 'Processing') FOR SHARE",
+            &[&lease.message, &lease.receipt],
+        )
+        .await?;
+    match held {
+        Some(_) => Ok(()),
+        None => Err(LeaseLost(lease.message).into()),
+    }
+}
 
 /// The store in one PostgreSQL database. Cheap to clone; every clone shares the pool and the
 /// prepared catalog.

@@ -21,12 +21,12 @@ use deadpool_postgres::Object;
 use tokio_postgres::types::ToSql;
 use wharf_plugin_sdk::{Batch, ValueRef};
 
-use super::Database;
 use super::values::{Parameter, is_decimal, sql_type};
+use super::{Database, check_lease};
 use crate::entity::{Entity, FieldType};
 use crate::store::schema::{self, CREATED_COLUMN, ROW_COLUMN, VERSION_COLUMN, quote};
 use crate::store::values::check_cell;
-use crate::store::{RecordError, Upserted, sql_version, stored_version};
+use crate::store::{Lease, RecordError, Upserted, sql_version, stored_version};
 
 /// Takes the next version. The row lock it takes is held until the transaction ends, so
 /// writers on every replica take turns here and versions follow commit order.
@@ -42,6 +42,8 @@ const ROWS_PER_STATEMENT: usize = 10_000;
 pub(in crate::store) struct Writer {
     pub(super) database: Database,
     pub(super) client: Object,
+    /// The lease every transaction must still hold when it commits.
+    lease: Option<Lease>,
 }
 
 impl fmt::Debug for Writer {
@@ -53,15 +55,20 @@ impl fmt::Debug for Writer {
 impl Database {
     pub(in crate::store) fn writer(&self) -> Result<Writer> {
         let client = self.postgres.wait(self.postgres.client())?;
-        Ok(Writer { database: self.clone(), client })
+        Ok(Writer { database: self.clone(), client, lease: None })
     }
 }
 
 impl Writer {
+    /// Makes every transaction from now on commit only while `lease` is held.
+    pub(in crate::store) fn hold(&mut self, lease: Lease) {
+        self.lease = Some(lease);
+    }
+
     /// Starts a write transaction with a new version. It waits while another writer, on this
     /// replica or another, holds a version not yet committed.
     pub(in crate::store) fn transaction(&mut self) -> Result<WriteBatch<'_>> {
-        let Writer { database, client } = self;
+        let Writer { database, client, lease } = self;
         let (transaction, version) = database.postgres.wait(async {
             // A writer thread keeps its writer for as long as it runs: when the database
             // dropped the connection (a restart, a failover), it takes a new one rather than
@@ -75,7 +82,13 @@ impl Writer {
             let version: i64 = row.try_get(0).context("cannot take a new version")?;
             Ok((transaction, version))
         })?;
-        Ok(WriteBatch { database, transaction, version: stored_version(version)?, inserted_rows: HashMap::new() })
+        Ok(WriteBatch {
+            database,
+            transaction,
+            version: stored_version(version)?,
+            lease: lease.as_ref(),
+            inserted_rows: HashMap::new(),
+        })
     }
 }
 
@@ -86,6 +99,8 @@ pub(in crate::store) struct WriteBatch<'w> {
     pub(super) database: &'w Database,
     pub(super) transaction: deadpool_postgres::Transaction<'w>,
     pub(super) version: u64,
+    /// The lease the transaction must still hold when it commits.
+    lease: Option<&'w Lease>,
     /// Row ids inserted by this transaction, per entity, to tell a row inserted earlier in
     /// the same transaction (a key repeated within the batch) from one inserted just now.
     inserted_rows: HashMap<String, HashSet<i64>>,
@@ -202,10 +217,15 @@ impl WriteBatch<'_> {
 
     /// Commits the transaction and returns its version.
     pub(in crate::store) fn commit(self) -> Result<u64> {
-        let WriteBatch { database, transaction, version, .. } = self;
+        let WriteBatch { database, transaction, version, lease, .. } = self;
         database
             .postgres
-            .wait(async { Ok(transaction.commit().await?) })
+            .wait(async {
+                if let Some(lease) = lease {
+                    check_lease(&transaction, lease).await?;
+                }
+                Ok(transaction.commit().await?)
+            })
             .with_context(|| format!("cannot commit version {version}"))?;
         Ok(version)
     }
@@ -599,5 +619,76 @@ mod tests {
         assert_eq!(checked_runs(&entity, &batch(&all)).expect("runs"), [10_000, 20_000, 25_000]);
         assert_eq!(checked_runs(&entity, &batch(&["A", "B", "A", "C", "B", "B"])).expect("runs"), [2, 5, 6]);
         assert_eq!(checked_runs(&entity, &batch(&[])).expect("runs"), [0]);
+    }
+
+    /// Makes message `id` a processing one held by `receipt`, as a queue claim leaves it.
+    fn claimed(postgres: &crate::backend::Postgres, id: uuid::Uuid, receipt: &str) {
+        postgres.block_on(async {
+            let client = postgres.client().await.expect("a connection");
+            client
+                .execute(
+                    "INSERT INTO queue_messages (id, activity, operation, body_hash, body_size, blob, status, enqueued_at,
+                                                 pop_receipt)
+                     VALUES ($1, $1, 'Import', '\\x01', 1, $1, 'Processing', 0, $2)
+                     ON CONFLICT (id) DO UPDATE SET pop_receipt = excluded.pop_receipt",
+                    &[&id, &receipt],
+                )
+                .await
+                .expect("the message claimed");
+        });
+    }
+
+    #[test]
+    fn writes_under_a_lease_commit_only_while_the_message_holds_its_receipt() {
+        let replicas = replicas(1);
+        let (postgres, store) = &replicas[0];
+        let entity = prepared(store, &definition("Fenced", &[("Code", "string"), ("Amount", "decimal")], "[]"));
+        let message = uuid::Uuid::new_v4();
+        claimed(postgres, message, "first");
+        let lease = crate::store::Lease { message, receipt: "first".into() };
+        let mut writer = store.writer().expect("writer");
+        writer.hold(lease.clone());
+        let batch = |rows: &[Vec<Value>]| {
+            let mut builder = BatchBuilder::new(entity.fields.iter().map(|field| field.name.clone()));
+            for row in rows {
+                builder.push_row(&row.iter().map(Value::as_ref).collect::<Vec<_>>());
+            }
+            builder.finish()
+        };
+        let mut transaction = writer.transaction().expect("transaction");
+        transaction.upsert(&entity, &batch(&[row("A", "1")])).expect("upsert");
+        transaction.commit().expect("committed while the lease is held");
+
+        // Another replica takes the message over: the first one's next batch and its outcome
+        // are refused, and nothing of them is written.
+        claimed(postgres, message, "second");
+        let mut transaction = writer.transaction().expect("transaction");
+        transaction.upsert(&entity, &batch(&[row("A", "2"), row("B", "3")])).expect("upsert");
+        let error = transaction.commit().expect_err("the lease was lost");
+        assert!(error.chain().any(|cause| cause.is::<crate::store::LeaseLost>()), "{error:#}");
+        // Its connection back to the pool of two, for reading.
+        drop(writer);
+        assert_eq!(read_all(store, &entity), [row("A", "1")], "the late batch wrote nothing");
+        let execution = crate::store::Execution {
+            id: "late".into(),
+            project: "p".into(),
+            operation: crate::store::Operation::Import,
+            status: crate::store::ExecutionStatus::Succeeded,
+            started: "2026-12-07T00:00:00Z".into(),
+            completed: Some("2026-12-07T00:00:01Z".into()),
+            company: None,
+            entities: Vec::new(),
+        };
+        let error = store.save_execution_under(&execution, Some(&lease)).expect_err("the lease was lost");
+        assert!(error.chain().any(|cause| cause.is::<crate::store::LeaseLost>()), "{error:#}");
+        assert_eq!(store.execution("late").expect("read"), None, "the late outcome was not saved");
+
+        // The new holder writes.
+        let mut writer = store.writer().expect("writer");
+        writer.hold(crate::store::Lease { message, receipt: "second".into() });
+        let mut transaction = writer.transaction().expect("transaction");
+        transaction.upsert(&entity, &batch(&[row("A", "2")])).expect("upsert");
+        transaction.commit().expect("committed under the new lease");
+        assert_eq!(read_all(store, &entity), [row("A", "2")]);
     }
 }
