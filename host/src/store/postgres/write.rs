@@ -645,7 +645,7 @@ mod tests {
         let entity = prepared(store, &definition("Fenced", &[("Code", "string"), ("Amount", "decimal")], "[]"));
         let message = uuid::Uuid::new_v4();
         claimed(postgres, message, "first");
-        let lease = crate::store::Lease { message, receipt: "first".into() };
+        let lease = Lease { message, receipt: "first".into() };
         let mut writer = store.writer().expect("writer");
         writer.hold(lease.clone());
         let batch = |rows: &[Vec<Value>]| {
@@ -685,7 +685,7 @@ mod tests {
 
         // The new holder writes.
         let mut writer = store.writer().expect("writer");
-        writer.hold(crate::store::Lease { message, receipt: "second".into() });
+        writer.hold(Lease { message, receipt: "second".into() });
         let mut transaction = writer.transaction().expect("transaction");
         transaction.upsert(&entity, &batch(&[row("A", "2")])).expect("upsert");
         transaction.commit().expect("committed under the new lease");
