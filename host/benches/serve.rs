@@ -2,8 +2,8 @@
 //! concurrent HTTP/1.1 keep-alive clients in the same process. It measures enqueues of 1 KB
 //! and 1 MB bodies, dequeue → download → ack round trips, and (the floor, in the same run) the
 //! same clients against a bare axum route that answers 200. Then the same 1 KB enqueues
-//! against servers on PostgreSQL (`wharf::backend::testing::server()`: the server
-//! `WHARF_TEST_DATABASE_URL` names, else a throwaway cluster; a fresh schema per run): one
+//! against servers on PostgreSQL (`WHARF_BENCH_DATABASE_URL`'s server, else the tests': the
+//! one `WHARF_TEST_DATABASE_URL` names, else a throwaway cluster; a fresh schema per run): one
 //! replica, then three replicas sharing one database with the clients spread over them, and
 //! the ratios of three to one and of PostgreSQL to SQLite.
 //!
@@ -151,13 +151,15 @@ fn enqueue_on_postgres(
     clients: usize,
     duration: Duration,
 ) -> Result<support::Sample> {
-    let database = wharf::backend::testing::scratch()?;
+    // Its schema is dropped, with every message, when the measurement ends.
+    let database = support::BenchDatabase::create()?;
     let deployment = |replica: usize| -> Result<std::path::PathBuf> {
         let dir = work.join(format!("postgres-{replicas}-{replica}"));
         prepare(example, &dir)?;
         Ok(dir)
     };
-    let first = Running::start_with(&deployment(0)?, CLIENT, |config| config.database.url = Some(database))?;
+    let first =
+        Running::start_with(&deployment(0)?, CLIENT, |config| config.database.url = Some(database.url.clone()))?;
     let mut servers = Vec::with_capacity(replicas);
     for replica in 1..replicas {
         servers.push(first.replica(&deployment(replica)?)?);
