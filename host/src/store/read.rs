@@ -24,6 +24,31 @@ pub struct ReadQuery {
     pub batch_size: usize,
 }
 
+/// Where a read of an entity's changes starts, whichever engine reads them.
+pub(super) struct ReadStart {
+    /// (`_version`, `_row`) to read after: every row id is below `i64::MAX`, so this starts
+    /// after every row of the version the read starts from.
+    pub(super) position: (i64, i64),
+    /// The company to read, lowercase, when the entity has companies and one was asked for.
+    pub(super) company: Option<String>,
+    /// The most rows per batch.
+    pub(super) batch_size: i64,
+}
+
+impl ReadQuery {
+    /// Where this query starts reading `entity`; a batch size of 0 is refused.
+    pub(super) fn start(&self, entity: &Entity) -> Result<ReadStart> {
+        if self.batch_size == 0 {
+            bail!("a read of {} needs a batch size of at least 1", entity.name);
+        }
+        Ok(ReadStart {
+            position: (sql_version(self.since_version.unwrap_or(0))?, i64::MAX),
+            company: self.company.as_deref().filter(|_| entity.company_scoped).map(str::to_ascii_lowercase),
+            batch_size: i64::try_from(self.batch_size).unwrap_or(i64::MAX),
+        })
+    }
+}
+
 /// Batches of an entity's rows in the order they changed (`_version`, then row id). Each batch
 /// is its own short query that resumes after the last row of the previous one, so no read
 /// transaction stays open between batches and writers are never held up.
@@ -58,21 +83,15 @@ impl Sqlite {
     /// booleans, dates, date-times and strings.
     pub fn read(&self, entity: &Entity, query: &ReadQuery) -> Result<RowReader> {
         self.check_prepared(entity)?;
-        if query.batch_size == 0 {
-            bail!("a read of {} needs a batch size of at least 1", entity.name);
-        }
-        let since = sql_version(query.since_version.unwrap_or(0))?;
-        let up_to_version = self.version()?;
-        let company = query.company.as_deref().filter(|_| entity.company_scoped).map(str::to_ascii_lowercase);
+        let ReadStart { position, company, batch_size } = query.start(entity)?;
         Ok(RowReader {
             store: self.clone(),
             sql: read_sql(entity, company.is_some()),
             entity: entity.clone(),
             company,
-            batch_size: i64::try_from(query.batch_size).unwrap_or(i64::MAX),
-            up_to_version,
-            // Every row id is below i64::MAX, so this starts after every row of `since`.
-            position: (since, i64::MAX),
+            batch_size,
+            up_to_version: self.version()?,
+            position,
             finished: false,
         })
     }

@@ -128,3 +128,18 @@ pub(super) fn check_cell(entity: &Entity, record: usize, column: usize, value: V
     }
     Ok(())
 }
+
+/// Refuses `rows` unless their columns are exactly the entity's fields, in order.
+pub(super) fn check_columns(entity: &Entity, rows: &wharf_plugin_sdk::Batch) -> Result<()> {
+    let columns_match = rows.columns().len() == entity.fields.len()
+        && rows.columns().iter().zip(&entity.fields).all(|(column, field)| *column == field.name);
+    if !columns_match {
+        bail!(
+            "a batch for {} has columns ({}), not the entity's fields ({})",
+            entity.name,
+            rows.columns().join(", "),
+            entity.fields.iter().map(|field| field.name.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(())
+}

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use wharf_plugin_sdk::Batch;
 
@@ -12,7 +12,7 @@ use super::executions::RecordError;
 use super::schema::{self, CREATED_COLUMN, ROW_COLUMN, VERSION_COLUMN, quote};
 use super::sql_version;
 use super::sqlite::{Sqlite, next_version};
-use super::values::{Parameter, check_cell};
+use super::values::{Parameter, check_cell, check_columns};
 use crate::entity::Entity;
 
 /// A connection for one writer thread. Open it with [`Store::writer`]; each
@@ -87,16 +87,7 @@ impl WriteBatch<'_> {
     /// the counts say what each row did (the first inserted, the second updated or unchanged).
     pub fn upsert(&mut self, entity: &Entity, rows: &Batch) -> Result<Upserted> {
         self.store.check_prepared(entity)?;
-        let columns_match = rows.columns().len() == entity.fields.len()
-            && rows.columns().iter().zip(&entity.fields).all(|(column, field)| *column == field.name);
-        if !columns_match {
-            bail!(
-                "a batch for {} has columns ({}), not the entity's fields ({})",
-                entity.name,
-                rows.columns().join(", "),
-                entity.fields.iter().map(|field| field.name.as_str()).collect::<Vec<_>>().join(", ")
-            );
-        }
+        check_columns(entity, rows)?;
         let version = sql_version(self.version)?;
         let rows_per_statement = rows_per_statement(entity);
         let (many_sql, one_sql) = (upsert_sql(entity, rows_per_statement), upsert_sql(entity, 1));

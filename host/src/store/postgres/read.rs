@@ -3,13 +3,14 @@
 
 use std::fmt;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use tokio_postgres::types::ToSql;
 use wharf_plugin_sdk::{Batch, BatchBuilder, ValueRef};
 
 use super::Database;
 use super::values::{select_list, stored_value};
 use crate::entity::{COMPANY_FIELD, Entity};
+use crate::store::read::ReadStart;
 use crate::store::schema::{self, ROW_COLUMN, VERSION_COLUMN, quote};
 use crate::store::{ReadQuery, sql_version};
 
@@ -42,21 +43,15 @@ impl Database {
     /// Reads the rows of `entity` that `query` selects, up to the version committed now.
     pub(in crate::store) fn read(&self, entity: &Entity, query: &ReadQuery) -> Result<RowReader> {
         self.check_prepared(entity)?;
-        if query.batch_size == 0 {
-            bail!("a read of {} needs a batch size of at least 1", entity.name);
-        }
-        let since = sql_version(query.since_version.unwrap_or(0))?;
-        let up_to_version = self.version()?;
-        let company = query.company.as_deref().filter(|_| entity.company_scoped).map(str::to_ascii_lowercase);
+        let ReadStart { position, company, batch_size } = query.start(entity)?;
         Ok(RowReader {
             database: self.clone(),
             sql: read_sql(entity, company.is_some()),
             entity: entity.clone(),
             company,
-            batch_size: i64::try_from(query.batch_size).unwrap_or(i64::MAX),
-            up_to_version,
-            // Every row id is below i64::MAX, so this starts after every row of `since`.
-            position: (since, i64::MAX),
+            batch_size,
+            up_to_version: self.version()?,
+            position,
             finished: false,
         })
     }

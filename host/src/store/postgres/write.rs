@@ -25,7 +25,7 @@ use super::values::{Parameter, is_decimal, sql_type};
 use super::{Database, check_lease};
 use crate::entity::{Entity, FieldType};
 use crate::store::schema::{self, CREATED_COLUMN, ROW_COLUMN, VERSION_COLUMN, quote};
-use crate::store::values::check_cell;
+use crate::store::values::{check_cell, check_columns};
 use crate::store::{Lease, RecordError, Upserted, sql_version, stored_version};
 
 /// Takes the next version. The row lock it takes is held until the transaction ends, so
@@ -124,16 +124,7 @@ impl WriteBatch<'_> {
     /// then sees the row its first appearance wrote.
     pub(in crate::store) fn upsert(&mut self, entity: &Entity, rows: &Batch) -> Result<Upserted> {
         self.database.check_prepared(entity)?;
-        let columns_match = rows.columns().len() == entity.fields.len()
-            && rows.columns().iter().zip(&entity.fields).all(|(column, field)| *column == field.name);
-        if !columns_match {
-            bail!(
-                "a batch for {} has columns ({}), not the entity's fields ({})",
-                entity.name,
-                rows.columns().join(", "),
-                entity.fields.iter().map(|field| field.name.as_str()).collect::<Vec<_>>().join(", ")
-            );
-        }
+        check_columns(entity, rows)?;
         let runs = checked_runs(entity, rows)?;
         if rows.is_empty() {
             return Ok(Upserted::default());
