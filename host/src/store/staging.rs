@@ -606,7 +606,7 @@ mod tests {
     use super::*;
     use crate::entity::Catalog;
     use crate::store::Operation;
-    use crate::store::tests::{On, Place};
+    use crate::store::tests::{On, Place, on_both_engines};
 
     const ORDER: &str = r#"
 name = "Order"
@@ -639,23 +639,6 @@ type = "date"
 
     fn values(json: Json) -> Map<String, Json> {
         json.as_object().expect("an object").clone()
-    }
-
-    /// Runs each named test, a function taking an [`On`], on both engines: `<name>::sqlite` and
-    /// `<name>::postgres`.
-    macro_rules! on_both_engines {
-        ($($name:ident),* $(,)?) => {$(
-            mod $name {
-                #[test]
-                fn sqlite() {
-                    super::$name(super::On::Sqlite)
-                }
-                #[test]
-                fn postgres() {
-                    super::$name(super::On::Postgres)
-                }
-            }
-        )*};
     }
 
     /// A store with two staged rows of one execution waiting for the target: a valid one and

@@ -101,6 +101,8 @@ macro_rules! on_both_engines {
     )*};
 }
 
+pub(super) use on_both_engines;
+
 /// Where a test's store lives, for as long as the test holds it.
 pub(super) enum Place {
     Directory(TempDir),

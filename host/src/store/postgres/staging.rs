@@ -388,28 +388,11 @@ mod tests {
     use serde_json::json;
 
     use crate::entity::{Catalog, Entity};
-    use crate::store::tests::{On, Place};
+    use crate::store::tests::{On, Place, on_both_engines};
     use crate::store::{
         EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, RecordError, StagedError,
         StagedRow, StagingError, Store, TransferStatus,
     };
-
-    /// Runs each named test, a function taking an [`On`], on both engines: `<name>::sqlite` and
-    /// `<name>::postgres`.
-    macro_rules! on_both_engines {
-        ($($name:ident),* $(,)?) => {$(
-            mod $name {
-                #[test]
-                fn sqlite() {
-                    super::$name(super::On::Sqlite)
-                }
-                #[test]
-                fn postgres() {
-                    super::$name(super::On::Postgres)
-                }
-            }
-        )*};
-    }
 
     /// Staged row from `record`: every seventh one rejected.
     fn staged(entity: &str, record: u64) -> StagedRow {
