@@ -4,6 +4,8 @@
 mod actions;
 /// The command line's output and exit codes.
 mod cli;
+/// The operator console: sign-in sessions, every page and action, roles, CSRF, escaping, the audit log.
+mod console;
 /// Loading is bounded (component size, compile time and memory) and a restart compiles nothing.
 mod compiling;
 /// D365's real clients' request sequences, replayed against the server.

@@ -33,6 +33,10 @@
 //! [auth]
 //! token_lifetime = "1h"
 //!
+//! [console]                                 # the operator console's sign-in sessions
+//! idle_timeout = "30m"                      # signed out after this long without a request
+//! lifetime = "12h"                          # and after this long whatever the activity
+//!
 //! [database]                                # replicas sharing one PostgreSQL (else SQLite)
 //! url = "postgres://wharf@db.example.com/wharf"
 //! pool_size = 16
@@ -77,6 +81,27 @@ pub struct ServerConfig {
     pub odata: crate::odata::Settings,
     /// Where shared state lives: SQLite in the data directory unless a PostgreSQL URL is set.
     pub database: crate::backend::DatabaseSettings,
+    /// The operator console at `/console`.
+    pub console: ConsoleSettings,
+}
+
+/// The `[console]` table: how long a browser's sign-in lasts.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// A session unused this long is signed out: a browser left open on a shared desk.
+    #[serde(with = "humantime_serde")]
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in whatever its use, so that a stolen cookie is
+    /// good for a bounded time.
+    #[serde(with = "humantime_serde")]
+    pub lifetime: Duration,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        ConsoleSettings { idle_timeout: Duration::from_secs(30 * 60), lifetime: Duration::from_secs(12 * 3600) }
+    }
 }
 
 /// The `[tls]` table: PEM files, relative to the configuration file.
@@ -168,6 +193,7 @@ impl Default for ServerConfig {
             auth: AuthSettings::default(),
             odata: crate::odata::Settings::default(),
             database: crate::backend::DatabaseSettings::default(),
+            console: ConsoleSettings::default(),
         }
     }
 }

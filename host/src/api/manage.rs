@@ -79,7 +79,7 @@ fn admin(caller: &Caller) -> ApiResult<()> {
 
 /// Whether the caller holds every company and role in `companies` and `roles` itself, so that
 /// a client holding them can do nothing the caller could not do already.
-fn may_grant(caller: &Caller, roles: &BTreeSet<Role>, companies: &Companies) -> bool {
+pub(super) fn may_grant(caller: &Caller, roles: &BTreeSet<Role>, companies: &Companies) -> bool {
     let companies_held = match (&caller.companies, companies) {
         (Companies::All, _) => true,
         (Companies::Only(_), Companies::All) => false,

@@ -10,6 +10,7 @@ pub mod caller;
 pub mod config;
 mod connections;
 mod connector;
+mod console;
 pub mod error;
 mod manage;
 mod metadata;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub odata_body_limit: usize,
     /// This process as one of the deployment's replicas.
     pub(crate) replica: Arc<replicas::ThisReplica>,
+    /// The operator console's sessions, audit log and settings.
+    pub(crate) console: Arc<console::Console>,
 }
 
 /// The whole router.
@@ -80,7 +83,8 @@ pub fn router(state: AppState) -> Router {
         .merge(metadata::routes())
         .merge(odata::routes(&state))
         .merge(services::routes())
-        .nest("/manage", manage::routes())
+        .nest("/manage", manage::routes().merge(console::manage_routes()))
+        .nest("/console", console::routes(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response(odata_rejections))
@@ -131,15 +135,17 @@ impl Server {
             }
         }
         let backend = crate::backend::Backend::open(&config.database).await?;
+        let (console_settings, tls_on, url) = (config.console.clone(), tls.is_some(), public_url.to_string());
         // Opening compiles plugins and reads directories: off the async threads.
-        let (jobs, auth) = tokio::task::spawn_blocking(move || -> Result<(Jobs, Auth)> {
+        let (jobs, auth, console) = tokio::task::spawn_blocking(move || -> Result<(Jobs, Auth, console::Console)> {
             let mut deployment = Deployment::open_on(&deployment_dir, data.as_deref(), &backend)?;
             // While it serves, the plugin directory is watched: new versions swap in.
             deployment.watch_plugins()?;
             let data = deployment.data_dir();
             let auth =
                 Auth::open(&backend, &data.join("server.db"), &data.join("keys").join("signing.pem"), auth_settings)?;
-            Ok((Jobs::open(deployment, jobs_settings, &backend)?, auth))
+            let console = console::Console::open(&backend, &data.join("server.db"), console_settings, tls_on, &url)?;
+            Ok((Jobs::open(deployment, jobs_settings, &backend)?, auth, console))
         })
         .await
         .context("opening the deployment panicked")??;
@@ -161,6 +167,7 @@ impl Server {
             odata,
             odata_body_limit: config.odata.max_batch_bytes,
             replica: Arc::new(replica),
+            console: Arc::new(console),
         };
         Ok(Server { listener, tls, state, grace: config.shutdown_grace })
     }

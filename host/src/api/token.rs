@@ -89,7 +89,10 @@ impl SecretChecks {
 
     /// Runs `check` when its turn comes; `None` when too many requests wait already or the turn
     /// did not come within [`CHECK_WAIT_MAX`].
-    async fn run<T: Send + 'static>(&self, check: impl FnOnce() -> T + Send + 'static) -> Option<anyhow::Result<T>> {
+    pub(super) async fn run<T: Send + 'static>(
+        &self,
+        check: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<anyhow::Result<T>> {
         let admitted = self.admitted.clone().try_acquire_owned().ok()?;
         let running = tokio::time::timeout(CHECK_WAIT_MAX, self.running.clone().acquire_owned()).await.ok()?.ok()?;
         let turn = Turn { _admitted: admitted, _running: running };

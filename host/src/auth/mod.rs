@@ -159,6 +159,15 @@ impl Auth {
         token::validate(&self.inner, token)
     }
 
+    /// The enabled client whose id and secret these are: a browser's sign-in to the console.
+    /// Blocks for an argon2 check, as slow for an unknown client as for a wrong secret; call it
+    /// where the token endpoint calls [`issue`](Self::issue), through its bounded checks.
+    pub fn authenticate(&self, client_id: &str, secret: &str) -> Option<Client> {
+        let snapshot = self.inner.state.current();
+        let registrations = snapshot.as_ref().map(|snapshot| &snapshot.registrations);
+        clients::authenticate(registrations, client_id, secret, self.inner.state.dummy_hash())
+    }
+
     /// Registers a client and returns it with its secret, which is stored only as a hash:
     /// this is the one time it can be shown. Blocks for an argon2 hash.
     pub fn add_client(&self, registration: NewClient) -> Result<(Client, String)> {
@@ -310,6 +319,9 @@ pub enum Role {
     Admin,
     /// Uses the data management endpoints: packages and recurring integrations.
     DataManagement,
+    /// Uses the operator console and its operations on jobs, messages, executions and
+    /// plugins; only an admin also manages clients.
+    Operator,
 }
 
 impl Role {
@@ -318,6 +330,7 @@ impl Role {
         match self {
             Role::Admin => "admin",
             Role::DataManagement => "data-management",
+            Role::Operator => "operator",
         }
     }
 }

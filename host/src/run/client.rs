@@ -69,7 +69,7 @@ pub struct AddArgs {
     /// RIS reads its client id as a GUID, so other ids work only with clients that do not.
     #[arg(long)]
     pub id: Option<String>,
-    /// A role: admin, data-management (repeat for several).
+    /// A role: admin, operator, data-management (repeat for several).
     #[arg(long = "role", value_parser = parse_role)]
     pub roles: Vec<Role>,
     /// A company the client may see (repeat for several), or `*` for all.
@@ -83,7 +83,8 @@ fn parse_role(text: &str) -> Result<Role, String> {
     match text {
         "admin" => Ok(Role::Admin),
         "data-management" => Ok(Role::DataManagement),
-        other => Err(format!("no role is called {other}; use admin or data-management")),
+        "operator" => Ok(Role::Operator),
+        other => Err(format!("no role is called {other}; use admin, operator or data-management")),
     }
 }
 
