@@ -46,6 +46,8 @@ mod odata_metadata;
 mod odata_metadata_levels;
 /// Navigation by path, `$value`, deep inserts, `$expand=*` and `If-None-Match`.
 mod odata_paths;
+/// The operator's queue over HTTP: search and cursor paging, timelines, reprocess and bulk actions, jobs disabled and run now.
+mod operator_queue;
 /// Plugins calling web services: allow-lists, closed addresses, redirects, timeouts, caps, secrets.
 mod outbound;
 /// The package API behind a load balancer: replicas on one database share upload and download links.

@@ -51,11 +51,21 @@ impl Running {
 
     /// The same, with the configuration `edit` changes first (a database to share, say).
     pub fn start_with(deployment: &Path, client: &str, edit: impl FnOnce(&mut ServerConfig)) -> Result<Running> {
+        Running::start_as(deployment, client, &[Role::DataManagement], edit)
+    }
+
+    /// The same, with `client` granted `roles` (the admin role for the management API).
+    pub fn start_as(
+        deployment: &Path,
+        client: &str,
+        roles: &[Role],
+        edit: impl FnOnce(&mut ServerConfig),
+    ) -> Result<Running> {
         let (runtime, server, config) = bind(deployment, edit)?;
         let registration = NewClient {
             id: Some(client.to_owned()),
             name: client.to_owned(),
-            roles: [Role::DataManagement].into(),
+            roles: roles.iter().copied().collect(),
             companies: Companies::All,
             enabled: true,
         };

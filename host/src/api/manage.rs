@@ -9,7 +9,17 @@
 //! PUT    /manage/jobs/{activity}              replace it
 //! DELETE /manage/jobs/{activity}              delete it
 //! GET    /manage/messages?activity=&status=&limit=&offset=
+//! GET    /manage/messages?activity=&status=A,B&company=&from=&to=&text=&cursor=&limit=
+//!                                             a page, newest first, and `next` (a cursor)
 //! GET    /manage/messages/{id}
+//! DELETE /manage/messages/{id}                remove it with its body
+//! GET    /manage/messages/{id}/timeline       its life, oldest step first
+//! POST   /manage/messages/{id}/reprocess      a failed import, processed again
+//! POST   /manage/messages/{id}/requeue        a poisoned message, back in line
+//! POST   /manage/messages/bulk                {action, ids} or {action, filter}
+//! POST   /manage/jobs/{activity}/enable|disable|run
+//! GET    /manage/jobs/{activity}/runs         its latest messages
+//! GET    /manage/overview                     depth, waiting, running, the last hour, errors
 //! GET    /manage/executions?limit=&offset=
 //! GET    /manage/executions/{id}
 //! GET    /manage/executions/{id}/errors?limit=&offset=
@@ -49,7 +59,10 @@ use super::caller::{Caller, require};
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::{Client, Companies, NewClient, Role};
 use crate::jobs::job::parse_activity;
-use crate::jobs::{Job, MessageQuery, MessageStatus};
+use crate::jobs::queue::{PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX};
+use crate::jobs::{
+    ActionOutcome, BadCursor, Job, MessageAction, MessageFilter, MessagePage, MessageQuery, MessageStatus, parse_time,
+};
 use crate::plugin::{LoadFailure, PluginStatus};
 use crate::store::Execution;
 
@@ -57,8 +70,14 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/jobs", get(jobs).post(create_job))
         .route("/jobs/{activity}", get(job).put(replace_job).delete(delete_job))
-        .route("/messages", get(messages))
-        .route("/messages/{id}", get(message))
+        .route("/messages", get(messages_page))
+        .route("/messages/bulk", post(bulk_action))
+        .route("/messages/{id}", get(message).delete(delete_message))
+        .route("/messages/{id}/timeline", get(message_timeline))
+        .route("/messages/{id}/{action}", post(message_action))
+        .route("/jobs/{activity}/runs", get(job_runs))
+        .route("/jobs/{activity}/{action}", post(job_action))
+        .route("/overview", get(overview))
         .route("/executions", get(executions))
         .route("/executions/{id}", get(execution))
         .route("/executions/{id}/errors", get(execution_errors))
@@ -404,4 +423,297 @@ fn plugin_json(status: &PluginStatus) -> serde_json::Value {
 /// RFC 3339 in UTC, to the millisecond.
 fn timestamp(time: std::time::SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(time).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The query of a page of messages. `status` may name several statuses, comma-separated or
+/// repeated; `from` and `to` are RFC 3339 times or dates.
+#[derive(Debug, Default)]
+struct PageQuery {
+    filter: MessageFilter,
+    cursor: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+    /// Whether anything beyond the first list's parameters was asked for.
+    searching: bool,
+}
+
+/// The most ids one bulk request may name.
+const BULK_IDS: usize = 10_000;
+
+fn page_query(raw: Option<&str>) -> ApiResult<PageQuery> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
+        .map_err(|error| ApiError::bad_request(format!("The query is not valid: {error}.")))?;
+    let mut query = PageQuery::default();
+    let time = |name: &str, value: &str| {
+        parse_time(value)
+            .ok_or_else(|| ApiError::bad_request(format!("{name}={value:?} is not an RFC 3339 time or a date.")))
+    };
+    let number = |name: &str, value: &str| {
+        value.parse::<u32>().map_err(|_| ApiError::bad_request(format!("{name}={value:?} is not a number.")))
+    };
+    for (name, value) in &pairs {
+        match name.as_str() {
+            "activity" | "job" => query.filter.activity = Some(activity(value)?),
+            "status" => {
+                for name in value.split(',').map(str::trim).filter(|name| !name.is_empty()) {
+                    let status = MessageStatus::parse(name)
+                        .ok_or_else(|| ApiError::bad_request(format!("No message status is called {name}.")))?;
+                    query.filter.statuses.push(status);
+                }
+            }
+            "company" => query.filter.company = Some(value.clone()).filter(|company| !company.is_empty()),
+            "from" => query.filter.enqueued_from = Some(time(name, value)?),
+            "to" => query.filter.enqueued_to = Some(time(name, value)?),
+            "text" => query.filter.text = Some(value.clone()).filter(|text| !text.trim().is_empty()),
+            "cursor" => query.cursor = Some(value.clone()).filter(|cursor| !cursor.is_empty()),
+            "limit" => query.limit = Some(number(name, value)?),
+            "offset" => query.offset = Some(number(name, value)?),
+            // Unknown parameters were always ignored here; clients may send their own.
+            _ => {}
+        }
+    }
+    let filter = &query.filter;
+    query.searching = filter.statuses.len() > 1
+        || filter.company.is_some()
+        || filter.enqueued_from.is_some()
+        || filter.enqueued_to.is_some()
+        || filter.text.is_some()
+        || query.cursor.is_some();
+    if query.searching && query.offset.is_some() {
+        return Err(ApiError::bad_request("Page with cursor, not offset, when filtering by more than job and status."));
+    }
+    Ok(query)
+}
+
+/// `GET /manage/messages`: with only `activity`, one `status`, `limit` and `offset`, the list
+/// it always was; otherwise (or without `offset`) a page of a search, whose `value` holds the
+/// messages as the list's does, with `next`, `total`, `matched_by` and `body_search`.
+async fn messages_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> ApiResult<Response> {
+    admin(&caller)?;
+    let query = page_query(raw.as_deref())?;
+    if query.offset.is_some() {
+        let list = MessagesQuery {
+            activity: query.filter.activity.map(|activity| activity.to_string()),
+            status: query.filter.statuses.first().map(|status| status.as_str().to_owned()),
+            limit: query.limit,
+            offset: query.offset,
+        };
+        return messages(State(state), caller, Query(list)).await;
+    }
+    let limit = query.limit.unwrap_or(if query.searching { PAGE_LIMIT_DEFAULT } else { 100 });
+    let mut page = search(&state, &query.filter, query.cursor.as_deref(), limit).await?;
+    if !caller.may_see_scope(None) {
+        // A caller granted only some companies sees only their messages; counts would tell
+        // about the others, so there are none.
+        page.messages.retain(|message| caller.may_see_scope(message.company.as_deref()));
+        page.total = None;
+    }
+    Ok(axum::Json(page).into_response())
+}
+
+/// A search, with a cursor this server did not hand out answered 400.
+async fn search(state: &AppState, filter: &MessageFilter, cursor: Option<&str>, limit: u32) -> ApiResult<MessagePage> {
+    state.jobs.queue().search(filter, cursor, limit).await.map_err(|error| match error.is::<BadCursor>() {
+        true => ApiError::bad_request("The cursor is not one this server handed out."),
+        false => ApiError::from(error),
+    })
+}
+
+/// A message id from a path, and the message when the caller may see it; else 404.
+async fn visible_message_id(state: &AppState, caller: &Caller, id: &str) -> ApiResult<uuid::Uuid> {
+    let message = super::connector::visible_message(state, caller, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("No message {id}.")))?;
+    Ok(message.message_id)
+}
+
+async fn message_timeline(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    admin(&caller)?;
+    let id = visible_message_id(&state, &caller, &id).await?;
+    let timeline = state.jobs.queue().timeline(id).await?.unwrap_or_default();
+    Ok(axum::Json(json!({ "message_id": id, "value": timeline })).into_response())
+}
+
+/// The answer to an action on one message: what changed, or 409 with why nothing did.
+fn action_answer(outcome: ActionOutcome) -> ApiResult<Response> {
+    match &outcome.refused {
+        Some(why) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("Cannot {} message {}: {why}.", outcome.action.as_str(), outcome.message_id),
+        )),
+        None => Ok(axum::Json(outcome).into_response()),
+    }
+}
+
+async fn message_action(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, action)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    admin(&caller)?;
+    let action = match MessageAction::parse(&action) {
+        Some(action @ (MessageAction::Reprocess | MessageAction::Requeue)) => action,
+        _ => return Err(ApiError::not_found(format!("No action {action} on messages; try reprocess or requeue."))),
+    };
+    let id = visible_message_id(&state, &caller, &id).await?;
+    action_answer(state.jobs.queue().act(action, id, &caller.client_id).await?)
+}
+
+async fn delete_message(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    admin(&caller)?;
+    let id = visible_message_id(&state, &caller, &id).await?;
+    action_answer(state.jobs.queue().act(MessageAction::Delete, id, &caller.client_id).await?)
+}
+
+/// The body of `POST /manage/messages/bulk`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BulkRequest {
+    action: MessageAction,
+    ids: Option<Vec<String>>,
+    filter: Option<BulkFilter>,
+}
+
+/// A filter as JSON, with times as text.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct BulkFilter {
+    activity: Option<String>,
+    statuses: Vec<String>,
+    company: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    text: Option<String>,
+}
+
+impl BulkFilter {
+    fn parse(self) -> ApiResult<MessageFilter> {
+        let time = |name: &str, value: Option<String>| -> ApiResult<Option<i64>> {
+            value
+                .map(|value| {
+                    parse_time(&value).ok_or_else(|| {
+                        ApiError::bad_request(format!("{name} {value:?} is not an RFC 3339 time or a date."))
+                    })
+                })
+                .transpose()
+        };
+        let statuses = (self.statuses.iter())
+            .map(|name| {
+                MessageStatus::parse(name)
+                    .ok_or_else(|| ApiError::bad_request(format!("No message status is called {name}.")))
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(MessageFilter {
+            activity: self.activity.as_deref().map(activity).transpose()?,
+            statuses,
+            company: self.company.filter(|company| !company.is_empty()),
+            enqueued_from: time("from", self.from)?,
+            enqueued_to: time("to", self.to)?,
+            text: self.text.filter(|text| !text.trim().is_empty()),
+        })
+    }
+}
+
+/// `POST /manage/messages/bulk`: an action on each of `ids`, or on every message that matches
+/// `filter` (narrowed to the statuses the action applies to), in short writes of
+/// [`BULK_CHUNK`](crate::jobs::queue::BULK_CHUNK). Answers how many changed, how many were
+/// refused and the first refusals with their reasons.
+async fn bulk_action(State(state): State<AppState>, caller: Caller, body: axum::body::Bytes) -> ApiResult<Response> {
+    admin(&caller)?;
+    let request: BulkRequest = json_body(&body)?;
+    let queue = state.jobs.queue();
+    let outcome = match (request.ids, request.filter) {
+        (Some(ids), None) => {
+            if ids.len() > BULK_IDS {
+                return Err(ApiError::bad_request(format!("At most {BULK_IDS} ids at once; use a filter for more.")));
+            }
+            let (mut visible, mut unseen) = (Vec::with_capacity(ids.len()), Vec::new());
+            for id in &ids {
+                // An id the caller may not see is refused as one that does not exist.
+                match super::connector::visible_message(&state, &caller, id).await? {
+                    Some(message) => visible.push(message.message_id),
+                    None => unseen.push(activity(id)?),
+                }
+            }
+            let mut outcome = queue.act_on(request.action, &visible, &caller.client_id).await?;
+            if !unseen.is_empty() {
+                let refused =
+                    |id| ActionOutcome::refused(id, request.action, None, "there is no such message".to_owned());
+                outcome.tally(unseen.into_iter().map(refused).collect());
+            }
+            outcome
+        }
+        (None, Some(filter)) => {
+            let filter = filter.parse()?;
+            // An admin granted only some companies acts on one of them at a time.
+            match (&filter.company, caller.may_see_scope(None)) {
+                (_, true) => {}
+                (Some(company), false) if caller.may_see(company) => {}
+                _ => return Err(ApiError::forbidden("Name one of your companies in the filter.")),
+            }
+            queue.act_on_matching(request.action, &filter, &caller.client_id).await?
+        }
+        _ => return Err(ApiError::bad_request("Give either ids or a filter.")),
+    };
+    Ok(axum::Json(outcome).into_response())
+}
+
+async fn job_action(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, action)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    admin(&caller)?;
+    let job = visible_job(&state, &caller, &id)?;
+    match action.as_str() {
+        "enable" | "disable" => {
+            let enabled = action == "enable";
+            if !state.jobs.set_enabled(job.activity, enabled, &caller.client_id).await? {
+                return Err(ApiError::not_found(format!("No job {id}.")));
+            }
+            Ok(axum::Json(json!({ "activity": job.activity, "enabled": enabled })).into_response())
+        }
+        "run" => {
+            let run = state.jobs.run_now(job.activity).ok_or_else(|| ApiError::not_found(format!("No job {id}.")))?;
+            match &run.refused {
+                Some(why) => Err(ApiError::new(StatusCode::CONFLICT, format!("Cannot run job {id} now: {why}."))),
+                None => Ok((StatusCode::ACCEPTED, axum::Json(run)).into_response()),
+            }
+        }
+        _ => Err(ApiError::not_found(format!("No action {action} on jobs; try enable, disable or run."))),
+    }
+}
+
+async fn job_runs(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(page): Query<Page>,
+) -> ApiResult<Response> {
+    admin(&caller)?;
+    let job = visible_job(&state, &caller, &id)?;
+    let limit = u32::try_from(page.limit.unwrap_or(20)).unwrap_or(PAGE_LIMIT_MAX);
+    let runs = state.jobs.last_runs(job.activity, limit).await?;
+    let enabled = state.jobs.is_enabled(job.activity);
+    Ok(axum::Json(json!({ "activity": job.activity, "enabled": enabled, "value": runs })).into_response())
+}
+
+/// `GET /manage/overview`. The queue's figures span every company, so only an admin granted
+/// every company sees them.
+async fn overview(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    admin(&caller)?;
+    if !caller.may_see_scope(None) {
+        return Err(ApiError::forbidden(
+            "The overview spans every company: only an admin granted every company sees it.",
+        ));
+    }
+    Ok(axum::Json(state.jobs.overview().await?).into_response())
 }

@@ -15,6 +15,7 @@ pub mod database;
 pub mod folders;
 pub mod intake;
 pub mod job;
+pub mod overview;
 pub mod packages;
 pub mod queue;
 mod scheduler;
@@ -26,14 +27,19 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use uuid::Uuid;
 
 pub use blobs::{Blob, BlobKind, Blobs};
 pub use bodies::{Bodies, Body};
 pub use database::Database;
 pub use job::{Authorized, Job, JobSource, Mode};
-pub use queue::{AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, Queue, QueueSettings};
+pub use overview::Overview;
+pub use queue::{
+    AckOutcome, ActionOutcome, BadCursor, BodySearch, BulkOutcome, EventKind, Lease, Message, MessageAction,
+    MessageFilter, MessagePage, MessageQuery, MessageStatus, NewMessage, Queue, QueueSettings, TextMatch,
+    TimelineEvent, Total, parse_time,
+};
 
 use crate::backend::Backend;
 use crate::deployment::Deployment;
@@ -97,6 +103,23 @@ struct Inner {
     inbound: Mutex<Vec<folders::InboundWatcher>>,
     /// Canaries, quarantine and the record of their decisions.
     releases: Arc<Releases>,
+    /// Jobs an operator disabled, as last read from the queue database.
+    disabled: RwLock<HashSet<Uuid>>,
+    /// Jobs an operator asked to run now, until the scheduler starts their run.
+    run_now: Mutex<HashSet<Uuid>>,
+    /// Wakes the scheduler for a run now.
+    wake: Arc<Notify>,
+}
+
+/// The answer to "run now".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunNow {
+    /// The job.
+    pub activity: Uuid,
+    /// Whether the scheduler will start a run at once.
+    pub queued: bool,
+    /// Why not, when it will not.
+    pub refused: Option<String>,
 }
 
 impl Jobs {
@@ -141,6 +164,7 @@ impl Jobs {
         if removed > 0 {
             tracing::info!("removed {removed} body files that no message names (left by a crash)");
         }
+        let disabled = disabled_jobs(&queue)?;
         let workers = settings.workers.max(1);
         let releases = Releases::open(
             database.clone(),
@@ -162,6 +186,9 @@ impl Jobs {
             inbound: Mutex::new(Vec::new()),
             releases,
             settings,
+            disabled: RwLock::new(disabled),
+            run_now: Mutex::new(HashSet::new()),
+            wake: Arc::new(Notify::new()),
         };
         let jobs = Jobs { inner: Arc::new(inner) };
         // Watched from before the server answers, so that a file renamed in once it does is
@@ -243,6 +270,76 @@ impl Jobs {
         Ok(true)
     }
 
+    /// Enables or disables job `activity` on behalf of `actor`, kept in the queue database so
+    /// that every replica sees it (within a second). A disabled job's scheduled runs do not
+    /// happen and its messages wait as `Enqueued`; enqueue still accepts them, so that
+    /// clients that keep sending lose nothing, and enabling the job processes them. A run
+    /// under way stops taking messages. `false` when there is no such job.
+    pub async fn set_enabled(&self, activity: Uuid, enabled: bool, actor: &str) -> Result<bool> {
+        if self.job(activity).is_none() {
+            return Ok(false);
+        }
+        self.inner.queue.set_job_enabled(activity, enabled, actor).await?;
+        let mut disabled = self.inner.disabled.write().unwrap_or_else(PoisonError::into_inner);
+        match enabled {
+            true => disabled.remove(&activity),
+            false => disabled.insert(activity),
+        };
+        drop(disabled);
+        if enabled {
+            self.inner.wake.notify_one();
+        }
+        Ok(true)
+    }
+
+    /// Whether job `activity` is enabled (jobs are, until an operator disables them).
+    pub fn is_enabled(&self, activity: Uuid) -> bool {
+        !self.inner.disabled.read().unwrap_or_else(PoisonError::into_inner).contains(&activity)
+    }
+
+    /// Asks the scheduler to run job `activity` at once, whatever its recurrence: an import
+    /// job takes its waiting messages, an export job exports (this replica, without waiting
+    /// for its turn among replicas). Refused for a disabled job, and by a process that does
+    /// not process (no workers). `None` when there is no such job.
+    pub fn run_now(&self, activity: Uuid) -> Option<RunNow> {
+        self.job(activity)?;
+        let refused = if !self.is_enabled(activity) {
+            Some("the job is disabled: enable it first".to_owned())
+        } else if self.inner.settings.workers == 0 {
+            Some("this server processes nothing (workers = 0); another replica runs the job on its schedule".to_owned())
+        } else {
+            None
+        };
+        if refused.is_none() {
+            self.inner.run_now.lock().unwrap_or_else(PoisonError::into_inner).insert(activity);
+            self.inner.wake.notify_one();
+        }
+        Some(RunNow { activity, queued: refused.is_none(), refused })
+    }
+
+    /// The newest `limit` messages of job `activity`: its runs, each with its outcome, times,
+    /// execution and error.
+    pub async fn last_runs(&self, activity: Uuid, limit: u32) -> Result<Vec<Message>> {
+        let filter = MessageFilter { activity: Some(activity), ..MessageFilter::default() };
+        Ok(self.inner.queue.search(&filter, None, limit).await?.messages)
+    }
+
+    /// Reads again which jobs are disabled, for the changes other replicas made.
+    fn refresh_job_states(&self) -> Result<()> {
+        let disabled = disabled_jobs(&self.inner.queue)?;
+        *self.inner.disabled.write().unwrap_or_else(PoisonError::into_inner) = disabled;
+        Ok(())
+    }
+
+    /// Whether an operator asked to run job `activity` now; the request is taken when `take`.
+    fn wants_run_now(&self, activity: Uuid, take: bool) -> bool {
+        let mut run_now = self.inner.run_now.lock().unwrap_or_else(PoisonError::into_inner);
+        match take {
+            true => run_now.remove(&activity),
+            false => run_now.contains(&activity),
+        }
+    }
+
     /// Brings the jobs made through the management API up to date with the queue's
     /// PostgreSQL database, where another replica may have created, changed or deleted one.
     fn refresh_api_jobs(&self) -> Result<()> {
@@ -305,6 +402,12 @@ pub(crate) fn stored_jobs(queue: &Queue) -> Result<Vec<Job>> {
             Ok(Job { source: JobSource::Api, ..job })
         })
         .collect()
+}
+
+/// The jobs disabled in `queue`'s database.
+fn disabled_jobs(queue: &Queue) -> Result<HashSet<Uuid>> {
+    let states = queue.job_states_blocking()?;
+    Ok(states.into_iter().filter(|(_, enabled)| !enabled).map(|(activity, _)| activity).collect())
 }
 
 /// Syncs the file at `path` to disk.

@@ -17,7 +17,9 @@
 //! Two backends keep it, each with its SQL in one place: the server's SQLite database for one
 //! process (`queue/sqlite.rs`), or PostgreSQL for replicas that share it
 //! (`queue/postgres.rs`). Callers see one [`Queue`].
+mod actions;
 mod postgres;
+mod search;
 mod sqlite;
 
 use std::path::{Path, PathBuf};
@@ -34,7 +36,13 @@ use super::database::Database;
 use crate::backend::Postgres;
 use crate::store::Operation;
 
+pub use actions::{ActionOutcome, BULK_CHUNK, BulkOutcome, EventKind, MessageAction, TimelineEvent};
 pub use postgres::CHANNEL;
+pub use search::{
+    BODY_SEARCH_BODIES, BODY_SEARCH_PREFIX, BODY_SEARCH_TIME, BadCursor, BodySearch, COUNT_CAP, MessageFilter,
+    MessagePage, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, TextMatch, Total, parse_time,
+};
+use search::{Dialect, Narrowing, Position};
 
 /// A message's status. The names are those of D365's message status, plus `Downloaded` (from
 /// its job-status contract) and `Poisoned`.
@@ -291,6 +299,10 @@ pub struct Queue {
     backend: Backend,
     bodies: Bodies,
     settings: QueueSettings,
+    /// Bodies a body search reads per page ([`BODY_SEARCH_BODIES`]; tests lower it).
+    body_search_bodies: u64,
+    /// Messages a bulk action changes per write ([`BULK_CHUNK`]; tests lower it).
+    bulk_chunk: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -337,13 +349,15 @@ impl Default for QueueSettings {
 impl Queue {
     /// The queue in the server's SQLite `database`, with large bodies in `bodies`.
     pub fn new(database: Database, bodies: Bodies, settings: QueueSettings) -> Queue {
-        Queue { backend: Backend::Sqlite(sqlite::SqliteQueue { database }), bodies, settings }
+        let backend = Backend::Sqlite(sqlite::SqliteQueue { database });
+        Queue { backend, bodies, settings, body_search_bodies: BODY_SEARCH_BODIES, bulk_chunk: BULK_CHUNK }
     }
 
     /// The queue in a PostgreSQL database that replicas share; `bodies` holds only the files
     /// on their way in or out.
     pub fn postgres(postgres: Postgres, bodies: Bodies, settings: QueueSettings) -> Queue {
-        Queue { backend: Backend::Postgres(postgres::PgQueue { postgres }), bodies, settings }
+        let backend = Backend::Postgres(postgres::PgQueue { postgres });
+        Queue { backend, bodies, settings, body_search_bodies: BODY_SEARCH_BODIES, bulk_chunk: BULK_CHUNK }
     }
 
     /// The server's SQLite database, when that is the backend.
@@ -676,6 +690,335 @@ impl Queue {
             Backend::Sqlite(queue) => queue.delete_job_definition(activity).await,
             Backend::Postgres(queue) => queue.delete_job_definition(activity).await,
         }
+    }
+
+    /// One page of the messages matching `filter`, newest first, after `cursor` (from the
+    /// previous page's `next`; `None` for the first page), at most `limit` (1 to
+    /// [`PAGE_LIMIT_MAX`]). A cursor this server did not hand out is an error whose root cause
+    /// is [`BadCursor`].
+    ///
+    /// The filter's text, when it names a message id or some message's external correlation id,
+    /// finds exactly those; otherwise it is looked for inside bodies, newest first, within a
+    /// budget per page ([`BODY_SEARCH_BODIES`], [`BODY_SEARCH_TIME`], the first
+    /// [`BODY_SEARCH_PREFIX`] bytes of each), and the page says how far it got.
+    pub async fn search(&self, filter: &MessageFilter, cursor: Option<&str>, limit: u32) -> Result<MessagePage> {
+        let limit = limit.clamp(1, PAGE_LIMIT_MAX);
+        let after = match cursor.map(str::trim).filter(|cursor| !cursor.is_empty()) {
+            Some(cursor) => Some(Position::decode(cursor)?),
+            None => None,
+        };
+        let narrowing = self.narrowing(filter).await?;
+        let matched_by = match &narrowing {
+            Narrowing::None => None,
+            Narrowing::Id(_) => Some(TextMatch::MessageId),
+            Narrowing::Correlation(_) => Some(TextMatch::CorrelationId),
+            Narrowing::Body(_) => Some(TextMatch::Body),
+        };
+        if let Narrowing::Body(text) = &narrowing {
+            return self.search_bodies(filter, text.as_bytes(), after, limit).await;
+        }
+        let mut rows = self.walk(filter, &narrowing, after, limit + 1).await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = match more {
+            true => rows.last().map(|(_, position)| position.encode()),
+            false => None,
+        };
+        let (sql, params) = search::count(self.dialect(), filter, &narrowing);
+        let count = match &self.backend {
+            Backend::Sqlite(queue) => queue.count(sql, params).await?,
+            Backend::Postgres(queue) => queue.count(sql, params).await?,
+        };
+        Ok(MessagePage {
+            messages: rows.into_iter().map(|(message, _)| message).collect(),
+            next,
+            total: Some(Total { count: count.min(COUNT_CAP), capped: count > COUNT_CAP }),
+            matched_by,
+            body_search: None,
+        })
+    }
+
+    fn dialect(&self) -> Dialect {
+        match &self.backend {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// What the filter's text narrows the search to: a message id or a correlation id some
+    /// message has, else text to look for in bodies.
+    async fn narrowing(&self, filter: &MessageFilter) -> Result<Narrowing> {
+        let Some(text) = filter.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) else {
+            return Ok(Narrowing::None);
+        };
+        let id = Uuid::parse_str(text.trim_start_matches('{').trim_end_matches('}')).ok();
+        let (id_known, correlation_known) = match &self.backend {
+            Backend::Sqlite(queue) => queue.known(id, text.to_owned()).await?,
+            Backend::Postgres(queue) => queue.known(id, text.to_owned()).await?,
+        };
+        Ok(match (id, id_known, correlation_known) {
+            (Some(id), true, _) => Narrowing::Id(id),
+            (_, _, true) => Narrowing::Correlation(text.to_owned()),
+            _ => Narrowing::Body(text.to_ascii_lowercase()),
+        })
+    }
+
+    /// The newest `limit` messages matching `filter` and `narrowing` after `after`, with their
+    /// places in the order: one index walk per status, merged.
+    async fn walk(
+        &self,
+        filter: &MessageFilter,
+        narrowing: &Narrowing,
+        after: Option<Position>,
+        limit: u32,
+    ) -> Result<Vec<(Message, Position)>> {
+        let walks: Vec<_> = search::status_walks(filter, narrowing)
+            .into_iter()
+            .map(|status| {
+                let columns = match &self.backend {
+                    Backend::Sqlite(_) => sqlite::SEARCH_COLUMNS,
+                    Backend::Postgres(_) => postgres::SEARCH_COLUMNS,
+                };
+                search::walk(self.dialect(), columns, filter, status, narrowing, after, limit)
+            })
+            .collect();
+        let rows = match &self.backend {
+            Backend::Sqlite(queue) => queue.walks(walks).await?,
+            Backend::Postgres(queue) => queue.walks(walks).await?,
+        };
+        Ok(search::merge(rows, limit as usize))
+    }
+
+    /// A page of the messages matching `filter` whose body holds `needle` (lowercase), read
+    /// newest first from `after` until the page is full, the messages run out, or the budget
+    /// does.
+    async fn search_bodies(
+        &self,
+        filter: &MessageFilter,
+        needle: &[u8],
+        after: Option<Position>,
+        limit: u32,
+    ) -> Result<MessagePage> {
+        let deadline = std::time::Instant::now() + BODY_SEARCH_TIME;
+        let (mut found, mut searched, mut position) = (Vec::new(), BodySearch::default(), after);
+        let mut buffer = Vec::new();
+        let mut exhausted = false;
+        'walk: loop {
+            let left = self.body_search_bodies.saturating_sub(searched.scanned);
+            if left == 0 || std::time::Instant::now() >= deadline {
+                searched.stopped_by_budget = true;
+                break;
+            }
+            let batch = search::BODY_SEARCH_BATCH.min(u32::try_from(left).unwrap_or(u32::MAX));
+            let rows = self.walk(filter, &Narrowing::None, position, batch).await?;
+            let ids: Vec<Uuid> = rows.iter().map(|(message, _)| message.message_id).collect();
+            let mut bodies: std::collections::HashMap<Uuid, Vec<u8>> =
+                self.body_prefixes(ids).await?.into_iter().collect();
+            let short = rows.len() < batch as usize;
+            for (message, row_position) in rows {
+                if found.len() >= limit as usize {
+                    break 'walk;
+                }
+                if std::time::Instant::now() >= deadline {
+                    searched.stopped_by_budget = true;
+                    break 'walk;
+                }
+                position = Some(row_position);
+                if let Some(body) = bodies.remove(&message.message_id) {
+                    searched.scanned += 1;
+                    searched.scanned_bytes += body.len() as u64;
+                    searched.oldest_scanned = Some(message.enqueue_date_time.clone());
+                    if search::body_contains(&body, needle, &mut buffer) {
+                        found.push(message);
+                    }
+                }
+            }
+            if short {
+                exhausted = true;
+                break;
+            }
+        }
+        // A full page ends where the search stopped; so does one the budget cut short.
+        let next = match exhausted {
+            true => None,
+            false => position.map(Position::encode),
+        };
+        Ok(MessagePage {
+            messages: found,
+            next,
+            total: None,
+            matched_by: Some(TextMatch::Body),
+            body_search: Some(searched),
+        })
+    }
+
+    /// The first [`BODY_SEARCH_PREFIX`] bytes of the bodies of `ids` that have one.
+    async fn body_prefixes(&self, ids: Vec<Uuid>) -> Result<Vec<(Uuid, Vec<u8>)>> {
+        match &self.backend {
+            Backend::Sqlite(queue) => {
+                let (mut inline, files) = queue.body_prefixes(ids, BODY_SEARCH_PREFIX).await?;
+                let bodies = self.bodies.clone();
+                let read = tokio::task::spawn_blocking(move || {
+                    files
+                        .into_iter()
+                        .filter_map(|id| {
+                            // A body removed meanwhile (its message expired or deleted) is skipped.
+                            let file = std::fs::File::open(bodies.path(&id.to_string())).ok()?;
+                            let mut prefix = Vec::new();
+                            std::io::Read::read_to_end(
+                                &mut std::io::Read::take(file, BODY_SEARCH_PREFIX as u64),
+                                &mut prefix,
+                            )
+                            .ok()?;
+                            Some((id, prefix))
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .await
+                .context("reading bodies panicked")?;
+                inline.extend(read);
+                Ok(inline)
+            }
+            Backend::Postgres(queue) => queue.body_prefixes(ids).await,
+        }
+    }
+
+    /// The life of message `id`, oldest step first: from its own record (enqueue, the last
+    /// processing attempt and how it ended, retries and deliveries counted, the last dequeue
+    /// and download, the ack) and the operator actions taken on it. `None` when there is no
+    /// such message and no action was ever recorded for it.
+    pub async fn timeline(&self, id: Uuid) -> Result<Option<Vec<TimelineEvent>>> {
+        let (message, events) = match &self.backend {
+            Backend::Sqlite(queue) => queue.events(id).await?,
+            Backend::Postgres(queue) => queue.events(id).await?,
+        };
+        if message.is_none() && events.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(actions::timeline(message.as_ref(), events)))
+    }
+
+    /// Does `action` to message `id` on behalf of `actor`, and says what changed, or why
+    /// nothing did.
+    pub async fn act(&self, action: MessageAction, id: Uuid, actor: &str) -> Result<ActionOutcome> {
+        let mut outcomes = self.apply(action, vec![id], actor).await?;
+        outcomes.pop().context("an action answered for no message")
+    }
+
+    /// Does `action` to each of `ids`, [`BULK_CHUNK`] to a write.
+    pub async fn act_on(&self, action: MessageAction, ids: &[Uuid], actor: &str) -> Result<BulkOutcome> {
+        let mut outcome = BulkOutcome::default();
+        for chunk in ids.chunks(self.bulk_chunk.max(1)) {
+            outcome.add(self.apply(action, chunk.to_vec(), actor).await?);
+        }
+        Ok(outcome)
+    }
+
+    /// Does `action` to every message matching `filter` (narrowed to the statuses the action
+    /// applies to), page by page of [`BULK_CHUNK`], each page one short write, so that a bulk
+    /// action over a million messages never holds the writer for long.
+    pub async fn act_on_matching(
+        &self,
+        action: MessageAction,
+        filter: &MessageFilter,
+        actor: &str,
+    ) -> Result<BulkOutcome> {
+        let mut outcome = BulkOutcome::default();
+        let Some(filter) = search::eligible(filter, action.statuses()) else { return Ok(outcome) };
+        let mut cursor: Option<String> = None;
+        loop {
+            let chunk = u32::try_from(self.bulk_chunk).unwrap_or(PAGE_LIMIT_MAX);
+            let page = self.search(&filter, cursor.as_deref(), chunk).await?;
+            let ids: Vec<Uuid> = page.messages.iter().map(|message| message.message_id).collect();
+            if !ids.is_empty() {
+                outcome.add(self.apply(action, ids, actor).await?);
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(outcome)
+    }
+
+    async fn apply(&self, action: MessageAction, ids: Vec<Uuid>, actor: &str) -> Result<Vec<ActionOutcome>> {
+        match &self.backend {
+            Backend::Sqlite(queue) => {
+                let (outcomes, files) = queue.apply(action, ids, actor.to_owned()).await?;
+                for name in files {
+                    let path = self.bodies.path(&name);
+                    if let Err(error) = tokio::fs::remove_file(&path).await
+                        && error.kind() != std::io::ErrorKind::NotFound
+                    {
+                        tracing::warn!(file = %path.display(), "cannot remove a deleted message's body: {error}");
+                    }
+                }
+                Ok(outcomes)
+            }
+            Backend::Postgres(queue) => queue.apply(action, ids, actor).await,
+        }
+    }
+
+    /// The jobs an operator enabled or disabled, and which (blocking).
+    pub fn job_states_blocking(&self) -> Result<Vec<(Uuid, bool)>> {
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.job_states_blocking(),
+            Backend::Postgres(queue) => queue.postgres.block_on(queue.job_states()),
+        }
+    }
+
+    /// Keeps whether job `activity` is enabled, where every replica reads it.
+    pub async fn set_job_enabled(&self, activity: Uuid, enabled: bool, actor: &str) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.set_job_enabled(activity, enabled, actor.to_owned()).await,
+            Backend::Postgres(queue) => queue.set_job_enabled(activity, enabled, actor).await,
+        }
+    }
+
+    /// How many messages each job has in each status.
+    pub async fn depth(&self) -> Result<Vec<(Uuid, MessageStatus, u64)>> {
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.depth().await,
+            Backend::Postgres(queue) => queue.depth().await,
+        }
+    }
+
+    /// The enqueue time (milliseconds) of each job's oldest message waiting to be processed.
+    pub async fn oldest_waiting(&self) -> Result<Vec<(Uuid, i64)>> {
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.oldest_waiting().await,
+            Backend::Postgres(queue) => queue.oldest_waiting().await,
+        }
+    }
+
+    /// The query plans of a search's walks for `filter` (SQLite: `EXPLAIN QUERY PLAN`;
+    /// PostgreSQL: `EXPLAIN`), one list of lines per walk, as a page after `cursor` would run
+    /// them. For tests that check the walks use their indexes.
+    pub async fn search_plans(&self, filter: &MessageFilter, cursor: Option<&str>) -> Result<Vec<Vec<String>>> {
+        let after = cursor.map(Position::decode).transpose()?;
+        let narrowing = self.narrowing(filter).await?;
+        let narrowing = match narrowing {
+            Narrowing::Body(_) => Narrowing::None,
+            other => other,
+        };
+        let mut plans = Vec::new();
+        for status in search::status_walks(filter, &narrowing) {
+            let columns = match &self.backend {
+                Backend::Sqlite(_) => sqlite::SEARCH_COLUMNS,
+                Backend::Postgres(_) => postgres::SEARCH_COLUMNS,
+            };
+            let (sql, params) = search::walk(self.dialect(), columns, filter, status, &narrowing, after, 51);
+            plans.push(match &self.backend {
+                Backend::Sqlite(queue) => {
+                    let queue = queue.clone();
+                    tokio::task::spawn_blocking(move || queue.plan_blocking(&sql, &params))
+                        .await
+                        .context("planning panicked")??
+                }
+                Backend::Postgres(queue) => queue.plan(&sql, &params).await?,
+            });
+        }
+        Ok(plans)
     }
 
     /// The names of every body file a message row names (none with PostgreSQL, which keeps

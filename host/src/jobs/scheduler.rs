@@ -38,10 +38,12 @@ pub(super) async fn run(jobs: Jobs) {
     // lost wake-up only waits for the tick.
     let enqueued = Arc::new(tokio::sync::Notify::new());
     let _listening = jobs.queue().postgres_database().map(|postgres| postgres.listen(CHANNEL, enqueued.clone()));
+    let wake = jobs.inner.wake.clone();
     loop {
         tokio::select! {
             _ = ticks.tick() => {}
             _ = enqueued.notified() => {}
+            _ = wake.notified() => {}
             _ = stopping.wait_for(|stopping| *stopping) => break,
         }
         let now = Instant::now();
@@ -53,18 +55,35 @@ pub(super) async fn run(jobs: Jobs) {
                 let (jobs, job) = (jobs.clone(), job.clone());
                 spawn_blocking_logged("monitoring", move || jobs.monitor(&job));
             }
+            // A disabled job's runs do not happen (monitoring still settles what a dead
+            // process left); its messages wait.
+            if !jobs.is_enabled(job.activity) {
+                continue;
+            }
+            // A run now waits only for a run of the job under way to end.
+            if jobs.wants_run_now(job.activity, false) {
+                if jobs.inner.running.lock().unwrap_or_else(PoisonError::into_inner).insert(job.activity) {
+                    jobs.wants_run_now(job.activity, true);
+                    processing.insert(job.activity, now + job.processing);
+                    tokio::spawn(jobs.clone().process(job, true));
+                }
+                continue;
+            }
             if processing.get(&job.activity).is_none_or(|due| *due <= now) {
                 processing.insert(job.activity, now + job.processing);
                 if jobs.inner.running.lock().unwrap_or_else(PoisonError::into_inner).insert(job.activity) {
-                    tokio::spawn(jobs.clone().process(job));
+                    tokio::spawn(jobs.clone().process(job, false));
                 }
             }
         }
-        // Only replicas sharing a database see jobs made elsewhere.
+        // Only replicas sharing a database see jobs made, enabled or disabled elsewhere.
         if refresh <= now && jobs.queue().postgres_database().is_some() {
             refresh = now + REFRESH_JOBS;
             let jobs = jobs.clone();
-            spawn_blocking_logged("refreshing the jobs", move || jobs.refresh_api_jobs());
+            spawn_blocking_logged("refreshing the jobs", move || {
+                jobs.refresh_api_jobs()?;
+                jobs.refresh_job_states()
+            });
         }
         if cleanup <= now {
             cleanup = now + jobs.settings().queue.cleanup_interval;
@@ -83,11 +102,13 @@ fn spawn_blocking_logged(what: &'static str, work: impl FnOnce() -> Result<()> +
 }
 
 impl Jobs {
-    /// One processing run of `job`: its queued messages (imports) or one export.
-    async fn process(self, job: Arc<Job>) {
+    /// One processing run of `job`: its queued messages (imports) or one export. A run an
+    /// operator asked for (`on_request`) exports without waiting for this replica's turn.
+    async fn process(self, job: Arc<Job>, on_request: bool) {
         let stopping = self.stopping();
         loop {
-            if *stopping.borrow() {
+            // A job disabled meanwhile takes no more messages.
+            if *stopping.borrow() || !self.is_enabled(job.activity) {
                 break;
             }
             let Ok(permit) = self.inner.workers.clone().acquire_owned().await else { break };
@@ -96,7 +117,7 @@ impl Jobs {
                 let exported = tokio::task::spawn_blocking(move || {
                     let _permit = permit;
                     // Replicas sharing the queue export once per due time between them.
-                    if !jobs.queue().take_turn_blocking(task_job.activity, task_job.processing)? {
+                    if !on_request && !jobs.queue().take_turn_blocking(task_job.activity, task_job.processing)? {
                         return Ok(());
                     }
                     jobs.export(&task_job)

@@ -23,6 +23,8 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
+use super::actions::{self, ActionOutcome, Change, MessageAction, StoredEvent};
+use super::search::{Param, Position};
 use super::{AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, format_millis};
 use crate::backend::Postgres;
 use crate::store::Operation;
@@ -37,6 +39,11 @@ pub(super) const CHUNK: usize = 1024 * 1024;
 const COLUMNS: &str = "id, activity, operation, entity, company, external_id, status, enqueued_at, enqueue_user,
     processing_started, processing_completed, last_dequeue, last_download, acked_at, ack_user, retry_count,
     dequeue_count, execution, records, error, body_size, blob, pop_receipt";
+
+/// The columns of a search: a message's, then its place in the order.
+pub(super) const SEARCH_COLUMNS: &str = "id, activity, operation, entity, company, external_id, status, enqueued_at,
+    enqueue_user, processing_started, processing_completed, last_dequeue, last_download, acked_at, ack_user,
+    retry_count, dequeue_count, execution, records, error, body_size, blob, pop_receipt, enqueued_at, seq";
 
 /// Where a new message's body comes from.
 pub(super) enum Source<'a> {
@@ -374,6 +381,8 @@ impl PgQueue {
             .await?;
         let names: Vec<String> = removed.iter().map(|row| row.get(0)).collect();
         transaction.execute("DELETE FROM queue_bodies WHERE name = ANY($1)", &[&names]).await?;
+        // An operator action's record goes with the messages of its time.
+        transaction.execute("DELETE FROM queue_message_events WHERE at < $1", &[&before]).await?;
         transaction.commit().await?;
         Ok(names.len())
     }
@@ -439,6 +448,209 @@ impl PgQueue {
         }
         file.flush().await?;
         Ok(())
+    }
+
+    /// Runs each of `walks` (SQL and parameters from `search`), pipelined on one connection.
+    pub(super) async fn walks(&self, walks: Vec<(String, Vec<Param>)>) -> Result<Vec<Vec<(Message, Position)>>> {
+        let client = self.postgres.client().await?;
+        let queries = walks.iter().map(|(sql, params)| {
+            let client = &client;
+            async move {
+                let values: Vec<Value> = params.iter().map(Value::from).collect();
+                let statement = client.prepare_cached(sql).await?;
+                let rows = client.query(&statement, &sql_params(&values)).await?;
+                rows.iter()
+                    .map(|row| {
+                        let position = Position { enqueued: row.try_get(23)?, seq: row.try_get(24)? };
+                        Ok((message_from_row(row)?, position))
+                    })
+                    .collect::<Result<Vec<_>>>()
+            }
+        });
+        futures_util::future::try_join_all(queries).await
+    }
+
+    /// The single number `sql` answers.
+    pub(super) async fn count(&self, sql: String, params: Vec<Param>) -> Result<u64> {
+        let client = self.postgres.client().await?;
+        let values: Vec<Value> = params.iter().map(Value::from).collect();
+        let statement = client.prepare_cached(&sql).await?;
+        let count: i64 = client.query_one(&statement, &sql_params(&values)).await?.try_get(0)?;
+        Ok(count.max(0) as u64)
+    }
+
+    /// Whether message `id` exists, and whether any message has `text` as its external id.
+    pub(super) async fn known(&self, id: Option<Uuid>, text: String) -> Result<(bool, bool)> {
+        let client = self.postgres.client().await?;
+        let id_known = match id {
+            Some(id) => client.query_opt("SELECT 1 FROM queue_messages WHERE id = $1", &[&id]).await?.is_some(),
+            None => false,
+        };
+        let correlation_known =
+            client.query_opt("SELECT 1 FROM queue_messages WHERE external_id = $1 LIMIT 1", &[&text]).await?.is_some();
+        Ok((id_known, correlation_known))
+    }
+
+    /// The first chunk (up to [`CHUNK`] bytes) of the bodies of `ids` that have one.
+    pub(super) async fn body_prefixes(&self, ids: Vec<Uuid>) -> Result<Vec<(Uuid, Vec<u8>)>> {
+        let client = self.postgres.client().await?;
+        let names: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let rows =
+            client.query("SELECT name, data FROM queue_bodies WHERE name = ANY($1) AND chunk = 0", &[&names]).await?;
+        let mut prefixes = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Ok(id) = Uuid::parse_str(row.try_get(0)?) {
+                prefixes.push((id, row.try_get(1)?));
+            }
+        }
+        Ok(prefixes)
+    }
+
+    /// The operator actions recorded for message `id`, oldest first, and the message.
+    pub(super) async fn events(&self, id: Uuid) -> Result<(Option<Message>, Vec<StoredEvent>)> {
+        let client = self.postgres.client().await?;
+        let message = read_message(&client, id).await?;
+        let rows = client
+            .query("SELECT at, kind, actor, detail FROM queue_message_events WHERE message = $1 ORDER BY seq", &[&id])
+            .await?;
+        let events = rows
+            .iter()
+            .map(|row| {
+                Ok(StoredEvent {
+                    at: row.try_get(0)?,
+                    kind: row.try_get(1)?,
+                    actor: row.try_get(2)?,
+                    detail: row.try_get(3)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((message, events))
+    }
+
+    /// Applies `action` to each of `ids` in one transaction, each row locked while it is
+    /// decided on, recording each change.
+    pub(super) async fn apply(&self, action: MessageAction, ids: Vec<Uuid>, actor: &str) -> Result<Vec<ActionOutcome>> {
+        let mut client = self.postgres.client().await?;
+        let transaction = client.transaction().await?;
+        let mut outcomes = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = transaction
+                .query_opt(&format!("SELECT {COLUMNS} FROM queue_messages WHERE id = $1 FOR UPDATE"), &[&id])
+                .await?;
+            let Some(message) = row.as_ref().map(message_from_row).transpose()? else {
+                outcomes.push(ActionOutcome::refused(id, action, None, "there is no such message".to_owned()));
+                continue;
+            };
+            let change = match actions::decide(action, message.status, message.direction) {
+                Ok(change) => change,
+                Err(why) => {
+                    outcomes.push(ActionOutcome::refused(id, action, Some(message.status), why));
+                    continue;
+                }
+            };
+            match change {
+                Change::Enqueue => {
+                    transaction
+                        .execute(
+                            "UPDATE queue_messages SET status = 'Enqueued', retry_count = 0, error = NULL,
+                                 pop_receipt = NULL, visible_at = NULL
+                             WHERE id = $1",
+                            &[&id],
+                        )
+                        .await?;
+                    transaction
+                        .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &message.activity_id.to_string()])
+                        .await?;
+                }
+                Change::Deliver => {
+                    transaction
+                        .execute(
+                            "UPDATE queue_messages SET status = 'Processed', dequeue_count = 0, pop_receipt = NULL,
+                                 visible_at = NULL
+                             WHERE id = $1",
+                            &[&id],
+                        )
+                        .await?;
+                }
+                Change::Delete => {
+                    transaction.execute("DELETE FROM queue_messages WHERE id = $1", &[&id]).await?;
+                    transaction.execute("DELETE FROM queue_bodies WHERE name = $1", &[&id.to_string()]).await?;
+                }
+            }
+            transaction
+                .execute(
+                    "INSERT INTO queue_message_events (message, at, kind, actor, detail)
+                     VALUES ($1, wharf_now_ms(), $2, $3, $4)",
+                    &[&id, &action.as_str(), &actor, &actions::event_detail(&message, change)],
+                )
+                .await?;
+            outcomes.push(ActionOutcome {
+                message_id: id,
+                action,
+                changed: true,
+                from: Some(message.status),
+                to: change.status(),
+                refused: None,
+            });
+        }
+        transaction.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// Every job an operator enabled or disabled, and which.
+    pub(super) async fn job_states(&self) -> Result<Vec<(Uuid, bool)>> {
+        let client = self.postgres.client().await?;
+        let rows = client.query("SELECT activity, enabled FROM queue_job_state", &[]).await?;
+        rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect()
+    }
+
+    pub(super) async fn set_job_enabled(&self, activity: Uuid, enabled: bool, actor: &str) -> Result<()> {
+        let client = self.postgres.client().await?;
+        client
+            .execute(
+                "INSERT INTO queue_job_state (activity, enabled, changed_at, changed_by)
+                 VALUES ($1, $2, wharf_now_ms(), $3)
+                 ON CONFLICT (activity) DO UPDATE SET enabled = excluded.enabled,
+                     changed_at = excluded.changed_at, changed_by = excluded.changed_by",
+                &[&activity, &enabled, &actor],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Messages per job and status.
+    pub(super) async fn depth(&self) -> Result<Vec<(Uuid, MessageStatus, u64)>> {
+        let client = self.postgres.client().await?;
+        let rows = client
+            .query("SELECT activity, status, count(*) FROM queue_messages GROUP BY activity, status", &[])
+            .await?;
+        let mut depth = Vec::new();
+        for row in rows {
+            if let Some(status) = MessageStatus::parse(row.try_get(1)?) {
+                depth.push((row.try_get(0)?, status, row.try_get::<_, i64>(2)?.max(0) as u64));
+            }
+        }
+        Ok(depth)
+    }
+
+    /// The enqueue time of each job's oldest waiting message.
+    pub(super) async fn oldest_waiting(&self) -> Result<Vec<(Uuid, i64)>> {
+        let client = self.postgres.client().await?;
+        let rows = client
+            .query(
+                "SELECT activity, min(enqueued_at) FROM queue_messages WHERE status = 'Enqueued' GROUP BY activity",
+                &[],
+            )
+            .await?;
+        rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect()
+    }
+
+    /// The plan PostgreSQL chooses for `sql` (for tests).
+    pub(super) async fn plan(&self, sql: &str, params: &[Param]) -> Result<Vec<String>> {
+        let client = self.postgres.client().await?;
+        let values: Vec<Value> = params.iter().map(Value::from).collect();
+        let rows = client.query(&format!("EXPLAIN {sql}"), &sql_params(&values)).await?;
+        rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
     }
 }
 
@@ -569,4 +781,35 @@ fn message_from_row(row: &Row) -> Result<Message> {
         pop_receipt: row.try_get(22)?,
         file_uploaded: size > 0,
     })
+}
+
+/// A search parameter as PostgreSQL takes it.
+#[derive(Debug)]
+enum Value {
+    Text(String),
+    Int(i64),
+    Uuid(Uuid),
+}
+
+impl From<&Param> for Value {
+    fn from(param: &Param) -> Value {
+        match param {
+            Param::Text(text) => Value::Text(text.clone()),
+            Param::Int(int) => Value::Int(*int),
+            Param::Uuid(id) => Value::Uuid(*id),
+        }
+    }
+}
+
+fn sql_params(values: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+    values
+        .iter()
+        .map(|value| -> &(dyn tokio_postgres::types::ToSql + Sync) {
+            match value {
+                Value::Text(text) => text,
+                Value::Int(int) => int,
+                Value::Uuid(id) => id,
+            }
+        })
+        .collect()
 }

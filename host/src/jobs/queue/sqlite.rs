@@ -7,6 +7,8 @@ use anyhow::{Context as _, Result};
 use rusqlite::{Connection, OptionalExtension as _, Row, params};
 use uuid::Uuid;
 
+use super::actions::{self, ActionOutcome, Change, MessageAction, StoredEvent};
+use super::search::{Param, Position};
 use super::{
     AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, format_millis, now_millis, pop_receipt,
 };
@@ -16,6 +18,11 @@ use crate::store::Operation;
 const COLUMNS: &str = "id, activity, operation, entity, company, external_id, status, enqueued_at, enqueue_user,
     processing_started, processing_completed, last_dequeue, last_download, acked_at, ack_user, retry_count,
     dequeue_count, execution, records, error, body_size, blob, pop_receipt";
+
+/// The columns of a search: a message's, then its place in the order.
+pub(super) const SEARCH_COLUMNS: &str = "id, activity, operation, entity, company, external_id, status, enqueued_at,
+    enqueue_user, processing_started, processing_completed, last_dequeue, last_download, acked_at, ack_user,
+    retry_count, dequeue_count, execution, records, error, body_size, blob, pop_receipt, enqueued_at, seq";
 
 /// The queue in the server database.
 #[derive(Debug, Clone)]
@@ -307,6 +314,8 @@ impl SqliteQueue {
     /// names of the body files to delete.
     pub(super) fn expire_blocking(&self, before: i64) -> Result<Vec<String>> {
         self.database.write_blocking(move |connection| {
+            // An operator action's record goes with the messages of its time.
+            connection.prepare_cached("DELETE FROM queue_message_events WHERE at < ?1")?.execute([before])?;
             let mut statement = connection.prepare_cached(
                 "DELETE FROM queue_messages
                  WHERE enqueued_at < ?1 AND status NOT IN ('Processing', 'Preprocessing')
@@ -362,6 +371,274 @@ impl SqliteQueue {
             let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
+    }
+
+    /// Runs each of `walks` (SQL and parameters from `search`) in one read.
+    pub(super) async fn walks(&self, walks: Vec<(String, Vec<Param>)>) -> Result<Vec<Vec<(Message, Position)>>> {
+        self.database
+            .read_async(move |connection| {
+                walks
+                    .iter()
+                    .map(|(sql, params)| {
+                        let mut statement = connection.prepare_cached(sql)?;
+                        let rows = statement
+                            .query_map(rusqlite::params_from_iter(params.iter().map(value)), |row| {
+                                Ok((message_from_row(row)?, Position { enqueued: row.get(23)?, seq: row.get(24)? }))
+                            })?;
+                        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                    })
+                    .collect()
+            })
+            .await
+    }
+
+    /// The single number `sql` answers.
+    pub(super) async fn count(&self, sql: String, params: Vec<Param>) -> Result<u64> {
+        self.database
+            .read_async(move |connection| {
+                let count: i64 = connection
+                    .prepare_cached(&sql)?
+                    .query_row(rusqlite::params_from_iter(params.iter().map(value)), |row| row.get(0))?;
+                Ok(count.max(0) as u64)
+            })
+            .await
+    }
+
+    /// Whether message `id` exists, and whether any message has `text` as its external id.
+    pub(super) async fn known(&self, id: Option<Uuid>, text: String) -> Result<(bool, bool)> {
+        self.database
+            .read_async(move |connection| {
+                let id_known = match id {
+                    Some(id) => connection
+                        .prepare_cached("SELECT 1 FROM queue_messages WHERE id = ?1")?
+                        .query_row([id.to_string()], |_| Ok(()))
+                        .optional()?
+                        .is_some(),
+                    None => false,
+                };
+                let correlation_known = connection
+                    .prepare_cached("SELECT 1 FROM queue_messages WHERE external_id = ?1 LIMIT 1")?
+                    .query_row([text], |_| Ok(()))
+                    .optional()?
+                    .is_some();
+                Ok((id_known, correlation_known))
+            })
+            .await
+    }
+
+    /// The first `prefix` bytes of each inline body among `ids`, and the ids whose body is a
+    /// file (empty bodies are neither).
+    pub(super) async fn body_prefixes(
+        &self,
+        ids: Vec<Uuid>,
+        prefix: usize,
+    ) -> Result<(Vec<(Uuid, Vec<u8>)>, Vec<Uuid>)> {
+        self.database
+            .read_async(move |connection| {
+                let mut statement = connection.prepare_cached(
+                    "SELECT body IS NULL, substr(body, 1, ?2), body_size FROM queue_messages WHERE id = ?1",
+                )?;
+                let (mut inline, mut files) = (Vec::new(), Vec::new());
+                for id in ids {
+                    let row = statement
+                        .query_row(params![id.to_string(), prefix as i64], |row| {
+                            Ok((row.get::<_, bool>(0)?, row.get::<_, Option<Vec<u8>>>(1)?, row.get::<_, i64>(2)?))
+                        })
+                        .optional()?;
+                    match row {
+                        Some((true, _, size)) if size > 0 => files.push(id),
+                        Some((false, Some(body), _)) => inline.push((id, body)),
+                        _ => {}
+                    }
+                }
+                Ok((inline, files))
+            })
+            .await
+    }
+
+    /// The operator actions recorded for message `id`, oldest first, and the message.
+    pub(super) async fn events(&self, id: Uuid) -> Result<(Option<Message>, Vec<StoredEvent>)> {
+        self.database
+            .read_async(move |connection| {
+                let message = read_message(connection, id)?;
+                let mut statement = connection.prepare_cached(
+                    "SELECT at, kind, actor, detail FROM queue_message_events WHERE message = ?1 ORDER BY seq",
+                )?;
+                let events = statement.query_map([id.to_string()], |row| {
+                    Ok(StoredEvent { at: row.get(0)?, kind: row.get(1)?, actor: row.get(2)?, detail: row.get(3)? })
+                })?;
+                Ok((message, events.collect::<rusqlite::Result<Vec<_>>>()?))
+            })
+            .await
+    }
+
+    /// Applies `action` to each of `ids` in one write, recording each change; returns the
+    /// outcomes and the body files of deleted messages, for the caller to remove.
+    pub(super) async fn apply(
+        &self,
+        action: MessageAction,
+        ids: Vec<Uuid>,
+        actor: String,
+    ) -> Result<(Vec<ActionOutcome>, Vec<String>)> {
+        self.database
+            .write(move |connection| {
+                let now = now_millis();
+                let (mut outcomes, mut files) = (Vec::with_capacity(ids.len()), Vec::new());
+                for id in ids {
+                    let Some(message) = read_message(connection, id)? else {
+                        outcomes.push(ActionOutcome::refused(id, action, None, "there is no such message".to_owned()));
+                        continue;
+                    };
+                    let change = match actions::decide(action, message.status, message.direction) {
+                        Ok(change) => change,
+                        Err(why) => {
+                            outcomes.push(ActionOutcome::refused(id, action, Some(message.status), why));
+                            continue;
+                        }
+                    };
+                    let id_text = id.to_string();
+                    let key = params![id_text, message.status.as_str()];
+                    match change {
+                        Change::Enqueue => connection
+                            .prepare_cached(
+                                "UPDATE queue_messages SET status = 'Enqueued', retry_count = 0, error = NULL,
+                                 pop_receipt = NULL, visible_at = NULL
+                             WHERE id = ?1 AND status = ?2",
+                            )?
+                            .execute(key)?,
+                        Change::Deliver => connection
+                            .prepare_cached(
+                                "UPDATE queue_messages SET status = 'Processed', dequeue_count = 0, pop_receipt = NULL,
+                                 visible_at = NULL
+                             WHERE id = ?1 AND status = ?2",
+                            )?
+                            .execute(key)?,
+                        Change::Delete => {
+                            let in_file: Option<bool> = connection
+                                .prepare_cached(
+                                    "DELETE FROM queue_messages WHERE id = ?1 AND status = ?2 RETURNING body IS NULL",
+                                )?
+                                .query_row(key, |row| row.get(0))
+                                .optional()?;
+                            if in_file == Some(true) {
+                                files.push(id.to_string());
+                            }
+                            usize::from(in_file.is_some())
+                        }
+                    };
+                    connection
+                        .prepare_cached(
+                            "INSERT INTO queue_message_events (message, at, kind, actor, detail)
+                             VALUES (?1, ?2, ?3, ?4, ?5)",
+                        )?
+                        .execute(params![
+                            id.to_string(),
+                            now,
+                            action.as_str(),
+                            actor,
+                            actions::event_detail(&message, change)
+                        ])?;
+                    outcomes.push(ActionOutcome {
+                        message_id: id,
+                        action,
+                        changed: true,
+                        from: Some(message.status),
+                        to: change.status(),
+                        refused: None,
+                    });
+                }
+                Ok((outcomes, files))
+            })
+            .await
+    }
+
+    /// Every job an operator enabled or disabled, and which.
+    pub(super) fn job_states_blocking(&self) -> Result<Vec<(Uuid, bool)>> {
+        self.database.read(|connection| {
+            let mut statement = connection.prepare_cached("SELECT activity, enabled FROM queue_job_state")?;
+            let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, bool>(1)?)))?;
+            let mut states = Vec::new();
+            for row in rows {
+                let (activity, enabled) = row?;
+                states.push((Uuid::parse_str(&activity).context("the queue holds a malformed job id")?, enabled));
+            }
+            Ok(states)
+        })
+    }
+
+    pub(super) async fn set_job_enabled(&self, activity: Uuid, enabled: bool, actor: String) -> Result<()> {
+        self.database
+            .write(move |connection| {
+                connection.execute(
+                    "INSERT INTO queue_job_state (activity, enabled, changed_at, changed_by) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (activity) DO UPDATE SET enabled = excluded.enabled,
+                         changed_at = excluded.changed_at, changed_by = excluded.changed_by",
+                    params![activity.to_string(), enabled, now_millis(), actor],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Messages per job and status.
+    pub(super) async fn depth(&self) -> Result<Vec<(Uuid, MessageStatus, u64)>> {
+        self.database
+            .read_async(|connection| {
+                let mut statement = connection.prepare_cached(
+                    "SELECT activity, status, count(*) FROM queue_messages GROUP BY activity, status",
+                )?;
+                let rows = statement.query_map([], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+                })?;
+                let mut depth = Vec::new();
+                for row in rows {
+                    let (activity, status, count) = row?;
+                    if let (Ok(activity), Some(status)) = (Uuid::parse_str(&activity), MessageStatus::parse(&status)) {
+                        depth.push((activity, status, count.max(0) as u64));
+                    }
+                }
+                Ok(depth)
+            })
+            .await
+    }
+
+    /// The enqueue time of each job's oldest waiting message.
+    pub(super) async fn oldest_waiting(&self) -> Result<Vec<(Uuid, i64)>> {
+        self.database
+            .read_async(|connection| {
+                let mut statement = connection.prepare_cached(
+                    "SELECT activity, min(enqueued_at) FROM queue_messages WHERE status = 'Enqueued' GROUP BY activity",
+                )?;
+                let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+                let mut oldest = Vec::new();
+                for row in rows {
+                    let (activity, at) = row?;
+                    if let Ok(activity) = Uuid::parse_str(&activity) {
+                        oldest.push((activity, at));
+                    }
+                }
+                Ok(oldest)
+            })
+            .await
+    }
+
+    /// The query plan SQLite chooses for `sql`, one line per step (for tests).
+    pub(super) fn plan_blocking(&self, sql: &str, params: &[Param]) -> Result<Vec<String>> {
+        self.database.read(|connection| {
+            let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows = statement
+                .query_map(rusqlite::params_from_iter(params.iter().map(value)), |row| row.get::<_, String>(3))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+}
+
+/// A search parameter as SQLite takes it.
+fn value(param: &Param) -> rusqlite::types::Value {
+    match param {
+        Param::Text(text) => rusqlite::types::Value::Text(text.clone()),
+        Param::Int(int) => rusqlite::types::Value::Integer(*int),
+        Param::Uuid(id) => rusqlite::types::Value::Text(id.to_string()),
     }
 }
 
