@@ -40,11 +40,10 @@ pub(crate) async fn job(
             (format!("job.{action}"), outcome)
         }
         "run" => {
-            let run = state.jobs.run_now(job.activity)?;
-            let outcome = match (run.queued, run.refused) {
-                (true, _) => "queued to run at the next tick".to_owned(),
-                (false, Some(reason)) => format!("refused: {reason}"),
-                (false, None) => "refused".to_owned(),
+            let outcome = match state.jobs.run_now(job.activity) {
+                Some(run) if run.queued => "queued to run at the next tick".to_owned(),
+                Some(run) => format!("refused: {}", run.refused.unwrap_or_else(|| "not queued".to_owned())),
+                None => "refused: no such job".to_owned(),
             };
             ("job.run".to_owned(), outcome)
         }
