@@ -154,7 +154,8 @@ fn a_broken_project_keeps_the_previous_one_serving_until_it_is_fixed() {
     under_load(&server, || {
         write_file(&file, "name = \"Customer groups\"\n[[entity\n");
         server.wait_for("the invalid TOML is refused", || {
-            definition(&server, &admin, "projects/customer-groups.toml").is_some_and(|state| state["state"] == "refused")
+            definition(&server, &admin, "projects/customer-groups.toml")
+                .is_some_and(|state| state["state"] == "refused")
         });
     });
     let state = definition(&server, &admin, "projects/customer-groups.toml").expect("the state");
@@ -177,7 +178,8 @@ fn a_broken_project_keeps_the_previous_one_serving_until_it_is_fixed() {
     under_load(&server, || {
         write_file(&file, &good);
         server.wait_for("the fixed project serves", || {
-            definition(&server, &admin, "projects/customer-groups.toml").is_some_and(|state| state["state"] == "serving")
+            definition(&server, &admin, "projects/customer-groups.toml")
+                .is_some_and(|state| state["state"] == "serving")
         });
     });
     let state = definition(&server, &admin, "projects/customer-groups.toml").expect("the state");

@@ -101,14 +101,22 @@ impl Files {
         let mut outcomes = Vec::new();
         for (name, text) in read_files(&directories.entities)? {
             let entity = parse_entity(&label(&directories.entities, &name), text)?;
-            outcomes.push(Outcome { file: label(&directories.entities, &name), name: entity.name.clone(), refusal: None });
+            outcomes.push(Outcome {
+                file: label(&directories.entities, &name),
+                name: entity.name.clone(),
+                refusal: None,
+            });
             files.entities.insert(name, entity);
         }
         files.record(DefinitionKind::Entity, outcomes);
         let mut outcomes = Vec::new();
         for (name, text) in read_files(&directories.projects)? {
             let project = parse_project(directories, &name, text)?;
-            outcomes.push(Outcome { file: label(&directories.projects, &name), name: project.name.clone(), refusal: None });
+            outcomes.push(Outcome {
+                file: label(&directories.projects, &name),
+                name: project.name.clone(),
+                refusal: None,
+            });
             files.projects.insert(name, project);
         }
         files.record(DefinitionKind::Project, outcomes);
@@ -159,19 +167,15 @@ impl Files {
             };
             if !unchanged {
                 match &outcome.refusal {
-                    Some(reason) => tracing::warn!(file = %outcome.file, "definition refused, the previous one serves: {reason}"),
+                    Some(reason) => {
+                        tracing::warn!(file = %outcome.file, "definition refused, the previous one serves: {reason}")
+                    }
                     None if previous.is_some() => tracing::info!(file = %outcome.file, "definition serves again"),
                     None => {}
                 }
             }
-            let definition = DefinitionState {
-                kind,
-                file: outcome.file,
-                name: outcome.name,
-                state,
-                reason: outcome.refusal,
-                at,
-            };
+            let definition =
+                DefinitionState { kind, file: outcome.file, name: outcome.name, state, reason: outcome.refusal, at };
             next.insert(key, definition);
         }
         self.states.retain(|(state_kind, _), _| *state_kind != kind);
@@ -283,7 +287,11 @@ impl Files {
         // A removed file whose entity others still need keeps serving, refused.
         for (name, reason) in refusals {
             let serving = self.entities.get(&name).map(|entity| entity.name.clone());
-            outcomes.push(Outcome { file: label(dir, &name), name: serving.unwrap_or_else(|| stem(&name)), refusal: Some(reason) });
+            outcomes.push(Outcome {
+                file: label(dir, &name),
+                name: serving.unwrap_or_else(|| stem(&name)),
+                refusal: Some(reason),
+            });
         }
         self.record(DefinitionKind::Entity, outcomes);
         Ok(catalog)

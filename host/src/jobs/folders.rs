@@ -230,7 +230,11 @@ pub(super) fn watch_all(jobs: &Jobs) -> Result<BTreeMap<Uuid, InboundWatcher>> {
 
 /// Starts watching the inbound folder of `job`, when it has one, with its enqueues on
 /// `runtime`.
-pub(super) fn watch_job(jobs: &Jobs, job: &Arc<Job>, runtime: &tokio::runtime::Handle) -> Result<Option<InboundWatcher>> {
+pub(super) fn watch_job(
+    jobs: &Jobs,
+    job: &Arc<Job>,
+    runtime: &tokio::runtime::Handle,
+) -> Result<Option<InboundWatcher>> {
     let Some(inbound) = job.inbound.clone() else { return Ok(None) };
     let watcher = watch(jobs.clone(), job.clone(), inbound, runtime.clone())
         .with_context(|| format!("cannot watch the inbound folder of job {}", job.name))?;

@@ -130,7 +130,8 @@ impl Jobs {
         let definitions = deployment.definitions();
         let mut jobs = job::load_dir(&deployment.jobs_dir(), &definitions.projects, &definitions.catalog)?;
         folders::resolve(&mut jobs, &deployment.dir, &settings.folder_roots)?;
-        let mut jobs: BTreeMap<Uuid, Arc<Job>> = jobs.into_iter().map(|(activity, job)| (activity, Arc::new(job))).collect();
+        let mut jobs: BTreeMap<Uuid, Arc<Job>> =
+            jobs.into_iter().map(|(activity, job)| (activity, Arc::new(job))).collect();
         let job_files = reload::opened(&deployment, &jobs)?;
         for mut job in stored_jobs(&queue)? {
             if let Some(file) = jobs.get(&job.activity) {

@@ -124,11 +124,8 @@ impl Jobs {
         }
 
         let serving: BTreeSet<Uuid> = next.values().map(|loaded| loaded.job.activity).collect();
-        let gone: Vec<Uuid> = files
-            .values()
-            .map(|loaded| loaded.job.activity)
-            .filter(|activity| !serving.contains(activity))
-            .collect();
+        let gone: Vec<Uuid> =
+            files.values().map(|loaded| loaded.job.activity).filter(|activity| !serving.contains(activity)).collect();
         // A job of the API that a removed file hid serves again.
         let uncovered: Vec<Job> = if gone.is_empty() {
             Vec::new()

@@ -55,7 +55,8 @@ impl Watcher {
                 }
             }
         };
-        let watcher = crate::watcher::Watcher::start("plugin directory", std::slice::from_ref(&dir), debounce, on_change)?;
+        let watcher =
+            crate::watcher::Watcher::start("plugin directory", std::slice::from_ref(&dir), debounce, on_change)?;
         registry.sync_dir(&dir)?;
         Ok(Watcher { _watcher: watcher })
     }
