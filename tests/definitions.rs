@@ -208,7 +208,8 @@ fn an_added_entity_field_migrates_the_table_and_shows_in_odata_under_load(backen
     let csv = "CustomerGroupId,Description,PaymentTermId,IsSalesTaxIncludedInPrice,Region\n\
                90,Northern customers,Net30,No,North\n";
     import_groups(&server, &token, &admin, csv.as_bytes().to_vec()).expect("an import with the new field");
-    let group = get_json(&server, &token, "/data/CustomerGroups('90')").expect("the imported group");
+    let group = get_json(&server, &token, "/data/CustomerGroups(dataAreaId='usmf',CustomerGroupId='90')")
+        .expect("the imported group");
     assert_eq!(group["Region"], "North", "{group}");
     let groups = get_json(&server, &token, "/data/CustomerGroups?$select=CustomerGroupId,Region").expect("groups");
     assert!(groups["value"].as_array().is_some_and(|groups| groups.len() > 1), "{groups}");
@@ -218,30 +219,52 @@ fn an_added_entity_field_migrates_the_table_and_shows_in_odata_under_load(backen
     assert!(status["definition_reloads"].as_u64().is_some_and(|reloads| reloads >= 1), "{status}");
 }
 
+/// An entity of regions keyed by `key`, related to no other.
+fn region(key: &str) -> String {
+    format!(
+        "name = \"Region\"\nentity_set = \"Regions\"\ncompany = false\nkey = [\"{key}\"]\n\n\
+         [[field]]\nname = \"Code\"\ntype = \"string\"\nmax_length = 10\n\n\
+         [[field]]\nname = \"Name\"\ntype = \"string\"\nmax_length = 40\n"
+    )
+}
+
 fn an_entity_key_change_is_refused_with_the_stores_advice_and_the_old_one_serves(backend: Backend) {
     let server = TestServer::start_on(backend);
     let (token, admin) = (server.token(FABRIKAM), server.token(OPS));
-    let file = server.dir.path().join("entities/customer-group.toml");
-    let entity = std::fs::read_to_string(&file).expect("the entity");
-    let rekeyed = with_region(&entity).replace("key = [\"CustomerGroupId\"]", "key = [\"Description\"]");
-    assert_ne!(rekeyed, with_region(&entity), "the example entity changed");
+    let file = server.dir.path().join("entities/region.toml");
+    let serving = |state: &Value| state["state"] == "serving";
 
     under_load(&server, || {
-        write_file(&file, &rekeyed);
+        write_file(&file, &region("Code"));
+        server.wait_for("the new entity serves", || {
+            definition(&server, &admin, "entities/region.toml").is_some_and(|state| serving(&state))
+                && get_json(&server, &admin, "/data/Regions").is_some()
+        });
+        write_file(&file, &region("Name"));
         server.wait_for("the key change is refused", || {
-            definition(&server, &admin, "entities/customer-group.toml").is_some_and(|state| state["state"] == "refused")
+            definition(&server, &admin, "entities/region.toml").is_some_and(|state| state["state"] == "refused")
         });
     });
-    let state = definition(&server, &admin, "entities/customer-group.toml").expect("the state");
+    let state = definition(&server, &admin, "entities/region.toml").expect("the state");
     let reason = state["reason"].as_str().expect("a reason");
     assert!(reason.contains("key changed"), "{reason}");
     assert!(reason.contains("restore the old key"), "the store's advice: {reason}");
-    assert_eq!(state["name"], "CustomerGroup", "{state}");
+    assert_eq!(state["name"], "Region", "{state}");
     let metadata = server.http.get(server.at("/data/$metadata")).bearer_auth(&token).send().expect("answers");
     let metadata = metadata.text().expect("a body");
-    assert!(!metadata.contains("Name=\"Region\""), "the refused definition does not serve");
-    let group = get_json(&server, &token, "/data/CustomerGroups('10')").expect("the group by its old key");
-    assert_eq!(group["CustomerGroupId"], "10", "{group}");
+    let entity_type = metadata.split("<EntityType Name=\"Region\"").nth(1).expect("the Region entity type");
+    let key = entity_type.split("</Key>").next().expect("its key");
+    assert!(key.contains("Name=\"Code\"") && !key.contains("Name=\"Name\""), "the old key serves: {key}");
+    let created = server
+        .http
+        .post(server.at("/data/Regions"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({ "Code": "N", "Name": "North" }))
+        .send()
+        .expect("answers");
+    assert_eq!(created.status(), 201, "{}", created.text().unwrap_or_default());
+    let read = get_json(&server, &admin, "/data/Regions('N')").expect("the region by its old key");
+    assert_eq!(read["Name"], "North", "{read}");
 }
 
 on_both_backends!(
