@@ -12,6 +12,8 @@ mod compiling;
 mod contract;
 /// A real `wharf serve` process killed with SIGKILL keeps every promise it made before.
 mod crashes;
+/// Jobs, projects and entities reloaded from their files under load; broken ones refused with a reason.
+mod definitions;
 /// Inbound and outbound folders: files taken once, archived or refused with a reason, crashes included.
 mod folders;
 /// Every format reader against its sample documents and golden renderings.

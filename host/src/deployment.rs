@@ -12,12 +12,19 @@
 //!   data/             the store, the compiled-plugin cache, execution files (created)
 //! ```
 
+mod definitions;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{Context as _, Result};
+use arc_swap::ArcSwap;
 use serde::Deserialize;
+
+pub use definitions::{DefinitionKind, DefinitionState, Definitions, Serving};
+pub(crate) use definitions::{Outcome, label, read_files, stem};
 
 use crate::backend::Backend;
 use crate::entity::Catalog;
@@ -152,13 +159,22 @@ pub struct Deployment {
     pub dir: PathBuf,
     /// Its settings.
     pub settings: Settings,
-    /// Its data projects.
+    /// Its data projects as opened. A server reloads them: it reads
+    /// [`definitions`](Self::definitions) instead.
     pub projects: Projects,
-    /// What executions run with.
+    /// What executions run with; its catalog is the one opened. A server reloads the catalog:
+    /// it runs with [`pipeline_for`](Self::pipeline_for) the current definitions instead.
     pub pipeline: Pipeline,
     /// Keeps the plugins in step with their directory, once [`Deployment::watch_plugins`]
     /// started it.
     plugin_watcher: Option<Watcher>,
+    /// The catalog and projects serving now, swapped whole by a reload.
+    definitions: ArcSwap<Definitions>,
+    /// What serves file by file and every definition file's state; held for a whole reload,
+    /// so reloads take turns.
+    files: Mutex<definitions::Files>,
+    /// Reloads that changed what serves, since the deployment opened.
+    reloads: AtomicU64,
 }
 
 impl Deployment {
@@ -200,8 +216,73 @@ impl Deployment {
         }
         load_builtins(&registry, &projects, settings.builtins_dir(dir).as_deref());
         let executions_dir = data_dir.join("executions");
+        let files = definitions::Files::opened(&directories(dir, &settings))?;
+        let definitions = ArcSwap::from_pointee(Definitions { catalog: catalog.clone(), projects: projects.clone() });
         let pipeline = Pipeline { catalog, registry, store, executions_dir, natives: Default::default() };
-        Ok(Deployment { dir: dir.to_owned(), settings, projects, pipeline, plugin_watcher: None })
+        Ok(Deployment {
+            dir: dir.to_owned(),
+            settings,
+            projects,
+            pipeline,
+            plugin_watcher: None,
+            definitions,
+            files: Mutex::new(files),
+            reloads: AtomicU64::new(0),
+        })
+    }
+
+    /// The entity catalog and the projects serving now. An execution takes them once when it
+    /// starts and keeps them to its end, whatever reloads meanwhile.
+    pub fn definitions(&self) -> Arc<Definitions> {
+        self.definitions.load_full()
+    }
+
+    /// The pipeline an execution on `definitions` runs with.
+    pub fn pipeline_for(&self, definitions: &Definitions) -> Pipeline {
+        Pipeline { catalog: definitions.catalog.clone(), ..self.pipeline.clone() }
+    }
+
+    /// Reads `entities/` and `projects/` again and swaps in what passes its checks (see
+    /// [`Definitions`]): a changed entity's table is migrated first, and a file that fails
+    /// keeps its previous definition serving with the reason in its
+    /// [state](Self::definition_states). `true` when what serves changed.
+    pub fn reload_definitions(&self) -> bool {
+        let mut files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
+        let current = self.definitions();
+        let next = files.reload(&directories(&self.dir, &self.settings), &self.pipeline.store, &current);
+        let changed = !Arc::ptr_eq(&next.catalog, &current.catalog) || next.projects != current.projects;
+        if changed {
+            load_builtins(&self.pipeline.registry, &next.projects, self.settings.builtins_dir(&self.dir).as_deref());
+            self.definitions.store(Arc::new(next));
+            self.reloads.fetch_add(1, Ordering::Relaxed);
+            tracing::info!("the entity and project definitions are reloaded");
+        }
+        changed
+    }
+
+    /// Every definition file's state: serving, or refused with the reason (its previous
+    /// definition, if any, serving instead), by kind and file.
+    pub fn definition_states(&self) -> Vec<DefinitionState> {
+        self.files.lock().unwrap_or_else(PoisonError::into_inner).states()
+    }
+
+    /// Records the outcome of every file of `kind` after a reload; files not listed are gone.
+    pub(crate) fn record_definitions(&self, kind: DefinitionKind, outcomes: Vec<Outcome>) {
+        self.files.lock().unwrap_or_else(PoisonError::into_inner).record(kind, outcomes);
+    }
+
+    /// Reloads that changed what serves since the deployment opened.
+    pub fn definition_reloads(&self) -> u64 {
+        self.reloads.load(Ordering::Relaxed)
+    }
+
+    /// The directories of entities and projects, then of jobs when it exists: what a server
+    /// watches for definitions.
+    pub fn definition_dirs(&self) -> Vec<PathBuf> {
+        let directories = directories(&self.dir, &self.settings);
+        let mut dirs = vec![directories.entities, directories.projects];
+        dirs.extend(Some(self.jobs_dir()).filter(|dir| dir.is_dir()));
+        dirs
     }
 
     /// Watches the plugin directory from now until the deployment is dropped: a new or changed
@@ -250,6 +331,14 @@ fn load_builtins(registry: &Registry, projects: &Projects, builtins: Option<&Pat
     if let Ok(plugin) = registry.load_file(&file) {
         tracing::info!(plugin = plugin.id(), file = %file.display(), "the built-in XSLT transform is loaded");
     }
+}
+
+/// Where the deployment in `dir` keeps its definitions.
+fn directories(dir: &Path, settings: &Settings) -> definitions::Directories {
+    let projects = within(dir, &settings.projects);
+    // As `Projects::load_dir` finds stylesheets: beside the projects' directory.
+    let stylesheets = projects.parent().map(|deployment| deployment.join(crate::pipeline::stylesheet::STYLESHEET_DIR));
+    definitions::Directories { entities: within(dir, &settings.entities), projects, stylesheets }
 }
 
 /// `path`, relative to the deployment directory `dir` unless absolute.

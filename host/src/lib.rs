@@ -6,6 +6,7 @@
 //! registry), [`store`] (the embedded entity store), [`pipeline`] (one execution of a data
 //! project), [`deployment`] (an operator's directory), [`jobs`] (recurring jobs, their queue
 //! and scheduler), [`odata`] (the OData entity service), [`api`] (the REST surface), [`run`] (the command line).
+//! [`watcher`] (directories watched while serving, debounced) uses no other module.
 pub mod api;
 pub mod auth;
 pub mod backend;
@@ -19,3 +20,4 @@ pub mod plugin;
 pub mod releases;
 pub mod run;
 pub mod store;
+pub mod watcher;

@@ -91,8 +91,8 @@ async fn enqueue(
     body: Body,
 ) -> ApiResult<Response> {
     let job = job_for(&state, &caller, &path, Some(Operation::Import))?;
-    let deployment = state.jobs.deployment();
-    let project = deployment.projects.require(&job.project)?;
+    let definitions = state.jobs.deployment().definitions();
+    let project = definitions.projects.require(&job.project)?;
     let company = query
         .company
         .filter(|company| !company.trim().is_empty())
@@ -116,8 +116,7 @@ async fn enqueue(
                     job.name
                 ))
             })?;
-            let known = deployment
-                .pipeline
+            let known = definitions
                 .catalog
                 .get(&name)
                 .filter(|entity| project.entities.iter().any(|settings| entity.answers_to(&settings.entity)));

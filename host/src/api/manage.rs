@@ -33,6 +33,8 @@
 //! GET    /manage/plugins                      every plugin file: the version serving, its
 //!                                             content hash, the last refusal and why
 //! GET    /manage/status                       counters since the server started
+//! GET    /manage/definitions                  every entity, project and job file: serving,
+//!                                             or refused with the reason
 //! …      /manage/plugins/replay, /canaries, /decisions, /{name}/canary   replay, canaries
 //!                                             and release decisions (`releases`)
 //! GET    /manage/replicas                     the replicas, the plugin versions each serves,
@@ -86,6 +88,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/clients/{id}/secret", post(reset_secret))
         .route("/plugins", get(plugins))
         .route("/status", get(status))
+        .route("/definitions", get(definitions))
         .merge(super::staging::routes())
         .merge(super::releases::routes())
         .merge(super::replicas::routes())
@@ -382,9 +385,44 @@ async fn plugins(State(state): State<AppState>, caller: Caller) -> ApiResult<Res
 /// What the server counted since it started: `odata_unsupported_requests`, the OData requests
 /// and `$batch` operations answered 501 (valid OData that Wharf does not offer). Those are
 /// logged at info, not as errors, so this is where an operator sees what clients miss.
+/// `definition_reloads`: reloads of the entity and project files that changed what serves.
 async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     admin(&caller)?;
-    Ok(axum::Json(json!({ "odata_unsupported_requests": state.odata.unsupported_requests() })).into_response())
+    Ok(axum::Json(json!({
+        "odata_unsupported_requests": state.odata.unsupported_requests(),
+        "definition_reloads": state.jobs.deployment().definition_reloads(),
+    }))
+    .into_response())
+}
+
+/// Every definition file of the deployment (`kind` entity, project or job; `file` relative
+/// to the deployment directory; `name`), `state` serving or refused, the `reason` it was
+/// refused (its previous definition, if any, serves meanwhile) and `at`, when it came to
+/// that state. Definitions serve every company, so only an admin granted every company sees
+/// them.
+async fn definitions(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    admin(&caller)?;
+    if !caller.may_see_scope(None) {
+        return Err(ApiError::forbidden(
+            "Definitions serve every company: only an admin granted every company sees them.",
+        ));
+    }
+    let value: Vec<_> = state
+        .jobs
+        .definitions()
+        .into_iter()
+        .map(|definition| {
+            json!({
+                "kind": definition.kind,
+                "file": definition.file,
+                "name": definition.name,
+                "state": definition.state,
+                "reason": definition.reason,
+                "at": timestamp(definition.at),
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({ "value": value })).into_response())
 }
 
 /// One plugin file: `file` (its name in the plugin directory), `current` (`name@version`

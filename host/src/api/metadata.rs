@@ -55,8 +55,8 @@ async fn data_entities(
             format!("The metadata service takes $filter, $top and $skip; not {}.", unsupported.join(", ")),
         ));
     }
-    let deployment = state.jobs.deployment();
-    let mut entities: Vec<Value> = deployment.pipeline.catalog.iter().map(|entity| data_entity(entity)).collect();
+    let definitions = state.jobs.deployment().definitions();
+    let mut entities: Vec<Value> = definitions.catalog.iter().map(|entity| data_entity(entity)).collect();
     entities.sort_by(|a, b| a["Name"].as_str().cmp(&b["Name"].as_str()));
     if let Some(filter) = &options.filter {
         let mut kept = Vec::with_capacity(entities.len());

@@ -94,11 +94,13 @@ async fn replay_candidate(
         let file = releases.candidate_file(&request.candidate)?;
         let deployment = jobs.deployment();
         let candidate = replay::load_candidate(&deployment.pipeline.registry, &file)?;
-        let project = deployment.projects.require(&job.project)?;
+        let definitions = deployment.definitions();
+        let project = definitions.projects.require(&job.project)?;
         let database = jobs.queue().database().context(
             "replay reads the recorded messages from the embedded queue; this server keeps its queue in PostgreSQL",
         )?;
-        let replay = Replay { pipeline: &deployment.pipeline, job: &job, project, database, bodies: jobs.bodies() };
+        let pipeline = deployment.pipeline_for(&definitions);
+        let replay = Replay { pipeline: &pipeline, job: &job, project, database, bodies: jobs.bodies() };
         replay.run(candidate, selection)
     })
     .await

@@ -217,16 +217,28 @@ enum Wake {
 /// Starts watching the inbound folder of every job that has one; each folder's thread first
 /// settles what a previous process claimed. Must be called within the async runtime that
 /// enqueues run on.
-pub(super) fn watch_all(jobs: &Jobs) -> Result<Vec<InboundWatcher>> {
+pub(super) fn watch_all(jobs: &Jobs) -> Result<BTreeMap<Uuid, InboundWatcher>> {
     let runtime = tokio::runtime::Handle::try_current().context("inbound folders need the async runtime")?;
-    let mut watchers = Vec::new();
+    let mut watchers = BTreeMap::new();
     for job in jobs.jobs() {
-        let Some(inbound) = job.inbound.clone() else { continue };
-        let watcher = watch(jobs.clone(), job.clone(), inbound, runtime.clone())
-            .with_context(|| format!("cannot watch the inbound folder of job {}", job.name))?;
-        watchers.push(watcher);
+        if let Some(watcher) = watch_job(jobs, &job, &runtime)? {
+            watchers.insert(job.activity, watcher);
+        }
     }
     Ok(watchers)
+}
+
+/// Starts watching the inbound folder of `job`, when it has one, with its enqueues on
+/// `runtime`.
+pub(super) fn watch_job(
+    jobs: &Jobs,
+    job: &Arc<Job>,
+    runtime: &tokio::runtime::Handle,
+) -> Result<Option<InboundWatcher>> {
+    let Some(inbound) = job.inbound.clone() else { return Ok(None) };
+    let watcher = watch(jobs.clone(), job.clone(), inbound, runtime.clone())
+        .with_context(|| format!("cannot watch the inbound folder of job {}", job.name))?;
+    Ok(Some(watcher))
 }
 
 fn watch(jobs: Jobs, job: Arc<Job>, inbound: Inbound, runtime: tokio::runtime::Handle) -> Result<InboundWatcher> {
@@ -478,9 +490,10 @@ impl Folder {
             return Err(refused("The file changed while it was taken.".to_owned()));
         }
         let deployment = self.jobs.deployment();
-        let project = deployment.projects.require(&self.job.project)?;
+        let definitions = deployment.definitions();
+        let project = definitions.projects.require(&self.job.project)?;
         let entity = match &self.job.entity {
-            Some(name) => Some(deployment.pipeline.catalog.require(name)?.label.clone()),
+            Some(name) => Some(definitions.catalog.require(name)?.label.clone()),
             None => None,
         };
         let company = (self.job.company.clone())

@@ -18,6 +18,7 @@ pub mod job;
 pub mod overview;
 pub mod packages;
 pub mod queue;
+mod reload;
 mod scheduler;
 
 use std::collections::{BTreeMap, HashSet};
@@ -99,8 +100,14 @@ struct Inner {
     running: Mutex<HashSet<Uuid>>,
     /// Set to `true` to stop taking new work.
     stopping: watch::Sender<bool>,
-    /// The jobs' inbound folders, watched until [`Jobs::stop`].
-    inbound: Mutex<Vec<folders::InboundWatcher>>,
+    /// The jobs' inbound folders by job, watched until [`Jobs::stop`].
+    inbound: Mutex<BTreeMap<Uuid, folders::InboundWatcher>>,
+    /// The jobs of the deployment's files by file name, as read and as serving.
+    job_files: Mutex<BTreeMap<String, reload::FileJob>>,
+    /// Watches the definition directories until [`Jobs::stop`].
+    definition_watcher: Mutex<Option<crate::watcher::Watcher>>,
+    /// The async runtime inbound folders enqueue on.
+    runtime: tokio::runtime::Handle,
     /// Canaries, quarantine and the record of their decisions.
     releases: Arc<Releases>,
     /// Jobs an operator disabled, as last read from the queue database.
@@ -143,17 +150,20 @@ impl Jobs {
             Backend::Postgres(postgres) => Blobs::postgres(postgres.clone(), &data.join("blobs"))?,
         };
 
-        let catalog = deployment.pipeline.catalog.clone();
-        let mut jobs = job::load_dir(&deployment.jobs_dir(), &deployment.projects, &catalog)?;
+        let definitions = deployment.definitions();
+        let mut jobs = job::load_dir(&deployment.jobs_dir(), &definitions.projects, &definitions.catalog)?;
         folders::resolve(&mut jobs, &deployment.dir, &settings.folder_roots)?;
+        let mut jobs: BTreeMap<Uuid, Arc<Job>> =
+            jobs.into_iter().map(|(activity, job)| (activity, Arc::new(job))).collect();
+        let job_files = reload::opened(&deployment, &jobs)?;
         for mut job in stored_jobs(&queue)? {
             if let Some(file) = jobs.get(&job.activity) {
                 tracing::warn!(activity = %job.activity, "job {} from the management API is hidden by the deployment's job {}", job.name, file.name);
                 continue;
             }
-            match job.check(&deployment.projects, &catalog) {
+            match job.check(&definitions.projects, &definitions.catalog) {
                 Ok(()) => {
-                    jobs.insert(job.activity, job);
+                    jobs.insert(job.activity, Arc::new(job));
                 }
                 Err(error) => tracing::warn!(activity = %job.activity, "job {} is not loaded: {error:#}", job.name),
             }
@@ -178,12 +188,15 @@ impl Jobs {
             database,
             queue,
             blobs,
-            jobs: RwLock::new(jobs.into_iter().map(|(activity, job)| (activity, Arc::new(job))).collect()),
+            jobs: RwLock::new(jobs),
             workers: Arc::new(Semaphore::new(workers)),
             in_flight: Mutex::new(HashSet::new()),
             running: Mutex::new(HashSet::new()),
             stopping: watch::Sender::new(false),
-            inbound: Mutex::new(Vec::new()),
+            inbound: Mutex::new(BTreeMap::new()),
+            job_files: Mutex::new(job_files),
+            definition_watcher: Mutex::new(None),
+            runtime: tokio::runtime::Handle::try_current().context("the job service needs the async runtime")?,
             releases,
             settings,
             disabled: RwLock::new(disabled),
@@ -195,6 +208,7 @@ impl Jobs {
         // seen being renamed in.
         let watchers = folders::watch_all(&jobs)?;
         *jobs.inner.inbound.lock().unwrap_or_else(PoisonError::into_inner) = watchers;
+        jobs.watch_definitions()?;
         Ok(jobs)
     }
 
@@ -249,7 +263,8 @@ impl Jobs {
         if job.inbound.is_some() || job.outbound.is_some() {
             bail!("job {}: folders are set in the deployment's jobs directory, not through the API", job.activity);
         }
-        job.check(&self.inner.deployment.projects, &self.inner.deployment.pipeline.catalog)?;
+        let definitions = self.inner.deployment.definitions();
+        job.check(&definitions.projects, &definitions.catalog)?;
         self.inner.queue.put_job_definition(job.activity, serde_json::to_string(&job)?).await?;
         let job = Arc::new(job);
         self.inner.jobs.write().unwrap_or_else(PoisonError::into_inner).insert(job.activity, job.clone());
@@ -343,10 +358,10 @@ impl Jobs {
     /// Brings the jobs made through the management API up to date with the queue's
     /// PostgreSQL database, where another replica may have created, changed or deleted one.
     fn refresh_api_jobs(&self) -> Result<()> {
-        let deployment = self.deployment();
+        let definitions = self.deployment().definitions();
         let mut stored = BTreeMap::new();
         for mut job in stored_jobs(&self.inner.queue)? {
-            if job.check(&deployment.projects, &deployment.pipeline.catalog).is_ok() {
+            if job.check(&definitions.projects, &definitions.catalog).is_ok() {
                 stored.insert(job.activity, job);
             }
         }
@@ -371,6 +386,7 @@ impl Jobs {
     /// Stops taking new work. Executions under way finish; [`idle`](Self::idle) says when.
     pub fn stop(&self) {
         self.inner.stopping.send_replace(true);
+        self.inner.definition_watcher.lock().unwrap_or_else(PoisonError::into_inner).take();
         self.inner.inbound.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
 

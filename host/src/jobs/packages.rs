@@ -65,9 +65,10 @@ impl Jobs {
                 staging_only: request.staging_only,
                 ..RunOptions::default()
             };
-            let project = jobs.deployment().projects.require(&project.name)?;
+            let definitions = jobs.deployment().definitions();
+            let project = definitions.projects.require(&project.name)?;
             let input = Input::Package { path: package.path().to_owned() };
-            jobs.deployment().pipeline.import(project, &input, &options, &Silent).map(drop)
+            jobs.deployment().pipeline_for(&definitions).import(project, &input, &options, &Silent).map(drop)
         });
         Ok(id)
     }
@@ -97,7 +98,8 @@ impl Jobs {
                 execution_id: Some(execution.id.clone()),
                 ..RunOptions::default()
             };
-            let outcome = jobs.deployment().pipeline.export(&project, &out, &options, &Silent)?;
+            let pipeline = jobs.deployment().pipeline_for(&jobs.deployment().definitions());
+            let outcome = pipeline.export(&project, &out, &options, &Silent)?;
             let output = outcome.output.context("the export produced no package")?;
             sync_file(&output)?;
             jobs.blobs().store_file_blocking(blob.id, &output).map(drop)
@@ -114,8 +116,8 @@ impl Jobs {
     /// Makes the error-keys file of `entity` in `execution`: the records the import rejected,
     /// with their source values. `false` when it rejected none.
     pub async fn generate_error_keys(&self, execution: &Execution, entity: &str) -> Result<bool> {
-        let catalog = &self.deployment().pipeline.catalog;
-        let Some(entity) = catalog.get(entity) else { return Ok(false) };
+        let definitions = self.deployment().definitions();
+        let Some(entity) = definitions.catalog.get(entity) else { return Ok(false) };
         let (jobs, id, label) = (self.clone(), execution.id.clone(), entity.label.clone());
         let source = tokio::task::spawn_blocking(move || jobs.deployment().pipeline.fetch_error_file(&id, &label))
             .await
@@ -143,14 +145,15 @@ impl Jobs {
 
     /// The error-keys file of `entity` in `execution`, once generated.
     pub async fn error_keys(&self, execution: &str, entity: &str) -> Result<Option<Blob>> {
-        let Some(entity) = self.deployment().pipeline.catalog.get(entity).cloned() else { return Ok(None) };
+        let Some(entity) = self.deployment().definitions().catalog.get(entity).cloned() else { return Ok(None) };
         let name = format!("{}-errors.csv", entity.label);
         let blob = self.blobs().of_execution(execution.to_owned(), BlobKind::ErrorKeys, Some(name)).await?;
         Ok(blob.filter(|blob| blob.size.is_some()))
     }
 
     fn project(&self, name: &str, operation: Operation) -> Result<crate::pipeline::Project> {
-        let project = self.deployment().projects.require(name)?;
+        let definitions = self.deployment().definitions();
+        let project = definitions.projects.require(name)?;
         if project.operation != operation {
             bail!("data project {} is an {} project", project.name, project.operation.as_str());
         }

@@ -220,7 +220,9 @@ impl Jobs {
 
     fn execute_import(&self, job: &Job, message: &Message) -> Result<Execution> {
         let deployment = self.deployment();
-        let project = deployment.projects.require(&job.project)?;
+        // The definitions serving now, kept to the end of this execution whatever reloads.
+        let definitions = deployment.definitions();
+        let project = definitions.projects.require(&job.project)?;
         let body = self.queue().body_file_blocking(message.message_id, &deployment.pipeline.executions_dir)?;
         let path = body.path().to_owned();
         let input = match job.mode {
@@ -247,7 +249,7 @@ impl Jobs {
             lease: message.pop_receipt.clone().map(|receipt| Lease { message: message.message_id, receipt }),
         };
         // A running canary of a plugin the project uses may take this execution.
-        let (pipeline, ticket) = self.releases().route(&deployment.pipeline, project);
+        let (pipeline, ticket) = self.releases().route(&deployment.pipeline_for(&definitions), project);
         let execution = pipeline.import(project, &input, &options, &Silent);
         self.releases().finished(ticket, execution.as_ref().ok());
         execution
@@ -274,7 +276,8 @@ impl Jobs {
     /// [`export`](Self::export), as message `id`.
     fn export_as(&self, job: &Job, id: Uuid) -> Result<()> {
         let deployment = self.deployment();
-        let mut project = deployment.projects.require(&job.project)?.clone();
+        let definitions = deployment.definitions();
+        let mut project = definitions.projects.require(&job.project)?.clone();
         project.skip_when_empty |= job.skip_when_empty;
         let extension = match job.mode {
             Mode::Package => "zip".to_owned(),
@@ -308,7 +311,7 @@ impl Jobs {
             error: None,
         };
         let store = &deployment.pipeline.store;
-        match deployment.pipeline.export_deferred(&project, &out, &options, &Silent) {
+        match deployment.pipeline_for(&definitions).export_deferred(&project, &out, &options, &Silent) {
             Ok(outcome) => {
                 message.execution = Some(outcome.execution.id.clone());
                 message.records = Some(outcome.rows);

@@ -211,12 +211,17 @@ impl Project {
 }
 
 /// The projects of a deployment.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Projects {
     projects: Vec<Project>,
 }
 
 impl Projects {
+    /// These projects, whose names the caller has checked differ.
+    pub fn new(projects: Vec<Project>) -> Projects {
+        Projects { projects }
+    }
+
     /// Reads every `*.toml` file of `dir`, checking each against `catalog`.
     pub fn load_dir(dir: &Path, catalog: &Catalog) -> Result<Projects> {
         let mut files: Vec<_> = std::fs::read_dir(dir)

@@ -1,5 +1,5 @@
-//! Hot reload: watches the plugin directory and loads, replaces or unloads plugins as their
-//! files change. One of the two users of `notify`, with `jobs::folders`.
+//! Hot reload: watches the plugin directory (through [`crate::watcher`]) and loads, replaces
+//! or unloads plugins as their files change.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -7,27 +7,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use notify::RecursiveMode;
-use notify::event::{AccessKind, AccessMode, EventKind};
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
 use super::registry::Registry;
+use crate::watcher::Change;
 
 /// Watches a plugin directory while it lives.
+#[derive(Debug)]
 pub struct Watcher {
-    _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
-}
-
-impl std::fmt::Debug for Watcher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Watcher").finish_non_exhaustive()
-    }
+    _watcher: crate::watcher::Watcher,
 }
 
 impl Watcher {
     /// How long changes settle before a reload: long enough to merge an editor's writes, short
     /// enough that a new version serves well within a second.
-    pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(50);
+    pub const DEFAULT_DEBOUNCE: Duration = crate::watcher::Watcher::DEFAULT_DEBOUNCE;
 
     /// Starts watching `dir`, then brings the registry in step with it (so a change made
     /// before the watch began is not missed). Changes settle for `debounce` before they are
@@ -44,29 +37,14 @@ impl Watcher {
         let dir = dir.canonicalize().with_context(|| format!("no plugin directory {}", dir.display()))?;
         let on_change = {
             let (registry, dir) = (registry.clone(), dir.clone());
-            move |result: DebounceEventResult| {
-                let events = match result {
-                    Ok(events) => events,
-                    Err(errors) => {
-                        for error in errors {
-                            tracing::error!("plugin directory watch failed: {error}");
-                        }
-                        // Events may have been lost with the error.
+            move |change: Change| {
+                let files: BTreeSet<PathBuf> = match change {
+                    Change::Files(files) => files.iter().filter_map(|path| plugin_file(path)).collect(),
+                    Change::Lost => {
                         sync(&registry, &dir);
                         return;
                     }
                 };
-                if events.iter().any(|event| event.need_rescan()) {
-                    tracing::warn!("the plugin directory watch lost events; reading the directory again");
-                    sync(&registry, &dir);
-                    return;
-                }
-                let files: BTreeSet<PathBuf> = events
-                    .iter()
-                    .filter(|event| changes_content(&event.kind))
-                    .flat_map(|event| event.paths.iter())
-                    .filter_map(|path| plugin_file(path))
-                    .collect();
                 for file in files {
                     if file.exists() {
                         // The registry records and logs a refusal.
@@ -77,25 +55,10 @@ impl Watcher {
                 }
             }
         };
-        let mut debouncer =
-            new_debouncer(debounce, None, on_change).context("cannot start the plugin directory watcher")?;
-        debouncer
-            .watch(&dir, RecursiveMode::NonRecursive)
-            .with_context(|| format!("cannot watch plugin directory {}", dir.display()))?;
+        let watcher =
+            crate::watcher::Watcher::start("plugin directory", std::slice::from_ref(&dir), debounce, on_change)?;
         registry.sync_dir(&dir)?;
-        Ok(Watcher { _debouncer: debouncer })
-    }
-}
-
-/// Whether an event of `kind` may have changed a file's content. Opening and reading are not
-/// changes: the loads themselves open the files, and counting those would reload every
-/// plugin again one debounce after each load, for ever.
-fn changes_content(kind: &EventKind) -> bool {
-    match kind {
-        // A writer closing its file: the last sign of an in-place copy.
-        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-        EventKind::Access(_) | EventKind::Other => false,
-        EventKind::Any | EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) => true,
+        Ok(Watcher { _watcher: watcher })
     }
 }
 

@@ -83,6 +83,13 @@ pub struct Lease {
 #[error("the lease on message {0} was lost: another replica processes it now")]
 pub struct LeaseLost(pub uuid::Uuid);
 
+/// Why [`Store::prepare`] failed: the table of this entity cannot take its definition (the
+/// error it wraps says why and what the operator can do). A reload keeps that entity's
+/// previous definition and prepares the others.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot prepare the table of entity {0}")]
+pub struct EntityRefused(pub String);
+
 /// The entity store. Cheap to clone; every clone shares the same connections and prepared
 /// catalog.
 #[derive(Debug, Clone)]
@@ -567,14 +574,29 @@ pub fn failed_in_database(error: &anyhow::Error) -> bool {
     })
 }
 
-/// Fails unless `entity` is the definition `catalog` holds, so that its table has exactly
-/// these columns.
+/// Fails unless the table `catalog` prepared for `entity` has its columns: the definition
+/// itself, or an earlier one of the same key whose fields the table still has with the same
+/// types. An execution that started before a reload added a field finishes on the
+/// definition it started with.
 fn check_prepared(catalog: &Catalog, entity: &Entity) -> Result<()> {
     match catalog.get(&entity.name) {
         Some(prepared) if **prepared == *entity => Ok(()),
+        Some(prepared) if fits(prepared, entity) => Ok(()),
         Some(_) => bail!("entity {} differs from the definition the store was prepared with", entity.name),
         None => bail!("entity {} has no table: the store was not prepared with it", entity.name),
     }
+}
+
+/// Whether the table of `prepared` holds every column of `entity`, keyed the same way.
+fn fits(prepared: &Entity, entity: &Entity) -> bool {
+    let key = |entity: &Entity| entity.key_fields().map(|field| field.name.to_ascii_lowercase()).collect::<Vec<_>>();
+    prepared.name == entity.name
+        && key(prepared) == key(entity)
+        && entity.fields.iter().all(|field| {
+            prepared.fields.iter().any(|column| {
+                column.name.eq_ignore_ascii_case(&field.name) && column.field_type.name() == field.field_type.name()
+            })
+        })
 }
 
 /// A version as the databases store it (a signed 64-bit integer).

@@ -125,7 +125,7 @@ impl Sqlite {
                 .context("cannot start preparing entity tables")?;
             for entity in catalog.iter() {
                 schema::prepare_entity(&transaction, entity)
-                    .with_context(|| format!("cannot prepare the table of entity {}", entity.name))?;
+                    .with_context(|| super::EntityRefused(entity.name.clone()))?;
             }
             transaction.commit().context("cannot commit the entity tables")
         })?;

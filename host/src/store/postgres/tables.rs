@@ -96,7 +96,7 @@ impl Database {
             for entity in catalog.iter() {
                 prepare_entity(&transaction, entity)
                     .await
-                    .with_context(|| format!("cannot prepare the table of entity {}", entity.name))?;
+                    .with_context(|| crate::store::EntityRefused(entity.name.clone()))?;
             }
             transaction.commit().await.context("cannot commit the entity tables")
         })?;
