@@ -6,6 +6,7 @@
 //! registry), [`store`] (the embedded entity store), [`pipeline`] (one execution of a data
 //! project), [`deployment`] (an operator's directory), [`jobs`] (recurring jobs, their queue
 //! and scheduler), [`odata`] (the OData entity service), [`api`] (the REST surface), [`run`] (the command line).
+//! [`metrics`] names what every module records through the `metrics` facade; it uses no other module.
 pub mod api;
 pub mod auth;
 pub mod backend;
@@ -13,6 +14,7 @@ pub mod deployment;
 pub mod entity;
 pub mod formats;
 pub mod jobs;
+pub mod metrics;
 pub mod odata;
 pub mod pipeline;
 pub mod plugin;

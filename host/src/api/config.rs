@@ -36,6 +36,11 @@
 //! [database]                                # replicas sharing one PostgreSQL (else SQLite)
 //! url = "postgres://wharf@db.example.com/wharf"
 //! pool_size = 16
+//!
+//! [metrics]                                 # Prometheus at /metrics, open by default
+//! # enabled = false                         # no /metrics, nothing recorded
+//! # token = "…"                             # scrapes send `Authorization: Bearer …`
+//! # listen = "127.0.0.1:9100"               # /metrics there only, not on `listen`
 //! ```
 
 use std::net::SocketAddr;
@@ -77,6 +82,8 @@ pub struct ServerConfig {
     pub odata: crate::odata::Settings,
     /// Where shared state lives: SQLite in the data directory unless a PostgreSQL URL is set.
     pub database: crate::backend::DatabaseSettings,
+    /// Prometheus metrics at `/metrics`.
+    pub metrics: super::metrics::MetricsSettings,
 }
 
 /// The `[tls]` table: PEM files, relative to the configuration file.
@@ -168,6 +175,7 @@ impl Default for ServerConfig {
             auth: AuthSettings::default(),
             odata: crate::odata::Settings::default(),
             database: crate::backend::DatabaseSettings::default(),
+            metrics: super::metrics::MetricsSettings::default(),
         }
     }
 }

@@ -33,7 +33,7 @@ pub use blobs::{Blob, BlobKind, Blobs};
 pub use bodies::{Bodies, Body};
 pub use database::Database;
 pub use job::{Authorized, Job, JobSource, Mode};
-pub use queue::{AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, Queue, QueueSettings};
+pub use queue::{AckOutcome, Depth, Lease, Message, MessageQuery, MessageStatus, NewMessage, Queue, QueueSettings};
 
 use crate::backend::Backend;
 use crate::deployment::Deployment;

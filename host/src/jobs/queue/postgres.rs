@@ -23,7 +23,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::{AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, format_millis};
+use super::{AckOutcome, Depth, Lease, Message, MessageQuery, MessageStatus, NewMessage, format_millis};
 use crate::backend::Postgres;
 use crate::store::Operation;
 
@@ -418,6 +418,33 @@ impl PgQueue {
     }
 
     /// The body of message `name`, chunk by chunk.
+    /// Messages per job and status, with the oldest one's age by the database's clock. The
+    /// count walks the job index; the oldest of each group is its lowest `seq`.
+    pub(super) async fn depths(&self) -> Result<Vec<Depth>> {
+        let client = self.postgres.client().await?;
+        let rows = client
+            .query(
+                "SELECT groups.activity, groups.status, groups.messages,
+                     wharf_now_ms() - (SELECT enqueued_at FROM queue_messages WHERE seq = groups.oldest)
+                 FROM (SELECT activity, status, COUNT(*) AS messages, MIN(seq) AS oldest
+                       FROM queue_messages GROUP BY activity, status) AS groups",
+                &[],
+            )
+            .await?;
+        let mut depths = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Some(status) = MessageStatus::parse(row.get(1)) else { continue };
+            let (messages, age): (i64, Option<i64>) = (row.get(2), row.get(3));
+            depths.push(Depth {
+                activity: row.get(0),
+                status,
+                messages: messages.max(0) as u64,
+                oldest_age_ms: age.unwrap_or(0).max(0),
+            });
+        }
+        Ok(depths)
+    }
+
     pub(super) fn body(&self, name: String) -> impl Stream<Item = Result<bytes::Bytes>> + Send + 'static {
         let postgres = self.postgres.clone();
         futures_util::stream::try_unfold((postgres, name, 0_i32), |(postgres, name, chunk)| async move {
@@ -523,6 +550,7 @@ async fn next_within(
             return Ok(Some(message));
         }
         set_status(client, message.message_id, MessageStatus::Poisoned).await?;
+        super::poisoned(activity);
         tracing::warn!(message = %message.message_id, "message poisoned after {max} {counted}");
     }
 }

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension as _, Row, params};
 use uuid::Uuid;
 
 use super::{
-    AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, format_millis, now_millis, pop_receipt,
+    AckOutcome, Depth, Lease, Message, MessageQuery, MessageStatus, NewMessage, format_millis, now_millis, pop_receipt,
 };
 use crate::jobs::database::Database;
 use crate::store::Operation;
@@ -146,6 +146,7 @@ impl SqliteQueue {
                     let Some(message) = candidate else { return Ok(None) };
                     if message.dequeue_count >= max_deliveries {
                         set_status(connection, message.message_id, MessageStatus::Poisoned)?;
+                        super::poisoned(activity);
                         tracing::warn!(message = %message.message_id, "message poisoned after {max_deliveries} deliveries");
                         continue;
                     }
@@ -234,6 +235,7 @@ impl SqliteQueue {
                 let Some(message) = candidate else { return Ok(None) };
                 if message.retry_count >= max_deliveries {
                     set_status(connection, message.message_id, MessageStatus::Poisoned)?;
+                    super::poisoned(activity);
                     tracing::warn!(message = %message.message_id, "message poisoned after {max_deliveries} attempts");
                     continue;
                 }
@@ -362,6 +364,37 @@ impl SqliteQueue {
             let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
+    }
+
+    /// Messages per job and status, with the oldest one's age at `now`. The count walks the
+    /// job index alone; the oldest of each group is its lowest `seq`, looked up by key.
+    pub(super) async fn depths(&self, now: i64) -> Result<Vec<Depth>> {
+        self.database
+            .read_async(move |connection| {
+                let mut statement = connection.prepare_cached(
+                    "SELECT activity, status, messages,
+                         (SELECT enqueued_at FROM queue_messages WHERE seq = oldest)
+                     FROM (SELECT activity, status, COUNT(*) AS messages, MIN(seq) AS oldest
+                           FROM queue_messages GROUP BY activity, status)",
+                )?;
+                let rows = statement.query_map([], |row| {
+                    let (activity, status): (String, String) = (row.get(0)?, row.get(1)?);
+                    let (messages, oldest): (i64, Option<i64>) = (row.get(2)?, row.get(3)?);
+                    Ok((activity, status, messages, oldest))
+                })?;
+                let mut depths = Vec::new();
+                for row in rows {
+                    let (activity, status, messages, oldest) = row?;
+                    let (Ok(activity), Some(status)) = (Uuid::parse_str(&activity), MessageStatus::parse(&status))
+                    else {
+                        continue;
+                    };
+                    let oldest_age_ms = oldest.map_or(0, |oldest| now.saturating_sub(oldest).max(0));
+                    depths.push(Depth { activity, status, messages: messages.max(0) as u64, oldest_age_ms });
+                }
+                Ok(depths)
+            })
+            .await
     }
 }
 
