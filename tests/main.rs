@@ -34,6 +34,8 @@ mod languages;
 mod lifecycle;
 /// Loading refuses broken components and manifests with messages that say why.
 mod loading;
+/// Prometheus metrics at `/metrics`: values after known traffic, clean labels, access rules, the sample dashboard.
+mod metrics;
 /// The OData service: CRUD with ETags, query options, paging, companies, batches, hostile queries.
 mod odata;
 /// The OData URL parser against the OASIS ABNF test cases.

@@ -7,6 +7,7 @@
 //! project), [`deployment`] (an operator's directory), [`jobs`] (recurring jobs, their queue
 //! and scheduler), [`odata`] (the OData entity service), [`api`] (the REST surface), [`run`] (the command line).
 //! [`watcher`] (directories watched while serving, debounced) uses no other module.
+//! [`metrics`] names what every module records through the `metrics` facade; it uses no other module.
 pub mod api;
 pub mod auth;
 pub mod backend;
@@ -14,6 +15,7 @@ pub mod deployment;
 pub mod entity;
 pub mod formats;
 pub mod jobs;
+pub mod metrics;
 pub mod odata;
 pub mod pipeline;
 pub mod plugin;

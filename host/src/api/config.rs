@@ -40,6 +40,11 @@
 //! [database]                                # replicas sharing one PostgreSQL (else SQLite)
 //! url = "postgres://wharf@db.example.com/wharf"
 //! pool_size = 16
+//!
+//! [metrics]                                 # Prometheus at /metrics, open by default
+//! # enabled = false                         # no /metrics, nothing recorded
+//! # token = "…"                             # scrapes send `Authorization: Bearer …`
+//! # listen = "127.0.0.1:9100"               # /metrics there only, not on `listen`
 //! ```
 
 use std::net::SocketAddr;
@@ -83,6 +88,8 @@ pub struct ServerConfig {
     pub database: crate::backend::DatabaseSettings,
     /// The operator console at `/console`.
     pub console: ConsoleSettings,
+    /// Prometheus metrics at `/metrics`.
+    pub metrics: super::metrics::MetricsSettings,
 }
 
 /// The `[console]` table: how long a browser's sign-in lasts.
@@ -194,6 +201,7 @@ impl Default for ServerConfig {
             odata: crate::odata::Settings::default(),
             database: crate::backend::DatabaseSettings::default(),
             console: ConsoleSettings::default(),
+            metrics: super::metrics::MetricsSettings::default(),
         }
     }
 }

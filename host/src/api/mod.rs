@@ -14,6 +14,7 @@ mod console;
 pub mod error;
 mod manage;
 mod metadata;
+pub mod metrics;
 mod odata;
 mod packages;
 mod releases;
@@ -67,6 +68,9 @@ pub struct AppState {
     pub(crate) replica: Arc<replicas::ThisReplica>,
     /// The operator console's sessions, audit log and settings.
     pub(crate) console: Arc<console::Console>,
+    /// `/metrics` on the main address; `None` when metrics are off or have an address of
+    /// their own.
+    pub(crate) metrics: Option<Arc<metrics::Exporter>>,
 }
 
 /// The whole router.
@@ -85,12 +89,14 @@ pub fn router(state: AppState) -> Router {
         .merge(services::routes())
         .nest("/manage", manage::routes().merge(console::manage_routes()))
         .nest("/console", console::routes(&state))
+        .merge(metrics::routes(state.metrics.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response(odata_rejections))
         // Routes that take large bodies stream them and set their own limit.
         .layer(DefaultBodyLimit::max(state.limits.max_action_body_bytes))
         .layer(tower_http::trace::TraceLayer::new_for_http().on_failure(log_failure))
+        .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }
 
@@ -114,6 +120,8 @@ pub struct Server {
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     state: AppState,
     grace: Duration,
+    /// With `[metrics] listen`: `/metrics` on an address of its own.
+    metrics: Option<(TcpListener, Arc<metrics::Exporter>)>,
 }
 
 impl Server {
@@ -157,6 +165,16 @@ impl Server {
             deployment.settings.default_company.clone(),
         );
         let replica = replicas::ThisReplica::new(&public_url, listener.local_addr()?, &config.database.replicas)?;
+        let exporter = metrics::Exporter::start(&config.metrics, jobs.queue().clone())?;
+        let (exporter, metrics) = match (exporter, config.metrics.listen) {
+            (Some(exporter), Some(address)) => {
+                let listener = TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("cannot listen on {address} for /metrics"))?;
+                (None, Some((listener, exporter)))
+            }
+            (exporter, _) => (exporter, None),
+        };
         let state = AppState {
             jobs,
             auth,
@@ -168,8 +186,9 @@ impl Server {
             odata_body_limit: config.odata.max_batch_bytes,
             replica: Arc::new(replica),
             console: Arc::new(console),
+            metrics: exporter,
         };
-        Ok(Server { listener, tls, state, grace: config.shutdown_grace })
+        Ok(Server { listener, tls, state, grace: config.shutdown_grace, metrics })
     }
 
     /// The job service it runs.
@@ -185,6 +204,14 @@ impl Server {
     /// The address it listens on.
     pub fn local_addr(&self) -> Result<SocketAddr> {
         Ok(self.listener.local_addr()?)
+    }
+
+    /// The address `/metrics` has to itself (`[metrics] listen`), when it has one.
+    pub fn metrics_addr(&self) -> Result<Option<SocketAddr>> {
+        Ok(match &self.metrics {
+            Some((listener, _)) => Some(listener.local_addr()?),
+            None => None,
+        })
     }
 
     /// Whether it serves HTTPS (`[tls]`) rather than plain HTTP.
@@ -207,7 +234,22 @@ impl Server {
         let app = router(self.state);
         // Not `axum::serve`: it keeps idle connections for ever (see `connections`).
         let tls = self.tls.map(tokio_rustls::TlsAcceptor::from);
+        // `/metrics` on its own address, with the same protections, until the server stops.
+        let metrics_stop = tokio_util::sync::CancellationToken::new();
+        let metrics_server = self.metrics.map(|(listener, exporter)| {
+            let (tls, limits, stop) = (tls.clone(), limits.clone(), metrics_stop.clone());
+            tokio::spawn(async move {
+                let routes = metrics::routes(Some(exporter));
+                if let Err(error) = connections::serve(listener, routes, tls, &limits, stop.cancelled_owned()).await {
+                    tracing::error!("the /metrics listener failed: {error}");
+                }
+            })
+        });
         connections::serve(self.listener, app, tls, &limits, shutdown).await.context("the server failed")?;
+        metrics_stop.cancel();
+        if let Some(metrics_server) = metrics_server {
+            let _ = metrics_server.await;
+        }
         heartbeat.stop().await;
         tracing::info!("stopped accepting requests; waiting for executions under way");
         jobs.stop();

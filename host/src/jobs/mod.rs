@@ -37,7 +37,7 @@ pub use database::Database;
 pub use job::{Authorized, Job, JobSource, Mode};
 pub use overview::Overview;
 pub use queue::{
-    AckOutcome, ActionOutcome, BadCursor, BodySearch, BulkOutcome, EventKind, Lease, Message, MessageAction,
+    AckOutcome, ActionOutcome, BadCursor, BodySearch, BulkOutcome, Depth, EventKind, Lease, Message, MessageAction,
     MessageFilter, MessagePage, MessageQuery, MessageStatus, NewMessage, Queue, QueueSettings, TextMatch,
     TimelineEvent, Total, parse_time,
 };

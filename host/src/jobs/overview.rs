@@ -7,7 +7,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::queue::{MessageFilter, format_millis, now_millis};
-use super::{Jobs, MessageStatus};
+use super::{Depth, Jobs, MessageStatus};
 use crate::store::{Execution, ExecutionStatus, Operation};
 
 /// The chart's buckets: 12 of 5 minutes, the last hour.
@@ -38,17 +38,6 @@ pub struct Overview {
     pub buckets_complete: bool,
     /// The latest failed messages and executions, newest first.
     pub recent_errors: Vec<RecentError>,
-}
-
-/// Messages of a job in a status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Depth {
-    /// The job.
-    pub activity: Uuid,
-    /// The status.
-    pub status: MessageStatus,
-    /// How many.
-    pub count: u64,
 }
 
 /// A job's oldest waiting message.
@@ -95,18 +84,17 @@ impl Jobs {
     pub async fn overview(&self) -> Result<Overview> {
         let now = now_millis();
         let queue = self.queue();
-        let depth: Vec<Depth> = (queue.depth().await?.into_iter())
-            .map(|(activity, status, count)| Depth { activity, status, count })
-            .collect();
+        let depth = queue.depths().await?;
         let processing = (depth.iter())
             .filter(|depth| matches!(depth.status, MessageStatus::Processing | MessageStatus::Preprocessing))
-            .map(|depth| depth.count)
+            .map(|depth| depth.messages)
             .sum();
-        let oldest_waiting = (queue.oldest_waiting().await?.into_iter())
-            .map(|(activity, at)| Waiting {
-                activity,
-                enqueued: format_millis(at),
-                age_seconds: u64::try_from((now - at) / 1000).unwrap_or(0),
+        let oldest_waiting = (depth.iter())
+            .filter(|depth| depth.status == MessageStatus::Enqueued)
+            .map(|depth| Waiting {
+                activity: depth.activity,
+                enqueued: format_millis(now - depth.oldest_age_ms),
+                age_seconds: u64::try_from(depth.oldest_age_ms / 1000).unwrap_or(0),
             })
             .collect();
         let failed = MessageFilter {

@@ -208,6 +208,20 @@ pub struct Message {
     pub pop_receipt: Option<String>,
 }
 
+/// How many messages one job has in one status, and how old the oldest of them is: what
+/// `/metrics` reports as the queue's depth and the console's overview shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Depth {
+    /// The job's activity id.
+    pub activity: Uuid,
+    /// The status.
+    pub status: MessageStatus,
+    /// Messages in it.
+    pub messages: u64,
+    /// How long ago the oldest of them was enqueued, in milliseconds.
+    pub oldest_age_ms: i64,
+}
+
 /// What to enqueue.
 #[derive(Debug)]
 pub struct NewMessage {
@@ -386,6 +400,16 @@ impl Queue {
     /// kept).
     pub async fn enqueue(&self, message: NewMessage, body: Body) -> Result<(Uuid, bool)> {
         let id = Uuid::new_v4();
+        let activity = message.activity;
+        let enqueued = self.enqueue_as(id, message, body).await;
+        if let Ok((_, false)) = enqueued {
+            ::metrics::counter!(crate::metrics::QUEUE_ENQUEUED, "job" => activity.to_string()).increment(1);
+        }
+        enqueued
+    }
+
+    /// [`enqueue`](Self::enqueue) under the new message's `id`.
+    async fn enqueue_as(&self, id: Uuid, message: NewMessage, body: Body) -> Result<(Uuid, bool)> {
         match &self.backend {
             Backend::Sqlite(queue) => {
                 // A repeat whose body went to a file is caught before that file is kept under
@@ -441,7 +465,8 @@ impl Queue {
         size: u64,
         body: Option<&Path>,
     ) -> Result<Uuid> {
-        match &self.backend {
+        let activity = message.activity;
+        let added = match &self.backend {
             Backend::Sqlite(queue) => queue.add_blocking(id, message, hash, size),
             Backend::Postgres(queue) => {
                 let source = body.map_or(postgres::Source::None, postgres::Source::File);
@@ -451,7 +476,9 @@ impl Queue {
                 }
                 Ok(added?.0)
             }
-        }
+        }?;
+        ::metrics::counter!(crate::metrics::QUEUE_ENQUEUED, "job" => activity.to_string()).increment(1);
+        Ok(added)
     }
 
     /// Whether message `id` is in the queue (blocking: call it off the async runtime).
@@ -532,10 +559,14 @@ impl Queue {
     /// by its own.
     pub async fn dequeue(&self, activity: Uuid, now: i64) -> Result<Option<Lease>> {
         let (visibility, max_deliveries) = (millis(self.settings.visibility_timeout), self.settings.max_deliveries);
-        match &self.backend {
+        let lease = match &self.backend {
             Backend::Sqlite(queue) => queue.dequeue(activity, now, visibility, max_deliveries).await,
             Backend::Postgres(queue) => queue.dequeue(activity, visibility, max_deliveries).await,
+        }?;
+        if let Some(lease) = &lease {
+            handed_out(crate::metrics::QUEUE_DEQUEUED, activity, lease.message.dequeue_count);
         }
+        Ok(lease)
     }
 
     /// Records a download of message `id`'s body through its link (`blob`); `None` when the
@@ -549,10 +580,14 @@ impl Queue {
 
     /// Acknowledges message `id` of `activity` with `receipt`.
     pub async fn ack(&self, activity: Uuid, id: Uuid, receipt: String, user: String, now: i64) -> Result<AckOutcome> {
-        match &self.backend {
+        let outcome = match &self.backend {
             Backend::Sqlite(queue) => queue.ack(activity, id, receipt, user, now).await,
             Backend::Postgres(queue) => queue.ack(activity, id, &receipt, &user).await,
+        }?;
+        if outcome == AckOutcome::Acked {
+            ::metrics::counter!(crate::metrics::QUEUE_ACKED, "job" => activity.to_string()).increment(1);
         }
+        Ok(outcome)
     }
 
     /// Takes the oldest enqueued import message of `activity` for processing, under a fresh
@@ -561,13 +596,17 @@ impl Queue {
     /// taken while another of its messages is being processed.
     pub fn claim_blocking(&self, activity: Uuid, in_order: bool) -> Result<Option<Message>> {
         let max_deliveries = self.settings.max_deliveries;
-        match &self.backend {
+        let claimed = match &self.backend {
             Backend::Sqlite(queue) => queue.claim_blocking(activity, now_millis(), max_deliveries),
             Backend::Postgres(queue) => {
                 let lease = millis(self.settings.lease);
                 queue.postgres.block_on(queue.claim(activity, in_order, lease, max_deliveries))
             }
+        }?;
+        if let Some(message) = &claimed {
+            handed_out(crate::metrics::QUEUE_CLAIMED, activity, message.retry_count);
         }
+        Ok(claimed)
     }
 
     /// Extends the lease of message `id` while it is processed: `false` once `receipt` no
@@ -975,22 +1014,6 @@ impl Queue {
         }
     }
 
-    /// How many messages each job has in each status.
-    pub async fn depth(&self) -> Result<Vec<(Uuid, MessageStatus, u64)>> {
-        match &self.backend {
-            Backend::Sqlite(queue) => queue.depth().await,
-            Backend::Postgres(queue) => queue.depth().await,
-        }
-    }
-
-    /// The enqueue time (milliseconds) of each job's oldest message waiting to be processed.
-    pub async fn oldest_waiting(&self) -> Result<Vec<(Uuid, i64)>> {
-        match &self.backend {
-            Backend::Sqlite(queue) => queue.oldest_waiting().await,
-            Backend::Postgres(queue) => queue.oldest_waiting().await,
-        }
-    }
-
     /// The query plans of a search's walks for `filter` (SQLite: `EXPLAIN QUERY PLAN`;
     /// PostgreSQL: `EXPLAIN`), one list of lines per walk, as a page after `cursor` would run
     /// them. For tests that check the walks use their indexes.
@@ -1021,6 +1044,14 @@ impl Queue {
         Ok(plans)
     }
 
+    /// Messages per job and status, and the age of the oldest of each: one grouped query.
+    pub async fn depths(&self) -> Result<Vec<Depth>> {
+        match &self.backend {
+            Backend::Sqlite(queue) => queue.depths(now_millis()).await,
+            Backend::Postgres(queue) => queue.depths().await,
+        }
+    }
+
     /// The names of every body file a message row names (none with PostgreSQL, which keeps
     /// no body files).
     pub fn body_files_blocking(&self) -> Result<Vec<String>> {
@@ -1029,6 +1060,21 @@ impl Queue {
             Backend::Postgres(_) => Ok(Vec::new()),
         }
     }
+}
+
+/// Counts a message of `activity` handed out under `counter` (a dequeue or a claim), and as
+/// a redelivery when `deliveries`, this one included, says it was handed out before.
+fn handed_out(counter: &'static str, activity: Uuid, deliveries: u32) {
+    let job = activity.to_string();
+    if deliveries > 1 {
+        ::metrics::counter!(crate::metrics::QUEUE_REDELIVERED, "job" => job.clone()).increment(1);
+    }
+    ::metrics::counter!(counter, "job" => job).increment(1);
+}
+
+/// Counts a message of `activity` poisoned, on either backend.
+fn poisoned(activity: Uuid) {
+    ::metrics::counter!(crate::metrics::QUEUE_POISONED, "job" => activity.to_string()).increment(1);
 }
 
 /// A pop receipt: 16 random bytes, base64 as Azure's look.

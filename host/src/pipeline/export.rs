@@ -78,6 +78,7 @@ pub(super) fn run(
     execution.completed = Some(now());
     execution.status = if result.is_ok() { ExecutionStatus::Succeeded } else { ExecutionStatus::Failed };
     pipeline.store.save_execution(&execution)?;
+    super::count(&execution);
     let (output, rows, reached) = result?;
     if watermarks == Watermarks::Save {
         for watermark in &reached {

@@ -127,9 +127,11 @@ fn finish(pipeline: &Pipeline, mut execution: Execution, lease: Option<&Lease>) 
         if error.chain().any(|cause| cause.is::<LeaseLost>()) {
             execution.status = ExecutionStatus::Canceled;
             pipeline.store.save_execution(&execution)?;
+            super::count(&execution);
         }
         return Err(error);
     }
+    super::count(&execution);
     Ok(execution)
 }
 

@@ -388,6 +388,37 @@ fn entity_execution(entity: &str, company: Option<&str>) -> EntityExecution {
     }
 }
 
+/// Records an ended `execution` in the metrics (see `crate::metrics`): its outcome, and per
+/// entity the records it read, wrote and rejected (imports) or wrote out (exports).
+pub(crate) fn count(execution: &Execution) {
+    let operation = match execution.operation {
+        Operation::Import => "import",
+        Operation::Export => "export",
+    };
+    let outcome = match execution.status {
+        ExecutionStatus::Succeeded => "Succeeded",
+        ExecutionStatus::PartiallySucceeded => "PartiallySucceeded",
+        ExecutionStatus::Failed => "Failed",
+        ExecutionStatus::Canceled => "Canceled",
+        ExecutionStatus::Unknown | ExecutionStatus::NotRun | ExecutionStatus::Executing => "Unknown",
+    };
+    ::metrics::counter!(crate::metrics::EXECUTIONS, "operation" => operation, "outcome" => outcome).increment(1);
+    for entity in &execution.entities {
+        let name = || entity.entity.clone();
+        match execution.operation {
+            Operation::Import => {
+                ::metrics::counter!(crate::metrics::ROWS_READ, "entity" => name()).increment(entity.staging_records);
+                ::metrics::counter!(crate::metrics::ROWS_IMPORTED, "entity" => name()).increment(entity.target_records);
+                let rejected = entity.staging_error_count + entity.target_error_count;
+                ::metrics::counter!(crate::metrics::ROWS_REJECTED, "entity" => name()).increment(rejected);
+            }
+            Operation::Export => {
+                ::metrics::counter!(crate::metrics::ROWS_EXPORTED, "entity" => name()).increment(entity.target_records);
+            }
+        }
+    }
+}
+
 /// The current time, as executions record it.
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

@@ -3,6 +3,7 @@
 //! these to judge a canary and to quarantine a version whose faults spike.
 
 use std::sync::{Arc, OnceLock, Weak};
+use std::time::Duration;
 
 use super::runtime::{CallErrorKind, Plugin};
 
@@ -68,6 +69,45 @@ impl Observers {
     pub(super) fn faulted(&self, plugin: &Plugin, kind: &CallErrorKind) {
         if let (Some(observer), Some(fault)) = (self.observer.get().and_then(Weak::upgrade), Fault::of(kind)) {
             observer.faulted(plugin, fault);
+        }
+    }
+}
+
+/// Records a call of `plugin` in the metrics (see `crate::metrics`): how long it ran (`None`
+/// when it never started, for want of a call slot) and what stopped it, if anything did.
+pub(super) fn record(plugin: &Plugin, ran: Option<Duration>, kind: Option<&CallErrorKind>) {
+    let manifest = plugin.manifest();
+    let labels = [("plugin", manifest.name.clone()), ("version", manifest.version.clone())];
+    ::metrics::counter!(crate::metrics::PLUGIN_CALLS, &labels).increment(1);
+    if let Some(ran) = ran {
+        ::metrics::histogram!(crate::metrics::PLUGIN_CALL_DURATION, &labels).record(ran.as_secs_f64());
+    }
+    if let Some(kind) = kind {
+        record_fault(plugin, kind);
+    }
+}
+
+/// Records what stopped a call of `plugin`, when it was a trap or a limit: also for a call
+/// refused after it returned (its output over the limit).
+pub(super) fn record_fault(plugin: &Plugin, kind: &CallErrorKind) {
+    let limit = match kind {
+        CallErrorKind::Trap(_) => None,
+        CallErrorKind::Timeout { .. } => Some("time"),
+        CallErrorKind::Memory { .. } => Some("memory"),
+        CallErrorKind::Output { .. } => Some("output"),
+        CallErrorKind::Busy { .. } => Some("busy"),
+        CallErrorKind::Failed(_)
+        | CallErrorKind::Malformed(_)
+        | CallErrorKind::Unsupported(_)
+        | CallErrorKind::Host(_) => return,
+    };
+    let manifest = plugin.manifest();
+    let (name, version) = (manifest.name.clone(), manifest.version.clone());
+    match limit {
+        None => ::metrics::counter!(crate::metrics::PLUGIN_TRAPS, "plugin" => name, "version" => version).increment(1),
+        Some(limit) => {
+            ::metrics::counter!(crate::metrics::PLUGIN_LIMIT_HITS, "plugin" => name, "version" => version, "limit" => limit)
+                .increment(1)
         }
     }
 }

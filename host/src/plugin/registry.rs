@@ -210,6 +210,10 @@ impl Registry {
                 Ok(plugin)
             }
             Ok((plugin, true)) => {
+                if slot.current.is_some() {
+                    let name = plugin.manifest().name.clone();
+                    ::metrics::counter!(crate::metrics::PLUGIN_RELOADS, "plugin" => name).increment(1);
+                }
                 match &slot.current {
                     Some(old) => tracing::info!(
                         plugin = plugin.id(),
@@ -230,6 +234,13 @@ impl Registry {
             Err(error) => {
                 let reason = format!("{error:#}");
                 let refused = version.as_deref().unwrap_or("the new version");
+                // The manifest's name when it could be read, else the file's (both the
+                // operator's own names).
+                let name = match version.as_deref().and_then(|version| version.rsplit_once('@')) {
+                    Some((name, _)) => name.to_owned(),
+                    None => file.file_stem().map_or_else(String::new, |stem| stem.to_string_lossy().into_owned()),
+                };
+                ::metrics::counter!(crate::metrics::PLUGIN_LOAD_FAILURES, "plugin" => name).increment(1);
                 match &slot.current {
                     Some(current) => tracing::warn!(
                         file = %file.display(),

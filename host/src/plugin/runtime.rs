@@ -650,6 +650,7 @@ impl Plugin {
         let limits = self.manifest.limits;
         if bytes > limits.output_bytes() {
             let kind = CallErrorKind::Output { bytes, limit_mib: limits.output_mib };
+            super::observe::record_fault(self, &kind);
             self.runtime.inner.observers.faulted(self, &kind);
             return Err(self.error(kind));
         }
@@ -670,7 +671,9 @@ impl Plugin {
         let inner = &self.runtime.inner;
         let Some(_slot) = inner.shares.take(&self.name) else {
             let waited_ms = inner.shares.wait().as_millis() as u64;
-            return Err(self.error(CallErrorKind::Busy { waited_ms }));
+            let kind = CallErrorKind::Busy { waited_ms };
+            super::observe::record(self, None, Some(&kind));
+            return Err(self.error(kind));
         };
         let outbound = OutboundCall::new(inner.outbound.clone(), self.name.clone());
         let state = CallState::new(self.manifest.clone(), self.id.clone(), inner.entities.clone(), unit, outbound);
@@ -697,7 +700,9 @@ impl Plugin {
             Ok(output) => Ok((output, store.data_mut().unit.take())),
             Err(error) => Err(self.error(self.classify(store.data(), error, &stderr, elapsed))),
         };
-        inner.observers.called(self, outcome.as_ref().err().map(|error| &error.kind));
+        let fault = outcome.as_ref().err().map(|error| &error.kind);
+        super::observe::record(self, Some(elapsed), fault);
+        inner.observers.called(self, fault);
         outcome
     }
 

@@ -36,6 +36,7 @@ mod tests;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::{Result, bail};
 use serde_json::{Map, Value as Json};
@@ -421,17 +422,20 @@ impl Writer {
     /// Nothing is visible to others until [`WriteBatch::commit`]; dropping the batch
     /// uncommitted rolls everything back.
     pub fn transaction(&mut self) -> Result<WriteBatch<'_>> {
-        Ok(WriteBatch(match &mut self.0 {
+        let started = Instant::now();
+        let engine = match &mut self.0 {
             WriterEngine::Sqlite(writer) => BatchEngine::Sqlite(writer.transaction()?),
             WriterEngine::Postgres(writer) => BatchEngine::Postgres(writer.transaction()?),
-        }))
+        };
+        Ok(WriteBatch(engine, started))
     }
 }
 
 /// One write transaction: the rows of a batch, its rejected records and its staged rows,
-/// committed together.
+/// committed together. It knows when it started (waiting for the writer included), for the
+/// store's write latency in the metrics.
 #[derive(Debug)]
-pub struct WriteBatch<'w>(BatchEngine<'w>);
+pub struct WriteBatch<'w>(BatchEngine<'w>, Instant);
 
 #[derive(Debug)]
 enum BatchEngine<'w> {
@@ -468,7 +472,14 @@ impl WriteBatch<'_> {
 
     /// Commits the transaction and returns its version.
     pub fn commit(self) -> Result<u64> {
-        dispatch_batch!(self.0, batch => batch.commit())
+        let backend = match &self.0 {
+            BatchEngine::Sqlite(_) => "sqlite",
+            BatchEngine::Postgres(_) => "postgres",
+        };
+        let version = dispatch_batch!(self.0, batch => batch.commit())?;
+        ::metrics::histogram!(crate::metrics::STORE_WRITE_DURATION, "backend" => backend)
+            .record(self.1.elapsed().as_secs_f64());
+        Ok(version)
     }
 }
 

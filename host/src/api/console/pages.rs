@@ -108,7 +108,7 @@ pub(crate) async fn overview(
                     tr {
                         td { a href=(format!("/console/jobs/{}", depth.activity)) { (job_name(&jobs, depth.activity)) } }
                         td { a href=(format!("/console/messages?job={}&status={}", depth.activity, depth.status.as_str())) { (depth.status.as_str()) } }
-                        td.num { (depth.count) }
+                        td.num { (depth.messages) }
                     }
                 }
             }

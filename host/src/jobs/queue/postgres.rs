@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::actions::{self, ActionOutcome, Change, MessageAction, StoredEvent};
 use super::search::{Param, Position};
-use super::{AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, format_millis};
+use super::{AckOutcome, Depth, Lease, Message, MessageQuery, MessageStatus, NewMessage, format_millis};
 use crate::backend::Postgres;
 use crate::store::Operation;
 
@@ -427,6 +427,33 @@ impl PgQueue {
     }
 
     /// The body of message `name`, chunk by chunk.
+    /// Messages per job and status, with the oldest one's age by the database's clock. The
+    /// count walks the job index; the oldest of each group is its lowest `seq`.
+    pub(super) async fn depths(&self) -> Result<Vec<Depth>> {
+        let client = self.postgres.client().await?;
+        let rows = client
+            .query(
+                "SELECT groups.activity, groups.status, groups.messages,
+                     wharf_now_ms() - (SELECT enqueued_at FROM queue_messages WHERE seq = groups.oldest)
+                 FROM (SELECT activity, status, COUNT(*) AS messages, MIN(seq) AS oldest
+                       FROM queue_messages GROUP BY activity, status) AS groups",
+                &[],
+            )
+            .await?;
+        let mut depths = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Some(status) = MessageStatus::parse(row.get(1)) else { continue };
+            let (messages, age): (i64, Option<i64>) = (row.get(2), row.get(3));
+            depths.push(Depth {
+                activity: row.get(0),
+                status,
+                messages: messages.max(0) as u64,
+                oldest_age_ms: age.unwrap_or(0).max(0),
+            });
+        }
+        Ok(depths)
+    }
+
     pub(super) fn body(&self, name: String) -> impl Stream<Item = Result<bytes::Bytes>> + Send + 'static {
         let postgres = self.postgres.clone();
         futures_util::stream::try_unfold((postgres, name, 0_i32), |(postgres, name, chunk)| async move {
@@ -618,33 +645,6 @@ impl PgQueue {
         Ok(())
     }
 
-    /// Messages per job and status.
-    pub(super) async fn depth(&self) -> Result<Vec<(Uuid, MessageStatus, u64)>> {
-        let client = self.postgres.client().await?;
-        let rows = client
-            .query("SELECT activity, status, count(*) FROM queue_messages GROUP BY activity, status", &[])
-            .await?;
-        let mut depth = Vec::new();
-        for row in rows {
-            if let Some(status) = MessageStatus::parse(row.try_get(1)?) {
-                depth.push((row.try_get(0)?, status, row.try_get::<_, i64>(2)?.max(0) as u64));
-            }
-        }
-        Ok(depth)
-    }
-
-    /// The enqueue time of each job's oldest waiting message.
-    pub(super) async fn oldest_waiting(&self) -> Result<Vec<(Uuid, i64)>> {
-        let client = self.postgres.client().await?;
-        let rows = client
-            .query(
-                "SELECT activity, min(enqueued_at) FROM queue_messages WHERE status = 'Enqueued' GROUP BY activity",
-                &[],
-            )
-            .await?;
-        rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).collect()
-    }
-
     /// The plan PostgreSQL chooses for `sql` (for tests).
     pub(super) async fn plan(&self, sql: &str, params: &[Param]) -> Result<Vec<String>> {
         let client = self.postgres.client().await?;
@@ -735,6 +735,7 @@ async fn next_within(
             return Ok(Some(message));
         }
         set_status(client, message.message_id, MessageStatus::Poisoned).await?;
+        super::poisoned(activity);
         tracing::warn!(message = %message.message_id, "message poisoned after {max} {counted}");
     }
 }

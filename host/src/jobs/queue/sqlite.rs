@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::actions::{self, ActionOutcome, Change, MessageAction, StoredEvent};
 use super::search::{Param, Position};
 use super::{
-    AckOutcome, Lease, Message, MessageQuery, MessageStatus, NewMessage, format_millis, now_millis, pop_receipt,
+    AckOutcome, Depth, Lease, Message, MessageQuery, MessageStatus, NewMessage, format_millis, now_millis, pop_receipt,
 };
 use crate::jobs::database::Database;
 use crate::store::Operation;
@@ -153,6 +153,7 @@ impl SqliteQueue {
                     let Some(message) = candidate else { return Ok(None) };
                     if message.dequeue_count >= max_deliveries {
                         set_status(connection, message.message_id, MessageStatus::Poisoned)?;
+                        super::poisoned(activity);
                         tracing::warn!(message = %message.message_id, "message poisoned after {max_deliveries} deliveries");
                         continue;
                     }
@@ -241,6 +242,7 @@ impl SqliteQueue {
                 let Some(message) = candidate else { return Ok(None) };
                 if message.retry_count >= max_deliveries {
                     set_status(connection, message.message_id, MessageStatus::Poisoned)?;
+                    super::poisoned(activity);
                     tracing::warn!(message = %message.message_id, "message poisoned after {max_deliveries} attempts");
                     continue;
                 }
@@ -580,48 +582,6 @@ impl SqliteQueue {
             .await
     }
 
-    /// Messages per job and status.
-    pub(super) async fn depth(&self) -> Result<Vec<(Uuid, MessageStatus, u64)>> {
-        self.database
-            .read_async(|connection| {
-                let mut statement = connection.prepare_cached(
-                    "SELECT activity, status, count(*) FROM queue_messages GROUP BY activity, status",
-                )?;
-                let rows = statement.query_map([], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
-                })?;
-                let mut depth = Vec::new();
-                for row in rows {
-                    let (activity, status, count) = row?;
-                    if let (Ok(activity), Some(status)) = (Uuid::parse_str(&activity), MessageStatus::parse(&status)) {
-                        depth.push((activity, status, count.max(0) as u64));
-                    }
-                }
-                Ok(depth)
-            })
-            .await
-    }
-
-    /// The enqueue time of each job's oldest waiting message.
-    pub(super) async fn oldest_waiting(&self) -> Result<Vec<(Uuid, i64)>> {
-        self.database
-            .read_async(|connection| {
-                let mut statement = connection.prepare_cached(
-                    "SELECT activity, min(enqueued_at) FROM queue_messages WHERE status = 'Enqueued' GROUP BY activity",
-                )?;
-                let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
-                let mut oldest = Vec::new();
-                for row in rows {
-                    let (activity, at) = row?;
-                    if let Ok(activity) = Uuid::parse_str(&activity) {
-                        oldest.push((activity, at));
-                    }
-                }
-                Ok(oldest)
-            })
-            .await
-    }
-
     /// The query plan SQLite chooses for `sql`, one line per step (for tests).
     pub(super) fn plan_blocking(&self, sql: &str, params: &[Param]) -> Result<Vec<String>> {
         self.database.read(|connection| {
@@ -639,6 +599,36 @@ fn value(param: &Param) -> rusqlite::types::Value {
         Param::Text(text) => rusqlite::types::Value::Text(text.clone()),
         Param::Int(int) => rusqlite::types::Value::Integer(*int),
         Param::Uuid(id) => rusqlite::types::Value::Text(id.to_string()),
+    }
+    /// Messages per job and status, with the oldest one's age at `now`. The count walks the
+    /// job index alone; the oldest of each group is its lowest `seq`, looked up by key.
+    pub(super) async fn depths(&self, now: i64) -> Result<Vec<Depth>> {
+        self.database
+            .read_async(move |connection| {
+                let mut statement = connection.prepare_cached(
+                    "SELECT activity, status, messages,
+                         (SELECT enqueued_at FROM queue_messages WHERE seq = oldest)
+                     FROM (SELECT activity, status, COUNT(*) AS messages, MIN(seq) AS oldest
+                           FROM queue_messages GROUP BY activity, status)",
+                )?;
+                let rows = statement.query_map([], |row| {
+                    let (activity, status): (String, String) = (row.get(0)?, row.get(1)?);
+                    let (messages, oldest): (i64, Option<i64>) = (row.get(2)?, row.get(3)?);
+                    Ok((activity, status, messages, oldest))
+                })?;
+                let mut depths = Vec::new();
+                for row in rows {
+                    let (activity, status, messages, oldest) = row?;
+                    let (Ok(activity), Some(status)) = (Uuid::parse_str(&activity), MessageStatus::parse(&status))
+                    else {
+                        continue;
+                    };
+                    let oldest_age_ms = oldest.map_or(0, |oldest| now.saturating_sub(oldest).max(0));
+                    depths.push(Depth { activity, status, messages: messages.max(0) as u64, oldest_age_ms });
+                }
+                Ok(depths)
+            })
+            .await
     }
 }
 
