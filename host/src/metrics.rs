@@ -20,7 +20,7 @@
 //! | `wharf_queue_messages` | gauge | `job`, `status` | Messages kept, per job and status, counted when `/metrics` is read |
 //! | `wharf_queue_oldest_message_age_seconds` | gauge | `job`, `status` | Age of the oldest of those messages, when `/metrics` is read |
 //! | `wharf_executions_total` | counter | `operation`, `outcome` | Executions ended, by `Succeeded`, `PartiallySucceeded`, `Failed` or `Canceled` |
-//! | `wharf_rows_read_total` | counter | `entity` | Records an import read for the entity |
+//! | `wharf_rows_read_total` | counter | `entity` | Records an import read for the entity, those rejected while reading included |
 //! | `wharf_rows_imported_total` | counter | `entity` | Records an import wrote to the entity |
 //! | `wharf_rows_rejected_total` | counter | `entity` | Records an import rejected, while reading or while writing |
 //! | `wharf_rows_exported_total` | counter | `entity` | Records an export wrote out |

@@ -407,7 +407,9 @@ pub(crate) fn count(execution: &Execution) {
         let name = || entity.entity.clone();
         match execution.operation {
             Operation::Import => {
-                ::metrics::counter!(crate::metrics::ROWS_READ, "entity" => name()).increment(entity.staging_records);
+                // Staging counts the records it kept; those it rejected were read too.
+                let read = entity.staging_records + entity.staging_error_count;
+                ::metrics::counter!(crate::metrics::ROWS_READ, "entity" => name()).increment(read);
                 ::metrics::counter!(crate::metrics::ROWS_IMPORTED, "entity" => name()).increment(entity.target_records);
                 let rejected = entity.staging_error_count + entity.target_error_count;
                 ::metrics::counter!(crate::metrics::ROWS_REJECTED, "entity" => name()).increment(rejected);
