@@ -427,6 +427,7 @@ fn an_action_without_its_csrf_token_is_refused_and_changes_nothing(backend: Back
     let browser = Browser::signed_in(&server, OPERATOR);
     let csrf = browser.csrf();
     let path = format!("/console/jobs/{GROUPS_JOB}/disable");
+    let other = Browser::signed_in(&server, OPS);
     let before = audit_log(&server).len();
     let refusals = [
         browser.post_raw(&path, &[], Some(&server.url)),
@@ -439,7 +440,6 @@ fn an_action_without_its_csrf_token_is_refused_and_changes_nothing(backend: Back
         assert!(page.contains(r#"id="refusal""#), "{page}");
     }
     // Another session's token does not do either.
-    let other = Browser::signed_in(&server, OPS);
     assert_eq!(browser.post_raw(&path, &[("csrf", &other.csrf())], Some(&server.url)).status(), 403);
     assert_eq!(audit_log(&server).len(), before, "nothing was recorded");
     let job = browser.page(&format!("/console/jobs/{GROUPS_JOB}"));

@@ -338,7 +338,7 @@ pub(crate) async fn sign_in(State(state): State<AppState>, parts: Parts, body: a
         Ok(Err(error)) => return super::failed(&error),
         Err(error) => return super::failed(&anyhow::Error::from(error)),
     }
-    let mut response = super::see_other("/console?notice=signed-in");
+    let mut response = super::see_other("/console");
     response.headers_mut().insert(header::SET_COOKIE, session_set_cookie(&state, &id));
     response
 }
