@@ -248,13 +248,16 @@ fn every_page_renders_for_an_operator_and_an_admin(backend: Backend) {
     assert_eq!(refused.status(), 403, "only admins manage clients");
 }
 
+/// A console action: where it posts, its form, and the audit action it records.
+type Action<'a> = (String, Vec<(&'a str, &'a str)>, &'a str);
+
 fn every_action_works_and_writes_one_audit_record(backend: Backend) {
     let mut server = server_on(backend);
     server.register("spare", &[Role::DataManagement], &["usmf"]);
     let message = import(&server, BAD_ROWS);
     let browser = Browser::signed_in(&server, OPS);
     let job = format!("/console/jobs/{GROUPS_JOB}");
-    let actions: Vec<(String, Vec<(&str, &str)>, &str)> = vec![
+    let actions: Vec<Action<'_>> = vec![
         (format!("{job}/disable"), vec![], "job.disable"),
         (format!("{job}/run"), vec![], "job.run"),
         (format!("{job}/enable"), vec![], "job.enable"),
