@@ -305,7 +305,7 @@ pub(super) fn status_walks(filter: &MessageFilter, narrowing: &Narrowing) -> Vec
 /// The newest `limit` of several walks' rows, each already newest first.
 pub(super) fn merge(walks: Vec<Vec<(Message, Position)>>, limit: usize) -> Vec<(Message, Position)> {
     let mut rows: Vec<(Message, Position)> = walks.into_iter().flatten().collect();
-    rows.sort_by(|(_, a), (_, b)| (b.enqueued, b.seq).cmp(&(a.enqueued, a.seq)));
+    rows.sort_by_key(|(_, position)| std::cmp::Reverse((position.enqueued, position.seq)));
     rows.truncate(limit);
     rows
 }
