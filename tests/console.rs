@@ -248,13 +248,16 @@ fn every_page_renders_for_an_operator_and_an_admin(backend: Backend) {
     assert_eq!(refused.status(), 403, "only admins manage clients");
 }
 
+/// A console action: where it posts, its form, and the audit action it records.
+type Action<'a> = (String, Vec<(&'a str, &'a str)>, &'a str);
+
 fn every_action_works_and_writes_one_audit_record(backend: Backend) {
     let mut server = server_on(backend);
     server.register("spare", &[Role::DataManagement], &["usmf"]);
     let message = import(&server, BAD_ROWS);
     let browser = Browser::signed_in(&server, OPS);
     let job = format!("/console/jobs/{GROUPS_JOB}");
-    let actions: Vec<(String, Vec<(&str, &str)>, &str)> = vec![
+    let actions: Vec<Action<'_>> = vec![
         (format!("{job}/disable"), vec![], "job.disable"),
         (format!("{job}/run"), vec![], "job.run"),
         (format!("{job}/enable"), vec![], "job.enable"),
@@ -427,6 +430,7 @@ fn an_action_without_its_csrf_token_is_refused_and_changes_nothing(backend: Back
     let browser = Browser::signed_in(&server, OPERATOR);
     let csrf = browser.csrf();
     let path = format!("/console/jobs/{GROUPS_JOB}/disable");
+    let other = Browser::signed_in(&server, OPS);
     let before = audit_log(&server).len();
     let refusals = [
         browser.post_raw(&path, &[], Some(&server.url)),
@@ -439,7 +443,6 @@ fn an_action_without_its_csrf_token_is_refused_and_changes_nothing(backend: Back
         assert!(page.contains(r#"id="refusal""#), "{page}");
     }
     // Another session's token does not do either.
-    let other = Browser::signed_in(&server, OPS);
     assert_eq!(browser.post_raw(&path, &[("csrf", &other.csrf())], Some(&server.url)).status(), 403);
     assert_eq!(audit_log(&server).len(), before, "nothing was recorded");
     let job = browser.page(&format!("/console/jobs/{GROUPS_JOB}"));

@@ -273,17 +273,17 @@ async fn manage_audit(
 
 /// A page or action that could not be answered as asked: the page that says why.
 #[derive(Debug)]
-pub(crate) struct Failure(Response);
+pub(crate) struct Failure(Box<Response>);
 
 impl From<anyhow::Error> for Failure {
     fn from(error: anyhow::Error) -> Failure {
-        Failure(failed(&error))
+        Failure(Box::new(failed(&error)))
     }
 }
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 

@@ -949,11 +949,11 @@ impl Failure {
     pub(crate) fn not_found(reason: &str) -> Failure {
         let mut response = page_response(views::refusal("Not found", reason));
         *response.status_mut() = StatusCode::NOT_FOUND;
-        Failure(response)
+        Failure(Box::new(response))
     }
 
     /// A 403 page saying `reason`.
     pub(crate) fn forbidden(reason: &str) -> Failure {
-        Failure(super::session::forbidden(reason))
+        Failure(Box::new(super::session::forbidden(reason)))
     }
 }

@@ -266,17 +266,13 @@ pub(crate) async fn sign_in(State(state): State<AppState>, parts: Parts, body: a
     if !same_origin(&state, &parts.headers) {
         return forbidden("The sign-in form did not come from this console. Open the sign-in page and try again.");
     }
-    if let Some(address) = caller::address(&parts) {
-        if state.rates.charge_address(address).is_err() {
-            let mut response = page_response(views::sign_in(
-                external,
-                Some("Too many sign-in attempts from your address; wait a minute."),
-                None,
-                "",
-            ));
-            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-            return response;
-        }
+    if let Some(address) = caller::address(&parts)
+        && state.rates.charge_address(address).is_err()
+    {
+        let message = "Too many sign-in attempts from your address; wait a minute.";
+        let mut response = page_response(views::sign_in(external, Some(message), None, ""));
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return response;
     }
     let fields = FormFields(form_urlencoded::parse(&body).into_owned().collect());
     let client_id = fields.get("client_id").unwrap_or_default().to_owned();
@@ -338,7 +334,7 @@ pub(crate) async fn sign_in(State(state): State<AppState>, parts: Parts, body: a
         Ok(Err(error)) => return super::failed(&error),
         Err(error) => return super::failed(&anyhow::Error::from(error)),
     }
-    let mut response = super::see_other("/console?notice=signed-in");
+    let mut response = super::see_other("/console");
     response.headers_mut().insert(header::SET_COOKIE, session_set_cookie(&state, &id));
     response
 }

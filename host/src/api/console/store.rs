@@ -239,19 +239,20 @@ impl ConsoleStore {
             Kind::Sqlite(connection) => {
                 let connection = lock(connection);
                 let mut statement = connection.prepare_cached(sql_sqlite)?;
-                let records = statement.query_map(params![before, limit], |row| {
-                    Ok(AuditRecord {
-                        seq: row.get(0)?,
-                        at: row.get(1)?,
-                        client_id: row.get(2)?,
-                        action: row.get(3)?,
-                        target: row.get(4)?,
-                        address: row.get(5)?,
-                        outcome: row.get(6)?,
-                    })
-                })?;
-                let records = records.collect::<rusqlite::Result<Vec<_>>>().context("cannot read the audit log");
-                records
+                let records: rusqlite::Result<Vec<AuditRecord>> = statement
+                    .query_map(params![before, limit], |row| {
+                        Ok(AuditRecord {
+                            seq: row.get(0)?,
+                            at: row.get(1)?,
+                            client_id: row.get(2)?,
+                            action: row.get(3)?,
+                            target: row.get(4)?,
+                            address: row.get(5)?,
+                            outcome: row.get(6)?,
+                        })
+                    })?
+                    .collect();
+                records.context("cannot read the audit log")
             }
             Kind::Postgres(postgres) => postgres.wait(async {
                 let client = postgres.client().await?;
