@@ -37,39 +37,94 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::caller::{Caller, require};
+use super::error::ErrorBody;
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::{Client, Companies, NewClient, Role};
 use crate::jobs::job::parse_activity;
-use crate::jobs::{Job, MessageQuery, MessageStatus};
+use crate::jobs::{Job, Message, MessageQuery, MessageStatus};
 use crate::plugin::{LoadFailure, PluginStatus};
-use crate::store::Execution;
+use crate::store::{Execution, RecordError};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/jobs", get(jobs).post(create_job))
-        .route("/jobs/{activity}", get(job).put(replace_job).delete(delete_job))
-        .route("/messages", get(messages))
-        .route("/messages/{id}", get(message))
-        .route("/executions", get(executions))
-        .route("/executions/{id}", get(execution))
-        .route("/executions/{id}/errors", get(execution_errors))
-        .route("/clients", get(clients).post(add_client))
-        .route("/clients/{id}", get(client).put(set_client).delete(remove_client))
-        .route("/clients/{id}/secret", post(reset_secret))
-        .route("/plugins", get(plugins))
-        .route("/status", get(status))
+/// The management routes, each registered once for routing and the OpenAPI document.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(jobs, create_job))
+        .routes(routes!(job, replace_job, delete_job))
+        .routes(routes!(messages))
+        .routes(routes!(message))
+        .routes(routes!(executions))
+        .routes(routes!(execution))
+        .routes(routes!(execution_errors))
+        .routes(routes!(clients, add_client))
+        .routes(routes!(client, set_client, remove_client))
+        .routes(routes!(reset_secret))
+        .routes(routes!(plugins))
+        .routes(routes!(status))
         .merge(super::staging::routes())
         .merge(super::releases::routes())
         .merge(super::replicas::routes())
+}
+
+/// Every job the caller may see.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct JobList {
+    /// The jobs.
+    value: Vec<Job>,
+}
+
+/// A page of messages.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct MessageList {
+    /// The messages, oldest first.
+    value: Vec<Message>,
+}
+
+/// A page of executions.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ExecutionList {
+    /// The executions, newest first.
+    value: Vec<Execution>,
+}
+
+/// A page of an execution's rejected records.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ExecutionErrors {
+    /// How many records it rejected in all.
+    count: u64,
+    /// This page of them.
+    value: Vec<RecordError>,
+}
+
+/// Every registered client.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ClientList {
+    /// The clients; never their secrets.
+    value: Vec<Client>,
+}
+
+/// A client just registered, with its secret: shown this once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct Registered {
+    /// The registration.
+    client: Client,
+    /// The client secret.
+    secret: String,
+}
+
+/// A new client secret: shown this once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct NewSecret {
+    /// The client secret.
+    secret: String,
 }
 
 /// An admin caller, or 403.
@@ -114,6 +169,13 @@ fn activity(text: &str) -> ApiResult<uuid::Uuid> {
     parse_activity(text).ok_or_else(|| ApiError::bad_request(format!("{text:?} is not a GUID.")))
 }
 
+/// Every job the caller may see.
+#[utoipa::path(
+    get,
+    path = "/jobs",
+    tag = "manage",
+    responses((status = 200, description = "The jobs.", body = JobList)),
+)]
 async fn jobs(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     admin(&caller)?;
     let jobs: Vec<_> = state
@@ -123,7 +185,7 @@ async fn jobs(State(state): State<AppState>, caller: Caller) -> ApiResult<Respon
         .filter(|job| caller.may_see_scope(job.company.as_deref()))
         .map(|job| job.as_ref().clone())
         .collect();
-    Ok(axum::Json(json!({ "value": jobs })).into_response())
+    Ok(axum::Json(JobList { value: jobs }).into_response())
 }
 
 /// Job `id`, when the caller may see its company (a job of no company reads and writes
@@ -142,11 +204,36 @@ fn within_grants(caller: &Caller, job: &Job) -> ApiResult<()> {
     Err(ApiError::forbidden(format!("The application may not define jobs for {scope}.")))
 }
 
+/// One job.
+#[utoipa::path(
+    get,
+    path = "/jobs/{activity}",
+    tag = "manage",
+    params(("activity" = Uuid, Path, description = "The job's activity id.")),
+    responses(
+        (status = 200, description = "The job.", body = Job),
+        (status = 400, description = "The activity id is not a GUID.", body = ErrorBody),
+        (status = 404, description = "No job the caller may see has this activity id.", body = ErrorBody),
+    )
+)]
 async fn job(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     Ok(axum::Json(visible_job(&state, &caller, &id)?.as_ref()).into_response())
 }
 
+/// Creates a job, or replaces the one with its activity id.
+#[utoipa::path(
+    post,
+    path = "/jobs",
+    tag = "manage",
+    request_body(content = Job, description = "The job, as in `jobs/*.toml`."),
+    responses(
+        (status = 201, description = "The job, checked and kept.", body = Job),
+        (status = 400, description = "The body is not a job, or the job does not fit the deployment.", body = ErrorBody),
+        (status = 403, description = "The job's company is not the caller's.", body = ErrorBody),
+        (status = 404, description = "A job the caller may not see has this activity id.", body = ErrorBody),
+    )
+)]
 async fn create_job(State(state): State<AppState>, caller: Caller, body: axum::body::Bytes) -> ApiResult<Response> {
     admin(&caller)?;
     let job: Job = json_body(&body)?;
@@ -158,6 +245,20 @@ async fn create_job(State(state): State<AppState>, caller: Caller, body: axum::b
     Ok((StatusCode::CREATED, axum::Json(job.as_ref())).into_response())
 }
 
+/// Replaces a job (or creates it under this activity id).
+#[utoipa::path(
+    put,
+    path = "/jobs/{activity}",
+    tag = "manage",
+    params(("activity" = Uuid, Path, description = "The job's activity id; it wins over the body's.")),
+    request_body(content = Job, description = "The job, as in `jobs/*.toml`."),
+    responses(
+        (status = 200, description = "The job, checked and kept.", body = Job),
+        (status = 400, description = "The activity id is not a GUID, the body is not a job, or the job does not fit the deployment.", body = ErrorBody),
+        (status = 403, description = "The job's company is not the caller's.", body = ErrorBody),
+        (status = 404, description = "A job the caller may not see has this activity id.", body = ErrorBody),
+    )
+)]
 async fn replace_job(
     State(state): State<AppState>,
     caller: Caller,
@@ -175,6 +276,19 @@ async fn replace_job(
     Ok(axum::Json(job.as_ref()).into_response())
 }
 
+/// Deletes a job kept by the management API.
+#[utoipa::path(
+    delete,
+    path = "/jobs/{activity}",
+    tag = "manage",
+    params(("activity" = Uuid, Path, description = "The job's activity id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, description = "The activity id is not a GUID.", body = ErrorBody),
+        (status = 404, description = "No job the caller may see has this activity id.", body = ErrorBody),
+        (status = 409, description = "The job is defined by a file of the deployment: change it there.", body = ErrorBody),
+    )
+)]
 async fn delete_job(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     visible_job(&state, &caller, &id)?;
@@ -193,6 +307,22 @@ struct MessagesQuery {
     offset: Option<u32>,
 }
 
+/// A page of messages, oldest first.
+#[utoipa::path(
+    get,
+    path = "/messages",
+    tag = "manage",
+    params(
+        ("activity" = Option<Uuid>, Query, description = "Only this job's."),
+        ("status" = Option<MessageStatus>, Query, description = "Only those in this status (any case; D365's other spellings too)."),
+        ("limit" = Option<u32>, Query, description = "At most this many."),
+        ("offset" = Option<u32>, Query, description = "After skipping this many."),
+    ),
+    responses(
+        (status = 200, description = "The messages the caller may see.", body = MessageList),
+        (status = 400, description = "The activity id is not a GUID, no status has that name, or a number is not one.", body = ErrorBody),
+    )
+)]
 async fn messages(
     State(state): State<AppState>,
     caller: Caller,
@@ -215,9 +345,21 @@ async fn messages(
     let messages = state.jobs.queue().messages(query).await?;
     let visible: Vec<_> =
         messages.into_iter().filter(|message| caller.may_see_scope(message.company.as_deref())).collect();
-    Ok(axum::Json(json!({ "value": visible })).into_response())
+    Ok(axum::Json(MessageList { value: visible }).into_response())
 }
 
+/// One message.
+#[utoipa::path(
+    get,
+    path = "/messages/{id}",
+    tag = "manage",
+    params(("id" = Uuid, Path, description = "The message id.")),
+    responses(
+        (status = 200, description = "The message.", body = Message),
+        (status = 400, description = "The id is not a GUID.", body = ErrorBody),
+        (status = 404, description = "No message the caller may see has this id.", body = ErrorBody),
+    )
+)]
 async fn message(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     let message = super::connector::visible_message(&state, &caller, &id)
@@ -232,6 +374,20 @@ struct Page {
     offset: Option<u64>,
 }
 
+/// A page of executions, newest first.
+#[utoipa::path(
+    get,
+    path = "/executions",
+    tag = "manage",
+    params(
+        ("limit" = Option<u64>, Query, description = "At most this many (100 unless given; 1,000 at most)."),
+        ("offset" = Option<u64>, Query, description = "After skipping this many."),
+    ),
+    responses(
+        (status = 200, description = "The executions the caller may see.", body = ExecutionList),
+        (status = 400, description = "A number is not one.", body = ErrorBody),
+    )
+)]
 async fn executions(State(state): State<AppState>, caller: Caller, Query(page): Query<Page>) -> ApiResult<Response> {
     admin(&caller)?;
     let store = state.jobs.deployment().pipeline.store.clone();
@@ -244,7 +400,7 @@ async fn executions(State(state): State<AppState>, caller: Caller, Query(page): 
     .await
     .map_err(anyhow::Error::from)??;
     let visible: Vec<_> = executions.into_iter().filter(|execution| visible(&caller, execution)).collect();
-    Ok(axum::Json(json!({ "value": visible })).into_response())
+    Ok(axum::Json(ExecutionList { value: visible }).into_response())
 }
 
 fn visible(caller: &Caller, execution: &Execution) -> bool {
@@ -261,11 +417,38 @@ pub(super) async fn find_execution(state: &AppState, caller: &Caller, id: String
         .ok_or_else(|| ApiError::not_found(format!("No execution {shown}.")))
 }
 
+/// One execution, with its entities.
+#[utoipa::path(
+    get,
+    path = "/executions/{id}",
+    tag = "manage",
+    params(("id" = String, Path, description = "The execution id.")),
+    responses(
+        (status = 200, description = "The execution.", body = Execution),
+        (status = 404, description = "No execution the caller may see has this id.", body = ErrorBody),
+    )
+)]
 async fn execution(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     Ok(axum::Json(find_execution(&state, &caller, id).await?).into_response())
 }
 
+/// A page of an execution's rejected records.
+#[utoipa::path(
+    get,
+    path = "/executions/{id}/errors",
+    tag = "manage",
+    params(
+        ("id" = String, Path, description = "The execution id."),
+        ("limit" = Option<u64>, Query, description = "At most this many (1,000 unless given; 10,000 at most)."),
+        ("offset" = Option<u64>, Query, description = "After skipping this many."),
+    ),
+    responses(
+        (status = 200, description = "The rejected records.", body = ExecutionErrors),
+        (status = 400, description = "A number is not one.", body = ErrorBody),
+        (status = 404, description = "No execution the caller may see has this id.", body = ErrorBody),
+    )
+)]
 async fn execution_errors(
     State(state): State<AppState>,
     caller: Caller,
@@ -281,20 +464,50 @@ async fn execution_errors(
     })
     .await
     .map_err(anyhow::Error::from)??;
-    Ok(axum::Json(json!({ "count": total, "value": errors })).into_response())
+    Ok(axum::Json(ExecutionErrors { count: total, value: errors }).into_response())
 }
 
+/// Every registered client.
+#[utoipa::path(
+    get,
+    path = "/clients",
+    tag = "manage",
+    responses((status = 200, description = "The clients.", body = ClientList)),
+)]
 async fn clients(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     admin(&caller)?;
-    Ok(axum::Json(json!({ "value": state.auth.clients() })).into_response())
+    Ok(axum::Json(ClientList { value: state.auth.clients() }).into_response())
 }
 
+/// One registered client.
+#[utoipa::path(
+    get,
+    path = "/clients/{id}",
+    tag = "manage",
+    params(("id" = String, Path, description = "The client id.")),
+    responses(
+        (status = 200, description = "The client.", body = Client),
+        (status = 404, description = "No client has this id.", body = ErrorBody),
+    )
+)]
 async fn client(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     let client = state.auth.client(&id).ok_or_else(|| ApiError::not_found(format!("No client {id}.")))?;
     Ok(axum::Json(client).into_response())
 }
 
+/// Registers a client: its secret is in this answer, and never again.
+#[utoipa::path(
+    post,
+    path = "/clients",
+    tag = "manage",
+    request_body(content = NewClient),
+    responses(
+        (status = 201, description = "The client and its secret.", body = Registered),
+        (status = 400, description = "The body is not a registration, or the id is taken or malformed.", body = ErrorBody),
+        (status = 403, description = "It would hold companies or roles the caller does not hold.", body = ErrorBody),
+    )
+)]
 async fn add_client(State(state): State<AppState>, caller: Caller, body: axum::body::Bytes) -> ApiResult<Response> {
     admin(&caller)?;
     let registration: NewClient = json_body(&body)?;
@@ -304,9 +517,23 @@ async fn add_client(State(state): State<AppState>, caller: Caller, body: axum::b
         .await
         .map_err(anyhow::Error::from)?
         .map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
-    Ok((StatusCode::CREATED, axum::Json(json!({ "client": client, "secret": secret }))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(Registered { client, secret })).into_response())
 }
 
+/// Changes a client's name, roles, companies or whether it is enabled.
+#[utoipa::path(
+    put,
+    path = "/clients/{id}",
+    tag = "manage",
+    params(("id" = String, Path, description = "The client id; it wins over the body's.")),
+    request_body(content = Client),
+    responses(
+        (status = 200, description = "The client as changed.", body = Client),
+        (status = 400, description = "The body is not a client.", body = ErrorBody),
+        (status = 403, description = "The client holds, or would hold, companies or roles the caller does not hold.", body = ErrorBody),
+        (status = 404, description = "No client has this id.", body = ErrorBody),
+    )
+)]
 async fn set_client(
     State(state): State<AppState>,
     caller: Caller,
@@ -327,6 +554,18 @@ async fn set_client(
     Ok(axum::Json(state.auth.client(&client.id)).into_response())
 }
 
+/// Removes a client: its tokens are refused from now on.
+#[utoipa::path(
+    delete,
+    path = "/clients/{id}",
+    tag = "manage",
+    params(("id" = String, Path, description = "The client id.")),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 403, description = "The client holds companies or roles the caller does not hold.", body = ErrorBody),
+        (status = 404, description = "No client has this id.", body = ErrorBody),
+    )
+)]
 async fn remove_client(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     grantable_client(&state, &caller, &id)?;
@@ -339,16 +578,37 @@ async fn remove_client(State(state): State<AppState>, caller: Caller, Path(id): 
     }
 }
 
+/// Gives a client a new secret: in this answer, and never again. The old one stops working.
+#[utoipa::path(
+    post,
+    path = "/clients/{id}/secret",
+    tag = "manage",
+    params(("id" = String, Path, description = "The client id.")),
+    responses(
+        (status = 200, description = "The new secret.", body = NewSecret),
+        (status = 403, description = "The client holds companies or roles the caller does not hold.", body = ErrorBody),
+        (status = 404, description = "No client has this id.", body = ErrorBody),
+    )
+)]
 async fn reset_secret(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     grantable_client(&state, &caller, &id)?;
     let auth = state.auth.clone();
     let secret = tokio::task::spawn_blocking(move || auth.reset_secret(&id)).await.map_err(anyhow::Error::from)??;
-    Ok(axum::Json(json!({ "secret": secret })).into_response())
+    Ok(axum::Json(NewSecret { secret }).into_response())
 }
 
 /// Every plugin file of the deployment, in file-name order, as the registry sees it now.
 /// Plugins serve every company, so only an admin granted every company sees them.
+#[utoipa::path(
+    get,
+    path = "/plugins",
+    tag = "manage",
+    responses(
+        (status = 200, description = "`value`: each plugin file (see below); `canaries`: the canaries running.", body = Object),
+        (status = 403, description = "The caller is not granted every company.", body = ErrorBody),
+    )
+)]
 async fn plugins(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     admin(&caller)?;
     if !caller.may_see_scope(None) {
@@ -363,6 +623,12 @@ async fn plugins(State(state): State<AppState>, caller: Caller) -> ApiResult<Res
 /// What the server counted since it started: `odata_unsupported_requests`, the OData requests
 /// and `$batch` operations answered 501 (valid OData that Wharf does not offer). Those are
 /// logged at info, not as errors, so this is where an operator sees what clients miss.
+#[utoipa::path(
+    get,
+    path = "/status",
+    tag = "manage",
+    responses((status = 200, description = "`odata_unsupported_requests`: OData requests answered 501 since the start.", body = Object)),
+)]
 async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     admin(&caller)?;
     Ok(axum::Json(json!({ "odata_unsupported_requests": state.odata.unsupported_requests() })).into_response())
