@@ -71,7 +71,9 @@ fn the_document_is_openapi_3_1_and_every_reference_in_it_resolves() {
     // Every operation says what it answers when it fails, and every failure has a body.
     for (method, path) in operations(&document) {
         let responses = document["paths"][&path][&method]["responses"].as_object().expect("responses");
-        assert!(responses.keys().any(|status| status.starts_with('4')), "{method} {path} has no 4xx");
+        assert!(responses.contains_key("500"), "{method} {path} has no 500");
+        let open = document["paths"][&path][&method]["security"] == serde_json::json!([{}]);
+        assert!(open || responses.contains_key("401"), "{method} {path} takes a token but has no 401");
         for (status, response) in responses {
             if status.starts_with('4') || status.starts_with('5') {
                 assert!(response["content"]["application/json"]["schema"].is_object(), "{method} {path} {status}");
@@ -151,6 +153,9 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document() {
     client.roles = BTreeSet::from([Role::Admin, Role::DataManagement]);
     client.companies = Companies::All;
     server.auth.set_client(&client).expect("the client changes");
+    // The routes that change a client stay out of the stateful phase: it follows the ids
+    // `GET /manage/clients` lists, and would disable or remove schemathesis's own client (its
+    // first run did: every admin route answered it 403 from then on).
     let token = server.token(FABRIKAM);
     let work = tempfile::tempdir().expect("a directory");
     let config = work.path().join("schemathesis.toml");
@@ -185,9 +190,15 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document() {
 }
 
 /// Schemathesis's configuration: the connector's activity ids fixed to the example jobs', so
-/// that enqueues, dequeues and acks reach a real queue.
+/// that enqueues, dequeues and acks reach a real queue; the routes that change a client out of
+/// the stateful phase.
 fn schemathesis_config() -> String {
     let mut config = String::new();
+    for id in ["set_client", "remove_client", "reset_secret"] {
+        config += &format!(
+            "[[operations]]\ninclude-operation-id = \"{id}\"\nphases = {{ stateful = {{ enabled = false }} }}\n\n"
+        );
+    }
     for (operation, activity) in [
         ("enqueue", GROUPS_JOB),
         ("job_status", GROUPS_JOB),

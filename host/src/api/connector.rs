@@ -371,7 +371,7 @@ struct JobStatusQuery {
     tag = "connector",
     params(
         ("activity" = Uuid, Path, description = "The job's activity id."),
-        ("jobId" = String, Query, description = "The message id: bare, braced or quoted."),
+        ("jobId" = Uuid, Query, description = "The message id (braced or quoted too, as clients send it)."),
     ),
     responses(
         (status = 200, description = "The message's status.", body = JobStatus),
