@@ -50,6 +50,8 @@ mod odata_metadata;
 mod odata_metadata_levels;
 /// Navigation by path, `$value`, deep inserts, `$expand=*` and `If-None-Match`.
 mod odata_paths;
+/// The OpenAPI document: its snapshot, the routes it covers, and schemathesis driving the server from it.
+mod openapi;
 /// The operator's queue over HTTP: search and cursor paging, timelines, reprocess and bulk actions, jobs disabled and run now.
 mod operator_queue;
 /// Plugins calling web services: allow-lists, closed addresses, redirects, timeouts, caps, secrets.
@@ -58,18 +60,18 @@ mod outbound;
 mod package_replicas;
 /// Data packages: D365's manifest and header bytes, lenient reading, hostile zips refused.
 mod packages;
-/// Hot reload under load: swaps, broken versions, deletes, restores.
-mod reload;
 /// Replay before promote, canaries rolled back or promoted, quarantine after a trap spike.
 mod releases;
+/// Hot reload under load: swaps, broken versions, deletes, restores.
+mod reload;
 /// Replicas on one database listed with their plugin versions, skew shown, the stopped and the gone told apart.
 mod replicas;
-/// Who may reach what over HTTP, bad tokens, request budgets and hostile input.
-mod security;
 /// `wharf plugin new`: every role and language from an empty folder to a passing `wharf plugin test`.
 mod scaffold;
 /// Replicas sharing one PostgreSQL queue through kills, freezes and database crashes, held to a recorded history.
 mod scaleout;
+/// Who may reach what over HTTP, bad tokens, request budgets and hostile input.
+mod security;
 /// A real server on a free port, for the modules that talk HTTP.
 mod server;
 /// Custom services and bound actions: parameters checked, units of work committed only on success.

@@ -50,15 +50,18 @@ pub fn plugin_dir() -> &'static Path {
     })
 }
 
-/// The independent OData tools the tests check against (a Python OData client, a `$filter`
-/// parser, the OASIS ABNF test cases and CSDL schemas), installed once per run into
+/// The independent tools the tests check against (a Python OData client, a `$filter` parser,
+/// the OASIS ABNF test cases and CSDL schemas, schemathesis), installed once per run into
 /// `target/external` by `tests/external/install.sh`.
 pub fn external() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let root = root();
+        // The script installs under `$CARGO_TARGET_DIR`, which the tests may run with set
+        // elsewhere: it is told the directory this function answers.
         let status = std::process::Command::new("bash")
             .arg(root.join("tests/external/install.sh"))
+            .env("CARGO_TARGET_DIR", root.join("target"))
             .status()
             .expect("bash runs tests/external/install.sh");
         assert!(status.success(), "tests/external/install.sh failed: the OData oracles are not installed");

@@ -4,31 +4,35 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use futures_util::TryStreamExt as _;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
 
 use super::caller::Caller;
+use super::error::ErrorBody;
 use super::{ApiError, ApiResult, AppState, lenient_json, odata_json, string_member};
 use crate::jobs::intake::EnqueueError;
 use crate::jobs::job::parse_activity;
 use crate::jobs::queue::now_millis;
 use crate::jobs::{AckOutcome, Job, Message, MessageStatus, Mode, NewMessage};
-use crate::store::Operation;
+use crate::store::{EntityExecutionState, Operation};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/enqueue/{activity}", post(enqueue).layer(axum::extract::DefaultBodyLimit::disable()))
-        .route("/dequeue/{activity}", get(dequeue))
-        .route("/download/{activity}", get(download))
-        .route("/ack/{activity}", post(ack))
-        .route("/jobstatus/{activity}", get(job_status))
+/// The connector's routes, each registered once for routing and the OpenAPI document.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    // An enqueued body streams to disk under its own limit (`max_body_bytes`).
+    let (schemas, paths, enqueue) = routes!(enqueue);
+    OpenApiRouter::new()
+        .routes((schemas, paths, enqueue.layer(axum::extract::DefaultBodyLimit::disable())))
+        .routes(routes!(dequeue))
+        .routes(routes!(download))
+        .routes(routes!(ack))
+        .routes(routes!(job_status))
 }
 
 /// The activity segment; the optional language segment before it is ignored.
@@ -82,6 +86,28 @@ fn job_for(
     Ok(job)
 }
 
+/// Enqueues a document for an import job: a file of one entity (file mode) or a data
+/// package. Answers the message id; the same `x-ms-dyn-externalidentifier` sent again answers
+/// the first message's id.
+#[utoipa::path(
+    post,
+    path = "/enqueue/{activity}",
+    tag = "connector",
+    params(
+        ("activity" = Uuid, Path, description = "The import job's activity id."),
+        ("entity" = Option<String>, Query, description = "File mode: the entity of the file (else the job's)."),
+        ("company" = Option<String>, Query, description = "The company the rows go to (else the job's, the project's or the caller's default)."),
+        ("x-ms-dyn-externalidentifier" = Option<String>, Header, description = "The sender's correlation id; a repeated one is enqueued once."),
+    ),
+    request_body(content = String, content_type = "application/octet-stream", description = "The document, streamed."),
+    responses(
+        (status = 200, description = "The message id, as a JSON string.", body = Uuid, content_type = "application/json"),
+        (status = 400, description = "The activity id is not a GUID, the job is an export job, the entity is missing or not in the project, or the enqueue is refused.", body = ErrorBody),
+        (status = 403, description = "The caller is granted no company, or may not use the API.", body = ErrorBody),
+        (status = 404, description = "No job the caller may use has this activity id, or the company is not the caller's.", body = ErrorBody),
+        (status = 413, description = "The body is larger than the server takes.", body = ErrorBody),
+    )
+)]
 async fn enqueue(
     State(state): State<AppState>,
     caller: Caller,
@@ -169,6 +195,52 @@ async fn enqueue(
     Ok(([(header::CONTENT_TYPE, "application/json; charset=utf-8")], format!("\"{id}\"")).into_response())
 }
 
+/// What a dequeue answers: D365's dequeue response, which an ack sends back.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase")]
+struct Dequeued {
+    /// The message id.
+    correlation_id: Uuid,
+    /// The receipt of this delivery: an ack must send the newest one.
+    pop_receipt: String,
+    /// Where the file is downloaded from (with the bearer token).
+    download_location: String,
+    /// Whether the message has a file to download.
+    #[serde(rename = "IsDownLoadFileExist")]
+    is_download_file_exist: bool,
+    /// Why the file could not be produced; empty when it was.
+    #[serde(rename = "FileDownLoadErrorMessage")]
+    file_download_error_message: String,
+    /// When the message was dequeued before; D365's empty date on the first dequeue.
+    last_dequeue_date_time: String,
+}
+
+/// What an ack sends: the dequeue answer, whole or in part. Only these two members are read,
+/// in any case, and single-quoted JSON is accepted as D365 accepts it.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "PascalCase")]
+#[allow(dead_code, reason = "describes the body in the OpenAPI document; the handler reads it leniently")]
+struct AckRequest {
+    /// The message id the dequeue answered.
+    correlation_id: Uuid,
+    /// The pop receipt the newest dequeue answered.
+    pop_receipt: String,
+}
+
+/// Hands out the oldest export file waiting, for a time (its lease); answers 204 when there is
+/// none. A message not acked in time is handed out again, with a new pop receipt.
+#[utoipa::path(
+    get,
+    path = "/dequeue/{activity}",
+    tag = "connector",
+    params(("activity" = Uuid, Path, description = "The export job's activity id.")),
+    responses(
+        (status = 200, description = "A message to download and ack.", body = Dequeued),
+        (status = 204, description = "No message is waiting."),
+        (status = 400, description = "The activity id is not a GUID, or the job is an import job.", body = ErrorBody),
+        (status = 404, description = "No job the caller may use has this activity id.", body = ErrorBody),
+    )
+)]
 async fn dequeue(State(state): State<AppState>, caller: Caller, Path(path): Path<ActivityPath>) -> ApiResult<Response> {
     let job = job_for(&state, &caller, &path, Some(Operation::Export))?;
     let Some(lease) = state.jobs.queue().dequeue(job.activity, now_millis()).await? else {
@@ -182,15 +254,15 @@ async fn dequeue(State(state): State<AppState>, caller: Caller, Path(path): Path
         message.message_id,
         message.blob
     );
-    Ok(axum::Json(json!({
-        "CorrelationId": message.message_id,
-        "PopReceipt": lease.pop_receipt,
-        "DownloadLocation": location,
-        "IsDownLoadFileExist": message.file_uploaded,
-        "FileDownLoadErrorMessage": message.error.clone().unwrap_or_default(),
+    Ok(axum::Json(Dequeued {
+        correlation_id: message.message_id,
+        pop_receipt: lease.pop_receipt.clone(),
+        download_location: location,
+        is_download_file_exist: message.file_uploaded,
+        file_download_error_message: message.error.clone().unwrap_or_default(),
         // "Blank for the first dequeue" (wire spec, section 1.2): D365's empty date, not null.
-        "LastDequeueDateTime": date_or_empty(lease.previous_dequeue.as_deref()),
-    }))
+        last_dequeue_date_time: date_or_empty(lease.previous_dequeue.as_deref()).to_owned(),
+    })
     .into_response())
 }
 
@@ -201,6 +273,25 @@ struct DownloadQuery {
     blob: String,
 }
 
+/// Downloads a dequeued message's file, at the `DownloadLocation` the dequeue answered.
+#[utoipa::path(
+    get,
+    path = "/download/{activity}",
+    tag = "connector",
+    params(
+        ("activity" = Uuid, Path, description = "The export job's activity id."),
+        ("correlation-id" = Uuid, Query, description = "The message id."),
+        ("blob" = Uuid, Query, description = "The id of the message's file."),
+    ),
+    responses(
+        (status = 200, description = "The file: a data package (package mode) or one entity's document.", content(
+            (String = "application/zip"),
+            (String = "application/octet-stream"),
+        )),
+        (status = 400, description = "The activity id is not a GUID, the job is an import job, or a parameter is missing.", body = ErrorBody),
+        (status = 404, description = "No job the caller may use has this activity id, or no file is at this location.", body = ErrorBody),
+    )
+)]
 async fn download(
     State(state): State<AppState>,
     caller: Caller,
@@ -228,6 +319,19 @@ async fn download(
     Ok((headers, body).into_response())
 }
 
+/// Acknowledges a dequeued message: it is done and not handed out again.
+#[utoipa::path(
+    post,
+    path = "/ack/{activity}",
+    tag = "connector",
+    params(("activity" = Uuid, Path, description = "The export job's activity id.")),
+    request_body(content = AckRequest, description = "The dequeue answer."),
+    responses(
+        (status = 200, description = "Acknowledged (again, when it was already)."),
+        (status = 400, description = "The activity id is not a GUID, the job is an import job, the body lacks a member or is not JSON, or the pop receipt is not the newest.", body = ErrorBody),
+        (status = 404, description = "No job the caller may use has this activity id, or the message is not in this job.", body = ErrorBody),
+    )
+)]
 async fn ack(
     State(state): State<AppState>,
     caller: Caller,
@@ -259,6 +363,21 @@ struct JobStatusQuery {
     job_id: String,
 }
 
+/// The status of a message of the job, import or export, with its execution's details.
+#[utoipa::path(
+    get,
+    path = "/jobstatus/{activity}",
+    tag = "connector",
+    params(
+        ("activity" = Uuid, Path, description = "The job's activity id."),
+        ("jobId" = Uuid, Query, description = "The message id (braced or quoted too, as clients send it)."),
+    ),
+    responses(
+        (status = 200, description = "The message's status.", body = JobStatus),
+        (status = 400, description = "The activity id or message id is not a GUID, or jobId is missing.", body = ErrorBody),
+        (status = 404, description = "No job the caller may use has this activity id, or the message is not in this job.", body = ErrorBody),
+    )
+)]
 async fn job_status(
     State(state): State<AppState>,
     caller: Caller,
@@ -270,7 +389,8 @@ async fn job_status(
     let message =
         visible_message(&state, &caller, &query.job_id).await?.filter(|message| message.activity_id == job.activity);
     let message = message.ok_or_else(|| ApiError::not_found(format!("No message {} is in this job.", query.job_id)))?;
-    Ok(odata_json(&data_job_status(&state, &job, &message).await?))
+    let status = data_job_status(&state, &job, &message).await?;
+    Ok(odata_json(&serde_json::to_value(status).map_err(anyhow::Error::from)?))
 }
 
 /// The message `id` names (bare, braced or quoted, as clients send it), when the caller may
@@ -296,7 +416,7 @@ fn date_or_empty(date: Option<&str>) -> &str {
 /// D365's `DataJobStatusDetail` of a message. Every member RIS declares non-nullable (dates,
 /// counts, states) has a value, and strings are empty rather than null, whether the message
 /// is still in flight or done.
-async fn data_job_status(state: &AppState, job: &Job, message: &Message) -> ApiResult<serde_json::Value> {
+async fn data_job_status(state: &AppState, job: &Job, message: &Message) -> ApiResult<JobStatus> {
     let execution = match &message.execution_id {
         Some(id) => {
             let (store, id) = (state.jobs.deployment().pipeline.store.clone(), id.clone());
@@ -307,19 +427,17 @@ async fn data_job_status(state: &AppState, job: &Job, message: &Message) -> ApiR
     let details: Vec<_> = execution
         .iter()
         .flat_map(|execution| &execution.entities)
-        .map(|entity| {
-            json!({
-                "EntityName": entity.entity,
-                "Company": entity.company.as_deref().unwrap_or_default(),
-                "StagingRecords": entity.staging_records,
-                "StagingStatus": entity.staging_status,
-                "StagingErrorCount": entity.staging_error_count,
-                "TargetRecords": entity.target_records,
-                "TargetStatus": entity.target_status,
-                "TargetErrorCount": entity.target_error_count,
-                "ExecutionStartedDateTime": date_or_empty(entity.started.as_deref()),
-                "ExecutionCompletedDateTime": date_or_empty(entity.completed.as_deref()),
-            })
+        .map(|entity| EntityStatus {
+            entity_name: entity.entity.clone(),
+            company: entity.company.clone().unwrap_or_default(),
+            staging_records: entity.staging_records,
+            staging_status: entity.staging_status,
+            staging_error_count: entity.staging_error_count,
+            target_records: entity.target_records,
+            target_status: entity.target_status,
+            target_error_count: entity.target_error_count,
+            execution_started_date_time: date_or_empty(entity.started.as_deref()).to_owned(),
+            execution_completed_date_time: date_or_empty(entity.completed.as_deref()).to_owned(),
         })
         .collect();
     let log = match (&message.error, &execution) {
@@ -342,17 +460,77 @@ async fn data_job_status(state: &AppState, job: &Job, message: &Message) -> ApiR
         _ => log,
     };
     let started = message.processing_started_date_time.as_deref().unwrap_or(&message.enqueue_date_time);
-    Ok(json!({
-        "DataJobStatus": {
-            "DataProject": job.project,
-            "DataJobIdentifier": job.name,
-            "ExternalIdentifier": message.external_correlation_id.as_deref().unwrap_or_default(),
-            "ExecutionIdentifier": message.execution_id.as_deref().unwrap_or_default(),
-            "DataJobStartedDateTime": started,
-            "DataJobCompletedDateTime": date_or_empty(message.processing_completed_date_time.as_deref()),
-            "DataJobState": message.status.data_job_state(message.direction),
+    Ok(JobStatus {
+        data_job_status: DataJobStatus {
+            data_project: job.project.clone(),
+            data_job_identifier: job.name.clone(),
+            external_identifier: message.external_correlation_id.clone().unwrap_or_default(),
+            execution_identifier: message.execution_id.clone().unwrap_or_default(),
+            data_job_started_date_time: started.to_owned(),
+            data_job_completed_date_time: date_or_empty(message.processing_completed_date_time.as_deref()).to_owned(),
+            data_job_state: message.status.data_job_state(message.direction),
         },
-        "ExecutionLog": log,
-        "ExecutionDetail": details,
-    }))
+        execution_log: log,
+        execution_detail: details,
+    })
+}
+
+/// D365's `DataJobStatusDetail`: a message's status, its log and its entities.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase")]
+struct JobStatus {
+    /// Where the message stands.
+    data_job_status: DataJobStatus,
+    /// What happened, in words; Wharf's finer status (`Poisoned`) shows here.
+    execution_log: String,
+    /// One entry per entity (and company) of its execution; empty before it runs.
+    execution_detail: Vec<EntityStatus>,
+}
+
+/// D365's `DataJobStatus`. Strings are empty and dates D365's empty date where there is no
+/// value yet, never null: D365's clients declare them non-nullable.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase")]
+struct DataJobStatus {
+    /// The data project the job runs.
+    data_project: String,
+    /// The job's name.
+    data_job_identifier: String,
+    /// The sender's `x-ms-dyn-externalidentifier`.
+    external_identifier: String,
+    /// The execution that processed the message.
+    execution_identifier: String,
+    /// When processing started (else when the message was enqueued).
+    data_job_started_date_time: String,
+    /// When processing ended.
+    data_job_completed_date_time: String,
+    /// The state, in D365's names only.
+    #[schema(value_type = String, example = "Processed")]
+    data_job_state: &'static str,
+}
+
+/// D365's `EntityExecutionStatus`: one entity of a message's execution.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase")]
+struct EntityStatus {
+    /// The entity.
+    entity_name: String,
+    /// Its company; empty for shared entities.
+    company: String,
+    /// Records read.
+    staging_records: u64,
+    /// Where reading stands.
+    staging_status: EntityExecutionState,
+    /// Records rejected while reading.
+    staging_error_count: u64,
+    /// Records written.
+    target_records: u64,
+    /// Where writing stands.
+    target_status: EntityExecutionState,
+    /// Records rejected while writing.
+    target_error_count: u64,
+    /// When processing started.
+    execution_started_date_time: String,
+    /// When processing ended.
+    execution_completed_date_time: String,
 }

@@ -135,3 +135,38 @@ impl IntoResponse for ApiError {
 
 /// The result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The body of every [`ApiError`], as the OpenAPI document describes it once (named
+/// `ApiError` there): OData's error object, written by [`crate::odata::error_body`].
+#[derive(utoipa::ToSchema)]
+#[schema(as = ApiError)]
+#[allow(dead_code, reason = "describes the body in the OpenAPI document; `odata::error_body` writes it")]
+pub(crate) struct ErrorBody {
+    /// The error.
+    error: ErrorObject,
+}
+
+/// OData's error object.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "describes the body in the OpenAPI document")]
+struct ErrorObject {
+    /// Empty: Wharf's kind of error is in `innererror.type`.
+    code: String,
+    /// What went wrong, for the client.
+    message: String,
+    /// The same message, with the kind of error.
+    innererror: InnerError,
+}
+
+/// The detail of an OData error, as D365 writes it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "describes the body in the OpenAPI document")]
+struct InnerError {
+    /// What went wrong, for the client.
+    message: String,
+    /// The kind of error: `Wharf.BadRequest`, `Wharf.NotFound`, `Wharf.ServerError`, ….
+    #[schema(rename = "type")]
+    kind: String,
+    /// Always empty: no stack trace leaves the server.
+    stacktrace: String,
+}

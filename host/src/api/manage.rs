@@ -49,49 +49,105 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::caller::{Caller, require};
+use super::error::ErrorBody;
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::{Client, Companies, NewClient, Role};
 use crate::jobs::job::parse_activity;
 use crate::jobs::queue::{PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX};
 use crate::jobs::{
-    ActionOutcome, BadCursor, Job, MessageAction, MessageFilter, MessagePage, MessageQuery, MessageStatus, parse_time,
+    ActionOutcome, BadCursor, Job, Message, MessageAction, MessageFilter, MessagePage, MessageQuery, MessageStatus,
+    parse_time,
 };
 use crate::plugin::{LoadFailure, PluginStatus};
-use crate::store::Execution;
+use crate::store::{Execution, RecordError};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/jobs", get(jobs).post(create_job))
-        .route("/jobs/{activity}", get(job).put(replace_job).delete(delete_job))
-        .route("/messages", get(messages_page))
-        .route("/messages/bulk", post(bulk_action))
-        .route("/messages/{id}", get(message).delete(delete_message))
-        .route("/messages/{id}/timeline", get(message_timeline))
-        .route("/messages/{id}/{action}", post(message_action))
-        .route("/jobs/{activity}/runs", get(job_runs))
-        .route("/jobs/{activity}/{action}", post(job_action))
-        .route("/overview", get(overview))
-        .route("/executions", get(executions))
-        .route("/executions/{id}", get(execution))
-        .route("/executions/{id}/errors", get(execution_errors))
-        .route("/clients", get(clients).post(add_client))
-        .route("/clients/{id}", get(client).put(set_client).delete(remove_client))
-        .route("/clients/{id}/secret", post(reset_secret))
-        .route("/plugins", get(plugins))
-        .route("/status", get(status))
-        .route("/definitions", get(definitions))
+/// The management routes, each registered once for routing and the OpenAPI document.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(jobs, create_job))
+        .routes(routes!(job, replace_job, delete_job))
+        .routes(routes!(messages_page))
+        .routes(routes!(bulk_action))
+        .routes(routes!(message, delete_message))
+        .routes(routes!(message_timeline))
+        .routes(routes!(message_action))
+        .routes(routes!(job_runs))
+        .routes(routes!(job_action))
+        .routes(routes!(overview))
+        .routes(routes!(definitions))
+        .routes(routes!(executions))
+        .routes(routes!(execution))
+        .routes(routes!(execution_errors))
+        .routes(routes!(clients, add_client))
+        .routes(routes!(client, set_client, remove_client))
+        .routes(routes!(reset_secret))
+        .routes(routes!(plugins))
+        .routes(routes!(status))
         .merge(super::staging::routes())
         .merge(super::releases::routes())
         .merge(super::replicas::routes())
+}
+
+/// Every job the caller may see.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct JobList {
+    /// The jobs.
+    value: Vec<Job>,
+}
+
+/// A page of messages.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct MessageList {
+    /// The messages, oldest first.
+    value: Vec<Message>,
+}
+
+/// A page of executions.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ExecutionList {
+    /// The executions, newest first.
+    value: Vec<Execution>,
+}
+
+/// A page of an execution's rejected records.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ExecutionErrors {
+    /// How many records it rejected in all.
+    count: u64,
+    /// This page of them.
+    value: Vec<RecordError>,
+}
+
+/// Every registered client.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ClientList {
+    /// The clients; never their secrets.
+    value: Vec<Client>,
+}
+
+/// A client just registered, with its secret: shown this once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct Registered {
+    /// The registration.
+    client: Client,
+    /// The client secret.
+    secret: String,
+}
+
+/// A new client secret: shown this once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct NewSecret {
+    /// The client secret.
+    secret: String,
 }
 
 /// An admin caller, or 403.
@@ -136,6 +192,13 @@ fn activity(text: &str) -> ApiResult<uuid::Uuid> {
     parse_activity(text).ok_or_else(|| ApiError::bad_request(format!("{text:?} is not a GUID.")))
 }
 
+/// Every job the caller may see.
+#[utoipa::path(
+    get,
+    path = "/jobs",
+    tag = "manage",
+    responses((status = 200, description = "The jobs.", body = JobList)),
+)]
 async fn jobs(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     admin(&caller)?;
     let jobs: Vec<_> = state
@@ -145,7 +208,7 @@ async fn jobs(State(state): State<AppState>, caller: Caller) -> ApiResult<Respon
         .filter(|job| caller.may_see_scope(job.company.as_deref()))
         .map(|job| job.as_ref().clone())
         .collect();
-    Ok(axum::Json(json!({ "value": jobs })).into_response())
+    Ok(axum::Json(JobList { value: jobs }).into_response())
 }
 
 /// Job `id`, when the caller may see its company (a job of no company reads and writes
@@ -164,11 +227,36 @@ fn within_grants(caller: &Caller, job: &Job) -> ApiResult<()> {
     Err(ApiError::forbidden(format!("The application may not define jobs for {scope}.")))
 }
 
+/// One job.
+#[utoipa::path(
+    get,
+    path = "/jobs/{activity}",
+    tag = "manage",
+    params(("activity" = Uuid, Path, description = "The job's activity id.")),
+    responses(
+        (status = 200, description = "The job.", body = Job),
+        (status = 400, description = "The activity id is not a GUID.", body = ErrorBody),
+        (status = 404, description = "No job the caller may see has this activity id.", body = ErrorBody),
+    )
+)]
 async fn job(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     Ok(axum::Json(visible_job(&state, &caller, &id)?.as_ref()).into_response())
 }
 
+/// Creates a job, or replaces the one with its activity id.
+#[utoipa::path(
+    post,
+    path = "/jobs",
+    tag = "manage",
+    request_body(content = Job, description = "The job, as in `jobs/*.toml`."),
+    responses(
+        (status = 201, description = "The job, checked and kept.", body = Job),
+        (status = 400, description = "The body is not a job, or the job does not fit the deployment.", body = ErrorBody),
+        (status = 403, description = "The job's company is not the caller's.", body = ErrorBody),
+        (status = 404, description = "A job the caller may not see has this activity id.", body = ErrorBody),
+    )
+)]
 async fn create_job(State(state): State<AppState>, caller: Caller, body: axum::body::Bytes) -> ApiResult<Response> {
     admin(&caller)?;
     let job: Job = json_body(&body)?;
@@ -180,6 +268,20 @@ async fn create_job(State(state): State<AppState>, caller: Caller, body: axum::b
     Ok((StatusCode::CREATED, axum::Json(job.as_ref())).into_response())
 }
 
+/// Replaces a job (or creates it under this activity id).
+#[utoipa::path(
+    put,
+    path = "/jobs/{activity}",
+    tag = "manage",
+    params(("activity" = Uuid, Path, description = "The job's activity id; it wins over the body's.")),
+    request_body(content = Job, description = "The job, as in `jobs/*.toml`."),
+    responses(
+        (status = 200, description = "The job, checked and kept.", body = Job),
+        (status = 400, description = "The activity id is not a GUID, the body is not a job, or the job does not fit the deployment.", body = ErrorBody),
+        (status = 403, description = "The job's company is not the caller's.", body = ErrorBody),
+        (status = 404, description = "A job the caller may not see has this activity id.", body = ErrorBody),
+    )
+)]
 async fn replace_job(
     State(state): State<AppState>,
     caller: Caller,
@@ -197,6 +299,19 @@ async fn replace_job(
     Ok(axum::Json(job.as_ref()).into_response())
 }
 
+/// Deletes a job kept by the management API.
+#[utoipa::path(
+    delete,
+    path = "/jobs/{activity}",
+    tag = "manage",
+    params(("activity" = Uuid, Path, description = "The job's activity id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, description = "The activity id is not a GUID.", body = ErrorBody),
+        (status = 404, description = "No job the caller may see has this activity id.", body = ErrorBody),
+        (status = 409, description = "The job is defined by a file of the deployment: change it there.", body = ErrorBody),
+    )
+)]
 async fn delete_job(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     visible_job(&state, &caller, &id)?;
@@ -215,6 +330,7 @@ struct MessagesQuery {
     offset: Option<u32>,
 }
 
+/// A page of messages, oldest first: the list `GET /manage/messages` answers with `offset`.
 async fn messages(
     State(state): State<AppState>,
     caller: Caller,
@@ -237,9 +353,21 @@ async fn messages(
     let messages = state.jobs.queue().messages(query).await?;
     let visible: Vec<_> =
         messages.into_iter().filter(|message| caller.may_see_scope(message.company.as_deref())).collect();
-    Ok(axum::Json(json!({ "value": visible })).into_response())
+    Ok(axum::Json(MessageList { value: visible }).into_response())
 }
 
+/// One message.
+#[utoipa::path(
+    get,
+    path = "/messages/{id}",
+    tag = "manage",
+    params(("id" = Uuid, Path, description = "The message id.")),
+    responses(
+        (status = 200, description = "The message.", body = Message),
+        (status = 400, description = "The id is not a GUID.", body = ErrorBody),
+        (status = 404, description = "No message the caller may see has this id.", body = ErrorBody),
+    )
+)]
 async fn message(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     let message = super::connector::visible_message(&state, &caller, &id)
@@ -254,6 +382,20 @@ struct Page {
     offset: Option<u64>,
 }
 
+/// A page of executions, newest first.
+#[utoipa::path(
+    get,
+    path = "/executions",
+    tag = "manage",
+    params(
+        ("limit" = Option<u64>, Query, description = "At most this many (100 unless given; 1,000 at most)."),
+        ("offset" = Option<u64>, Query, description = "After skipping this many."),
+    ),
+    responses(
+        (status = 200, description = "The executions the caller may see.", body = ExecutionList),
+        (status = 400, description = "A number is not one.", body = ErrorBody),
+    )
+)]
 async fn executions(State(state): State<AppState>, caller: Caller, Query(page): Query<Page>) -> ApiResult<Response> {
     admin(&caller)?;
     let store = state.jobs.deployment().pipeline.store.clone();
@@ -266,7 +408,7 @@ async fn executions(State(state): State<AppState>, caller: Caller, Query(page): 
     .await
     .map_err(anyhow::Error::from)??;
     let visible: Vec<_> = executions.into_iter().filter(|execution| visible(&caller, execution)).collect();
-    Ok(axum::Json(json!({ "value": visible })).into_response())
+    Ok(axum::Json(ExecutionList { value: visible }).into_response())
 }
 
 fn visible(caller: &Caller, execution: &Execution) -> bool {
@@ -283,11 +425,38 @@ pub(super) async fn find_execution(state: &AppState, caller: &Caller, id: String
         .ok_or_else(|| ApiError::not_found(format!("No execution {shown}.")))
 }
 
+/// One execution, with its entities.
+#[utoipa::path(
+    get,
+    path = "/executions/{id}",
+    tag = "manage",
+    params(("id" = String, Path, description = "The execution id.")),
+    responses(
+        (status = 200, description = "The execution.", body = Execution),
+        (status = 404, description = "No execution the caller may see has this id.", body = ErrorBody),
+    )
+)]
 async fn execution(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     Ok(axum::Json(find_execution(&state, &caller, id).await?).into_response())
 }
 
+/// A page of an execution's rejected records.
+#[utoipa::path(
+    get,
+    path = "/executions/{id}/errors",
+    tag = "manage",
+    params(
+        ("id" = String, Path, description = "The execution id."),
+        ("limit" = Option<u64>, Query, description = "At most this many (1,000 unless given; 10,000 at most)."),
+        ("offset" = Option<u64>, Query, description = "After skipping this many."),
+    ),
+    responses(
+        (status = 200, description = "The rejected records.", body = ExecutionErrors),
+        (status = 400, description = "A number is not one.", body = ErrorBody),
+        (status = 404, description = "No execution the caller may see has this id.", body = ErrorBody),
+    )
+)]
 async fn execution_errors(
     State(state): State<AppState>,
     caller: Caller,
@@ -303,20 +472,50 @@ async fn execution_errors(
     })
     .await
     .map_err(anyhow::Error::from)??;
-    Ok(axum::Json(json!({ "count": total, "value": errors })).into_response())
+    Ok(axum::Json(ExecutionErrors { count: total, value: errors }).into_response())
 }
 
+/// Every registered client.
+#[utoipa::path(
+    get,
+    path = "/clients",
+    tag = "manage",
+    responses((status = 200, description = "The clients.", body = ClientList)),
+)]
 async fn clients(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     admin(&caller)?;
-    Ok(axum::Json(json!({ "value": state.auth.clients() })).into_response())
+    Ok(axum::Json(ClientList { value: state.auth.clients() }).into_response())
 }
 
+/// One registered client.
+#[utoipa::path(
+    get,
+    path = "/clients/{id}",
+    tag = "manage",
+    params(("id" = String, Path, description = "The client id.")),
+    responses(
+        (status = 200, description = "The client.", body = Client),
+        (status = 404, description = "No client has this id.", body = ErrorBody),
+    )
+)]
 async fn client(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     let client = state.auth.client(&id).ok_or_else(|| ApiError::not_found(format!("No client {id}.")))?;
     Ok(axum::Json(client).into_response())
 }
 
+/// Registers a client: its secret is in this answer, and never again.
+#[utoipa::path(
+    post,
+    path = "/clients",
+    tag = "manage",
+    request_body(content = NewClient),
+    responses(
+        (status = 201, description = "The client and its secret.", body = Registered),
+        (status = 400, description = "The body is not a registration, or the id is taken or malformed.", body = ErrorBody),
+        (status = 403, description = "It would hold companies or roles the caller does not hold.", body = ErrorBody),
+    )
+)]
 async fn add_client(State(state): State<AppState>, caller: Caller, body: axum::body::Bytes) -> ApiResult<Response> {
     admin(&caller)?;
     let registration: NewClient = json_body(&body)?;
@@ -326,9 +525,23 @@ async fn add_client(State(state): State<AppState>, caller: Caller, body: axum::b
         .await
         .map_err(anyhow::Error::from)?
         .map_err(|error| ApiError::bad_request(format!("{error:#}.")))?;
-    Ok((StatusCode::CREATED, axum::Json(json!({ "client": client, "secret": secret }))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(Registered { client, secret })).into_response())
 }
 
+/// Changes a client's name, roles, companies or whether it is enabled.
+#[utoipa::path(
+    put,
+    path = "/clients/{id}",
+    tag = "manage",
+    params(("id" = String, Path, description = "The client id; it wins over the body's.")),
+    request_body(content = Client),
+    responses(
+        (status = 200, description = "The client as changed.", body = Client),
+        (status = 400, description = "The body is not a client.", body = ErrorBody),
+        (status = 403, description = "The client holds, or would hold, companies or roles the caller does not hold.", body = ErrorBody),
+        (status = 404, description = "No client has this id.", body = ErrorBody),
+    )
+)]
 async fn set_client(
     State(state): State<AppState>,
     caller: Caller,
@@ -349,6 +562,18 @@ async fn set_client(
     Ok(axum::Json(state.auth.client(&client.id)).into_response())
 }
 
+/// Removes a client: its tokens are refused from now on.
+#[utoipa::path(
+    delete,
+    path = "/clients/{id}",
+    tag = "manage",
+    params(("id" = String, Path, description = "The client id.")),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 403, description = "The client holds companies or roles the caller does not hold.", body = ErrorBody),
+        (status = 404, description = "No client has this id.", body = ErrorBody),
+    )
+)]
 async fn remove_client(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     grantable_client(&state, &caller, &id)?;
@@ -361,16 +586,37 @@ async fn remove_client(State(state): State<AppState>, caller: Caller, Path(id): 
     }
 }
 
+/// Gives a client a new secret: in this answer, and never again. The old one stops working.
+#[utoipa::path(
+    post,
+    path = "/clients/{id}/secret",
+    tag = "manage",
+    params(("id" = String, Path, description = "The client id.")),
+    responses(
+        (status = 200, description = "The new secret.", body = NewSecret),
+        (status = 403, description = "The client holds companies or roles the caller does not hold.", body = ErrorBody),
+        (status = 404, description = "No client has this id.", body = ErrorBody),
+    )
+)]
 async fn reset_secret(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     grantable_client(&state, &caller, &id)?;
     let auth = state.auth.clone();
     let secret = tokio::task::spawn_blocking(move || auth.reset_secret(&id)).await.map_err(anyhow::Error::from)??;
-    Ok(axum::Json(json!({ "secret": secret })).into_response())
+    Ok(axum::Json(NewSecret { secret }).into_response())
 }
 
 /// Every plugin file of the deployment, in file-name order, as the registry sees it now.
 /// Plugins serve every company, so only an admin granted every company sees them.
+#[utoipa::path(
+    get,
+    path = "/plugins",
+    tag = "manage",
+    responses(
+        (status = 200, description = "`value`: each plugin file (see below); `canaries`: the canaries running.", body = Object),
+        (status = 403, description = "The caller is not granted every company.", body = ErrorBody),
+    )
+)]
 async fn plugins(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     admin(&caller)?;
     if !caller.may_see_scope(None) {
@@ -386,6 +632,12 @@ async fn plugins(State(state): State<AppState>, caller: Caller) -> ApiResult<Res
 /// and `$batch` operations answered 501 (valid OData that Wharf does not offer). Those are
 /// logged at info, not as errors, so this is where an operator sees what clients miss.
 /// `definition_reloads`: reloads of the entity and project files that changed what serves.
+#[utoipa::path(
+    get,
+    path = "/status",
+    tag = "manage",
+    responses((status = 200, description = "`odata_unsupported_requests`: OData requests answered 501 since the start; `definition_reloads`: reloads of definition files that changed what serves.", body = Object)),
+)]
 async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     admin(&caller)?;
     Ok(axum::Json(json!({
@@ -400,6 +652,15 @@ async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<Resp
 /// refused (its previous definition, if any, serves meanwhile) and `at`, when it came to
 /// that state. Definitions serve every company, so only an admin granted every company sees
 /// them.
+#[utoipa::path(
+    get,
+    path = "/definitions",
+    tag = "manage",
+    responses(
+        (status = 200, description = "`{value}`: each definition file, serving or refused with its reason.", body = Object),
+        (status = 403, description = "The caller is not granted every company.", body = ErrorBody),
+    )
+)]
 async fn definitions(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     admin(&caller)?;
     if !caller.may_see_scope(None) {
@@ -523,6 +784,26 @@ fn page_query(raw: Option<&str>) -> ApiResult<PageQuery> {
     Ok(query)
 }
 
+#[utoipa::path(
+    get,
+    path = "/messages",
+    tag = "manage",
+    params(
+        ("activity" = Option<Uuid>, Query, description = "Only this job's (also as `job`)."),
+        ("status" = Option<String>, Query, description = "Only those in these statuses, comma-separated (any case; D365's other spellings too)."),
+        ("company" = Option<String>, Query, description = "Only this company's."),
+        ("from" = Option<String>, Query, description = "Enqueued at or after this RFC 3339 time or date."),
+        ("to" = Option<String>, Query, description = "Enqueued before this RFC 3339 time or date."),
+        ("text" = Option<String>, Query, description = "A message id, an external correlation id, or text inside the bodies (searched within a budget)."),
+        ("cursor" = Option<String>, Query, description = "The previous page's `next`."),
+        ("limit" = Option<u32>, Query, description = "At most this many."),
+        ("offset" = Option<u32>, Query, description = "After skipping this many (the list, without the search's parameters)."),
+    ),
+    responses(
+        (status = 200, description = "With `offset`, the list `{value}`; otherwise a page `{value, next, total, matched_by, body_search}`.", body = Object),
+        (status = 400, description = "A parameter is not valid, or the cursor is not one this server handed out.", body = ErrorBody),
+    )
+)]
 /// `GET /manage/messages`: with only `activity`, one `status`, `limit` and `offset`, the list
 /// it always was; otherwise (or without `offset`) a page of a search, whose `value` holds the
 /// messages as the list's does, with `next`, `total`, `matched_by` and `body_search`.
@@ -569,6 +850,18 @@ async fn visible_message_id(state: &AppState, caller: &Caller, id: &str) -> ApiR
     Ok(message.message_id)
 }
 
+/// What happened to a message, oldest first.
+#[utoipa::path(
+    get,
+    path = "/messages/{id}/timeline",
+    tag = "manage",
+    params(("id" = Uuid, Path, description = "The message id.")),
+    responses(
+        (status = 200, description = "`{message_id, value}`: the message's events.", body = Object),
+        (status = 400, description = "The id is not a GUID.", body = ErrorBody),
+        (status = 404, description = "No message the caller may see has this id.", body = ErrorBody),
+    )
+)]
 async fn message_timeline(
     State(state): State<AppState>,
     caller: Caller,
@@ -591,6 +884,22 @@ fn action_answer(outcome: ActionOutcome) -> ApiResult<Response> {
     }
 }
 
+/// Reprocesses a failed message, or re-queues a poisoned one.
+#[utoipa::path(
+    post,
+    path = "/messages/{id}/{action}",
+    tag = "manage",
+    params(
+        ("id" = Uuid, Path, description = "The message id."),
+        ("action" = String, Path, description = "`reprocess` or `requeue`."),
+    ),
+    responses(
+        (status = 200, description = "What changed.", body = Object),
+        (status = 400, description = "The id is not a GUID.", body = ErrorBody),
+        (status = 404, description = "No message the caller may see has this id, or no such action.", body = ErrorBody),
+        (status = 409, description = "The message's state does not allow the action; the error says why.", body = ErrorBody),
+    )
+)]
 async fn message_action(
     State(state): State<AppState>,
     caller: Caller,
@@ -605,6 +914,19 @@ async fn message_action(
     action_answer(state.jobs.queue().act(action, id, &caller.client_id).await?)
 }
 
+/// Deletes a message with its body.
+#[utoipa::path(
+    delete,
+    path = "/messages/{id}",
+    tag = "manage",
+    params(("id" = Uuid, Path, description = "The message id.")),
+    responses(
+        (status = 200, description = "What changed.", body = Object),
+        (status = 400, description = "The id is not a GUID.", body = ErrorBody),
+        (status = 404, description = "No message the caller may see has this id.", body = ErrorBody),
+        (status = 409, description = "The message is being processed.", body = ErrorBody),
+    )
+)]
 async fn delete_message(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
     let id = visible_message_id(&state, &caller, &id).await?;
@@ -664,6 +986,17 @@ impl BulkFilter {
 /// `filter` (narrowed to the statuses the action applies to), in short writes of
 /// [`BULK_CHUNK`](crate::jobs::queue::BULK_CHUNK). Answers how many changed, how many were
 /// refused and the first refusals with their reasons.
+#[utoipa::path(
+    post,
+    path = "/messages/bulk",
+    tag = "manage",
+    request_body(content = Object, description = "`{action: reprocess|requeue|delete, ids: [..]}` or `{action, filter: {activity, statuses, company, from, to, text}}`."),
+    responses(
+        (status = 200, description = "How many changed, how many were refused, and the first refusals.", body = Object),
+        (status = 400, description = "The body is not a bulk request, or names too many ids.", body = ErrorBody),
+        (status = 403, description = "A filter names no company of the caller's.", body = ErrorBody),
+    )
+)]
 async fn bulk_action(State(state): State<AppState>, caller: Caller, body: axum::body::Bytes) -> ApiResult<Response> {
     admin(&caller)?;
     let request: BulkRequest = json_body(&body)?;
@@ -704,6 +1037,23 @@ async fn bulk_action(State(state): State<AppState>, caller: Caller, body: axum::
     Ok(axum::Json(outcome).into_response())
 }
 
+/// Enables, disables or runs a job now.
+#[utoipa::path(
+    post,
+    path = "/jobs/{activity}/{action}",
+    tag = "manage",
+    params(
+        ("activity" = Uuid, Path, description = "The job's activity id."),
+        ("action" = String, Path, description = "`enable`, `disable` or `run`."),
+    ),
+    responses(
+        (status = 200, description = "`{activity, enabled}`.", body = Object),
+        (status = 202, description = "The run is asked for.", body = Object),
+        (status = 400, description = "The activity id is not a GUID.", body = ErrorBody),
+        (status = 404, description = "No job the caller may see has this activity id, or no such action.", body = ErrorBody),
+        (status = 409, description = "The job cannot run now; the error says why.", body = ErrorBody),
+    )
+)]
 async fn job_action(
     State(state): State<AppState>,
     caller: Caller,
@@ -730,6 +1080,22 @@ async fn job_action(
     }
 }
 
+/// A job's latest messages with their outcomes.
+#[utoipa::path(
+    get,
+    path = "/jobs/{activity}/runs",
+    tag = "manage",
+    params(
+        ("activity" = Uuid, Path, description = "The job's activity id."),
+        ("limit" = Option<u64>, Query, description = "At most this many."),
+        ("offset" = Option<u64>, Query, description = "Ignored."),
+    ),
+    responses(
+        (status = 200, description = "`{activity, enabled, value}`.", body = Object),
+        (status = 400, description = "The activity id is not a GUID, or a number is not one.", body = ErrorBody),
+        (status = 404, description = "No job the caller may see has this activity id.", body = ErrorBody),
+    )
+)]
 async fn job_runs(
     State(state): State<AppState>,
     caller: Caller,
@@ -746,6 +1112,15 @@ async fn job_runs(
 
 /// `GET /manage/overview`. The queue's figures span every company, so only an admin granted
 /// every company sees them.
+#[utoipa::path(
+    get,
+    path = "/overview",
+    tag = "manage",
+    responses(
+        (status = 200, description = "Queue depth, oldest waiting, executions running, the last hour's rows, recent errors.", body = Object),
+        (status = 403, description = "The caller is not granted every company.", body = ErrorBody),
+    )
+)]
 async fn overview(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     admin(&caller)?;
     if !caller.may_see_scope(None) {

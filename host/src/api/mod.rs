@@ -2,8 +2,11 @@
 //! metadata service, the OAuth token endpoint and Wharf's management API. The only module
 //! that names axum types.
 //!
-//! Every route but the token endpoint, the health check and the signed blob links needs a
-//! bearer token ([`caller::Caller`]); connector routes also need the job's authorization
+//! Its routes but OData's, the metadata service's and custom services' are described by the
+//! OpenAPI document at `/openapi.json` ([`openapi`]), generated from their registrations.
+//!
+//! Every route but the token endpoint, the health check, the OpenAPI document and the signed
+//! blob links needs a bearer token ([`caller::Caller`]); connector routes also need the job's authorization
 //! policy to name the caller, and anything company-bound the caller's grant. Objects outside
 //! a caller's reach answer 404, like objects that do not exist.
 pub mod caller;
@@ -16,6 +19,7 @@ mod manage;
 mod metadata;
 pub mod metrics;
 mod odata;
+mod openapi;
 mod packages;
 mod releases;
 mod replicas;
@@ -40,6 +44,7 @@ use tower_http::classify::ServerErrorsFailureClass;
 
 pub use config::{Limits, ServerConfig};
 pub use error::{ApiError, ApiResult};
+pub use openapi::document as openapi_document;
 
 use crate::auth::Auth;
 use crate::deployment::Deployment;
@@ -75,19 +80,18 @@ pub struct AppState {
 
 /// The whole router.
 pub fn router(state: AppState) -> Router {
-    let connector = connector::routes();
+    // The connector, the package actions, the token endpoint and the management API: each
+    // route registered once, for routing and for the document at `/openapi.json`.
+    let (documented, api) = openapi::routes().split_for_parts();
+    let document = openapi::Rendered::new(&openapi::finished(&api));
     Router::new()
         .route("/", get(environment))
         .route("/health", get(health))
-        .merge(token::routes())
-        .nest("/api/connector", connector.clone())
-        // D365's own examples put a language segment first (`/en/api/connector/…`).
-        .nest("/{lang}/api/connector", connector)
-        .merge(packages::routes())
+        .route("/openapi.json", get(move || async move { document.response() }))
+        .merge(documented)
         .merge(metadata::routes())
         .merge(odata::routes(&state))
         .merge(services::routes())
-        .nest("/manage", manage::routes().merge(console::manage_routes()))
         .nest("/console", console::routes(&state))
         .merge(metrics::routes(state.metrics.clone()))
         .fallback(not_found)

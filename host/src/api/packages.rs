@@ -2,19 +2,20 @@
 //! in OData's flat `value` envelope, and the signed links that stand in for Azure blob SAS
 //! URLs (clients PUT uploads to them and GET packages from them without a bearer token).
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{post, put};
 use futures_util::TryStreamExt as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::caller::{Caller, require};
 use super::connector::visible_message;
+use super::error::ErrorBody;
 use super::manage::find_execution;
 use super::{ApiError, ApiResult, AppState, lenient_json, member, odata_json, string_member};
 use crate::auth::{Companies, Role};
@@ -28,12 +29,107 @@ const NAMESPACE: &str = "Microsoft.Dynamics.DataEntities.";
 /// Error records `GetExecutionErrors` returns at most; the error file has them all.
 const MAX_ERRORS: u64 = 10_000;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/data/DataManagementDefinitionGroups/{action}", post(action))
-        .route("/dmf/{blob}/{name}", put(upload).get(fetch).layer(axum::extract::DefaultBodyLimit::disable()))
+/// The actions and the signed links, each registered once for routing and the OpenAPI document.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    // An upload streams to disk under its own limit (`max_body_bytes`).
+    let (schemas, paths, links) = routes!(upload, fetch);
+    OpenApiRouter::new().routes(routes!(action)).routes((
+        schemas,
+        paths,
+        links.layer(axum::extract::DefaultBodyLimit::disable()),
+    ))
 }
 
+/// The parameters of the actions, each action reading its own (see the operation's
+/// description). Members are matched without regard to case; numbers and booleans are read as
+/// text where text is expected, and single-quoted JSON is accepted, as D365 accepts it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "describes the body in the OpenAPI document; the handler reads it leniently")]
+struct ActionParameters {
+    /// `GetAzureWriteUrl`: the upload's file name (else a new GUID).
+    #[schema(rename = "uniqueFileName")]
+    unique_file_name: Option<String>,
+    /// `ImportFromPackage`: an upload link `GetAzureWriteUrl` answered.
+    #[schema(rename = "packageUrl")]
+    package_url: Option<String>,
+    /// `ImportFromPackage`, `ExportToPackage`: the data project.
+    #[schema(rename = "definitionGroupId")]
+    definition_group_id: Option<String>,
+    /// The execution id to run under (imports, exports) or to ask about.
+    #[schema(rename = "executionId")]
+    execution_id: Option<String>,
+    /// `ImportFromPackage`: `false` stops at staging, for review.
+    execute: Option<bool>,
+    /// `ImportFromPackage`: whether to overwrite; accepted, as D365 clients send it.
+    overwrite: Option<bool>,
+    /// The company (else the caller's default).
+    #[schema(rename = "legalEntityId")]
+    legal_entity_id: Option<String>,
+    /// `ExportToPackage`: the package's name (else the project's).
+    #[schema(rename = "packageName")]
+    package_name: Option<String>,
+    /// `GenerateImportTargetErrorKeysFile`, `GetImportTargetErrorKeysFileUrl`: the entity.
+    #[schema(rename = "entityName")]
+    entity_name: Option<String>,
+    /// `GetMessageStatus`: the message id.
+    #[schema(rename = "messageId")]
+    message_id: Option<String>,
+    /// `GetExecutionIdByMessageId`: the message id.
+    #[schema(rename = "_messageId")]
+    underscore_message_id: Option<String>,
+}
+
+/// OData's answer of an action: its value, with the context of the value's type.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "describes the answer in the OpenAPI document; `envelope` writes it")]
+struct ActionValue {
+    /// `<url>/data/$metadata#Edm.String` or `#Edm.Boolean`.
+    #[schema(rename = "@odata.context")]
+    context: String,
+    /// The action's value: a string (an id, a link, a status, or a string holding JSON) or,
+    /// for `GenerateImportTargetErrorKeysFile`, a boolean.
+    value: ActionResult,
+}
+
+/// The value of an action.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[allow(dead_code, reason = "describes the answer in the OpenAPI document")]
+#[serde(untagged)]
+enum ActionResult {
+    /// Most actions answer a string.
+    Text(String),
+    /// `GenerateImportTargetErrorKeysFile` answers whether there are error keys.
+    Flag(bool),
+}
+
+/// Calls one of D365's data-package actions bound to `DataManagementDefinitionGroups`:
+/// `GetAzureWriteUrl` (an upload link: a string holding `{"BlobId", "BlobUrl"}`),
+/// `ImportFromPackage[Async]` and `ExportToPackage[Async]` (the execution id),
+/// `GetExportedPackageUrl` (the package's link; empty until it is complete),
+/// `GetExecutionSummaryStatus` (D365's `DMFExecutionSummaryStatus`), `GetExecutionErrors` (a
+/// string holding a JSON array), `GenerateImportTargetErrorKeysFile` (a boolean),
+/// `GetImportTargetErrorKeysFileUrl`, `GetExecutionSummaryPageUrl`,
+/// `InitializeDataManagement[Async]` (no content), `GetMessageStatus` and
+/// `GetExecutionIdByMessageId`.
+#[utoipa::path(
+    post,
+    path = "/data/DataManagementDefinitionGroups/{action}",
+    tag = "packages",
+    params((
+        "action" = String,
+        Path,
+        description = "The action, in D365's namespace.",
+        example = "Microsoft.Dynamics.DataEntities.GetAzureWriteUrl",
+    )),
+    request_body(content = ActionParameters, description = "The action's parameters."),
+    responses(
+        (status = 200, description = "The action's value.", body = ActionValue),
+        (status = 204, description = "`InitializeDataManagement`: nothing left to do."),
+        (status = 400, description = "A parameter is missing or wrong, the body is not JSON, or the import or export is refused.", body = ErrorBody),
+        (status = 403, description = "The caller lacks the data-management role, or is granted no company.", body = ErrorBody),
+        (status = 404, description = "No such action, or the execution, message or company is not the caller's.", body = ErrorBody),
+    )
+)]
 async fn action(
     State(state): State<AppState>,
     caller: Caller,
@@ -279,6 +375,27 @@ async fn discard(body: Body, limit: u64) {
 }
 
 /// `PUT` of an upload, as to an Azure block blob: the body streams to where blobs are kept.
+/// The link `GetAzureWriteUrl` answered is its own credential: no bearer token.
+#[utoipa::path(
+    put,
+    path = "/dmf/{blob}/{name}",
+    tag = "packages",
+    security(()),
+    params(
+        ("blob" = Uuid, Path, description = "The blob's id."),
+        ("name" = String, Path, description = "The file's name."),
+        ("sig" = Option<String>, Query, description = "The link's signature."),
+    ),
+    request_body(content = String, content_type = "application/octet-stream", description = "The package, streamed."),
+    responses(
+        (status = 201, description = "Received."),
+        (status = 400, description = "The body could not be read.", body = ErrorBody),
+        (status = 404, description = "No blob is at this link.", body = ErrorBody),
+        (status = 405, description = "The link is a download link.", body = ErrorBody),
+        (status = 409, description = "The link has been used.", body = ErrorBody),
+        (status = 413, description = "The body is larger than the server takes.", body = ErrorBody),
+    )
+)]
 async fn upload(
     State(state): State<AppState>,
     Path(path): Path<LinkPath>,
@@ -309,7 +426,26 @@ async fn upload(
     Ok(StatusCode::CREATED.into_response())
 }
 
-/// `GET` of an exported package or error file.
+/// `GET` of an exported package or error file. The link is its own credential: no bearer
+/// token.
+#[utoipa::path(
+    get,
+    path = "/dmf/{blob}/{name}",
+    tag = "packages",
+    security(()),
+    params(
+        ("blob" = Uuid, Path, description = "The blob's id."),
+        ("name" = String, Path, description = "The file's name."),
+        ("sig" = Option<String>, Query, description = "The link's signature."),
+    ),
+    responses(
+        (status = 200, description = "The file.", content(
+            (String = "application/zip"),
+            (String = "application/octet-stream"),
+        )),
+        (status = 404, description = "No blob is at this link, or it is not complete.", body = ErrorBody),
+    )
+)]
 async fn fetch(
     State(state): State<AppState>,
     Path(path): Path<LinkPath>,

@@ -20,29 +20,31 @@
 //! directory; no client names a path.
 
 use anyhow::Context as _;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::caller::{Caller, require};
+use super::error::ErrorBody;
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::Role;
 use crate::jobs::job::parse_activity;
 use crate::releases::CanaryRequest;
 use crate::releases::replay::{self, DEFAULT_LIMIT, Replay, Selection};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/plugins/replay", post(replay_candidate))
-        .route("/plugins/canaries", get(canaries))
-        .route("/plugins/decisions", get(decisions))
-        .route("/plugins/{name}/canary", get(canary).post(start_canary))
-        .route("/plugins/{name}/canary/promote", post(promote))
-        .route("/plugins/{name}/canary/abort", post(abort))
+/// The release routes, each registered once for routing and the OpenAPI document.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(replay_candidate))
+        .routes(routes!(canaries))
+        .routes(routes!(decisions))
+        .routes(routes!(canary, start_canary))
+        .routes(routes!(promote))
+        .routes(routes!(abort))
 }
 
 /// An admin granted every company, or 403: plugin versions serve every company.
@@ -65,17 +67,33 @@ fn refused(error: anyhow::Error) -> ApiError {
 }
 
 /// What `POST /manage/plugins/replay` takes.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReplayRequest {
+    /// The candidate's `.wasm` file name in `candidates/`.
     candidate: String,
+    /// The job's activity id.
     job: String,
+    /// Only messages since then: a duration back from now ("2h") or an RFC 3339 time.
     since: Option<String>,
+    /// At most this many messages (1 to 1,000).
     limit: Option<u32>,
 }
 
 /// Replays a candidate over a job's recorded inbound messages, writing nothing; answers the
 /// report (its `differs` says whether anything would change).
+#[utoipa::path(
+    post,
+    path = "/plugins/replay",
+    tag = "releases",
+    request_body(content = ReplayRequest),
+    responses(
+        (status = 200, description = "The replay's report; `differs` says whether anything would change.", body = Object),
+        (status = 400, description = "The body, the job id, the time or the candidate is refused.", body = ErrorBody),
+        (status = 403, description = "The caller is not an admin granted every company.", body = ErrorBody),
+        (status = 404, description = "No job has this activity id.", body = ErrorBody),
+    )
+)]
 async fn replay_candidate(
     State(state): State<AppState>,
     caller: Caller,
@@ -110,12 +128,32 @@ async fn replay_candidate(
 }
 
 /// Every canary running.
+#[utoipa::path(
+    get,
+    path = "/plugins/canaries",
+    tag = "releases",
+    responses(
+        (status = 200, description = "`value`: the canaries running.", body = Object),
+        (status = 403, description = "The caller is not an admin granted every company.", body = ErrorBody),
+    )
+)]
 async fn canaries(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     operator(&caller)?;
     Ok(axum::Json(json!({ "value": state.jobs.releases().canaries() })).into_response())
 }
 
 /// The canary of one plugin, or 404.
+#[utoipa::path(
+    get,
+    path = "/plugins/{name}/canary",
+    tag = "releases",
+    params(("name" = String, Path, description = "The plugin.")),
+    responses(
+        (status = 200, description = "The canary and its numbers.", body = Object),
+        (status = 403, description = "The caller is not an admin granted every company.", body = ErrorBody),
+        (status = 404, description = "The plugin has no canary running.", body = ErrorBody),
+    )
+)]
 async fn canary(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Response> {
     operator(&caller)?;
     let canary = state.jobs.releases().canary(&name);
@@ -124,6 +162,18 @@ async fn canary(State(state): State<AppState>, caller: Caller, Path(name): Path<
 }
 
 /// Starts a canary: 201 with the canary, 400 with the reason it cannot run.
+#[utoipa::path(
+    post,
+    path = "/plugins/{name}/canary",
+    tag = "releases",
+    params(("name" = String, Path, description = "The plugin.")),
+    request_body(content = CanaryRequest),
+    responses(
+        (status = 201, description = "The canary.", body = Object),
+        (status = 400, description = "The body is refused, or the canary cannot run.", body = ErrorBody),
+        (status = 403, description = "The caller is not an admin granted every company.", body = ErrorBody),
+    )
+)]
 async fn start_canary(
     State(state): State<AppState>,
     caller: Caller,
@@ -141,11 +191,35 @@ async fn start_canary(
 }
 
 /// Promotes a canary's candidate now.
+#[utoipa::path(
+    post,
+    path = "/plugins/{name}/canary/promote",
+    tag = "releases",
+    params(("name" = String, Path, description = "The plugin.")),
+    responses(
+        (status = 200, description = "The decision taken.", body = Object),
+        (status = 400, description = "The promotion is refused.", body = ErrorBody),
+        (status = 403, description = "The caller is not an admin granted every company.", body = ErrorBody),
+        (status = 404, description = "The plugin has no canary running.", body = ErrorBody),
+    )
+)]
 async fn promote(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Response> {
     end(state, caller, name, true).await
 }
 
 /// Rolls a canary's candidate back now.
+#[utoipa::path(
+    post,
+    path = "/plugins/{name}/canary/abort",
+    tag = "releases",
+    params(("name" = String, Path, description = "The plugin.")),
+    responses(
+        (status = 200, description = "The decision taken.", body = Object),
+        (status = 400, description = "The rollback is refused.", body = ErrorBody),
+        (status = 403, description = "The caller is not an admin granted every company.", body = ErrorBody),
+        (status = 404, description = "The plugin has no canary running.", body = ErrorBody),
+    )
+)]
 async fn abort(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Response> {
     end(state, caller, name, false).await
 }
@@ -173,6 +247,20 @@ struct DecisionsQuery {
 /// Release decisions, newest first: `seq`, `at`, `plugin`, `kind` (`canary_started`,
 /// `rolled_back`, `promoted`, `abandoned`, `quarantined`, `restored`), `version`, `serving`,
 /// `reason` and `numbers`.
+#[utoipa::path(
+    get,
+    path = "/plugins/decisions",
+    tag = "releases",
+    params(
+        ("plugin" = Option<String>, Query, description = "Only this plugin's."),
+        ("limit" = Option<u32>, Query, description = "At most this many (100 unless given; 1 to 1,000)."),
+    ),
+    responses(
+        (status = 200, description = "`value`: the decisions, newest first.", body = Object),
+        (status = 400, description = "A number is not one.", body = ErrorBody),
+        (status = 403, description = "The caller is not an admin granted every company.", body = ErrorBody),
+    )
+)]
 async fn decisions(
     State(state): State<AppState>,
     caller: Caller,

@@ -11,14 +11,15 @@ use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
-use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::caller::{Caller, require};
+use super::error::ErrorBody;
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::Role;
 use crate::backend::Postgres;
@@ -28,8 +29,9 @@ use crate::plugin::Registry;
 /// How long a stopping replica waits to mark its entry stopped.
 const STOP_PATIENCE: Duration = Duration::from_secs(2);
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/replicas", get(list))
+/// The replica list, registered once for routing and the OpenAPI document.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }
 
 /// This process as a replica: who it is, since when, and how it reports itself.
@@ -156,6 +158,15 @@ impl Drop for Heartbeat {
 /// `content_hash`), and `skew`: for each (entity, role) a live replica serves, `skewed` and the
 /// `versions` served, each with the `replicas` serving it (`plugin` null: serving nothing).
 /// Plugins serve every company, so only an admin granted every company sees them.
+#[utoipa::path(
+    get,
+    path = "/replicas",
+    tag = "manage",
+    responses(
+        (status = 200, description = "The replicas, their plugins and where live ones disagree.", body = Object),
+        (status = 403, description = "The caller is not an admin granted every company.", body = ErrorBody),
+    )
+)]
 async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     require(&caller, Role::Admin)?;
     if !caller.may_see_scope(None) {

@@ -12,26 +12,25 @@
 //! Like the other execution routes, each answers 404 for an execution in a company the caller
 //! is not granted, and a correction or copy writes only into the caller's companies.
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::caller::{Caller, require};
+use super::error::ErrorBody;
 use super::manage::find_execution;
 use super::packages::granted_companies;
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::Role;
 use crate::store::StagingError;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/executions/{id}/staging", get(rows))
-        .route("/executions/{id}/staging/{entity}/{number}", patch(correct).delete(drop_row))
-        .route("/executions/{id}/copy", post(copy))
+/// The staging routes, each registered once for routing and the OpenAPI document.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(rows)).routes(routes!(correct, drop_row)).routes(routes!(copy))
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,6 +55,23 @@ fn capitalized(message: &str) -> String {
     characters.next().map(|first| first.to_uppercase().chain(characters).collect()).unwrap_or_default()
 }
 
+/// The rows an execution kept in staging, by entity and number.
+#[utoipa::path(
+    get,
+    path = "/executions/{id}/staging",
+    tag = "manage",
+    params(
+        ("id" = String, Path, description = "The execution id."),
+        ("errors" = Option<bool>, Query, description = "Only the rows with errors."),
+        ("limit" = Option<u64>, Query, description = "At most this many (1,000 unless given; 10,000 at most)."),
+        ("offset" = Option<u64>, Query, description = "After skipping this many."),
+    ),
+    responses(
+        (status = 200, description = "`count`: the rows in all; `value`: this page of them.", body = Object),
+        (status = 400, description = "A parameter is not of its type.", body = ErrorBody),
+        (status = 404, description = "No execution the caller may see has this id.", body = ErrorBody),
+    )
+)]
 async fn rows(
     State(state): State<AppState>,
     caller: Caller,
@@ -74,6 +90,24 @@ async fn rows(
     Ok(axum::Json(json!({ "count": count, "value": rows })).into_response())
 }
 
+/// Corrects a staged row: the fields given take the values given, and the row is checked again.
+#[utoipa::path(
+    patch,
+    path = "/executions/{id}/staging/{entity}/{number}",
+    tag = "manage",
+    params(
+        ("id" = String, Path, description = "The execution id."),
+        ("entity" = String, Path, description = "The entity."),
+        ("number" = u64, Path, description = "The row's number."),
+    ),
+    request_body(content = Object, description = "Field names and their new values."),
+    responses(
+        (status = 200, description = "The row as corrected.", body = Object),
+        (status = 400, description = "The body is not an object of fields, or a value does not fit its field.", body = ErrorBody),
+        (status = 404, description = "No such execution, entity or row.", body = ErrorBody),
+        (status = 409, description = "The execution's rows were copied already.", body = ErrorBody),
+    )
+)]
 async fn correct(
     State(state): State<AppState>,
     caller: Caller,
@@ -96,6 +130,23 @@ async fn correct(
     Ok(axum::Json(row).into_response())
 }
 
+/// Drops a staged row: it is not copied to the target.
+#[utoipa::path(
+    delete,
+    path = "/executions/{id}/staging/{entity}/{number}",
+    tag = "manage",
+    params(
+        ("id" = String, Path, description = "The execution id."),
+        ("entity" = String, Path, description = "The entity."),
+        ("number" = u64, Path, description = "The row's number."),
+    ),
+    responses(
+        (status = 204, description = "Dropped."),
+        (status = 400, description = "The row number is not a number.", body = ErrorBody),
+        (status = 404, description = "No such execution, entity or row.", body = ErrorBody),
+        (status = 409, description = "The execution's rows were copied already.", body = ErrorBody),
+    )
+)]
 async fn drop_row(
     State(state): State<AppState>,
     caller: Caller,
@@ -111,6 +162,19 @@ async fn drop_row(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Copies an execution's valid staged rows to the target: D365's staging → target step.
+#[utoipa::path(
+    post,
+    path = "/executions/{id}/copy",
+    tag = "manage",
+    params(("id" = String, Path, description = "The execution id.")),
+    responses(
+        (status = 200, description = "What was copied.", body = Object),
+        (status = 400, description = "The copy is refused.", body = ErrorBody),
+        (status = 404, description = "No execution the caller may see has this id.", body = ErrorBody),
+        (status = 409, description = "The execution's rows were copied already, or it did not stop at staging.", body = ErrorBody),
+    )
+)]
 async fn copy(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     require(&caller, Role::Admin)?;
     let execution = find_execution(&state, &caller, id).await?;

@@ -9,17 +9,18 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use base64::Engine as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::error::ErrorBody;
 use super::{ApiResult, AppState, Limits, caller};
-use crate::auth::{TokenEndpoint, TokenRequest};
+use crate::auth::{TokenEndpoint, TokenRequest, TokenResponse};
 
 /// How long a token request waits for its secret check to start before it is answered 503.
 const CHECK_WAIT_MAX: Duration = Duration::from_secs(5);
@@ -110,19 +111,104 @@ impl SecretChecks {
     }
 }
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/{tenant}/oauth2/token", post(token_v1))
-        .route("/{tenant}/oauth2/v2.0/token", post(token_v2))
-        .route("/oauth2/token", post(token_v1))
-        .route("/oauth2/v2.0/token", post(token_v2))
-        .route("/.well-known/jwks.json", get(jwks))
+/// The token endpoints and the key set, each registered once for routing and the OpenAPI
+/// document.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(tenant_token_v1))
+        .routes(routes!(tenant_token_v2))
+        .routes(routes!(token_v1))
+        .routes(routes!(token_v2))
+        .routes(routes!(jwks))
 }
 
+/// A refused token request, in OAuth's terms (RFC 6749 §5.2).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "describes the body in the OpenAPI document; `TokenError::body` writes it")]
+struct OAuthError {
+    /// `invalid_request`, `invalid_client`, `unsupported_grant_type`, `invalid_scope`,
+    /// `invalid_resource`, `server_error` or `temporarily_unavailable`.
+    error: String,
+    /// What went wrong, for people.
+    error_description: String,
+}
+
+/// A token for a client's credentials, as Entra ID's v1 endpoint (ADAL) issues it: the
+/// audience named by `resource`. Credentials come in the form or as HTTP Basic.
+#[utoipa::path(
+    post,
+    path = "/{tenant}/oauth2/token",
+    tag = "token",
+    security(()),
+    params(("tenant" = String, Path, description = "Entra's tenant segment: accepted and ignored.")),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "A token.", body = TokenResponse),
+        (status = 400, description = "The form is malformed, or names another grant type or resource.", body = OAuthError),
+        (status = 401, description = "The client is unknown or disabled, or the secret is wrong.", body = OAuthError),
+        (status = 429, description = "Too many token requests from this address; retry after `Retry-After`.", body = ErrorBody),
+        (status = 503, description = "Too many secret checks are waiting; retry after `Retry-After`.", body = OAuthError),
+    )
+)]
+async fn tenant_token_v1(State(state): State<AppState>, parts: Parts, body: axum::body::Bytes) -> ApiResult<Response> {
+    issue(state, TokenEndpoint::V1, parts, body).await
+}
+
+/// A token for a client's credentials, as Entra ID's v2 endpoint (MSAL) issues it: the
+/// audience named by `scope=<audience>/.default`. Credentials come in the form or as HTTP Basic.
+#[utoipa::path(
+    post,
+    path = "/{tenant}/oauth2/v2.0/token",
+    tag = "token",
+    security(()),
+    params(("tenant" = String, Path, description = "Entra's tenant segment: accepted and ignored.")),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "A token.", body = TokenResponse),
+        (status = 400, description = "The form is malformed, or names another grant type or scope.", body = OAuthError),
+        (status = 401, description = "The client is unknown or disabled, or the secret is wrong.", body = OAuthError),
+        (status = 429, description = "Too many token requests from this address; retry after `Retry-After`.", body = ErrorBody),
+        (status = 503, description = "Too many secret checks are waiting; retry after `Retry-After`.", body = OAuthError),
+    )
+)]
+async fn tenant_token_v2(State(state): State<AppState>, parts: Parts, body: axum::body::Bytes) -> ApiResult<Response> {
+    issue(state, TokenEndpoint::V2, parts, body).await
+}
+
+/// The v1 token endpoint without a tenant segment.
+#[utoipa::path(
+    post,
+    path = "/oauth2/token",
+    tag = "token",
+    security(()),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "A token.", body = TokenResponse),
+        (status = 400, description = "The form is malformed, or names another grant type or resource.", body = OAuthError),
+        (status = 401, description = "The client is unknown or disabled, or the secret is wrong.", body = OAuthError),
+        (status = 429, description = "Too many token requests from this address; retry after `Retry-After`.", body = ErrorBody),
+        (status = 503, description = "Too many secret checks are waiting; retry after `Retry-After`.", body = OAuthError),
+    )
+)]
 async fn token_v1(State(state): State<AppState>, parts: Parts, body: axum::body::Bytes) -> ApiResult<Response> {
     issue(state, TokenEndpoint::V1, parts, body).await
 }
 
+/// The v2 token endpoint without a tenant segment: the security scheme's token URL.
+#[utoipa::path(
+    post,
+    path = "/oauth2/v2.0/token",
+    tag = "token",
+    security(()),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "A token.", body = TokenResponse),
+        (status = 400, description = "The form is malformed, or names another grant type or scope.", body = OAuthError),
+        (status = 401, description = "The client is unknown or disabled, or the secret is wrong.", body = OAuthError),
+        (status = 429, description = "Too many token requests from this address; retry after `Retry-After`.", body = ErrorBody),
+        (status = 503, description = "Too many secret checks are waiting; retry after `Retry-After`.", body = OAuthError),
+    )
+)]
 async fn token_v2(State(state): State<AppState>, parts: Parts, body: axum::body::Bytes) -> ApiResult<Response> {
     issue(state, TokenEndpoint::V2, parts, body).await
 }
@@ -195,6 +281,14 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((id.to_owned(), secret.to_owned()))
 }
 
+/// The public keys tokens are signed with (RFC 7517), the active one first.
+#[utoipa::path(
+    get,
+    path = "/.well-known/jwks.json",
+    tag = "token",
+    security(()),
+    responses((status = 200, description = "The key set: `keys`, each a JSON Web Key.", body = Object)),
+)]
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     axum::Json(state.auth.jwks())
 }

@@ -18,7 +18,7 @@ use super::{Caller, Companies, Role};
 const CLIENT_ID_LENGTH_MAX: usize = 64;
 
 /// A registered client, as the API shows it. The secret is never part of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
     /// The client id used to get tokens: usually a GUID, in lowercase.
@@ -28,6 +28,7 @@ pub struct Client {
     /// What the client may do.
     pub roles: BTreeSet<Role>,
     /// Which companies' data it may see.
+    #[schema(schema_with = super::companies_schema)]
     pub companies: Companies,
     /// A disabled client gets no tokens, and its tokens are refused.
     pub enabled: bool,
@@ -36,7 +37,7 @@ pub struct Client {
 }
 
 /// A client to register.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
     /// The client id; a new GUID when `None`. Letters, digits, `-`, `_` and `.`; compared
@@ -49,6 +50,7 @@ pub struct NewClient {
     #[serde(default)]
     pub roles: BTreeSet<Role>,
     /// Which companies' data it may see.
+    #[schema(schema_with = super::companies_schema)]
     pub companies: Companies,
     /// Whether it may get and use tokens now.
     #[serde(default = "enabled_by_default")]

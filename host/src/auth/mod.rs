@@ -312,7 +312,7 @@ impl Caller {
 }
 
 /// What a client may do, beyond calling the API at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Manages clients, jobs and settings.
@@ -349,6 +349,21 @@ pub enum Companies {
     All,
     /// These companies, in lowercase.
     Only(BTreeSet<String>),
+}
+
+/// How [`Companies`] reads in the OpenAPI document: `"*"` for every company, or a list of
+/// company ids (its serde implementations are written by hand, so no derive can say it).
+pub(crate) fn companies_schema() -> utoipa::openapi::schema::OneOfBuilder {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["*"])).description(Some("Every company.")),
+        )
+        .item(
+            ArrayBuilder::new()
+                .items(ObjectBuilder::new().schema_type(Type::String))
+                .description(Some("These companies (D365 dataAreaIds).")),
+        )
 }
 
 impl Companies {

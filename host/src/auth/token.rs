@@ -32,7 +32,7 @@ pub enum TokenEndpoint {
 }
 
 /// The urlencoded body of a token request. Unknown fields are ignored, as Entra ignores them.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
     /// Must be `client_credentials`.
     pub grant_type: Option<String>,
@@ -60,9 +60,10 @@ impl fmt::Debug for TokenRequest {
 }
 
 /// A successful token response, shaped as Entra ID's so that ADAL and MSAL clients accept it.
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     /// Always "Bearer".
+    #[schema(value_type = String)]
     pub token_type: &'static str,
     /// Seconds until the token expires.
     pub expires_in: u64,

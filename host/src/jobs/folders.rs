@@ -49,24 +49,29 @@ use crate::store::Operation;
 const PROCESSING: &str = ".processing";
 
 /// An import job's inbound folder (`[inbound]` in its file).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Inbound {
     /// The folder files are dropped into: absolute, or relative to the deployment directory.
+    #[schema(value_type = String)]
     pub folder: PathBuf,
     /// Where taken files go; `archive/` inside the folder by default.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub archive: Option<PathBuf>,
     /// Where refused files go, each with `<name>.error.txt`; `error/` inside the folder by
     /// default.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub error: Option<PathBuf>,
     /// How long a file written in place must keep its size and modification time before it
     /// is taken. A file renamed into the folder is taken at once.
     #[serde(with = "humantime_serde", default = "two_seconds")]
+    #[schema(value_type = String, example = "2s")]
     pub stable_for: Duration,
     /// How often the folder is listed whatever the events say.
     #[serde(with = "humantime_serde", default = "five_seconds")]
+    #[schema(value_type = String, example = "5s")]
     pub rescan: Duration,
     /// The largest file taken; a larger one is refused. Bodies are streamed, so this bounds
     /// disk, not memory.
@@ -75,11 +80,12 @@ pub struct Inbound {
 }
 
 /// An export job's outbound folder (`[outbound]` in its file).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Outbound {
     /// The folder exported files are written to: absolute, or relative to the deployment
     /// directory.
+    #[schema(value_type = String)]
     pub folder: PathBuf,
 }
 

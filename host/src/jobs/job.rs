@@ -42,7 +42,7 @@ use crate::pipeline::{Project, Projects};
 use crate::store::Operation;
 
 /// One recurring job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Job {
     /// The activity id clients address the job by.
@@ -65,9 +65,11 @@ pub struct Job {
     /// How often queued messages are processed (imports) or the export runs, written as
     /// humans do ("30s", "5m", "1h 30m").
     #[serde(with = "humantime_serde", default = "one_minute")]
+    #[schema(value_type = String, example = "1m")]
     pub processing: Duration,
     /// How often the job's messages are checked against their executions.
     #[serde(with = "humantime_serde", default = "five_minutes")]
+    #[schema(value_type = String, example = "5m")]
     pub monitoring: Duration,
     /// Imports: process files one at a time in the order they came (not for packages, as in D365).
     #[serde(default)]
@@ -95,7 +97,7 @@ pub struct Job {
 }
 
 /// One line of a job's authorization policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Authorized {
     /// The client id.
@@ -106,7 +108,7 @@ pub struct Authorized {
 }
 
 /// The shape of a job's messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// One document of one entity.
@@ -116,7 +118,7 @@ pub enum Mode {
 }
 
 /// Where a job is defined.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JobSource {
     /// Created through the management API and kept in the server database.

@@ -46,7 +46,7 @@ use search::{Dialect, Narrowing, Position};
 
 /// A message's status. The names are those of D365's message status, plus `Downloaded` (from
 /// its job-status contract) and `Poisoned`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum MessageStatus {
     /// Waiting to be processed.
     Enqueued,
@@ -153,7 +153,7 @@ impl MessageStatus {
 }
 
 /// One message: D365's `IntegrationActivityMessageTable` record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct Message {
     /// The message id.

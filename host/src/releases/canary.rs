@@ -16,7 +16,7 @@ use crate::plugin::{Fault, Plugin};
 use crate::store::Execution;
 
 /// How an operator starts a canary (`POST /manage/plugins/{name}/canary`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CanaryRequest {
     /// The candidate: a `.wasm` file name in the deployment's `candidates/` directory, with
@@ -27,6 +27,7 @@ pub struct CanaryRequest {
     pub share: f64,
     /// How long the canary runs before the candidate is promoted.
     #[serde(with = "humantime_serde", default = "default_window")]
+    #[schema(value_type = String, example = "10m")]
     pub window: Duration,
     /// Roll back when the candidate's rejected rows per row read exceed the serving
     /// version's by more than this.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::sqlite::Sqlite;
 
 /// One run of a data project.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Execution {
     /// The execution ID, unique across projects.
     pub id: String,
@@ -29,7 +29,7 @@ pub struct Execution {
 }
 
 /// The direction of an execution (and of a data project, whose files spell it lowercase).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Operation {
     /// Documents into the store.
     #[serde(alias = "import")]
@@ -40,7 +40,7 @@ pub enum Operation {
 }
 
 /// An execution's summary status, named as D365's `DMFExecutionSummaryStatus`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum ExecutionStatus {
     /// The status cannot be told.
     Unknown,
@@ -59,7 +59,7 @@ pub enum ExecutionStatus {
 }
 
 /// The progress of one entity of an execution, named as D365's `EntityExecutionState`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum EntityExecutionState {
     /// Not started.
     NotStarted,
@@ -85,7 +85,7 @@ pub enum EntityExecutionState {
 
 /// What happened to one entity in an execution: D365's execution detail, with the staging
 /// step (reading and converting records) and the target step (writing them).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EntityExecution {
     /// The entity's name.
     pub entity: String,
@@ -114,7 +114,7 @@ pub struct EntityExecution {
 }
 
 /// A rejected record: which one, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecordError {
     /// The entity it was meant for.
     pub entity: String,

@@ -244,8 +244,8 @@ impl Notice {
 }
 
 /// `/manage/audit`, for the management API (admin bearer tokens).
-pub(super) fn manage_routes() -> Router<AppState> {
-    Router::new().route("/audit", get(manage_audit))
+pub(super) fn manage_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(manage_audit))
 }
 
 #[derive(Debug, Deserialize)]
@@ -256,6 +256,19 @@ struct AuditQuery {
 
 /// `GET /manage/audit?before=&limit=`: the console's audit log, newest first; `next` is the
 /// `before` of the next page.
+#[utoipa::path(
+    get,
+    path = "/audit",
+    tag = "manage",
+    params(
+        ("before" = Option<i64>, Query, description = "The previous page's `next`."),
+        ("limit" = Option<u32>, Query, description = "At most this many (1 to 1,000)."),
+    ),
+    responses(
+        (status = 200, description = "`{value, next}`: audit records, newest first.", body = Object),
+        (status = 400, description = "A number is not one.", body = super::error::ErrorBody),
+    )
+)]
 async fn manage_audit(
     State(state): State<AppState>,
     caller: Caller,
