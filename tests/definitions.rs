@@ -63,6 +63,16 @@ fn import_groups(server: &TestServer, token: &str, admin: &str, body: Vec<u8>) -
     Err(format!("message {id} did not settle"))
 }
 
+/// Sets its flag when dropped, so that the load stops even when the test fails midway (a
+/// scope waits for its threads, and they run until the flag is set).
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Runs `change` while clients import customer groups and read them through OData in a loop,
 /// then asserts that not one of their requests failed and that some ran after the change.
 fn under_load(server: &TestServer, change: impl FnOnce()) {
@@ -97,6 +107,7 @@ fn under_load(server: &TestServer, change: impl FnOnce()) {
                 requests.fetch_add(1, Ordering::Relaxed);
             }
         });
+        let _stop = StopOnDrop(stop);
         server.wait_for("the load is running", || requests.load(Ordering::Relaxed) > 5);
         change();
         let at_change = requests.load(Ordering::Relaxed);
@@ -295,6 +306,7 @@ fn a_removed_job_file_removes_the_job_and_adding_it_back_restores_it() {
                 reads.fetch_add(1, Ordering::Relaxed);
             }
         });
+        let _stop = StopOnDrop(&stop);
         std::fs::remove_file(&file).expect("remove the job");
         server.wait_for("the job is gone", || !served());
         assert!(definition(&server, &admin, "jobs/customer-groups.toml").is_none(), "a removed file has no state");

@@ -173,6 +173,9 @@ pub struct Deployment {
     /// What serves file by file and every definition file's state; held for a whole reload,
     /// so reloads take turns.
     files: Mutex<definitions::Files>,
+    /// Every definition file's state as of the last reload: read without waiting for one
+    /// under way (which may wait long on the store), so a request never blocks on it.
+    states: ArcSwap<Vec<DefinitionState>>,
     /// Reloads that changed what serves, since the deployment opened.
     reloads: AtomicU64,
 }
@@ -226,6 +229,7 @@ impl Deployment {
             pipeline,
             plugin_watcher: None,
             definitions,
+            states: ArcSwap::from_pointee(files.states()),
             files: Mutex::new(files),
             reloads: AtomicU64::new(0),
         })
@@ -257,18 +261,21 @@ impl Deployment {
             self.reloads.fetch_add(1, Ordering::Relaxed);
             tracing::info!("the entity and project definitions are reloaded");
         }
+        self.states.store(Arc::new(files.states()));
         changed
     }
 
     /// Every definition file's state: serving, or refused with the reason (its previous
     /// definition, if any, serving instead), by kind and file.
     pub fn definition_states(&self) -> Vec<DefinitionState> {
-        self.files.lock().unwrap_or_else(PoisonError::into_inner).states()
+        self.states.load().as_ref().clone()
     }
 
     /// Records the outcome of every file of `kind` after a reload; files not listed are gone.
     pub(crate) fn record_definitions(&self, kind: DefinitionKind, outcomes: Vec<Outcome>) {
-        self.files.lock().unwrap_or_else(PoisonError::into_inner).record(kind, outcomes);
+        let mut files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
+        files.record(kind, outcomes);
+        self.states.store(Arc::new(files.states()));
     }
 
     /// Reloads that changed what serves since the deployment opened.
