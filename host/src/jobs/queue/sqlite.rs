@@ -582,24 +582,6 @@ impl SqliteQueue {
             .await
     }
 
-    /// The query plan SQLite chooses for `sql`, one line per step (for tests).
-    pub(super) fn plan_blocking(&self, sql: &str, params: &[Param]) -> Result<Vec<String>> {
-        self.database.read(|connection| {
-            let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-            let rows = statement
-                .query_map(rusqlite::params_from_iter(params.iter().map(value)), |row| row.get::<_, String>(3))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-    }
-}
-
-/// A search parameter as SQLite takes it.
-fn value(param: &Param) -> rusqlite::types::Value {
-    match param {
-        Param::Text(text) => rusqlite::types::Value::Text(text.clone()),
-        Param::Int(int) => rusqlite::types::Value::Integer(*int),
-        Param::Uuid(id) => rusqlite::types::Value::Text(id.to_string()),
-    }
     /// Messages per job and status, with the oldest one's age at `now`. The count walks the
     /// job index alone; the oldest of each group is its lowest `seq`, looked up by key.
     pub(super) async fn depths(&self, now: i64) -> Result<Vec<Depth>> {
@@ -629,6 +611,25 @@ fn value(param: &Param) -> rusqlite::types::Value {
                 Ok(depths)
             })
             .await
+    }
+
+    /// The query plan SQLite chooses for `sql`, one line per step (for tests).
+    pub(super) fn plan_blocking(&self, sql: &str, params: &[Param]) -> Result<Vec<String>> {
+        self.database.read(|connection| {
+            let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows = statement
+                .query_map(rusqlite::params_from_iter(params.iter().map(value)), |row| row.get::<_, String>(3))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+}
+
+/// A search parameter as SQLite takes it.
+fn value(param: &Param) -> rusqlite::types::Value {
+    match param {
+        Param::Text(text) => rusqlite::types::Value::Text(text.clone()),
+        Param::Int(int) => rusqlite::types::Value::Integer(*int),
+        Param::Uuid(id) => rusqlite::types::Value::Text(id.to_string()),
     }
 }
 
