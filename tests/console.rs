@@ -177,7 +177,7 @@ fn assert_strict(path: &str, response: &Response) {
         "{path}"
     );
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
-    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer", "{path}");
+    assert_eq!(headers[header::REFERRER_POLICY], "same-origin", "{path}");
     assert_eq!(headers[header::CACHE_CONTROL], "no-store", "{path}");
 }
 
