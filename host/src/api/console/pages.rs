@@ -663,10 +663,12 @@ pub(crate) async fn execution(
         .await
         .map_err(|_| Failure::not_found("No execution is at this address."))?;
     let offset = query.offset.unwrap_or(0);
-    let store = state.jobs.deployment().pipeline.store.clone();
+    let pipeline = state.jobs.deployment().pipeline.clone();
     let id = execution.id.clone();
-    let (errors, total) = blocking(move || {
-        Ok((store.execution_errors(&id, offset, u64::from(PAGE_SIZE))?, store.execution_error_count(&id)?))
+    let (errors, total, sources) = blocking(move || {
+        let errors = pipeline.store.execution_errors(&id, offset, u64::from(PAGE_SIZE))?;
+        let sources = source_values(&pipeline, &id, &errors)?;
+        Ok((errors, pipeline.store.execution_error_count(&id)?, sources))
     })
     .await?;
     let base = format!("/console/executions/{}", execution.id);
@@ -711,7 +713,8 @@ pub(crate) async fn execution(
         }
         h2 { "Rejected rows (" (total) ")" }
         table id="rejected-rows" {
-            thead { tr { th scope="col" { "Entity" } th.num scope="col" { "Row" } th scope="col" { "Field" } th scope="col" { "Message" } } }
+            thead { tr { th scope="col" { "Entity" } th.num scope="col" { "Row" } th scope="col" { "Field" } th scope="col" { "Message" }
+                th scope="col" { "Source values" } } }
             tbody {
                 @for error in &errors {
                     tr {
@@ -719,16 +722,54 @@ pub(crate) async fn execution(
                         td.num { (error.record) }
                         td { (error.field.as_deref().unwrap_or("")) }
                         td { (error.message) }
+                        td.source { (sources.get(&(error.entity.clone(), error.record)).map(String::as_str).unwrap_or("")) }
                     }
                 }
             }
         }
-        p.muted { "The error file of an entity holds each rejected row's source values." }
         @if offset + (errors.len() as u64) < total {
             p { a id="rejected-next" href=(format!("{base}?offset={}", offset + u64::from(PAGE_SIZE))) { "More rejected rows" } }
         }
     };
     Ok(framed(&format!("Execution {}", execution.id), &operator, Section::Executions, done.as_ref(), content))
+}
+
+/// The source values of the rejected rows in `errors`, by entity and row, as `column=value`
+/// pairs, read from each entity's error file (which keeps them; the store keeps only where and
+/// why). A file is read only until every row asked for is found.
+fn source_values(
+    pipeline: &crate::pipeline::Pipeline,
+    execution_id: &str,
+    errors: &[crate::store::RecordError],
+) -> anyhow::Result<BTreeMap<(String, u64), String>> {
+    let mut wanted: BTreeMap<&str, std::collections::BTreeSet<u64>> = BTreeMap::new();
+    for error in errors {
+        wanted.entry(error.entity.as_str()).or_default().insert(error.record);
+    }
+    let mut found = BTreeMap::new();
+    for (label, mut records) in wanted {
+        let Some(path) = pipeline.fetch_error_file(execution_id, label)? else { continue };
+        let mut reader = csv::Reader::from_path(&path)?;
+        // The error file's own columns come first: RecordId, Entity, Field, ErrorMessage.
+        let columns: Vec<String> = reader.headers()?.iter().skip(4).map(str::to_owned).collect();
+        for row in reader.records() {
+            let row = row?;
+            let Some(record) = row.get(0).and_then(|record| record.parse::<u64>().ok()) else { continue };
+            if !records.remove(&record) {
+                continue;
+            }
+            let values = (columns.iter().zip(row.iter().skip(4)))
+                .filter(|(_, value)| !value.is_empty())
+                .map(|(column, value)| format!("{column}={value}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            found.insert((label.to_owned(), record), values);
+            if records.is_empty() {
+                break;
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// `GET /console/executions/{id}/errors/{entity}`: the entity's error file (the rejected rows
