@@ -6,6 +6,8 @@ mod actions;
 mod cli;
 /// The operator console: sign-in sessions, every page and action, roles, CSRF, escaping, the audit log.
 mod console;
+/// The operator console in headless Chromium: a failed import found, fixed, reprocessed; screenshots of each page.
+mod console_browser;
 /// Loading is bounded (component size, compile time and memory) and a restart compiles nothing.
 mod compiling;
 /// D365's real clients' request sequences, replayed against the server.
