@@ -619,3 +619,20 @@ on_both_backends!(
     an_action_without_its_csrf_token_is_refused_and_changes_nothing,
     signing_out_ends_the_session_on_the_server,
 );
+
+#[test]
+fn a_refused_definition_file_shows_on_the_overview_with_its_reason_until_it_is_fixed() {
+    let server = server_on(Backend::Sqlite);
+    let browser = Browser::signed_in(&server, OPERATOR);
+    let project = server.dir.path().join("projects/customer-groups.toml");
+    let good = std::fs::read_to_string(&project).expect("the project");
+    std::fs::write(&project, good.replace("[[entity]]", "[[entity]\n")).expect("a broken project");
+    server.wait_for("the broken project is refused", || {
+        browser.page("/console").contains("projects/customer-groups.toml")
+    });
+    let page = browser.page("/console");
+    let refusals = &page[page.find("id=\"definition-refusals\"").expect("the refusals table")..];
+    assert!(refusals.contains("invalid project projects/customer-groups.toml"), "the reason shows: {refusals}");
+    std::fs::write(&project, good).expect("the project fixed");
+    server.wait_for("the fixed project serves", || !browser.page("/console").contains("projects/customer-groups.toml"));
+}

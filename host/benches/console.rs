@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, ensure};
 use wharf::auth::Role;
+use wharf::jobs::MessageStatus;
 
 mod support;
 use support::{Running, Scale, prepare, token};
@@ -30,19 +31,6 @@ const JOBS: [&str; 3] = [
     "6d31e09f-0249-459f-94f0-aad9c2c47b64",
     "b0b5401e-56ca-4dc8-b566-84389a001236",
     "5acd8121-d4e1-4cf8-b31f-9713de3e3627",
-];
-const STATUSES: [&str; 11] = [
-    "Enqueued",
-    "Dequeued",
-    "Downloaded",
-    "Acked",
-    "Preprocessing",
-    "Processing",
-    "Processed",
-    "ProcessedWithErrors",
-    "PreProcessingError",
-    "PostProcessingFailed",
-    "Poisoned",
 ];
 /// An admin client, for the management API.
 const ADMIN: &str = "console-bench";
@@ -129,7 +117,8 @@ fn iso(millis: i64) -> String {
 fn fill(server: &Running, count: u64, now: i64) -> Result<()> {
     let database = server.jobs.queue().database().context("the benchmark fills a SQLite queue")?.clone();
     let span = i64::try_from(SPAN.as_millis())?;
-    let statuses = STATUSES.iter().map(|status| format!("'{status}'")).collect::<Vec<_>>().join(", ");
+    let statuses =
+        MessageStatus::ALL.iter().map(|status| format!("'{}'", status.as_str())).collect::<Vec<_>>().join(", ");
     let jobs = JOBS.iter().map(|job| format!("'{job}'")).collect::<Vec<_>>().join(", ");
     let count = i64::try_from(count)?;
     database.write_blocking(move |connection| {

@@ -75,7 +75,8 @@ pub enum MessageStatus {
 }
 
 impl MessageStatus {
-    const ALL: [MessageStatus; 11] = [
+    /// Every status, in the order a message usually passes them.
+    pub const ALL: [MessageStatus; 11] = [
         MessageStatus::Enqueued,
         MessageStatus::Dequeued,
         MessageStatus::Downloaded,

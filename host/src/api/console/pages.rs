@@ -28,21 +28,6 @@ const PAGE_SIZE: u32 = 50;
 /// How much of a message's body its page shows.
 const PREVIEW_BYTES: usize = 4096;
 
-/// The statuses a message can have, for the filter.
-const STATUSES: [&str; 11] = [
-    "Enqueued",
-    "Dequeued",
-    "Downloaded",
-    "Acked",
-    "Preprocessing",
-    "Processing",
-    "Processed",
-    "ProcessedWithErrors",
-    "PreProcessingError",
-    "PostProcessingFailed",
-    "Poisoned",
-];
-
 /// `?done=` on a page an action redirected to: the audit record the action wrote.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Done {
@@ -87,6 +72,14 @@ pub(crate) async fn overview(
     let overview = state.jobs.overview().await?;
     let jobs = visible_jobs(&state, &operator);
     let every_company = operator.caller.may_see_scope(None);
+    // Definitions serve every company, as plugins do: only an operator granted every company
+    // sees a refused one.
+    let refused_definitions: Vec<_> = match every_company {
+        true => (state.jobs.definitions().into_iter())
+            .filter(|definition| definition.state == crate::deployment::Serving::Refused)
+            .collect(),
+        false => Vec::new(),
+    };
     let plugin_failures: Vec<_> = match every_company {
         true => {
             state.jobs.deployment().pipeline.registry.status().into_iter().filter(|s| s.failure.is_some()).collect()
@@ -138,6 +131,23 @@ pub(crate) async fn overview(
                                 td { (failure.version.as_deref().unwrap_or("")) }
                                 td { (relative_reason(&status.file, &failure.reason)) }
                             }
+                        }
+                    }
+                }
+            }
+        }
+        @if every_company {
+            h2 { "Definitions refused" }
+            p.muted { "Each keeps its previous definition serving until the file is fixed." }
+            table id="definition-refusals" {
+                thead { tr { th scope="col" { "File" } th scope="col" { "Defines" } th scope="col" { "Since" } th scope="col" { "Why" } } }
+                tbody {
+                    @for definition in &refused_definitions {
+                        tr {
+                            td { (definition.file) }
+                            td { (format!("{:?}", definition.kind).to_lowercase()) " " (definition.name) }
+                            td { (views::time(system_millis(definition.at))) }
+                            td { (definition.reason.as_deref().unwrap_or("")) }
                         }
                     }
                 }
@@ -434,7 +444,7 @@ pub(crate) async fn messages(
                 label for="status" { "Status" }
                 select id="status" name="status" {
                     option value="" { "Any status" }
-                    @for status in STATUSES {
+                    @for status in MessageStatus::ALL.map(MessageStatus::as_str) {
                         option value=(status) selected[selected(&query.status, status)] { (status) }
                     }
                 }
