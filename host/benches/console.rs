@@ -8,6 +8,11 @@
 //! statuses and a date range; a status and a date range; the whole queue) by cursor, deep into
 //! the queue, one request at a time as a person clicking "next" does.
 //!
+//! The page measured is the console's HTML page (`/console/messages`), asked for with the
+//! session cookie of an operator signed in through the console's form, and rendered in full;
+//! the management API's JSON search (`/manage/messages`) is measured beside it with the same
+//! filters, so the rendering's share shows.
+//!
 //! Run with `cargo bench -p wharf --bench console`; `cargo test` runs it in quick mode (2,000
 //! messages). `WHARF_BENCH_MESSAGES` sets the queue's size, `WHARF_BENCH_SESSIONS` the sessions
 //! (default 100, each `WHARF_BENCH_DEPTH` pages deep, default 20). It ends with
@@ -23,16 +28,13 @@ use wharf::jobs::MessageStatus;
 mod support;
 use support::{Running, Scale, prepare, token};
 
-/// The page measured: the management API's message search. The console's HTML page takes the
-/// same query parameters; point this at it to measure the page an operator sees.
-const PAGE_URL: &str = "/manage/messages";
 /// The example jobs the messages belong to, and one that no longer exists.
 const JOBS: [&str; 3] = [
     "6d31e09f-0249-459f-94f0-aad9c2c47b64",
     "b0b5401e-56ca-4dc8-b566-84389a001236",
     "5acd8121-d4e1-4cf8-b31f-9713de3e3627",
 ];
-/// An admin client, for the management API.
+/// An admin client, for the console and the management API.
 const ADMIN: &str = "console-bench";
 /// The span the messages' enqueue times cover.
 const SPAN: Duration = Duration::from_secs(6 * 24 * 60 * 60);
@@ -55,53 +57,98 @@ fn main() -> Result<()> {
     eprintln!("filled in {:.1} s", started.elapsed().as_secs_f64());
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("bench-client").build()?;
-    let latencies = runtime.block_on(async {
+    let (console, api) = runtime.block_on(async {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
         let token = token(&http, &server.url, ADMIN, &server.secret).await?;
+        let cookie = sign_in(&server.url, ADMIN, &server.secret).await?;
         let day = 24 * 60 * 60 * 1000;
         let (from, to) = (iso(now - 4 * day), iso(now - day));
+        // Each filter as the console's form sends it, and as the management API takes it.
         let filters = [
-            format!("activity={}&status=Processed", JOBS[0]),
-            format!("activity={}&status=ProcessedWithErrors,PreProcessingError&from={from}&to={to}", JOBS[1]),
-            format!("status=Enqueued&from={from}&to={to}"),
-            String::new(),
+            (format!("job={}&status=Processed", JOBS[0]), format!("activity={}&status=Processed", JOBS[0])),
+            (
+                format!("job={}&status=ProcessedWithErrors&from={from}&to={to}", JOBS[1]),
+                format!("activity={}&status=ProcessedWithErrors,PreProcessingError&from={from}&to={to}", JOBS[1]),
+            ),
+            (format!("status=Enqueued&from={from}&to={to}"), format!("status=Enqueued&from={from}&to={to}")),
+            (String::new(), String::new()),
         ];
-        let mut latencies = Vec::new();
+        let (mut console, mut api) = (Vec::new(), Vec::new());
         let (mut pages, mut rows) = (0_usize, 0_usize);
         for session in 0..sessions {
-            let filter = &filters[session % filters.len()];
+            let (console_filter, api_filter) = &filters[session % filters.len()];
             let mut cursor = String::new();
             for _ in 0..depth {
-                let url = format!("{}{PAGE_URL}?{filter}&limit=50&cursor={cursor}", server.url);
+                let url = format!("{}/console/messages?{console_filter}&cursor={cursor}", server.url);
+                let began = Instant::now();
+                let response = http.get(&url).header(reqwest::header::COOKIE, &cookie).send().await?;
+                ensure!(response.status() == 200, "{url} answered {}", response.status());
+                let page = response.text().await?;
+                console.push(began.elapsed());
+                pages += 1;
+                rows += page.matches("<tr id=\"message-").count();
+                match next_cursor(&page) {
+                    Some(next) => cursor = next,
+                    None => break,
+                }
+            }
+            let mut cursor = String::new();
+            for _ in 0..depth {
+                let url = format!("{}/manage/messages?{api_filter}&limit=50&cursor={cursor}", server.url);
                 let began = Instant::now();
                 let response = http.get(&url).bearer_auth(&token).send().await?;
                 ensure!(response.status() == 200, "{url} answered {}", response.status());
                 let page: serde_json::Value = response.json().await?;
-                latencies.push(began.elapsed());
-                pages += 1;
-                rows += page["value"].as_array().map_or(0, Vec::len);
+                api.push(began.elapsed());
                 match page["next"].as_str() {
                     Some(next) => cursor = next.to_owned(),
                     None => break,
                 }
             }
         }
-        ensure!(rows > 0, "no page held a message");
-        eprintln!("{pages} pages, {rows} messages");
-        anyhow::Ok(latencies)
+        ensure!(rows > 0, "no console page held a message");
+        eprintln!("{pages} console pages, {rows} messages");
+        anyhow::Ok((console, api))
     })?;
     server.stop()?;
 
-    let mut latencies = latencies;
-    latencies.sort();
-    let percentile = |percent: f64| {
-        let index = ((latencies.len() - 1) as f64 * percent / 100.0).round() as usize;
-        latencies[index].as_secs_f64() * 1e3
-    };
-    println!("bench: console.messages_page.p50_ms = {:.2} ms", percentile(50.0));
-    println!("bench: console.messages_page.p99_ms = {:.2} ms", percentile(99.0));
+    let (console, api) = (percentiles(console), percentiles(api));
+    println!("bench: manage.messages_page.p99_ms = {:.2} ms", api(99.0));
+    println!("bench: console.messages_page.p50_ms = {:.2} ms", console(50.0));
+    println!("bench: console.messages_page.p99_ms = {:.2} ms", console(99.0));
     println!("bench: console.messages_page.queue = {messages} messages");
     Ok(())
+}
+
+/// The `percent`th percentile of `latencies`, in milliseconds.
+fn percentiles(mut latencies: Vec<Duration>) -> impl Fn(f64) -> f64 {
+    latencies.sort();
+    move |percent: f64| {
+        let index = ((latencies.len().max(1) - 1) as f64 * percent / 100.0).round() as usize;
+        latencies.get(index).map_or(0.0, |latency| latency.as_secs_f64() * 1e3)
+    }
+}
+
+/// Signs in through the console's form, as a browser does, and answers the session cookie.
+async fn sign_in(url: &str, client_id: &str, secret: &str) -> Result<String> {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let response = http
+        .post(format!("{url}/console/sign-in"))
+        .form(&[("client_id", client_id), ("client_secret", secret)])
+        .send()
+        .await?;
+    ensure!(response.status() == 303, "the console's sign-in answered {}", response.status());
+    let cookie = response.headers().get(reqwest::header::SET_COOKIE).context("the sign-in set no cookie")?;
+    Ok(cookie.to_str()?.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// The cursor of the console page's "Next page" link, if it has one.
+fn next_cursor(page: &str) -> Option<String> {
+    let link = &page[page.find("id=\"next-page\"")?..];
+    let href = &link[link.find("href=\"")? + 6..];
+    let href = &href[..href.find('"')?];
+    let cursor = href.split("cursor=").nth(1)?.split('&').next()?;
+    Some(cursor.to_owned())
 }
 
 /// `millis` as RFC 3339, for a query string.
