@@ -176,7 +176,10 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document() {
         //   JSON, numbers for strings, any member case, unknown members and query parameters).
         .args(["--checks", "all", "--exclude-checks", "positive_data_acceptance,negative_data_rejection"])
         .args(["--phases", "examples,coverage,fuzzing,stateful"])
-        .args(["--max-examples", "25", "--seed", "17", "--workers", "2", "--max-time", "170"])
+        // One worker: with two, schemathesis's threads parse generator sources concurrently and
+        // CPython 3.11's `ast` fails under that ("AST constructor recursion depth mismatch"),
+        // failing the run with an error of the tool, not of the server.
+        .args(["--max-examples", "25", "--seed", "17", "--workers", "1", "--max-time", "170"])
         .args(["--report", "junit", "--report-dir"])
         .arg(work.path().join("report"))
         .output()
