@@ -107,7 +107,33 @@ fn a_flood_of_slow_calls_to_one_plugin_fills_only_its_share_and_other_plugins_ne
     let stopped =
         flood.iter().filter(|call| matches!(call, Err(CallError { kind: CallErrorKind::Timeout { .. }, .. })));
     assert!(busy > 0, "the flood went past its share without waiting for a slot");
-    assert_eq!(busy + stopped.count(), flood.len(), "each flood call is busy or stopped: {flood:?}");
+    let stopped = stopped.count();
+    assert_eq!(busy + stopped, flood.len(), "each flood call is busy or stopped: {flood:?}");
+    let calls = looping.calls();
+    assert_eq!((calls.calls, calls.busy, calls.time_limit), (24, busy as u64, stopped as u64), "{calls:?}");
+    assert_eq!(customers.calls().calls, 40, "the other plugin's version counts its own calls");
+    assert_eq!(customers.calls().busy, 0);
+}
+
+#[test]
+fn each_version_counts_its_calls_and_what_stopped_them() {
+    let (memory, _) = attack("memory");
+    let (output, _) = attack("output");
+    let (panic, _) = attack("panic");
+    let (looping, _) = attack("loop");
+    let counted = |plugin: &Plugin| {
+        let calls = plugin.calls();
+        (calls.calls, calls.traps, calls.time_limit, calls.memory_limit, calls.output_limit, calls.busy)
+    };
+    assert_eq!(counted(&memory), (1, 0, 0, 1, 0, 0));
+    assert_eq!(counted(&output), (1, 0, 0, 0, 1, 0));
+    assert_eq!(counted(&panic), (1, 1, 0, 0, 0, 0));
+    assert_eq!(counted(&looping), (1, 0, 1, 0, 0, 0));
+    let stopped = looping.calls();
+    let mean = stopped.mean_ms.expect("the call ran");
+    assert!((300.0..5_000.0).contains(&mean), "it ran to its 300 ms limit: {stopped:?}");
+    let p99 = stopped.p99_at_most_ms.expect("within the buckets");
+    assert!(p99 >= mean && p99 <= mean * 5.0, "the bound of the call's bucket: {stopped:?}");
 }
 
 #[test]

@@ -100,11 +100,15 @@ pub const ALL: [&str; 21] = [
     STORE_WRITE_DURATION,
 ];
 
+/// The plugin call latency's buckets, in seconds; the console's per-version figures count
+/// calls in the same ones.
+pub const PLUGIN_CALL_BUCKETS: [f64; 11] = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0];
+
 /// Each histogram's buckets, in seconds. HTTP answers range from a health check's
 /// microseconds to a large upload's seconds; plugin calls stop at their time limit (seconds at
 /// most); a batch write is milliseconds to a second or two on a loaded PostgreSQL.
 pub const BUCKETS: [(&str, &[f64]); 3] = [
     (HTTP_REQUEST_DURATION, &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
-    (PLUGIN_CALL_DURATION, &[0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0]),
+    (PLUGIN_CALL_DURATION, &PLUGIN_CALL_BUCKETS),
     (STORE_WRITE_DURATION, &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0]),
 ];

@@ -688,7 +688,9 @@ async fn definitions(State(state): State<AppState>, caller: Caller) -> ApiResult
 
 /// One plugin file: `file` (its name in the plugin directory), `current` (`name@version`
 /// serving, or null), `content_hash` (BLAKE3 of its component), `since` (when it began
-/// serving), `previous` (what a restore brings back) and `last_refusal` (`at`, `version`,
+/// serving), `previous` (what a restore brings back), `calls` and `previous_calls` (each
+/// version's calls since it was loaded: `calls`, `mean_ms`, `p99_at_most_ms`, `traps`,
+/// `time_limit`, `memory_limit`, `output_limit`, `busy`), `last_refusal` (`at`, `version`,
 /// `reason`; kept after a later version loads, so compare `at` with `since`). Reasons name
 /// files relative to the plugin directory. `outbound` lists its calls to web services since
 /// the server started, per host: `requests` sent (redirects included), `denied` before
@@ -708,6 +710,8 @@ fn plugin_json(status: &PluginStatus) -> serde_json::Value {
         "content_hash": status.content_hash,
         "since": status.since.map(timestamp),
         "previous": status.previous,
+        "calls": status.calls,
+        "previous_calls": status.previous_calls,
         "last_refusal": status.last_refusal.as_ref().map(refusal),
         "outbound": status.outbound.iter().map(|count| json!({
             "host": count.host,

@@ -28,6 +28,6 @@ pub use signature::{Signing, SigningSettings};
 mod registry;
 mod watcher;
 
-pub use observe::{CallObserver, Fault};
+pub use observe::{CallCounts, CallObserver, Fault};
 pub use registry::{LoadFailure, PluginStatus, Registry};
 pub use watcher::Watcher;

@@ -2,6 +2,8 @@
 //! whether the call hit a fault (a trap or a limit). The server's release control counts
 //! these to judge a canary and to quarantine a version whose faults spike.
 
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
@@ -73,14 +75,17 @@ impl Observers {
     }
 }
 
-/// Records a call of `plugin` in the metrics (see `crate::metrics`): how long it ran (`None`
-/// when it never started, for want of a call slot) and what stopped it, if anything did.
+/// Records a call of `plugin` in the metrics (see `crate::metrics`) and in the version's own
+/// [`CallStats`]: how long it ran (`None` when it never started, for want of a call slot) and
+/// what stopped it, if anything did.
 pub(super) fn record(plugin: &Plugin, ran: Option<Duration>, kind: Option<&CallErrorKind>) {
     let manifest = plugin.manifest();
     let labels = [("plugin", manifest.name.clone()), ("version", manifest.version.clone())];
     ::metrics::counter!(crate::metrics::PLUGIN_CALLS, &labels).increment(1);
+    plugin.call_stats().calls.fetch_add(1, Relaxed);
     if let Some(ran) = ran {
         ::metrics::histogram!(crate::metrics::PLUGIN_CALL_DURATION, &labels).record(ran.as_secs_f64());
+        plugin.call_stats().ran(ran);
     }
     if let Some(kind) = kind {
         record_fault(plugin, kind);
@@ -90,24 +95,122 @@ pub(super) fn record(plugin: &Plugin, ran: Option<Duration>, kind: Option<&CallE
 /// Records what stopped a call of `plugin`, when it was a trap or a limit: also for a call
 /// refused after it returned (its output over the limit).
 pub(super) fn record_fault(plugin: &Plugin, kind: &CallErrorKind) {
-    let limit = match kind {
-        CallErrorKind::Trap(_) => None,
-        CallErrorKind::Timeout { .. } => Some("time"),
-        CallErrorKind::Memory { .. } => Some("memory"),
-        CallErrorKind::Output { .. } => Some("output"),
-        CallErrorKind::Busy { .. } => Some("busy"),
-        CallErrorKind::Failed(_)
-        | CallErrorKind::Malformed(_)
-        | CallErrorKind::Unsupported(_)
-        | CallErrorKind::Host(_) => return,
-    };
+    let Some(stop) = Stop::of(kind) else { return };
+    plugin.call_stats().stops[stop as usize].fetch_add(1, Relaxed);
     let manifest = plugin.manifest();
     let (name, version) = (manifest.name.clone(), manifest.version.clone());
-    match limit {
-        None => ::metrics::counter!(crate::metrics::PLUGIN_TRAPS, "plugin" => name, "version" => version).increment(1),
-        Some(limit) => {
-            ::metrics::counter!(crate::metrics::PLUGIN_LIMIT_HITS, "plugin" => name, "version" => version, "limit" => limit)
-                .increment(1)
+    match stop {
+        Stop::Trap => {
+            ::metrics::counter!(crate::metrics::PLUGIN_TRAPS, "plugin" => name, "version" => version).increment(1)
+        }
+        limit => ::metrics::counter!(crate::metrics::PLUGIN_LIMIT_HITS, "plugin" => name, "version" => version, "limit" => limit.label())
+            .increment(1),
+    }
+}
+
+/// What stopped a call: a trap, or one of the limits (`busy`: no call slot was free).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Trap,
+    Time,
+    Memory,
+    Output,
+    Busy,
+}
+
+impl Stop {
+    fn of(kind: &CallErrorKind) -> Option<Stop> {
+        Some(match kind {
+            CallErrorKind::Trap(_) => Stop::Trap,
+            CallErrorKind::Timeout { .. } => Stop::Time,
+            CallErrorKind::Memory { .. } => Stop::Memory,
+            CallErrorKind::Output { .. } => Stop::Output,
+            CallErrorKind::Busy { .. } => Stop::Busy,
+            CallErrorKind::Failed(_)
+            | CallErrorKind::Malformed(_)
+            | CallErrorKind::Unsupported(_)
+            | CallErrorKind::Host(_) => return None,
+        })
+    }
+
+    /// The `limit` label of [`crate::metrics::PLUGIN_LIMIT_HITS`].
+    fn label(self) -> &'static str {
+        match self {
+            Stop::Trap => "trap",
+            Stop::Time => "time",
+            Stop::Memory => "memory",
+            Stop::Output => "output",
+            Stop::Busy => "busy",
         }
     }
+}
+
+/// The calls of one loaded plugin version since it was loaded, counted beside the metrics so
+/// the console can show each version's figures without a Prometheus to ask.
+#[derive(Default)]
+pub(super) struct CallStats {
+    calls: AtomicU64,
+    /// Indexed by [`Stop`].
+    stops: [AtomicU64; 5],
+    ran_nanos: AtomicU64,
+    /// Calls that ran, counted in [`crate::metrics::PLUGIN_CALL_BUCKETS`] (the last one: longer
+    /// than every bucket).
+    buckets: [AtomicU64; crate::metrics::PLUGIN_CALL_BUCKETS.len() + 1],
+}
+
+impl CallStats {
+    fn ran(&self, ran: Duration) {
+        self.ran_nanos.fetch_add(u64::try_from(ran.as_nanos()).unwrap_or(u64::MAX), Relaxed);
+        let seconds = ran.as_secs_f64();
+        let bucket = crate::metrics::PLUGIN_CALL_BUCKETS.iter().position(|bound| seconds <= *bound);
+        self.buckets[bucket.unwrap_or(crate::metrics::PLUGIN_CALL_BUCKETS.len())].fetch_add(1, Relaxed);
+    }
+
+    /// The figures as they are now.
+    pub(super) fn snapshot(&self) -> CallCounts {
+        let count = |stop: Stop| self.stops[stop as usize].load(Relaxed);
+        let buckets: Vec<u64> = self.buckets.iter().map(|bucket| bucket.load(Relaxed)).collect();
+        let ran: u64 = buckets.iter().sum();
+        let mut seen = 0;
+        let p99_bucket = buckets.iter().position(|in_bucket| {
+            seen += in_bucket;
+            seen * 100 >= ran * 99
+        });
+        CallCounts {
+            calls: self.calls.load(Relaxed),
+            mean_ms: (ran > 0).then(|| self.ran_nanos.load(Relaxed) as f64 / ran as f64 / 1e6),
+            p99_at_most_ms: p99_bucket
+                .filter(|_| ran > 0)
+                .and_then(|bucket| crate::metrics::PLUGIN_CALL_BUCKETS.get(bucket))
+                .map(|bound| bound * 1e3),
+            traps: count(Stop::Trap),
+            time_limit: count(Stop::Time),
+            memory_limit: count(Stop::Memory),
+            output_limit: count(Stop::Output),
+            busy: count(Stop::Busy),
+        }
+    }
+}
+
+/// One plugin version's calls since it was loaded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct CallCounts {
+    /// Calls, failed and refused ones included.
+    pub calls: u64,
+    /// The mean time of the calls that ran, in milliseconds.
+    pub mean_ms: Option<f64>,
+    /// The bound of the latency bucket the 99th percentile call fell in
+    /// ([`crate::metrics::PLUGIN_CALL_BUCKETS`]), in milliseconds: `None` when no call ran, or
+    /// when the 99th percentile ran past the last bucket.
+    pub p99_at_most_ms: Option<f64>,
+    /// Calls that trapped.
+    pub traps: u64,
+    /// Calls stopped at the time limit.
+    pub time_limit: u64,
+    /// Calls stopped at the memory limit.
+    pub memory_limit: u64,
+    /// Calls refused for output over the limit.
+    pub output_limit: u64,
+    /// Calls refused because every call slot of the plugin's share was taken.
+    pub busy: u64,
 }

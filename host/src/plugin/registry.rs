@@ -12,6 +12,7 @@ use anyhow::{Context as _, Result, bail};
 use arc_swap::ArcSwap;
 
 use super::manifest::{Manifest, Role};
+use super::observe::CallCounts;
 use super::outbound::OutboundCount;
 use super::runtime::{CallError, CallErrorKind, Plugin, Runtime};
 
@@ -69,7 +70,7 @@ pub struct LoadFailure {
 }
 
 /// One plugin file as the registry sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PluginStatus {
     /// The `.wasm` file.
     pub file: PathBuf,
@@ -81,6 +82,10 @@ pub struct PluginStatus {
     pub since: Option<SystemTime>,
     /// `name@version` a restore would bring back.
     pub previous: Option<String>,
+    /// The current version's calls since it was loaded.
+    pub calls: Option<CallCounts>,
+    /// The previous version's calls while it was loaded.
+    pub previous_calls: Option<CallCounts>,
     /// The last refusal, if it came after the current version was loaded: why the file's
     /// newest content does not serve.
     pub failure: Option<LoadFailure>,
@@ -349,6 +354,8 @@ impl Registry {
                 content_hash: slot.current.as_ref().map(|plugin| plugin.content_hash().to_owned()),
                 since: slot.since,
                 previous: id(&slot.previous),
+                calls: slot.current.as_ref().map(|plugin| plugin.calls()),
+                previous_calls: slot.previous.as_ref().map(|plugin| plugin.calls()),
                 failure: slot.failure.clone(),
                 last_refusal: slot.last_refusal.clone(),
                 outbound: slot

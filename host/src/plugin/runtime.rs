@@ -291,6 +291,7 @@ impl Runtime {
             roles,
             instance_pre,
             cost: self.inner.measure.then(Mutex::default),
+            stats: Default::default(),
             runtime: self.clone(),
         })
     }
@@ -356,6 +357,8 @@ pub struct Plugin {
     instance_pre: InstancePre<CallState>,
     /// What its calls cost, counted when its runtime measures.
     cost: Option<Mutex<CallCost>>,
+    /// Its calls since it was loaded, for the console.
+    stats: super::observe::CallStats,
     runtime: Runtime,
 }
 
@@ -484,6 +487,15 @@ impl Plugin {
     pub fn take_cost(&self) -> Option<CallCost> {
         let cost = self.cost.as_ref()?;
         Some(std::mem::take(&mut *cost.lock().unwrap_or_else(std::sync::PoisonError::into_inner)))
+    }
+
+    /// Its calls since it was loaded: how many, how long, and what stopped them.
+    pub fn calls(&self) -> super::CallCounts {
+        self.stats.snapshot()
+    }
+
+    pub(super) fn call_stats(&self) -> &super::observe::CallStats {
+        &self.stats
     }
 
     /// Instantiates the component in a fresh store, with this plugin's limits, and drops it:

@@ -856,6 +856,35 @@ pub(crate) async fn plugins(
                 }
             }
         }
+        h2 { "Calls by version" }
+        p.muted { "Since this server loaded each version. The 99th percentile is the bound of its latency bucket; the same calls are in /metrics." }
+        table id="plugin-calls" {
+            thead { tr { th scope="col" { "Version" } th scope="col" { "Calls" } th scope="col" { "Mean" }
+                th scope="col" { "p99 at most" } th scope="col" { "Traps" } th scope="col" { "Time limit" }
+                th scope="col" { "Memory limit" } th scope="col" { "Output limit" } th scope="col" { "Busy" } } }
+            tbody {
+                @for (version, calls) in statuses.iter().flat_map(|status| [
+                    status.current.as_deref().zip(status.calls.as_ref()),
+                    status.previous.as_deref().zip(status.previous_calls.as_ref()),
+                ]).flatten() {
+                    tr id=(format!("calls-{version}")) {
+                        td { (version) }
+                        td { (calls.calls) }
+                        td { (calls.mean_ms.map(|ms| format!("{ms:.2} ms")).unwrap_or_default()) }
+                        td { (match (calls.mean_ms, calls.p99_at_most_ms) {
+                            (None, _) => String::new(),
+                            (Some(_), Some(ms)) => format!("{ms} ms"),
+                            (Some(_), None) => format!("over {} s", crate::metrics::PLUGIN_CALL_BUCKETS[crate::metrics::PLUGIN_CALL_BUCKETS.len() - 1]),
+                        }) }
+                        td { (calls.traps) }
+                        td { (calls.time_limit) }
+                        td { (calls.memory_limit) }
+                        td { (calls.output_limit) }
+                        td { (calls.busy) }
+                    }
+                }
+            }
+        }
         h2 { "History" }
         table id="plugin-history" {
             thead { tr { th scope="col" { "When" } th scope="col" { "Plugin" } th scope="col" { "Decision" }
