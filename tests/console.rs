@@ -8,6 +8,7 @@ use reqwest::header;
 use serde_json::Value;
 use wharf::auth::Role;
 
+use crate::security::tokens::{issuer_header, issuer_token, trust_test_issuer};
 use crate::server::{Backend, FABRIKAM, GROUPS_JOB, OPS, TestServer, on_both_backends};
 
 /// An operator granted every company.
@@ -31,13 +32,19 @@ impl Browser {
         Browser { http, base: server.url.clone(), cookie: None }
     }
 
-    /// Posts the sign-in form; keeps the session cookie it sets, if any.
+    /// Posts the sign-in form with a client id and secret; keeps the session cookie it sets,
+    /// if any.
     fn sign_in(&mut self, client_id: &str, secret: &str) -> Response {
+        self.post_sign_in(&[("client_id", client_id), ("client_secret", secret)])
+    }
+
+    /// Posts the sign-in form with `fields`; keeps the session cookie it sets, if any.
+    fn post_sign_in(&mut self, fields: &[(&str, &str)]) -> Response {
         let response = self
             .http
             .post(format!("{}/console/sign-in", self.base))
             .header(header::ORIGIN, &self.base)
-            .form(&[("client_id", client_id), ("client_secret", secret)])
+            .form(fields)
             .send()
             .expect("the sign-in answers");
         if let Some(cookie) = set_cookie(&response) {
@@ -422,6 +429,57 @@ fn a_wrong_secret_shows_the_sign_in_page_with_an_error_and_no_session() {
     assert!(page.contains(&format!(r#"value="{OPERATOR}""#)), "the client id is kept");
     let unknown = browser.sign_in("nobody-at-all", wrong);
     assert_eq!(unknown.status(), 401, "an unknown client is refused alike");
+    assert!(browser.cookie.is_none());
+}
+
+#[test]
+fn a_token_of_the_external_issuer_signs_an_operator_in_and_nobody_else() {
+    let keys = tempfile::tempdir().expect("a directory for the key set");
+    let mut server = TestServer::start_with(|config| trust_test_issuer(config, keys.path()));
+    server.register(OPERATOR, &[Role::Operator], &["*"]);
+    let header = issuer_header();
+    let mut browser = Browser::new(&server);
+    let page = browser.page("/console/sign-in");
+    assert!(page.contains(r#"<label for="token">"#), "with an issuer configured, the form takes its token: {page}");
+
+    let token = issuer_token(OPERATOR, &header);
+    let response = browser.post_sign_in(&[("client_id", ""), ("client_secret", ""), ("token", &token)]);
+    assert_eq!(response.status(), 303, "the issuer's token for an operator signs in");
+    assert_eq!(location(&response), "/console");
+    assert!(!location(&response).contains(&token), "no token in an address");
+    assert!(browser.page("/console").contains(r#"id="queue-depth""#), "the overview, signed in");
+    let audit = audit_log(&server);
+    assert!(
+        audit.iter().any(|record| record["action"] == "session.sign-in" && record["client_id"] == OPERATOR),
+        "the sign-in is audited under the token's client: {audit:?}"
+    );
+
+    let mut other = Browser::new(&server);
+    let data_management = other.post_sign_in(&[("token", &issuer_token(FABRIKAM, &header))]);
+    assert_eq!(data_management.status(), 403, "a good token of a data-management client does not open the console");
+    assert!(other.cookie.is_none());
+    let mut forged_header = issuer_header();
+    forged_header.kid = Some("k2".into());
+    for (what, token) in [
+        ("an unknown client", issuer_token("nobody-at-all", &header)),
+        ("a key the issuer does not publish", issuer_token(OPERATOR, &forged_header)),
+        ("a token cut short", token[..token.len() - 8].to_owned()),
+        ("no token", String::new()),
+    ] {
+        let response = other.post_sign_in(&[("token", &token)]);
+        assert_eq!(response.status(), 401, "{what}");
+        assert!(other.cookie.is_none(), "{what}: no session");
+    }
+}
+
+#[test]
+fn without_an_external_issuer_a_token_field_signs_nobody_in() {
+    let server = server_on(Backend::Sqlite);
+    let mut browser = Browser::new(&server);
+    assert!(!browser.page("/console/sign-in").contains(r#"name="token""#), "no token field without an issuer");
+    // The same token a server trusting the issuer would take.
+    let response = browser.post_sign_in(&[("token", &issuer_token(OPERATOR, &issuer_header()))]);
+    assert_eq!(response.status(), 401);
     assert!(browser.cookie.is_none());
 }
 

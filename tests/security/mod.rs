@@ -31,7 +31,7 @@ mod file_system;
 /// API4: nesting and chaining without end get an answer.
 mod recursion;
 /// API2: tokens whose `crit` header names what Wharf cannot honour are refused.
-mod tokens;
+pub(crate) mod tokens;
 
 /// A second data-management client, granted only company `fab`.
 const NORTHWIND: &str = "northwind-app";

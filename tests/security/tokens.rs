@@ -5,9 +5,12 @@
 //! good in every other way, checks that the one without `crit` is accepted, and that each one
 //! with `crit` is refused: Wharf's own tokens and an external issuer's alike.
 
+use std::path::Path;
+
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use serde_json::{Value, json};
+use wharf::api::ServerConfig;
 use wharf::auth::ExternalIssuer;
 
 use super::{good_claims, mint, odata_error, own_header, seconds_now, send};
@@ -109,30 +112,36 @@ const ISSUER_MODULUS: &str = concat!(
 const ISSUER: &str = "https://login.microsoftonline.com/8d2c1b7e-0000-4000-8000-000000000001/v2.0";
 const AUDIENCE: &str = "api://wharf-tests";
 
+/// Writes the test issuer's key set into `dir` and makes `config` trust the issuer.
+pub(crate) fn trust_test_issuer(config: &mut ServerConfig, dir: &Path) {
+    let jwks = dir.join("entra-keys.json");
+    let key_set = json!({ "keys": [{ "kty": "RSA", "use": "sig", "kid": "k1", "n": ISSUER_MODULUS, "e": "AQAB" }] });
+    std::fs::write(&jwks, key_set.to_string()).expect("the key set is written");
+    config.auth.external = Some(ExternalIssuer { issuer: ISSUER.into(), audience: AUDIENCE.into(), jwks });
+}
+
+/// The header of the test issuer's tokens: RS256 with its key's id.
+pub(crate) fn issuer_header() -> Header {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("k1".into());
+    header
+}
+
+/// A token of the test issuer for client `azp`, good for an hour, signed with `header`.
+pub(crate) fn issuer_token(azp: &str, header: &Header) -> String {
+    let now = seconds_now();
+    let claims = json!({ "iss": ISSUER, "aud": AUDIENCE, "azp": azp, "iat": now, "nbf": now, "exp": now + 3600 });
+    let key = EncodingKey::from_rsa_pem(ISSUER_KEY.as_bytes()).expect("an RSA key");
+    jsonwebtoken::encode(header, &claims, &key).expect("a token")
+}
+
 #[test]
 fn external_issuer_tokens_with_a_crit_header_are_refused_with_401() {
     let keys = tempfile::tempdir().expect("a directory for the key set");
-    let jwks = keys.path().join("entra-keys.json");
-    let key_set = json!({ "keys": [{ "kty": "RSA", "use": "sig", "kid": "k1", "n": ISSUER_MODULUS, "e": "AQAB" }] });
-    std::fs::write(&jwks, key_set.to_string()).expect("the key set is written");
-    let server = TestServer::start_with(|config| {
-        let external = ExternalIssuer { issuer: ISSUER.into(), audience: AUDIENCE.into(), jwks };
-        config.auth.external = Some(external);
-    });
-    let now = seconds_now();
-    let claims = json!({
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "azp": FABRIKAM,
-        "iat": now,
-        "nbf": now,
-        "exp": now + 3600,
-    });
-    let key = EncodingKey::from_rsa_pem(ISSUER_KEY.as_bytes()).expect("an RSA key");
-    let sign = |header: &Header| jsonwebtoken::encode(header, &claims, &key).expect("a token");
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some("k1".into());
-    let good = sign(&header);
-    let refused = with_crit(&header).into_iter().map(|(what, header)| (what, sign(&header))).collect();
+    let server = TestServer::start_with(|config| trust_test_issuer(config, keys.path()));
+    let header = issuer_header();
+    let good = issuer_token(FABRIKAM, &header);
+    let refused =
+        with_crit(&header).into_iter().map(|(what, header)| (what, issuer_token(FABRIKAM, &header))).collect();
     good_accepted_and_crit_refused(&server, &good, refused);
 }
