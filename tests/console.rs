@@ -329,6 +329,9 @@ fn every_action_works_and_writes_one_audit_record(backend: Backend) {
     assert!(outcome("message.delete").starts_with("ok") || outcome("message.delete").starts_with("refused"));
     let spare = server.auth.client("spare").expect("the client");
     assert!(spare.enabled, "disabled, then enabled again");
+    let page = browser.follow(browser.post(&format!("/console/clients/{OPS}/disable"), &[]));
+    assert!(page.contains("refused: A client cannot disable itself"), "{page}");
+    assert!(server.auth.client(OPS).is_some_and(|ops| ops.enabled), "the admin signed in did not disable itself");
     assert!(server.auth.client("newcomer").is_some(), "the client was added");
     let admin = server.token(OPS);
     let jobs: Value = server

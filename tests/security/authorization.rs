@@ -2,7 +2,8 @@
 //! granted some companies may not widen its own grant, may not create or edit a client with a
 //! company it does not hold, and may not change, remove or take the secret of a client that
 //! holds more than it does; each attempt answers 403 in OData error JSON and changes nothing.
-//! An admin granted every company may do all of it.
+//! An admin granted every company may do all of it, except to itself: no client disables,
+//! removes or changes the roles or companies of itself (409), so nobody locks the admins out.
 
 use reqwest::Method;
 use reqwest::blocking::Response;
@@ -130,7 +131,36 @@ fn an_admin_granted_every_company_may_grant_every_company_and_roles_stay_with_ad
     assert_eq!(created["client"]["companies"], "*", "{created}");
 }
 
+fn no_admin_disables_removes_or_demotes_itself_and_another_admin_may(backend: Backend) {
+    let mut server = server(backend);
+    server.register("second-admin", &[Role::Admin], &["*"]);
+    let (ops, second) = (server.token(OPS), server.token("second-admin"));
+    let before = client(&server, &ops, OPS).expect("ops is registered");
+    let path = format!("/manage/clients/{OPS}");
+    let mut disabled = before.clone();
+    disabled["enabled"] = json!(false);
+    for (what, body) in [
+        ("disabling itself", disabled.to_string()),
+        ("giving up the admin role", edited(&before, &["operator"], json!("*"))),
+        ("narrowing its own companies", edited(&before, &["admin"], json!(["usmf"]))),
+    ] {
+        odata_error(put(&server, &ops, &path, body), 409, what);
+        assert_eq!(client(&server, &ops, OPS).as_ref(), Some(&before), "{what} changed it");
+    }
+    odata_error(send(&server, Some(&ops), Method::DELETE, &path, Vec::new()), 409, "removing itself");
+    let mut renamed = before.clone();
+    renamed["name"] = json!("Operations");
+    let kept = ok_json(put(&server, &ops, &path, renamed.to_string()), "renaming itself");
+    assert_eq!(kept["roles"], before["roles"], "{kept}");
+
+    let demoted = ok_json(put(&server, &second, &path, edited(&before, &["operator"], json!("*"))), "another admin");
+    assert_eq!(demoted["roles"], json!(["operator"]), "{demoted}");
+    let removed = send(&server, Some(&second), Method::DELETE, &path, Vec::new());
+    assert_eq!(removed.status(), 204, "another admin removes it");
+}
+
 on_both_backends!(
+    no_admin_disables_removes_or_demotes_itself_and_another_admin_may,
     an_admin_granted_one_company_cannot_widen_its_own_grant,
     an_admin_granted_one_company_creates_and_edits_clients_only_within_it,
     an_admin_granted_one_company_cannot_change_remove_or_take_over_a_client_holding_more,

@@ -166,6 +166,24 @@ pub(super) fn may_grant(caller: &Caller, roles: &BTreeSet<Role>, companies: &Com
     companies_held && roles.iter().all(|role| require(caller, *role).is_ok())
 }
 
+/// Why the caller may not make `after` of its own registration (`None`: remove it), if it may
+/// not: no client disables, removes or changes the roles or companies of itself, so the last
+/// admin cannot lock everyone out, nor can a tool driving the API with an admin's token take
+/// its own rights away halfway through. Another admin makes those changes.
+pub(super) fn own_change_refused(caller: &Caller, before: &Client, after: Option<&Client>) -> Option<&'static str> {
+    if before.id != caller.client_id {
+        return None;
+    }
+    match after {
+        None => Some("A client cannot remove itself; another admin can."),
+        Some(after) if !after.enabled => Some("A client cannot disable itself; another admin can."),
+        Some(after) if after.roles != before.roles || after.companies.clone().normalized() != before.companies => {
+            Some("A client cannot change its own roles or companies; another admin can.")
+        }
+        Some(_) => None,
+    }
+}
+
 /// 403 unless the caller may grant `roles` and `companies`.
 fn grantable(caller: &Caller, roles: &BTreeSet<Role>, companies: &Companies) -> ApiResult<()> {
     match may_grant(caller, roles, companies) {
@@ -540,6 +558,7 @@ async fn add_client(State(state): State<AppState>, caller: Caller, body: axum::b
         (status = 400, description = "The body is not a client.", body = ErrorBody),
         (status = 403, description = "The client holds, or would hold, companies or roles the caller does not hold.", body = ErrorBody),
         (status = 404, description = "No client has this id.", body = ErrorBody),
+        (status = 409, description = "The caller would disable itself or change its own roles or companies.", body = ErrorBody),
     )
 )]
 async fn set_client(
@@ -551,8 +570,11 @@ async fn set_client(
     admin(&caller)?;
     let mut client: Client = json_body(&body)?;
     client.id = id.to_ascii_lowercase();
-    grantable_client(&state, &caller, &client.id)?;
+    let before = grantable_client(&state, &caller, &client.id)?;
     grantable(&caller, &client.roles, &client.companies)?;
+    if let Some(reason) = own_change_refused(&caller, &before, Some(&client)) {
+        return Err(ApiError::new(StatusCode::CONFLICT, reason));
+    }
     // The database is written on a blocking thread: with PostgreSQL the change waits for it.
     let auth = state.auth.clone();
     let client = tokio::task::spawn_blocking(move || auth.set_client(&client).map(|()| client))
@@ -572,11 +594,15 @@ async fn set_client(
         (status = 204, description = "Removed."),
         (status = 403, description = "The client holds companies or roles the caller does not hold.", body = ErrorBody),
         (status = 404, description = "No client has this id.", body = ErrorBody),
+        (status = 409, description = "The caller would remove itself.", body = ErrorBody),
     )
 )]
 async fn remove_client(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     admin(&caller)?;
-    grantable_client(&state, &caller, &id)?;
+    let before = grantable_client(&state, &caller, &id)?;
+    if let Some(reason) = own_change_refused(&caller, &before, None) {
+        return Err(ApiError::new(StatusCode::CONFLICT, reason));
+    }
     let auth = state.auth.clone();
     let removed = tokio::task::spawn_blocking(move || auth.remove_client(&id).map(|removed| (removed, id)));
     let (removed, id) = removed.await.map_err(anyhow::Error::from)??;

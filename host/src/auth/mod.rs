@@ -368,7 +368,7 @@ pub(crate) fn companies_schema() -> utoipa::openapi::schema::OneOfBuilder {
 
 impl Companies {
     /// The same companies with their ids in lowercase, as stored.
-    fn normalized(self) -> Companies {
+    pub fn normalized(self) -> Companies {
         match self {
             Companies::All => Companies::All,
             Companies::Only(companies) => {

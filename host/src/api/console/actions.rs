@@ -289,6 +289,10 @@ pub(crate) async fn client(
         "enable" | "disable" => {
             let mut changed = client.clone();
             changed.enabled = action == "enable";
+            if let Some(reason) = crate::api::manage::own_change_refused(&operator.caller, &client, Some(&changed)) {
+                let seq = record(&state, &operator, &name, &client.id, &format!("refused: {reason}")).await?;
+                return Ok(see_other(&format!("/console/clients?done={seq}")));
+            }
             blocking(move || auth.set_client(&changed)).await?;
             let seq = record(&state, &operator, &name, &client.id, "ok").await?;
             Ok(see_other(&format!("/console/clients?done={seq}")))
