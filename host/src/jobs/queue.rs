@@ -1073,9 +1073,12 @@ fn handed_out(counter: &'static str, activity: Uuid, deliveries: u32) {
     ::metrics::counter!(counter, "job" => job).increment(1);
 }
 
-/// Counts a message of `activity` poisoned, on either backend.
-fn poisoned(activity: Uuid) {
-    ::metrics::counter!(crate::metrics::QUEUE_POISONED, "job" => activity.to_string()).increment(1);
+/// Counts `count` messages of `activity` poisoned, on either backend, once the poisoning has
+/// committed.
+fn poisoned(activity: Uuid, count: u64) {
+    if count > 0 {
+        ::metrics::counter!(crate::metrics::QUEUE_POISONED, "job" => activity.to_string()).increment(count);
+    }
 }
 
 /// A pop receipt: 16 random bytes, base64 as Azure's look.

@@ -166,10 +166,11 @@ impl PgQueue {
              ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED"
         );
         let tries = |message: &Message| message.dequeue_count;
-        let next = next_within(&transaction, &select, activity, tries, max_deliveries, "deliveries").await?;
+        let (next, poisoned) = next_within(&transaction, &select, activity, tries, max_deliveries, "deliveries").await?;
         let Some(message) = next else {
             // Whatever was poisoned on the way stays poisoned.
             transaction.commit().await?;
+            super::poisoned(activity, poisoned);
             return Ok(None);
         };
         let receipt = super::pop_receipt();
@@ -185,6 +186,7 @@ impl PgQueue {
             )
             .await?;
         transaction.commit().await?;
+        super::poisoned(activity, poisoned);
         let previous_dequeue = message.last_dequeue_date_time;
         Ok(Some(Lease { message: message_from_row(&row)?, pop_receipt: receipt, previous_dequeue }))
     }
@@ -267,10 +269,11 @@ impl PgQueue {
              ORDER BY seq LIMIT 1 FOR UPDATE {lock}"
         );
         let tries = |message: &Message| message.retry_count;
-        let next = next_within(&transaction, &select, activity, tries, max_deliveries, "attempts").await?;
+        let (next, poisoned) = next_within(&transaction, &select, activity, tries, max_deliveries, "attempts").await?;
         let Some(message) = next else {
             // Whatever was poisoned on the way stays poisoned.
             transaction.commit().await?;
+            super::poisoned(activity, poisoned);
             return Ok(None);
         };
         let row = transaction
@@ -285,6 +288,7 @@ impl PgQueue {
             )
             .await?;
         transaction.commit().await?;
+        super::poisoned(activity, poisoned);
         Ok(Some(message_from_row(&row)?))
     }
 
@@ -719,7 +723,8 @@ async fn earlier_message(client: &impl GenericClient, message: &NewMessage, hash
 }
 
 /// The first message `select` finds (for `activity`, locking it) whose `tries` are below
-/// `max`; those out of tries are poisoned on the way, in the same transaction.
+/// `max`, and how many out of tries were poisoned on the way, in the same transaction (to be
+/// counted once it commits).
 async fn next_within(
     client: &impl GenericClient,
     select: &str,
@@ -727,15 +732,16 @@ async fn next_within(
     tries: impl Fn(&Message) -> u32,
     max: u32,
     counted: &str,
-) -> Result<Option<Message>> {
+) -> Result<(Option<Message>, u64)> {
+    let mut poisoned = 0;
     loop {
-        let Some(row) = client.query_opt(select, &[&activity]).await? else { return Ok(None) };
+        let Some(row) = client.query_opt(select, &[&activity]).await? else { return Ok((None, poisoned)) };
         let message = message_from_row(&row)?;
         if tries(&message) < max {
-            return Ok(Some(message));
+            return Ok((Some(message), poisoned));
         }
         set_status(client, message.message_id, MessageStatus::Poisoned).await?;
-        super::poisoned(activity);
+        poisoned += 1;
         tracing::warn!(message = %message.message_id, "message poisoned after {max} {counted}");
     }
 }

@@ -134,8 +134,10 @@ impl SqliteQueue {
         visibility: i64,
         max_deliveries: u32,
     ) -> Result<Option<Lease>> {
-        self.database
+        let (lease, poisoned) = self
+            .database
             .write(move |connection| {
+                let mut poisoned = 0;
                 loop {
                     let candidate = connection
                         .query_row(
@@ -150,10 +152,10 @@ impl SqliteQueue {
                             message_from_row,
                         )
                         .optional()?;
-                    let Some(message) = candidate else { return Ok(None) };
+                    let Some(message) = candidate else { return Ok((None, poisoned)) };
                     if message.dequeue_count >= max_deliveries {
                         set_status(connection, message.message_id, MessageStatus::Poisoned)?;
-                        super::poisoned(activity);
+                        poisoned += 1;
                         tracing::warn!(message = %message.message_id, "message poisoned after {max_deliveries} deliveries");
                         continue;
                     }
@@ -166,10 +168,12 @@ impl SqliteQueue {
                     )?;
                     let previous_dequeue = message.last_dequeue_date_time.clone();
                     let message = read_message(connection, message.message_id)?.context("a leased message vanished")?;
-                    return Ok(Some(Lease { message, pop_receipt: receipt, previous_dequeue }));
+                    return Ok((Some(Lease { message, pop_receipt: receipt, previous_dequeue }), poisoned));
                 }
             })
-            .await
+            .await?;
+        super::poisoned(activity, poisoned);
+        Ok(lease)
     }
 
     pub(super) async fn download(&self, activity: Uuid, id: Uuid, blob: Uuid, now: i64) -> Result<Option<Message>> {
@@ -227,7 +231,8 @@ impl SqliteQueue {
     /// Takes the oldest enqueued import message of `activity` under a fresh receipt. (Jobs
     /// that process in order are kept in order by the one scheduler that runs them.)
     pub(super) fn claim_blocking(&self, activity: Uuid, now: i64, max_deliveries: u32) -> Result<Option<Message>> {
-        self.database.write_blocking(move |connection| {
+        let (message, poisoned) = self.database.write_blocking(move |connection| {
+            let mut poisoned = 0;
             loop {
                 let candidate = connection
                     .query_row(
@@ -239,10 +244,10 @@ impl SqliteQueue {
                         message_from_row,
                     )
                     .optional()?;
-                let Some(message) = candidate else { return Ok(None) };
+                let Some(message) = candidate else { return Ok((None, poisoned)) };
                 if message.retry_count >= max_deliveries {
                     set_status(connection, message.message_id, MessageStatus::Poisoned)?;
-                    super::poisoned(activity);
+                    poisoned += 1;
                     tracing::warn!(message = %message.message_id, "message poisoned after {max_deliveries} attempts");
                     continue;
                 }
@@ -252,9 +257,11 @@ impl SqliteQueue {
                      WHERE id = ?1",
                     params![message.message_id.to_string(), now, pop_receipt()],
                 )?;
-                return read_message(connection, message.message_id);
+                return Ok((read_message(connection, message.message_id)?, poisoned));
             }
-        })
+        })?;
+        super::poisoned(activity, poisoned);
+        Ok(message)
     }
 
     pub(super) fn set_execution_blocking(&self, id: Uuid, receipt: Option<String>, execution: String) -> Result<bool> {
