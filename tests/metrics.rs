@@ -16,11 +16,14 @@ use uuid::Uuid;
 
 use crate::server::{Backend, FABRIKAM, OPS, TestServer, on_both_backends};
 
+/// A sample's labels, as name and value.
+type Labels = Vec<(String, String)>;
+
 /// One scrape of `/metrics`, parsed.
 struct Scrape {
     text: String,
     /// Every sample: its family, its labels, and its value (a histogram's count).
-    samples: Vec<(String, Vec<(String, String)>, f64)>,
+    samples: Vec<(String, Labels, f64)>,
     /// The families, with their type.
     families: Vec<(String, PrometheusType)>,
 }
@@ -36,7 +39,7 @@ impl Scrape {
             families.push((name.clone(), family.family_type.clone()));
             for sample in family.iter_samples() {
                 let labels = sample.get_labelset().expect("a label set");
-                let labels: Vec<(String, String)> = labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let labels: Labels = labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
                 let value = match &sample.value {
                     PrometheusValue::Counter(counter) => counter.value.as_f64(),
                     PrometheusValue::Gauge(value) | PrometheusValue::Unknown(value) => value.as_f64(),
