@@ -362,7 +362,8 @@ fn the_server_keeps_answering_while_a_compile_bomb_is_compiled_and_refused() {
     let auth_settings =
         AuthSettings { issuer: PUBLIC_URL.into(), audience: PUBLIC_URL.into(), ..AuthSettings::default() };
     let backend = wharf::backend::Backend::Sqlite;
-    let auth = Auth::open(&backend, &data.join("server.db"), &data.join("keys/signing.pem"), auth_settings).expect("auth");
+    let auth =
+        Auth::open(&backend, &data.join("server.db"), &data.join("keys/signing.pem"), auth_settings).expect("auth");
     let registration = NewClient {
         id: Some("ops".into()),
         name: "ops".into(),

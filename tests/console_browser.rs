@@ -124,9 +124,7 @@ impl Console<'_> {
     }
 
     async fn click(&self, selector: &str) {
-        self.find(selector)
-            .await
-            .click().await.unwrap_or_else(|error| panic!("{selector} does not click: {error}"));
+        self.find(selector).await.click().await.unwrap_or_else(|error| panic!("{selector} does not click: {error}"));
     }
 
     async fn type_into(&self, selector: &str, text: &str) {

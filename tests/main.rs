@@ -4,12 +4,12 @@
 mod actions;
 /// The command line's output and exit codes.
 mod cli;
+/// Loading is bounded (component size, compile time and memory) and a restart compiles nothing.
+mod compiling;
 /// The operator console: sign-in sessions, every page and action, roles, CSRF, escaping, the audit log.
 mod console;
 /// The operator console in headless Chromium: a failed import found, fixed, reprocessed; screenshots of each page.
 mod console_browser;
-/// Loading is bounded (component size, compile time and memory) and a restart compiles nothing.
-mod compiling;
 /// D365's real clients' request sequences, replayed against the server.
 mod contract;
 /// A real `wharf serve` process killed with SIGKILL keeps every promise it made before.

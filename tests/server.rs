@@ -228,7 +228,9 @@ impl TestServer {
     /// database.
     pub fn store(&self) -> wharf::store::Store {
         match self.database_url() {
-            None => wharf::store::Store::open(&self.data().join("wharf.db")).expect("the store opens beside the server"),
+            None => {
+                wharf::store::Store::open(&self.data().join("wharf.db")).expect("the store opens beside the server")
+            }
             Some(url) => {
                 let postgres = wharf::backend::Postgres::connect_blocking(url, 2).expect("the server's database");
                 wharf::store::Store::on_postgres(&postgres).expect("the store opens beside the server")

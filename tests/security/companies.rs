@@ -48,7 +48,9 @@ fn settled(server: &TestServer, token: &str, id: &str) -> String {
     status
 }
 
-fn a_package_export_without_a_company_holds_only_the_callers_default_company_and_only_it_sees_the_execution(backend: Backend) {
+fn a_package_export_without_a_company_holds_only_the_callers_default_company_and_only_it_sees_the_execution(
+    backend: Backend,
+) {
     let mut server = TestServer::start_on(backend);
     server.register(NORTHWIND, &[Role::DataManagement], &["fab"]);
     create_group(&server, "usmf", "U1");

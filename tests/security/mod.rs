@@ -16,7 +16,9 @@ use reqwest::blocking::Response;
 use serde_json::{Value, json};
 use wharf::auth::Role;
 
-use crate::server::{Backend, CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS, SETUP_JOB, TestServer, on_both_backends};
+use crate::server::{
+    Backend, CUSTOMERS_EXPORT_JOB, FABRIKAM, GROUPS_JOB, OPS, SETUP_JOB, TestServer, on_both_backends,
+};
 
 /// API2: a client shut out from the command line is shut out of the running server at once.
 mod authentication;

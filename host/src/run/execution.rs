@@ -107,7 +107,11 @@ fn open(args: &DeploymentArgs) -> Result<(Deployment, RunOptions), Failure> {
 
 /// The deployment in `dir`, its store on the database `database` names (else
 /// `WHARF_DATABASE_URL`'s, else the SQLite file in the data directory).
-pub(super) fn open_deployment(dir: &Path, data: Option<&Path>, database: Option<String>) -> Result<Deployment, Failure> {
+pub(super) fn open_deployment(
+    dir: &Path,
+    data: Option<&Path>,
+    database: Option<String>,
+) -> Result<Deployment, Failure> {
     let backend = Backend::open_blocking(&DatabaseSettings::default().resolve(database)).map_err(unusable)?;
     Deployment::open_on(dir, data, &backend).map_err(unusable)
 }

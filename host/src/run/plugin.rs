@@ -238,10 +238,10 @@ pub(super) fn runtime_for(file: &Path, cache: Option<PathBuf>) -> Result<Runtime
     });
     // Outside a deployment the author's own component is compiled on the author's machine: a
     // CPython component (18 MiB) can take longer than a server's 30 s on a busy one.
-    let load_limits = deployment.as_ref().map(|(_, settings)| settings.loading).unwrap_or(LoadLimits {
-        max_compile_time: AUTHOR_COMPILE_TIME,
-        ..LoadLimits::default()
-    });
+    let load_limits = deployment
+        .as_ref()
+        .map(|(_, settings)| settings.loading)
+        .unwrap_or(LoadLimits { max_compile_time: AUTHOR_COMPILE_TIME, ..LoadLimits::default() });
     let outbound = match &deployment {
         Some((dir, settings)) => Arc::new(Outbound::new(dir, &settings.outbound, &settings.secrets)?),
         None => Arc::default(),

@@ -142,41 +142,64 @@ impl ConsoleStore {
     }
 
     /// The session `id_hash` names, if it has neither been idle for `idle` milliseconds nor
-    /// reached its end; it counts as used now. A session that has ended is deleted.
+    /// reached its end; it counts as used now. A session that has ended is deleted. A request
+    /// reads the session and writes it only when its last use is older than [`touch_after`]:
+    /// a console page costs a read, not two writes.
     pub(crate) fn session(&self, id_hash: &str, now: i64, idle: i64) -> Result<Option<Session>> {
-        let idle_before = now.saturating_sub(idle);
         let client_id = match &self.kind {
             Kind::Sqlite(connection) => {
                 let connection = lock(connection);
-                connection.execute(
-                    "DELETE FROM console_sessions WHERE id_hash = ?1 AND (expires <= ?2 OR last_seen <= ?3)",
-                    params![id_hash, now, idle_before],
-                )?;
-                connection
+                let found = connection
                     .query_row(
-                        "UPDATE console_sessions SET last_seen = ?2 WHERE id_hash = ?1 RETURNING client_id",
-                        params![id_hash, now],
-                        |row| row.get::<_, String>(0),
+                        "SELECT client_id, last_seen, expires FROM console_sessions WHERE id_hash = ?1",
+                        [id_hash],
+                        |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?)),
                     )
                     .optional()
-                    .context("cannot read a console session")?
+                    .context("cannot read a console session")?;
+                match found.map(|(client_id, last_seen, expires)| (client_id, use_at(now, idle, last_seen, expires))) {
+                    None => None,
+                    Some((_, Use::Ended)) => {
+                        connection.execute("DELETE FROM console_sessions WHERE id_hash = ?1", [id_hash])?;
+                        None
+                    }
+                    Some((client_id, Use::Touch)) => {
+                        connection.execute(
+                            "UPDATE console_sessions SET last_seen = ?2 WHERE id_hash = ?1",
+                            params![id_hash, now],
+                        )?;
+                        Some(client_id)
+                    }
+                    Some((client_id, Use::Recent)) => Some(client_id),
+                }
             }
             Kind::Postgres(postgres) => postgres.wait(async {
                 let client = postgres.client().await?;
-                client
-                    .execute(
-                        "DELETE FROM console_sessions WHERE id_hash = $1 AND (expires <= $2 OR last_seen <= $3)",
-                        &[&id_hash, &now, &idle_before],
-                    )
-                    .await?;
-                let row = client
+                let found = client
                     .query_opt(
-                        "UPDATE console_sessions SET last_seen = $2 WHERE id_hash = $1 RETURNING client_id",
-                        &[&id_hash, &now],
+                        "SELECT client_id, last_seen, expires FROM console_sessions WHERE id_hash = $1",
+                        &[&id_hash],
                     )
                     .await
                     .context("cannot read a console session")?;
-                Ok(row.map(|row| row.get::<_, String>(0)))
+                let found = found.map(|row| {
+                    let client_id: String = row.get(0);
+                    (client_id, use_at(now, idle, row.get(1), row.get(2)))
+                });
+                Ok(match found {
+                    None => None,
+                    Some((_, Use::Ended)) => {
+                        client.execute("DELETE FROM console_sessions WHERE id_hash = $1", &[&id_hash]).await?;
+                        None
+                    }
+                    Some((client_id, Use::Touch)) => {
+                        client
+                            .execute("UPDATE console_sessions SET last_seen = $2 WHERE id_hash = $1", &[&id_hash, &now])
+                            .await?;
+                        Some(client_id)
+                    }
+                    Some((client_id, Use::Recent)) => Some(client_id),
+                })
             })?,
         };
         Ok(client_id.map(|client_id| Session { client_id }))
@@ -284,4 +307,49 @@ impl ConsoleStore {
 fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     // A connection is whole after any panic: SQLite rolls back an unfinished statement.
     connection.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What a request does with a session last used at `last_seen` that ends at `expires`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// It was idle too long or reached its end: it is deleted.
+    Ended,
+    /// It is good, and its last use is recorded as now.
+    Touch,
+    /// It is good, and was used within [`touch_after`]: nothing is written.
+    Recent,
+}
+
+fn use_at(now: i64, idle: i64, last_seen: i64, expires: i64) -> Use {
+    if expires <= now || last_seen <= now.saturating_sub(idle) {
+        Use::Ended
+    } else if now - last_seen >= touch_after(idle) {
+        Use::Touch
+    } else {
+        Use::Recent
+    }
+}
+
+/// How old a session's last use may be before a request records a new one: a tenth of the
+/// idle timeout, at most a minute, so a session in use never looks idle for longer than that
+/// tenth.
+fn touch_after(idle: i64) -> i64 {
+    (idle / 10).min(60_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Use, use_at};
+
+    #[test]
+    fn a_session_in_use_is_written_at_most_once_a_tenth_of_its_idle_timeout() {
+        let idle = 30 * 60_000;
+        let expires = 12 * 3_600_000;
+        assert_eq!(use_at(1_000_000, idle, 1_000_000 - 59_999, expires), Use::Recent);
+        assert_eq!(use_at(1_000_000, idle, 1_000_000 - 60_000, expires), Use::Touch, "a minute at most");
+        assert_eq!(use_at(10_000, 700, 10_000 - 69, expires), Use::Recent);
+        assert_eq!(use_at(10_000, 700, 10_000 - 70, expires), Use::Touch, "a tenth of a short timeout");
+        assert_eq!(use_at(10_000, 700, 10_000 - 700, expires), Use::Ended, "idle for the whole timeout");
+        assert_eq!(use_at(expires, idle, expires - 1, expires), Use::Ended, "at its end");
+    }
 }

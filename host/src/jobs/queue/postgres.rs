@@ -166,7 +166,8 @@ impl PgQueue {
              ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED"
         );
         let tries = |message: &Message| message.dequeue_count;
-        let (next, poisoned) = next_within(&transaction, &select, activity, tries, max_deliveries, "deliveries").await?;
+        let (next, poisoned) =
+            next_within(&transaction, &select, activity, tries, max_deliveries, "deliveries").await?;
         let Some(message) = next else {
             // Whatever was poisoned on the way stays poisoned.
             transaction.commit().await?;
