@@ -189,7 +189,7 @@ pub(crate) async fn restore_plugin(
     })
     .await?;
     let outcome = match restored {
-        Ok(id) => format!("ok: {id} serves"),
+        Ok(id) => format!("ok: {id} serves on this server"),
         Err(reason) => format!("refused: {reason}"),
     };
     let seq = record(&state, &operator, "plugin.restore", &name, &outcome).await?;
