@@ -130,13 +130,7 @@ impl Exporter {
 /// Whether `headers` carry the `token` (its hash), when one is required.
 fn admits(token: Option<&blake3::Hash>, headers: &HeaderMap) -> bool {
     let Some(expected) = token else { return true };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    given.is_some_and(|given| blake3::hash(given.as_bytes()) == *expected)
+    super::caller::bearer_token(headers).is_some_and(|given| blake3::hash(given.as_bytes()) == *expected)
 }
 
 /// The process's recorder, installed on first use with the buckets of `crate::metrics`, and

@@ -20,6 +20,7 @@ use super::store::{NewAudit, Session};
 use super::{Notice, page_response, views};
 use crate::api::{AppState, caller};
 use crate::auth::{Caller, Role};
+use crate::jobs::queue::millis;
 
 /// The cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "wharf_session";
@@ -243,11 +244,6 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
     parts.extensions.insert(operator);
     parts.extensions.insert(fields);
     next.run(Request::from_parts(parts, body)).await
-}
-
-/// Milliseconds of `duration`, saturated.
-fn millis(duration: std::time::Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// `GET /console/sign-in`.
