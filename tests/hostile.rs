@@ -5,8 +5,8 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wharf::plugin::{CallError, CallErrorKind, NoEntities, Plugin, Runtime, RuntimeConfig};
-use wharf_plugin_sdk::{Batch, BatchBuilder, Context};
+use wharf::plugin::{CallError, CallErrorKind, NoEntities, Plugin, Runtime, RuntimeConfig, Session};
+use wharf_plugin_sdk::{Batch, BatchBuilder, Context, Value};
 use wharf_tests::{attacker, hostile, plugin, runtime};
 
 fn input(columns: &[&str], values: &[&str]) -> Batch {
@@ -22,6 +22,43 @@ fn attack(name: &str) -> (Plugin, CallError) {
     assert_eq!(error.plugin, format!("hostile-{name}@0.1.0"));
     assert!(error.to_string().starts_with(&format!("plugin hostile-{name}@0.1.0: ")), "{error}");
     (plugin, error)
+}
+
+/// A session keeps its instance from call to call while the context stays the same, and
+/// starts a new one for another context and after a call that trapped; plain calls always
+/// get a fresh instance.
+#[test]
+fn a_session_reuses_its_instance_only_for_one_context_and_never_after_a_trap() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plugin = Arc::new(runtime().load(&hostile(dir.path(), "remember")).expect("loads"));
+    let context = |company: &str| Context { company: Some(company.into()), ..Context::default() };
+    let seen = |mapped: wharf::plugin::MapOutput| {
+        let row = mapped.outputs[0].batch.row(0).expect("a row");
+        (row.str("Previous").expect("previous").to_owned(), row.get("Calls").map(|calls| calls.to_owned()))
+    };
+    let mut session = Session::new(plugin.clone());
+    let call =
+        |session: &mut Session, company: &str, key: &str| session.map(&context(company), &input(&["key"], &[key]));
+    assert_eq!(seen(call(&mut session, "usmf", "a").expect("maps")), ("none".into(), Some(Value::Integer(1))));
+    assert_eq!(seen(call(&mut session, "usmf", "b").expect("maps")), ("usmf/-".into(), Some(Value::Integer(2))));
+    assert_eq!(
+        seen(call(&mut session, "demf", "c").expect("maps")),
+        ("none".into(), Some(Value::Integer(1))),
+        "another company"
+    );
+    assert_eq!(seen(call(&mut session, "demf", "d").expect("maps")), ("demf/-".into(), Some(Value::Integer(2))));
+    let error = call(&mut session, "demf", "trap").expect_err("traps");
+    assert!(matches!(error.kind, CallErrorKind::Trap(_)), "{error}");
+    assert_eq!(
+        seen(call(&mut session, "demf", "e").expect("maps")),
+        ("none".into(), Some(Value::Integer(1))),
+        "after the trap"
+    );
+    for _ in 0..2 {
+        let fresh = plugin.map(&context("usmf"), &input(&["key"], &["f"])).expect("maps");
+        assert_eq!(seen(fresh), ("none".into(), Some(Value::Integer(1))), "a plain call is always fresh");
+    }
+    drop(session);
 }
 
 /// A well-behaved call, to show the host still serves.

@@ -389,6 +389,50 @@ fn without_continue_on_error_a_rejected_row_stops_its_batch_and_the_levels_after
     assert!(!errors(&deployment, &execution).is_empty());
 }
 
+/// One instance serves all the batches of one execution, and nothing of it reaches another:
+/// the `remember` mapper writes into each row the company and job of its instance's previous
+/// call and how many calls the instance served.
+#[test]
+fn batches_of_one_execution_share_an_instance_and_no_execution_sees_another() {
+    let (dir, _) = deployment();
+    let installed = wharf_tests::hostile(&dir.path().join("plugins"), "remember");
+    assert!(installed.exists());
+    let entity = "name = \"Hostile\"\nkey = [\"Key\"]\n\n[[field]]\nname = \"Key\"\ntype = \"string\"\n\n\
+                  [[field]]\nname = \"Previous\"\ntype = \"string\"\n\n[[field]]\nname = \"Calls\"\ntype = \"integer\"\n";
+    std::fs::write(dir.path().join("entities/hostile.toml"), entity).expect("entity");
+    let project = "name = \"Remember\"\noperation = \"import\"\nbatch_size = 2\n\n\
+                   [[entity]]\nentity = \"Hostile\"\nformat = \"CSV\"\nmapper = \"hostile-remember\"\n";
+    std::fs::write(dir.path().join("projects/remember.toml"), project).expect("project");
+    let deployment = open_on(dir.path(), Backend::Sqlite);
+    let project = deployment.projects.require("Remember").expect("project");
+    // Two executions one after the other, then two at once, each of its own company and job.
+    let run = |company: &str, job: &str| {
+        let file = dir.path().join(format!("{company}.csv"));
+        let keys: String = (1..=5).map(|n| format!("{company}{n}\n")).collect();
+        std::fs::write(&file, format!("key\n{keys}")).expect("input");
+        let options = RunOptions { company: Some(company.into()), job: Some(job.into()), ..RunOptions::default() };
+        let execution = deployment.pipeline.import(project, &Input::from_path(&file, None), &options, &Silent);
+        assert_eq!(execution.expect("recorded").status, ExecutionStatus::Succeeded);
+    };
+    run("usmf", "job-a");
+    run("demf", "job-a");
+    std::thread::scope(|scope| {
+        scope.spawn(|| run("gbsi", "job-b"));
+        scope.spawn(|| run("frsi", "job-c"));
+    });
+    let rows = rows(&deployment, "Hostile");
+    for (company, job) in [("usmf", "job-a"), ("demf", "job-a"), ("gbsi", "job-b"), ("frsi", "job-c")] {
+        let own: Vec<&String> = rows.iter().filter(|row| row.contains(&format!("Key={company}"))).collect();
+        let previous = format!("{company}/{job}");
+        let expected = [(1, "none"), (1, "none"), (2, previous.as_str()), (2, &previous), (3, &previous)];
+        for (n, (row, (calls, previous))) in own.iter().zip(expected).enumerate() {
+            let key = format!("Key={company}{}", n + 1);
+            assert!(row.contains(&key) && row.contains(&format!("Previous={previous} Calls={calls}")), "{row}");
+        }
+        assert_eq!(own.len(), 5, "{rows:?}");
+    }
+}
+
 on_both_backends!(
     a_plain_csv_lands_in_the_store_with_defaults_and_typed_values,
     rejected_rows_carry_row_field_and_message_and_the_rest_is_imported,

@@ -50,7 +50,13 @@
 //! Native tests (`cargo test`) call the role trait directly; [`testing::TestHost`] gives them
 //! the configuration values and entity rows the host would.
 //!
-//! Limits: every call runs in a fresh instance with the memory, time and output size its
+//! Instances: the mapper and filter calls of one execution (all the batches of one entity of
+//! one import or export) share one instance, made for it and dropped when it ends; every
+//! other call runs in a fresh instance. A plugin may keep a cache in its own memory from one
+//! batch to the next, and never sees anything of another execution, company or job: the
+//! contract's header (`wit/wharf.wit`) gives the whole rule.
+//!
+//! Limits: every call runs with the memory (per instance), time and output size its
 //! manifest allows. There are no files, no sockets, no environment variables: what a plugin
 //! needs comes through [`host`], for actions [`unit_of_work`], and for mappers and actions the
 //! web services its manifest allows through [`outbound`].

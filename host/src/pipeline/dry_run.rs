@@ -4,7 +4,7 @@
 //! errors), no error file is made, and the files a run needs on the way (a transformed
 //! document, a package's entries) live in a temporary directory that is removed after.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
@@ -101,14 +101,14 @@ impl Pipeline {
 /// Stages every batch of `run`'s document into `outcome`; stops where the import would.
 fn stage_all(run: &EntityRun<'_>, outcome: &mut DryRun) -> Result<()> {
     let document = run.work.format.open(&run.work.file, run.project.batch_size)?;
-    let (mut converters, mut filters) = (HashMap::new(), HashMap::new());
+    let mut stages = run.open_stages();
     let mut next_row = 1u64;
     for batch in document.batches {
         let batch = batch?;
         let first_row = next_row;
         next_row += batch.len() as u64;
         let started = Instant::now();
-        let ready = run.stage_batch(first_row, batch, 0, &mut converters, &mut filters);
+        let ready = run.stage_batch(first_row, batch, 0, &mut stages);
         outcome.staging += started.elapsed();
         let ready = ready?;
         outcome.rows_read += ready.source_len;

@@ -20,7 +20,7 @@ use anyhow::{Context as _, Result, anyhow};
 use wharf_plugin_sdk::{Batch, BatchBuilder, ValueRef};
 
 use super::document::DocumentFormat;
-use super::{Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, now};
+use super::{OpenStage, Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, now};
 use crate::entity::{COMPANY_FIELD, Entity};
 use crate::formats::RowWriter;
 use crate::formats::package::{EntityMap, Manifest, PackageEntity, PackageHeader, PackageWriter};
@@ -268,19 +268,20 @@ fn export_entity(
     progress.entity_started(&entity.label, pipeline.store.count(entity, company)?, 0);
 
     let context = call_context(&entity.name, company, options);
+    let (mut filter, mut mapper) = (stages.filter.as_ref().map(Stage::open), stages.mapper.as_ref().map(Stage::open));
     let mut writer: Option<(Box<dyn RowWriter>, ShapedColumns)> = None;
     let mut rows = 0u64;
     for batch in reader {
         let batch = batch?;
         let read = batch.len() as u64;
-        let batch = match &stages.filter {
+        let batch = match &mut filter {
             Some(filter) => {
                 let keep = filter.keep(&context, &batch)?;
                 super::import::retain(&batch, &keep)
             }
             None => batch,
         };
-        let batch = match &stages.mapper {
+        let batch = match &mut mapper {
             Some(mapper) => partner_rows(mapper, &context, &batch)?,
             None => Some(batch),
         };
@@ -323,7 +324,7 @@ fn export_entity(
 }
 
 /// The partner-shaped rows a mapper makes of entity rows (its one output), if any.
-fn partner_rows(mapper: &Stage, context: &wharf_plugin_sdk::Context, batch: &Batch) -> Result<Option<Batch>> {
+fn partner_rows(mapper: &mut OpenStage, context: &wharf_plugin_sdk::Context, batch: &Batch) -> Result<Option<Batch>> {
     let mapped = mapper.map(context, batch)?;
     if let Some(error) = mapped.errors.first() {
         return Err(anyhow!("the mapper rejected row {}: {}", error.row + 1, error.message));

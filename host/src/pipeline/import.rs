@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result, bail};
 use wharf_plugin_sdk::{Batch, BatchBuilder, Document, RowError};
 
 use super::document::{DocumentFormat, ErrorFile, OpenDocument};
-use super::{Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, now};
+use super::{OpenStage, Pipeline, Progress, Project, ProjectEntity, RunOptions, Stage, Stages, call_context, now};
 use crate::entity::convert::FieldSource;
 use crate::entity::{Entity, ParseOptions, RowConverter};
 use crate::formats::package::{PackageReader, ValueMap, ZipLimits};
@@ -375,6 +375,14 @@ pub(super) struct Ready {
     bytes: u64,
 }
 
+/// What staging one entity's batches keeps from batch to batch: the mapper's instance, and
+/// per entity the rows get its converter and its filter's instance, made on first use.
+pub(super) struct OpenStages {
+    mapper: Option<OpenStage>,
+    converters: HashMap<String, RowConverter>,
+    filters: HashMap<String, Option<OpenStage>>,
+}
+
 pub(super) struct EntityRun<'r> {
     pub(super) pipeline: &'r Pipeline,
     pub(super) project: &'r Project,
@@ -471,12 +479,10 @@ impl EntityRun<'_> {
 
     /// Maps, converts and filters each batch.
     fn stage(&self, parsed: Receiver<Result<(u64, Batch, u64)>>, ready: SyncSender<Result<Ready>>) {
-        let mut converters: HashMap<String, RowConverter> = HashMap::new();
-        let mut filters: HashMap<String, Option<Stage>> = HashMap::new();
+        let mut stages = self.open_stages();
         for item in parsed {
-            let item = item.and_then(|(first_row, batch, bytes)| {
-                self.stage_batch(first_row, batch, bytes, &mut converters, &mut filters)
-            });
+            let item =
+                item.and_then(|(first_row, batch, bytes)| self.stage_batch(first_row, batch, bytes, &mut stages));
             let stop = item.is_err();
             if ready.send(item).is_err() || stop {
                 return;
@@ -491,12 +497,12 @@ impl EntityRun<'_> {
         first_row: u64,
         source: Batch,
         bytes: u64,
-        converters: &mut HashMap<String, RowConverter>,
-        filters: &mut HashMap<String, Option<Stage>>,
+        stages: &mut OpenStages,
     ) -> Result<Ready> {
         let work = self.work;
+        let OpenStages { mapper, converters, filters } = stages;
         let mut rejected = Vec::new();
-        let mapped = match &work.stages.mapper {
+        let mapped = match mapper {
             Some(mapper) => {
                 let context = call_context(&work.entity.name, self.company, self.options);
                 let MapOutput { outputs, errors } = mapper.map(&context, &source)?;
@@ -542,12 +548,11 @@ impl EntityRun<'_> {
                 false => Vec::new(),
             };
             staged.push((entity.clone(), converted.len() as u64));
-            let filter = match filters.get(&entity.name) {
-                Some(filter) => filter.clone(),
+            let filter = match filters.get_mut(&entity.name) {
+                Some(filter) => filter,
                 None => {
-                    let filter = self.filter(&entity)?;
-                    filters.insert(entity.name.clone(), filter.clone());
-                    filter
+                    let filter = self.filter(&entity)?.as_ref().map(Stage::open);
+                    filters.entry(entity.name.clone()).or_insert(filter)
                 }
             };
             let converted = match filter {
@@ -568,6 +573,12 @@ impl EntityRun<'_> {
         let source_len = source.len() as u64;
         let source = (!rejected.is_empty()).then_some(source);
         Ok(Ready { first_row, source, rows, rejected, rows_sources, rejected_values, staged, source_len, bytes })
+    }
+
+    /// The entity's stages as this execution calls them, batch after batch.
+    pub(super) fn open_stages(&self) -> OpenStages {
+        let mapper = self.work.stages.mapper.as_ref().map(Stage::open);
+        OpenStages { mapper, converters: HashMap::new(), filters: HashMap::new() }
     }
 
     /// The converter for rows of entity `name`, with the project's field map when it lists

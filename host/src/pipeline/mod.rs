@@ -29,7 +29,7 @@ pub use export::ExportOutcome;
 pub use project::{Project, ProjectEntity, Projects};
 
 use crate::entity::Catalog;
-use crate::plugin::{MapOutput, Plugin, Registry, Role};
+use crate::plugin::{MapOutput, Plugin, Registry, Role, Session};
 use crate::store::{EntityExecution, EntityExecutionState, Execution, ExecutionStatus, Operation, Store};
 
 /// Everything an execution works with.
@@ -70,17 +70,34 @@ enum Stage {
 }
 
 impl Stage {
-    fn map(&self, context: &Context, batch: &Batch) -> Result<MapOutput> {
+    /// The stage as one execution calls it, batch after batch: a plugin keeps one instance
+    /// for all of them (see [`Session`]).
+    fn open(&self) -> OpenStage {
         match self {
-            Stage::Plugin(plugin) => plugin.map(context, batch).map_err(anyhow::Error::from),
-            Stage::Native(native) => native.map(context, batch),
+            Stage::Plugin(plugin) => OpenStage::Plugin(Session::new(plugin.clone())),
+            Stage::Native(native) => OpenStage::Native(native.clone()),
+        }
+    }
+}
+
+/// A [`Stage`] one execution is calling.
+enum OpenStage {
+    Plugin(Session),
+    Native(Arc<dyn NativeStage>),
+}
+
+impl OpenStage {
+    fn map(&mut self, context: &Context, batch: &Batch) -> Result<MapOutput> {
+        match self {
+            OpenStage::Plugin(session) => session.map(context, batch).map_err(anyhow::Error::from),
+            OpenStage::Native(native) => native.map(context, batch),
         }
     }
 
-    fn keep(&self, context: &Context, batch: &Batch) -> Result<Vec<bool>> {
+    fn keep(&mut self, context: &Context, batch: &Batch) -> Result<Vec<bool>> {
         match self {
-            Stage::Plugin(plugin) => plugin.keep(context, batch).map_err(anyhow::Error::from),
-            Stage::Native(native) => native.keep(context, batch),
+            OpenStage::Plugin(session) => session.keep(context, batch).map_err(anyhow::Error::from),
+            OpenStage::Native(native) => native.keep(context, batch),
         }
     }
 }

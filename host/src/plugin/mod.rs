@@ -12,6 +12,7 @@ pub mod manifest;
 mod observe;
 pub mod outbound;
 mod runtime;
+mod session;
 mod shares;
 pub mod signature;
 mod state;
@@ -30,4 +31,5 @@ mod watcher;
 
 pub use observe::{CallCounts, CallObserver, Fault};
 pub use registry::{LoadFailure, PluginStatus, Registry};
+pub use session::Session;
 pub use watcher::Watcher;

@@ -18,7 +18,7 @@ use super::convert;
 use super::entities::{Entities, NoEntities, UnitOfWork};
 use super::manifest::{CONTRACT_VERSION, Limits, Manifest, Role};
 use super::outbound::{Outbound, OutboundCall};
-use super::shares::Shares;
+use super::shares::{Shares, Slot};
 use super::signature::Signing;
 use super::state::CallState;
 
@@ -134,7 +134,7 @@ struct RuntimeInner {
     load_limits: LoadLimits,
     compiler: Option<Compiler>,
     entities: Arc<dyn Entities>,
-    shares: Shares,
+    shares: Arc<Shares>,
     outbound: Arc<Outbound>,
     signing: Option<Arc<Signing>>,
     measure: bool,
@@ -181,8 +181,11 @@ impl Runtime {
                 }
             })
             .context("cannot start the epoch ticker")?;
-        let shares =
-            Shares::new(config.max_concurrent_calls as usize, config.max_calls_per_plugin as usize, config.busy_wait);
+        let shares = Arc::new(Shares::new(
+            config.max_concurrent_calls as usize,
+            config.max_calls_per_plugin as usize,
+            config.busy_wait,
+        ));
         let (load_limits, compiler, outbound) = (config.load_limits, config.compiler.clone(), config.outbound.clone());
         let (measure, signing) = (config.measure, config.signing.clone());
         let observers = super::observe::Observers::default();
@@ -338,9 +341,9 @@ fn check_exports(component: &Component, engine: &Engine, manifest: &Manifest) ->
     Ok(exports)
 }
 
-struct Roles {
-    mapper: Option<mapper::MapperPluginPre<CallState>>,
-    filter: Option<filter::FilterPluginPre<CallState>>,
+pub(super) struct Roles {
+    pub(super) mapper: Option<mapper::MapperPluginPre<CallState>>,
+    pub(super) filter: Option<filter::FilterPluginPre<CallState>>,
     transform: Option<transform::TransformPluginPre<CallState>>,
     action: Option<action::ActionPluginPre<CallState>>,
 }
@@ -353,7 +356,7 @@ pub struct Plugin {
     manifest: Arc<Manifest>,
     content_hash: String,
     exports: Vec<String>,
-    roles: Roles,
+    pub(super) roles: Roles,
     instance_pre: InstancePre<CallState>,
     /// What its calls cost, counted when its runtime measures.
     cost: Option<Mutex<CallCost>>,
@@ -504,7 +507,7 @@ impl Plugin {
         self.call(|store| self.instance_pre.instantiate(&mut *store).map(drop))
     }
 
-    /// Maps a batch of source rows.
+    /// Maps a batch of source rows, in an instance of its own.
     pub fn map(&self, ctx: &Context, input: &Batch) -> Result<MapOutput, CallError> {
         let pre = self.role(self.roles.mapper.as_ref(), Role::Mapper)?;
         let batch = row_batch(input);
@@ -513,6 +516,15 @@ impl Plugin {
             let plugin = pre.instantiate(&mut *store)?;
             plugin.wharf_plugin_mapper().call_map(&mut *store, &convert::context(ctx), &batch)
         })?;
+        self.checked_map(input, mapped)
+    }
+
+    /// What a mapper returned for `input`, checked against the contract and the limits.
+    pub(super) fn checked_map(
+        &self,
+        input: &Batch,
+        mapped: Result<mapper::exports::wharf::plugin::mapper::Mapped, PluginError>,
+    ) -> Result<MapOutput, CallError> {
         let mapped = self.returned(mapped)?;
         // Everything returned counts, at what it costs the host to hold: a million empty
         // outputs or row errors are small to the guest and large to us.
@@ -557,7 +569,7 @@ impl Plugin {
         Ok(MapOutput { outputs, errors })
     }
 
-    /// Which rows of a batch to keep: one answer per row.
+    /// Which rows of a batch to keep: one answer per row, from an instance of its own.
     pub fn keep(&self, ctx: &Context, input: &Batch) -> Result<Vec<bool>, CallError> {
         let pre = self.role(self.roles.filter.as_ref(), Role::Filter)?;
         let batch = row_batch(input);
@@ -565,6 +577,15 @@ impl Plugin {
             let plugin = pre.instantiate(&mut *store)?;
             plugin.wharf_plugin_filter().call_keep(&mut *store, &convert::context(ctx), &batch)
         })?;
+        self.checked_keep(input, keep)
+    }
+
+    /// What a filter answered for `input`, checked against the contract.
+    pub(super) fn checked_keep(
+        &self,
+        input: &Batch,
+        keep: Result<Vec<bool>, PluginError>,
+    ) -> Result<Vec<bool>, CallError> {
         let keep = self.returned(keep)?;
         if keep.len() != input.len() {
             let message = format!("{} answers for {} rows", keep.len(), input.len());
@@ -643,7 +664,7 @@ impl Plugin {
         Ok(output)
     }
 
-    fn role<'a, T>(&self, pre: Option<&'a T>, role: Role) -> Result<&'a T, CallError> {
+    pub(super) fn role<'a, T>(&self, pre: Option<&'a T>, role: Role) -> Result<&'a T, CallError> {
         pre.ok_or_else(|| self.error(CallErrorKind::Unsupported(format!("does not serve role {role}"))))
     }
 
@@ -680,8 +701,16 @@ impl Plugin {
         unit: Option<Box<dyn UnitOfWork>>,
         run: impl FnOnce(&mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<(R, Option<Box<dyn UnitOfWork>>), CallError> {
+        let (mut store, _slot) = self.store(unit)?;
+        let output = self.run(&mut store, run)?;
+        Ok((output, store.data_mut().unit.take()))
+    }
+
+    /// A store with this plugin's limits and `unit` as its unit of work, and the slot of the
+    /// instance pool it holds (see [`Shares`]); a busy error when no slot came free.
+    pub(super) fn store(&self, unit: Option<Box<dyn UnitOfWork>>) -> Result<(Store<CallState>, Slot), CallError> {
         let inner = &self.runtime.inner;
-        let Some(_slot) = inner.shares.take(&self.name) else {
+        let Some(slot) = inner.shares.take(&self.name) else {
             let waited_ms = inner.shares.wait().as_millis() as u64;
             let kind = CallErrorKind::Busy { waited_ms };
             super::observe::record(self, None, Some(&kind));
@@ -691,8 +720,19 @@ impl Plugin {
         let state = CallState::new(self.manifest.clone(), self.id.clone(), inner.entities.clone(), unit, outbound);
         let mut store = Store::new(&inner.engine, state);
         store.limiter(|state| &mut state.limiter);
+        Ok((store, slot))
+    }
+
+    /// Runs one call in `store`, fresh or reused: its time limit counts from now, and its
+    /// budgets (the result's copy, fuel when measured) are whole again.
+    pub(super) fn run<R>(
+        &self,
+        store: &mut Store<CallState>,
+        run: impl FnOnce(&mut Store<CallState>) -> wasmtime::Result<R>,
+    ) -> Result<R, CallError> {
         let limits = self.manifest.limits;
         let ticks = Duration::from_millis(limits.timeout_ms).as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64 + 1;
+        store.data_mut().begin();
         store.set_epoch_deadline(ticks);
         // Bounds what copying the result, and each host call's arguments, may allocate.
         store.set_hostcall_fuel(limits.output_bytes() * LIFT_FACTOR);
@@ -700,21 +740,19 @@ impl Plugin {
             store.set_fuel(MEASURING_FUEL).map_err(|error| self.error(CallErrorKind::Host(format!("{error:#}"))))?;
         }
         let started = std::time::Instant::now();
-        let result = run(&mut store);
+        let result = run(store);
         let elapsed = started.elapsed();
-        self.count_cost(&store);
-        let stderr = store.data().flush_stdio();
+        self.count_cost(store);
+        let stderr = store.data_mut().flush_stdio();
         let outcome = match result {
-            Ok(_) if store.data().waited_past_deadline => {
-                let limit_ms = self.manifest.limits.timeout_ms;
-                Err(self.error(CallErrorKind::Timeout { limit_ms, elapsed_ms: elapsed.as_millis() as u64 }))
-            }
-            Ok(output) => Ok((output, store.data_mut().unit.take())),
+            Ok(_) if store.data().waited_past_deadline => Err(self
+                .error(CallErrorKind::Timeout { limit_ms: limits.timeout_ms, elapsed_ms: elapsed.as_millis() as u64 })),
+            Ok(output) => Ok(output),
             Err(error) => Err(self.error(self.classify(store.data(), error, &stderr, elapsed))),
         };
         let fault = outcome.as_ref().err().map(|error| &error.kind);
         super::observe::record(self, Some(elapsed), fault);
-        inner.observers.called(self, fault);
+        self.runtime.inner.observers.called(self, fault);
         outcome
     }
 
@@ -755,7 +793,7 @@ impl Plugin {
     }
 }
 
-fn row_batch(batch: &Batch) -> super::bindings::types::RowBatch {
+pub(super) fn row_batch(batch: &Batch) -> super::bindings::types::RowBatch {
     super::bindings::types::RowBatch { columns: batch.columns().to_vec(), rows: batch.data().to_vec() }
 }
 

@@ -29,10 +29,10 @@ struct Held {
     by_plugin: HashMap<Arc<str>, usize>,
 }
 
-/// One slot, held for one call; dropping it frees the slot.
+/// One slot, held for one call or one execution's instance; dropping it frees the slot.
 #[derive(Debug)]
-pub(super) struct Slot<'s> {
-    shares: &'s Shares,
+pub(super) struct Slot {
+    shares: Arc<Shares>,
     plugin: Arc<str>,
 }
 
@@ -43,7 +43,7 @@ impl Shares {
     }
 
     /// A slot for a call of `plugin`, or `None` when none came free within the wait.
-    pub(super) fn take(&self, plugin: &Arc<str>) -> Option<Slot<'_>> {
+    pub(super) fn take(self: &Arc<Self>, plugin: &Arc<str>) -> Option<Slot> {
         let deadline = Instant::now() + self.wait;
         let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
@@ -51,7 +51,7 @@ impl Shares {
             if held.total < self.total && mine < self.each {
                 held.total += 1;
                 *held.by_plugin.entry(plugin.clone()).or_default() += 1;
-                return Some(Slot { shares: self, plugin: plugin.clone() });
+                return Some(Slot { shares: self.clone(), plugin: plugin.clone() });
             }
             let left = deadline.checked_duration_since(Instant::now()).filter(|left| !left.is_zero())?;
             held = self.freed.wait_timeout(held, left).unwrap_or_else(PoisonError::into_inner).0;
@@ -64,7 +64,7 @@ impl Shares {
     }
 }
 
-impl Drop for Slot<'_> {
+impl Drop for Slot {
     fn drop(&mut self) {
         let mut held = self.shares.held.lock().unwrap_or_else(PoisonError::into_inner);
         held.total -= 1;
@@ -86,7 +86,7 @@ mod tests {
 
     #[test]
     fn a_plugin_past_its_share_waits_and_is_refused_while_another_plugin_still_gets_slots() {
-        let shares = Shares::new(4, 2, Duration::from_millis(20));
+        let shares = Arc::new(Shares::new(4, 2, Duration::from_millis(20)));
         let (busy, other): (Arc<str>, Arc<str>) = ("busy".into(), "other".into());
         let held = [shares.take(&busy).expect("a slot"), shares.take(&busy).expect("a second slot")];
         let started = Instant::now();

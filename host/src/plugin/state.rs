@@ -52,6 +52,8 @@ pub(crate) struct CallState {
     pub(super) unit: Option<Box<dyn UnitOfWork>>,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
+    /// How much of stdout and stderr has been sent to the host's log.
+    flushed: (usize, usize),
     log_bytes: usize,
     /// Values this call adds to the manifest's `[config]` (the stylesheet files an XSLT
     /// transform may read), answered before the manifest's own.
@@ -91,7 +93,7 @@ impl CallState {
             Limiter { memory_bytes: manifest.limits.memory_bytes(), memory_hit: false, held_bytes: 0, peak_bytes: 0 };
         CallState {
             started,
-            deadline: started + Duration::from_millis(manifest.limits.timeout_ms),
+            deadline: started,
             waited_past_deadline: false,
             wasi,
             table: ResourceTable::new(),
@@ -102,24 +104,46 @@ impl CallState {
             unit,
             stdout,
             stderr,
+            flushed: (0, 0),
             log_bytes: 0,
             call_config: None,
             outbound,
         }
     }
 
-    /// Sends what the plugin printed to the host's log and returns the stderr text, which
-    /// holds a Rust plugin's panic message.
-    pub(super) fn flush_stdio(&self) -> String {
+    /// Starts a call: its clock counts from now, its time limit and its budgets of log lines
+    /// and outbound requests are whole again. An instance reused for the next batch of an
+    /// execution starts each call here, as a fresh one does.
+    pub(super) fn begin(&mut self) {
+        self.started = Instant::now();
+        self.deadline = self.started + Duration::from_millis(self.manifest.limits.timeout_ms);
+        self.waited_past_deadline = false;
+        self.log_bytes = 0;
+        self.outbound.begin();
+    }
+
+    /// Sends what the plugin printed since the last flush to the host's log and returns that
+    /// stderr text, which holds a Rust plugin's panic message.
+    pub(super) fn flush_stdio(&mut self) -> String {
+        let (stdout, stderr) = (self.stdout.contents(), self.stderr.contents());
+        let (stdout_from, stderr_from) = std::mem::replace(&mut self.flushed, (stdout.len(), stderr.len()));
         // What a plugin prints may hold a secret a web service echoed back.
-        let stderr = self.outbound.redact(&String::from_utf8_lossy(&self.stderr.contents()));
-        for line in self.outbound.redact(&String::from_utf8_lossy(&self.stdout.contents())).lines() {
+        let stderr = self.outbound.redact(&String::from_utf8_lossy(&stderr[stderr_from..]));
+        for line in self.outbound.redact(&String::from_utf8_lossy(&stdout[stdout_from..])).lines() {
             tracing::info!(plugin = %self.plugin, stream = "stdout", "{line}");
         }
         for line in stderr.lines() {
             tracing::warn!(plugin = %self.plugin, stream = "stderr", "{line}");
         }
         stderr
+    }
+
+    /// Whether the instance may serve another call: its stdio pipes, which cannot be emptied,
+    /// still have room for a call's worth of output (half their budget). An instance that
+    /// printed more is dropped, so that a later call's panic message is never lost to a full
+    /// pipe.
+    pub(super) fn stdio_has_room(&self) -> bool {
+        self.flushed.0.max(self.flushed.1) <= LOG_BUDGET / 2
     }
 
     fn unit(&mut self, entity: &str) -> Result<&mut Box<dyn UnitOfWork>, String> {

@@ -35,6 +35,12 @@ impl OutboundCall {
         self.permitted = true;
     }
 
+    /// Starts a call: it may reach nothing until [`OutboundCall::permit`], and its budget of
+    /// requests is whole again.
+    pub(in crate::plugin) fn begin(&mut self) {
+        (self.permitted, self.sent) = (false, 0);
+    }
+
     /// `text` with the deployment's secrets redacted.
     pub(in crate::plugin) fn redact(&self, text: &str) -> String {
         self.outbound.redact(text)

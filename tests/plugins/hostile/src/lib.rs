@@ -8,8 +8,12 @@ use wharf_plugin_sdk::{Batch, Context, Mapped, Mapper, PluginError, host};
 /// The plugin.
 pub struct Hostile;
 
+/// What the `remember` attack keeps between calls: the last call's company and job, and how
+/// many calls this instance has served.
+static SEEN: std::sync::Mutex<Option<(String, u32)>> = std::sync::Mutex::new(None);
+
 impl Mapper for Hostile {
-    fn map(_ctx: &Context, input: &Batch) -> Result<Mapped, PluginError> {
+    fn map(ctx: &Context, input: &Batch) -> Result<Mapped, PluginError> {
         let attack = host::config("attack").unwrap_or_default();
         match attack.as_str() {
             "loop" => loop {
@@ -76,6 +80,26 @@ impl Mapper for Hostile {
                 let mut mapped = Mapped::new();
                 for _ in 0..30_000 {
                     mapped.entity("Hostile", &[]);
+                }
+                Ok(mapped)
+            }
+            // Remembers the context of its last call and counts its calls, and writes both
+            // into every row: what an instance kept between calls would leak. A row keyed
+            // `trap` panics.
+            "remember" => {
+                let here = format!("{}/{}", ctx.company.as_deref().unwrap_or("-"), ctx.job.as_deref().unwrap_or("-"));
+                let mut seen = SEEN.lock().map_err(|_| "poisoned")?;
+                let (previous, calls) = match seen.take() {
+                    Some((previous, calls)) => (previous, calls + 1),
+                    None => ("none".to_owned(), 1),
+                };
+                *seen = Some((here, calls));
+                let mut mapped = Mapped::new();
+                let rows = mapped.entity("Hostile", &["Key", "Previous", "Calls"]);
+                for row in input.rows() {
+                    let key = row.str("key").unwrap_or_default();
+                    assert_ne!(key, "trap", "asked to trap");
+                    mapped.push(rows, &row, &[key.into(), previous.as_str().into(), i64::from(calls).into()]);
                 }
                 Ok(mapped)
             }
