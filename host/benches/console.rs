@@ -26,7 +26,7 @@ use wharf::auth::Role;
 use wharf::jobs::MessageStatus;
 
 mod support;
-use support::{Running, Scale, prepare, token};
+use support::{Report, Running, Scale, prepare, token};
 
 /// The example jobs the messages belong to, and one that no longer exists.
 const JOBS: [&str; 3] = [
@@ -41,6 +41,7 @@ const SPAN: Duration = Duration::from_secs(6 * 24 * 60 * 60);
 
 fn main() -> Result<()> {
     let scale = Scale::of_this_run();
+    let mut headlines = Report::new(env!("CARGO_CRATE_NAME"), scale);
     let messages: u64 = scale.setting("WHARF_BENCH_MESSAGES", 1_000_000, 2_000)?;
     let sessions: usize = scale.setting("WHARF_BENCH_SESSIONS", 100, 8)?;
     let depth: usize = scale.setting("WHARF_BENCH_DEPTH", 20, 4)?;
@@ -113,11 +114,11 @@ fn main() -> Result<()> {
     server.stop()?;
 
     let (console, api) = (percentiles(console), percentiles(api));
-    println!("bench: manage.messages_page.p99_ms = {:.2} ms", api(99.0));
-    println!("bench: console.messages_page.p50_ms = {:.2} ms", console(50.0));
-    println!("bench: console.messages_page.p99_ms = {:.2} ms", console(99.0));
-    println!("bench: console.messages_page.queue = {messages} messages");
-    Ok(())
+    headlines.headline("manage.messages_page.p99_ms", api(99.0), "ms");
+    headlines.headline("console.messages_page.p50_ms", console(50.0), "ms");
+    headlines.headline("console.messages_page.p99_ms", console(99.0), "ms");
+    headlines.headline("console.messages_page.queue", messages as f64, "messages");
+    headlines.save()
 }
 
 /// The `percent`th percentile of `latencies`, in milliseconds.

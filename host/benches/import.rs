@@ -2,7 +2,8 @@
 //! durable store through a WASM mapper and filter, and the same pipeline with the mapping and
 //! filter in native code (the floor), in the same run; the WASM pipeline again with the store
 //! on PostgreSQL; exports of those rows to CSV and to a data package; and the peak memory of a
-//! `wharf import` process reading a 1 GB file.
+//! `wharf import` process reading a 1 GB file. Beside them, the floor of loading that CSV into
+//! SQLite at all: the `sqlite3` shell's `.import` of it into a table with the same key.
 //!
 //! Run with `cargo bench -p wharf --bench import`; `cargo test` runs it in quick mode (2,000
 //! rows, a 1 MB file). `WHARF_BENCH_ROWS` and `WHARF_BENCH_GB` set the sizes,
@@ -24,7 +25,7 @@ use wharf::store::ExecutionStatus;
 use wharf_plugin_sdk::{Batch, Context};
 
 mod support;
-use support::{BenchDatabase, Scale};
+use support::{BenchDatabase, Report, Scale};
 
 /// Northwind's eight columns, as the customer mapper reads them, plus two it ignores.
 const HEADER: &str = "cust_no,company_name,street,postcode,city,country,phone,credit_limit,segment,notes\r\n";
@@ -33,6 +34,7 @@ const ROUNDS: usize = 2;
 
 fn main() -> Result<()> {
     let scale = Scale::of_this_run();
+    let mut headlines = Report::new(env!("CARGO_CRATE_NAME"), scale);
     let rows: u64 = scale.setting("WHARF_BENCH_ROWS", 1_000_000, 2_000)?;
     let gigabytes: f64 = scale.setting("WHARF_BENCH_GB", 1.0, 0.001)?;
     // Quick mode's batches are small too, so that its few rows still make several.
@@ -64,6 +66,14 @@ fn main() -> Result<()> {
         wasm_time = wasm_time.min(import(&wasm, "wasm", &source, rows, round)?);
         postgres_time = postgres_time.min(import(&postgres, "wasm", &source, rows, round)?);
     }
+    let sqlite3_time = match support::installed("sqlite3", "sqlite3") {
+        true => Some(
+            (0..ROUNDS)
+                .map(|round| sqlite3_import(work.path(), &source, rows, round))
+                .try_fold(Duration::MAX, |best, time| time.map(|time| best.min(time)))?,
+        ),
+        false => None,
+    };
     let rows_per_s = rows as f64 / wasm_time.as_secs_f64();
     let native_rows_per_s = rows as f64 / native_time.as_secs_f64();
     let postgres_rows_per_s = rows as f64 / postgres_time.as_secs_f64();
@@ -102,15 +112,19 @@ fn main() -> Result<()> {
     ensure!(stored == big_rows, "wharf import stored {stored} of {big_rows} rows");
     println!("import   {:.2} GB in {:.1} s, peak RSS {peak_mb} MB", big_bytes as f64 / 1e9, big_time.as_secs_f64());
 
-    println!("bench: import.rows_per_s = {rows_per_s:.0} rows/s");
-    println!("bench: import.native_floor_rows_per_s = {native_rows_per_s:.0} rows/s");
-    println!("bench: import.over_native_floor = {:.2} x", wasm_time.as_secs_f64() / native_time.as_secs_f64());
-    println!("bench: pg.import.rows_per_s = {postgres_rows_per_s:.0} rows/s");
-    println!("bench: pg.import.over_sqlite = {:.2} x", rows_per_s / postgres_rows_per_s);
-    println!("bench: export.rows_per_s = {export_rows_per_s:.0} rows/s");
-    println!("bench: export_package.rows_per_s = {export_package_rows_per_s:.0} rows/s");
-    println!("bench: import_1gb.peak_rss = {peak_mb} MB");
-    Ok(())
+    headlines.headline("import.rows_per_s", rows_per_s, "rows/s");
+    headlines.headline("import.native_floor_rows_per_s", native_rows_per_s, "rows/s");
+    headlines.headline("import.over_native_floor", wasm_time.as_secs_f64() / native_time.as_secs_f64(), "x");
+    if let Some(sqlite3_time) = sqlite3_time {
+        headlines.headline("import.sqlite3_import_rows_per_s", rows as f64 / sqlite3_time.as_secs_f64(), "rows/s");
+        headlines.headline("import.over_sqlite3_import", wasm_time.as_secs_f64() / sqlite3_time.as_secs_f64(), "x");
+    }
+    headlines.headline("pg.import.rows_per_s", postgres_rows_per_s, "rows/s");
+    headlines.headline("pg.import.over_sqlite", rows_per_s / postgres_rows_per_s, "x");
+    headlines.headline("export.rows_per_s", export_rows_per_s, "rows/s");
+    headlines.headline("export_package.rows_per_s", export_package_rows_per_s, "rows/s");
+    headlines.headline("import_1gb.peak_rss", peak_mb as f64, "MB");
+    headlines.save()
 }
 
 fn mb_per_s(bytes: u64, time: Duration) -> f64 {
@@ -136,6 +150,38 @@ fn generate(path: &Path, rows: u64) -> Result<u64> {
     }
     out.flush()?;
     Ok(std::fs::metadata(path)?.len())
+}
+
+/// The floor of loading the same CSV into SQLite at all: the `sqlite3` shell's `.import` into a
+/// table keyed as the customer entity is in one company, in a database kept as durably as
+/// Wharf's store (WAL, `synchronous=FULL`), timed from the shell's start to its exit.
+fn sqlite3_import(work: &Path, source: &Path, rows: u64, round: usize) -> Result<Duration> {
+    let database = work.join(format!("sqlite3-floor-{round}.db"));
+    let columns = HEADER.trim_end().split(',').map(|column| format!("{column} TEXT")).collect::<Vec<_>>().join(", ");
+    let script = format!(
+        "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=FULL;\nCREATE TABLE customers ({columns}, PRIMARY KEY (cust_no));\n\
+         .import --csv --skip 1 '{}' customers\nSELECT count(*) FROM customers;\n",
+        source.display()
+    );
+    let started = Instant::now();
+    let mut shell = std::process::Command::new("sqlite3")
+        .arg(&database)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot run sqlite3")?;
+    shell.stdin.take().context("the shell's input")?.write_all(script.as_bytes())?;
+    let output = shell.wait_with_output()?;
+    let elapsed = started.elapsed();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    ensure!(output.status.success(), "sqlite3 failed: {printed}");
+    ensure!(printed.lines().last() == Some(&rows.to_string()), "sqlite3 loaded {printed:?} rows of {rows}");
+    println!(
+        "import   sqlite3 .import {:>5.2} s  {:>12.0} rows/s",
+        elapsed.as_secs_f64(),
+        rows as f64 / elapsed.as_secs_f64()
+    );
+    Ok(elapsed)
 }
 
 /// A deployment with the example entities and the benchmark's projects, importing in batches

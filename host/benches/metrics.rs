@@ -22,7 +22,7 @@ use anyhow::{Context as _, Result, bail, ensure};
 use axum::body::Bytes;
 
 mod support;
-use support::{Running, Scale, load, prepare, token};
+use support::{Report, Running, Scale, load, prepare, token};
 
 /// The example file-import job the enqueues go to.
 const GROUPS_JOB: &str = "6d31e09f-0249-459f-94f0-aad9c2c47b64";
@@ -33,6 +33,7 @@ const MODE: &str = "WHARF_BENCH_METRICS_MODE";
 
 fn main() -> Result<()> {
     let scale = Scale::of_this_run();
+    let mut headlines = Report::new(env!("CARGO_CRATE_NAME"), scale);
     let duration = Duration::from_secs_f64(scale.setting("WHARF_BENCH_SECONDS", 5.0, 0.25)?);
     let clients: usize = scale.setting("WHARF_BENCH_CLIENTS", 64, 4)?;
     match std::env::var(MODE).as_deref() {
@@ -52,10 +53,10 @@ fn main() -> Result<()> {
         }
     }
     let (off, on) = (median(off), median(on));
-    println!("bench: metrics.enqueue_1k.off.req_per_s = {off:.0} req/s");
-    println!("bench: metrics.enqueue_1k.on.req_per_s = {on:.0} req/s");
-    println!("bench: metrics.overhead = {:.3} x", off / on);
-    Ok(())
+    headlines.headline("metrics.enqueue_1k.off.req_per_s", off, "req/s");
+    headlines.headline("metrics.enqueue_1k.on.req_per_s", on, "req/s");
+    headlines.headline("metrics.overhead", off / on, "x");
+    headlines.save()
 }
 
 /// Runs this benchmark again in `mode` and reads the enqueue rate it measured.

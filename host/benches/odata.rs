@@ -24,7 +24,7 @@ use wharf::store::{Comparison, Condition, Order, Query, Store, Term};
 use wharf_plugin_sdk::{BatchBuilder, Value, ValueRef};
 
 mod support;
-use support::{BenchDatabase, Running, Sample, Scale, load, prepare, token};
+use support::{BenchDatabase, Report, Running, Sample, Scale, load, prepare, token};
 
 const CLIENT: &str = "portal";
 /// Customer groups the rows are spread over; a group holds `rows / GROUPS` customers.
@@ -52,6 +52,7 @@ struct Served {
 
 fn main() -> Result<()> {
     let scale = Scale::of_this_run();
+    let mut headlines = Report::new(env!("CARGO_CRATE_NAME"), scale);
     let duration = Duration::from_secs_f64(scale.setting("WHARF_BENCH_SECONDS", 5.0, 0.25)?);
     let clients: usize = scale.setting("WHARF_BENCH_CLIENTS", 8, 2)?;
     let rows: u64 = scale.setting("WHARF_BENCH_ROWS", 1_000_000, 2_000)?;
@@ -112,21 +113,18 @@ fn main() -> Result<()> {
         for (name, sample) in
             [("odata_get_key", &served.get_key), ("odata_page1000", &served.page), ("action_call", &served.action)]
         {
-            println!("bench: {backend}{name}.req_per_s = {:.0} req/s", sample.per_second(duration));
-            println!("bench: {backend}{name}.p50_ms = {:.2} ms", sample.percentile(50.0));
-            println!("bench: {backend}{name}.p99_ms = {:.2} ms", sample.percentile(99.0));
+            headlines.headline(format!("{backend}{name}.req_per_s"), sample.per_second(duration), "req/s");
+            headlines.headline(format!("{backend}{name}.p50_ms"), sample.percentile(50.0), "ms");
+            headlines.headline(format!("{backend}{name}.p99_ms"), sample.percentile(99.0), "ms");
         }
     }
     let floor_rps = sqlite.floor.per_second(duration);
-    println!("bench: http_floor.req_per_s = {floor_rps:.0} req/s");
-    println!("bench: odata_get_key.over_http_floor = {:.2} x", floor_rps / sqlite.get_key.per_second(duration));
-    println!("bench: native_get_key.p50_ms = {:.3} ms", native_key.percentile(50.0));
-    println!("bench: native_page1000.p50_ms = {:.2} ms", native_page.percentile(50.0));
-    println!(
-        "bench: odata_page1000.over_native = {:.2} x",
-        sqlite.page.percentile(50.0) / native_page.percentile(50.0)
-    );
-    Ok(())
+    headlines.headline("http_floor.req_per_s", floor_rps, "req/s");
+    headlines.headline("odata_get_key.over_http_floor", floor_rps / sqlite.get_key.per_second(duration), "x");
+    headlines.headline("native_get_key.p50_ms", native_key.percentile(50.0), "ms");
+    headlines.headline("native_page1000.p50_ms", native_page.percentile(50.0), "ms");
+    headlines.headline("odata_page1000.over_native", sqlite.page.percentile(50.0) / native_page.percentile(50.0), "x");
+    headlines.save()
 }
 
 /// Opens the deployment in `dir` with its store on `backend` and fills it; returns the store.

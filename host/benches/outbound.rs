@@ -29,13 +29,14 @@ use wharf::plugin::{NoEntities, Outbound, OutboundSettings, Plugin, Runtime, Run
 use wharf_plugin_sdk::Context;
 
 mod support;
-use support::Scale;
+use support::{Report, Scale};
 
 /// The key both sides send; the action's comes from the operator's secret of this value.
 const API_KEY: &str = "bench-key-0123456789";
 
 fn main() -> Result<()> {
     let scale = Scale::of_this_run();
+    let mut headlines = Report::new(env!("CARGO_CRATE_NAME"), scale);
     let calls: usize = scale.setting("WHARF_BENCH_CALLS", 500, 20)?;
     let rounds = scale.pick(9, 3);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("workspace")?.to_owned();
@@ -99,11 +100,11 @@ fn main() -> Result<()> {
     let counted: u64 = runtime.outbound().counts("credit-check").iter().map(|count| count.requests).sum();
     ensure!(counted >= (rounds * calls) as u64, "the host counted {counted} outbound requests");
     println!("native call: {native_us:.1} µs; from the action: {action_us:.1} µs");
-    println!("bench: outbound.native_call_us = {native_us:.1} µs");
-    println!("bench: outbound.action_call_us = {action_us:.1} µs");
-    println!("bench: outbound.call_overhead_us = {:.1} µs", action_us - native_us);
-    println!("bench: outbound.action_over_native = {:.2} x", action_us / native_us);
-    Ok(())
+    headlines.headline("outbound.native_call_us", native_us, "µs");
+    headlines.headline("outbound.action_call_us", action_us, "µs");
+    headlines.headline("outbound.call_overhead_us", action_us - native_us, "µs");
+    headlines.headline("outbound.action_over_native", action_us / native_us, "x");
+    headlines.save()
 }
 
 /// The example credit check, allowed `localhost` on the partner's port, granted the key.

@@ -4,8 +4,10 @@
 //!
 //! Every figure comes from this one run, and the encodings are reported as ratios against
 //! native code measured alternately with them, because these machines are shared and noisy.
-//! Run with `cargo bench -p wharf --bench plugin`; `cargo test` runs it in quick mode (two
-//! batch sizes, short samples, three swaps). It ends with `bench: <name> = <value> <unit>`
+//! Run with `cargo bench -p wharf --bench plugin`; `cargo test` runs it in quick mode (three
+//! batch sizes, short samples, three swaps). Each batch size is measured with a fresh instance
+//! per call (as OData writes and actions have it) and with one instance reused for every call
+//! (as the batches of one import have it). It ends with `bench: <name> = <value> <unit>`
 //! lines.
 
 use std::path::{Path, PathBuf};
@@ -16,11 +18,11 @@ use customer_csv_mapper::{Settings, Source, map_batch, map_customer};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
-use wharf::plugin::{NoEntities, Plugin, Registry, Role, Runtime, RuntimeConfig, Watcher, engine_config};
+use wharf::plugin::{NoEntities, Plugin, Registry, Role, Runtime, RuntimeConfig, Session, Watcher, engine_config};
 use wharf_plugin_sdk::{Batch, BatchBuilder, Context, RowError, ValueRef};
 
 mod support;
-use support::{Sampling, Scale, measure_alternately};
+use support::{Report, Sampling, Scale, measure_alternately};
 
 mod typed {
     wasmtime::component::bindgen!({
@@ -31,14 +33,15 @@ mod typed {
 }
 use typed::exports::wharf_bench::typed_rows::mapper::{Batch as TypedBatch, Value as TypedValue};
 
-const BATCH_SIZES: [usize; 4] = [1, 16, 256, 4096];
+const BATCH_SIZES: [usize; 5] = [1, 16, 256, 1024, 4096];
 /// Quick mode's: one row (the call overhead) and many.
-const QUICK_BATCH_SIZES: [usize; 2] = [1, 256];
+const QUICK_BATCH_SIZES: [usize; 3] = [1, 256, 1024];
 const SOURCE_COLUMNS: [&str; 8] =
     ["cust_no", "company_name", "street", "postcode", "city", "country", "phone", "credit_limit"];
 
 fn main() {
     let scale = Scale::of_this_run();
+    let mut headlines = Report::new(env!("CARGO_CRATE_NAME"), scale);
     let batch_sizes = scale.pick(&BATCH_SIZES[..], &QUICK_BATCH_SIZES[..]);
     let sampling = scale.pick(
         Sampling { samples: 9, time: Duration::from_millis(60) },
@@ -60,22 +63,24 @@ fn main() {
     let cache = tempfile::tempdir().expect("tempdir");
     let config = RuntimeConfig { cache_dir: Some(cache.path().to_owned()), ..RuntimeConfig::default() };
     let runtime = Runtime::new(&config, Arc::new(NoEntities)).expect("runtime");
-    let bytes_plugin = runtime.load(&bytes_wasm).expect("compact-rows mapper loads");
+    let bytes_plugin = Arc::new(runtime.load(&bytes_wasm).expect("compact-rows mapper loads"));
     let typed_plugin = TypedPlugin::new(&config, &typed_wasm);
     let settings = Settings { home_country: "USA".into(), account_prefix: "NW-".into() };
 
-    let mut headlines = Vec::new();
     println!("{:>6} {:>22} {:>12} {:>12} {:>10}", "batch", "encoding", "us/call", "rows/s", "vs native");
     for &size in batch_sizes {
         let rows = source_rows(size);
         let batch = compact_batch(&rows);
         let typed_batch = typed_batch(&rows);
         check_same_output(&bytes_plugin, &typed_plugin, &settings, &batch, &typed_batch);
-        let [native_bytes, wasm_bytes, native_typed, wasm_typed] = measure_alternately(
+        // The same instance for every call, as an import's batches have it.
+        let mut session = Session::new(bytes_plugin.clone());
+        let [native_bytes, wasm_bytes, wasm_reused, native_typed, wasm_typed] = measure_alternately(
             sampling,
             [
                 &mut || drop(std::hint::black_box(native_compact(&settings, &batch))),
                 &mut || drop(std::hint::black_box(bytes_plugin.map(&Context::default(), &batch).expect("call"))),
+                &mut || drop(std::hint::black_box(session.map(&Context::default(), &batch).expect("call"))),
                 &mut || drop(std::hint::black_box(native_typed_map(&settings, &typed_batch))),
                 &mut || drop(std::hint::black_box(typed_plugin.map(&typed_batch))),
             ],
@@ -83,6 +88,7 @@ fn main() {
         for (encoding, time, native) in [
             ("native (compact rows)", native_bytes, native_bytes),
             ("wasm compact rows", wasm_bytes, native_bytes),
+            ("wasm compact, reused", wasm_reused, native_bytes),
             ("native (typed rows)", native_typed, native_typed),
             ("wasm typed rows", wasm_typed, native_typed),
         ] {
@@ -92,41 +98,44 @@ fn main() {
             println!("{size:>6} {encoding:>22} {per_call:>12.2} {rows_per_s:>12.0} {ratio:>9.2}x");
         }
         let ratio = |wasm: Duration, native: Duration| wasm.as_secs_f64() / native.as_secs_f64();
-        headlines.push((format!("mapper.wasm_over_native.batch{size}"), ratio(wasm_bytes, native_bytes), "x"));
-        headlines.push((format!("mapper.typed_over_native.batch{size}"), ratio(wasm_typed, native_typed), "x"));
-        headlines.push((
+        headlines.headline(format!("mapper.wasm_over_native.batch{size}"), ratio(wasm_bytes, native_bytes), "x");
+        headlines.headline(format!("mapper.reused_over_native.batch{size}"), ratio(wasm_reused, native_bytes), "x");
+        headlines.headline(format!("mapper.typed_over_native.batch{size}"), ratio(wasm_typed, native_typed), "x");
+        let per_row = |time: Duration| time.as_secs_f64() * 1e9 / size as f64;
+        headlines.headline(format!("mapper.native_ns_per_row.batch{size}"), per_row(native_bytes), "ns");
+        headlines.headline(format!("mapper.fresh_ns_per_row.batch{size}"), per_row(wasm_bytes), "ns");
+        headlines.headline(format!("mapper.reused_ns_per_row.batch{size}"), per_row(wasm_reused), "ns");
+        headlines.headline(
             format!("mapper.compact_rows_per_s.batch{size}"),
             size as f64 / wasm_bytes.as_secs_f64(),
             "rows/s",
-        ));
-        headlines.push((
+        );
+        headlines.headline(
             format!("mapper.typed_rows_per_s.batch{size}"),
             size as f64 / wasm_typed.as_secs_f64(),
             "rows/s",
-        ));
+        );
         if size == 1 {
-            let overhead = wasm_bytes.saturating_sub(native_bytes).as_secs_f64() * 1e6;
-            headlines.push(("mapper.call_overhead".into(), overhead, "us"));
+            let overhead = |wasm: Duration| wasm.saturating_sub(native_bytes).as_secs_f64() * 1e6;
+            headlines.headline("mapper.call_overhead", overhead(wasm_bytes), "us");
+            headlines.headline("mapper.reused_call_overhead", overhead(wasm_reused), "us");
         }
     }
 
     let [instantiate] = measure_alternately(sampling, [&mut || bytes_plugin.instantiate().expect("instantiates")]);
-    headlines.push(("instantiate".into(), instantiate.as_secs_f64() * 1e6, "us"));
+    headlines.headline("instantiate", instantiate.as_secs_f64() * 1e6, "us");
     let [cached_load] = measure_alternately(sampling, [&mut || drop(runtime.load(&bytes_wasm).expect("loads"))]);
-    headlines.push(("cached_load".into(), cached_load.as_secs_f64() * 1e3, "ms"));
+    headlines.headline("cached_load", cached_load.as_secs_f64() * 1e3, "ms");
     let (swap_median, swap_max) = hot_swap(&runtime, &bytes_wasm, swaps);
-    headlines.push(("hot_swap".into(), swap_median.as_secs_f64() * 1e3, "ms"));
-    headlines.push(("hot_swap.max".into(), swap_max.as_secs_f64() * 1e3, "ms"));
+    headlines.headline("hot_swap", swap_median.as_secs_f64() * 1e3, "ms");
+    headlines.headline("hot_swap.max", swap_max.as_secs_f64() * 1e3, "ms");
 
     let hostile_wasm = built(root.join("tests/plugins/hostile"), "plugins");
     let (alone, crowded) = pool_isolation(cache.path(), &bytes_wasm, &hostile_wasm, scale.pick(400, 30));
-    headlines.push(("pool.isolation.p99_alone".into(), alone.as_secs_f64() * 1e6, "us"));
-    headlines.push(("pool.isolation.p99_beside_saturated".into(), crowded.as_secs_f64() * 1e6, "us"));
-    headlines.push(("pool.isolation".into(), crowded.as_secs_f64() / alone.as_secs_f64(), "x"));
-
-    for (name, value, unit) in headlines {
-        println!("bench: {name} = {value:.3} {unit}");
-    }
+    headlines.headline("pool.isolation.p99_alone", alone.as_secs_f64() * 1e6, "us");
+    headlines.headline("pool.isolation.p99_beside_saturated", crowded.as_secs_f64() * 1e6, "us");
+    headlines.headline("pool.isolation", crowded.as_secs_f64() / alone.as_secs_f64(), "x");
+    headlines.save().expect("the results are saved");
 }
 
 /// Realistic Northwind rows, a few of them rejected (as in real files).

@@ -17,7 +17,7 @@ use wharf::plugin::{NoEntities, Plugin, Runtime, RuntimeConfig};
 use wharf_plugin_sdk::{Batch, BatchBuilder, Context, ValueRef};
 
 mod support;
-use support::{Sampling, Scale, measure_alternately};
+use support::{Report, Sampling, Scale, measure_alternately};
 
 const BATCH_SIZES: [usize; 3] = [1, 256, 4096];
 /// Quick mode's: the size of the headline figure.
@@ -27,6 +27,7 @@ const SOURCE_COLUMNS: [&str; 8] =
 
 fn main() {
     let scale = Scale::of_this_run();
+    let mut headlines = Report::new(env!("CARGO_CRATE_NAME"), scale);
     let batch_sizes = scale.pick(&BATCH_SIZES[..], &QUICK_BATCH_SIZES[..]);
     let sampling = scale.pick(
         Sampling { samples: 9, time: Duration::from_millis(60) },
@@ -51,7 +52,6 @@ fn main() {
     let c_plugin = runtime.load(&c_wasm).expect("the C mapper loads");
     let settings = Settings { home_country: "USA".into(), account_prefix: "NW-".into() };
 
-    let mut headlines = Vec::new();
     println!("{:>6} {:>14} {:>12} {:>12} {:>10}", "batch", "mapper", "us/call", "rows/s", "vs native");
     for &size in batch_sizes {
         let batch = source_batch(size);
@@ -70,18 +70,15 @@ fn main() {
             let rows_per_s = size as f64 / time.as_secs_f64();
             println!("{size:>6} {mapper:>14} {per_call:>12.2} {rows_per_s:>12.0} {:>9.2}x", ratio(time));
         }
-        headlines.push((format!("plugin.c.over_native.batch{size}"), ratio(c), "x"));
-        headlines.push((format!("plugin.rust.over_native.batch{size}"), ratio(rust), "x"));
-        headlines.push((format!("plugin.c.over_rust.batch{size}"), c.as_secs_f64() / rust.as_secs_f64(), "x"));
+        headlines.headline(format!("plugin.c.over_native.batch{size}"), ratio(c), "x");
+        headlines.headline(format!("plugin.rust.over_native.batch{size}"), ratio(rust), "x");
+        headlines.headline(format!("plugin.c.over_rust.batch{size}"), c.as_secs_f64() / rust.as_secs_f64(), "x");
     }
     for (mapper, wasm) in [("rust", &rust_wasm), ("c", &c_wasm)] {
         let bytes = std::fs::metadata(wasm).expect("the component").len();
-        headlines.push((format!("plugin.{mapper}.component_kib"), bytes as f64 / 1024.0, "KiB"));
+        headlines.headline(format!("plugin.{mapper}.component_kib"), bytes as f64 / 1024.0, "KiB");
     }
-
-    for (name, value, unit) in headlines {
-        println!("bench: {name} = {value:.3} {unit}");
-    }
+    headlines.save().expect("the results are saved");
 }
 
 /// Realistic Northwind rows, a few of them rejected (as in real files): the rows

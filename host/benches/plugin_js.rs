@@ -19,13 +19,14 @@ use wharf::plugin::{NoEntities, Plugin, Runtime, RuntimeConfig};
 use wharf_plugin_sdk::Context;
 
 mod support;
-use support::{Sampling, Scale, measure_alternately, portal_customers};
+use support::{Report, Sampling, Scale, measure_alternately, portal_customers};
 
 /// The batch size the figures are given at: what the pipeline sends a filter.
 const BATCH: usize = 256;
 
 fn main() {
     let scale = Scale::of_this_run();
+    let mut headlines = Report::new(env!("CARGO_CRATE_NAME"), scale);
     let sampling = scale.pick(
         Sampling { samples: 9, time: Duration::from_millis(400) },
         Sampling { samples: 3, time: Duration::from_millis(20) },
@@ -54,7 +55,6 @@ fn main() {
     let js_load = started.elapsed();
 
     let ctx = Context { entity: "Customer".into(), company: Some("usmf".into()), ..Context::default() };
-    let mut headlines = Vec::new();
     println!("{:>6} {:>8} {:>12} {:>12} {:>10}", "batch", "plugin", "us/call", "us/row", "vs rust");
     for size in [1, BATCH] {
         let batch = portal_customers(size);
@@ -73,27 +73,24 @@ fn main() {
         }
         let micros = |time: Duration| time.as_secs_f64() * 1e6;
         if size == BATCH {
-            headlines.push(("plugin.js.call_us".to_owned(), micros(js_time), "us"));
-            headlines.push(("plugin.rust_filter.call_us".to_owned(), micros(rust_time), "us"));
-            headlines.push(("plugin.js.over_rust".to_owned(), js_time.as_secs_f64() / rust_time.as_secs_f64(), "x"));
-            headlines.push(("plugin.js.row_us".to_owned(), micros(js_time) / size as f64, "us"));
+            headlines.headline("plugin.js.call_us", micros(js_time), "us");
+            headlines.headline("plugin.rust_filter.call_us", micros(rust_time), "us");
+            headlines.headline("plugin.js.over_rust", js_time.as_secs_f64() / rust_time.as_secs_f64(), "x");
+            headlines.headline("plugin.js.row_us", micros(js_time) / size as f64, "us");
         } else {
-            headlines.push(("plugin.js.call_us.batch1".to_owned(), micros(js_time), "us"));
+            headlines.headline("plugin.js.call_us.batch1", micros(js_time), "us");
         }
     }
     let [rust_start, js_start] = measure_alternately(sampling, [&mut || instantiate(&rust), &mut || instantiate(&js)]);
-    headlines.push(("plugin.js.instantiate_us".to_owned(), js_start.as_secs_f64() * 1e6, "us"));
-    headlines.push(("plugin.rust_filter.instantiate_us".to_owned(), rust_start.as_secs_f64() * 1e6, "us"));
+    headlines.headline("plugin.js.instantiate_us", js_start.as_secs_f64() * 1e6, "us");
+    headlines.headline("plugin.rust_filter.instantiate_us", rust_start.as_secs_f64() * 1e6, "us");
     if scale == Scale::Full {
-        headlines.push(("plugin.js.compile_ms".to_owned(), js_load.as_secs_f64() * 1e3, "ms"));
+        headlines.headline("plugin.js.compile_ms", js_load.as_secs_f64() * 1e3, "ms");
     }
     let size = |wasm: &Path| std::fs::metadata(wasm).expect("a component").len() as f64 / (1 << 20) as f64;
-    headlines.push(("plugin.js.component_mib".to_owned(), size(&js_wasm), "MiB"));
-    headlines.push(("plugin.rust_filter.component_mib".to_owned(), size(&rust_wasm), "MiB"));
-
-    for (name, value, unit) in headlines {
-        println!("bench: {name} = {value:.3} {unit}");
-    }
+    headlines.headline("plugin.js.component_mib", size(&js_wasm), "MiB");
+    headlines.headline("plugin.rust_filter.component_mib", size(&rust_wasm), "MiB");
+    headlines.save().expect("the results are saved");
 }
 
 fn instantiate(plugin: &Plugin) {

@@ -17,13 +17,14 @@ use wharf::plugin::{LoadLimits, NoEntities, Plugin, Runtime, RuntimeConfig};
 use wharf_plugin_sdk::Context;
 
 mod support;
-use support::{Sampling, Scale, measure_alternately, portal_customers};
+use support::{Report, Sampling, Scale, measure_alternately, portal_customers};
 
 /// The batch size the figures are given at: what the pipeline sends a filter.
 const BATCH: usize = 256;
 
 fn main() {
     let scale = Scale::of_this_run();
+    let mut headlines = Report::new(env!("CARGO_CRATE_NAME"), scale);
     let sampling = scale.pick(
         Sampling { samples: 9, time: Duration::from_millis(400) },
         Sampling { samples: 3, time: Duration::from_millis(20) },
@@ -49,7 +50,6 @@ fn main() {
     let python = runtime.load(&python_wasm).expect("the Python filter loads");
 
     let ctx = Context { entity: "Customer".into(), company: Some("usmf".into()), ..Context::default() };
-    let mut headlines = Vec::new();
     println!("{:>6} {:>8} {:>12} {:>12} {:>10}", "batch", "plugin", "us/call", "us/row", "vs rust");
     for size in [1, BATCH] {
         let batch = portal_customers(size);
@@ -68,25 +68,22 @@ fn main() {
             println!("{size:>6} {name:>8} {per_call:>12.1} {:>12.2} {over:>9.1}x", per_call / size as f64);
         }
         if size == BATCH {
-            headlines.push(("plugin.python.call_us".to_owned(), python_time.as_secs_f64() * 1e6, "us"));
-            headlines.push(("plugin.rust_filter.call_us".to_owned(), rust_time.as_secs_f64() * 1e6, "us"));
-            headlines.push(("plugin.python.over_rust".to_owned(), ratio, "x"));
-            headlines.push(("plugin.python.row_us".to_owned(), python_time.as_secs_f64() * 1e6 / size as f64, "us"));
+            headlines.headline("plugin.python.call_us", python_time.as_secs_f64() * 1e6, "us");
+            headlines.headline("plugin.rust_filter.call_us", rust_time.as_secs_f64() * 1e6, "us");
+            headlines.headline("plugin.python.over_rust", ratio, "x");
+            headlines.headline("plugin.python.row_us", python_time.as_secs_f64() * 1e6 / size as f64, "us");
         } else {
-            headlines.push(("plugin.python.call_us.batch1".to_owned(), python_time.as_secs_f64() * 1e6, "us"));
+            headlines.headline("plugin.python.call_us.batch1", python_time.as_secs_f64() * 1e6, "us");
         }
     }
     let [rust_start, python_start] =
         measure_alternately(sampling, [&mut || instantiate(&rust), &mut || instantiate(&python)]);
-    headlines.push(("plugin.python.instantiate_us".to_owned(), python_start.as_secs_f64() * 1e6, "us"));
-    headlines.push(("plugin.rust_filter.instantiate_us".to_owned(), rust_start.as_secs_f64() * 1e6, "us"));
+    headlines.headline("plugin.python.instantiate_us", python_start.as_secs_f64() * 1e6, "us");
+    headlines.headline("plugin.rust_filter.instantiate_us", rust_start.as_secs_f64() * 1e6, "us");
     let size = |wasm: &Path| std::fs::metadata(wasm).expect("a component").len() as f64 / (1 << 20) as f64;
-    headlines.push(("plugin.python.component_mib".to_owned(), size(&python_wasm), "MiB"));
-    headlines.push(("plugin.rust_filter.component_mib".to_owned(), size(&rust_wasm), "MiB"));
-
-    for (name, value, unit) in headlines {
-        println!("bench: {name} = {value:.3} {unit}");
-    }
+    headlines.headline("plugin.python.component_mib", size(&python_wasm), "MiB");
+    headlines.headline("plugin.rust_filter.component_mib", size(&rust_wasm), "MiB");
+    headlines.save().expect("the results are saved");
 }
 
 fn instantiate(plugin: &Plugin) {

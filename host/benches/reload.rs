@@ -23,7 +23,7 @@ use anyhow::{Context as _, Result, bail, ensure};
 use serde_json::{Value, json};
 
 mod support;
-use support::{Running, Scale, prepare, token};
+use support::{Report, Running, Scale, prepare, token};
 
 /// The client writing and probing.
 const CLIENT: &str = "portal";
@@ -38,6 +38,7 @@ const SETTLE: Duration = Duration::from_millis(200);
 
 fn main() -> Result<()> {
     let scale = Scale::of_this_run();
+    let mut headlines = Report::new(env!("CARGO_CRATE_NAME"), scale);
     let swaps: usize = scale.setting("WHARF_BENCH_SWAPS", 40, 3)?;
     let clients: usize = scale.setting("WHARF_BENCH_CLIENTS", 8, 1)?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("workspace")?.to_owned();
@@ -113,12 +114,12 @@ fn main() -> Result<()> {
     ensure!(writes.failed == 0, "{} of {} writes during the swaps failed", writes.failed, writes.calls);
     let (served_p50, served_p95) = percentiles(served);
     let (published_p50, published_p95) = percentiles(published);
-    println!("bench: hot_swap_registry.p50_ms = {published_p50:.1} ms");
-    println!("bench: hot_swap_registry.p95_ms = {published_p95:.1} ms");
-    println!("bench: hot_swap_served.writes = {} calls, 0 failed", writes.calls);
-    println!("bench: hot_swap_served.p95_ms = {served_p95:.1} ms");
-    println!("bench: hot_swap_served = {served_p50:.1} ms");
-    Ok(())
+    headlines.headline("hot_swap_registry.p50_ms", published_p50, "ms");
+    headlines.headline("hot_swap_registry.p95_ms", published_p95, "ms");
+    headlines.headline("hot_swap_served.writes", writes.calls as f64, "calls");
+    headlines.headline("hot_swap_served.p95_ms", served_p95, "ms");
+    headlines.headline("hot_swap_served", served_p50, "ms");
+    headlines.save()
 }
 
 /// The company filter's versions: the built component with its manifest, version `1.0.<n>`

@@ -18,7 +18,7 @@ use anyhow::{Context as _, Result, ensure};
 use wharf::releases::replay::{Replay, Selection, load_candidate};
 
 mod support;
-use support::{Running, Scale, prepare, token};
+use support::{Report, Running, Scale, prepare, token};
 
 /// The client enqueueing.
 const CLIENT: &str = "northwind";
@@ -27,6 +27,7 @@ const JOB: &str = "3f2b8c1e-7d4a-4b5e-9c6f-1a2b3c4d5e6f";
 
 fn main() -> Result<()> {
     let scale = Scale::of_this_run();
+    let mut headlines = Report::new(env!("CARGO_CRATE_NAME"), scale);
     let messages: u32 = scale.setting("WHARF_BENCH_MESSAGES", 200, 5)?;
     let rows: usize = scale.setting("WHARF_BENCH_ROWS", 100, 10)?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("workspace")?.to_owned();
@@ -77,11 +78,11 @@ fn main() -> Result<()> {
     server.stop()?;
 
     let per_s = f64::from(messages) / elapsed.as_secs_f64();
-    println!("bench: replay.rows_per_message = {rows} rows");
-    println!("bench: replay.serving_us_per_row = {:.2} µs", report.summary.serving.us_per_row);
-    println!("bench: replay.candidate_us_per_row = {:.2} µs", report.summary.candidate.us_per_row);
-    println!("bench: replay.messages_per_s = {per_s:.1} messages/s");
-    Ok(())
+    headlines.headline("replay.rows_per_message", rows as f64, "rows");
+    headlines.headline("replay.serving_us_per_row", report.summary.serving.us_per_row, "µs");
+    headlines.headline("replay.candidate_us_per_row", report.summary.candidate.us_per_row, "µs");
+    headlines.headline("replay.messages_per_s", per_s, "messages/s");
+    headlines.save()
 }
 
 /// Enqueues `messages` Northwind files of `rows` customers each, over HTTP.

@@ -22,7 +22,7 @@ use wharf::jobs::{MessageStatus, NewMessage};
 use wharf::store::Operation;
 
 mod support;
-use support::{Running, Scale, load, prepare, token};
+use support::{Report, Running, Scale, load, prepare, token};
 
 /// The example jobs the benchmark uses: a file import and a file export.
 const GROUPS_JOB: &str = "6d31e09f-0249-459f-94f0-aad9c2c47b64";
@@ -32,6 +32,7 @@ const CLIENT: &str = "0f7c5d2e-8b3a-4e61-9d4f-2a1b6c8e3f57";
 
 fn main() -> Result<()> {
     let scale = Scale::of_this_run();
+    let mut headlines = Report::new(env!("CARGO_CRATE_NAME"), scale);
     let duration = Duration::from_secs_f64(scale.setting("WHARF_BENCH_SECONDS", 5.0, 0.25)?);
     let clients: usize = scale.setting("WHARF_BENCH_CLIENTS", 64, 4)?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("workspace")?.to_owned();
@@ -116,27 +117,27 @@ fn main() -> Result<()> {
     }
     let enqueue_rps = enqueue_1k.per_second(duration);
     let floor_rps = floor.per_second(duration);
-    println!("bench: enqueue_1k.req_per_s = {enqueue_rps:.0} req/s");
-    println!("bench: enqueue_1k.p50_ms = {:.2} ms", enqueue_1k.percentile(50.0));
-    println!("bench: enqueue_1k.p99_ms = {:.2} ms", enqueue_1k.percentile(99.0));
-    println!("bench: enqueue_1m.req_per_s = {:.1} req/s", enqueue_1m.per_second(duration));
-    println!("bench: enqueue_1m.p50_ms = {:.2} ms", enqueue_1m.percentile(50.0));
-    println!("bench: enqueue_1m.p99_ms = {:.2} ms", enqueue_1m.percentile(99.0));
-    println!("bench: enqueue_1m.mb_per_s = {:.1} MB/s", enqueue_1m.bytes as f64 / duration.as_secs_f64() / 1e6);
-    println!("bench: dequeue_ack.per_s = {:.0} round trips/s", round_trips.per_second(duration));
-    println!("bench: dequeue_ack.p99_ms = {:.2} ms", round_trips.percentile(99.0));
-    println!("bench: http_floor.req_per_s = {floor_rps:.0} req/s");
-    println!("bench: enqueue_1k.over_http_floor = {:.2} x", floor_rps / enqueue_rps);
+    headlines.headline("enqueue_1k.req_per_s", enqueue_rps, "req/s");
+    headlines.headline("enqueue_1k.p50_ms", enqueue_1k.percentile(50.0), "ms");
+    headlines.headline("enqueue_1k.p99_ms", enqueue_1k.percentile(99.0), "ms");
+    headlines.headline("enqueue_1m.req_per_s", enqueue_1m.per_second(duration), "req/s");
+    headlines.headline("enqueue_1m.p50_ms", enqueue_1m.percentile(50.0), "ms");
+    headlines.headline("enqueue_1m.p99_ms", enqueue_1m.percentile(99.0), "ms");
+    headlines.headline("enqueue_1m.mb_per_s", enqueue_1m.bytes as f64 / duration.as_secs_f64() / 1e6, "MB/s");
+    headlines.headline("dequeue_ack.per_s", round_trips.per_second(duration), "round trips/s");
+    headlines.headline("dequeue_ack.p99_ms", round_trips.percentile(99.0), "ms");
+    headlines.headline("http_floor.req_per_s", floor_rps, "req/s");
+    headlines.headline("enqueue_1k.over_http_floor", floor_rps / enqueue_rps, "x");
     let (pg_one_rps, pg_three_rps) = (pg_one.per_second(duration), pg_three.per_second(duration));
-    println!("bench: pg.enqueue_1k.req_per_s = {pg_one_rps:.0} req/s");
-    println!("bench: pg.enqueue_1k.p50_ms = {:.2} ms", pg_one.percentile(50.0));
-    println!("bench: pg.enqueue_1k.p99_ms = {:.2} ms", pg_one.percentile(99.0));
-    println!("bench: pg.enqueue_1k.3_replicas.req_per_s = {pg_three_rps:.0} req/s");
-    println!("bench: pg.enqueue_1k.3_replicas.p50_ms = {:.2} ms", pg_three.percentile(50.0));
-    println!("bench: pg.enqueue_1k.3_replicas.p99_ms = {:.2} ms", pg_three.percentile(99.0));
-    println!("bench: pg.enqueue_1k.scale_3_over_1 = {:.2} x", pg_three_rps / pg_one_rps);
-    println!("bench: pg.enqueue_1k.over_sqlite = {:.2} x", pg_one_rps / enqueue_rps);
-    Ok(())
+    headlines.headline("pg.enqueue_1k.req_per_s", pg_one_rps, "req/s");
+    headlines.headline("pg.enqueue_1k.p50_ms", pg_one.percentile(50.0), "ms");
+    headlines.headline("pg.enqueue_1k.p99_ms", pg_one.percentile(99.0), "ms");
+    headlines.headline("pg.enqueue_1k.3_replicas.req_per_s", pg_three_rps, "req/s");
+    headlines.headline("pg.enqueue_1k.3_replicas.p50_ms", pg_three.percentile(50.0), "ms");
+    headlines.headline("pg.enqueue_1k.3_replicas.p99_ms", pg_three.percentile(99.0), "ms");
+    headlines.headline("pg.enqueue_1k.scale_3_over_1", pg_three_rps / pg_one_rps, "x");
+    headlines.headline("pg.enqueue_1k.over_sqlite", pg_one_rps / enqueue_rps, "x");
+    headlines.save()
 }
 
 /// 1 KB enqueues by `clients` clients for `duration`, spread evenly over `replicas` servers

@@ -29,7 +29,7 @@ use wharf::plugin::{Manifest, NoEntities, Plugin, Runtime, RuntimeConfig};
 use wharf_plugin_sdk::{Context, Document};
 
 mod support;
-use support::Scale;
+use support::{Report, Scale};
 
 const MB: f64 = 1024.0 * 1024.0;
 
@@ -41,6 +41,7 @@ const LINES_PER_ORDER: usize = 4;
 
 fn main() -> Result<()> {
     let scale = Scale::of_this_run();
+    let mut headlines = Report::new(env!("CARGO_CRATE_NAME"), scale);
     let megabytes: f64 = scale.setting("WHARF_BENCH_XSLT_MB", 50.0, 0.0625)?;
     let rounds = scale.pick(3, 1);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("workspace")?.to_owned();
@@ -71,7 +72,7 @@ fn main() -> Result<()> {
         Ok(())
     })?;
 
-    let xsltproc = xsltproc();
+    let xsltproc = support::installed("xsltproc", "xsltproc").then_some("xsltproc");
     let native_output = work.path().join("xsltproc.xml");
     let (mut sandbox_time, mut native_time) = (Duration::MAX, Duration::MAX);
     let mut sandbox_output = Vec::new();
@@ -106,17 +107,17 @@ fn main() -> Result<()> {
         sandbox_output.len() as f64 / MB,
         per_call.as_secs_f64() * 1e3
     );
-    println!("bench: xslt.mb_per_s = {mb_per_s:.2} MB/s");
-    println!("bench: xslt.call_ms = {:.2} ms", per_call.as_secs_f64() * 1e3);
+    headlines.headline("xslt.mb_per_s", mb_per_s, "MB/s");
+    headlines.headline("xslt.call_ms", per_call.as_secs_f64() * 1e3, "ms");
     match xsltproc {
         Some(_) => {
             println!("xsltproc: {:.2} s", native_time.as_secs_f64());
-            println!("bench: xslt.xsltproc_mb_per_s = {:.2} MB/s", size / native_time.as_secs_f64());
-            println!("bench: xslt.over_xsltproc = {:.2} x", sandbox_time.as_secs_f64() / native_time.as_secs_f64());
+            headlines.headline("xslt.xsltproc_mb_per_s", size / native_time.as_secs_f64(), "MB/s");
+            headlines.headline("xslt.over_xsltproc", sandbox_time.as_secs_f64() / native_time.as_secs_f64(), "x");
         }
         None => println!("xslt.over_xsltproc skipped: xsltproc is not installed and could not be"),
     }
-    Ok(())
+    headlines.save()
 }
 
 /// The built plugin under the most generous limits a manifest may ask: a 50 MB document's
@@ -207,32 +208,6 @@ fn generate(path: &Path, bytes: usize) -> Result<usize> {
     file.write_all(b"</Orders>\n")?;
     file.flush()?;
     Ok(orders)
-}
-
-/// `xsltproc`, installed from Debian's package when missing; `None` when it cannot be.
-fn xsltproc() -> Option<String> {
-    let found = || Command::new("xsltproc").arg("--version").output().is_ok_and(|output| output.status.success());
-    if found() {
-        return Some("xsltproc".into());
-    }
-    eprintln!("installing xsltproc (apt-get install -y xsltproc) ...");
-    let install = || {
-        Command::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends", "xsltproc"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .is_ok_and(|status| status.success())
-    };
-    if !install() {
-        // A fresh machine's package lists may be empty or stale.
-        let _ = Command::new("apt-get").args(["update"]).status();
-        install();
-    }
-    if found() {
-        return Some("xsltproc".into());
-    }
-    eprintln!("xsltproc is not installed and apt-get could not install it: the ratio to it is skipped");
-    None
 }
 
 /// Applies the stylesheet with native `xsltproc`, reading and writing files, never the network.

@@ -18,11 +18,13 @@ use wharf::jobs::Jobs;
 
 mod database;
 mod measure;
+mod report;
 mod scale;
 #[allow(unused_imports, reason = "only the import and OData benchmarks measure the store on PostgreSQL")]
 pub use database::BenchDatabase;
 #[allow(unused_imports, reason = "only the plugin benchmarks time calls against each other")]
 pub use measure::{Sampling, measure_alternately, portal_customers};
+pub use report::Report;
 pub use scale::Scale;
 
 /// `wharf serve`'s code on a runtime of its own (the clients get another), with one client
@@ -239,4 +241,35 @@ where
     );
     all.latencies.sort();
     Ok(all)
+}
+
+/// Whether `program` runs (`program --version`), after installing Debian's `package` with
+/// apt-get when it did not. `false` when it cannot be installed: the figure compared with it
+/// is skipped, and says so.
+pub fn installed(program: &str, package: &str) -> bool {
+    let found =
+        || std::process::Command::new(program).arg("--version").output().is_ok_and(|output| output.status.success());
+    if found() {
+        return true;
+    }
+    eprintln!("installing {program} (apt-get install -y {package}) ...");
+    let install = || {
+        std::process::Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends", package])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if !install() {
+        // A fresh machine's package lists may be empty or stale.
+        let _ = std::process::Command::new("apt-get").args(["update"]).status();
+        install();
+    }
+    let found = found();
+    if !found {
+        eprintln!(
+            "{program} is not installed and apt-get could not install it: the figures compared with it are skipped"
+        );
+    }
+    found
 }
