@@ -140,17 +140,7 @@ impl SqliteQueue {
                 let mut poisoned = 0;
                 loop {
                     let candidate = connection
-                        .query_row(
-                            &format!(
-                                "SELECT {COLUMNS} FROM queue_messages
-                                 WHERE activity = ?1 AND status IN ('Processed', 'ProcessedWithErrors',
-                                     'PostProcessingFailed', 'Dequeued', 'Downloaded')
-                                   AND operation = 'Export' AND (visible_at IS NULL OR visible_at <= ?2)
-                                 ORDER BY seq LIMIT 1"
-                            ),
-                            params![activity.to_string(), now],
-                            message_from_row,
-                        )
+                        .query_row(&next_export_sql(), params![activity.to_string(), now], message_from_row)
                         .optional()?;
                     let Some(message) = candidate else { return Ok((None, poisoned)) };
                     if message.dequeue_count >= max_deliveries {
@@ -741,4 +731,39 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         pop_receipt: row.get(22)?,
         file_uploaded: row.get::<_, i64>(20)? > 0,
     })
+}
+
+/// The next export of job `?1` to hand out at `?2`: the oldest deliverable one that is not
+/// leased. Its `WHERE` is that of the index `queue_messages_to_dequeue` (migration V5), which
+/// serves it in order.
+fn next_export_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM queue_messages
+         WHERE activity = ?1 AND status IN ('Processed', 'ProcessedWithErrors',
+             'PostProcessingFailed', 'Dequeued', 'Downloaded')
+           AND operation = 'Export' AND (visible_at IS NULL OR visible_at <= ?2)
+         ORDER BY seq LIMIT 1"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dequeue walks an index to the next export; sorting every waiting export of the job
+    /// instead made each dequeue cost as much as the job had exports waiting.
+    #[test]
+    fn the_next_export_is_found_by_walking_an_index_not_by_sorting_the_jobs_messages() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let database = Database::open(&dir.path().join("server.db")).expect("the database opens");
+        let plan = database
+            .read(|connection| {
+                let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {}", next_export_sql()))?;
+                let steps = statement.query_map(params!["job", 0], |row| row.get::<_, String>(3))?;
+                Ok(steps.collect::<rusqlite::Result<Vec<_>>>()?.join("\n"))
+            })
+            .expect("a plan");
+        assert!(plan.contains("USING INDEX queue_messages_to_dequeue"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    }
 }
