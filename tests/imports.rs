@@ -433,6 +433,69 @@ fn batches_of_one_execution_share_an_instance_and_no_execution_sees_another() {
     }
 }
 
+/// The indexes of `entity`'s table in the deployment's store file, by name, sorted.
+fn indexes(dir: &Path, entity: &str) -> Vec<String> {
+    let connection = rusqlite::Connection::open(dir.join("data/wharf.db")).expect("the store file opens");
+    let mut statement = connection
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 ORDER BY name")
+        .expect("a query");
+    let names = statement.query_map([format!("entity_{entity}")], |row| row.get(0)).expect("indexes");
+    names.collect::<rusqlite::Result<_>>().expect("names")
+}
+
+/// A document of at least `BULK_LOAD_ROWS` rows loads into an empty table without the indexes
+/// only reads need, which are built at its end; the rows are all there and the table answers
+/// by its indexes again.
+#[test]
+fn a_bulk_load_into_an_empty_table_builds_its_indexes_at_the_end() {
+    let (dir, deployment) = deployment();
+    let before = indexes(dir.path(), "CustomerGroup");
+    assert_eq!(before, ["key_CustomerGroup", "version_CustomerGroup"]);
+    let rows = wharf::store::BULK_LOAD_ROWS;
+    let file = dir.path().join("many-groups.csv");
+    let lines: String = (0..rows).map(|n| format!("G{n:07},Group {n},Net30,No\n")).collect();
+    std::fs::write(&file, format!("CustomerGroupId,Description,PaymentTermId,IsSalesTaxIncludedInPrice\n{lines}"))
+        .expect("document");
+    let execution = import(&deployment, "Customer groups", &file, None);
+    assert_eq!(execution.status, ExecutionStatus::Succeeded, "{:?}", errors(&deployment, &execution));
+    assert_eq!(execution.entities[0].inserted, rows);
+    assert_eq!(indexes(dir.path(), "CustomerGroup"), before, "the indexes are built again");
+    let entity = deployment.pipeline.catalog.require("CustomerGroup").expect("entity");
+    assert_eq!(deployment.pipeline.store.count(entity, Some("usmf")).expect("count"), rows);
+    // Every row has the load's versions, as an export of changes reads them.
+    let changes = ReadQuery { since_version: Some(0), company: None, batch_size: 10_000 };
+    let read: usize =
+        deployment.pipeline.store.read(entity, &changes).expect("read").map(|b| b.expect("batch").len()).sum();
+    assert_eq!(read as u64, rows);
+}
+
+/// A bulk load that never ends (the process killed between dropping the indexes and building
+/// them) leaves a store whose next open builds them.
+#[test]
+fn indexes_a_bulk_load_dropped_are_built_again_when_the_store_next_opens() {
+    let (dir, deployment) = deployment();
+    let before = indexes(dir.path(), "Customer");
+    assert_eq!(before.len(), 4, "key, version and two secondary indexes: {before:?}");
+    let customer = deployment.pipeline.catalog.require("Customer").expect("entity").clone();
+    let mut writer = deployment.pipeline.store.writer().expect("a writer");
+    assert!(writer.start_bulk_load(&customer).expect("starts"), "the table is empty");
+    assert_eq!(indexes(dir.path(), "Customer"), ["key_Customer"], "only the key index stays");
+    drop((writer, deployment));
+    let _reopened = open_on(dir.path(), Backend::Sqlite);
+    assert_eq!(indexes(dir.path(), "Customer"), before);
+}
+
+/// A table with rows keeps its indexes whatever the size of the load.
+#[test]
+fn a_table_with_rows_is_never_loaded_without_its_indexes() {
+    let (dir, deployment) = deployment();
+    import(&deployment, "Customer groups", &sample(&deployment, "customer-groups.csv"), None);
+    let group = deployment.pipeline.catalog.require("CustomerGroup").expect("entity").clone();
+    let mut writer = deployment.pipeline.store.writer().expect("a writer");
+    assert!(!writer.start_bulk_load(&group).expect("answers"));
+    assert_eq!(indexes(dir.path(), "CustomerGroup"), ["key_CustomerGroup", "version_CustomerGroup"]);
+}
+
 on_both_backends!(
     a_plain_csv_lands_in_the_store_with_defaults_and_typed_values,
     rejected_rows_carry_row_field_and_message_and_the_rest_is_imported,

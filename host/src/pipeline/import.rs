@@ -411,6 +411,7 @@ impl EntityRun<'_> {
         let bytes = std::fs::metadata(&work.file).map(|m| m.len()).unwrap_or(0);
         progress.entity_started(&work.entity.label, work.rows, bytes);
 
+        let bulk = self.start_bulk_load(writer);
         let (parsed_tx, parsed_rx) = sync_channel(CHANNEL_BATCHES);
         let (ready_tx, ready_rx) = sync_channel(CHANNEL_BATCHES);
         let result = std::thread::scope(|scope| {
@@ -425,6 +426,10 @@ impl EntityRun<'_> {
             }
             self.write(writer, ready_rx, &mut stats, progress)
         });
+        if bulk && let Err(error) = writer.end_bulk_load(&work.entity) {
+            // The rows are committed; the store builds the indexes at its next open.
+            tracing::error!(execution = self.id, entity = %work.entity.name, "cannot build the indexes after a bulk load: {error:#}");
+        }
 
         let completed = now();
         let failure = result.err();
@@ -450,6 +455,19 @@ impl EntityRun<'_> {
             }
         }
         Outcome { entities: stats, failed: failure.is_some(), rejected }
+    }
+
+    /// Starts a bulk load of the work's entity when its document is large enough to be one
+    /// (see [`Writer::start_bulk_load`]); `true` when its indexes were dropped. Staging-only
+    /// runs write no rows to the entity, and a failure to start one only loses its speed.
+    fn start_bulk_load(&self, writer: &mut Writer) -> bool {
+        if self.options.staging_only || self.work.rows < crate::store::BULK_LOAD_ROWS {
+            return false;
+        }
+        writer.start_bulk_load(&self.work.entity).unwrap_or_else(|error| {
+            tracing::warn!(execution = self.id, "imports without a bulk load: {error:#}");
+            false
+        })
     }
 
     /// Parses the document into batches.

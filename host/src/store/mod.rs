@@ -397,6 +397,10 @@ macro_rules! dispatch_batch {
     };
 }
 
+/// Rows a document must have for its import to be a bulk load (see [`Writer::start_bulk_load`]):
+/// below it, building the indexes at the end costs more than it saves.
+pub const BULK_LOAD_ROWS: u64 = 100_000;
+
 /// A writer, for one writer thread. Open it with [`Store::writer`]; each
 /// [`transaction`](Self::transaction) is one batch.
 #[derive(Debug)]
@@ -415,6 +419,28 @@ impl Writer {
         match &mut self.0 {
             WriterEngine::Sqlite(_) => {}
             WriterEngine::Postgres(writer) => writer.hold(lease),
+        }
+    }
+
+    /// Starts a bulk load of `entity`, at least [`BULK_LOAD_ROWS`] rows: on the embedded store,
+    /// when the table is empty, the indexes only reads need are dropped now and built once by
+    /// [`Writer::end_bulk_load`] (whatever the load's outcome), or at the store's next open
+    /// after a crash. Reads in between are answered, only without those indexes. `true` when
+    /// the indexes were dropped.
+    pub fn start_bulk_load(&mut self, entity: &Entity) -> Result<bool> {
+        match &mut self.0 {
+            WriterEngine::Sqlite(writer) => writer.start_bulk_load(entity),
+            // PostgreSQL's set-based merge keeps them: other replicas query the same tables
+            // and would find them gone for the whole load.
+            WriterEngine::Postgres(_) => Ok(false),
+        }
+    }
+
+    /// Ends a bulk load that [`Writer::start_bulk_load`] started with `true`.
+    pub fn end_bulk_load(&mut self, entity: &Entity) -> Result<()> {
+        match &mut self.0 {
+            WriterEngine::Sqlite(writer) => writer.end_bulk_load(entity),
+            WriterEngine::Postgres(_) => Ok(()),
         }
     }
 

@@ -295,6 +295,40 @@ fn migrate_indexes(connection: &Connection, entity: &Entity, recorded: &mut Vec<
         }
     }
     *recorded = declared.into_iter().map(|(name, _)| name).collect();
+    // Indexes a bulk load dropped and a crash kept it from building again.
+    restore_indexes(connection, entity)
+}
+
+/// The entity's indexes that only speed up reads, which a bulk load into an empty table may
+/// drop and build once at its end (see [`drop_deferred_indexes`]): the version index and the
+/// secondary indexes. The key index stays: every upsert looks rows up by it.
+fn deferrable_indexes(entity: &Entity) -> Vec<(String, Vec<String>)> {
+    let version = (format!("version_{}", entity.name), vec![quote(VERSION_COLUMN)]);
+    let secondary = entity.indexes.iter().map(|index| {
+        (index_name(entity, index), index_fields(entity, index).map(|field| quote(&field.name)).collect())
+    });
+    std::iter::once(version).chain(secondary).collect()
+}
+
+/// Drops the entity's [`deferrable_indexes`], so that a bulk load inserts into the table and
+/// its key index only; [`restore_indexes`] builds them again, and every open of the store
+/// does, so a load that never finished leaves no index missing for long.
+pub(super) fn drop_deferred_indexes(connection: &Connection, entity: &Entity) -> Result<()> {
+    for (name, _) in deferrable_indexes(entity) {
+        connection
+            .execute_batch(&format!("DROP INDEX IF EXISTS {}", quote(&name)))
+            .with_context(|| format!("cannot drop the index {name}"))?;
+    }
+    Ok(())
+}
+
+/// Creates whichever of the entity's [`deferrable_indexes`] are missing. Building an index
+/// over loaded rows sorts them once, which costs less than inserting into it row by row.
+pub(super) fn restore_indexes(connection: &Connection, entity: &Entity) -> Result<()> {
+    for (name, columns) in deferrable_indexes(entity) {
+        let sql = format!("CREATE INDEX IF NOT EXISTS {} ON {} ({})", quote(&name), table(entity), columns.join(", "));
+        connection.execute_batch(&sql).with_context(|| format!("cannot create the index {name}"))?;
+    }
     Ok(())
 }
 

@@ -46,6 +46,34 @@ impl Writer {
     }
 }
 
+impl Writer {
+    /// Starts a bulk load of `entity`: when its table is empty, drops the indexes only reads
+    /// need, in a transaction of its own, and returns `true`; [`Writer::end_bulk_load`] builds
+    /// them again. A table with rows keeps its indexes (`false`): maintaining them costs less
+    /// than building them again over rows already there.
+    pub fn start_bulk_load(&mut self, entity: &Entity) -> Result<bool> {
+        self.store.check_prepared(entity)?;
+        let transaction = Transaction::new(&mut self.connection, TransactionBehavior::Immediate)
+            .context("cannot start a write transaction")?;
+        let sql = format!("SELECT EXISTS (SELECT 1 FROM {})", schema::table(entity));
+        let has_rows: bool = transaction.query_row(&sql, [], |row| row.get(0))?;
+        if has_rows {
+            return Ok(false);
+        }
+        schema::drop_deferred_indexes(&transaction, entity)?;
+        transaction.commit().context("cannot commit dropping the indexes")?;
+        Ok(true)
+    }
+
+    /// Ends a bulk load of `entity`: builds the indexes [`Writer::start_bulk_load`] dropped.
+    pub fn end_bulk_load(&mut self, entity: &Entity) -> Result<()> {
+        let transaction = Transaction::new(&mut self.connection, TransactionBehavior::Immediate)
+            .context("cannot start a write transaction")?;
+        schema::restore_indexes(&transaction, entity)?;
+        transaction.commit().context("cannot commit building the indexes")
+    }
+}
+
 /// One write transaction: the rows of a batch and its rejected records, committed together.
 pub struct WriteBatch<'w> {
     store: &'w Sqlite,
