@@ -238,7 +238,14 @@ fn indexes(located: &Located<'_>, file: &EntityFile, fields: &[Field], key: &[us
             }
         }
     }
-    Ok(indexes.into_iter().map(|(index, _)| index).collect())
+    // Each index ends with the key fields it lacks: rows with equal indexed values are then
+    // in key order in the index, so a page filtered on the index's fields and ordered by key
+    // (as OData pages are) is read from the index in order, up to its size, not sorted.
+    let ends_with_key = |mut index: Vec<usize>| {
+        index.extend(key.iter().filter(|position| !index.contains(position)).collect::<Vec<_>>());
+        index
+    };
+    Ok(indexes.into_iter().map(|(index, _)| ends_with_key(index)).collect())
 }
 
 /// One `[[relation]]`, checked against this entity's own fields.
@@ -436,7 +443,7 @@ fields = { CustomerAccount = "InvoiceAccount" }
 many = true
 "#;
         let entity = parse(&text).expect("valid");
-        assert_eq!(entity.indexes, [vec![0, 3, 2], vec![0, 2]]);
+        assert_eq!(entity.indexes, [vec![0, 3, 2, 1], vec![0, 2, 1]], "each ends with the key");
         assert_eq!(
             entity.relations,
             [Relation {

@@ -37,7 +37,8 @@ pub struct Entity {
     /// Indexes into `fields` of the key, `dataAreaId` first when company-scoped.
     pub key: Vec<usize>,
     /// Secondary indexes the store keeps, each a list of indexes into `fields` (`dataAreaId`
-    /// first when company-scoped), for queries that filter or sort by other fields than the key.
+    /// first when company-scoped, then the declared fields, then the key fields not among
+    /// them), for queries that filter or sort by other fields than the key.
     pub indexes: Vec<Vec<usize>>,
     /// Navigation to related entities (OData navigation properties, `$expand`).
     pub relations: Vec<Relation>,

@@ -412,8 +412,8 @@ type = "string"
         assert_eq!(
             indexes(&connection),
             [
-                "index_Customer(dataAreaId,AddressCity,OrganizationName)",
-                "index_Customer(dataAreaId,CustomerGroupId)",
+                "index_Customer(dataAreaId,AddressCity,OrganizationName,CustomerAccount)",
+                "index_Customer(dataAreaId,CustomerGroupId,CustomerAccount)",
                 "key_Customer",
                 "version_Customer",
             ]
@@ -422,13 +422,24 @@ type = "string"
             &connection,
             r#"SELECT "CustomerAccount" FROM "entity_Customer" WHERE "dataAreaId" = 'usmf' AND "CustomerGroupId" = '10'"#,
         );
-        assert!(by_group.contains("USING INDEX index_Customer(dataAreaId,CustomerGroupId)"), "{by_group}");
+        assert!(by_group.contains("USING COVERING INDEX index_Customer(dataAreaId,CustomerGroupId,CustomerAccount)"), "{by_group}");
+        // An OData page: filtered on the index, ordered by key, read from the index in order.
+        let page = plan(
+            &connection,
+            r#"SELECT * FROM "entity_Customer" WHERE "dataAreaId" = 'usmf' AND "CustomerGroupId" = '10'
+               AND CAST("CreditLimit" AS REAL) > 100 ORDER BY "CustomerAccount", "dataAreaId" LIMIT 1000"#,
+        );
+        assert!(page.contains("USING INDEX index_Customer(dataAreaId,CustomerGroupId,CustomerAccount)"), "{page}");
+        assert!(!page.contains("TEMP B-TREE"), "the index gives the key order: {page}");
         let by_city = plan(
             &connection,
             r#"SELECT "CustomerAccount" FROM "entity_Customer" WHERE "dataAreaId" = 'usmf' AND "AddressCity" = 'Oslo'
                ORDER BY "OrganizationName""#,
         );
-        assert!(by_city.contains("USING INDEX index_Customer(dataAreaId,AddressCity,OrganizationName)"), "{by_city}");
+        assert!(
+            by_city.contains("USING COVERING INDEX index_Customer(dataAreaId,AddressCity,OrganizationName,CustomerAccount)"),
+            "{by_city}"
+        );
         assert!(!by_city.contains("TEMP B-TREE"), "the index gives the order too: {by_city}");
     }
 
@@ -439,13 +450,13 @@ type = "string"
         prepare_entity(&connection, &customer(r#"[["AddressCity"]]"#)).expect("migrated");
         assert_eq!(
             indexes(&connection),
-            ["index_Customer(dataAreaId,AddressCity)", "key_Customer", "version_Customer"]
+            ["index_Customer(dataAreaId,AddressCity,CustomerAccount)", "key_Customer", "version_Customer"]
         );
         let recorded: String = connection
             .query_row("SELECT definition FROM wharf_entities WHERE name = 'Customer'", [], |row| row.get(0))
             .expect("recorded definition");
         let recorded: RecordedEntity = serde_json::from_str(&recorded).expect("readable");
-        assert_eq!(recorded.indexes, ["index_Customer(dataAreaId,AddressCity)"]);
+        assert_eq!(recorded.indexes, ["index_Customer(dataAreaId,AddressCity,CustomerAccount)"]);
     }
 
     #[test]
@@ -463,7 +474,7 @@ type = "string"
         prepare_entity(&connection, &customer(r#"[["CustomerGroupId"]]"#)).expect("migrated");
         assert_eq!(
             indexes(&connection),
-            ["index_Customer(dataAreaId,CustomerGroupId)", "key_Customer", "version_Customer"]
+            ["index_Customer(dataAreaId,CustomerGroupId,CustomerAccount)", "key_Customer", "version_Customer"]
         );
     }
 }
