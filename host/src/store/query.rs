@@ -24,7 +24,7 @@ use wharf_plugin_sdk::Value;
 
 use super::schema::{self, VERSION_COLUMN, quote};
 use super::sqlite::Sqlite;
-use super::values::{Parameter, stored_value};
+use super::values::{DECIMAL_COLLATION, Parameter, stored_value};
 use crate::entity::{Entity, FieldType};
 
 /// A value-producing expression over one row.
@@ -701,6 +701,7 @@ impl<'e> Sql<'e> {
             Condition::In(_, values) if values.is_empty() && self.dialect == Dialect::Postgres => self.push("false"),
             Condition::In(term, values) => {
                 self.term(term)?;
+                self.collate_decimal(self.exact_decimals(&[term]));
                 self.push(" IN (");
                 for (position, value) in values.iter().enumerate() {
                     if position > 0 {
@@ -756,7 +757,8 @@ impl<'e> Sql<'e> {
             }
             return Ok(());
         }
-        let real = self.is_real(left) || self.is_real(right);
+        let exact = self.exact_decimals(&[left, right]);
+        let real = !exact && (self.is_real(left) || self.is_real(right));
         self.term_as(left, real)?;
         match comparison {
             Comparison::Eq => self.push(" = "),
@@ -767,7 +769,32 @@ impl<'e> Sql<'e> {
             Comparison::Lt => self.push(" < "),
             Comparison::Le => self.push(" <= "),
         }
-        self.term_as(right, real)
+        self.term_as(right, real)?;
+        self.collate_decimal(exact);
+        Ok(())
+    }
+
+    /// Whether `terms` are decimal fields and decimal or whole-number values, at least one a
+    /// decimal, on SQLite: they compare as exact decimals, their text under the
+    /// [`DECIMAL_COLLATION`], not as `REAL` (about 15 digits). PostgreSQL's `numeric` is exact
+    /// already.
+    fn exact_decimals(&self, terms: &[&Term]) -> bool {
+        let decimal_or_whole = |term: &&Term| match term {
+            Term::Field(index) => matches!(self.field_type(*index), Some(FieldType::Decimal { .. })),
+            Term::Value(value) => matches!(value, Value::Decimal(_) | Value::Integer(_)),
+            _ => false,
+        };
+        self.dialect == Dialect::Sqlite
+            && terms.iter().any(|term| self.is_decimal(term))
+            && terms.iter().all(decimal_or_whole)
+    }
+
+    /// Ends a comparison or sort key with the decimal collation when `exact`.
+    fn collate_decimal(&mut self, exact: bool) {
+        if exact {
+            self.push(" COLLATE ");
+            self.push(DECIMAL_COLLATION);
+        }
     }
 
     /// `ORDER BY` for `sort`, nulls first when ascending and last when descending (SQLite's
@@ -786,8 +813,10 @@ impl<'e> Sql<'e> {
                 self.push(&schema::table(self.entity));
                 self.push(".");
             }
-            let real = self.is_real(&term);
+            let exact = self.exact_decimals(&[&term]);
+            let real = !exact && self.is_real(&term);
             self.term_as(&term, real)?;
+            self.collate_decimal(exact);
             self.push(if order.descending { " DESC" } else { " ASC" });
             if self.dialect == Dialect::Postgres && !self.never_null(order.field) {
                 self.push(if order.descending { " NULLS LAST" } else { " NULLS FIRST" });
@@ -812,7 +841,8 @@ impl<'e> Sql<'e> {
             self.push("(");
             for (order, value) in sort.iter().zip(values).take(position) {
                 let field = Term::Field(order.field);
-                let real = self.is_real(&field);
+                let exact = self.exact_decimals(&[&field]);
+                let real = !exact && self.is_real(&field);
                 match (self.dialect, value) {
                     (Dialect::Postgres, Value::Null) => {
                         self.term(&field)?;
@@ -823,6 +853,7 @@ impl<'e> Sql<'e> {
                         self.term_as(&field, real)?;
                         self.push(if dialect == Dialect::Sqlite { " IS " } else { " = " });
                         self.term_as(&Term::Value(value.clone()), real)?;
+                        self.collate_decimal(exact);
                     }
                 }
                 self.push(" AND ");
@@ -831,7 +862,8 @@ impl<'e> Sql<'e> {
                 anyhow::bail!("the page token does not match the order");
             };
             let field = Term::Field(order.field);
-            let real = self.is_real(&field);
+            let exact = self.exact_decimals(&[&field]);
+            let real = !exact && self.is_real(&field);
             match (value, order.descending) {
                 (Value::Null, false) => {
                     self.term(&field)?;
@@ -843,6 +875,7 @@ impl<'e> Sql<'e> {
                     self.term_as(&field, real)?;
                     self.push(if descending { " < " } else { " > " });
                     self.term_as(&Term::Value(value.clone()), real)?;
+                    self.collate_decimal(exact);
                     if descending {
                         self.push(" OR ");
                         self.term(&field)?;

@@ -422,7 +422,10 @@ type = "string"
             &connection,
             r#"SELECT "CustomerAccount" FROM "entity_Customer" WHERE "dataAreaId" = 'usmf' AND "CustomerGroupId" = '10'"#,
         );
-        assert!(by_group.contains("USING COVERING INDEX index_Customer(dataAreaId,CustomerGroupId,CustomerAccount)"), "{by_group}");
+        assert!(
+            by_group.contains("USING COVERING INDEX index_Customer(dataAreaId,CustomerGroupId,CustomerAccount)"),
+            "{by_group}"
+        );
         // An OData page: filtered on the index, ordered by key, read from the index in order.
         let page = plan(
             &connection,
@@ -437,7 +440,9 @@ type = "string"
                ORDER BY "OrganizationName""#,
         );
         assert!(
-            by_city.contains("USING COVERING INDEX index_Customer(dataAreaId,AddressCity,OrganizationName,CustomerAccount)"),
+            by_city.contains(
+                "USING COVERING INDEX index_Customer(dataAreaId,AddressCity,OrganizationName,CustomerAccount)"
+            ),
             "{by_city}"
         );
         assert!(!by_city.contains("TEMP B-TREE"), "the index gives the order too: {by_city}");

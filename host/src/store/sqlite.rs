@@ -325,6 +325,8 @@ impl Sqlite {
 /// Settings every connection needs.
 fn configure(connection: &Connection) -> Result<()> {
     connection.busy_timeout(BUSY_TIMEOUT)?;
+    // Queries compare and sort decimal fields, kept as text, by this (see `compare_decimals`).
+    connection.create_collation(super::values::DECIMAL_COLLATION, super::values::compare_decimals)?;
     // WAL lets readers (exports, lookups) run while a batch is being written.
     let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {

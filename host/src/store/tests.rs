@@ -944,7 +944,43 @@ fn upserting_100k_ten_field_rows_in_batches_of_5000_reaches_250k_rows_per_second
     assert!(insert_rate >= 250_000.0, "{insert_rate:.0} rows/s is below the 250,000 rows/s target");
 }
 
+/// Decimals of 28 digits that differ only in their last digit compare, sort and page as the
+/// numbers they are: `REAL` would make them equal.
+fn decimals_of_28_digits_compare_sort_and_page_exactly(on: On) {
+    let (_directory, store) = prepared_store(on, &[CUSTOMER]);
+    let entity = entity(&store, "Customer");
+    let limits = ["1234567890123456789012345678.3", "1234567890123456789012345678.1", "1234567890123456789012345678.2"];
+    let rows: Vec<Vec<Value>> =
+        limits.iter().enumerate().map(|(n, limit)| customer("usmf", &format!("C{n}"), "Name", limit)).collect();
+    upsert(&store, &entity, &rows);
+    let credit = entity.field_index("CreditLimit").expect("field");
+    let middle = Term::Value(Value::Decimal("1234567890123456789012345678.2".into()));
+    let query = |condition: Condition, after: Option<Vec<Value>>| Query {
+        condition,
+        order: vec![Order { field: credit, descending: false }],
+        after,
+        offset: 0,
+        limit: 10,
+    };
+    let limits_of = |rows: Vec<QueryRow>| -> Vec<String> {
+        rows.iter().map(|row| row.values[credit].as_str().unwrap_or_default().to_owned()).collect()
+    };
+    let compare = |comparison| Condition::Compare(comparison, Term::Field(credit), middle.clone());
+    let above = store.query(&entity, &query(compare(Comparison::Gt), None)).expect("query");
+    assert_eq!(limits_of(above), ["1234567890123456789012345678.3"]);
+    let equal = store.query(&entity, &query(compare(Comparison::Eq), None)).expect("query");
+    assert_eq!(limits_of(equal), ["1234567890123456789012345678.2"]);
+    let all = store.query(&entity, &query(Condition::True, None)).expect("query");
+    let first = all[0].sort_values(&query(Condition::True, None).sort(&entity));
+    assert_eq!(limits_of(all), [limits[1], limits[2], limits[0]], "sorted as numbers");
+    let rest = store.query(&entity, &query(Condition::True, Some(first))).expect("query");
+    assert_eq!(limits_of(rest), [limits[2], limits[0]], "the next page starts after the first row");
+    let listed = Condition::In(Term::Field(credit), vec![Value::Decimal("1234567890123456789012345678.10".into())]);
+    assert_eq!(limits_of(store.query(&entity, &query(listed, None)).expect("query")), [limits[1]]);
+}
+
 on_both_engines!(
+    decimals_of_28_digits_compare_sort_and_page_exactly,
     upserts_count_inserts_updates_and_unchanged_rows_and_only_changes_move_versions,
     large_batches_with_repeated_keys_match_a_row_by_row_model,
     the_same_key_in_two_companies_is_two_rows,

@@ -143,3 +143,112 @@ pub(super) fn check_columns(entity: &Entity, rows: &wharf_plugin_sdk::Batch) -> 
     }
     Ok(())
 }
+
+/// The collation decimal fields compare and sort by on SQLite, where they are stored as text.
+pub(super) const DECIMAL_COLLATION: &str = "wharf_decimal";
+
+/// Orders two decimal texts by the numbers they write, exactly and whatever their length:
+/// `CAST(… AS REAL)` keeps about 15 significant digits, so 28-digit amounts that differ in
+/// their last digits compared equal. `1.50` equals `1.5` and `-0` equals `0`. Text that is not
+/// a decimal (`[+-]digits[.digits]`) sorts after every decimal, by its bytes, so the order
+/// stays total whatever a column holds.
+pub(super) fn compare_decimals(left: &str, right: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (Decimal::parse(left), Decimal::parse(right)) {
+        (Some(left), Some(right)) => left.cmp(&right),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => left.as_bytes().cmp(right.as_bytes()),
+    }
+}
+
+/// A decimal text split into what its order depends on, borrowing the digits.
+#[derive(Debug, PartialEq, Eq)]
+struct Decimal<'a> {
+    negative: bool,
+    /// The whole part without leading zeros (empty for zero).
+    whole: &'a [u8],
+    /// The fraction without trailing zeros (empty when whole).
+    fraction: &'a [u8],
+}
+
+impl<'a> Decimal<'a> {
+    fn parse(text: &'a str) -> Option<Decimal<'a>> {
+        let (negative, digits) = match text.as_bytes() {
+            [b'-', rest @ ..] => (true, rest),
+            [b'+', rest @ ..] => (false, rest),
+            all => (false, all),
+        };
+        let (whole, fraction) = match digits.iter().position(|&byte| byte == b'.') {
+            Some(dot) => (&digits[..dot], &digits[dot + 1..]),
+            None => (digits, &digits[digits.len()..]),
+        };
+        let all_digits = |part: &[u8]| part.iter().all(u8::is_ascii_digit);
+        if whole.len() + fraction.len() == 0 || !all_digits(whole) || !all_digits(fraction) {
+            return None;
+        }
+        let whole = &whole[whole.iter().position(|&byte| byte != b'0').unwrap_or(whole.len())..];
+        let fraction = &fraction[..fraction.iter().rposition(|&byte| byte != b'0').map_or(0, |last| last + 1)];
+        let zero = whole.is_empty() && fraction.is_empty();
+        Some(Decimal { negative: negative && !zero, whole, fraction })
+    }
+
+    /// The order of the numbers' sizes, sign aside.
+    fn cmp_magnitude(&self, other: &Decimal<'_>) -> std::cmp::Ordering {
+        self.whole
+            .len()
+            .cmp(&other.whole.len())
+            .then_with(|| self.whole.cmp(other.whole))
+            .then_with(|| self.fraction.cmp(other.fraction))
+    }
+}
+
+impl Ord for Decimal<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self.negative, other.negative) {
+            (false, true) => std::cmp::Ordering::Greater,
+            (true, false) => std::cmp::Ordering::Less,
+            (false, false) => self.cmp_magnitude(other),
+            (true, true) => other.cmp_magnitude(self),
+        }
+    }
+}
+
+impl PartialOrd for Decimal<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+
+    use super::compare_decimals;
+
+    #[test]
+    fn decimals_compare_as_the_numbers_they_write_at_any_length() {
+        for (left, right, order) in [
+            ("1234567890123456789012345678.1", "1234567890123456789012345678.2", Less),
+            ("9999999999999999999999999999", "10000000000000000000000000000", Less),
+            ("0.0000000000000000000000000001", "0", Greater),
+            ("-0.0000000000000000000000000001", "0", Less),
+            ("1.50", "1.5", Equal),
+            ("-0", "0", Equal),
+            ("+7", "007.000", Equal),
+            ("-2", "-10", Greater),
+            ("-1.25", "-1.3", Greater),
+            ("0.05", "0.5", Less),
+            (".5", "0.5", Equal),
+            ("100", "99.999", Greater),
+            ("12", "abc", Less),
+            ("abc", "abd", Less),
+            ("", "0", Greater),
+            ("-", "0", Greater),
+            ("1.2.3", "1", Greater),
+        ] {
+            assert_eq!(compare_decimals(left, right), order, "{left} against {right}");
+            assert_eq!(compare_decimals(right, left), order.reverse(), "{right} against {left}");
+        }
+    }
+}
