@@ -124,6 +124,29 @@ fn main() {
 
     let [instantiate] = measure_alternately(sampling, [&mut || bytes_plugin.instantiate().expect("instantiates")]);
     headlines.headline("instantiate", instantiate.as_secs_f64() * 1e6, "us");
+    // What a call costs the kernel: page faults of this thread and TLB shootdowns of the
+    // machine (the instance pool unmapping pages other cores may hold), per call at batch 256.
+    let batch = compact_batch(&source_rows(256));
+    let calls = scale.pick(2_000, 50);
+    let mut session = Session::new(bytes_plugin.clone());
+    let kinds: [(&str, &mut dyn FnMut()); 2] = [
+        ("fresh", &mut || drop(bytes_plugin.map(&Context::default(), &batch).expect("call"))),
+        ("reused", &mut || drop(session.map(&Context::default(), &batch).expect("call"))),
+    ];
+    for (name, call) in kinds {
+        call();
+        let (faults, shootdowns) = (minor_faults(), tlb_shootdowns());
+        (0..calls).for_each(|_| call());
+        let per_call = |before: Option<u64>, after: Option<u64>| {
+            before.zip(after).map(|(before, after)| after.saturating_sub(before) as f64 / calls as f64)
+        };
+        if let Some(faults) = per_call(faults, minor_faults()) {
+            headlines.headline(format!("mapper.{name}.page_faults_per_call"), faults, "faults");
+        }
+        if let Some(shootdowns) = per_call(shootdowns, tlb_shootdowns()) {
+            headlines.headline(format!("mapper.{name}.tlb_shootdowns_per_call"), shootdowns, "shootdowns");
+        }
+    }
     let [cached_load] = measure_alternately(sampling, [&mut || drop(runtime.load(&bytes_wasm).expect("loads"))]);
     headlines.headline("cached_load", cached_load.as_secs_f64() * 1e3, "ms");
     let (swap_median, swap_max) = hot_swap(&runtime, &bytes_wasm, swaps);
@@ -136,6 +159,22 @@ fn main() {
     headlines.headline("pool.isolation.p99_beside_saturated", crowded.as_secs_f64() * 1e6, "us");
     headlines.headline("pool.isolation", crowded.as_secs_f64() / alone.as_secs_f64(), "x");
     headlines.save().expect("the results are saved");
+}
+
+/// This thread's minor page faults so far (`/proc/thread-self/stat`, field 10); `None` where
+/// the file is missing.
+fn minor_faults() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // The command name, field 2, is in parentheses and may hold spaces: count from after it.
+    stat.rsplit_once(')')?.1.split_whitespace().nth(7)?.parse().ok()
+}
+
+/// TLB shootdowns on every core so far (the `TLB` line of `/proc/interrupts`); `None` where
+/// the kernel does not count them.
+fn tlb_shootdowns() -> Option<u64> {
+    let interrupts = std::fs::read_to_string("/proc/interrupts").ok()?;
+    let line = interrupts.lines().find(|line| line.trim_start().starts_with("TLB:"))?;
+    Some(line.split_whitespace().skip(1).map_while(|count| count.parse::<u64>().ok()).sum())
 }
 
 /// Realistic Northwind rows, a few of them rejected (as in real files).

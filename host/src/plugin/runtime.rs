@@ -111,7 +111,7 @@ pub fn engine_config(config: &RuntimeConfig) -> Config {
     // Linux 6.7), a freed slot keeps up to a megabyte resident and only its touched pages are
     // reset to their initial contents, instead of the whole slot being returned with
     // `madvise` and faulted in again by the next instance: measured with the plugin benchmark,
-    // a fresh instance's call went from 29 to 11 µs and `instantiate` from 12.2 to 8.2 µs.
+    // a fresh instance's call went from 29 to 10 µs and `instantiate` from 12.2 to 7.5 µs.
     // Without the ioctl, keeping pages resident means zeroing them all and measured slower
     // (15 µs), so slots are returned as before.
     if PoolingAllocationConfig::is_pagemap_scan_available() {
