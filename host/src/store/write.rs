@@ -39,22 +39,18 @@ impl Writer {
     pub fn transaction(&mut self) -> Result<WriteBatch<'_>> {
         // IMMEDIATE takes the write lock now, so the version below is taken by the only
         // writer and versions follow commit order.
-        let transaction = Transaction::new(&mut self.connection, TransactionBehavior::Immediate)
-            .context("cannot start a write transaction")?;
+        let transaction = immediate(&mut self.connection)?;
         let version = next_version(&transaction)?;
         Ok(WriteBatch { store: &self.store, transaction, version, inserted_rows: HashMap::new() })
     }
-}
 
-impl Writer {
     /// Starts a bulk load of `entity`: when its table is empty, drops the indexes only reads
     /// need, in a transaction of its own, and returns `true`; [`Writer::end_bulk_load`] builds
     /// them again. A table with rows keeps its indexes (`false`): maintaining them costs less
     /// than building them again over rows already there.
     pub fn start_bulk_load(&mut self, entity: &Entity) -> Result<bool> {
         self.store.check_prepared(entity)?;
-        let transaction = Transaction::new(&mut self.connection, TransactionBehavior::Immediate)
-            .context("cannot start a write transaction")?;
+        let transaction = immediate(&mut self.connection)?;
         let sql = format!("SELECT EXISTS (SELECT 1 FROM {})", schema::table(entity));
         let has_rows: bool = transaction.query_row(&sql, [], |row| row.get(0))?;
         if has_rows {
@@ -67,11 +63,15 @@ impl Writer {
 
     /// Ends a bulk load of `entity`: builds the indexes [`Writer::start_bulk_load`] dropped.
     pub fn end_bulk_load(&mut self, entity: &Entity) -> Result<()> {
-        let transaction = Transaction::new(&mut self.connection, TransactionBehavior::Immediate)
-            .context("cannot start a write transaction")?;
+        let transaction = immediate(&mut self.connection)?;
         schema::restore_indexes(&transaction, entity)?;
         transaction.commit().context("cannot commit building the indexes")
     }
+}
+
+/// A transaction on `connection` holding the write lock from its start.
+fn immediate(connection: &mut Connection) -> Result<Transaction<'_>> {
+    Transaction::new(connection, TransactionBehavior::Immediate).context("cannot start a write transaction")
 }
 
 /// One write transaction: the rows of a batch and its rejected records, committed together.
